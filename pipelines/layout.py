@@ -1,0 +1,65 @@
+"""Where everything lives under the data directory. One place, so paths are never rebuilt ad hoc.
+
+<data-dir>/
+  raw/epd/<YYYY-MM>/            the published EPD file for the month (ZIP or CSV) + source.json
+  raw/list_sizes/<YYYY-MM>/     the NHS Digital files for the month + source.json
+  raw/sample/                   files written by the built-in sample generator
+  lake/prescribing/month=<YYYY-MM>/data.parquet    normalised EPD rows, sorted by BNF code
+  lake/practices/month=<YYYY-MM>/data.parquet      practice dimension (names, addresses, org codes)
+  lake/list_sizes/month=<YYYY-MM>/data.parquet     registered patients per practice (denominators)
+  lake/practice_geography/month=<YYYY-MM>/data.parquet  practice -> PCN -> sub-ICB -> ICB -> region
+  lake/reference/<table>.parquet                    reference tables (ICBs, regions, presentations)
+  dagster_home/                 persistent Dagster instance for `msi serve`
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "data"
+
+
+def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:
+    """--data-dir beats MSI_DATA_DIR beats ./data."""
+    chosen = value or os.environ.get("MSI_DATA_DIR") or DEFAULT_DATA_DIR
+    return Path(chosen).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    def raw_epd(self, month: str) -> Path:
+        return self.raw / "epd" / month
+
+    def raw_list_sizes(self, month: str) -> Path:
+        return self.raw / "list_sizes" / month
+
+    @property
+    def sample_dir(self) -> Path:
+        return self.raw / "sample"
+
+    @property
+    def lake(self) -> Path:
+        return self.root / "lake"
+
+    def lake_file(self, table: str, month: str) -> Path:
+        return self.lake / table / f"month={month}" / "data.parquet"
+
+    def reference_file(self, table: str) -> Path:
+        return self.lake / "reference" / f"{table}.parquet"
+
+    @property
+    def tmp(self) -> Path:
+        # Inside the data directory so that the final rename never crosses filesystems.
+        return self.root / "tmp"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"

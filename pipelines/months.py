@@ -1,0 +1,56 @@
+"""Month keys ('YYYY-MM') and ranges ('2025-01:2025-12')."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def check_month(value: str) -> str:
+    if not _MONTH.match(value):
+        raise ValueError(f"not a month: {value!r} (expected YYYY-MM)")
+    return value
+
+
+def month_of(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def add_months(month: str, n: int) -> str:
+    y, m = map(int, check_month(month).split("-"))
+    index = y * 12 + (m - 1) + n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_range(spec: str) -> list[str]:
+    """'2025-01:2025-03' -> ['2025-01', '2025-02', '2025-03']; a single month is a range of one."""
+    first, _, last = spec.partition(":")
+    first, last = check_month(first.strip()), check_month((last or first).strip())
+    if last < first:
+        raise ValueError(f"month range {spec!r} ends before it starts")
+    out = [first]
+    while out[-1] != last:
+        out.append(add_months(out[-1], 1))
+    return out
+
+
+def days_in_month(month: str) -> int:
+    y, m = map(int, check_month(month).split("-"))
+    return calendar.monthrange(y, m)[1]
+
+
+def compact(month: str) -> str:
+    """'2025-01' -> '202501' (the form in NHSBSA resource names)."""
+    return check_month(month).replace("-", "")
+
+
+def partition_key(month: str) -> str:
+    """Dagster monthly partition key for a month."""
+    return f"{check_month(month)}-01"
+
+
+def from_partition_key(key: str) -> str:
+    return check_month(key[:7])

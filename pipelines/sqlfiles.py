@@ -1,0 +1,17 @@
+"""Load the DuckDB SQL files under `sql/` by name. Parameters are always bound, never formatted in."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+@cache
+def load_sql(name: str) -> str:
+    """`load_sql("lake/stage_epd")` -> the text of sql/lake/stage_epd.sql."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file {path}")
+    return path.read_text(encoding="utf-8")
