@@ -1,0 +1,66 @@
+"""Write the built-in sample: EPD files and NHS Digital list-size files for chosen months.
+
+Layout written (the one `--source local` reads):
+    <out>/EPD_SNOMED_202601.csv            (or EPD_YYYYMM.csv before Nov 2020; .zip with zip_epd)
+    <out>/2026-01/gp-reg-pat-prac-quin-age.csv|zip, ...-sing-age-female..., ...-map...
+Deterministic: the same seed, month and scale always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.sample.files import epd_filename, epd_flavour_for, write_epd_file, write_list_size_files, zip_file
+from pipelines.sample.list_sizes import practice_list_sizes
+from pipelines.sample.organisations import build_england
+from pipelines.sample.prescribing import decorate, gp_prescribing, other_prescribing
+
+DEFAULT_SEED = 20260101
+DEMO_MONTHS = "2025-07:2026-06"
+
+
+@dataclass(frozen=True)
+class SampleMonth:
+    month: str
+    epd_path: Path
+    list_size_paths: list[Path]
+    rows: int
+
+
+def _keep(code: str, fraction: float) -> bool:
+    return fraction >= 1.0 or (zlib.crc32(code.encode()) % 10000) < fraction * 10000
+
+
+def write_sample_month(
+    month: str, out_dir: Path, scale: str = "demo", seed: int = DEFAULT_SEED, zip_epd: bool = False,
+    keep_csv: bool = True, practice_fraction: float = 1.0,
+) -> SampleMonth:
+    england = build_england(seed)
+    geo = england.geography(month)
+    if practice_fraction < 1.0:  # smaller samples for tests: a stable subset of practices
+        geo = geo.filter(pl.col("practice_code").map_elements(lambda c: _keep(c, practice_fraction),
+                                                              return_dtype=pl.Boolean))
+    lists = practice_list_sizes(england, geo, month, seed)
+    gp = geo.filter(pl.col("setting") == 4)
+    flavour = epd_flavour_for(month)
+
+    def chunks():
+        for rows in gp_prescribing(england, month, gp, lists.total.astype(float), lists.share65, scale, seed):
+            yield decorate(rows.with_columns(unidentified=pl.lit(False)), geo, month, scale, seed)
+        yield decorate(other_prescribing(england, month, geo, scale, seed), geo, month, scale, seed)
+
+    out_dir = Path(out_dir)
+    csv_path = out_dir / epd_filename(month)
+    rows = write_epd_file(csv_path, month, chunks(), flavour)
+    epd_path = csv_path
+    if zip_epd:
+        epd_path = out_dir / epd_filename(month, zipped=True)
+        zip_file(csv_path, epd_path)
+        if not keep_csv:
+            csv_path.unlink()
+    ls_paths = write_list_size_files(out_dir / month, month, geo, lists)
+    return SampleMonth(month, epd_path, ls_paths, rows)
