@@ -1,0 +1,61 @@
+"""The Parquet lake: normalised prescribing, list sizes and practice geography, one partition a month."""
+
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.assets.sources import epd_source_file, list_size_source_files, read_record
+from pipelines.epd.ingest import ingest_epd_month
+from pipelines.months import from_partition_key
+from pipelines.partitions import monthly_partitions
+from pipelines.resources import MsiSettings
+from pipelines.sources.nhs_digital import ingest_list_sizes, ingest_practice_geography
+
+
+@dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},
+          deps=[epd_source_file])
+def prescribing_month(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
+    """Every EPD row of the month with canonical columns, typed, sorted by BNF code; plus the month's
+    practice dimension (names and addresses once per practice)."""
+    month = from_partition_key(context.partition_key)
+    layout = msi.layout
+    record = read_record(layout.raw_epd(month), "EPD file", month)
+    result = ingest_epd_month(Path(record["path"]), month, layout)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": result.rows,
+        "items": result.items,
+        "practices": result.practices,
+        "unidentified_rows": result.unidentified_rows,
+        "header_flavour": f"{result.flavour} ({result.geography})",
+        "source_file": result.source_file,
+        "published": record.get("published", ""),
+        "path": dg.MetadataValue.path(str(result.prescribing_path)),
+    })
+
+
+@dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},
+          deps=[list_size_source_files])
+def list_sizes(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
+    """Registered patients per practice: total, by sex, 65+, 75+, and females 13-54 and 0-12."""
+    month = from_partition_key(context.partition_key)
+    record = read_record(msi.layout.raw_list_sizes(month), "list-size files", month)
+    info = ingest_list_sizes(Path(record["folder"]), month, msi.layout)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": info["practices"], "patients": info["patients"],
+        "extract_date": info["extract_date"], "files": ", ".join(info["files"]),
+        "path": dg.MetadataValue.path(info["path"]),
+    })
+
+
+@dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},
+          deps=[list_size_source_files])
+def practice_geography(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
+    """Practice -> PCN -> sub-ICB -> ICB -> region for the month, from NHS Digital's practice map."""
+    month = from_partition_key(context.partition_key)
+    record = read_record(msi.layout.raw_list_sizes(month), "list-size files", month)
+    info = ingest_practice_geography(Path(record["folder"]), month, msi.layout)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": info["practices"], "icbs": info["icbs"], "extract_date": info["extract_date"],
+        "file": info["file"], "path": dg.MetadataValue.path(info["path"]),
+    })

@@ -1,0 +1,177 @@
+"""`msi`: run the medication-safety pipeline from the command line."""
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.layout import resolve_data_dir
+from pipelines.months import month_range
+from pipelines.resources import SOURCES, MsiSettings
+from pipelines.sample.generate import DEFAULT_SEED, DEMO_MONTHS, write_sample_month
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+console = Console()
+
+
+def _months(spec: str) -> list[str]:
+    try:
+        return month_range(spec)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None,
+    help="Where the lake and outputs go (default: $MSI_DATA_DIR or ./data).")
+
+
+@click.group()
+def main() -> None:
+    """Medication Safety Indicators: English Prescribing Dataset -> ICB medication-safety indicators."""
+
+
+def _generate_one(args) -> str:
+    month, out, scale, seed = args
+    from pipelines.sources.local import find_epd_file, find_list_size_folder
+
+    try:
+        find_epd_file(Path(out), month)
+        find_list_size_folder(Path(out), month)
+        return month
+    except FileNotFoundError:
+        write_sample_month(month, Path(out), scale=scale, seed=seed)
+        return month
+
+
+def pregenerate_sample(settings: MsiSettings, months: list[str], progress: Progress) -> None:
+    """Write the sample's months on every core before the pipeline reads them (the assets would
+    otherwise generate each month in turn)."""
+    out = settings.layout.sample_dir / settings.sample_scale
+    task = progress.add_task("sample files", total=len(months))
+    with ProcessPoolExecutor(max_workers=min(len(months), os.cpu_count() or 1, 4)) as pool:
+        for _ in pool.map(_generate_one, [(m, str(out), settings.sample_scale, settings.sample_seed) for m in months]):
+            progress.advance(task)
+
+
+def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool) -> list:
+    from pipelines.runner import RunFailed, run_months  # imports Dagster: keep `msi --help` fast
+
+    started = time.time()
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console) as progress:
+        if pregenerate:
+            pregenerate_sample(settings, months, progress)
+        task = progress.add_task("months through Dagster", total=len(months))
+
+        def on_month(month: str, state: str) -> None:
+            if state == "running":
+                progress.update(task, description=f"month {month}")
+            else:
+                progress.advance(task)
+
+        try:
+            outcomes = run_months(settings, months, on_month)
+        except RunFailed as exc:
+            progress.stop()
+            console.print(f"[red]Failed[/red] {exc}")
+            console.print(f"Earlier months' data is untouched under {settings.layout.lake}.")
+            raise SystemExit(1) from None
+    _summary(settings, outcomes, time.time() - started)
+    return outcomes
+
+
+def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
+    table = Table(title="Months processed")
+    for col in ("month", "EPD rows", "items", "practices", "registered patients", "checks"):
+        table.add_column(col, justify="right" if col not in ("month", "checks") else "left")
+    for o in outcomes:
+        rx = o.metadata.get("prescribing_month", {})
+        ls = o.metadata.get("list_sizes", {})
+        checks = "all passed" if all(o.checks.values()) else ", ".join(k for k, v in o.checks.items() if not v)
+        table.add_row(o.month, f"{rx.get('dagster/row_count', 0):,}", f"{rx.get('items', 0):,}",
+                      f"{rx.get('practices', 0):,}", f"{ls.get('patients', 0):,}", checks)
+    console.print(table)
+    layout = settings.layout
+    console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
+    console.print(f"  lake (Parquet, one folder per month): {layout.lake}")
+    console.print(f"    prescribing: {layout.lake / 'prescribing'}")
+    console.print(f"    list sizes:  {layout.lake / 'list_sizes'}")
+    console.print(f"    geography:   {layout.lake / 'practice_geography'}")
+    console.print(f"  raw source records:                   {layout.raw}")
+    console.print(f"  Dagster run history (see `msi serve`): {layout.dagster_home}")
+
+
+@main.command()
+@data_dir_option
+@click.option("--months", default=DEMO_MONTHS, show_default=True, help="Months to run, YYYY-MM:YYYY-MM.")
+def demo(data_dir: str | None, months: str) -> None:
+    """Run the whole pipeline on the built-in England-like sample."""
+    settings = MsiSettings(data_dir=str(resolve_data_dir(data_dir)), source="sample", sample_scale="demo")
+    console.print(f"[bold]msi demo[/bold]: built-in sample, months {months}, data in {settings.layout.root}")
+    run_pipeline(settings, _months(months), pregenerate=True)
+
+
+@main.command()
+@data_dir_option
+@click.option("--months", required=True, help="Months to run, YYYY-MM or YYYY-MM:YYYY-MM.")
+@click.option("--source", type=click.Choice(SOURCES), default="sample", show_default=True)
+@click.option("--epd-dir", type=click.Path(file_okay=False), default="", help="--source local: EPD files.")
+@click.option("--list-size-dir", type=click.Path(file_okay=False), default="",
+              help="NHS Digital registered-patient files, one YYYY-MM folder per month.")
+@click.option("--ckan-url", default=None, help="NHSBSA CKAN API base (default: the live portal).")
+@click.option("--scale", type=click.Choice(["demo", "national"]), default="demo", help="--source sample only.")
+def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale) -> None:
+    """Run the asset graph for chosen months from the sample, NHSBSA or local files."""
+    settings = MsiSettings(
+        data_dir=str(resolve_data_dir(data_dir)), source=source, epd_dir=epd_dir or "",
+        list_size_dir=list_size_dir or "", sample_scale=scale,
+        **({"ckan_base_url": ckan_url} if ckan_url else {}),
+    )
+    if source == "local" and not epd_dir:
+        raise click.UsageError("--source local needs --epd-dir")
+    if source in ("local", "nhsbsa") and not list_size_dir:
+        raise click.UsageError(f"--source {source} needs --list-size-dir (NHS Digital files in YYYY-MM folders)")
+    run_pipeline(settings, _months(months), pregenerate=source == "sample")
+
+
+@main.command()
+@click.option("--months", required=True, help="Months to write, YYYY-MM or YYYY-MM:YYYY-MM.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--scale", type=click.Choice(["demo", "national"]), default="demo", show_default=True,
+              help="national: a full-volume month (~18 M rows, ~7 GB of CSV).")
+@click.option("--zip", "zip_epd", is_flag=True, help="Also write the EPD file zipped, as NHSBSA serves it.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
+def sample(months: str, out: str, scale: str, zip_epd: bool, seed: int) -> None:
+    """Write sample input files in the real published formats."""
+    for month in _months(months):
+        started = time.time()
+        result = write_sample_month(month, Path(out), scale=scale, seed=seed, zip_epd=zip_epd)
+        console.print(f"{month}: {result.rows:,} EPD rows -> {result.epd_path} "
+                      f"(+ {len(result.list_size_paths)} list-size files) in {time.time() - started:.1f} s")
+
+
+@main.command()
+@data_dir_option
+@click.option("--port", default=3000, show_default=True)
+def serve(data_dir: str | None, port: int) -> None:
+    """Start the Dagster UI and daemon (schedules and sensors run) with a persistent DAGSTER_HOME."""
+    from pipelines.runner import dagster_instance
+
+    settings = MsiSettings(data_dir=str(resolve_data_dir(data_dir)))
+    dagster_instance(settings)  # writes dagster.yaml if missing
+    env = {**os.environ, "MSI_DATA_DIR": str(settings.layout.root), "DAGSTER_HOME": str(settings.layout.dagster_home)}
+    console.print(f"Dagster UI on http://127.0.0.1:{port} ; DAGSTER_HOME={env['DAGSTER_HOME']}")
+    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-p", str(port)]
+    raise SystemExit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=env))
+
+
+if __name__ == "__main__":
+    main()

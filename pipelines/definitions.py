@@ -1,0 +1,31 @@
+"""The Dagster code location: wiring only. Logic lives in the modules the assets call."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.assets.reference import reference_tables
+from pipelines.assets.sources import epd_source_file, list_size_source_files
+from pipelines.checks.prescribing import prescribing_month_expectations, prescribing_month_row_count_drift
+from pipelines.jobs import monthly_job, reference_job
+from pipelines.resources import MsiSettings
+from pipelines.schedules import monthly_schedule
+from pipelines.sensors import nhsbsa_publication_sensor
+
+ASSETS = [reference_tables, epd_source_file, list_size_source_files, prescribing_month, list_sizes, practice_geography]
+CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift]
+
+
+def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=[monthly_job, reference_job],
+        schedules=[monthly_schedule],
+        sensors=[nhsbsa_publication_sensor],
+        resources={"msi": settings or MsiSettings.from_env()},
+    )
+
+
+defs = build_definitions()

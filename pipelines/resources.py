@@ -1,0 +1,41 @@
+"""The one resource every asset uses: where the data lives and where the raw files come from."""
+
+
+import os
+
+import dagster as dg
+
+from pipelines.layout import Layout, resolve_data_dir
+from pipelines.sources.nhsbsa import DEFAULT_BASE_URL
+
+SOURCES = ("sample", "nhsbsa", "local")
+
+
+class MsiSettings(dg.ConfigurableResource):
+    """Run settings. `msi` sets them from its options; `dg dev`/`msi serve` read MSI_* variables."""
+
+    data_dir: str = "data"
+    source: str = "sample"  # sample | nhsbsa | local
+    epd_dir: str = ""  # --source local: folder of EPD files
+    list_size_dir: str = ""  # local/nhsbsa: folder of NHS Digital files in YYYY-MM sub-folders
+    ckan_base_url: str = DEFAULT_BASE_URL
+    sample_scale: str = "demo"  # demo | national
+    sample_seed: int = 20260101
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(resolve_data_dir(self.data_dir))
+
+    @classmethod
+    def from_env(cls) -> "MsiSettings":
+        source = os.environ.get("MSI_SOURCE", "sample")
+        if source not in SOURCES:
+            raise ValueError(f"MSI_SOURCE must be one of {SOURCES}, not {source!r}")
+        return cls(
+            data_dir=str(resolve_data_dir(None)),
+            source=source,
+            epd_dir=os.environ.get("MSI_EPD_DIR", ""),
+            list_size_dir=os.environ.get("MSI_LIST_SIZE_DIR", ""),
+            ckan_base_url=os.environ.get("MSI_CKAN_URL", DEFAULT_BASE_URL),
+            sample_scale=os.environ.get("MSI_SAMPLE_SCALE", "demo"),
+        )

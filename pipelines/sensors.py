@@ -1,0 +1,43 @@
+"""Sensor that notices NHSBSA publishing or republishing an EPD month.
+
+It polls CKAN `package_show` for both datasets and keeps, in its cursor, the publication stamp
+(`last_modified`, else `created`) it last acted on for each month. A new month, or a changed stamp (a
+republication: later batches subsume earlier ones), requests a run of that month's partition.
+"""
+
+
+import json
+
+import dagster as dg
+
+from pipelines.jobs import monthly_job
+from pipelines.months import partition_key
+from pipelines.partitions import monthly_partitions
+from pipelines.resources import MsiSettings
+from pipelines.sources.nhsbsa import CkanClient
+
+
+def publication_requests(available: dict, seen: dict, partition_keys: set[str]) -> tuple[list[dg.RunRequest], dict]:
+    """Run requests for months that are new or republished since `seen`; returns the new cursor too."""
+    requests, cursor = [], dict(seen)
+    for month, resource in sorted(available.items()):
+        key = partition_key(month)
+        if key not in partition_keys or seen.get(month) == resource.published:
+            continue
+        trigger = "republished" if month in seen else "published"
+        requests.append(dg.RunRequest(
+            run_key=f"{resource.name}@{resource.published}", partition_key=key,
+            tags={"msi/month": month, "msi/trigger": trigger, "msi/published": resource.published}))
+        cursor[month] = resource.published
+    return requests, cursor
+
+
+@dg.sensor(job=monthly_job, minimum_interval_seconds=6 * 3600,
+           description="Polls NHSBSA's portal; runs a month when it is published or republished.")
+def nhsbsa_publication_sensor(context: dg.SensorEvaluationContext, msi: MsiSettings):
+    if msi.source != "nhsbsa":
+        return dg.SkipReason(f"source is {msi.source!r}; the sensor only watches NHSBSA (MSI_SOURCE=nhsbsa)")
+    available = CkanClient(msi.ckan_base_url, attempts=2).available_months()
+    keys = set(monthly_partitions.get_partition_keys(dynamic_partitions_store=None))
+    requests, cursor = publication_requests(available, json.loads(context.cursor or "{}"), keys)
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))

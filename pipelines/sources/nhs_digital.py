@@ -1,0 +1,195 @@
+"""NHS Digital / NHS England "Patients Registered at a GP Practice": list sizes and the practice map.
+
+Three files a month, each a plain CSV or (from late 2025) a ZIP holding one:
+* gp-reg-pat-prac-quin-age     practice x sex x five-year age band (totals, 65+)
+* gp-reg-pat-prac-sing-age-female   practice x single year of age, females (13-54 for valproate)
+* gp-reg-pat-prac-map          practice -> PCN -> sub-ICB (was CCG) -> ICB (was STP) -> region
+
+Columns are selected by name: layouts differ before and after July 2022 and between files, and the
+type column is `ORG_TYPE` in some and `TYPE` in others (nhsbsa_data.md §3.2-3.3).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+import zipfile
+from contextlib import ExitStack, contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+from pipelines.epd.flavours import parse_header_line
+from pipelines.epd.ingest import duckdb_connection, publish_file
+from pipelines.layout import Layout
+from pipelines.sqlfiles import load_sql
+
+FILE_STEMS = {
+    "quin_age": "gp-reg-pat-prac-quin-age",
+    "female": "gp-reg-pat-prac-sing-age-female",
+    "map": "gp-reg-pat-prac-map",
+}
+
+# canonical name -> accepted published names (first match wins); `required` ones must be present.
+QUIN_COLUMNS = {
+    "extract_date": ["EXTRACT_DATE"], "org_type": ["ORG_TYPE", "TYPE"], "org_code": ["ORG_CODE", "CODE"],
+    "sex": ["SEX"], "age_group": ["AGE_GROUP_5"], "patients": ["NUMBER_OF_PATIENTS"],
+}
+FEMALE_COLUMNS = {
+    "extract_date": ["EXTRACT_DATE"], "org_type": ["ORG_TYPE", "TYPE"], "org_code": ["ORG_CODE", "CODE"],
+    "sex": ["SEX"], "age": ["AGE"], "patients": ["NUMBER_OF_PATIENTS"],
+}
+MAP_COLUMNS = {
+    "extract_date": ["EXTRACT_DATE"], "practice_code": ["PRACTICE_CODE"], "practice_name": ["PRACTICE_NAME"],
+    "practice_postcode": ["PRACTICE_POSTCODE"], "pcn_code": ["PCN_CODE"], "pcn_name": ["PCN_NAME"],
+    "sub_icb_code": ["SUB_ICB_LOCATION_CODE", "CCG_CODE"], "sub_icb_name": ["SUB_ICB_LOCATION_NAME", "CCG_NAME"],
+    "sub_icb_ons_code": ["ONS_SUB_ICB_LOCATION_CODE", "ONS_CCG_CODE"],
+    "icb_code": ["ICB_CODE", "STP_CODE"], "icb_name": ["ICB_NAME", "STP_NAME"], "icb_ons_code": ["ONS_ICB_CODE", "ONS_STP_CODE"],
+    "region_code": ["COMM_REGION_CODE"], "region_name": ["COMM_REGION_NAME"], "region_ons_code": ["ONS_COMM_REGION_CODE"],
+}
+OPTIONAL = {"org_type", "pcn_code", "pcn_name"}
+
+_DATE_FORMATS = ("%d-%b-%y", "%d%b%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%b-%Y")
+
+
+class ListSizeError(ValueError):
+    """A registered-patients file is missing or unreadable; the message says which and why."""
+
+
+def parse_extract_date(text: str) -> date:
+    """EXTRACT_DATE in any published form: 01-Sep-20, 01Jan2022, 01JUL2026, 2026-04-01."""
+    value = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value.title() if "%b" in fmt else value, fmt).date()
+        except ValueError:
+            continue
+    raise ListSizeError(f"unrecognised EXTRACT_DATE {text!r}")
+
+
+def find_file(folder: Path, kind: str) -> Path:
+    stem = FILE_STEMS[kind]
+    for suffix in (".csv", ".zip", ".CSV", ".ZIP"):
+        candidate = folder / f"{stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    raise ListSizeError(f"{folder}: no {stem}.csv or {stem}.zip")
+
+
+@contextmanager
+def opened_csv(path: Path, scratch: Path) -> Iterator[Path]:
+    """A CSV path for a CSV or a single-CSV ZIP (extracted into `scratch`)."""
+    if path.suffix.lower() != ".zip":
+        yield path
+        return
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.infolist() if m.filename.lower().endswith(".csv")]
+            if len(members) != 1:
+                raise ListSizeError(f"{path.name}: expected one CSV inside, found {[m.filename for m in zf.infolist()]}")
+            scratch.mkdir(parents=True, exist_ok=True)
+            target = scratch / Path(members[0].filename).name
+            with zf.open(members[0]) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise ListSizeError(f"{path.name}: not a complete ZIP file ({exc})") from exc
+    try:
+        yield target
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def map_columns(csv_path: Path, wanted: dict[str, list[str]], label: str) -> list[str]:
+    """Canonical name for each column of the file (unwanted columns get placeholder names)."""
+    with open(csv_path, "rb") as fh:
+        header = [h.upper() for h in parse_header_line(fh.readline())]
+    names = [f"_unused_{i}" for i in range(len(header))]
+    for canonical, options in wanted.items():
+        hit = next((h for h in options if h in header), None)
+        if hit is None:
+            if canonical in OPTIONAL:
+                continue
+            raise ListSizeError(f"{label}: none of the columns {options} found; header is {header}")
+        names[header.index(hit)] = canonical
+    return names
+
+
+def first_extract_date(csv_path: Path, names: list[str], label: str) -> date:
+    import csv
+
+    with open(csv_path, encoding="latin-1", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        row = next(reader, None)
+    if row is None:
+        raise ListSizeError(f"{label}: no data rows")
+    return parse_extract_date(row[names.index("extract_date")])
+
+
+def _check_month(extract: date, month: str, label: str) -> None:
+    if f"{extract.year:04d}-{extract.month:02d}" != month:
+        raise ListSizeError(f"{label}: EXTRACT_DATE {extract.isoformat()} is not in {month}; wrong folder?")
+
+
+def ingest_list_sizes(folder: Path, month: str, layout: Layout) -> dict:
+    """Write lake/list_sizes/month=<month> from the month's quin-age and sing-age-female files."""
+    quin_file, female_file = find_file(folder, "quin_age"), find_file(folder, "female")
+    work = layout.tmp / f"lists-{month}-{uuid.uuid4().hex[:8]}"
+    try:
+        with ExitStack() as stack:
+            quin = stack.enter_context(opened_csv(quin_file, work))
+            female = stack.enter_context(opened_csv(female_file, work))
+            quin_names = map_columns(quin, QUIN_COLUMNS, quin_file.name)
+            female_names = map_columns(female, FEMALE_COLUMNS, female_file.name)
+            extract = first_extract_date(quin, quin_names, quin_file.name)
+            _check_month(extract, month, quin_file.name)
+            _check_month(first_extract_date(female, female_names, female_file.name), month, female_file.name)
+            con = duckdb_connection(work, "1GB")
+            out = work / "list_sizes.parquet"
+            try:
+                con.execute(load_sql("lake/list_sizes"), {
+                    "quin_path": str(quin), "quin_names": quin_names, "female_path": str(female),
+                    "female_names": female_names, "month": month, "extract_date": extract.isoformat(),
+                    "out_path": str(out)})
+            except Exception as exc:  # duckdb errors: say which files
+                raise ListSizeError(f"{quin_file.name}/{female_file.name} for {month}: {str(exc).splitlines()[0]}") from exc
+            practices, patients = con.execute(
+                "SELECT count(*), coalesce(sum(patients), 0) FROM read_parquet($p)", {"p": str(out)}).fetchone()
+            con.close()
+        if practices == 0:
+            raise ListSizeError(f"{quin_file.name} for {month}: no GP practice rows")
+        final = layout.lake_file("list_sizes", month)
+        publish_file(out, final)
+        return {"practices": int(practices), "patients": int(patients), "extract_date": extract.isoformat(),
+                "files": [quin_file.name, female_file.name], "path": str(final)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def ingest_practice_geography(folder: Path, month: str, layout: Layout) -> dict:
+    """Write lake/practice_geography/month=<month> from the month's gp-reg-pat-prac-map file."""
+    map_file = find_file(folder, "map")
+    work = layout.tmp / f"map-{month}-{uuid.uuid4().hex[:8]}"
+    try:
+        with opened_csv(map_file, work) as path:
+            names = map_columns(path, MAP_COLUMNS, map_file.name)
+            extract = first_extract_date(path, names, map_file.name)
+            _check_month(extract, month, map_file.name)
+            con = duckdb_connection(work, "1GB")
+            out = work / "geography.parquet"
+            con.execute(load_sql("lake/practice_geography"), {
+                "map_path": str(path), "map_names": names, "month": month,
+                "extract_date": extract.isoformat(), "out_path": str(out)})
+            practices, icbs = con.execute(
+                "SELECT count(*), count(DISTINCT icb_code) FROM read_parquet($p)", {"p": str(out)}).fetchone()
+            con.close()
+        final = layout.lake_file("practice_geography", month)
+        publish_file(out, final)
+        return {"practices": int(practices), "icbs": int(icbs), "extract_date": extract.isoformat(),
+                "file": map_file.name, "path": str(final)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+MONTH_FOLDER = re.compile(r"^\d{4}-\d{2}$")

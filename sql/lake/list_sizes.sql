@@ -1,0 +1,48 @@
+-- Registered patients per GP practice for one month, from NHS Digital's quinary-age and
+-- single-year-female files. Columns were mapped to canonical names by header (nhs_digital.py), so any
+-- publication layout reads the same; a column a layout lacks arrives as NULL via UNION ALL BY NAME.
+COPY (
+    WITH quin AS (
+        SELECT trim(org_code) AS practice_code, upper(trim(sex)) AS sex, upper(trim(age_group)) AS age_group,
+               CAST(trim(patients) AS BIGINT) AS patients
+        FROM ((SELECT NULL::VARCHAR AS org_type WHERE false) UNION ALL BY NAME
+              (SELECT * FROM read_csv($quin_path, header = false, skip = 1, names = $quin_names,
+                                      all_varchar = true, encoding = 'latin-1')))
+        WHERE org_type IS NULL OR upper(trim(org_type)) = 'GP'
+    ),
+    quin_wide AS (
+        SELECT practice_code,
+            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = 'ALL')                     AS patients,
+            sum(patients) FILTER (WHERE sex = 'FEMALE' AND age_group = 'ALL')                  AS female,
+            sum(patients) FILTER (WHERE sex = 'MALE' AND age_group = 'ALL')                    AS male,
+            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group IN
+                ('65_69', '70_74', '75_79', '80_84', '85_89', '90_94', '95+'))                 AS aged_65_plus,
+            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group IN
+                ('75_79', '80_84', '85_89', '90_94', '95+'))                                   AS aged_75_plus,
+            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group IN ('0_4', '5_9', '10_14'))  AS aged_0_14,
+            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = '15_19')                   AS aged_15_19
+        FROM quin GROUP BY practice_code
+    ),
+    fem AS (
+        SELECT trim(org_code) AS practice_code, upper(trim(age)) AS age, CAST(trim(patients) AS BIGINT) AS patients
+        FROM ((SELECT NULL::VARCHAR AS org_type WHERE false) UNION ALL BY NAME
+              (SELECT * FROM read_csv($female_path, header = false, skip = 1, names = $female_names,
+                                      all_varchar = true, encoding = 'latin-1')))
+        WHERE (org_type IS NULL OR upper(trim(org_type)) = 'GP') AND upper(trim(sex)) = 'FEMALE'
+    ),
+    fem_wide AS (
+        SELECT practice_code,
+            -- NHSBSA's "childbearing potential" band for valproate: 13-54 inclusive.
+            sum(patients) FILTER (WHERE TRY_CAST(age AS INTEGER) BETWEEN 13 AND 54) AS female_13_54,
+            sum(patients) FILTER (WHERE TRY_CAST(age AS INTEGER) BETWEEN 0 AND 12)  AS female_0_12
+        FROM fem GROUP BY practice_code
+    )
+    SELECT $month AS month, q.practice_code,
+           CAST(q.patients AS BIGINT) AS patients, CAST(q.female AS BIGINT) AS female, CAST(q.male AS BIGINT) AS male,
+           CAST(q.aged_65_plus AS BIGINT) AS aged_65_plus, CAST(q.aged_75_plus AS BIGINT) AS aged_75_plus,
+           CAST(q.aged_0_14 AS BIGINT) AS aged_0_14, CAST(q.aged_15_19 AS BIGINT) AS aged_15_19,
+           CAST(f.female_13_54 AS BIGINT) AS female_13_54, CAST(f.female_0_12 AS BIGINT) AS female_0_12,
+           $extract_date::DATE AS extract_date
+    FROM quin_wide q LEFT JOIN fem_wide f USING (practice_code)
+    ORDER BY q.practice_code
+) TO $out_path (FORMAT parquet, COMPRESSION zstd);

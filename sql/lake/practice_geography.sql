@@ -1,0 +1,18 @@
+-- Practice -> PCN -> sub-ICB -> ICB -> region for one month, from NHS Digital's gp-reg-pat-prac-map.
+-- Pre-July-2022 files say CCG/STP where later ones say SUB_ICB_LOCATION/ICB; nhs_digital.py maps both
+-- to the same canonical names.
+COPY (
+    SELECT $month AS month,
+           trim(practice_code) AS practice_code, trim(practice_name) AS practice_name,
+           trim(practice_postcode) AS practice_postcode,
+           nullif(trim(pcn_code), '') AS pcn_code, nullif(trim(pcn_name), '') AS pcn_name,
+           trim(sub_icb_code) AS sub_icb_code, trim(sub_icb_name) AS sub_icb_name,
+           trim(sub_icb_ons_code) AS sub_icb_ons_code,
+           trim(icb_code) AS icb_code, trim(icb_name) AS icb_name, trim(icb_ons_code) AS icb_ons_code,
+           trim(region_code) AS region_code, trim(region_name) AS region_name,
+           trim(region_ons_code) AS region_ons_code,
+           $extract_date::DATE AS extract_date
+    FROM read_csv($map_path, header = false, skip = 1, names = $map_names, all_varchar = true,
+                  encoding = 'latin-1')
+    ORDER BY practice_code
+) TO $out_path (FORMAT parquet, COMPRESSION zstd);
