@@ -2,6 +2,7 @@
 data directory (so `msi serve` later shows the same run history)."""
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,7 +53,9 @@ def _failure_message(result, month: str) -> str:
             cause = err
             while cause.cause is not None:  # the user's own exception, not Dagster's wrapper
                 cause = cause.cause
-            return f"{month}: step '{event.step_key}' failed: {cause.message.strip()}"
+            # Drop the exception's qualified class name; the message itself says what and where.
+            message = re.sub(r"^[\w.]*(Error|Exception)\w*: ", "", cause.message.strip())
+            return f"{month}: step '{event.step_key}' failed: {message}"
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             return f"{month}: check '{evaluation.check_name}' failed: {evaluation.description}"

@@ -161,13 +161,13 @@ def write_list_size_files(folder: Path, month: str, geo: pl.DataFrame, lists: Li
                                    value_name="NUMBER_OF_PATIENTS"))
     gp_rows = pl.concat(frames).join(
         info.select(pl.col("practice_code").alias("ORG_CODE"), pl.col("postcode").alias("POSTCODE"),
-                    "icb_code", "icb_ons_code", "region_code", "region_ons_code"), on="ORG_CODE")
-    icb_rows = gp_rows.group_by("icb_code", "icb_ons_code", "SEX", "AGE_GROUP_5").agg(
-        pl.col("NUMBER_OF_PATIENTS").sum()).select(
+                    "icb_code", "icb_ons_code", "region_code", "region_ons_code"), on="ORG_CODE", maintain_order="left")
+    icb_rows = gp_rows.group_by("icb_code", "icb_ons_code", "SEX", "AGE_GROUP_5", maintain_order=True).agg(
+        pl.col("NUMBER_OF_PATIENTS").sum()).sort("icb_code", maintain_order=True).select(
         pl.lit("ICB").alias("ORG_TYPE"), pl.col("icb_code").alias("ORG_CODE"), pl.col("icb_ons_code").alias("ONS_CODE"),
         pl.lit("").alias("POSTCODE"), "SEX", "AGE_GROUP_5", "NUMBER_OF_PATIENTS")
-    region_rows = gp_rows.group_by("region_code", "region_ons_code", "SEX", "AGE_GROUP_5").agg(
-        pl.col("NUMBER_OF_PATIENTS").sum()).select(
+    region_rows = gp_rows.group_by("region_code", "region_ons_code", "SEX", "AGE_GROUP_5", maintain_order=True).agg(
+        pl.col("NUMBER_OF_PATIENTS").sum()).sort("region_code", maintain_order=True).select(
         pl.lit("Comm Region").alias("ORG_TYPE"), pl.col("region_code").alias("ORG_CODE"),
         pl.col("region_ons_code").alias("ONS_CODE"), pl.lit("").alias("POSTCODE"), "SEX", "AGE_GROUP_5",
         "NUMBER_OF_PATIENTS")
@@ -183,7 +183,7 @@ def write_list_size_files(folder: Path, month: str, geo: pl.DataFrame, lists: Li
         ALL=pl.sum_horizontal(ages), ORG_CODE=pl.Series(codes))
     single = wide.unpivot(index=["ORG_CODE"], variable_name="AGE", value_name="NUMBER_OF_PATIENTS").join(
         info.select(pl.col("practice_code").alias("ORG_CODE"), pl.col("postcode").alias("POSTCODE"),
-                    "sub_icb_code", "sub_icb_ons_code"), on="ORG_CODE")
+                    "sub_icb_code", "sub_icb_ons_code"), on="ORG_CODE", maintain_order="left")
     sub_code, sub_ons = ("SUB_ICB_LOCATION_CODE", "ONS_SUB_ICB_LOCATION_CODE") if post_2022 else ("CCG_CODE", "ONS_CCG_CODE")
     single = single.select(
         pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"),

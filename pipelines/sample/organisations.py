@@ -104,9 +104,9 @@ class England:
         sub = self.sub_icbs.filter(pl.col("period") == period).drop("period")
         icb = self.icbs.filter(pl.col("period") == period).drop("period")
         return (
-            px.join(sub, on="sub_icb_code", how="left")
-            .join(icb, on="icb_code", how="left")
-            .join(self.regions, on="region_code", how="left")
+            px.join(sub, on="sub_icb_code", how="left", maintain_order="left")
+            .join(icb, on="icb_code", how="left", maintain_order="left")
+            .join(self.regions, on="region_code", how="left", maintain_order="left")
         )
 
 

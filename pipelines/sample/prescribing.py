@@ -248,7 +248,8 @@ def decorate(rows: pl.DataFrame, geo: pl.DataFrame, month: str, scale: str, seed
     )
     rng = _month_seed(seed, month, f"cost{rows.height}")
     out = rows.join(pres.select("pres_idx", "bnf_code", "bnf_name", "chem_code", "chem_name", "chapter",
-                                "snomed_code", "adq_per_unit", "price_per_unit"), on="pres_idx", how="left")
+                                "snomed_code", "adq_per_unit", "price_per_unit"), on="pres_idx", how="left",
+                     maintain_order="left")
     total = out["quantity"] * out["items"]
     nic = (total * out["price_per_unit"] * rng.uniform(0.95, 1.05, out.height)).round(2).clip(0.01)
     return out.with_columns(
@@ -256,7 +257,7 @@ def decorate(rows: pl.DataFrame, geo: pl.DataFrame, month: str, scale: str, seed
         adq_usage=(total * out["adq_per_unit"]).round(5),
         nic=nic,
         actual_cost=(nic * rng.uniform(0.90, 1.04, out.height)).round(5),
-    ).join(geo_columns(geo), on="practice_code", how="left")
+    ).join(geo_columns(geo), on="practice_code", how="left", maintain_order="left")
 
 
 def geo_columns(geo: pl.DataFrame) -> pl.DataFrame:
@@ -266,7 +267,7 @@ def geo_columns(geo: pl.DataFrame) -> pl.DataFrame:
         "postcode", "pco_code", "sub_icb_name", "icb_code", "icb_name", "region_code", "epd_region_name",
         "sub_icb_code",
     )
-    subs = base.group_by("sub_icb_code").agg(pl.all().exclude("practice_code").first())
+    subs = base.group_by("sub_icb_code", maintain_order=True).agg(pl.all().exclude("practice_code").first()).sort("sub_icb_code")
     unidentified = subs.with_columns(
         practice_code=pl.lit("-|") + pl.col("sub_icb_code"), practice_name=pl.lit("UNIDENTIFIED DOCTORS"),
         address_1=pl.lit(""), address_2=pl.lit(""), address_3=pl.lit(""), address_4=pl.lit(""), postcode=pl.lit(""),

@@ -33,6 +33,10 @@ class CkanError(RuntimeError):
     """The portal answered, but not with what we need (a clear, final error)."""
 
 
+class CkanNotFound(CkanError):
+    """The portal has no such package or resource."""
+
+
 class TransientError(RuntimeError):
     """Worth retrying: server error, dropped connection, truncated or corrupt download."""
 
@@ -86,6 +90,8 @@ class CkanClient:
                 raise TransientError(f"{action}: {exc}") from exc
             if resp.status_code >= 500:
                 raise TransientError(f"{action}: HTTP {resp.status_code}")
+            if resp.status_code == 404:
+                raise CkanNotFound(f"{action} {params}: not found on the portal")
             if resp.status_code != 200:
                 raise CkanError(f"{action} {params}: HTTP {resp.status_code}")
             try:
@@ -116,8 +122,12 @@ class CkanClient:
 
     def available_months(self) -> dict[str, EpdResource]:
         """Month -> the resource to use, preferring EPD with SNOMED code over the retired dataset."""
+        try:
+            legacy = self.package_resources(LEGACY_PACKAGE)
+        except CkanNotFound:  # the retired dataset may be withdrawn one day; the live one must exist
+            legacy = []
         chosen: dict[str, EpdResource] = {}
-        for res in self.package_resources(LEGACY_PACKAGE) + self.package_resources(SNOMED_PACKAGE):
+        for res in legacy + self.package_resources(SNOMED_PACKAGE):
             if res.month not in chosen or res.dataset == "snomed":
                 chosen[res.month] = res
         return dict(sorted(chosen.items()))

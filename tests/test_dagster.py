@@ -1,0 +1,137 @@
+"""The Dagster code location: it loads, runs a month, blocks on a failing check, schedules and senses."""
+
+from datetime import datetime, timezone
+
+import dagster as dg
+import pytest
+
+from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.assets.sources import epd_source_file, list_size_source_files
+from pipelines.checks.prescribing import prescribing_month_expectations, prescribing_month_row_count_drift
+from pipelines.definitions import build_definitions, defs
+from pipelines.resources import MsiSettings
+from pipelines.runner import RunFailed, run_months
+from pipelines.sample.generate import write_sample_month
+from pipelines.schedules import monthly_schedule
+from pipelines.sensors import nhsbsa_publication_sensor
+from pipelines.sources.nhsbsa import SNOMED_PACKAGE
+from tests.ckan_server import FakeCkan
+from tests.epd_fixtures import REAL_ROWS, write
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(defs)
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"monthly_job", "reference_job"}
+    assert defs.resolve_schedule_def("monthly_schedule").cron_schedule == "0 6 20 * *"
+    assert defs.resolve_sensor_def("nhsbsa_publication_sensor")
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("epd")
+    for month in ("2026-03", "2026-04"):
+        write_sample_month(month, out, practice_fraction=0.03)
+    return out
+
+
+def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
+    settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir))
+    outcomes = run_months(settings, ["2026-03", "2026-04"], instance=dg.DagsterInstance.ephemeral())
+    assert [o.month for o in outcomes] == ["2026-03", "2026-04"]
+    for o in outcomes:
+        assert o.checks == {"prescribing_month_expectations": True, "prescribing_month_row_count_drift": True}
+        rx = o.metadata["prescribing_month"]
+        assert rx["dagster/row_count"] > 10000 and rx["header_flavour"] == "snomed_2025 (ICB)"
+        assert o.metadata["list_sizes"]["dagster/row_count"] > 100
+    # The reorganisation shows in the geography: 42 ICB codes' worth of practices before, 36 after.
+    assert outcomes[0].metadata["practice_geography"]["icbs"] > outcomes[1].metadata["practice_geography"]["icbs"]
+    assert settings.layout.reference_file("icbs_from_2026_04").is_file()
+
+
+def test_missing_month_names_it(sample_dir, tmp_path):
+    settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir))
+    with pytest.raises(RunFailed, match="2026-05: step 'epd_source_file' failed: no EPD file for 2026-05"):
+        run_months(settings, ["2026-05"], instance=dg.DagsterInstance.ephemeral())
+
+
+def test_failing_expectations_block_downstream(tmp_path):
+    # A May 2026 file still using NHS Frimley ICB (QNQ), abolished on 1 April 2026: readable, but wrong.
+    text = REAL_ROWS.read_bytes().replace(b'"2026-01"', b'"2026-05"').replace(b'"QKK"', b'"QNQ"')
+    epd_dir = tmp_path / "epd"
+    write(epd_dir / "EPD_SNOMED_202605.csv", text)
+    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd_dir))
+    ran = []
+
+    @dg.asset(partitions_def=prescribing_month.partitions_def, deps=[prescribing_month])
+    def downstream_indicator():
+        ran.append(True)
+
+    result = dg.materialize(
+        [epd_source_file, prescribing_month, prescribing_month_expectations, downstream_indicator],
+        partition_key="2026-05-01", resources={"msi": settings}, raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "prescribing_month_expectations")
+    assert not evaluation.passed
+    assert "expect_column_values_to_be_in_set(icb_code): 4" in evaluation.description  # the 4 QKK rows
+    assert ran == []  # the downstream asset never ran
+    assert not result.success
+
+
+def test_row_count_drift_warns(sample_dir, tmp_path):
+    settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir))
+    shrunk = tmp_path / "epd"
+    lines = (sample_dir / "EPD_SNOMED_202604.csv").read_bytes().splitlines(keepends=True)
+    write(shrunk / "EPD_SNOMED_202604.csv", b"".join(lines[: len(lines) // 2]))
+    result = dg.materialize([epd_source_file, prescribing_month, prescribing_month_row_count_drift],
+                            partition_key="2026-03-01", resources={"msi": settings},
+                            instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    settings2 = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(shrunk))
+    result = dg.materialize([epd_source_file, prescribing_month, prescribing_month_row_count_drift],
+                            partition_key="2026-04-01", resources={"msi": settings2}, raise_on_error=False,
+                            instance=dg.DagsterInstance.ephemeral())
+    drift = next(e for e in result.get_asset_check_evaluations() if e.check_name == "prescribing_month_row_count_drift")
+    assert not drift.passed and drift.severity == dg.AssetCheckSeverity.WARN
+    assert result.success  # a warning does not stop the run
+
+
+@pytest.mark.parametrize("tick, expected", [
+    (datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc), "2026-09-01"),
+    (datetime(2026, 1, 20, 6, 0, tzinfo=timezone.utc), "2025-11-01"),
+    (datetime(2026, 3, 20, 6, 0, tzinfo=timezone.utc), "2026-01-01"),
+])
+def test_schedule_requests_the_month_expected_to_be_published(tick, expected):
+    context = dg.build_schedule_context(scheduled_execution_time=tick)
+    request = monthly_schedule(context)
+    assert request.partition_key == expected
+
+
+def test_sensor_requests_published_and_republished_months(tmp_path):
+    with FakeCkan() as fake:
+        fake.add_resource(SNOMED_PACKAGE, "EPD_SNOMED_202601", "2026-03-16T09:12:33", None)
+        fake.add_resource(SNOMED_PACKAGE, "EPD_SNOMED_202602", "2026-04-15T09:00:00", None)
+        settings = MsiSettings(data_dir=str(tmp_path), source="nhsbsa", ckan_base_url=fake.base_url)
+        with dg.build_sensor_context(resources={"msi": settings}) as context:
+            first = nhsbsa_publication_sensor(context)
+        assert [r.partition_key for r in first.run_requests] == ["2026-01-01", "2026-02-01"]
+        with dg.build_sensor_context(cursor=first.cursor, resources={"msi": settings}) as context:
+            assert nhsbsa_publication_sensor(context).run_requests == []
+        fake.set_last_modified("EPD_SNOMED_202601", "2026-05-20T08:00:00")
+        with dg.build_sensor_context(cursor=first.cursor, resources={"msi": settings}) as context:
+            third = nhsbsa_publication_sensor(context)
+        assert [(r.partition_key, r.tags["msi/trigger"]) for r in third.run_requests] == [("2026-01-01", "republished")]
+
+
+def test_sensor_skips_when_not_watching_nhsbsa(tmp_path):
+    with dg.build_sensor_context(resources={"msi": MsiSettings(data_dir=str(tmp_path), source="sample")}) as context:
+        result = nhsbsa_publication_sensor(context)
+    assert isinstance(result, dg.SkipReason)
+
+
+def test_build_definitions_binds_given_settings(tmp_path):
+    settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir="/x")
+    built = build_definitions(settings)
+    assert built.resources["msi"].epd_dir == "/x"
+    assert {a.key.to_user_string() for a in [epd_source_file, list_size_source_files, list_sizes, practice_geography]} <= {
+        k.to_user_string() for k in built.resolve_all_asset_keys()}

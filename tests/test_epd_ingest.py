@@ -1,0 +1,191 @@
+"""EPD parsing: every header flavour, the real January 2026 rows, and every quirk of the published files."""
+
+import hashlib
+import zipfile
+
+import duckdb
+import pytest
+
+from pipelines.epd.flavours import UnknownHeaderError, detect_flavour, parse_header_line
+from pipelines.epd.ingest import IngestError, ingest_epd_month
+from pipelines.layout import Layout
+from tests.epd_fixtures import (
+    LEGACY_AREA_TEAM_HEADER, LEGACY_ICB_HEADER, LEGACY_STP_HEADER, REAL_ROWS, SNOMED_LEGACY_HEADER, legacy_rows,
+    snomed_legacy_rows, write,
+)
+
+
+def rows_of(path, order="bnf_code, practice_code, quantity"):
+    with duckdb.connect() as con:
+        rel = con.execute(f"SELECT * FROM read_parquet($p) ORDER BY {order}", {"p": str(path)})
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, r)) for r in rel.fetchall()]
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("header, name, geography", [
+    (LEGACY_ICB_HEADER, "epd_legacy", "ICB"),
+    (LEGACY_STP_HEADER, "epd_legacy", "STP"),
+    (LEGACY_AREA_TEAM_HEADER, "epd_legacy", "AREA_TEAM"),
+    (SNOMED_LEGACY_HEADER, "snomed_legacy", "ICB"),
+])
+def test_detects_each_flavour(header, name, geography):
+    flavour = detect_flavour(parse_header_line(header))
+    assert (flavour.name, flavour.geography) == (name, geography)
+
+
+def test_detects_the_real_2026_header():
+    flavour = detect_flavour(parse_header_line(REAL_ROWS.read_bytes().splitlines()[0]))
+    assert (flavour.name, flavour.geography) == ("snomed_2025", "ICB")
+    # The March 2025 trap: BNF_CHEMICAL_SUBSTANCE is the *name* in this flavour.
+    assert flavour.canonical[flavour.columns.index("BNF_CHEMICAL_SUBSTANCE")] == "chem_name"
+    legacy = detect_flavour(parse_header_line(LEGACY_ICB_HEADER))
+    assert legacy.canonical[legacy.columns.index("BNF_CHEMICAL_SUBSTANCE")] == "chem_code"
+
+
+def test_unknown_header_names_unexpected_and_missing_columns():
+    header = parse_header_line(LEGACY_ICB_HEADER.replace(b'"POSTCODE"', b'"POST_CODE"'))
+    with pytest.raises(UnknownHeaderError) as err:
+        detect_flavour(header, source="EPD_202401.csv")
+    assert "EPD_202401.csv" in str(err.value)
+    assert "unexpected columns ['POST_CODE']" in str(err.value)
+    assert "missing columns ['POSTCODE']" in str(err.value)
+
+
+def test_real_january_2026_rows_exact_values(tmp_path):
+    result = ingest_epd_month(REAL_ROWS, "2026-01", Layout(tmp_path))
+    # 17 rows; items summed by hand from the file: 4+3+1+3+2+5+5+3+42+11+1+1+2+1+40+1+2 = 127.
+    assert (result.rows, result.items, result.practices, result.unidentified_rows) == (17, 127, 10, 0)
+    rows = {r["bnf_code"]: r for r in rows_of(result.prescribing_path)}
+    fex = rows["0304010E0AAABAB"]
+    assert (fex["practice_code"], fex["sub_icb_code"], fex["icb_code"], fex["region_code"]) == ("G85034", "72Q00", "QKK", "Y56")
+    assert (fex["quantity"], fex["items"], fex["total_quantity"], fex["adq_usage"]) == (30.0, 42, 1260.0, 1890.0)
+    assert (fex["nic"], fex["actual_cost"], fex["snomed_code"], fex["month"]) == (157.5, 158.0208, "42189211000001108", "2026-01")
+    risp = rows["040201030AAAAAA"]
+    assert risp["chem_code"] == "040201030"  # leading zero kept
+    assert risp["chem_name"] == "Risperidone"
+    tegaderm = rows["20030100183"]  # appliance: 11-character code, 4-character "chemical"
+    assert (tegaderm["chem_code"], tegaderm["quantity"], tegaderm["total_quantity"], tegaderm["adq_usage"]) == ("2003", 4.0, 16.0, 0.0)
+    assert tegaderm["actual_cost"] == 5.96231
+    assert rows["0409010H0BIAEAM"]["adq_usage"] == 74.66667
+    assert rows["0501050B0AAADAD"]["sub_icb_code"] == "D2P2L"  # a PCO code that is not <SICBL>00
+    epipen = rows["0304030C0BEAAA2"]
+    assert epipen["bnf_name"] == "EpiPen Jr. 150microg/0.3ml (1 in 2,000) inj auto-injectors"  # comma inside quotes
+    practices = {r["practice_code"]: r for r in rows_of(result.practices_path, "practice_code")}
+    assert practices["M88610"]["address_1"] == "SAREPHED MEDICAL CENTRE"
+    assert practices["M88610"]["address_2"] == "ARDEN ROAD, SMETHWICK"
+    assert practices["P85003"]["address_4"] is None  # published as "" : a blank field is NULL in the lake
+    assert practices["P85002"]["practice_name"] == "ST MARY'S MEDICAL CENTRE"
+    assert practices["G85034"]["icb_name"] == "NHS SOUTH EAST LONDON INTEGRATED CARE BOARD"
+    assert practices["G85034"]["items"] == 42 + 11 + 1 + 1
+
+
+@pytest.mark.parametrize("header, rows, month, flavour", [
+    (LEGACY_ICB_HEADER, legacy_rows(b"202401"), "2024-01", "epd_legacy"),
+    (LEGACY_STP_HEADER, legacy_rows(b"202201"), "2022-01", "epd_legacy"),
+    (SNOMED_LEGACY_HEADER, snomed_legacy_rows(b"202502"), "2025-02", "snomed_legacy"),
+])
+def test_legacy_flavours_exact_values(tmp_path, header, rows, month, flavour):
+    source = write(tmp_path / "in" / "EPD_X.csv", header + rows)
+    result = ingest_epd_month(source, month, Layout(tmp_path / "data"))
+    assert result.flavour == flavour
+    # Items by hand: 3 + 2 + 1 + 5 + 4 = 15; one unidentified row; practices P85002, M88999 and '-'.
+    assert (result.rows, result.items, result.unidentified_rows, result.practices) == (5, 15, 1, 3)
+    got = rows_of(result.prescribing_path)
+    mtx25 = [r for r in got if r["bnf_code"] == "1001030U0AAABAB"]
+    # Split-quantity rows stay separate rows; their totals are 24 x 3 = 72 and 28 x 2 = 56.
+    assert [(r["quantity"], r["items"], r["total_quantity"]) for r in mtx25] == [(24.0, 3, 72.0), (28.0, 2, 56.0)]
+    assert mtx25[0]["actual_cost"] == 4.51232 and mtx25[1]["nic"] == 3.73
+    dressing = next(r for r in got if r["bnf_code"] == "20030100183")
+    assert (dressing["practice_code"], dressing["unidentified"], dressing["sub_icb_code"]) == ("-", True, "00Y00")
+    assert next(r for r in got if r["bnf_code"] == "040201030AAAAAA")["chem_code"] == "040201030"
+    assert {r["month"] for r in got} == {month}
+    if flavour == "snomed_legacy":
+        assert next(r for r in got if r["bnf_code"] == "040201030AAAAAA")["snomed_code"] == "123456789012345678"
+    else:
+        assert all(r["snomed_code"] is None for r in got)
+    names = {r["practice_code"]: r["practice_name"] for r in rows_of(result.practices_path, "practice_code")}
+    assert names["M88999"] == "CAFÉ ROW SURGERY"  # decoded from the Latin-1 byte 0xC9
+    assert names["-"] == "UNIDENTIFIED DOCTORS"
+
+
+def test_zip64_input(tmp_path):
+    csv = LEGACY_ICB_HEADER + legacy_rows()
+    archive = tmp_path / "EPD_202401.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("EPD_202401.csv", "w", force_zip64=True) as member:  # as NHSBSA's >4 GB files are
+            member.write(csv)
+    result = ingest_epd_month(archive, "2024-01", Layout(tmp_path / "data"))
+    assert (result.rows, result.items) == (5, 15)
+
+
+def _good_month(tmp_path):
+    layout = Layout(tmp_path / "data")
+    good = write(tmp_path / "good.csv", LEGACY_ICB_HEADER + legacy_rows())
+    ingest_epd_month(good, "2024-01", layout)
+    return layout, layout.lake_file("prescribing", "2024-01"), layout.lake_file("practices", "2024-01")
+
+
+def test_truncated_zip_fails_clearly_and_keeps_previous_partition(tmp_path):
+    layout, rx, px = _good_month(tmp_path)
+    before = (digest(rx), digest(px))
+    archive = tmp_path / "EPD_202401.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("EPD_202401.csv", LEGACY_ICB_HEADER + legacy_rows() * 50)
+    data = archive.read_bytes()
+    archive.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IngestError, match="EPD_202401.zip: not a complete ZIP"):
+        ingest_epd_month(archive, "2024-01", layout)
+    assert (digest(rx), digest(px)) == before
+
+
+def test_non_numeric_field_names_line_and_column_and_keeps_previous_partition(tmp_path):
+    layout, rx, px = _good_month(tmp_path)
+    before = (digest(rx), digest(px))
+    rows = legacy_rows().replace(b'"7.",5,"35."', b'"7.",5,"3S."')  # line 5 of the file
+    bad = write(tmp_path / "EPD_202401.csv", LEGACY_ICB_HEADER + rows)
+    with pytest.raises(IngestError) as err:
+        ingest_epd_month(bad, "2024-01", layout)
+    assert "EPD_202401.csv" in str(err.value)
+    assert "line 5, column TOTAL_QUANTITY: '3S.' is not a number" in str(err.value)
+    assert (digest(rx), digest(px)) == before
+
+
+def test_unknown_header_stops_ingest(tmp_path):
+    layout, rx, _ = _good_month(tmp_path)
+    before = digest(rx)
+    bad = write(tmp_path / "EPD_202401.csv", LEGACY_ICB_HEADER.replace(b"NIC,", b"NET_COST,") + legacy_rows())
+    with pytest.raises(UnknownHeaderError, match="unexpected columns \\['NET_COST'\\]"):
+        ingest_epd_month(bad, "2024-01", layout)
+    assert digest(rx) == before
+
+
+def test_file_for_another_month_is_refused(tmp_path):
+    source = write(tmp_path / "EPD_202402.csv", LEGACY_ICB_HEADER + legacy_rows(b"202401"))
+    with pytest.raises(IngestError, match=r"YEAR_MONTH values \['202401'\] do not match the requested month 2024-02"):
+        ingest_epd_month(source, "2024-02", Layout(tmp_path / "data"))
+    assert not Layout(tmp_path / "data").lake_file("prescribing", "2024-02").exists()
+
+
+def test_reingest_replaces_the_month_exactly(tmp_path):
+    layout = Layout(tmp_path / "data")
+    first = write(tmp_path / "a.csv", LEGACY_ICB_HEADER + legacy_rows())
+    ingest_epd_month(first, "2024-01", layout)
+    once = rows_of(layout.lake_file("prescribing", "2024-01"))
+    # A republished month with one row fewer replaces the old content entirely.
+    fewer = b"".join(legacy_rows().splitlines(keepends=True)[:4])
+    ingest_epd_month(write(tmp_path / "b.csv", LEGACY_ICB_HEADER + fewer), "2024-01", layout)
+    assert len(rows_of(layout.lake_file("prescribing", "2024-01"))) == 4
+    ingest_epd_month(first, "2024-01", layout)
+    assert rows_of(layout.lake_file("prescribing", "2024-01")) == once
+    assert not any(p.name.endswith(".tmp") for p in layout.lake.rglob("*"))
+
+
+def test_prescribing_is_sorted_by_bnf_code(tmp_path):
+    result = ingest_epd_month(REAL_ROWS, "2026-01", Layout(tmp_path))
+    with duckdb.connect() as con:
+        codes = [r[0] for r in con.execute("SELECT bnf_code FROM read_parquet($p)", {"p": str(result.prescribing_path)}).fetchall()]
+    assert codes == sorted(codes)

@@ -1,0 +1,93 @@
+"""The built-in sample looks like England and is written in the published formats."""
+
+import hashlib
+
+import polars as pl
+import pytest
+
+from pipelines.epd.flavours import detect_flavour, parse_header_line
+from pipelines.sample.files import epd_filename, epd_flavour_for, extract_date_text
+from pipelines.sample.generate import write_sample_month
+from pipelines.sample.organisations import build_england
+
+
+@pytest.fixture(scope="module")
+def england():
+    return build_england()
+
+
+def test_icbs_before_and_after_april_2026(england):
+    before, after = england.geography("2026-03"), england.geography("2026-04")
+    assert before.filter(pl.col("setting") == 4)["icb_code"].n_unique() == 42
+    assert after.filter(pl.col("setting") == 4)["icb_code"].n_unique() == 36
+    assert {"S1Y5D", "D7T5G", "T6Y0W", "Z9B2Z", "S9B9J", "S0E4D"} <= set(after["icb_code"])
+    assert len(set(after["icb_code"]) & {"QHG", "QUE", "QM7", "QNQ", "QXU", "QNX"}) == 0
+    # Frimley (QNQ) practices are split three ways: Thames Valley, Surrey and Sussex, Hampshire and IoW.
+    frimley = before.filter(pl.col("icb_code") == "QNQ")["practice_code"]
+    moved = after.filter(pl.col("practice_code").is_in(frimley.to_list()))
+    assert set(moved["icb_code"]) == {"S0E4D", "S9B9J", "QRL"}
+    assert england.geography("2026-01").filter(pl.col("practice_code") == "P85002")["icb_code"].item() == "QOP"
+
+
+def test_practices_and_list_sizes_look_like_england(england):
+    gp = england.practices.filter(pl.col("setting") == 4)
+    assert 6200 <= gp.height <= 6400
+    assert 58e6 <= gp["list_size_base"].sum() <= 66e6
+    assert england.practices.filter(pl.col("setting") != 4).height >= 300  # non-GP cost centres
+    real = {"P85002", "P85003", "M83038", "K83010", "M88610", "G85034", "C84656", "M81069", "L83113"}
+    assert real <= set(gp["practice_code"])
+
+
+@pytest.mark.parametrize("month, filename, flavour, geography", [
+    ("2026-01", "EPD_SNOMED_202601.csv", "snomed_2025", "ICB"),
+    ("2025-02", "EPD_SNOMED_202502.csv", "snomed_legacy", "ICB"),
+    ("2021-06", "EPD_SNOMED_202106.csv", "snomed_legacy", "STP"),
+    ("2019-05", "EPD_201905.csv", "epd_legacy", "STP"),
+])
+def test_dataset_and_flavour_by_month(month, filename, flavour, geography):
+    assert epd_filename(month) == filename
+    f = epd_flavour_for(month)
+    assert (f.name, f.geography) == (flavour, geography)
+
+
+def test_extract_date_eras():
+    assert [extract_date_text(m) for m in ("2020-09", "2022-01", "2025-07", "2026-04")] == [
+        "01-Sep-20", "01Jan2022", "01JUL2025", "2026-04-01"]
+
+
+@pytest.fixture(scope="module")
+def small_month(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample")
+    return write_sample_month("2026-01", out, practice_fraction=0.03), out
+
+
+def test_month_file_has_published_quirks(small_month):
+    result, _ = small_month
+    data = result.epd_path.read_bytes()
+    lines = data.splitlines()
+    assert detect_flavour(parse_header_line(lines[0])).name == "snomed_2025"
+    assert lines[0].startswith(b'"YEAR_MONTH","REGIONAL_OFFICE_NAME"') and b',QUANTITY,ITEMS,TOTAL_QUANTITY,' in lines[0]
+    body = data[len(lines[0]):]
+    assert b',"-","","","","","",' in body and b'"UNIDENTIFIED DOCTORS"' in body  # unidentified prescribing
+    assert b',"Y",' in body and b',"N",' in body
+    assert b'998","' in body  # %998 "UNKNOWN SURGERY" cost centres
+    assert b'"28.",' in body  # quoted numbers with trailing dots
+    # Several rows for one practice x presentation, one per pack size (QUANTITY).
+    keys = [(l.split(b",")[8], l.split(b",")[16]) for l in lines[1:] if l.count(b",") == 26]
+    assert len(keys) > len(set(keys))
+    assert result.rows == len(lines) - 1
+    assert all(p.suffix == ".zip" for p in result.list_size_paths)  # NHS Digital zips from late 2025
+
+
+def test_latin1_practice_names_appear(england):
+    names = " ".join(england.practices["name"].to_list())
+    assert "CAFÉ" in names or "BRONTË" in names
+    assert any(ch.encode("latin-1")[0] >= 0xC0 for ch in names if ord(ch) > 127)
+
+
+def test_sample_is_deterministic(small_month, tmp_path):
+    result, _ = small_month
+    again = write_sample_month("2026-01", tmp_path, practice_fraction=0.03)
+    digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+    assert digest(again.epd_path) == digest(result.epd_path)
+    assert [digest(p) for p in again.list_size_paths] == [digest(p) for p in result.list_size_paths]
