@@ -49,7 +49,8 @@ def write_sample_month(
     flavour = epd_flavour_for(month)
 
     def chunks():
-        for rows in gp_prescribing(england, month, gp, lists.total.astype(float), lists.share65, scale, seed):
+        for rows in gp_prescribing(england, month, gp, lists.total.astype(float), lists.share65, scale, seed,
+                                   chunk=400 if scale == "demo" else 120):
             yield decorate(rows.with_columns(unidentified=pl.lit(False)), geo, month, scale, seed)
         yield decorate(other_prescribing(england, month, geo, scale, seed), geo, month, scale, seed)
 

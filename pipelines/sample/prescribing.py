@@ -45,7 +45,7 @@ AGE_DRIVEN = {"opioid_long_acting", "opioid_other", "nsaid", "nsaid_gastroprotec
 # National-scale filler: synthetic presentations outside every indicator's BNF sections (assumption,
 # sized so a national month has ~18.4 M rows, as NHSBSA's January 2026 file has 18,342,436).
 FILLER_CHAPTERS = ["03", "05", "06", "07", "09", "11", "12", "13", "15"]
-NATIONAL_FILLER_PRESENTATIONS = 3600
+NATIONAL_FILLER_PRESENTATIONS = 2030
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def _synthetic_filler(n: int) -> pl.DataFrame:
             "chem_code": chem, "chem_name": f"Filler substance {i:04d}", "chapter": f"{chapter}: Synthetic filler",
             "snomed_code": "", "sample_group": "filler",
             # Zipf-like popularity (assumption): a few very common presentations, a long tail.
-            "items_per_1000": round(60.0 / rank**0.75 + 0.18, 4),
+            "items_per_1000": round(18.0 / rank**0.75 + 0.2, 4),
             "packs": ["28;56", "30;60;90", "100", "28", "56;112"][i % 5],
             "adq_per_unit": 1.0 if form in ("tablets", "capsules") else 0.0,
             "price_per_unit": round(float(rng.uniform(0.01, 0.6)), 3), "provenance": "synthetic filler",

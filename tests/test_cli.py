@@ -1,0 +1,60 @@
+"""`msi` commands as a user runs them (in process, through click)."""
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cli import main
+from pipelines.sample.generate import write_sample_month
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """One month laid out as published: EPD zipped in the folder, NHS Digital files in YYYY-MM/."""
+    out = tmp_path_factory.mktemp("published")
+    write_sample_month("2025-02", out, practice_fraction=0.02, zip_epd=True, keep_csv=False)
+    return out
+
+
+def test_run_local_source(published, tmp_path):
+    result = CliRunner().invoke(main, [
+        "run", "--source", "local", "--months", "2025-02", "--epd-dir", str(published),
+        "--list-size-dir", str(published), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "2025-02" in result.output and "all passed" in result.output
+    lake = tmp_path / "lake" / "prescribing" / "month=2025-02" / "data.parquet"
+    with duckdb.connect() as con:
+        months = con.execute("SELECT DISTINCT month FROM read_parquet($p)", {"p": str(lake)}).fetchall()
+    assert months == [("2025-02",)]  # from a pre-March-2025 SNOMED file (YEAR_MONTH 202502), zipped
+
+
+def test_run_names_a_missing_month_and_exits_non_zero(published, tmp_path):
+    result = CliRunner().invoke(main, [
+        "run", "--source", "local", "--months", "2025-02:2025-03", "--epd-dir", str(published),
+        "--list-size-dir", str(published), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no EPD file for 2025-03" in result.output
+    assert (tmp_path / "lake" / "prescribing" / "month=2025-02" / "data.parquet").is_file()  # earlier month kept
+
+
+def test_run_local_needs_epd_dir(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--source", "local", "--months", "2025-02", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--source local needs --epd-dir" in result.output
+
+
+def test_bad_month_range_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--months", "2025-13", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "not a month: '2025-13'" in result.output
+
+
+def test_sample_command_writes_published_files(tmp_path, monkeypatch):
+    import pipelines.cli as cli
+
+    calls = []
+    monkeypatch.setattr(cli, "write_sample_month", lambda month, out, **kw: calls.append((month, kw)) or
+                        type("R", (), {"rows": 1, "epd_path": out / "x", "list_size_paths": []})())
+    result = CliRunner().invoke(main, ["sample", "--months", "2025-11:2026-01", "--out", str(tmp_path), "--scale",
+                                       "national", "--zip"])
+    assert result.exit_code == 0, result.output
+    assert [m for m, _ in calls] == ["2025-11", "2025-12", "2026-01"]
+    assert all(kw["scale"] == "national" and kw["zip_epd"] for _, kw in calls)
