@@ -15,7 +15,7 @@ from rich.table import Table
 from pipelines.layout import resolve_data_dir
 from pipelines.months import month_range
 from pipelines.resources import SOURCES, MsiSettings
-from pipelines.sample.generate import DEFAULT_SEED, DEMO_MONTHS, write_sample_month
+from pipelines.sample.generate import DEFAULT_SEED, DEMO_MONTHS, SAMPLE_VERSION, write_sample_month
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 console = Console()
@@ -54,7 +54,7 @@ def _generate_one(args) -> str:
 def pregenerate_sample(settings: MsiSettings, months: list[str], progress: Progress) -> None:
     """Write the sample's months on every core before the pipeline reads them (the assets would
     otherwise generate each month in turn)."""
-    out = settings.layout.sample_dir / settings.sample_scale
+    out = settings.layout.sample_dir / f"{settings.sample_scale}-{SAMPLE_VERSION}-seed{settings.sample_seed}"
     task = progress.add_task("sample files", total=len(months))
     with ProcessPoolExecutor(max_workers=min(len(months), os.cpu_count() or 1, 4)) as pool:
         for _ in pool.map(_generate_one, [(m, str(out), settings.sample_scale, settings.sample_seed) for m in months]):
@@ -149,11 +149,17 @@ def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale) -> No
               help="national: a full-volume month (~18 M rows, ~7 GB of CSV).")
 @click.option("--zip", "zip_epd", is_flag=True, help="Also write the EPD file zipped, as NHSBSA serves it.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
-def sample(months: str, out: str, scale: str, zip_epd: bool, seed: int) -> None:
+@click.option("--dataset", type=click.Choice(["auto", "snomed", "epd"]), default="auto", show_default=True,
+              help="auto: what NHSBSA serves (EPD with SNOMED code from Nov 2020); epd: the retired EPD_YYYYMM files.")
+def sample(months: str, out: str, scale: str, zip_epd: bool, seed: int, dataset: str) -> None:
     """Write sample input files in the real published formats."""
     for month in _months(months):
         started = time.time()
-        result = write_sample_month(month, Path(out), scale=scale, seed=seed, zip_epd=zip_epd)
+        try:
+            result = write_sample_month(month, Path(out), scale=scale, seed=seed, zip_epd=zip_epd,
+                                        dataset=None if dataset == "auto" else dataset)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
         console.print(f"{month}: {result.rows:,} EPD rows -> {result.epd_path} "
                       f"(+ {len(result.list_size_paths)} list-size files) in {time.time() - started:.1f} s")
 

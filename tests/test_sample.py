@@ -91,3 +91,27 @@ def test_sample_is_deterministic(small_month, tmp_path):
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
     assert digest(again.epd_path) == digest(result.epd_path)
     assert [digest(p) for p in again.list_size_paths] == [digest(p) for p in result.list_size_paths]
+
+
+def test_legacy_dataset_for_months_it_covered(tmp_path):
+    result = write_sample_month("2024-03", tmp_path, practice_fraction=0.01, dataset="epd")
+    assert result.epd_path.name == "EPD_202403.csv"
+    header = result.epd_path.read_bytes().splitlines()[0]
+    assert detect_flavour(parse_header_line(header)).name == "epd_legacy"
+    assert header.startswith(b'YEAR_MONTH,"REGIONAL_OFFICE_NAME"')  # numeric YYYYMM: unquoted name
+    assert result.epd_path.read_bytes().splitlines()[1].startswith(b"202403,")
+    with pytest.raises(ValueError, match="legacy EPD dataset ends in June 2025"):
+        write_sample_month("2025-07", tmp_path, dataset="epd")
+
+
+def test_national_presentations_have_well_formed_unique_codes():
+    from pipelines.sample.prescribing import NATIONAL_FILLER_PRESENTATIONS, presentations
+
+    table = presentations("national")
+    assert table.height == presentations("demo").height + NATIONAL_FILLER_PRESENTATIONS
+    assert table["bnf_code"].n_unique() == table.height
+    assert table["bnf_code"].str.len_chars().is_in([11, 15]).all()
+    synthetic = table.filter(table["provenance"] == "synthetic filler")
+    assert (synthetic["bnf_code"].str.slice(0, 9) == synthetic["chem_code"]).all()
+    # Never inside a BNF section an indicator reads (01 GI, 02 CV, 04 CNS, 08 oncology, 10 MSK).
+    assert not synthetic["bnf_code"].str.slice(0, 2).is_in(["01", "02", "04", "08", "10"]).any()

@@ -37,6 +37,17 @@ def _patch_engine() -> None:
     SqlAlchemyExecutionEngine._msi_duckdb_patch = True
 
 
+def _close(source) -> None:
+    """Close the engine's persistent DuckDB connection; left open, DuckDB objects outlive the
+    interpreter's shutdown and nanobind prints 'leaked' warnings at exit."""
+    engine = source.get_execution_engine()
+    connection = getattr(engine, "_connection", None)
+    if connection is not None:
+        connection.close()
+        engine._connection = None
+    engine.engine.dispose()
+
+
 def sql_literal(value: str) -> str:
     """A SQL string literal (quotes doubled). Used only for file paths in a view definition."""
     return "'" + value.replace("'", "''") + "'"
@@ -64,7 +75,10 @@ def validate_parquet(parquet_path: Path, table: str, expectations: list, work_di
     for expectation in expectations:
         suite.add_expectation(expectation)
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-    result = definition.run()
+    try:
+        result = definition.run()
+    finally:
+        _close(source)
     failed = []
     for r in result.results:
         if not r.success:

@@ -20,6 +20,8 @@ from pipelines.sample.organisations import build_england
 from pipelines.sample.prescribing import decorate, gp_prescribing, other_prescribing
 
 DEFAULT_SEED = 20260101
+# Bump when the generator's output changes, so cached sample files under data/raw/sample are not reused.
+SAMPLE_VERSION = "v1"
 DEMO_MONTHS = "2025-07:2026-06"
 
 
@@ -37,8 +39,14 @@ def _keep(code: str, fraction: float) -> bool:
 
 def write_sample_month(
     month: str, out_dir: Path, scale: str = "demo", seed: int = DEFAULT_SEED, zip_epd: bool = False,
-    keep_csv: bool = True, practice_fraction: float = 1.0,
+    keep_csv: bool = True, practice_fraction: float = 1.0, dataset: str | None = None,
 ) -> SampleMonth:
+    """dataset: 'snomed' (EPD with SNOMED code, from Nov 2020), 'epd' (the retired dataset, to June 2025),
+    or None for what NHSBSA would serve for the month (SNOMED wherever it exists)."""
+    if dataset == "epd" and month > "2025-06":
+        raise ValueError(f"the legacy EPD dataset ends in June 2025; there is no EPD_{month.replace('-', '')}")
+    if dataset == "snomed" and month < "2020-11":
+        raise ValueError("EPD with SNOMED code starts in November 2020")
     england = build_england(seed)
     geo = england.geography(month)
     if practice_fraction < 1.0:  # smaller samples for tests: a stable subset of practices
@@ -46,7 +54,7 @@ def write_sample_month(
                                                               return_dtype=pl.Boolean))
     lists = practice_list_sizes(england, geo, month, seed)
     gp = geo.filter(pl.col("setting") == 4)
-    flavour = epd_flavour_for(month)
+    flavour = epd_flavour_for(month, dataset)
 
     def chunks():
         for rows in gp_prescribing(england, month, gp, lists.total.astype(float), lists.share65, scale, seed,
@@ -55,11 +63,11 @@ def write_sample_month(
         yield decorate(other_prescribing(england, month, geo, scale, seed), geo, month, scale, seed)
 
     out_dir = Path(out_dir)
-    csv_path = out_dir / epd_filename(month)
+    csv_path = out_dir / epd_filename(month, dataset)
     rows = write_epd_file(csv_path, month, chunks(), flavour)
     epd_path = csv_path
     if zip_epd:
-        epd_path = out_dir / epd_filename(month, zipped=True)
+        epd_path = out_dir / epd_filename(month, dataset, zipped=True)
         zip_file(csv_path, epd_path)
         if not keep_csv:
             csv_path.unlink()

@@ -45,7 +45,7 @@ AGE_DRIVEN = {"opioid_long_acting", "opioid_other", "nsaid", "nsaid_gastroprotec
 # National-scale filler: synthetic presentations outside every indicator's BNF sections (assumption,
 # sized so a national month has ~18.4 M rows, as NHSBSA's January 2026 file has 18,342,436).
 FILLER_CHAPTERS = ["03", "05", "06", "07", "09", "11", "12", "13", "15"]
-NATIONAL_FILLER_PRESENTATIONS = 2030
+NATIONAL_FILLER_PRESENTATIONS = 2250
 
 
 @dataclass(frozen=True)
@@ -71,31 +71,42 @@ def presentations(scale: str = "demo") -> pl.DataFrame:
         pl.col("price_per_unit").cast(pl.Float64),
     )
     if scale == "national":
-        df = pl.concat([df, _synthetic_filler(NATIONAL_FILLER_PRESENTATIONS)], how="vertical_relaxed")
+        filler = _synthetic_filler(NATIONAL_FILLER_PRESENTATIONS, set(df["chem_code"]))
+        df = pl.concat([df, filler], how="vertical_relaxed")
+    if df["bnf_code"].n_unique() != df.height or not df["bnf_code"].str.len_chars().is_in([11, 15]).all():
+        raise AssertionError("sample presentations must have unique, well-formed BNF codes")
     # Strength order within a chemical, used by the outlier practices (price rises with strength here).
     return df.with_columns(
         strength_rank=pl.col("price_per_unit").rank("dense").over("chem_code") / pl.len().over("chem_code")
     )
 
 
-def _synthetic_filler(n: int) -> pl.DataFrame:
+def _synthetic_filler(n: int, real_chemicals: set[str]) -> pl.DataFrame:
+    """n synthetic presentations with well-formed codes: chapter(2) section(2) paragraph(2) 0 + a
+    two-character substance = 9-character chemical, then product 'AA' and a strength pair = 15 characters.
+    Chemical codes that exist in the real reference table are skipped."""
     rng = np.random.default_rng(7)
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    rows = []
-    for i in range(n):
+    rows, i = [], 0
+    while len(rows) < n:
         chapter = FILLER_CHAPTERS[i % len(FILLER_CHAPTERS)]
-        chem = f"{chapter}{(i // 40) % 10}{(i // 7) % 10}{i % 10}{letters[(i // 100) % 26]}{letters[i % 26]}0"[:9]
-        suffix = letters[(i // 26) % 26] + letters[i % 26]
-        strength = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500][i % 11]
-        form = ["tablets", "capsules", "oral solution", "cream", "eye drops"][i % 5]
-        rank = i + 1
+        j = i // len(FILLER_CHAPTERS)
+        chem = f"{chapter}{1 + j // 100:02d}{1 + (j // 10) % 10:02d}0{letters[j % 10]}0"
+        i += 1
+        if chem in real_chemicals:
+            continue
+        k = len(rows)
+        suffix = letters[(k // 26) % 26] + letters[k % 26]
+        strength = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500][k % 11]
+        form = ["tablets", "capsules", "oral solution", "cream", "eye drops"][k % 5]
+        rank = k + 1
         rows.append({
-            "bnf_code": f"{chem}AA{suffix}{suffix}", "bnf_name": f"Filler substance {i:04d} {strength}mg {form}",
-            "chem_code": chem, "chem_name": f"Filler substance {i:04d}", "chapter": f"{chapter}: Synthetic filler",
+            "bnf_code": f"{chem}AA{suffix}{suffix}", "bnf_name": f"Filler substance {k:04d} {strength}mg {form}",
+            "chem_code": chem, "chem_name": f"Filler substance {k:04d}", "chapter": f"{chapter}: Synthetic filler",
             "snomed_code": "", "sample_group": "filler",
             # Zipf-like popularity (assumption): a few very common presentations, a long tail.
             "items_per_1000": round(18.0 / rank**0.75 + 0.2, 4),
-            "packs": ["28;56", "30;60;90", "100", "28", "56;112"][i % 5],
+            "packs": ["28;56", "30;60;90", "100", "28", "56;112"][k % 5],
             "adq_per_unit": 1.0 if form in ("tablets", "capsules") else 0.0,
             "price_per_unit": round(float(rng.uniform(0.01, 0.6)), 3), "provenance": "synthetic filler",
         })
