@@ -18,10 +18,28 @@ NOT_NULL = ["month", "icb_code", "sub_icb_code", "practice_code", "bnf_code", "q
 NON_NEGATIVE = ["quantity", "items", "total_quantity", "adq_usage", "nic", "actual_cost"]
 
 
+# (what must hold, SQL WHERE clause selecting the rows that break it). GE fills in {batch}; literal
+# regex braces are doubled.
+ROW_RULES = [
+    ("practice codes are 6 characters (letter/digit) or '-' for unidentified prescribing",
+     "NOT regexp_full_match(practice_code, '[A-Z0-9]{{6}}|-')"),
+    ("BNF presentation codes are 15 characters, or 11 for appliances (chapters 20-23)",
+     "NOT regexp_full_match(bnf_code, '[0-9]{{2}}[0-9A-Z]{{13}}|2[0-3][0-9]{{9}}')"),
+    ("BNF chemical codes are the first 9 characters of the presentation (4 for appliances)",
+     "NOT starts_with(bnf_code, chem_code) OR length(chem_code) NOT IN (4, 9)"),
+    ("ICB codes are 3 characters (2022-2026) or 5 (new ICBs from April 2026)",
+     "NOT regexp_full_match(icb_code, '[A-Z0-9]{{3}}|[A-Z0-9]{{5}}')"),
+    ("SNOMED codes are 6-18 digits when present",
+     "snomed_code IS NOT NULL AND NOT regexp_full_match(snomed_code, '[0-9]{{6,18}}')"),
+    ("TOTAL_QUANTITY equals QUANTITY x ITEMS (to rounding)",
+     "abs(total_quantity - quantity * items) > 0.01 + 1e-6 * abs(total_quantity)"),
+]
+
+
 def prescribing_expectations(month: str, valid_icb_codes: list[str]) -> list:
     import great_expectations.expectations as gxe
 
-    rows = "SELECT * FROM {batch} WHERE "  # GE substitutes {batch}; literal regex braces are doubled
+    rows = "SELECT * FROM {batch} WHERE "
     out = [
         gxe.ExpectTableColumnsToMatchOrderedList(column_list=PRESCRIBING_COLUMNS),
         # GE cannot reflect DuckDB column types, so the types are checked by a query of our own.
@@ -34,23 +52,7 @@ def prescribing_expectations(month: str, valid_icb_codes: list[str]) -> list:
         gxe.ExpectColumnValuesToBeInSet(column="icb_code", value_set=valid_icb_codes),
         *[gxe.ExpectColumnValuesToNotBeNull(column=c) for c in NOT_NULL],
         *[gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in NON_NEGATIVE],
-        gxe.UnexpectedRowsExpectation(
-            description="practice codes are 6 characters (letter/digit) or '-' for unidentified prescribing",
-            unexpected_rows_query=rows + "NOT regexp_full_match(practice_code, '[A-Z0-9]{{6}}|-')"),
-        gxe.UnexpectedRowsExpectation(
-            description="BNF presentation codes are 15 characters, or 11 for appliances (chapters 20-23)",
-            unexpected_rows_query=rows + "NOT regexp_full_match(bnf_code, '[0-9]{{2}}[0-9A-Z]{{13}}|2[0-3][0-9]{{9}}')"),
-        gxe.UnexpectedRowsExpectation(
-            description="BNF chemical codes are the first 9 characters of the presentation (4 for appliances)",
-            unexpected_rows_query=rows + "NOT starts_with(bnf_code, chem_code) OR length(chem_code) NOT IN (4, 9)"),
-        gxe.UnexpectedRowsExpectation(
-            description="ICB codes are 3 characters (2022-2026) or 5 (new ICBs from April 2026)",
-            unexpected_rows_query=rows + "NOT regexp_full_match(icb_code, '[A-Z0-9]{{3}}|[A-Z0-9]{{5}}')"),
-        gxe.UnexpectedRowsExpectation(
-            description="SNOMED codes are 6-18 digits when present",
-            unexpected_rows_query=rows + "snomed_code IS NOT NULL AND NOT regexp_full_match(snomed_code, '[0-9]{{6,18}}')"),
-        gxe.UnexpectedRowsExpectation(
-            description="TOTAL_QUANTITY equals QUANTITY x ITEMS (to rounding)",
-            unexpected_rows_query=rows + "abs(total_quantity - quantity * items) > 0.01 + 1e-6 * abs(total_quantity)"),
+        *[gxe.UnexpectedRowsExpectation(description=text, unexpected_rows_query=rows + where)
+          for text, where in ROW_RULES],
     ]
     return out

@@ -20,6 +20,14 @@ from pipelines.sample.list_sizes import BANDS, ListSizes
 
 NUMERIC_COLUMNS = {"QUANTITY", "ITEMS", "TOTAL_QUANTITY", "ADQ_USAGE", "ADQUSAGE", "NIC", "ACTUAL_COST", "SNOMED_CODE"}
 DECIMALS = ("quantity", "total_quantity", "adq_usage", "nic", "actual_cost")
+# Canonical EPD column -> the sample's column that fills it, for the always-quoted text fields.
+QUOTED_SOURCES = {
+    "region_name": "epd_region_name", "region_code": "region_code", "icb_name": "icb_name", "icb_code": "icb_code",
+    "sub_icb_name": "sub_icb_name", "sub_icb_code": "pco_code", "practice_name": "practice_name",
+    "address_1": "address_1", "address_2": "address_2", "address_3": "address_3", "address_4": "address_4",
+    "postcode": "postcode", "chem_code": "chem_code", "chem_name": "chem_name", "bnf_code": "bnf_code",
+    "bnf_name": "bnf_name", "bnf_chapter": "chapter",
+}
 LIST_SIZE_ZIPS_FROM = "2025-11"
 
 
@@ -63,29 +71,15 @@ def _decimal(name: str) -> pl.Expr:
 def format_epd_rows(rows: pl.DataFrame, month: str, flavour: Flavour) -> bytes:
     """Rows (canonical column names, see sample.prescribing.decorate) -> published CSV body, Latin-1."""
     year_month = (f'"{month}"' if flavour.name == "snomed_2025" else month.replace("-", ""))
-    values = {
+    values = {canonical: _quote(pl.col(source)) for canonical, source in QUOTED_SOURCES.items()}
+    values.update({
         "year_month": pl.lit(year_month),
-        "region_name": _quote(pl.col("epd_region_name")),
-        "region_code": _quote(pl.col("region_code")),
-        "icb_name": _quote(pl.col("icb_name")),
-        "icb_code": _quote(pl.col("icb_code")),
-        "sub_icb_name": _quote(pl.col("sub_icb_name")),
-        "sub_icb_code": _quote(pl.col("pco_code")),
-        "practice_name": _quote(pl.col("practice_name")),
-        "practice_code": _quote(pl.col("practice_code").str.replace(r"^-\|.*$", "-")),
-        "address_1": _quote(pl.col("address_1")), "address_2": _quote(pl.col("address_2")),
-        "address_3": _quote(pl.col("address_3")), "address_4": _quote(pl.col("address_4")),
-        "postcode": _quote(pl.col("postcode")),
-        "chem_code": _quote(pl.col("chem_code")),
-        "chem_name": _quote(pl.col("chem_name")),
-        "bnf_code": _quote(pl.col("bnf_code")),
-        "bnf_name": _quote(pl.col("bnf_name")),
-        "bnf_chapter": _quote(pl.col("chapter")),
+        "practice_code": _quote(pl.col("practice_code").str.replace(r"^-\|.*$", "-")),  # '-|<sub-ICB>' -> '-'
         "items": pl.col("items").cast(pl.Utf8),
         "unidentified": _quote(pl.when(pl.col("unidentified")).then(pl.lit("Y")).otherwise(pl.lit("N"))),
         "snomed_code": pl.col("snomed_code").fill_null(""),
         **{d: _decimal(d) for d in DECIMALS},
-    }
+    })
     out = rows.select([values[c].alias(c) for c in flavour.canonical])
     buf = io.BytesIO()
     out.write_csv(buf, include_header=False, quote_style="never")

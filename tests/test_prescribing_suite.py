@@ -1,0 +1,61 @@
+"""The Great Expectations suite passes a good month and fails each kind of bad one, inside DuckDB."""
+
+import duckdb
+import pytest
+
+from pipelines.checks.gx_duckdb import validate_parquet
+from pipelines.checks.prescribing_suite import prescribing_expectations
+from pipelines.epd.ingest import ingest_epd_month
+from pipelines.layout import Layout
+from pipelines.reference import valid_icb_codes
+from tests.epd_fixtures import LEGACY_ICB_HEADER, legacy_rows, write
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("suite")
+    result = ingest_epd_month(write(tmp / "EPD_202401.csv", LEGACY_ICB_HEADER + legacy_rows()), "2024-01", Layout(tmp))
+    return result.prescribing_path, tmp
+
+
+def run(path, tmp, month="2024-01"):
+    return validate_parquet(path, "prescribing", prescribing_expectations(month, valid_icb_codes(month)), tmp / "gx")
+
+
+def variant(good, select: str):
+    path, tmp = good
+    out = tmp / f"variant_{abs(hash(select))}.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"COPY ({select.format(src='read_parquet($p)')}) TO $o (FORMAT parquet)", {"p": str(path), "o": str(out)})
+    return out, tmp
+
+
+def test_good_month_passes(good):
+    summary = run(*good)
+    assert summary["success"] and summary["failed"] == []
+    assert summary["evaluated"] == 28
+
+
+@pytest.mark.parametrize("select, failing", [
+    ("SELECT * REPLACE (-items AS items) FROM {src}", "expect_column_values_to_be_between(items)"),
+    ("SELECT * REPLACE (total_quantity + 5 AS total_quantity) FROM {src}", "TOTAL_QUANTITY equals QUANTITY x ITEMS"),
+    ("SELECT * REPLACE ('P8500' AS practice_code) FROM {src}", "practice codes are 6 characters"),
+    ("SELECT * REPLACE (left(bnf_code, 14) AS bnf_code) FROM {src}", "BNF presentation codes are 15 characters"),
+    ("SELECT * REPLACE ('QZZ' AS icb_code) FROM {src}", "expect_column_values_to_be_in_set(icb_code)"),
+    ("SELECT * REPLACE (NULL AS bnf_code) FROM {src}", "expect_column_values_to_not_be_null(bnf_code)"),
+    ("SELECT * REPLACE (CAST(items AS DOUBLE) AS items) FROM {src}", "column types"),
+    ("SELECT * EXCLUDE (snomed_code) FROM {src}", "expect_table_columns_to_match_ordered_list"),
+    ("SELECT * REPLACE ('1234x' AS snomed_code) FROM {src}", "SNOMED codes are 6-18 digits"),
+])
+def test_each_rule_can_fail(good, select, failing):
+    summary = run(*variant(good, select))
+    assert not summary["success"]
+    described = [f"{f['expectation']}({f['column']})" if f["column"] else (f["description"] or f["expectation"])
+                 for f in summary["failed"]]
+    assert any(failing in d for d in described), described
+
+
+def test_wrong_month_fails(good):
+    summary = run(*good, month="2024-02")
+    assert any(f["expectation"] == "expect_column_values_to_be_in_set" and f["column"] == "month"
+               for f in summary["failed"])
