@@ -5,7 +5,9 @@ Expected values in the tests are read off these lines by hand."""
 
 from pathlib import Path
 
-REAL_ROWS = Path(__file__).resolve().parents[2] / "shared" / "research" / "data" / "epd_snomed_202601_real_sample_rows.csv"
+# 17 real rows of NHSBSA's EPD_SNOMED_202601 with the real header, byte for byte (Open Government
+# Licence), copied from the project's research notes (shared/research/data/).
+REAL_ROWS = Path(__file__).resolve().parent / "fixtures" / "epd_snomed_202601_real_sample_rows.csv"
 
 LEGACY_ICB_HEADER = (
     b'YEAR_MONTH,"REGIONAL_OFFICE_NAME","REGIONAL_OFFICE_CODE","ICB_NAME","ICB_CODE","PCO_NAME","PCO_CODE",'
