@@ -9,6 +9,9 @@
   lake/list_sizes/month=<YYYY-MM>/data.parquet     registered patients per practice (denominators)
   lake/practice_geography/month=<YYYY-MM>/data.parquet  practice -> PCN -> sub-ICB -> ICB -> region
   lake/reference/<table>.parquet                    reference tables (ICBs, regions, presentations)
+  warehouse/indicator_values/month=<YYYY-MM>/   indicator rows for every org level (the output contract)
+  warehouse/indicator_deciles/, indicator_breakdown/, indicator_catalogue.parquet, msi.duckdb (views)
+  warehouse/indicator_practice/                 practice-month numerators/denominators (internal)
   dagster_home/                 persistent Dagster instance for `msi serve`
 """
 
@@ -54,6 +57,13 @@ class Layout:
 
     def reference_file(self, table: str) -> Path:
         return self.lake / "reference" / f"{table}.parquet"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse"
+
+    def warehouse_file(self, table: str, month: str) -> Path:
+        return self.warehouse / table / f"month={month}" / "data.parquet"
 
     @property
     def tmp(self) -> Path:

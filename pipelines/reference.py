@@ -14,6 +14,7 @@ FILES = {
     "icbs_from_2026_04": "icbs_from_2026_04.csv",
     "regions": "regions.csv",
     "bnf_presentations": "bnf_presentations.csv",
+    "opioid_strengths": "opioid_strengths.csv",
 }
 
 

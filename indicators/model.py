@@ -1,0 +1,219 @@
+"""The indicator definition: one YAML file per indicator, validated here when the catalogue loads.
+
+Code-filter grammar (the same idea as OpenPrescribing's measure filters, written down once):
+
+    1001030U0%AC      contains %: a LIKE pattern. CHEM9%SS = chemical (9 chars), any product (generic AA or
+                      any brand), strength/formulation SS: every brand of one strength. `_` = one character.
+    1001030U0AAACAC   a full presentation code (15 characters; 11 for appliances): that code exactly.
+    100101            anything shorter: a prefix (BNF chapter, section, paragraph or chemical).
+    ~0407020ADBQACAH  a leading ~ excludes whatever the rest matches.
+    text after #      a comment.
+
+A code matches a list when it matches any include and no exclude. Only digits, capital letters, % and _
+may appear; every filter must start with the two-digit BNF chapter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_FILTER = re.compile(r"^~?[0-9]{2}[0-9A-Z%_]*$")
+Measure = Literal["items", "quantity", "adq", "ome_mg"]
+ListSize = Literal["patients", "aged_65_plus", "female_13_54", "adults"]
+Unit = Literal["percent", "per_1000", "per_1000_per_day", "count", "ratio"]
+
+UNIT_LABELS = {
+    "percent": "%",
+    "per_1000": "per 1,000 patients",
+    "per_1000_per_day": "per 1,000 patients per day",
+    "count": "count",
+    "ratio": "ratio",
+}
+
+
+@dataclass(frozen=True)
+class CodeFilter:
+    text: str
+    exclude: bool
+    kind: Literal["like", "exact", "prefix"]
+    pattern: str
+
+    @classmethod
+    def parse(cls, raw: str) -> "CodeFilter":
+        text = raw.split("#", 1)[0].strip()
+        if not _FILTER.match(text):
+            raise ValueError(
+                f"bad code filter {raw!r}: use digits, capitals, % or _ after the 2-digit BNF chapter, "
+                "optionally with a leading ~"
+            )
+        exclude = text.startswith("~")
+        body = text.lstrip("~")
+        if "%" in body or "_" in body:
+            kind = "like"
+        elif len(body) == 15 or (len(body) == 11 and body[:2] in ("20", "21", "22", "23")):
+            kind = "exact"
+        elif len(body) > 15:
+            raise ValueError(f"bad code filter {raw!r}: longer than a BNF presentation code")
+        else:
+            kind = "prefix"
+        return cls(text, exclude, kind, body)
+
+    def matches(self, code: str) -> bool:
+        if self.kind == "exact":
+            return code == self.pattern
+        if self.kind == "prefix":
+            return code.startswith(self.pattern)
+        return _like(self.pattern).match(code) is not None
+
+
+_LIKE_CACHE: dict[str, re.Pattern] = {}
+
+
+def _like(pattern: str) -> re.Pattern:
+    if pattern not in _LIKE_CACHE:
+        _LIKE_CACHE[pattern] = re.compile(
+            "^" + "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern) + "$")
+    return _LIKE_CACHE[pattern]
+
+
+def expand(filters: list[CodeFilter], codes) -> list[str]:
+    """The codes (from `codes`) that a filter list selects, sorted."""
+    includes = [f for f in filters if not f.exclude]
+    excludes = [f for f in filters if f.exclude]
+    return sorted(c for c in set(codes)
+                  if any(f.matches(c) for f in includes) and not any(f.matches(c) for f in excludes))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    name: str
+    url: str | None = None
+    note: str | None = None
+
+
+class CodeSet(_Strict):
+    """A list of code filters with what it means, in words."""
+
+    description: str
+    codes: list[str] = Field(min_length=1)
+
+    @field_validator("codes")
+    @classmethod
+    def _check_filters(cls, codes: list[str]) -> list[str]:
+        parsed = [CodeFilter.parse(c) for c in codes]
+        if all(f.exclude for f in parsed):
+            raise ValueError("a code list needs at least one include, not only ~exclusions")
+        return codes
+
+    @property
+    def filters(self) -> list[CodeFilter]:
+        return [CodeFilter.parse(c) for c in self.codes]
+
+
+class Numerator(_Strict):
+    description: str
+    measure: Measure | Literal["expected_co_exposure"] = "items"
+    codes: list[str] | None = None
+    # expected_co_exposure: the first component independent of the rest, the rest overlapping fully
+    # (see indicators/README.md); each component's volume is its ADQs per day.
+    components: list[CodeSet] | None = None
+
+    @field_validator("codes")
+    @classmethod
+    def _check_filters(cls, codes):
+        return CodeSet._check_filters(codes) if codes is not None else codes
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if self.measure == "expected_co_exposure":
+            if not self.components or len(self.components) < 2 or self.codes:
+                raise ValueError("expected_co_exposure needs two or more `components` and no `codes`")
+        elif not self.codes or self.components:
+            raise ValueError(f"measure {self.measure} needs `codes` (and no `components`)")
+        return self
+
+    @property
+    def filters(self) -> list[CodeFilter]:
+        return [CodeFilter.parse(c) for c in self.codes or []]
+
+
+class Denominator(_Strict):
+    description: str
+    measure: Measure | None = None
+    codes: list[str] | None = None
+    list_size: ListSize | None = None
+
+    @field_validator("codes")
+    @classmethod
+    def _check_filters(cls, codes):
+        return CodeSet._check_filters(codes) if codes is not None else codes
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.codes is None) == (self.list_size is None):
+            raise ValueError("a denominator has either `codes` (with a `measure`) or a `list_size`, not both")
+        if self.codes is not None and self.measure is None:
+            raise ValueError("a denominator of `codes` needs a `measure`")
+        return self
+
+    @property
+    def filters(self) -> list[CodeFilter]:
+        return [CodeFilter.parse(c) for c in self.codes or []]
+
+
+class Indicator(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]+$")
+    title: str
+    short_description: str
+    why_it_matters: str
+    numerator: Numerator
+    denominator: Denominator | None = None
+    unit: Unit
+    low_is_good: bool | None
+    grain: Literal["practice_aggregate", "patient"]
+    proxy: bool = False
+    limitations: list[str] = []
+    sources: list[Source] = Field(min_length=1)
+    definition_version: str
+    thresholds: dict[str, float] = {}
+    low_numbers_below: float = Field(ge=0, description="denominator below this flags low numbers")
+    tags: list[str] = []
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.proxy and not self.limitations:
+            raise ValueError("an ecological proxy must state its limitations")
+        d = self.denominator
+        if self.unit == "count":
+            if d is not None:
+                raise ValueError("unit `count` takes no denominator")
+        elif d is None:
+            raise ValueError(f"unit `{self.unit}` needs a denominator")
+        elif self.unit in ("per_1000", "per_1000_per_day") and d.list_size is None:
+            raise ValueError(f"unit `{self.unit}` needs a list-size denominator")
+        elif self.unit in ("percent", "ratio") and d.codes is None:
+            raise ValueError(f"unit `{self.unit}` needs a prescribing (codes) denominator")
+        if self.numerator.measure == "expected_co_exposure" and (d is None or d.list_size is None):
+            raise ValueError("expected_co_exposure needs a list-size denominator (the population)")
+        return self
+
+    @property
+    def multiplier(self) -> float:
+        return {"percent": 100.0, "per_1000": 1000.0, "per_1000_per_day": 1000.0}.get(self.unit, 1.0)
+
+    @property
+    def unit_label(self) -> str:
+        return UNIT_LABELS[self.unit]
+
+    @property
+    def direction(self) -> str:
+        if self.low_is_good is None:
+            return "no judgement: context measure"
+        return "lower is better" if self.low_is_good else "higher is better"

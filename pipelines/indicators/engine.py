@@ -1,0 +1,254 @@
+"""Compute the public-data indicators in DuckDB.
+
+Two steps, so that history can be re-based cheaply:
+1. `compute_practice_month`: practice-month numerators and denominators for every indicator, plus the
+   numerator breakdown by presentation, from one month of the lake (one scan of the month).
+2. `build_warehouse`: from every month's practice values, the org rows (practice, sub-ICB, ICB, region,
+   England) in both geographies, with pooled values, percentiles, low-numbers flags and national
+   deciles, written as Parquet (one folder per month) plus views in warehouse/msi.duckdb.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from indicators.catalogue import catalogue
+from indicators.model import Indicator, expand
+from pipelines.checks.gx_duckdb import sql_literal
+from pipelines.epd.ingest import duckdb_connection, publish_file
+from pipelines.layout import Layout
+from pipelines.months import days_in_month
+from pipelines.reference import REFERENCE_DIR
+from pipelines.sqlfiles import load_sql
+
+WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
+
+
+class IndicatorError(RuntimeError):
+    """Inputs for the indicators are missing; the message says which."""
+
+
+@dataclass(frozen=True)
+class PracticeMonth:
+    month: str
+    practices: int
+    list_size_month: str | None
+    opioid_items_without_strength: int
+    values_path: Path
+    breakdown_path: Path
+
+
+def public_indicators() -> dict[str, Indicator]:
+    return {k: v for k, v in catalogue().items() if v.grain == "practice_aggregate"}
+
+
+def code_tables(indicators: dict[str, Indicator], codes_seen) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(indicator_codes, indicator_roles, indicator_specs) for the SQL, from the catalogue."""
+    seen = sorted(set(codes_seen))
+    code_rows, role_rows, spec_rows = [], [], []
+    for ind in indicators.values():
+        roles = []
+        if ind.numerator.measure == "expected_co_exposure":
+            for i, component in enumerate(ind.numerator.components, start=1):
+                roles.append((f"component_{i}", "adq", component.filters))
+        else:
+            roles.append(("numerator", ind.numerator.measure, ind.numerator.filters))
+        if ind.denominator is not None and ind.denominator.codes is not None:
+            roles.append(("denominator", ind.denominator.measure, ind.denominator.filters))
+        for role, measure, filters in roles:
+            role_rows.append({"indicator_id": ind.id, "role": role, "measure": measure})
+            code_rows += [{"indicator_id": ind.id, "role": role, "bnf_code": c} for c in expand(filters, seen)]
+        spec_rows.append({
+            "indicator_id": ind.id, "numerator_measure": ind.numerator.measure,
+            "list_size": ind.denominator.list_size if ind.denominator else None,
+            "unit": ind.unit, "multiplier": ind.multiplier, "per_day": ind.unit == "per_1000_per_day",
+            "components": len(ind.numerator.components or []),
+            "definition_version": ind.definition_version, "grain": ind.grain,
+            "low_numbers_below": float(ind.low_numbers_below),
+        })
+    codes = pl.DataFrame(code_rows, schema={"indicator_id": pl.Utf8, "role": pl.Utf8, "bnf_code": pl.Utf8})
+    return codes, pl.DataFrame(role_rows), pl.DataFrame(spec_rows)
+
+
+def opioid_ome_table() -> pl.DataFrame:
+    """OME mg per unit (tablet, capsule, ml, or patch) keyed on the generic presentation."""
+    rows = []
+    with open(REFERENCE_DIR / "opioid_strengths.csv", newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            hours = float(r["patch_hours"]) if r["patch_hours"] else 1.0
+            rows.append({"bnf_code": r["bnf_code"],
+                         "ome_mg_per_unit": float(r["strength_mg"]) * float(r["ome_factor"]) * hours})
+    return pl.DataFrame(rows)
+
+
+def list_sizes_for(layout: Layout, month: str) -> tuple[Path | None, str | None]:
+    """The month's list sizes, else the nearest earlier month's (denominators then say which month)."""
+    folder = layout.lake / "list_sizes"
+    months = sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*") if (p / "data.parquet").is_file())
+    earlier = [m for m in months if m <= month]
+    if not earlier:
+        return None, None
+    return layout.lake_file("list_sizes", earlier[-1]), earlier[-1]
+
+
+def _copy(con, sql_name: str, out: Path, params: dict, options: str = "FORMAT parquet, COMPRESSION zstd") -> None:
+    # The statement is our own SQL file wrapped in COPY; every value is a bound parameter.
+    con.execute(f"COPY ({load_sql(sql_name).strip().rstrip(';')}) TO $out_path ({options})",
+                {**params, "out_path": str(out)})
+
+
+def _create_table(con, table: str, sql_name: str, params: dict) -> None:
+    # `table` is a constant of this module; the query is our own SQL file with bound parameters.
+    con.execute(f"CREATE TEMP TABLE {table} AS {load_sql(sql_name).strip().rstrip(';')}", params)
+
+
+def _register(con, indicators: dict[str, Indicator], codes_seen) -> None:
+    codes, roles, specs = code_tables(indicators, codes_seen)
+    con.register("indicator_codes", codes.to_arrow())
+    con.register("indicator_roles", roles.to_arrow())
+    con.register("indicator_specs", specs.to_arrow())
+    con.register("opioid_ome", opioid_ome_table().to_arrow())
+
+
+EMPTY_LISTS_SQL = (
+    "COPY (SELECT ''::VARCHAR AS practice_code, 0::BIGINT AS patients, 0::BIGINT AS aged_65_plus, "
+    "0::BIGINT AS female_13_54, 0::BIGINT AS aged_0_14, 0::BIGINT AS aged_15_19 WHERE false) TO $p (FORMAT parquet)"
+)
+
+
+def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Indicator] | None = None) -> PracticeMonth:
+    indicators = indicators or public_indicators()
+    rx, px = layout.lake_file("prescribing", month), layout.lake_file("practices", month)
+    if not rx.is_file() or not px.is_file():
+        raise IndicatorError(f"no normalised prescribing for {month} in {layout.lake}; ingest the month first")
+    lists, lists_month = list_sizes_for(layout, month)
+    work = layout.tmp / f"indicators-{month}-{uuid.uuid4().hex[:8]}"
+    con = duckdb_connection(work, "2GB")
+    try:
+        if lists is None:  # no list sizes at all yet: list-size denominators stay NULL (values NULL)
+            lists = work / "no_list_sizes.parquet"
+            con.execute(EMPTY_LISTS_SQL, {"p": str(lists)})
+        seen = [r[0] for r in con.execute("SELECT DISTINCT bnf_code FROM read_parquet($p)", {"p": str(rx)}).fetchall()]
+        _register(con, indicators, seen)
+        params = {"prescribing_path": str(rx), "practices_path": str(px), "list_sizes_path": str(lists),
+                  "month": month, "days": days_in_month(month), "list_size_month": lists_month}
+        values, breakdown = work / "values.parquet", work / "breakdown.parquet"
+        _copy(con, "indicators/practice_values", values, params)
+        _copy(con, "indicators/practice_breakdown", breakdown,
+              {k: params[k] for k in ("prescribing_path", "month")})
+        missing = con.execute(load_sql("indicators/opioids_without_strength"), {"prescribing_path": str(rx)}).fetchall()
+        practices = con.execute("SELECT count(DISTINCT practice_code) FROM read_parquet($p)", {"p": str(values)}).fetchone()[0]
+        con.close()
+        out_values = layout.warehouse_file("indicator_practice", month)
+        out_breakdown = layout.warehouse_file("indicator_practice_breakdown", month)
+        publish_file(values, out_values)
+        publish_file(breakdown, out_breakdown)
+        return PracticeMonth(month, int(practices), lists_month, int(sum(r[2] for r in missing)),
+                             out_values, out_breakdown)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _months_in(folder: Path) -> list[str]:
+    return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*") if any(p.glob("*.parquet")))
+
+
+def _glob(folder: Path) -> str:
+    return str(folder / "month=*" / "*.parquet")
+
+
+def _swap_dir(built: Path, final: Path) -> None:
+    """Replace a table folder by a fully written one: two renames, the old copy removed afterwards."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(built, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = None) -> dict:
+    """Rebuild indicator_values, indicator_deciles and indicator_breakdown for every month with practice
+    values, in today's ('current') and the published geography, and the views in msi.duckdb."""
+    indicators = indicators or public_indicators()
+    practice_dir = layout.warehouse / "indicator_practice"
+    months = _months_in(practice_dir)
+    if not months:
+        raise IndicatorError(f"no practice indicator values under {practice_dir}")
+    work = layout.tmp / f"warehouse-{uuid.uuid4().hex[:8]}"
+    con = duckdb_connection(work, "2GB")
+    try:
+        _register(con, indicators, [])
+        geographies = _months_in(layout.lake / "practice_geography")
+        practices_files = _glob(layout.lake / "practices")
+        geography_path = (layout.lake_file("practice_geography", geographies[-1]) if geographies
+                          else work / "no_geography.parquet")
+        if not geographies:
+            con.execute("COPY (SELECT ''::VARCHAR AS practice_code, ''::VARCHAR AS sub_icb_code, ''::VARCHAR AS icb_code,"
+                        " ''::VARCHAR AS region_code WHERE false) TO $p (FORMAT parquet)", {"p": str(geography_path)})
+        _create_table(con, "current_geography", "indicators/current_geography",
+                      {"geography_path": str(geography_path), "practices_files": practices_files})
+        _create_table(con, "org_names", "indicators/org_names", {
+            "practices_files": practices_files,
+            "icbs_2022_path": str(REFERENCE_DIR / "icbs_2022_07_to_2026_03.csv"),
+            "icbs_2026_path": str(REFERENCE_DIR / "icbs_from_2026_04.csv"),
+            "regions_path": str(REFERENCE_DIR / "regions.csv")})
+        partitioned = "FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true"
+        built = {t: work / t for t in WAREHOUSE_TABLES}
+        _copy(con, "indicators/org_values", built["indicator_values"], {"practice_files": _glob(practice_dir)}, partitioned)
+        _copy(con, "indicators/deciles", built["indicator_deciles"], {"values_files": _glob(built["indicator_values"])}, partitioned)
+        _copy(con, "indicators/breakdown", built["indicator_breakdown"], {
+            "breakdown_files": _glob(layout.warehouse / "indicator_practice_breakdown"),
+            "practice_files": _glob(practice_dir)}, partitioned)
+        rows = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": _glob(built["indicator_values"])}).fetchone()[0]
+        con.close()
+        for table, folder in built.items():
+            _swap_dir(folder, layout.warehouse / table)
+        catalogue_path = write_catalogue_table(layout, indicators)
+        write_views(layout)
+        return {"months": months, "rows": int(rows), "current_geography_month": geographies[-1] if geographies else None,
+                "catalogue": str(catalogue_path)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_catalogue_table(layout: Layout, indicators: dict[str, Indicator]) -> Path:
+    """The catalogue as a table, so extracts and analysts can join definitions to values."""
+    frame = pl.DataFrame([{
+        "indicator_id": i.id, "title": i.title, "short_description": i.short_description, "unit": i.unit,
+        "unit_label": i.unit_label, "low_is_good": i.low_is_good, "direction": i.direction, "grain": i.grain,
+        "proxy": i.proxy, "numerator": i.numerator.description,
+        "denominator": i.denominator.description if i.denominator else None,
+        "limitations": " | ".join(i.limitations), "sources": " | ".join(s.name for s in i.sources),
+        "definition_version": i.definition_version, "low_numbers_below": float(i.low_numbers_below),
+    } for i in indicators.values()])
+    target = layout.warehouse / "indicator_catalogue.parquet"
+    built = layout.tmp / f"catalogue-{uuid.uuid4().hex[:8]}.parquet"
+    built.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(built)
+    publish_file(built, target)
+    return target
+
+
+def write_views(layout: Layout) -> Path:
+    """warehouse/msi.duckdb with a view per table, built in a temporary file and renamed into place.
+    View definitions cannot take parameters, so the (our own) paths are written as quoted literals."""
+    target = layout.warehouse / "msi.duckdb"
+    built = layout.tmp / f"msi-{uuid.uuid4().hex[:8]}.duckdb"
+    built.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(built)) as con:
+        for table in WAREHOUSE_TABLES:
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
+                        f"{sql_literal(_glob(layout.warehouse / table))})")
+        con.execute("CREATE VIEW indicator_catalogue AS SELECT * FROM read_parquet("
+                    f"{sql_literal(str(layout.warehouse / 'indicator_catalogue.parquet'))})")
+    os.replace(built, target)
+    return target

@@ -1,0 +1,66 @@
+-- indicator_values: practice, sub-ICB, ICB, region and England rows for every indicator, month and
+-- geography ('as_published' = the ICB on the EPD rows; 'current' = each practice's latest ICB).
+-- Aggregates are pooled sums (sum of numerators / sum of denominators) over practice rows that have a
+-- denominator (every row, for counts); unidentified and %998 prescribing is never included.
+WITH pv AS (
+    SELECT * FROM read_parquet($practice_files)
+),
+located AS (
+    SELECT pv.*, 'as_published' AS geography,
+           pv.sub_icb_code AS geo_sub_icb, pv.icb_code AS geo_icb, pv.region_code AS geo_region
+    FROM pv
+    UNION ALL
+    SELECT pv.*, 'current' AS geography,
+           coalesce(c.sub_icb_code, pv.sub_icb_code), coalesce(c.icb_code, pv.icb_code),
+           coalesce(c.region_code, pv.region_code)
+    FROM pv LEFT JOIN current_geography c USING (practice_code)
+),
+pooled AS (
+    SELECT l.* FROM located l JOIN indicator_specs s USING (indicator_id)
+    WHERE s.unit = 'count' OR l.denominator > 0
+),
+org_rows AS (
+    SELECT indicator_id, month, geography, 'practice' AS org_type, practice_code AS org_code,
+           practice_name AS given_name, geo_sub_icb AS sub_icb_code, geo_icb AS icb_code, geo_region AS region_code,
+           numerator, denominator, list_size_month, 1 AS practices
+    FROM located
+    UNION ALL
+    SELECT indicator_id, month, geography, 'sub_icb', geo_sub_icb, NULL, geo_sub_icb, any_value(geo_icb),
+           any_value(geo_region), sum(numerator), sum(denominator), any_value(list_size_month), count(*)
+    FROM pooled GROUP BY indicator_id, month, geography, geo_sub_icb
+    UNION ALL
+    SELECT indicator_id, month, geography, 'icb', geo_icb, NULL, NULL, geo_icb, any_value(geo_region),
+           sum(numerator), sum(denominator), any_value(list_size_month), count(*)
+    FROM pooled GROUP BY indicator_id, month, geography, geo_icb
+    UNION ALL
+    SELECT indicator_id, month, geography, 'region', geo_region, NULL, NULL, NULL, geo_region,
+           sum(numerator), sum(denominator), any_value(list_size_month), count(*)
+    FROM pooled GROUP BY indicator_id, month, geography, geo_region
+    UNION ALL
+    SELECT indicator_id, month, geography, 'england', 'ENG', NULL, NULL, NULL, NULL,
+           sum(numerator), sum(denominator), any_value(list_size_month), count(*)
+    FROM pooled GROUP BY indicator_id, month, geography
+),
+valued AS (
+    SELECT r.*, s.unit, s.definition_version, s.grain, s.low_numbers_below,
+           CASE
+               WHEN s.unit = 'count' THEN r.numerator
+               WHEN r.denominator > 0 THEN r.numerator / r.denominator * s.multiplier
+                    / (CASE WHEN s.per_day THEN day(last_day(strptime(r.month || '-01', '%Y-%m-%d'))) ELSE 1 END)
+           END AS value
+    FROM org_rows r JOIN indicator_specs s USING (indicator_id)
+)
+SELECT v.indicator_id, v.month, v.org_type, v.geography, v.org_code,
+       coalesce(v.given_name, n.org_name) AS org_name,
+       v.sub_icb_code, v.icb_code, v.region_code,
+       v.numerator, v.denominator, v.value,
+       CASE WHEN v.value IS NOT NULL THEN 100.0 * percent_rank() OVER (
+           PARTITION BY v.indicator_id, v.month, v.geography, v.org_type, v.value IS NULL ORDER BY v.value)
+       END AS percentile,
+       CASE WHEN v.unit = 'count' THEN false ELSE coalesce(v.denominator, 0) < v.low_numbers_below END AS low_numbers,
+       v.definition_version, v.grain, v.unit, v.list_size_month,
+       false AS includes_unidentified,
+       CAST(v.practices AS INTEGER) AS practices
+FROM valued v
+LEFT JOIN org_names n ON n.org_type = v.org_type AND n.org_code = v.org_code
+ORDER BY v.indicator_id, v.month, v.geography, v.org_type, v.org_code

@@ -1,0 +1,91 @@
+-- Practice-month numerators and denominators of every public-data indicator, from one scan of the month.
+-- Tables registered by pipelines/indicators/engine.py (built from the catalogue, never from input text):
+--   indicator_codes(indicator_id, role, bnf_code)   every presentation each role's filters select
+--   indicator_roles(indicator_id, role, measure)     numerator / denominator / component_N and its measure
+--   indicator_specs(indicator_id, numerator_measure, list_size, unit, multiplier, per_day, components)
+--   opioid_ome(bnf_code, ome_mg_per_unit)           keyed on the generic presentation
+-- Unidentified ('-') and '%998' cost centres are not practices and are left out here.
+WITH practices AS (
+    -- The month's identified cost centres with the organisation codes EPD gives them (a cost centre
+    -- listed under two sub-ICBs in one month takes the one with most items).
+    SELECT practice_code,
+           arg_max(practice_name, items) AS practice_name,
+           -- EPD writes 3-character sub-ICB codes as PCO codes with '00' appended (00Y -> 00Y00); the
+           -- 5-character ones (D2P2L) are as they are. NHS Digital's map uses the plain code.
+           arg_max(CASE WHEN regexp_full_match(sub_icb_code, '[0-9]{2}[A-Z]00') THEN left(sub_icb_code, 3)
+                        ELSE sub_icb_code END, items) AS sub_icb_code,
+           arg_max(icb_code, items) AS icb_code,
+           arg_max(region_code, items) AS region_code
+    FROM read_parquet($practices_path)
+    WHERE practice_code <> '-' AND practice_code NOT LIKE '%998'
+    GROUP BY practice_code
+),
+rx AS (
+    SELECT r.practice_code, c.indicator_id, c.role, r.items, r.total_quantity, r.adq_usage,
+           -- strength idiom: the generic equivalent of any brand is chemical + AA + strength + strength
+           r.total_quantity * o.ome_mg_per_unit AS ome_mg
+    FROM read_parquet($prescribing_path) r
+    JOIN indicator_codes c ON c.bnf_code = r.bnf_code
+    LEFT JOIN opioid_ome o ON o.bnf_code = left(r.bnf_code, 9) || 'AA' || right(r.bnf_code, 2) || right(r.bnf_code, 2)
+    WHERE r.practice_code <> '-' AND r.practice_code NOT LIKE '%998'
+),
+role_amounts AS (
+    SELECT rx.indicator_id, rx.role, rx.practice_code,
+           CASE any_value(m.measure)
+               WHEN 'items' THEN sum(rx.items)
+               WHEN 'quantity' THEN sum(rx.total_quantity)
+               WHEN 'adq' THEN sum(rx.adq_usage)
+               WHEN 'ome_mg' THEN sum(coalesce(rx.ome_mg, 0))
+           END AS amount
+    FROM rx JOIN indicator_roles m USING (indicator_id, role)
+    GROUP BY rx.indicator_id, rx.role, rx.practice_code
+),
+lists AS (
+    SELECT practice_code, patients, aged_65_plus, female_13_54,
+           -- adults: 18 is not a band boundary, so 18-19 is taken as two fifths of 15-19
+           patients - aged_0_14 - 0.6 * aged_15_19 AS adults
+    FROM read_parquet($list_sizes_path)
+),
+grid AS (
+    SELECT s.*, p.*,
+           CASE s.list_size WHEN 'patients' THEN l.patients WHEN 'aged_65_plus' THEN l.aged_65_plus
+                            WHEN 'female_13_54' THEN l.female_13_54 WHEN 'adults' THEN l.adults END AS population
+    FROM indicator_specs s CROSS JOIN practices p LEFT JOIN lists l USING (practice_code)
+),
+per_practice AS (
+    SELECT g.indicator_id, g.practice_code,
+           coalesce(sum(a.amount) FILTER (WHERE a.role = 'numerator'), 0) AS plain_numerator,
+           coalesce(sum(a.amount) FILTER (WHERE a.role = 'denominator'), 0) AS code_denominator,
+           -- expected co-exposure (see indicators/README.md): the first component's patients on an average
+           -- day (ADQ/day) taken as independent of the rest; the rest taken to overlap fully (their minimum)
+           sum(a.amount / $days) FILTER (WHERE a.role = 'component_1') AS first_daily,
+           min(a.amount / $days) FILTER (WHERE a.role LIKE 'component_%' AND a.role <> 'component_1') AS rest_daily,
+           count(a.amount) FILTER (WHERE a.role LIKE 'component_%' AND a.amount > 0) AS components_present
+    FROM grid g LEFT JOIN role_amounts a USING (indicator_id, practice_code)
+    GROUP BY g.indicator_id, g.practice_code
+),
+computed AS (
+    SELECT g.indicator_id, g.practice_code, g.practice_name, g.sub_icb_code, g.icb_code, g.region_code, g.unit,
+           CASE
+               WHEN g.numerator_measure <> 'expected_co_exposure' THEN p.plain_numerator
+               WHEN g.population > 0 AND p.components_present = g.components
+                   THEN p.first_daily * least(p.rest_daily, g.population) / g.population
+               WHEN g.population > 0 THEN 0.0
+           END AS numerator,
+           CASE
+               WHEN g.unit = 'count' THEN NULL
+               WHEN g.list_size IS NOT NULL THEN g.population
+               ELSE p.code_denominator
+           END AS denominator,
+           g.multiplier, g.per_day
+    FROM grid g JOIN per_practice p USING (indicator_id, practice_code)
+)
+SELECT $month AS month, indicator_id, practice_code, practice_name, sub_icb_code, icb_code, region_code,
+       CAST(numerator AS DOUBLE) AS numerator, CAST(denominator AS DOUBLE) AS denominator,
+       CASE
+           WHEN unit = 'count' THEN numerator
+           WHEN denominator > 0 THEN numerator / denominator * multiplier / (CASE WHEN per_day THEN $days ELSE 1 END)
+       END AS value,
+       $list_size_month AS list_size_month
+FROM computed
+ORDER BY indicator_id, practice_code
