@@ -74,6 +74,8 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool) ->
         def on_month(month: str, state: str) -> None:
             if state == "running":
                 progress.update(task, description=f"month {month}")
+            elif state == "indicators":
+                progress.update(task, description="indicators, every org level")
             else:
                 progress.advance(task)
 
@@ -105,6 +107,8 @@ def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
     console.print(f"    prescribing: {layout.lake / 'prescribing'}")
     console.print(f"    list sizes:  {layout.lake / 'list_sizes'}")
     console.print(f"    geography:   {layout.lake / 'practice_geography'}")
+    console.print(f"  indicator values (Parquet per month):  {layout.warehouse / 'indicator_values'}")
+    console.print(f"  DuckDB views (indicator_values, ...):  {layout.warehouse / 'msi.duckdb'}")
     console.print(f"  raw source records:                   {layout.raw}")
     console.print(f"  Dagster run history (see `msi serve`): {layout.dagster_home}")
 
@@ -162,6 +166,37 @@ def sample(months: str, out: str, scale: str, zip_epd: bool, seed: int, dataset:
             raise click.UsageError(str(exc)) from None
         console.print(f"{month}: {result.rows:,} EPD rows -> {result.epd_path} "
                       f"(+ {len(result.list_size_paths)} list-size files) in {time.time() - started:.1f} s")
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def indicators(ctx: click.Context) -> None:
+    """List the indicator catalogue (`msi indicators show ID` for one definition)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from indicators.catalogue import catalogue
+
+    for ind in catalogue().values():
+        flags = [ind.unit_label, ind.direction, ind.grain, f"v{ind.definition_version}"]
+        if ind.proxy:
+            flags.append("ECOLOGICAL PROXY")
+        click.echo(f"{ind.id}\n    {ind.title}\n    [{'; '.join(flags)}]")
+
+
+@indicators.command("show")
+@click.argument("indicator_id")
+@data_dir_option
+def indicators_show(indicator_id: str, data_dir: str | None) -> None:
+    """Print one definition with its codes expanded against the presentations actually seen."""
+    from indicators.catalogue import catalogue
+    from pipelines.indicators.describe import describe, presentations_seen
+    from pipelines.layout import Layout
+
+    found = catalogue().get(indicator_id)
+    if found is None:
+        raise click.UsageError(f"no indicator {indicator_id!r}; `msi indicators` lists them")
+    seen, label = presentations_seen(Layout(resolve_data_dir(data_dir)))
+    click.echo(describe(found, seen, label))
 
 
 @main.command()

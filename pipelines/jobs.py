@@ -5,7 +5,12 @@ from __future__ import annotations
 import dagster as dg
 
 monthly_job = dg.define_asset_job(
-    "monthly_job", selection=dg.AssetSelection.groups("sources", "lake"),
-    description="Everything for one month: raw files, the normalised prescribing month, list sizes, geography.",
+    "monthly_job", selection=dg.AssetSelection.groups("sources", "lake")
+    | dg.AssetSelection.assets("indicator_practice_values"),
+    description="Everything for one month: raw files, the normalised month, list sizes, geography, practice values.",
+)
+indicators_job = dg.define_asset_job(
+    "indicators_job", selection=dg.AssetSelection.assets("indicator_values"),
+    description="Rebuild every org level of every indicator for all months (after any monthly run).",
 )
 reference_job = dg.define_asset_job("reference_job", selection=dg.AssetSelection.groups("reference"))

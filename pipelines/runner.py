@@ -89,4 +89,10 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
         outcomes.append(outcome)
         if on_month:
             on_month(month, "done")
+    if on_month:
+        on_month("all months", "indicators")
+    result = defs.resolve_job_def("indicators_job").execute_in_process(instance=instance, raise_on_error=False,
+                                                                       run_config=QUIET)
+    if not result.success:
+        raise RunFailed(_failure_message(result, "indicator values"))
     return outcomes

@@ -10,7 +10,7 @@ import json
 
 import dagster as dg
 
-from pipelines.jobs import monthly_job
+from pipelines.jobs import indicators_job, monthly_job
 from pipelines.months import partition_key
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import MsiSettings
@@ -41,3 +41,9 @@ def nhsbsa_publication_sensor(context: dg.SensorEvaluationContext, msi: MsiSetti
     keys = set(monthly_partitions.get_partition_keys(dynamic_partitions_store=None))
     requests, cursor = publication_requests(available, json.loads(context.cursor or "{}"), keys)
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[monthly_job],
+                      request_job=indicators_job, description="After a month lands, rebuild indicator_values.")
+def indicators_after_month(context: dg.RunStatusSensorContext):
+    return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}")

@@ -46,6 +46,47 @@ def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
     # The reorganisation shows in the geography: 42 ICB codes' worth of practices before, 36 after.
     assert outcomes[0].metadata["practice_geography"]["icbs"] > outcomes[1].metadata["practice_geography"]["icbs"]
     assert settings.layout.reference_file("icbs_from_2026_04").is_file()
+    check_warehouse(settings.layout, ["2026-03", "2026-04"])
+
+
+def check_warehouse(layout, months):
+    """indicator_values covers every indicator, month and ICB, and each ICB row is the pooled sum of its
+    practices' rows (counted where the practice has a denominator, all rows for counts)."""
+    import duckdb
+
+    from pipelines.indicators.engine import public_indicators
+
+    with duckdb.connect(str(layout.warehouse / "msi.duckdb"), read_only=True) as con:
+        seen = con.execute("SELECT DISTINCT indicator_id, month FROM indicator_values").fetchall()
+        assert set(seen) == {(i, m) for i in public_indicators() for m in months}
+        from pipelines.reference import valid_icb_codes
+
+        def icbs(month, geography):
+            return {r[0] for r in con.execute(
+                "SELECT DISTINCT org_code FROM indicator_values WHERE org_type = 'icb' AND month = $m "
+                "AND geography = $g", {"m": month, "g": geography}).fetchall()}
+
+        # As published, March has the 42 ICBs' codes and April the 36; 'current' re-bases March on today's.
+        assert len(icbs("2026-03", "as_published")) > 30 and icbs("2026-03", "as_published") <= set(valid_icb_codes("2026-03"))
+        assert len(icbs("2026-04", "as_published")) > 30 and icbs("2026-04", "as_published") <= set(valid_icb_codes("2026-04"))
+        assert icbs("2026-03", "current") <= set(valid_icb_codes("2026-04"))
+        abolished = {"QHG", "QUE", "QM7", "QH8", "QMM", "QJG", "QMJ", "QRV", "QU9", "QNQ", "QXU", "QNX"}
+        assert icbs("2026-03", "as_published") & abolished and not icbs("2026-03", "current") & abolished
+        mismatches = con.execute("""
+            WITH practices AS (
+                SELECT indicator_id, month, geography, icb_code,
+                       sum(numerator) FILTER (WHERE unit = 'count' OR denominator > 0) AS num,
+                       sum(denominator) FILTER (WHERE denominator > 0) AS den
+                FROM indicator_values WHERE org_type = 'practice' GROUP BY ALL)
+            SELECT count(*) FROM indicator_values i JOIN practices p
+              ON i.indicator_id = p.indicator_id AND i.month = p.month AND i.geography = p.geography
+             AND i.org_code = p.icb_code
+            WHERE i.org_type = 'icb' AND (abs(i.numerator - p.num) > 1e-6 * greatest(1, abs(p.num))
+                   OR abs(coalesce(i.denominator, 0) - coalesce(p.den, 0)) > 1e-6 * greatest(1, coalesce(p.den, 0)))
+        """).fetchone()[0]
+        assert mismatches == 0
+        england = con.execute("SELECT count(*) FROM indicator_values WHERE org_type = 'england'").fetchone()[0]
+        assert england == len(public_indicators()) * len(months) * 2
 
 
 def test_missing_month_names_it(sample_dir, tmp_path):

@@ -1,0 +1,49 @@
+"""Indicator assets: practice values per month, then every org level for all months at once.
+
+`indicator_values` is deliberately not partitioned: the 'current' geography re-bases every month on the
+newest practice map, so when a month arrives (or a practice moves ICB) all history is rebuilt from the
+small practice-level tables, which takes seconds. Its files are still one folder per month.
+"""
+
+import dagster as dg
+
+from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.indicators.engine import build_warehouse, compute_practice_month, public_indicators
+from pipelines.months import from_partition_key
+from pipelines.partitions import monthly_partitions
+from pipelines.resources import MsiSettings
+
+
+@dg.asset(partitions_def=monthly_partitions, group_name="indicators", kinds={"duckdb", "parquet"},
+          deps=[prescribing_month, list_sizes])
+def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
+    """Numerator and denominator of every public-data indicator for every practice in the month, and the
+    presentations that make each numerator."""
+    month = from_partition_key(context.partition_key)
+    result = compute_practice_month(msi.layout, month)
+    if result.list_size_month is None:
+        context.log.warning(f"{month}: no list sizes in the lake; per-patient indicators have no denominator")
+    elif result.list_size_month != month:
+        context.log.warning(f"{month}: no list sizes for the month; using {result.list_size_month}'s")
+    if result.opioid_items_without_strength:
+        context.log.warning(f"{month}: {result.opioid_items_without_strength} opioid items have no strength in "
+                            "reference/opioid_strengths.csv and add no OME")
+    return dg.MaterializeResult(metadata={
+        "practices": result.practices, "indicators": len(public_indicators()),
+        "list_size_month": result.list_size_month or "none",
+        "opioid_items_without_strength": result.opioid_items_without_strength,
+        "path": dg.MetadataValue.path(str(result.values_path)),
+    })
+
+
+@dg.asset(group_name="indicators", kinds={"duckdb", "parquet"}, deps=[indicator_practice_values, practice_geography])
+def indicator_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
+    """Every indicator x month x org (practice, sub-ICB, ICB, region, England) in the 'current' and
+    'as_published' geographies, with percentiles, deciles and the numerator breakdown."""
+    info = build_warehouse(msi.layout)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": info["rows"], "months": f"{info['months'][0]} to {info['months'][-1]}",
+        "current_geography_month": info["current_geography_month"] or "none (EPD only)",
+        "path": dg.MetadataValue.path(str(msi.layout.warehouse / "indicator_values")),
+        "duckdb": dg.MetadataValue.path(str(msi.layout.warehouse / "msi.duckdb")),
+    })

@@ -1,0 +1,183 @@
+"""The indicator catalogue: definitions validate, bad ones are refused clearly, and code lists agree with
+the published OpenPrescribing BNF lists (transcribed here from shared/research/openprescribing.md §1.3,
+independently of the YAML files)."""
+
+import csv
+
+import pytest
+import yaml
+
+from indicators.catalogue import CatalogueError, load_catalogue, load_file
+from indicators.model import CodeFilter, expand
+from pipelines.reference import REFERENCE_DIR
+
+CATALOGUE = load_catalogue()
+
+
+def test_catalogue_loads_the_required_indicators():
+    required = {"opioid_high_dose_pct_120", "opioid_high_dose_pct_90", "opioid_high_dose_per_1000_120",
+                "opioid_high_dose_per_1000_90", "opioid_ome_per_1000_day", "methotrexate_10mg_pct",
+                "methotrexate_10mg_items", "nsaid_per_1000_65plus", "valproate_per_1000_female_13_54"}
+    assert required <= set(CATALOGUE)
+    assert any(i.startswith("nsaid_gastro") for i in CATALOGUE) and any(i.startswith("triple_whammy") for i in CATALOGUE)
+    for ind in CATALOGUE.values():
+        assert ind.sources and ind.definition_version
+        if ind.proxy:
+            assert ind.limitations
+
+
+@pytest.mark.parametrize("text, kind, exclude", [
+    ("1001030U0%AC", "like", False), ("1001030U0AAACAC", "exact", False), ("100101", "prefix", False),
+    ("~0407020ADBQACAH", "exact", True), ("20030100183", "exact", False), ("1001030U0_AC  # comment", "like", False),
+])
+def test_filter_grammar(text, kind, exclude):
+    f = CodeFilter.parse(text)
+    assert (f.kind, f.exclude) == (kind, exclude)
+
+
+def test_filter_semantics():
+    codes = ["1001030U0AAACAC", "1001030U0BBACAC", "1001030U0AAABAB", "1001030U0AAAFAF", "0407020ADBQACAH",
+             "0407020ADAAAHAH", "0407020ADAAAHAI"]
+    assert expand([CodeFilter.parse("1001030U0%AC")], codes) == ["1001030U0AAACAC", "1001030U0BBACAC"]
+    assert expand([CodeFilter.parse(c) for c in ("0407020AD%AH", "~0407020ADBQACAH")], codes) == ["0407020ADAAAHAH"]
+    assert expand([CodeFilter.parse("1001030U0_AAB_B")], codes) == ["1001030U0AAABAB"]
+
+
+@pytest.mark.parametrize("bad", ["1O0101", "abc", "1001030U0%ac", "~", "10 0101", "1001030U0AAACACX"])
+def test_bad_filters_are_refused(bad):
+    with pytest.raises(ValueError, match="bad code filter"):
+        CodeFilter.parse(bad)
+
+
+def _write(tmp_path, name, changes=None, drop=()):
+    data = yaml.safe_load((REFERENCE_DIR.parent / "indicators" / "methotrexate_10mg_pct.yaml").read_text())
+    data.update(changes or {})
+    for key in drop:
+        data.pop(key)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize("changes, drop, message", [
+    ({"colour": "blue"}, (), "colour: Extra inputs are not permitted"),
+    ({}, ("sources",), "sources: Field required"),
+    ({"sources": []}, (), "sources: List should have at least 1 item"),
+    ({"numerator": {"description": "x", "measure": "items", "codes": ["1O0101"]}}, (), "bad code filter '1O0101'"),
+    ({"numerator": {"description": "x", "measure": "items", "codes": ["~1001030U0%AC"]}}, (), "at least one include"),
+    ({"proxy": True, "limitations": []}, (), "ecological proxy must state its limitations"),
+    ({"unit": "per_1000"}, (), "needs a list-size denominator"),
+    ({"denominator": {"description": "x", "list_size": "patients", "codes": ["100101"], "measure": "items"}}, (),
+     "either `codes`"),
+    ({"unit": "parsecs"}, (), "unit: Input should be"),
+])
+def test_invalid_definitions_are_refused(tmp_path, changes, drop, message):
+    path = _write(tmp_path, "methotrexate_10mg_pct", changes, drop)
+    with pytest.raises(CatalogueError) as err:
+        load_file(path)
+    assert "methotrexate_10mg_pct.yaml" in str(err.value) and message in str(err.value)
+
+
+def test_id_must_match_file_name(tmp_path):
+    with pytest.raises(CatalogueError, match="must match the file name"):
+        load_file(_write(tmp_path, "other_name"))
+
+
+# --- agreement with OpenPrescribing's BNF lists ------------------------------------------------------
+# OpenPrescribing's last BNF-code versions (March 2023) of opioidspercent / opioidper1000, 120 mg rule.
+OP_LONG_ACTING = (
+    ["0407020A0%" + s for s in ("AU", "AE", "BW", "AF", "AG", "AH")]
+    + ["0407020AD%" + s for s in ("AK", "AF", "AS", "AG", "AR", "AH", "AQ", "AI", "AP")]
+    + ["0407020AF%" + s for s in ("AC", "AA", "AB", "AD")]
+    + ["0407020AG%" + s for s in ("AI", "AC", "AD", "AE", "AF", "AG")]
+    + ["0407020AH%" + s for s in ("AC", "AD", "AE")]
+    + ["0407020B0%" + s for s in ("AH", "AI", "AK", "AJ", "AE", "AF", "AG")]
+    + ["0407020Q0%" + s for s in ("CG", "AK", "CF", "AL", "AI", "AH", "AG", "EF", "DZ", "EG", "EA", "EH", "DU",
+                                  "EB", "DV", "DW", "EI", "FL", "CV", "CP", "DC", "DD", "DE")]
+    + ["040702050%" + s for s in ("AF", "AG", "AC", "AA", "AB")]
+)
+OP_HIGH_120_COMMON = (
+    ["0407020A0%AF", "0407020A0%AG", "0407020A0%AH", "0407020AD%AH", "0407020AD%AQ", "0407020AD%AI", "0407020AD%AP",
+     "~0407020ADBQACAH", "0407020AF%AD", "0407020AG%AE", "0407020AG%AF", "0407020AG%AG", "0407020B0%AF",
+     "0407020B0%AG", "0407020Q0%AI", "0407020Q0%AH", "0407020Q0%AG", "0407020Q0%EH", "0407020Q0%DU",
+     "0407020Q0%EB", "0407020Q0%DV", "0407020Q0%DW", "0407020Q0%EI", "~0407020Q0BIABEH", "~0407020Q0BIACDU",
+     "0407020Q0%DC", "0407020Q0%DD", "0407020Q0%DE"]
+)
+OP_PERCENT_ONLY_120 = ["040702050%AA", "040702050%AB"]  # hydromorphone MR 16/24 mg: opioidspercent only
+OP_PER1000_ONLY_120 = ["0407020AH%AC", "0407020AH%AD", "0407020AH%AE"]  # tapentadol MR capsules: opioidper1000 only
+# The research note's BNF-only approximation of the 90 mg rule (November 2025 thresholds, 2023 list).
+OP_HIGH_90 = (
+    ["0407020A0%BW", "0407020A0%AF", "0407020A0%AG", "0407020A0%AH"]
+    + ["0407020AD%" + s for s in ("AR", "AH", "AQ", "AI", "AP")] + ["~0407020ADBQACAH", "0407020AF%AD"]
+    + ["0407020AG%AE", "0407020AG%AF", "0407020AG%AG", "0407020AH%AC", "0407020AH%AD", "0407020AH%AE"]
+    + ["0407020B0%AF", "0407020B0%AG"]
+    + ["0407020Q0%" + s for s in ("EA", "AI", "EH", "DC", "DU", "AH", "EB", "DD", "DV", "DW", "AG", "EI", "DE")]
+    + ["~0407020Q0BIABEH", "040702050%AA", "040702050%AB"]
+)
+
+
+def universe() -> list[str]:
+    """Every generic and a branded version of each opioid strength OpenPrescribing lists, every presentation
+    in the reference table, and decoys that must match nothing."""
+    codes = {r["bnf_code"] for r in csv.DictReader(open(REFERENCE_DIR / "bnf_presentations.csv"))}
+    for f in OP_LONG_ACTING + ["1001030U0%AB", "1001030U0%AC"]:
+        chem, suffix = f.split("%")
+        codes |= {f"{chem}AA{suffix}{suffix}", f"{chem}BB{suffix}{suffix}", f"{chem}BC{suffix}{suffix}"[:15]}
+    codes |= {"0407020ADBQACAH", "0407020Q0BIABEH", "0407020Q0BIACDU", "0407020Q0BIADDV", "1001030U0AAAFAF",
+              "0407020A0AAAZAZ", "0407020M0AAAAAA", "0410030C0AAAAAA"}
+    return sorted(codes)
+
+
+def expanded(filters):
+    return expand([CodeFilter.parse(f) for f in filters], universe())
+
+
+def test_long_acting_denominator_matches_openprescribing():
+    assert expanded(CATALOGUE["opioid_high_dose_pct_120"].denominator.codes) == expanded(OP_LONG_ACTING)
+    assert expanded(CATALOGUE["opioid_high_dose_pct_90"].denominator.codes) == expanded(OP_LONG_ACTING)
+
+
+@pytest.mark.parametrize("indicator", ["opioid_high_dose_pct_120", "opioid_high_dose_per_1000_120"])
+def test_120_numerator_is_the_union_of_openprescribings_two_measures(indicator):
+    ours = expanded(CATALOGUE[indicator].numerator.codes)
+    percent = set(expanded(OP_HIGH_120_COMMON + OP_PERCENT_ONLY_120))
+    per1000 = set(expanded(OP_HIGH_120_COMMON + OP_PER1000_ONLY_120))
+    assert set(ours) == percent | per1000
+    assert "0407020Q0BIABEH" not in ours and "0407020ADBQACAH" not in ours  # once-daily brands
+
+
+@pytest.mark.parametrize("indicator", ["opioid_high_dose_pct_90", "opioid_high_dose_per_1000_90"])
+def test_90_numerator_matches_the_research_list(indicator):
+    ours = expanded(CATALOGUE[indicator].numerator.codes)
+    assert ours == expanded(OP_HIGH_90)
+    assert "0407020Q0BIACDU" in ours and "0407020Q0BIABEH" not in ours  # MXL 90 counts, MXL 60 does not
+
+
+def test_high_dose_numerators_sit_inside_their_denominators():
+    for t in ("120", "90"):
+        num = set(expanded(CATALOGUE[f"opioid_high_dose_pct_{t}"].numerator.codes))
+        assert num <= set(expanded(CATALOGUE[f"opioid_high_dose_pct_{t}"].denominator.codes))
+
+
+def test_methotrexate_matches_openprescribing():
+    ind = CATALOGUE["methotrexate_10mg_pct"]
+    assert expanded(ind.numerator.codes) == ["1001030U0AAACAC", "1001030U0BBACAC", "1001030U0BCACAC"]
+    assert expanded(ind.denominator.codes) == expanded(["1001030U0%AB", "1001030U0%AC"])
+    assert "1001030U0AAAFAF" not in expanded(ind.denominator.codes)  # oral solution is outside the measure
+
+
+def test_valproate_and_nsaid_codes_from_the_research_notes():
+    valproate = expanded(CATALOGUE["valproate_per_1000_female_13_54"].numerator.codes)
+    assert valproate and all(c[:9] in ("0408010W0", "0402030Q0") for c in valproate)
+    assert "0408010W0BBALA2" in valproate  # the real Epilim Chrono row
+    nsaid = expanded(CATALOGUE["nsaid_per_1000_65plus"].numerator.codes)
+    assert all(c.startswith("100101") for c in nsaid) and "1001010P0BUAABB" in nsaid
+
+
+def test_ome_excludes_substance_dependence_and_every_opioid_has_a_strength():
+    ome = expanded(CATALOGUE["opioid_ome_per_1000_day"].numerator.codes)
+    assert "0410030C0AAAAAA" not in ome and "0407020A0AAAFAF" in ome and "0407010F0AAAAAA" in ome
+    strengths = {r["bnf_code"] for r in csv.DictReader(open(REFERENCE_DIR / "opioid_strengths.csv"))}
+    reference = {r["bnf_code"] for r in csv.DictReader(open(REFERENCE_DIR / "bnf_presentations.csv"))}
+    generic = lambda c: c[:9] + "AA" + c[-2:] + c[-2:]  # noqa: E731  (OpenPrescribing's brand -> generic idiom)
+    assert all(generic(c) in strengths for c in ome if c in reference)
