@@ -51,29 +51,26 @@ def _generate_one(args) -> str:
         return month
 
 
-def pregenerate_sample(settings: MsiSettings, months: list[str], progress: Progress) -> None:
-    """Write the sample's months on every core before the pipeline reads them (the assets would
-    otherwise generate each month in turn)."""
-    out = settings.layout.sample_dir / f"{settings.sample_scale}-{SAMPLE_VERSION}-seed{settings.sample_seed}"
-    task = progress.add_task("sample files", total=len(months))
-    with ProcessPoolExecutor(max_workers=min(len(months), os.cpu_count() or 1, 4)) as pool:
-        for _ in pool.map(_generate_one, [(m, str(out), settings.sample_scale, settings.sample_seed) for m in months]):
-            progress.advance(task)
-
-
 def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool) -> list:
     from pipelines.runner import RunFailed, run_months  # imports Dagster: keep `msi --help` fast
 
     started = time.time()
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console) as progress:
-        if pregenerate:
-            pregenerate_sample(settings, months, progress)
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console) as progress, \
+            ProcessPoolExecutor(max_workers=1) as pool:
+        # The sample's files are written by a second process, month by month, while Dagster ingests the
+        # months already written (the assets would otherwise generate each month in turn, in series).
+        out = settings.layout.sample_dir / f"{settings.sample_scale}-{SAMPLE_VERSION}-seed{settings.sample_seed}"
+        pending = {m: pool.submit(_generate_one, (m, str(out), settings.sample_scale, settings.sample_seed))
+                   for m in months} if pregenerate else {}
         task = progress.add_task("months through Dagster", total=len(months))
 
         def on_month(month: str, state: str) -> None:
             if state == "running":
-                progress.update(task, description=f"month {month}")
+                progress.update(task, description=f"month {month}" + (" (writing sample)" if month in pending
+                                                                        and not pending[month].done() else ""))
+                if month in pending:
+                    pending[month].result()
             elif state == "indicators":
                 progress.update(task, description="indicators, every org level")
             else:

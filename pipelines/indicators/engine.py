@@ -245,9 +245,17 @@ def write_views(layout: Layout) -> Path:
     built = layout.tmp / f"msi-{uuid.uuid4().hex[:8]}.duckdb"
     built.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(built)) as con:
-        for table in WAREHOUSE_TABLES:
+        for table in ("indicator_values", "indicator_deciles"):
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
                         f"{sql_literal(_glob(layout.warehouse / table))})")
+        # Practice rows as written each month (ICB as published) plus the ICB (current) and England rows.
+        con.execute(
+            "CREATE VIEW indicator_breakdown AS "
+            "SELECT month, indicator_id, 'practice' AS org_type, practice_code AS org_code, NULL::VARCHAR AS icb_code,"
+            " bnf_code, bnf_name, items, quantity, adq, ome_mg FROM read_parquet("
+            f"{sql_literal(_glob(layout.warehouse / 'indicator_practice_breakdown'))}) "
+            "UNION ALL BY NAME SELECT * FROM read_parquet("
+            f"{sql_literal(_glob(layout.warehouse / 'indicator_breakdown'))})")
         con.execute("CREATE VIEW indicator_catalogue AS SELECT * FROM read_parquet("
                     f"{sql_literal(str(layout.warehouse / 'indicator_catalogue.parquet'))})")
     os.replace(built, target)

@@ -46,6 +46,7 @@ AGE_DRIVEN = {"opioid_long_acting", "opioid_other", "nsaid", "nsaid_gastroprotec
 # sized so a national month has ~18.4 M rows, as NHSBSA's January 2026 file has 18,342,436).
 FILLER_CHAPTERS = ["03", "05", "06", "07", "09", "11", "12", "13", "15"]
 NATIONAL_FILLER_PRESENTATIONS = 2250
+FIRST_PACK_SHARE = 0.7  # share of a presentation's items dispensed in its first pack size (assumption)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ def presentations(scale: str = "demo") -> pl.DataFrame:
     if scale == "national":
         filler = _synthetic_filler(NATIONAL_FILLER_PRESENTATIONS, set(df["chem_code"]))
         df = pl.concat([df, filler], how="vertical_relaxed")
+    else:
+        # Demo scale: every indicator presentation, but only the filler seen in real EPD rows (the
+        # high-volume generics such as atorvastatin add rows, not insight, to a 12-month demo).
+        df = df.filter((pl.col("sample_group") != "filler") | pl.col("provenance").str.starts_with("verified: real EPD row"))
     if df["bnf_code"].n_unique() != df.height or not df["bnf_code"].str.len_chars().is_in([11, 15]).all():
         raise AssertionError("sample presentations must have unique, well-formed BNF codes")
     # Strength order within a chemical, used by the outlier practices (price rises with strength here).
@@ -213,7 +218,7 @@ def _split_rows(items, practices: pl.DataFrame, pres: pl.DataFrame, n_packs, pac
     n = items[p_i, j_i]
     k = n_packs[j_i]
     # Most items use the first pack size (assumption: 70 % / 20 % / 10 %).
-    first = np.where(k > 1, rng.binomial(n, 0.7), n)
+    first = np.where(k > 1, rng.binomial(n, FIRST_PACK_SHARE), n)
     rest = n - first
     second = np.where(k > 2, rng.binomial(rest, 0.67), rest)
     third = rest - second

@@ -1,4 +1,6 @@
--- Numerator breakdown by presentation for practices, current ICBs and England: which products make a number.
+-- Numerator breakdown by presentation for current ICBs and England: which products make a number.
+-- Practice rows stay in indicator_practice_breakdown (written per month); the view indicator_breakdown
+-- in msi.duckdb shows both.
 WITH b AS (
     SELECT b.*, coalesce(c.icb_code, p.icb_code) AS icb_code
     FROM read_parquet($breakdown_files) b
@@ -6,12 +8,8 @@ WITH b AS (
     LEFT JOIN (SELECT DISTINCT month, practice_code, icb_code FROM read_parquet($practice_files)) p
            USING (month, practice_code)
 )
-SELECT month, indicator_id, 'practice' AS org_type, practice_code AS org_code, icb_code, bnf_code, bnf_name,
-       items, quantity, adq, ome_mg
-FROM b
-UNION ALL
-SELECT month, indicator_id, 'icb', icb_code, icb_code, bnf_code, any_value(bnf_name),
-       CAST(sum(items) AS BIGINT), sum(quantity), sum(adq), sum(ome_mg)
+SELECT month, indicator_id, 'icb' AS org_type, icb_code AS org_code, icb_code, bnf_code, any_value(bnf_name) AS bnf_name,
+       CAST(sum(items) AS BIGINT) AS items, sum(quantity) AS quantity, sum(adq) AS adq, sum(ome_mg) AS ome_mg
 FROM b GROUP BY month, indicator_id, icb_code, bnf_code
 UNION ALL
 SELECT month, indicator_id, 'england', 'ENG', NULL, bnf_code, any_value(bnf_name),
