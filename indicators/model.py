@@ -117,18 +117,27 @@ class CodeSet(_Strict):
         return [CodeFilter.parse(c) for c in self.codes]
 
 
-class Numerator(_Strict):
-    description: str
-    measure: Measure | Literal["expected_co_exposure"] = "items"
+class _OptionalCodes(_Strict):
+    """A numerator or denominator that may carry a code list."""
+
     codes: list[str] | None = None
-    # expected_co_exposure: the first component independent of the rest, the rest overlapping fully
-    # (see indicators/README.md); each component's volume is its ADQs per day.
-    components: list[CodeSet] | None = None
 
     @field_validator("codes")
     @classmethod
     def _check_filters(cls, codes):
         return CodeSet._check_filters(codes) if codes is not None else codes
+
+    @property
+    def filters(self) -> list[CodeFilter]:
+        return [CodeFilter.parse(c) for c in self.codes or []]
+
+
+class Numerator(_OptionalCodes):
+    description: str
+    measure: Measure | Literal["expected_co_exposure"] = "items"
+    # expected_co_exposure: the first component independent of the rest, the rest overlapping fully
+    # (see indicators/README.md); each component's volume is its ADQs per day.
+    components: list[CodeSet] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -139,21 +148,11 @@ class Numerator(_Strict):
             raise ValueError(f"measure {self.measure} needs `codes` (and no `components`)")
         return self
 
-    @property
-    def filters(self) -> list[CodeFilter]:
-        return [CodeFilter.parse(c) for c in self.codes or []]
 
-
-class Denominator(_Strict):
+class Denominator(_OptionalCodes):
     description: str
     measure: Measure | None = None
-    codes: list[str] | None = None
     list_size: ListSize | None = None
-
-    @field_validator("codes")
-    @classmethod
-    def _check_filters(cls, codes):
-        return CodeSet._check_filters(codes) if codes is not None else codes
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -162,10 +161,6 @@ class Denominator(_Strict):
         if self.codes is not None and self.measure is None:
             raise ValueError("a denominator of `codes` needs a `measure`")
         return self
-
-    @property
-    def filters(self) -> list[CodeFilter]:
-        return [CodeFilter.parse(c) for c in self.codes or []]
 
 
 class Indicator(_Strict):

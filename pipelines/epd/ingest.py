@@ -51,6 +51,7 @@ def duckdb_connection(tmp_dir: Path, memory_limit: str = "2GB", threads: int | N
     con.execute("SET preserve_insertion_order = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    con.execute(load_sql("macros"))
     return con
 
 

@@ -7,8 +7,7 @@ WITH mapped AS (
 ),
 from_epd AS (
     SELECT practice_code,
-           arg_max(CASE WHEN regexp_full_match(sub_icb_code, '[0-9]{2}[A-Z]00') THEN left(sub_icb_code, 3)
-                        ELSE sub_icb_code END, month) AS sub_icb_code,
+           arg_max(ods_sub_icb(sub_icb_code), month) AS sub_icb_code,
            arg_max(icb_code, month) AS icb_code,
            arg_max(region_code, month) AS region_code
     FROM read_parquet($practices_files)

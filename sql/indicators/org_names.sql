@@ -1,7 +1,6 @@
 -- Names for sub-ICB locations, ICBs and regions: the newest name the lake or reference tables hold.
 WITH sub_icbs AS (
-    SELECT CASE WHEN regexp_full_match(sub_icb_code, '[0-9]{2}[A-Z]00') THEN left(sub_icb_code, 3)
-                ELSE sub_icb_code END AS org_code,
+    SELECT ods_sub_icb(sub_icb_code) AS org_code,
            arg_max(sub_icb_name, month) AS org_name
     FROM read_parquet($practices_files)
     WHERE practice_code <> '-'

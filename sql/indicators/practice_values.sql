@@ -10,10 +10,7 @@ WITH practices AS (
     -- listed under two sub-ICBs in one month takes the one with most items).
     SELECT practice_code,
            arg_max(practice_name, items) AS practice_name,
-           -- EPD writes 3-character sub-ICB codes as PCO codes with '00' appended (00Y -> 00Y00); the
-           -- 5-character ones (D2P2L) are as they are. NHS Digital's map uses the plain code.
-           arg_max(CASE WHEN regexp_full_match(sub_icb_code, '[0-9]{2}[A-Z]00') THEN left(sub_icb_code, 3)
-                        ELSE sub_icb_code END, items) AS sub_icb_code,
+           arg_max(ods_sub_icb(sub_icb_code), items) AS sub_icb_code,
            arg_max(icb_code, items) AS icb_code,
            arg_max(region_code, items) AS region_code
     FROM read_parquet($practices_path)
