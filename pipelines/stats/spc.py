@@ -67,15 +67,15 @@ def xmr(values: list[float | None], low_is_good: bool | None) -> Xmr:
     _runs(xs, lambda x: 1 if x > mean else (-1 if x < mean else 0), "shift", flag)
     _runs([0] + [1 if b > a else (-1 if b < a else 0) for a, b in zip(xs, xs[1:])], lambda s: s, "trend", flag,
           include_previous=True)
-    for k in range(len(xs)):
-        window = range(max(0, k - 2), k + 1)
-        if len(window) < 2:
+    for side, beyond in (("high", [x > result.upper_2s for x in xs]), ("low", [x < result.lower_2s for x in xs])):
+        if sum(beyond) < 2:
             continue
-        for side, beyond in (("high", lambda x: x > result.upper_2s), ("low", lambda x: x < result.lower_2s)):
-            hits = [j for j in window if beyond(xs[j])]
-            if len(hits) >= 2:
-                for j in hits:
-                    flag(j, "two_of_three", side)
+        for k in range(1, len(xs)):
+            first = max(0, k - 2)
+            if sum(beyond[first:k + 1]) >= 2:
+                for j in range(first, k + 1):
+                    if beyond[j]:
+                        flag(j, "two_of_three", side)
     for i, v in enumerate(values):
         side = result.sides[i]
         if v is None:

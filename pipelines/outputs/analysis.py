@@ -1,0 +1,146 @@
+"""What the extracts and the report share: every org's series, its SPC reading and its funnel position
+for one reporting month, in today's ('current') geography."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import duckdb
+import polars as pl
+
+from indicators.model import Indicator
+from pipelines.indicators.engine import public_indicators
+from pipelines.layout import Layout
+from pipelines.stats.funnel import Z95, Z998, limits
+from pipelines.stats.spc import trend_direction, xmr
+
+SERIES_MONTHS = 24  # the SPC looks back at most two years
+
+
+def funnel_kind(indicator: Indicator) -> str | None:
+    """Binomial for percentages of items; Poisson for item counts per patient; none otherwise (OME mg,
+    ADQ ratios and expected co-exposure are not counts)."""
+    if indicator.unit == "percent":
+        return "binomial"
+    if indicator.unit == "per_1000" and indicator.numerator.measure == "items":
+        return "poisson"
+    return None
+
+
+@dataclass
+class Analysis:
+    layout: Layout
+    month: str
+    months: list[str]
+    indicators: dict[str, Indicator]
+    values: pl.DataFrame  # indicator_values, current geography, the reporting window
+    deciles: pl.DataFrame  # practice deciles, current geography
+    assessed: pl.DataFrame  # one row per indicator x org for the reporting month: SPC + funnel + trend
+
+    def latest(self, org_type: str) -> pl.DataFrame:
+        return self.assessed.filter(pl.col("org_type") == org_type)
+
+    @cached_property
+    def england(self) -> dict[str, dict]:
+        rows = self.values.filter((pl.col("org_type") == "england") & (pl.col("month") == self.month))
+        return {r["indicator_id"]: r for r in rows.iter_rows(named=True)}
+
+
+def available_months(layout: Layout) -> list[str]:
+    folder = layout.warehouse / "indicator_values"
+    return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*"))
+
+
+def load_analysis(layout: Layout, month: str | None = None) -> Analysis:
+    months_all = available_months(layout)
+    if not months_all:
+        raise FileNotFoundError(f"no indicator values under {layout.warehouse}; run the indicators first")
+    month = month or months_all[-1]
+    if month not in months_all:
+        raise FileNotFoundError(f"no indicator values for {month} (have {months_all[0]} to {months_all[-1]})")
+    months = [m for m in months_all if m <= month][-SERIES_MONTHS:]
+    indicators = public_indicators()
+    with duckdb.connect() as con:
+        values = con.sql(
+            "SELECT * FROM read_parquet($p) WHERE geography = 'current' AND month >= $first AND month <= $last",
+            params={"p": str(layout.warehouse / "indicator_values" / "month=*" / "*.parquet"), "first": months[0],
+                    "last": month}).pl()
+        deciles = con.sql(
+            "SELECT * FROM read_parquet($p) WHERE geography = 'current' AND org_type = 'practice' "
+            "AND month >= $first AND month <= $last",
+            params={"p": str(layout.warehouse / "indicator_deciles" / "month=*" / "*.parquet"), "first": months[0],
+                    "last": month}).pl()
+    assessed = assess(values, months, month, indicators)
+    return Analysis(layout, month, months, indicators, values, deciles, assessed)
+
+
+def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict[str, Indicator]) -> pl.DataFrame:
+    """SPC over each org's series, trend direction and funnel flag for `month`. One pass over plain
+    column lists: a per-group DataFrame loop costs ~25 s for 75,000 series."""
+    index = {m: i for i, m in enumerate(months)}
+    england = {r["indicator_id"]: r for r in values.filter(
+        (pl.col("org_type") == "england") & (pl.col("month") == month)).iter_rows(named=True)}
+    keys = ["indicator_id", "org_type", "org_code"]
+    cols = values.sort(keys + ["month"]).to_dict(as_series=False)
+    n_rows = len(cols["month"])
+    out = []
+    start = 0
+    while start < n_rows:
+        key = (cols["indicator_id"][start], cols["org_type"][start], cols["org_code"][start])
+        end = start
+        series: list[float | None] = [None] * len(months)
+        current = None
+        while end < n_rows and (cols["indicator_id"][end], cols["org_type"][end], cols["org_code"][end]) == key:
+            series[index[cols["month"][end]]] = cols["value"][end]
+            if cols["month"][end] == month:
+                current = end
+            end += 1
+        start = end
+        if current is None:
+            continue  # no row this month (a closed practice): nothing to report
+        out.append(_assess_one(key, {c: cols[c][current] for c in cols}, series, indicators[key[0]], england))
+    return pl.DataFrame(out, infer_schema_length=None)
+
+
+def _assess_one(key, row: dict, series: list, ind: Indicator, england: dict) -> dict:
+    indicator_id, org_type, org_code = key
+    chart = xmr(series, ind.low_is_good)
+    last = len(series) - 1
+    previous = chart.variation[last - 1] if last > 0 else "none"
+    kind, flag = funnel_kind(ind), "none"
+    eng = england.get(indicator_id)
+    if kind and eng and eng["denominator"] and row["denominator"] and org_type != "england":
+        centre = eng["numerator"] / eng["denominator"]
+        lo, hi = limits(kind, centre, row["denominator"], Z998)
+        observed = row["numerator"] / row["denominator"]
+        flag = "above" if observed > hi else ("below" if observed < lo else "within")
+    special = ("concern", "improvement", "special")
+    return {
+        "indicator_id": indicator_id, "org_type": org_type, "org_code": org_code, "org_name": row["org_name"],
+        "sub_icb_code": row["sub_icb_code"], "icb_code": row["icb_code"], "region_code": row["region_code"],
+        "numerator": row["numerator"], "denominator": row["denominator"], "value": row["value"],
+        "percentile": row["percentile"], "low_numbers": row["low_numbers"],
+        "spc": chart.variation[last], "spc_rules": ", ".join(sorted(chart.rules[last])),
+        "new_signal": chart.variation[last] in special and previous not in special,
+        "spc_mean": chart.mean, "spc_upper": chart.upper, "spc_lower": chart.lower,
+        "funnel": flag, "trend": trend_direction(series[-12:]),
+    }
+
+
+def funnel_band(indicator: Indicator, england_row: dict, max_denominator: float, points: int = 60) -> list[dict]:
+    """95 % and 99.8 % funnel limits on the indicator's own scale, for denominators up to the largest."""
+    kind = funnel_kind(indicator)
+    if kind is None or not england_row or not england_row["denominator"]:
+        return []
+    centre = england_row["numerator"] / england_row["denominator"]
+    scale = indicator.multiplier
+    low = 1.0 if kind == "binomial" else 100.0
+    out = []
+    for k in range(points + 1):
+        n = low * (max(max_denominator, low * 2) / low) ** (k / points)  # log-spaced denominators
+        lo95, hi95 = limits(kind, centre, n, Z95)
+        lo998, hi998 = limits(kind, centre, n, Z998)
+        out.append({"denominator": n, "centre": centre * scale, "lo95": lo95 * scale, "hi95": hi95 * scale,
+                    "lo998": lo998 * scale, "hi998": hi998 * scale})
+    return out
