@@ -73,6 +73,8 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool) ->
                     pending[month].result()
             elif state == "indicators":
                 progress.update(task, description="indicators, every org level")
+            elif state == "outputs":
+                progress.update(task, description=f"extracts and report site for {month}")
             else:
                 progress.advance(task)
 
@@ -104,6 +106,10 @@ def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
     console.print(f"    prescribing: {layout.lake / 'prescribing'}")
     console.print(f"    list sizes:  {layout.lake / 'list_sizes'}")
     console.print(f"    geography:   {layout.lake / 'practice_geography'}")
+    if outcomes:
+        last = outcomes[-1].month
+        console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.root / 'reports' / last / 'index.html'}")
+        console.print(f"  [bold]ICB Excel extracts[/bold]:               {layout.root / 'extracts' / last}")
     console.print(f"  indicator values (Parquet per month):  {layout.warehouse / 'indicator_values'}")
     console.print(f"  DuckDB views (indicator_values, ...):  {layout.warehouse / 'msi.duckdb'}")
     console.print(f"  raw source records:                   {layout.raw}")

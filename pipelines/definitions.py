@@ -6,16 +6,17 @@ import dagster as dg
 
 from pipelines.assets.indicators import indicator_practice_values, indicator_values
 from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.assets.outputs import monthly_outputs
 from pipelines.assets.reference import reference_tables
 from pipelines.assets.sources import epd_source_file, list_size_source_files
 from pipelines.checks.prescribing import prescribing_month_expectations, prescribing_month_row_count_drift
-from pipelines.jobs import indicators_job, monthly_job, reference_job
+from pipelines.jobs import indicators_job, monthly_job, outputs_job, reference_job
 from pipelines.resources import MsiSettings
 from pipelines.schedules import monthly_schedule
-from pipelines.sensors import indicators_after_month, nhsbsa_publication_sensor
+from pipelines.sensors import indicators_after_month, nhsbsa_publication_sensor, outputs_after_indicators
 
 ASSETS = [reference_tables, epd_source_file, list_size_source_files, prescribing_month, list_sizes, practice_geography,
-          indicator_practice_values, indicator_values]
+          indicator_practice_values, indicator_values, monthly_outputs]
 CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift]
 
 
@@ -23,9 +24,9 @@ def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[monthly_job, indicators_job, reference_job],
+        jobs=[monthly_job, indicators_job, outputs_job, reference_job],
         schedules=[monthly_schedule],
-        sensors=[nhsbsa_publication_sensor, indicators_after_month],
+        sensors=[nhsbsa_publication_sensor, indicators_after_month, outputs_after_indicators],
         resources={"msi": settings or MsiSettings.from_env()},
     )
 

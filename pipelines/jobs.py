@@ -14,3 +14,7 @@ indicators_job = dg.define_asset_job(
     description="Rebuild every org level of every indicator for all months (after any monthly run).",
 )
 reference_job = dg.define_asset_job("reference_job", selection=dg.AssetSelection.groups("reference"))
+outputs_job = dg.define_asset_job(
+    "outputs_job", selection=dg.AssetSelection.groups("outputs"),
+    description="Excel extracts and the report site for one month.",
+)

@@ -10,7 +10,8 @@ import json
 
 import dagster as dg
 
-from pipelines.jobs import indicators_job, monthly_job
+from pipelines.jobs import indicators_job, monthly_job, outputs_job
+from pipelines.outputs.analysis import available_months
 from pipelines.months import partition_key
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import MsiSettings
@@ -47,3 +48,12 @@ def nhsbsa_publication_sensor(context: dg.SensorEvaluationContext, msi: MsiSetti
                       request_job=indicators_job, description="After a month lands, rebuild indicator_values.")
 def indicators_after_month(context: dg.RunStatusSensorContext):
     return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}")
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[indicators_job],
+                      request_job=outputs_job, description="After indicator_values, refresh the newest month's outputs.")
+def outputs_after_indicators(context: dg.RunStatusSensorContext):
+    months = available_months(MsiSettings.from_env().layout)
+    if not months:
+        return dg.SkipReason("no indicator values yet")
+    return dg.RunRequest(run_key=f"outputs-{context.dagster_run.run_id}", partition_key=partition_key(months[-1]))

@@ -5,6 +5,7 @@ Organisations (April 2026 reorganisation):
   P84001  Greater Manchester (QOP, sub-ICB 00Y, North West Y62), both months
   P84002  Greater Manchester (QOP, 00Y), both months; no opioids, no methotrexate (zero denominators)
   '-'     unidentified prescribing in QOP (UNIDENTIFIED = Y) and P84998 an "UNKNOWN SURGERY": never counted
+  Y00001  an out-of-hours service in QOP, not in NHS Digital's practice map: not a practice, never counted
 March 2026 is written with the pre-March-2025 SNOMED header (YEAR_MONTH 202603), April with the current
 header, so both flavours flow through the same engine. Prescribing is the same in both months.
 
@@ -62,9 +63,10 @@ ROWS = [
     ("-", "0407020A0AAAFAF", "Fentanyl 50micrograms/hour transdermal patches", 5, 7, 11.67),
     ("-", "1001030U0AAACAC", "Methotrexate 10mg tablets", 100, 2, 0),
     ("P84998", "1001030U0AAACAC", "Methotrexate 10mg tablets", 100, 1, 0),
+    ("Y00001", "1001030U0AAACAC", "Methotrexate 10mg tablets", 100, 1, 0),  # out-of-hours: not a GP practice
 ]
 NAMES = {"K81001": "HEATH HILL SURGERY", "P84001": "OLDHAM ROAD PRACTICE", "P84002": "MOSS SIDE HEALTH CENTRE",
-         "-": "UNIDENTIFIED DOCTORS", "P84998": "UNKNOWN SURGERY"}
+         "-": "UNIDENTIFIED DOCTORS", "P84998": "UNKNOWN SURGERY", "Y00001": "TOWN OUT OF HOURS SERVICE"}
 
 
 def _q(text: str) -> str:
@@ -244,8 +246,8 @@ def test_practice_that_moved_icb(warehouse):
     assert (published["icb_code"], published["sub_icb_code"]) == ("QNQ", "D4U1Y")
 
 
-def test_unidentified_and_998_never_appear(warehouse):
-    assert not any(key[4] in ("-", "P84998") for key in warehouse)
+def test_unidentified_998_and_non_gp_cost_centres_never_appear(warehouse):
+    assert not any(key[4] in ("-", "P84998", "Y00001") for key in warehouse)
     assert all(row["includes_unidentified"] is False for row in warehouse.values())
 
 

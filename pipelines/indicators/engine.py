@@ -89,14 +89,14 @@ def opioid_ome_table() -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def list_sizes_for(layout: Layout, month: str) -> tuple[Path | None, str | None]:
-    """The month's list sizes, else the nearest earlier month's (denominators then say which month)."""
-    folder = layout.lake / "list_sizes"
+def nearest_lake_month(layout: Layout, table: str, month: str) -> tuple[Path | None, str | None]:
+    """The month's file of a lake table, else the nearest earlier month's (outputs then say which)."""
+    folder = layout.lake / table
     months = sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*") if (p / "data.parquet").is_file())
     earlier = [m for m in months if m <= month]
     if not earlier:
         return None, None
-    return layout.lake_file("list_sizes", earlier[-1]), earlier[-1]
+    return layout.lake_file(table, earlier[-1]), earlier[-1]
 
 
 def _copy(con, sql_name: str, out: Path, params: dict, options: str = "FORMAT parquet, COMPRESSION zstd") -> None:
@@ -129,17 +129,22 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
     rx, px = layout.lake_file("prescribing", month), layout.lake_file("practices", month)
     if not rx.is_file() or not px.is_file():
         raise IndicatorError(f"no normalised prescribing for {month} in {layout.lake}; ingest the month first")
-    lists, lists_month = list_sizes_for(layout, month)
+    lists, lists_month = nearest_lake_month(layout, "list_sizes", month)
+    gp_map, _ = nearest_lake_month(layout, "practice_geography", month)
     work = layout.tmp / f"indicators-{month}-{uuid.uuid4().hex[:8]}"
     con = duckdb_connection(work, "2GB")
     try:
         if lists is None:  # no list sizes at all yet: list-size denominators stay NULL (values NULL)
             lists = work / "no_list_sizes.parquet"
             con.execute(EMPTY_LISTS_SQL, {"p": str(lists)})
+        if gp_map is None:  # no practice map yet: every identified cost centre gets a row
+            gp_map = work / "no_map.parquet"
+            con.execute("COPY (SELECT ''::VARCHAR AS practice_code WHERE false) TO $p (FORMAT parquet)", {"p": str(gp_map)})
         seen = [r[0] for r in con.execute("SELECT DISTINCT bnf_code FROM read_parquet($p)", {"p": str(rx)}).fetchall()]
         _register(con, indicators, seen)
         params = {"prescribing_path": str(rx), "practices_path": str(px), "list_sizes_path": str(lists),
-                  "month": month, "days": days_in_month(month), "list_size_month": lists_month}
+                  "month": month, "days": days_in_month(month), "list_size_month": lists_month,
+                  "gp_practices_path": str(gp_map), "only_gp_practices": gp_map.name != "no_map.parquet"}
         values, breakdown = work / "values.parquet", work / "breakdown.parquet"
         _copy(con, "indicators/practice_values", values, params)
         _copy(con, "indicators/practice_breakdown", breakdown,

@@ -3,6 +3,7 @@ for one reporting month, in today's ('current') geography."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -37,6 +38,7 @@ class Analysis:
     values: pl.DataFrame  # indicator_values, current geography, the reporting window
     deciles: pl.DataFrame  # practice deciles, current geography
     assessed: pl.DataFrame  # one row per indicator x org for the reporting month: SPC + funnel + trend
+    series: dict  # (indicator, org_type, org_code) -> {"values": [...], "chart": Xmr}, aligned to months
 
     def latest(self, org_type: str) -> pl.DataFrame:
         return self.assessed.filter(pl.col("org_type") == org_type)
@@ -71,11 +73,17 @@ def load_analysis(layout: Layout, month: str | None = None) -> Analysis:
             "AND month >= $first AND month <= $last",
             params={"p": str(layout.warehouse / "indicator_deciles" / "month=*" / "*.parquet"), "first": months[0],
                     "last": month}).pl()
-    assessed = assess(values, months, month, indicators)
-    return Analysis(layout, month, months, indicators, values, deciles, assessed)
+    series: dict = {}
+    gc.disable()  # 75,000 small result objects: the cyclic collector would rescan them again and again
+    try:
+        assessed = assess(values, months, month, indicators, series)
+    finally:
+        gc.enable()
+    return Analysis(layout, month, months, indicators, values, deciles, assessed, series)
 
 
-def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict[str, Indicator]) -> pl.DataFrame:
+def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict[str, Indicator],
+           keep: dict | None = None) -> pl.DataFrame:
     """SPC over each org's series, trend direction and funnel flag for `month`. One pass over plain
     column lists: a per-group DataFrame loop costs ~25 s for 75,000 series."""
     index = {m: i for i, m in enumerate(months)}
@@ -99,13 +107,15 @@ def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict
         start = end
         if current is None:
             continue  # no row this month (a closed practice): nothing to report
-        out.append(_assess_one(key, {c: cols[c][current] for c in cols}, series, indicators[key[0]], england))
+        chart = xmr(series, indicators[key[0]].low_is_good)
+        if keep is not None:
+            keep[key] = {"values": series, "chart": chart}
+        out.append(_assess_one(key, {c: cols[c][current] for c in cols}, series, chart, indicators[key[0]], england))
     return pl.DataFrame(out, infer_schema_length=None)
 
 
-def _assess_one(key, row: dict, series: list, ind: Indicator, england: dict) -> dict:
+def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: dict) -> dict:
     indicator_id, org_type, org_code = key
-    chart = xmr(series, ind.low_is_good)
     last = len(series) - 1
     previous = chart.variation[last - 1] if last > 0 else "none"
     kind, flag = funnel_kind(ind), "none"

@@ -4,8 +4,14 @@
 --   indicator_roles(indicator_id, role, measure)     numerator / denominator / component_N and its measure
 --   indicator_specs(indicator_id, numerator_measure, list_size, unit, multiplier, per_day, components)
 --   opioid_ome(bnf_code, ome_mg_per_unit)           keyed on the generic presentation
--- Unidentified ('-') and '%998' cost centres are not practices and are left out here.
-WITH practices AS (
+-- Unidentified ('-') and '%998' cost centres are not practices and are left out here; so are non-GP cost
+-- centres (out-of-hours, walk-in, federations) when a practice map is known: only the GP practices in NHS
+-- Digital's map ($gp_practices_path, the month's or the nearest earlier) get rows, as OpenPrescribing
+-- counts only prescribing setting 4.
+WITH gp AS (
+    SELECT DISTINCT practice_code FROM read_parquet($gp_practices_path)
+),
+practices AS (
     -- The month's identified cost centres with the organisation codes EPD gives them (a cost centre
     -- listed under two sub-ICBs in one month takes the one with most items).
     SELECT practice_code,
@@ -15,6 +21,7 @@ WITH practices AS (
            arg_max(region_code, items) AS region_code
     FROM read_parquet($practices_path)
     WHERE practice_code <> '-' AND practice_code NOT LIKE '%998'
+      AND (NOT $only_gp_practices OR practice_code IN (SELECT practice_code FROM gp))
     GROUP BY practice_code
 ),
 rx AS (

@@ -1,0 +1,39 @@
+"""What ICB pharmacists and Medication Safety Officers open: per-ICB Excel extracts and the report site.
+One multi-asset, because both read the same SPC and funnel assessment of every org's series."""
+
+import time
+
+import dagster as dg
+
+from pipelines.assets.indicators import indicator_values
+from pipelines.indicators.describe import presentations_seen
+from pipelines.months import from_partition_key
+from pipelines.outputs.analysis import load_analysis
+from pipelines.outputs.extracts import write_extracts
+from pipelines.partitions import monthly_partitions
+from pipelines.report.site import build_site
+from pipelines.resources import MsiSettings
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec("icb_extracts", deps=[indicator_values], group_name="outputs", kinds={"excel", "csv"},
+                     description="Per-ICB Excel workbooks and the all-ICB CSV for the month (current geography)."),
+        dg.AssetSpec("report_site", deps=[indicator_values], group_name="outputs", kinds={"html"},
+                     description="Offline report site: England, every ICB and every practice for the month."),
+    ],
+    partitions_def=monthly_partitions,
+)
+def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
+    month = from_partition_key(context.partition_key)
+    started = time.time()
+    analysis = load_analysis(msi.layout, month)
+    seen, _ = presentations_seen(msi.layout)
+    extracts = write_extracts(analysis, seen)
+    yield dg.MaterializeResult(asset_key="icb_extracts", metadata={
+        "workbooks": extracts["workbooks"], "folder": dg.MetadataValue.path(str(extracts["folder"])),
+        "csv": dg.MetadataValue.path(str(extracts["csv"]))})
+    site = build_site(analysis)
+    yield dg.MaterializeResult(asset_key="report_site", metadata={
+        "index": dg.MetadataValue.path(str(site["index"])), "icb_pages": site["icb_pages"],
+        "practice_pages": site["practice_pages"], "seconds": round(time.time() - started, 1)})

@@ -1,0 +1,212 @@
+"""Per-ICB Excel extracts for ICB pharmacists, and one long CSV of every ICB for analysts.
+
+<data-dir>/extracts/<YYYY-MM>/<ICB code>.xlsx (current geography):
+  Summary       each indicator: ICB, England and region values, 12-month trend, SPC signal, what better means
+  <indicator>   every practice: numerator, denominator, value, percentile, funnel flag, SPC signal, low numbers
+  Signals       this month's new special-cause signals and funnel outliers, and every practice with any
+                methotrexate 10 mg tablet items
+  Definitions   exact codes, thresholds, definition version, data months, caveats of each proxy
+<data-dir>/extracts/<YYYY-MM>/all_icbs.csv: every org row of the month with the same assessments.
+Real Excel types (numbers as numbers, months as dates), frozen headers, widths and filters.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from indicators.model import CodeFilter, Indicator, expand
+from pipelines.outputs.analysis import Analysis
+
+SAFE_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
+SPC_WORDS = {"concern": "special cause: concerning", "improvement": "special cause: improving",
+             "special": "special cause", "common": "common cause", "none": "no limits yet"}
+FUNNEL_WORDS = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": "within limits", "none": ""}
+
+
+def sheet_name(indicator_id: str) -> str:
+    return indicator_id[:31]  # Excel's limit; ids are unique within 31 characters (tested)
+
+
+def month_date(month: str) -> date:
+    return date(int(month[:4]), int(month[5:]), 1)
+
+
+def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
+    """Write every ICB's workbook and the all-ICB CSV for the analysis month; returns counts and paths."""
+    layout, month = analysis.layout, analysis.month
+    final = layout.root / "extracts" / month
+    work = layout.tmp / f"extracts-{month}-{uuid.uuid4().hex[:8]}"
+    work.mkdir(parents=True, exist_ok=True)
+    assessed = analysis.assessed
+    icbs = assessed.filter(pl.col("org_type") == "icb").select("org_code", "org_name", "region_code").unique("org_code")
+    written = []
+    for icb in icbs.sort("org_code").iter_rows(named=True):
+        if not SAFE_CODE.match(icb["org_code"] or ""):
+            continue  # file names are made only from validated codes
+        path = work / f"{icb['org_code']}.xlsx"
+        write_icb_workbook(path, analysis, icb, codes_seen)
+        written.append(path.name)
+    csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "sub_icb_code", "icb_code", "region_code",
+                   "numerator", "denominator", "value", "percentile", "low_numbers", "spc", "spc_rules",
+                   "new_signal", "funnel", "trend"]
+    assessed.select(csv_columns).with_columns(month=pl.lit(month)).sort(
+        "indicator_id", "org_type", "org_code").write_csv(work / "all_icbs.csv")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(work, final)
+    shutil.rmtree(old, ignore_errors=True)
+    return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
+
+
+def write_icb_workbook(path: Path, analysis: Analysis, icb: dict, codes_seen: dict[str, str]) -> None:
+    wb = xlsxwriter.Workbook(str(path))
+    f = {
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}),
+        "num": wb.add_format({"num_format": "#,##0.###"}), "int": wb.add_format({"num_format": "#,##0"}),
+        "pct": wb.add_format({"num_format": "0.0"}), "month": wb.add_format({"num_format": "mmm yyyy"}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "concern": wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
+        "improve": wb.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
+    }
+    month, code = analysis.month, icb["org_code"]
+    assessed = analysis.assessed
+    mine = assessed.filter(pl.col("icb_code") == code)
+    practices = mine.filter(pl.col("org_type") == "practice")
+    icb_rows = {r["indicator_id"]: r for r in assessed.filter((pl.col("org_type") == "icb") & (pl.col("org_code") == code)).iter_rows(named=True)}
+    region_rows = {r["indicator_id"]: r for r in assessed.filter(
+        (pl.col("org_type") == "region") & (pl.col("org_code") == icb["region_code"])).iter_rows(named=True)}
+    england = analysis.england
+
+    # Summary
+    ws = wb.add_worksheet("Summary")
+    ws.write(0, 0, f"{icb['org_name']} ({code}) — medication safety indicators", f["title"])
+    ws.write(1, 0, "Data month")
+    ws.write_datetime(1, 1, month_date(month), f["month"])
+    ws.write(2, 0, "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not patients.")
+    headers = ["Indicator", "Title", "Unit", "ICB value", "England value", "Region value", "Better when",
+               "12-month trend (ICB)", "SPC signal (ICB, this month)", "Practices above 99.8% funnel limit",
+               "Ecological proxy", "Definition version"]
+    ws.write_row(4, 0, headers, f["head"])
+    for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=5):
+        mine_row, eng, reg = icb_rows.get(ind_id, {}), england.get(ind_id, {}), region_rows.get(ind_id, {})
+        flagged = practices.filter((pl.col("indicator_id") == ind_id) & (pl.col("funnel") == "above")).height
+        ws.write(r, 0, ind_id)
+        ws.write(r, 1, ind.title)
+        ws.write(r, 2, ind.unit_label)
+        for c, value in ((3, mine_row.get("value")), (4, eng.get("value")), (5, reg.get("value"))):
+            if value is not None:
+                ws.write_number(r, c, value, f["num"])
+        ws.write(r, 6, better_when(ind))
+        ws.write(r, 7, mine_row.get("trend", ""))
+        ws.write(r, 8, SPC_WORDS.get(mine_row.get("spc", "none"), ""), _spc_format(f, mine_row.get("spc")))
+        ws.write_number(r, 9, flagged, f["int"])
+        ws.write(r, 10, "yes" if ind.proxy else "no")
+        ws.write(r, 11, ind.definition_version)
+    _finish(ws, 4, len(analysis.indicators), [30, 48, 20, 12, 12, 12, 34, 14, 24, 14, 10, 10])
+
+    # One sheet per indicator
+    for ind_id, ind in analysis.indicators.items():
+        ws = wb.add_worksheet(sheet_name(ind_id))
+        ws.write_row(0, 0, ["Practice code", "Practice name", "Sub-ICB", "Month", "Numerator", "Denominator",
+                            f"Value ({ind.unit_label})", "National percentile", "Funnel (99.8%)", "SPC signal",
+                            "SPC rules", "Low numbers"], f["head"])
+        rows = practices.filter(pl.col("indicator_id") == ind_id).sort("value", descending=bool(ind.low_is_good),
+                                                                       nulls_last=True)
+        for r, row in enumerate(rows.iter_rows(named=True), start=1):
+            ws.write(r, 0, row["org_code"])
+            ws.write(r, 1, row["org_name"] or "")
+            ws.write(r, 2, row["sub_icb_code"] or "")
+            ws.write_datetime(r, 3, month_date(month), f["month"])
+            for c, key, fmt in ((4, "numerator", "num"), (5, "denominator", "num"), (6, "value", "num"),
+                                (7, "percentile", "pct")):
+                if row[key] is not None:
+                    ws.write_number(r, c, row[key], f[fmt])
+            ws.write(r, 8, FUNNEL_WORDS[row["funnel"]])
+            ws.write(r, 9, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
+            ws.write(r, 10, row["spc_rules"])
+            ws.write_boolean(r, 11, bool(row["low_numbers"]))
+        _finish(ws, 0, rows.height, [12, 36, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
+
+    # Signals
+    ws = wb.add_worksheet("Signals")
+    ws.write_row(0, 0, ["Indicator", "Practice code", "Practice name", "Signal", "Value", "Detail"], f["head"])
+    r = 1
+    signals = practices.filter(pl.col("new_signal") | pl.col("funnel").is_in(["above", "below"])
+                               | ((pl.col("indicator_id") == "methotrexate_10mg_items") & (pl.col("value") > 0)))
+    for row in signals.sort("indicator_id", "org_code").iter_rows(named=True):
+        kinds = []
+        if row["new_signal"]:
+            kinds.append(f"new {SPC_WORDS[row['spc']]} ({row['spc_rules']})")
+        if row["funnel"] in ("above", "below"):
+            kinds.append(f"funnel outlier: {FUNNEL_WORDS[row['funnel']]}")
+        if row["indicator_id"] == "methotrexate_10mg_items" and (row["value"] or 0) > 0:
+            kinds.append("methotrexate 10 mg tablets prescribed: review each patient")
+        ws.write(r, 0, row["indicator_id"])
+        ws.write(r, 1, row["org_code"])
+        ws.write(r, 2, row["org_name"] or "")
+        ws.write(r, 3, "; ".join(kinds))
+        if row["value"] is not None:
+            ws.write_number(r, 4, row["value"], f["num"])
+        ws.write(r, 5, "low numbers: interpret with care" if row["low_numbers"] else "")
+        r += 1
+    _finish(ws, 0, r - 1, [30, 12, 36, 60, 12, 30])
+
+    # Definitions
+    ws = wb.add_worksheet("Definitions")
+    ws.write_row(0, 0, ["Indicator", "Title", "Numerator", "Denominator", "Unit", "Better when", "Code filters",
+                        "Presentations matched (this data)", "Thresholds", "Definition version", "Data months",
+                        "Ecological proxy", "Limitations", "Sources"], f["head"])
+    for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
+        filters, matched = definition_codes(ind, codes_seen)
+        values = [ind_id, ind.title, ind.numerator.description,
+                  ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
+                  better_when(ind), filters, matched,
+                  ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
+                  f"{analysis.months[0]} to {analysis.months[-1]}", "yes" if ind.proxy else "no",
+                  "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources)]
+        for c, v in enumerate(values):
+            ws.write(r, c, v, f["wrap"])
+    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 16, 10, 18, 10, 60, 50])
+    wb.close()
+
+
+def better_when(ind: Indicator) -> str:
+    if ind.low_is_good is None:
+        return "no judgement (context)"
+    return "lower is better" if ind.low_is_good else "higher is better"
+
+
+def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str]:
+    parts, matched = [], []
+    lists = ([("numerator", ind.numerator.codes)] if ind.numerator.codes else
+             [(f"component {i}", c.codes) for i, c in enumerate(ind.numerator.components or [], start=1)])
+    if ind.denominator and ind.denominator.codes:
+        lists.append(("denominator", ind.denominator.codes))
+    for label, filters in lists:
+        clean = [x.split("#")[0].strip() for x in filters]
+        parts.append(f"{label}: {' '.join(clean)}")
+        codes = expand([CodeFilter.parse(x) for x in clean], codes_seen)
+        matched.append(f"{label}: " + "; ".join(f"{c} {codes_seen[c]}" for c in codes))
+    return "\n".join(parts), "\n".join(matched)
+
+
+def _spc_format(f: dict, spc: str | None):
+    return f["concern"] if spc == "concern" else (f["improve"] if spc == "improvement" else None)
+
+
+def _finish(ws, header_row: int, rows: int, widths: list[int]) -> None:
+    ws.freeze_panes(header_row + 1, 0)
+    ws.autofilter(header_row, 0, header_row + max(rows, 1), len(widths) - 1)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)

@@ -1,0 +1,373 @@
+"""Static report site for Medication Safety Officers: opens offline, one folder per month.
+
+<data-dir>/reports/<YYYY-MM>/
+  index.html                 England overview: per indicator, ICBs on a funnel plot and a ranked table
+  icb/<ICB code>.html        signals digest; per indicator the ICB's trend against England with SPC, its
+                             practices' funnel, the practices behind most of the excess (Pareto), and a
+                             sortable practice table
+  practice/<code>.html       every indicator's trend with SPC and national decile bands, and the products
+                             behind each numerator over the last three months
+  assets/vega.js             Vega, Vega-Lite and vega-embed, once (from vl-convert; no CDN)
+  assets/templates.js        the chart templates (pipelines/report/charts.py); pages carry only data
+Names are HTML-escaped and page data is JSON with '<' escaped, so a name such as "<script>" stays text;
+file names are made only from validated codes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from indicators.model import Indicator
+from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
+from pipelines.outputs.extracts import SAFE_CODE, better_when
+from pipelines.report.charts import templates
+
+STATIC = Path(__file__).resolve().parent / "static"
+SPC_TEXT = {"concern": "special cause: concerning", "improvement": "special cause: improving",
+            "special": "special cause", "common": "common cause", "none": "–"}
+FUNNEL_TEXT = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": "within", "none": "–"}
+PRODUCT_MONTHS = 3
+TOP_PRODUCTS = 8
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def page_json(data: dict) -> str:
+    # '<' escaped so that no name can close the <script> element holding the data
+    return json.dumps(_compact(data), separators=(",", ":"), default=str).replace("<", "\\u003c")
+
+
+def _compact(value):
+    """Chart data to 4 significant figures (what a chart can show; the extracts keep full precision),
+    without empty fields: a practice page is ~20 KB instead of ~55 KB."""
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items() if v is not None and v != ""}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
+
+
+def fmt(value, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def iso(month: str) -> str:
+    return f"{month}-01"
+
+
+def month_label(month: str) -> str:
+    return date(int(month[:4]), int(month[5:]), 1).strftime("%B %Y")
+
+
+class SiteBuilder:
+    def __init__(self, analysis: Analysis):
+        self.a = analysis
+        self.month = analysis.month
+        self.versions = sorted({i.definition_version for i in analysis.indicators.values()})
+        self.deciles = {(r["indicator_id"], r["month"]): r for r in analysis.deciles.iter_rows(named=True)}
+        england = analysis.values.filter(pl.col("org_type") == "england")
+        self.england_series = {(r["indicator_id"], r["month"]): r["value"] for r in england.iter_rows(named=True)}
+        self.assessed = {}
+        for row in analysis.assessed.iter_rows(named=True):
+            self.assessed[(row["indicator_id"], row["org_type"], row["org_code"])] = row
+
+    # --- shared pieces ---------------------------------------------------------------------------
+
+    def page(self, title: str, heading: str, body: str, data: dict, depth: int) -> str:
+        up = "../" * depth
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{esc(title)}</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<link rel=\"stylesheet\" href=\"{up}assets/site.css\"></head><body>"
+            f"<header><a href=\"{up}index.html\">Medication safety indicators — England</a>"
+            f"<h1>{esc(heading)}</h1><div>Data month: {esc(month_label(self.month))}</div></header>"
+            f"<main>{body}</main>"
+            f"<footer>Data month {esc(month_label(self.month))} · indicator definition version "
+            f"{esc(', '.join(self.versions))} · geography: practices in their current ICB · source: NHSBSA "
+            "English Prescribing Dataset and NHS Digital registered patients (OGL). Ecological proxies describe "
+            "prescribing volumes, never numbers of patients.</footer>"
+            f"<script id=\"page-data\" type=\"application/json\">{page_json(data)}</script>"
+            f"<script src=\"{up}assets/vega.js\"></script><script src=\"{up}assets/templates.js\"></script>"
+            f"<script src=\"{up}assets/national.js\"></script>"
+            f"<script src=\"{up}assets/site.js\"></script></body></html>"
+        )
+
+    def subtitle(self, ind: Indicator, extra: str = "") -> str:
+        bits = [better_when(ind), ind.unit_label]
+        if ind.proxy:
+            bits.append("ecological proxy: not a count of patients")
+        return " · ".join(bits + ([extra] if extra else []))
+
+    def intro(self, ind: Indicator) -> str:
+        proxy = f"<p class=\"proxy\">{esc(ind.limitations[0])}</p>" if ind.proxy else ""
+        return (f"<h2>{esc(ind.title)}</h2><p class=\"meta\">{esc(ind.short_description)} "
+                f"<strong>{esc(better_when(ind).capitalize())}.</strong></p>{proxy}")
+
+    def trend(self, key, title: str, subtitle: str, template: str) -> dict:
+        """A trend chart: the org's points, its SPC lines, and (added in the browser from
+        assets/national.js) England's series or the national practice deciles."""
+        found = self.a.series.get(key)
+        rows, stats = [], {}
+        if found:
+            chart, values = found["chart"], found["values"]
+            stats = {"mean": chart.mean, "upper": chart.upper, "lower": chart.lower}
+            rows = [{"month": iso(m), "value": values[i], "variation": chart.variation[i],
+                     "rules": ", ".join(sorted(chart.rules[i]))} for i, m in enumerate(self.a.months)]
+        return {"template": template, "title": title, "subtitle": subtitle, "indicator": key[0],
+                "series": rows, "stats": stats}
+
+    def national(self) -> dict:
+        """England's value and the practice deciles by indicator and month, shipped once per site."""
+        out: dict = {"england": {}, "deciles": {}}
+        for (ind, m), v in self.england_series.items():
+            out["england"].setdefault(ind, {})[iso(m)] = v
+        for (ind, m), d in self.deciles.items():
+            out["deciles"].setdefault(ind, {})[iso(m)] = [d["p10"], d["p50"], d["p90"]]
+        return _compact(out)
+
+    # --- pages -----------------------------------------------------------------------------------
+
+    def index(self) -> str:
+        icbs = sorted((r for (i, t, c), r in self.assessed.items() if t == "icb"), key=lambda r: r["org_code"])
+        names = {r["org_code"]: r["org_name"] for r in icbs}
+        links = " · ".join(f"<a href=\"icb/{esc(c)}.html\">{esc(n)}</a>" for c, n in sorted(names.items())
+                           if SAFE_CODE.match(c or ""))
+        body, charts = [f"<p>ICBs: {links}</p>"], {}
+        for ind_id, ind in self.a.indicators.items():
+            rows = [r for r in icbs if r["indicator_id"] == ind_id]
+            eng = self.a.england.get(ind_id, {})
+            chart_id = f"{ind_id}-icbs"
+            charts[chart_id] = self.spread_chart(ind, rows, eng, "icb/{code}.html", "ICBs")
+            charts[f"{ind_id}-england"] = self.trend((ind_id, "england", "ENG"), "England", self.subtitle(ind), "trend")
+            table = self.table(ind, sorted(rows, key=lambda r: (r["value"] is None, -(r["value"] or 0)
+                                                                   if ind.low_is_good else (r["value"] or 0))),
+                               "icb/{code}.html", "ICB")
+            body.append(f"<section class=\"indicator\" id=\"{esc(ind_id)}\">{self.intro(ind)}"
+                        f"<p class=\"meta\">England: <strong>{esc(fmt(eng.get('value')))}</strong> "
+                        f"{esc(ind.unit_label)}</p><div class=\"charts\">"
+                        f"<div class=\"chart\" data-chart=\"{esc(chart_id)}\"></div>"
+                        f"<div class=\"chart\" data-chart=\"{esc(ind_id)}-england\"></div></div>"
+                        f"<div class=\"scroll\">{table}</div></section>")
+        return self.page("Medication safety indicators — England", "England overview", "".join(body),
+                         {"charts": charts}, depth=0)
+
+    def spread_chart(self, ind: Indicator, rows: list[dict], eng: dict, href: str, what: str) -> dict:
+        points = [{"code": r["org_code"], "name": r["org_name"], "value": r["value"], "denominator": r["denominator"],
+                   "funnel": r["funnel"], "href": href.format(code=r["org_code"])}
+                  for r in rows if r["value"] is not None and SAFE_CODE.match(r["org_code"] or "")]
+        if funnel_kind(ind) and eng:
+            biggest = max((p["denominator"] or 0 for p in points), default=1)
+            return {"template": "funnel", "title": f"{what} against England's value (funnel plot)",
+                    "subtitle": self.subtitle(ind, "95% and 99.8% limits"),
+                    "datasets": {"points": [p for p in points if p["denominator"]],
+                                 "band": funnel_band(ind, eng, biggest)}}
+        return {"template": "ranked", "title": f"{what} ranked", "subtitle": self.subtitle(ind), "datasets": {"points": points}}
+
+    def table(self, ind: Indicator, rows: list[dict], href: str, label: str) -> str:
+        head = (f"<table class=\"sortable\"><thead><tr><th>{label}</th><th>Name</th><th>Value</th><th>Numerator</th>"
+                "<th>Denominator</th><th>Percentile</th><th>Funnel</th><th>SPC (this month)</th><th>Low numbers</th>"
+                "</tr></thead><tbody>")
+        out = [head]
+        for r in rows:
+            code = r["org_code"] or ""
+            link = (f"<a href=\"{esc(href.format(code=code))}\">{esc(code)}</a>" if SAFE_CODE.match(code) else esc(code))
+            out.append(
+                f"<tr><td>{link}</td><td>{esc(r['org_name'])}</td>"
+                f"<td class=\"num\" data-sort=\"{'' if r['value'] is None else r['value']}\">{fmt(r['value'])}</td>"
+                f"<td class=\"num\">{fmt(r['numerator'], 1)}</td><td class=\"num\">{fmt(r['denominator'], 0)}</td>"
+                f"<td class=\"num\">{fmt(r['percentile'], 0)}</td><td>{FUNNEL_TEXT[r['funnel']]}</td>"
+                f"<td class=\"{esc(r['spc'])}\">{SPC_TEXT[r['spc']]}</td>"
+                f"<td>{'yes' if r['low_numbers'] else ''}</td></tr>")
+        out.append("</tbody></table>")
+        return "".join(out)
+
+    def icb(self, code: str, practices: dict[str, list[dict]]) -> str:
+        mine = [r for (i, t, c), r in self.assessed.items() if t == "icb" and c == code]
+        name = mine[0]["org_name"] if mine else code
+        digest = self.digest(practices)
+        body, charts = [digest], {}
+        for ind_id, ind in self.a.indicators.items():
+            rows = practices.get(ind_id, [])
+            eng = self.a.england.get(ind_id, {})
+            # A count is not comparable with England's count; rates and shares are.
+            with_england = ind.unit != "count"
+            charts[f"{ind_id}-trend"] = self.trend(
+                (ind_id, "icb", code), f"{name}" + (" against England (dashed)" if with_england else ""),
+                self.subtitle(ind, "SPC centre line and process limits"), "trend_england" if with_england else "trend")
+            charts[f"{ind_id}-practices"] = self.spread_chart(ind, rows, eng, "../practice/{code}.html", "Practices")
+            charts[f"{ind_id}-pareto"] = {
+                "template": "pareto", "title": "Practices behind most of the excess over England's rate",
+                "subtitle": self.subtitle(ind), "datasets": {"pareto": self.pareto(ind, rows, eng)}}
+            ordered = sorted(rows, key=lambda r: (r["value"] is None, -(r["value"] or 0) if ind.low_is_good else (r["value"] or 0)))
+            body.append(f"<section class=\"indicator\" id=\"{esc(ind_id)}\">{self.intro(ind)}<div class=\"charts\">"
+                        + "".join(f"<div class=\"chart\" data-chart=\"{esc(ind_id)}-{k}\"></div>"
+                                  for k in ("trend", "practices", "pareto"))
+                        + f"</div><div class=\"scroll\">{self.table(ind, ordered, '../practice/{code}.html', 'Practice')}"
+                        "</div></section>")
+        return self.page(f"{name} — medication safety", f"{name} ({code})", "".join(body), {"charts": charts}, depth=1)
+
+    def digest(self, practices: dict[str, list[dict]]) -> str:
+        """What needs attention first: new concerning special causes and practices beyond the funnel in
+        the worse direction, each listed once; improvements and methotrexate 10 mg prescribers summarised
+        with a link to their tables (a long undifferentiated list is what users call noise)."""
+        concerns, improvements, mtx = [], [], []
+        for ind_id, rows in practices.items():
+            ind = self.a.indicators[ind_id]
+            worse = "above" if ind.low_is_good else ("below" if ind.low_is_good is False else None)
+            for r in rows:
+                link = f"<a href=\"../practice/{esc(r['org_code'])}.html\">{esc(r['org_name'])} ({esc(r['org_code'])})</a>"
+                reasons = []
+                if r["new_signal"] and r["spc"] == "concern":
+                    reasons.append(f"new special cause, concerning ({r['spc_rules']})")
+                if worse and r["funnel"] == worse and not r["low_numbers"]:
+                    reasons.append(FUNNEL_TEXT[r["funnel"]])
+                if reasons:
+                    concerns.append((r["value"] or 0, f"<li>{link} — {esc(ind.title)}: {esc('; '.join(reasons))}</li>"))
+                elif r["new_signal"] and r["spc"] == "improvement":
+                    improvements.append(r)
+                if ind_id == "methotrexate_10mg_items" and (r["value"] or 0) > 0:
+                    mtx.append(r)
+        shown = [line for _, line in concerns[:40]]
+        more = f"<li>…and {len(concerns) - 40} more in the tables below.</li>" if len(concerns) > 40 else ""
+        return (
+            f"<div class=\"digest\"><h2>Needs attention this month ({len(concerns)})</h2>"
+            "<p class=\"meta\">New special-cause signals in the worse direction (SPC rules) and practices beyond "
+            "the 99.8% funnel limit in the worse direction, excluding low numbers.</p>"
+            f"<ul>{''.join(shown) + more or '<li>None.</li>'}</ul>"
+            f"<p><a href=\"#methotrexate_10mg_items\">{len(mtx)} practices</a> issued methotrexate 10 mg tablets "
+            f"this month (each is worth a review); {len(improvements)} new improving special-cause signals.</p></div>")
+
+    def pareto(self, ind: Indicator, rows: list[dict], eng: dict) -> list[dict]:
+        if ind.unit == "count":
+            excess = [(r, r["numerator"] or 0) for r in rows]
+        elif eng and eng.get("denominator"):
+            rate = eng["numerator"] / eng["denominator"]
+            excess = [(r, (r["numerator"] or 0) - (r["denominator"] or 0) * rate) for r in rows]
+        else:
+            return []
+        if ind.low_is_good is False:  # where higher is better, the shortfall is what matters
+            excess = [(r, -e) for r, e in excess]
+        positive = sorted([(r, e) for r, e in excess if e > 0], key=lambda x: -x[1])
+        total = sum(e for _, e in positive)
+        out, running = [], 0.0
+        for r, e in positive:
+            running += e
+            out.append({"code": r["org_code"], "name": r["org_name"], "excess": e, "cumulative": running / total,
+                        "href": f"../practice/{r['org_code']}.html"})
+            if running / total >= 0.8 or len(out) >= 15:
+                break
+        return out
+
+    def practice(self, code: str, rows: dict[str, dict], products: dict) -> str:
+        any_row = next(iter(rows.values()))
+        name = any_row["org_name"]
+        icb = any_row["icb_code"]
+        body, charts = [f"<p>ICB: <a href=\"../icb/{esc(icb)}.html\">{esc(icb)}</a> · sub-ICB {esc(any_row['sub_icb_code'])}</p>"], {}
+        for ind_id, ind in self.a.indicators.items():
+            r = rows.get(ind_id)
+            if r is None:
+                continue
+            charts[ind_id] = self.trend((ind_id, "practice", code), f"{name}: monthly value with SPC limits",
+                                        self.subtitle(ind, "band = national 10th-90th percentile of practices"),
+                                        "trend_deciles")
+            prods = products.get(ind_id, [])
+            table = "".join(
+                f"<tr><td>{esc(p['bnf_code'])}</td><td>{esc(p['bnf_name'])}</td><td class=\"num\">{fmt(p['items'], 0)}</td>"
+                f"<td class=\"num\">{fmt(p['quantity'], 0)}</td><td class=\"num\">{fmt(p['ome_mg'], 0)}</td></tr>"
+                for p in prods)
+            body.append(
+                f"<section class=\"indicator\" id=\"{esc(ind_id)}\">{self.intro(ind)}"
+                f"<p class=\"meta\">This month: <strong>{esc(fmt(r['value']))}</strong> {esc(ind.unit_label)} "
+                f"({esc(fmt(r['numerator'], 1))} / {esc(fmt(r['denominator'], 0))}) · national percentile "
+                f"{esc(fmt(r['percentile'], 0))} · SPC: <span class=\"{esc(r['spc'])}\">{SPC_TEXT[r['spc']]}</span>"
+                f"{' · low numbers' if r['low_numbers'] else ''}</p>"
+                f"<div class=\"charts\"><div class=\"chart\" data-chart=\"{esc(ind_id)}\"></div></div>"
+                f"<h3 class=\"meta\">Products in the numerator, last {PRODUCT_MONTHS} months</h3>"
+                "<table class=\"sortable\"><thead><tr><th>BNF code</th><th>Presentation</th><th>Items</th>"
+                f"<th>Quantity</th><th>OME mg</th></tr></thead><tbody>{table or '<tr><td colspan=5>none</td></tr>'}"
+                "</tbody></table></section>")
+        return self.page(f"{name} — medication safety", f"{name} ({code})", "".join(body), {"charts": charts}, depth=1)
+
+
+def recent_products(analysis: Analysis) -> dict:
+    """practice -> indicator -> top presentations over the last PRODUCT_MONTHS months."""
+    months = analysis.months[-PRODUCT_MONTHS:]
+    files = [str(analysis.layout.warehouse_file("indicator_practice_breakdown", m)) for m in months]
+    files = [f for f in files if Path(f).is_file()]
+    if not files:
+        return {}
+    with duckdb.connect() as con:
+        frame = con.sql(
+            "SELECT practice_code, indicator_id, bnf_code, any_value(bnf_name) AS bnf_name, sum(items) AS items,"
+            " sum(quantity) AS quantity, sum(ome_mg) AS ome_mg FROM read_parquet($files)"
+            " GROUP BY practice_code, indicator_id, bnf_code QUALIFY row_number() OVER (PARTITION BY practice_code,"
+            " indicator_id ORDER BY coalesce(sum(ome_mg), 0) DESC, sum(items) DESC, bnf_code) <= $top",
+            params={"files": files, "top": TOP_PRODUCTS}).pl()
+    out: dict = {}
+    ordered = frame.with_columns(pl.col("ome_mg").fill_null(0).alias("_ome")).sort(
+        "practice_code", "indicator_id", "_ome", "items", descending=[False, False, True, True]).drop("_ome")
+    for row in ordered.iter_rows(named=True):
+        out.setdefault(row["practice_code"], {}).setdefault(row["indicator_id"], []).append(row)
+    return out
+
+
+def build_site(analysis: Analysis) -> dict:
+    layout, month = analysis.layout, analysis.month
+    final = layout.root / "reports" / month
+    work = layout.tmp / f"report-{month}-{uuid.uuid4().hex[:8]}"
+    (work / "assets").mkdir(parents=True)
+    (work / "icb").mkdir()
+    (work / "practice").mkdir()
+    import vl_convert
+
+    (work / "assets" / "vega.js").write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+    (work / "assets" / "templates.js").write_text(
+        "window.MSI_TEMPLATES = " + json.dumps(templates(), separators=(",", ":")) + ";\n", encoding="utf-8")
+    for name in ("site.js", "site.css"):
+        shutil.copyfile(STATIC / name, work / "assets" / name)
+    builder = SiteBuilder(analysis)
+    (work / "assets" / "national.js").write_text(
+        "window.MSI_NATIONAL = " + page_json(builder.national()) + ";\n", encoding="utf-8")
+    (work / "index.html").write_text(builder.index(), encoding="utf-8")
+    practice_rows = analysis.assessed.filter(pl.col("org_type") == "practice")
+    by_icb: dict[str, dict[str, list[dict]]] = {}
+    by_practice: dict[str, dict[str, dict]] = {}
+    for row in practice_rows.iter_rows(named=True):
+        by_icb.setdefault(row["icb_code"], {}).setdefault(row["indicator_id"], []).append(row)
+        by_practice.setdefault(row["org_code"], {})[row["indicator_id"]] = row
+    icb_pages = 0
+    for code in sorted(c for c in by_icb if c and SAFE_CODE.match(c)):
+        (work / "icb" / f"{code}.html").write_text(builder.icb(code, by_icb[code]), encoding="utf-8")
+        icb_pages += 1
+    products = recent_products(analysis)
+    practice_pages = 0
+    for code, rows in by_practice.items():
+        if not SAFE_CODE.match(code or ""):
+            continue
+        (work / "practice" / f"{code}.html").write_text(builder.practice(code, rows, products.get(code, {})),
+                                                        encoding="utf-8")
+        practice_pages += 1
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(work, final)
+    shutil.rmtree(old, ignore_errors=True)
+    return {"index": final / "index.html", "icb_pages": icb_pages, "practice_pages": practice_pages}

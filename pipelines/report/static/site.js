@@ -1,0 +1,61 @@
+// Renders every chart on a page from the shared templates (assets/templates.js) and the page's own
+// data (<script id="page-data">), with the Vega bundle shipped once in assets/vega.js; makes tables
+// sortable. No network: everything loads by relative path.
+(function () {
+  "use strict";
+  const page = JSON.parse(document.getElementById("page-data").textContent);
+  const options = { actions: false, renderer: "svg", tooltip: true };
+
+  // Trend rows carry only the org's points; SPC lines come from the chart's stats and England's series
+  // or the national deciles from assets/national.js (shipped once, not on every page).
+  function trendRows(chart) {
+    const national = window.MSI_NATIONAL;
+    const england = (national.england[chart.indicator] || {});
+    const deciles = (national.deciles[chart.indicator] || {});
+    return chart.series.map(function (row) {
+      const out = Object.assign({}, chart.stats, row);
+      if (chart.template === "trend_england") out.england = england[row.month];
+      if (chart.template === "trend_deciles" && deciles[row.month]) {
+        out.p10 = deciles[row.month][0]; out.p50 = deciles[row.month][1]; out.p90 = deciles[row.month][2];
+      }
+      return out;
+    });
+  }
+
+  document.querySelectorAll("[data-chart]").forEach(function (el) {
+    const chart = page.charts[el.dataset.chart];
+    const spec = JSON.parse(JSON.stringify(window.MSI_TEMPLATES[chart.template]));
+    spec.datasets = chart.datasets || { series: trendRows(chart) };
+    spec.title = { text: chart.title, subtitle: chart.subtitle, anchor: "start", fontSize: 13, subtitleFontSize: 11 };
+    window.vegaEmbed(el, spec, options)
+      .then(function () { el.dataset.rendered = "true"; })
+      .catch(function (err) { el.dataset.rendered = "error"; el.textContent = "Chart failed to render: " + err; console.error(err); });
+  });
+
+  function cellValue(row, index) {
+    const cell = row.cells[index];
+    const raw = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+    const number = parseFloat(raw);
+    return raw !== "" && !isNaN(number) && isFinite(raw) ? number : raw.toLowerCase();
+  }
+
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("th").forEach(function (th, index) {
+      th.addEventListener("click", function () {
+        const body = table.tBodies[0];
+        const ascending = th.dataset.order !== "asc";
+        table.querySelectorAll("th").forEach(function (h) { delete h.dataset.order; });
+        th.dataset.order = ascending ? "asc" : "desc";
+        Array.from(body.rows)
+          .sort(function (a, b) {
+            const x = cellValue(a, index), y = cellValue(b, index);
+            if (x === y) return 0;
+            if (x === "") return 1;
+            if (y === "") return -1;
+            return (x < y ? -1 : 1) * (ascending ? 1 : -1);
+          })
+          .forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+})();
