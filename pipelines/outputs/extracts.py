@@ -24,6 +24,7 @@ import xlsxwriter
 
 from indicators.model import CodeFilter, Indicator, expand
 from pipelines.outputs.analysis import Analysis
+from pipelines.outputs.parallel import for_each
 
 SAFE_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
 SPC_WORDS = {"concern": "special cause: concerning", "improvement": "special cause: improving",
@@ -47,13 +48,12 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     assessed = analysis.assessed
     icbs = assessed.filter(pl.col("org_type") == "icb").select("org_code", "org_name", "region_code").unique("org_code")
-    written = []
-    for icb in icbs.sort("org_code").iter_rows(named=True):
-        if not SAFE_CODE.match(icb["org_code"] or ""):
-            continue  # file names are made only from validated codes
-        path = work / f"{icb['org_code']}.xlsx"
-        write_icb_workbook(path, analysis, icb, codes_seen)
-        written.append(path.name)
+    # File names are made only from validated codes. Workers are forked and get plain Python rows only
+    # (Polars' thread pool does not survive a fork).
+    wanted = [icb for icb in icbs.sort("org_code").iter_rows(named=True) if SAFE_CODE.match(icb["org_code"] or "")]
+    rows = WorkbookRows(analysis)
+    for_each(lambda icb: write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb, codes_seen), wanted)
+    written = [f"{icb['org_code']}.xlsx" for icb in wanted]
     csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "sub_icb_code", "icb_code", "region_code",
                    "numerator", "denominator", "value", "percentile", "low_numbers", "spc", "spc_rules",
                    "new_signal", "funnel", "trend"]
@@ -68,7 +68,20 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
     return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
 
 
-def write_icb_workbook(path: Path, analysis: Analysis, icb: dict, codes_seen: dict[str, str]) -> None:
+class WorkbookRows:
+    """The assessed rows as plain dicts, grouped the way the workbooks read them."""
+
+    def __init__(self, analysis: Analysis):
+        self.practices: dict[str, list[dict]] = {}
+        self.orgs: dict[tuple[str, str], dict[str, dict]] = {}
+        for row in analysis.assessed.iter_rows(named=True):
+            if row["org_type"] == "practice":
+                self.practices.setdefault(row["icb_code"], []).append(row)
+            else:
+                self.orgs.setdefault((row["org_type"], row["org_code"]), {})[row["indicator_id"]] = row
+
+
+def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: dict, codes_seen: dict[str, str]) -> None:
     wb = xlsxwriter.Workbook(str(path))
     f = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
@@ -80,13 +93,10 @@ def write_icb_workbook(path: Path, analysis: Analysis, icb: dict, codes_seen: di
         "improve": wb.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
     }
     month, code = analysis.month, icb["org_code"]
-    assessed = analysis.assessed
-    mine = assessed.filter(pl.col("icb_code") == code)
-    practices = mine.filter(pl.col("org_type") == "practice")
-    icb_rows = {r["indicator_id"]: r for r in assessed.filter((pl.col("org_type") == "icb") & (pl.col("org_code") == code)).iter_rows(named=True)}
-    region_rows = {r["indicator_id"]: r for r in assessed.filter(
-        (pl.col("org_type") == "region") & (pl.col("org_code") == icb["region_code"])).iter_rows(named=True)}
-    england = analysis.england
+    practices = data.practices.get(code, [])
+    icb_rows = data.orgs.get(("icb", code), {})
+    region_rows = data.orgs.get(("region", icb["region_code"]), {})
+    england = data.orgs.get(("england", "ENG"), {})
 
     # Summary
     ws = wb.add_worksheet("Summary")
@@ -100,7 +110,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, icb: dict, codes_seen: di
     ws.write_row(4, 0, headers, f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=5):
         mine_row, eng, reg = icb_rows.get(ind_id, {}), england.get(ind_id, {}), region_rows.get(ind_id, {})
-        flagged = practices.filter((pl.col("indicator_id") == ind_id) & (pl.col("funnel") == "above")).height
+        flagged = sum(1 for p in practices if p["indicator_id"] == ind_id and p["funnel"] == "above")
         ws.write(r, 0, ind_id)
         ws.write(r, 1, ind.title)
         ws.write(r, 2, ind.unit_label)
@@ -121,9 +131,9 @@ def write_icb_workbook(path: Path, analysis: Analysis, icb: dict, codes_seen: di
         ws.write_row(0, 0, ["Practice code", "Practice name", "Sub-ICB", "Month", "Numerator", "Denominator",
                             f"Value ({ind.unit_label})", "National percentile", "Funnel (99.8%)", "SPC signal",
                             "SPC rules", "Low numbers"], f["head"])
-        rows = practices.filter(pl.col("indicator_id") == ind_id).sort("value", descending=bool(ind.low_is_good),
-                                                                       nulls_last=True)
-        for r, row in enumerate(rows.iter_rows(named=True), start=1):
+        rows = sorted((p for p in practices if p["indicator_id"] == ind_id),
+                      key=lambda p: (p["value"] is None, -(p["value"] or 0) if ind.low_is_good else (p["value"] or 0)))
+        for r, row in enumerate(rows, start=1):
             ws.write(r, 0, row["org_code"])
             ws.write(r, 1, row["org_name"] or "")
             ws.write(r, 2, row["sub_icb_code"] or "")
@@ -136,15 +146,15 @@ def write_icb_workbook(path: Path, analysis: Analysis, icb: dict, codes_seen: di
             ws.write(r, 9, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
             ws.write(r, 10, row["spc_rules"])
             ws.write_boolean(r, 11, bool(row["low_numbers"]))
-        _finish(ws, 0, rows.height, [12, 36, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
+        _finish(ws, 0, len(rows), [12, 36, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
 
     # Signals
     ws = wb.add_worksheet("Signals")
     ws.write_row(0, 0, ["Indicator", "Practice code", "Practice name", "Signal", "Value", "Detail"], f["head"])
     r = 1
-    signals = practices.filter(pl.col("new_signal") | pl.col("funnel").is_in(["above", "below"])
-                               | ((pl.col("indicator_id") == "methotrexate_10mg_items") & (pl.col("value") > 0)))
-    for row in signals.sort("indicator_id", "org_code").iter_rows(named=True):
+    signals = [p for p in practices if p["new_signal"] or p["funnel"] in ("above", "below")
+               or (p["indicator_id"] == "methotrexate_10mg_items" and (p["value"] or 0) > 0)]
+    for row in sorted(signals, key=lambda p: (p["indicator_id"], p["org_code"])):
         kinds = []
         if row["new_signal"]:
             kinds.append(f"new {SPC_WORDS[row['spc']]} ({row['spc_rules']})")

@@ -29,6 +29,7 @@ import polars as pl
 from indicators.model import Indicator
 from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
 from pipelines.outputs.extracts import SAFE_CODE, better_when
+from pipelines.outputs.parallel import for_each
 from pipelines.report.charts import templates
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -352,18 +353,18 @@ def build_site(analysis: Analysis) -> dict:
     for row in practice_rows.iter_rows(named=True):
         by_icb.setdefault(row["icb_code"], {}).setdefault(row["indicator_id"], []).append(row)
         by_practice.setdefault(row["org_code"], {})[row["indicator_id"]] = row
-    icb_pages = 0
-    for code in sorted(c for c in by_icb if c and SAFE_CODE.match(c)):
-        (work / "icb" / f"{code}.html").write_text(builder.icb(code, by_icb[code]), encoding="utf-8")
-        icb_pages += 1
     products = recent_products(analysis)
-    practice_pages = 0
-    for code, rows in by_practice.items():
-        if not SAFE_CODE.match(code or ""):
-            continue
-        (work / "practice" / f"{code}.html").write_text(builder.practice(code, rows, products.get(code, {})),
-                                                        encoding="utf-8")
-        practice_pages += 1
+
+    def write_page(key: tuple[str, str]) -> None:
+        kind, code = key
+        text = (builder.icb(code, by_icb[code]) if kind == "icb"
+                else builder.practice(code, by_practice[code], products.get(code, {})))
+        (work / kind / f"{code}.html").write_text(text, encoding="utf-8")
+
+    icb_keys = [("icb", c) for c in sorted(c for c in by_icb if c and SAFE_CODE.match(c))]
+    practice_keys = [("practice", c) for c in sorted(by_practice) if SAFE_CODE.match(c or "")]
+    for_each(write_page, icb_keys + practice_keys)
+    icb_pages, practice_pages = len(icb_keys), len(practice_keys)
     final.parent.mkdir(parents=True, exist_ok=True)
     old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
     if final.exists():

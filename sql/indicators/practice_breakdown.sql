@@ -1,10 +1,10 @@
 -- Which presentations make each practice's numerator: practice x indicator x BNF code for the month.
--- For expected co-exposure indicators every component's presentations are listed.
+-- For expected co-exposure indicators the first component (NSAIDs, the drug to review) is listed.
 SELECT $month AS month, c.indicator_id, r.practice_code, r.bnf_code, any_value(r.bnf_name) AS bnf_name,
        CAST(sum(r.items) AS BIGINT) AS items, sum(r.total_quantity) AS quantity, sum(r.adq_usage) AS adq,
        sum(r.total_quantity * o.ome_mg_per_unit) AS ome_mg
 FROM read_parquet($prescribing_path) r
-JOIN indicator_codes c ON c.bnf_code = r.bnf_code AND (c.role = 'numerator' OR c.role LIKE 'component_%')
+JOIN indicator_codes c ON c.bnf_code = r.bnf_code AND c.role IN ('numerator', 'component_1')
 LEFT JOIN opioid_ome o ON o.bnf_code = left(r.bnf_code, 9) || 'AA' || right(r.bnf_code, 2) || right(r.bnf_code, 2)
 WHERE r.practice_code <> '-' AND r.practice_code NOT LIKE '%998'
 GROUP BY c.indicator_id, r.practice_code, r.bnf_code
