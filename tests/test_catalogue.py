@@ -181,3 +181,11 @@ def test_ome_excludes_substance_dependence_and_every_opioid_has_a_strength():
     reference = {r["bnf_code"] for r in csv.DictReader(open(REFERENCE_DIR / "bnf_presentations.csv"))}
     generic = lambda c: c[:9] + "AA" + c[-2:] + c[-2:]  # noqa: E731  (OpenPrescribing's brand -> generic idiom)
     assert all(generic(c) in strengths for c in ome if c in reference)
+
+
+def test_thresholds_match_the_words():
+    # A definition's own words must state the threshold it uses (a 90 mg rule described as 120 misleads).
+    for ind in CATALOGUE.values():
+        threshold = ind.thresholds.get("ome_mg_per_day")
+        if threshold is not None:
+            assert f"{threshold:g} mg" in ind.short_description and f"≥{threshold:g} mg" in ind.title, ind.id

@@ -138,14 +138,16 @@ def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: di
     }
 
 
-def funnel_band(indicator: Indicator, england_row: dict, max_denominator: float, points: int = 60) -> list[dict]:
-    """95 % and 99.8 % funnel limits on the indicator's own scale, for denominators up to the largest."""
+def funnel_band(indicator: Indicator, england_row: dict, max_denominator: float, points: int = 60,
+                min_denominator: float | None = None) -> list[dict]:
+    """95 % and 99.8 % funnel limits on the indicator's own scale, from about half the smallest
+    denominator shown up to the largest."""
     kind = funnel_kind(indicator)
     if kind is None or not england_row or not england_row["denominator"]:
         return []
     centre = england_row["numerator"] / england_row["denominator"]
     scale = indicator.multiplier
-    low = 1.0 if kind == "binomial" else 100.0
+    low = max(1.0 if kind == "binomial" else 100.0, (min_denominator or 0) / 2)
     out = []
     for k in range(points + 1):
         n = low * (max(max_denominator, low * 2) / low) ** (k / points)  # log-spaced denominators

@@ -24,7 +24,6 @@ import xlsxwriter
 
 from indicators.model import CodeFilter, Indicator, expand
 from pipelines.outputs.analysis import Analysis
-from pipelines.outputs.parallel import for_each
 
 SAFE_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
 SPC_WORDS = {"concern": "special cause: concerning", "improvement": "special cause: improving",
@@ -48,11 +47,11 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     assessed = analysis.assessed
     icbs = assessed.filter(pl.col("org_type") == "icb").select("org_code", "org_name", "region_code").unique("org_code")
-    # File names are made only from validated codes. Workers are forked and get plain Python rows only
-    # (Polars' thread pool does not survive a fork).
+    # File names are made only from validated codes.
     wanted = [icb for icb in icbs.sort("org_code").iter_rows(named=True) if SAFE_CODE.match(icb["org_code"] or "")]
     rows = WorkbookRows(analysis)
-    for_each(lambda icb: write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb, codes_seen), wanted)
+    for icb in wanted:
+        write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb, codes_seen)
     written = [f"{icb['org_code']}.xlsx" for icb in wanted]
     csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "sub_icb_code", "icb_code", "region_code",
                    "numerator", "denominator", "value", "percentile", "low_numbers", "spc", "spc_rules",

@@ -29,7 +29,6 @@ import polars as pl
 from indicators.model import Indicator
 from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
 from pipelines.outputs.extracts import SAFE_CODE, better_when
-from pipelines.outputs.parallel import for_each
 from pipelines.report.charts import templates
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -175,10 +174,11 @@ class SiteBuilder:
                   for r in rows if r["value"] is not None and SAFE_CODE.match(r["org_code"] or "")]
         if funnel_kind(ind) and eng:
             biggest = max((p["denominator"] or 0 for p in points), default=1)
+            smallest = min((p["denominator"] for p in points if p["denominator"]), default=1)
             return {"template": "funnel", "title": f"{what} against England's value (funnel plot)",
                     "subtitle": self.subtitle(ind, "95% and 99.8% limits"),
                     "datasets": {"points": [p for p in points if p["denominator"]],
-                                 "band": funnel_band(ind, eng, biggest)}}
+                                 "band": funnel_band(ind, eng, biggest, min_denominator=smallest)}}
         return {"template": "ranked", "title": f"{what} ranked", "subtitle": self.subtitle(ind), "datasets": {"points": points}}
 
     def table(self, ind: Indicator, rows: list[dict], href: str, label: str) -> str:
@@ -363,7 +363,8 @@ def build_site(analysis: Analysis) -> dict:
 
     icb_keys = [("icb", c) for c in sorted(c for c in by_icb if c and SAFE_CODE.match(c))]
     practice_keys = [("practice", c) for c in sorted(by_practice) if SAFE_CODE.match(c or "")]
-    for_each(write_page, icb_keys + practice_keys)
+    for key in icb_keys + practice_keys:
+        write_page(key)
     icb_pages, practice_pages = len(icb_keys), len(practice_keys)
     final.parent.mkdir(parents=True, exist_ok=True)
     old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
