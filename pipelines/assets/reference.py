@@ -4,7 +4,7 @@
 import dagster as dg
 import duckdb
 
-from pipelines.epd.ingest import publish_file
+from pipelines.atomic import publish_file
 from pipelines.reference import FILES, REFERENCE_DIR
 from pipelines.resources import MsiSettings
 

@@ -8,7 +8,6 @@ previous good partition byte-for-byte as it was.
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 import zipfile
@@ -19,6 +18,7 @@ from typing import Iterator
 
 import duckdb
 
+from pipelines.atomic import publish_file
 from pipelines.epd.flavours import Flavour, detect_flavour, parse_header_line
 from pipelines.layout import Layout
 from pipelines.sqlfiles import load_sql
@@ -158,11 +158,3 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def publish_file(built: Path, final: Path) -> None:
-    """Move a fully written file into place atomically (same filesystem, os.replace)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staged = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
-    shutil.move(str(built), staged)  # same filesystem: a rename
-    os.replace(staged, final)

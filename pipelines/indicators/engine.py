@@ -23,7 +23,8 @@ import polars as pl
 from indicators.catalogue import catalogue
 from indicators.model import Indicator, expand
 from pipelines.checks.gx_duckdb import sql_literal
-from pipelines.epd.ingest import duckdb_connection, publish_file
+from pipelines.atomic import publish_dir, publish_file
+from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
 from pipelines.reference import REFERENCE_DIR
@@ -170,16 +171,6 @@ def _glob(folder: Path) -> str:
     return str(folder / "month=*" / "*.parquet")
 
 
-def _swap_dir(built: Path, final: Path) -> None:
-    """Replace a table folder by a fully written one: two renames, the old copy removed afterwards."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-    if final.exists():
-        os.replace(final, old)
-    os.replace(built, final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = None) -> dict:
     """Rebuild indicator_values, indicator_deciles and indicator_breakdown for every month with practice
     values, in today's ('current') and the published geography, and the views in msi.duckdb."""
@@ -216,7 +207,7 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
         rows = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": _glob(built["indicator_values"])}).fetchone()[0]
         con.close()
         for table, folder in built.items():
-            _swap_dir(folder, layout.warehouse / table)
+            publish_dir(folder, layout.warehouse / table)
         catalogue_path = write_catalogue_table(layout, indicators)
         write_views(layout)
         return {"months": months, "rows": int(rows), "current_geography_month": geographies[-1] if geographies else None,

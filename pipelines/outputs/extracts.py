@@ -12,9 +12,7 @@ Real Excel types (numbers as numbers, months as dates), frozen headers, widths a
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import uuid
 from datetime import date
 from pathlib import Path
@@ -23,6 +21,7 @@ import polars as pl
 import xlsxwriter
 
 from indicators.model import CodeFilter, Indicator, expand
+from pipelines.atomic import publish_dir
 from pipelines.outputs.analysis import Analysis
 
 SAFE_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -58,12 +57,7 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
                    "new_signal", "funnel", "trend"]
     assessed.select(csv_columns).with_columns(month=pl.lit(month)).sort(
         "indicator_id", "org_type", "org_code").write_csv(work / "all_icbs.csv")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-    if final.exists():
-        os.replace(final, old)
-    os.replace(work, final)
-    shutil.rmtree(old, ignore_errors=True)
+    publish_dir(work, final)
     return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
 
 

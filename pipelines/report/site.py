@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import shutil
 import uuid
 from datetime import date
@@ -27,6 +26,7 @@ import duckdb
 import polars as pl
 
 from indicators.model import Indicator
+from pipelines.atomic import publish_dir
 from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
 from pipelines.outputs.extracts import SAFE_CODE, better_when
 from pipelines.report.charts import templates
@@ -366,10 +366,5 @@ def build_site(analysis: Analysis) -> dict:
     for key in icb_keys + practice_keys:
         write_page(key)
     icb_pages, practice_pages = len(icb_keys), len(practice_keys)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-    if final.exists():
-        os.replace(final, old)
-    os.replace(work, final)
-    shutil.rmtree(old, ignore_errors=True)
+    publish_dir(work, final)
     return {"index": final / "index.html", "icb_pages": icb_pages, "practice_pages": practice_pages}

@@ -23,7 +23,7 @@ from typing import Iterator
 import numpy as np
 import polars as pl
 
-from pipelines.months import add_months, days_in_month
+from pipelines.months import days_in_month
 from pipelines.sample.organisations import England
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"

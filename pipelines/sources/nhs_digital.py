@@ -11,7 +11,6 @@ type column is `ORG_TYPE` in some and `TYPE` in others (nhsbsa_data.md §3.2-3.3
 
 from __future__ import annotations
 
-import re
 import shutil
 import uuid
 import zipfile
@@ -21,7 +20,8 @@ from pathlib import Path
 from typing import Iterator
 
 from pipelines.epd.flavours import parse_header_line
-from pipelines.epd.ingest import duckdb_connection, publish_file
+from pipelines.atomic import publish_file
+from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
 from pipelines.sqlfiles import load_sql
 
@@ -191,5 +191,3 @@ def ingest_practice_geography(folder: Path, month: str, layout: Layout) -> dict:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-
-MONTH_FOLDER = re.compile(r"^\d{4}-\d{2}$")
