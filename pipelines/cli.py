@@ -51,7 +51,7 @@ def _generate_one(args) -> str:
         return month
 
 
-def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool) -> list:
+def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, report: bool = True) -> list:
     from pipelines.runner import RunFailed, run_months  # imports Dagster: keep `msi --help` fast
 
     started = time.time()
@@ -79,7 +79,7 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool) ->
                 progress.advance(task)
 
         try:
-            outcomes = run_months(settings, months, on_month)
+            outcomes = run_months(settings, months, on_month, report=report)
         except RunFailed as exc:
             progress.stop()
             console.print(f"[red]Failed[/red] {exc}")
@@ -106,7 +106,7 @@ def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
     console.print(f"    prescribing: {layout.lake / 'prescribing'}")
     console.print(f"    list sizes:  {layout.lake / 'list_sizes'}")
     console.print(f"    geography:   {layout.lake / 'practice_geography'}")
-    if outcomes:
+    if outcomes and (layout.root / "reports" / outcomes[-1].month).is_dir():
         last = outcomes[-1].month
         console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.root / 'reports' / last / 'index.html'}")
         console.print(f"  [bold]ICB Excel extracts[/bold]:               {layout.root / 'extracts' / last}")
@@ -135,7 +135,9 @@ def demo(data_dir: str | None, months: str) -> None:
               help="NHS Digital registered-patient files, one YYYY-MM folder per month.")
 @click.option("--ckan-url", default=None, help="NHSBSA CKAN API base (default: the live portal).")
 @click.option("--scale", type=click.Choice(["demo", "national"]), default="demo", help="--source sample only.")
-def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale) -> None:
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="Also build the report site for the last month (the Excel extracts are always written).")
+def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, report) -> None:
     """Run the asset graph for chosen months from the sample, NHSBSA or local files."""
     settings = MsiSettings(
         data_dir=str(resolve_data_dir(data_dir)), source=source, epd_dir=epd_dir or "",
@@ -146,7 +148,7 @@ def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale) -> No
         raise click.UsageError("--source local needs --epd-dir")
     if source in ("local", "nhsbsa") and not list_size_dir:
         raise click.UsageError(f"--source {source} needs --list-size-dir (NHS Digital files in YYYY-MM folders)")
-    run_pipeline(settings, _months(months), pregenerate=source == "sample")
+    run_pipeline(settings, _months(months), pregenerate=source == "sample", report=report)
 
 
 @main.command()
@@ -200,6 +202,15 @@ def indicators_show(indicator_id: str, data_dir: str | None) -> None:
         raise click.UsageError(f"no indicator {indicator_id!r}; `msi indicators` lists them")
     seen, label = presentations_seen(Layout(resolve_data_dir(data_dir)))
     click.echo(describe(found, seen, label))
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def bench(ctx: click.Context) -> None:
+    """National-scale benchmark (same as `python -m bench`; options: --data DIR, --repeats N)."""
+    from bench.run import main as bench_main
+
+    bench_main(ctx.args)
 
 
 @main.command()

@@ -63,7 +63,7 @@ def _failure_message(result, month: str) -> str:
 
 
 def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str, str], None] | None = None,
-               instance: dg.DagsterInstance | None = None, outputs: bool = True) -> list[MonthOutcome]:
+               instance: dg.DagsterInstance | None = None, report: bool = True) -> list[MonthOutcome]:
     """Materialise reference tables once, the monthly job for each month in order, then every org level
     of the indicators and (for the last month) the extracts and the report site."""
     defs = build_definitions(settings)
@@ -96,11 +96,13 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
                                                                        run_config=QUIET)
     if not result.success:
         raise RunFailed(_failure_message(result, "indicator values"))
-    if outputs and months:
+    if months:
         if on_month:
             on_month(months[-1], "outputs")
+        selection = [dg.AssetKey("icb_extracts")] + ([dg.AssetKey("report_site")] if report else [])
         result = defs.resolve_job_def("outputs_job").execute_in_process(
-            partition_key=partition_key(months[-1]), instance=instance, raise_on_error=False, run_config=QUIET)
+            partition_key=partition_key(months[-1]), instance=instance, raise_on_error=False, run_config=QUIET,
+            asset_selection=selection)
         if not result.success:
             raise RunFailed(_failure_message(result, f"{months[-1]} extracts and report"))
     return outcomes

@@ -19,8 +19,10 @@ def published(tmp_path_factory):
 def test_run_local_source(published, tmp_path):
     result = CliRunner().invoke(main, [
         "run", "--source", "local", "--months", "2025-02", "--epd-dir", str(published),
-        "--list-size-dir", str(published), "--data-dir", str(tmp_path)])
+        "--list-size-dir", str(published), "--data-dir", str(tmp_path), "--no-report"])
     assert result.exit_code == 0, result.output
+    assert (tmp_path / "extracts" / "2025-02" / "all_icbs.csv").is_file()
+    assert not (tmp_path / "reports").exists()  # --no-report: extracts only
     assert "2025-02" in result.output and "all passed" in result.output
     lake = tmp_path / "lake" / "prescribing" / "month=2025-02" / "data.parquet"
     with duckdb.connect() as con:

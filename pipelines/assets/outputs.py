@@ -23,16 +23,21 @@ from pipelines.resources import MsiSettings
                      description="Offline report site: England, every ICB and every practice for the month."),
     ],
     partitions_def=monthly_partitions,
+    can_subset=True,
 )
 def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
     month = from_partition_key(context.partition_key)
     started = time.time()
     analysis = load_analysis(msi.layout, month)
-    seen, _ = presentations_seen(msi.layout)
-    extracts = write_extracts(analysis, seen)
-    yield dg.MaterializeResult(asset_key="icb_extracts", metadata={
-        "workbooks": extracts["workbooks"], "folder": dg.MetadataValue.path(str(extracts["folder"])),
-        "csv": dg.MetadataValue.path(str(extracts["csv"]))})
+    selected = context.selected_asset_keys
+    if dg.AssetKey("icb_extracts") in selected:
+        seen, _ = presentations_seen(msi.layout)
+        extracts = write_extracts(analysis, seen)
+        yield dg.MaterializeResult(asset_key="icb_extracts", metadata={
+            "workbooks": extracts["workbooks"], "folder": dg.MetadataValue.path(str(extracts["folder"])),
+            "csv": dg.MetadataValue.path(str(extracts["csv"]))})
+    if dg.AssetKey("report_site") not in selected:
+        return
     site = build_site(analysis)
     yield dg.MaterializeResult(asset_key="report_site", metadata={
         "index": dg.MetadataValue.path(str(site["index"])), "icb_pages": site["icb_pages"],
