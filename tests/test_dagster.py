@@ -176,3 +176,38 @@ def test_build_definitions_binds_given_settings(tmp_path):
     assert built.resources["msi"].epd_dir == "/x"
     assert {a.key.to_user_string() for a in [epd_source_file, list_size_source_files, list_sizes, practice_geography]} <= {
         k.to_user_string() for k in built.resolve_all_asset_keys()}
+
+
+def _finished_run():
+    @dg.op
+    def noop():
+        return None
+
+    @dg.job
+    def finished():
+        noop()
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = finished.execute_in_process(instance=instance)
+    return instance, result
+
+
+def test_run_status_sensors_chain_indicators_and_outputs(tmp_path, monkeypatch):
+    from pipelines.sensors import indicators_after_month, outputs_after_indicators
+
+    instance, result = _finished_run()
+    context = dg.build_run_status_sensor_context(
+        sensor_name="indicators_after_month", dagster_instance=instance, dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event())
+    request = indicators_after_month(context)
+    assert request.run_key == f"after-{result.dagster_run.run_id}"
+
+    monkeypatch.setenv("MSI_DATA_DIR", str(tmp_path))
+    context = dg.build_run_status_sensor_context(
+        sensor_name="outputs_after_indicators", dagster_instance=instance, dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event())
+    assert isinstance(outputs_after_indicators(context), dg.SkipReason)  # nothing computed yet
+    for month in ("2026-05", "2026-06"):
+        (tmp_path / "warehouse" / "indicator_values" / f"month={month}").mkdir(parents=True)
+    request = outputs_after_indicators(context)
+    assert request.partition_key == "2026-06-01"  # the newest month's extracts and report
