@@ -15,7 +15,8 @@ from rich.table import Table
 from pipelines.layout import resolve_data_dir
 from pipelines.months import month_range
 from pipelines.resources import SOURCES, MsiSettings
-from pipelines.sample.generate import DEFAULT_SEED, DEMO_MONTHS, SAMPLE_VERSION, write_sample_month
+from pipelines.sample.generate import (DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder,
+                                      write_sample_month)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 console = Console()
@@ -38,19 +39,6 @@ def main() -> None:
     """Medication Safety Indicators: English Prescribing Dataset -> ICB medication-safety indicators."""
 
 
-def _generate_one(args) -> str:
-    month, out, scale, seed = args
-    from pipelines.sources.local import find_epd_file, find_list_size_folder
-
-    try:
-        find_epd_file(Path(out), month)
-        find_list_size_folder(Path(out), month)
-        return month
-    except FileNotFoundError:
-        write_sample_month(month, Path(out), scale=scale, seed=seed)
-        return month
-
-
 def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, report: bool = True) -> list:
     from pipelines.runner import RunFailed, run_months  # imports Dagster: keep `msi --help` fast
 
@@ -60,8 +48,8 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, re
             ProcessPoolExecutor(max_workers=1) as pool:
         # The sample's files are written by a second process, month by month, while Dagster ingests the
         # months already written (the assets would otherwise generate each month in turn, in series).
-        out = settings.layout.sample_dir / f"{settings.sample_scale}-{SAMPLE_VERSION}-seed{settings.sample_seed}"
-        pending = {m: pool.submit(_generate_one, (m, str(out), settings.sample_scale, settings.sample_seed))
+        out = sample_folder(settings.layout.sample_dir, settings.sample_scale, settings.sample_seed)
+        pending = {m: pool.submit(ensure_sample_month, m, out, settings.sample_scale, settings.sample_seed)
                    for m in months} if pregenerate else {}
         task = progress.add_task("months through Dagster", total=len(months))
 

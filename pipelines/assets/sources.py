@@ -14,7 +14,8 @@ from pipelines.layout import Layout
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import MsiSettings
-from pipelines.sample.generate import SAMPLE_VERSION, write_sample_month
+from pipelines.sample.generate import ensure_sample_month as ensure_month
+from pipelines.sample.generate import sample_folder
 from pipelines.sources.local import find_epd_file, find_list_size_folder
 from pipelines.sources.nhsbsa import CkanClient, read_source_record
 
@@ -34,15 +35,10 @@ def read_record(folder: Path, what: str, month: str) -> dict:
 
 
 def ensure_sample_month(msi: MsiSettings, month: str, log=None) -> Path:
-    """Generate the sample's files for `month` unless they are already there (deterministic)."""
-    out = msi.layout.sample_dir / f"{msi.sample_scale}-{SAMPLE_VERSION}-seed{msi.sample_seed}"
-    try:
-        find_epd_file(out, month)
-        find_list_size_folder(out, month)
-    except FileNotFoundError:
-        if log:
-            log.info(f"generating {msi.sample_scale} sample for {month}")
-        write_sample_month(month, out, scale=msi.sample_scale, seed=msi.sample_seed)
+    """The sample's folder, with `month` generated in it unless already there (deterministic)."""
+    out = sample_folder(msi.layout.sample_dir, msi.sample_scale, msi.sample_seed)
+    if ensure_month(month, out, scale=msi.sample_scale, seed=msi.sample_seed) and log:
+        log.info(f"generated the {msi.sample_scale} sample for {month}")
     return out
 
 

@@ -73,3 +73,21 @@ def write_sample_month(
             csv_path.unlink()
     ls_paths = write_list_size_files(out_dir / month, month, geo, lists)
     return SampleMonth(month, epd_path, ls_paths, rows)
+
+
+def sample_folder(sample_dir: Path, scale: str, seed: int) -> Path:
+    """Where a data directory keeps the sample's files (versioned, so changed generators never reuse them)."""
+    return Path(sample_dir) / f"{scale}-{SAMPLE_VERSION}-seed{seed}"
+
+
+def ensure_sample_month(month: str, out: Path, scale: str = "demo", seed: int = DEFAULT_SEED) -> bool:
+    """Write the month's sample files into `out` unless they are there already; True if it wrote them."""
+    from pipelines.sources.local import find_epd_file, find_list_size_folder
+
+    try:
+        find_epd_file(out, month)
+        find_list_size_folder(out, month)
+        return False
+    except FileNotFoundError:
+        write_sample_month(month, out, scale=scale, seed=seed)
+        return True
