@@ -15,3 +15,9 @@ def load_sql(name: str) -> str:
     if not path.is_file():
         raise FileNotFoundError(f"no SQL file {path}")
     return path.read_text(encoding="utf-8")
+
+
+def sql_literal(value: str) -> str:
+    """A SQL string literal (quotes doubled), for our own file paths in view definitions, which cannot
+    take bound parameters. Never for input text."""
+    return "'" + value.replace("'", "''") + "'"

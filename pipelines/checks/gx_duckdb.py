@@ -15,6 +15,8 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.sqlfiles import sql_literal
+
 
 def _patch_engine() -> None:
     from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
@@ -46,11 +48,6 @@ def _close(source) -> None:
         connection.close()
         engine._connection = None
     engine.engine.dispose()
-
-
-def sql_literal(value: str) -> str:
-    """A SQL string literal (quotes doubled). Used only for file paths in a view definition."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def validate_parquet(parquet_path: Path, table: str, expectations: list, work_dir: Path) -> dict:
