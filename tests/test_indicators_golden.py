@@ -52,6 +52,7 @@ ROWS = [
     ("P84001", "0407020ADAAARAR", "Oxycodone 30mg modified-release tablets", 56, 1, 0),
     ("P84001", "0407020ADBQACAH", "Onexila XL 40mg tablets", 28, 1, 0),  # brand, once daily: not high dose
     ("P84001", "0407010F0AAAAAA", "Co-codamol 30mg/500mg tablets", 100, 10, 0),
+    ("P84001", "0407020M0AAAAAA", "Methadone 5mg tablets", 50, 2, 0),  # no Opioids Aware factor: no OME
     ("P84001", "1001030U0AAABAB", "Methotrexate 2.5mg tablets", 24, 4, 0),
     ("P84001", "1001010J0AAAEAE", "Ibuprofen 400mg tablets", 24, 5, 40),
     ("P84001", "1001010P0BUAABB", "Vimovo 500mg/20mg modified-release tablets", 60, 1, 60),
@@ -127,6 +128,9 @@ def list_size_folder(root, month: str):
     return folder
 
 
+MISSING_STRENGTH = {}
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("golden")
@@ -138,7 +142,7 @@ def warehouse(tmp_path_factory):
         folder = list_size_folder(root / "lists", month)
         ingest_list_sizes(folder, month, layout)
         ingest_practice_geography(folder, month, layout)
-        compute_practice_month(layout, month)
+        MISSING_STRENGTH[month] = compute_practice_month(layout, month).opioid_items_without_strength
     build_warehouse(layout)
     with duckdb.connect(str(layout.warehouse / "msi.duckdb"), read_only=True) as con:
         rel = con.execute("SELECT * FROM indicator_values")
@@ -263,3 +267,9 @@ def test_names_percentiles_and_low_numbers(warehouse):
     assert practices["P84002"]["sub_icb_code"] == "00Y"  # EPD's PCO code 00Y00 normalised to the ODS code
     ome = warehouse[("opioid_ome_per_1000_day", "2026-04", "current", "practice", "P84001")]
     assert ome["low_numbers"] is False and ome["definition_version"] == "2026.1" and ome["unit"] == "per_1000_per_day"
+
+
+def test_opioids_without_a_strength_are_reported(warehouse):
+    # Methadone 5 mg tablets (2 items at P84001) match the OME code list but have no strength/factor:
+    # they add no OME (the expected OME above excludes them) and are reported instead.
+    assert MISSING_STRENGTH == {"2026-03": 2, "2026-04": 2}

@@ -22,13 +22,12 @@ import polars as pl
 
 from indicators.catalogue import catalogue
 from indicators.model import Indicator, expand
-from pipelines.checks.gx_duckdb import sql_literal
 from pipelines.atomic import publish_dir, publish_file
 from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
 from pipelines.reference import REFERENCE_DIR
-from pipelines.sqlfiles import load_sql
+from pipelines.sqlfiles import load_sql, sql_literal
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
 
@@ -150,7 +149,8 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         _copy(con, "indicators/practice_values", values, params)
         _copy(con, "indicators/practice_breakdown", breakdown,
               {k: params[k] for k in ("prescribing_path", "month")})
-        missing = con.execute(load_sql("indicators/opioids_without_strength"), {"prescribing_path": str(rx)}).fetchall()
+        missing = con.execute(load_sql("indicators/opioids_without_strength"),
+                              {"breakdown_path": str(breakdown)}).fetchall()
         practices = con.execute("SELECT count(DISTINCT practice_code) FROM read_parquet($p)", {"p": str(values)}).fetchone()[0]
         con.close()
         out_values = layout.warehouse_file("indicator_practice", month)
