@@ -122,7 +122,14 @@ def extract_date_text(month: str) -> str:
     return f"{y}-{m:02d}-01"
 
 
-def _write_table(df: pl.DataFrame, folder: Path, stem: str, zipped: bool) -> Path:
+def _member(name: str, month: str) -> zipfile.ZipInfo:
+    """A ZIP member stamped with the month, not the clock, so the same seed gives the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(int(month[:4]), int(month[5:]), 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _write_table(df: pl.DataFrame, folder: Path, stem: str, zipped: bool, month: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = io.BytesIO()
     df.write_csv(data, quote_style="necessary")
@@ -130,7 +137,7 @@ def _write_table(df: pl.DataFrame, folder: Path, stem: str, zipped: bool) -> Pat
     if zipped:
         target = folder / f"{stem}.zip"
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            zf.writestr(f"{stem}.csv", payload)
+            zf.writestr(_member(f"{stem}.csv", month), payload, compresslevel=1)
     else:
         target = folder / f"{stem}.csv"
         target.write_bytes(payload)
@@ -169,7 +176,7 @@ def write_list_size_files(folder: Path, month: str, geo: pl.DataFrame, lists: Li
                             "SEX", "AGE_GROUP_5", "NUMBER_OF_PATIENTS")
     quin = pl.concat([region_rows, icb_rows, gp_out]).select(
         pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"), pl.all())
-    paths = [_write_table(quin, folder, "gp-reg-pat-prac-quin-age", zipped)]
+    paths = [_write_table(quin, folder, "gp-reg-pat-prac-quin-age", zipped, month)]
 
     # Single year of age, females.
     ages = [str(a) for a in range(95)] + ["95+"]
@@ -183,7 +190,7 @@ def write_list_size_files(folder: Path, month: str, geo: pl.DataFrame, lists: Li
         pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"),
         pl.lit("GP").alias("ORG_TYPE"), pl.col("sub_icb_code").alias(sub_code), pl.col("sub_icb_ons_code").alias(sub_ons),
         "ORG_CODE", "POSTCODE", pl.lit("FEMALE").alias("SEX"), "AGE", "NUMBER_OF_PATIENTS")
-    paths.append(_write_table(single, folder, "gp-reg-pat-prac-sing-age-female", zipped))
+    paths.append(_write_table(single, folder, "gp-reg-pat-prac-sing-age-female", zipped, month))
 
     # Practice -> PCN -> sub-ICB -> ICB -> region map.
     if post_2022:
@@ -204,5 +211,5 @@ def write_list_size_files(folder: Path, month: str, geo: pl.DataFrame, lists: Li
     )
     if post_2022:
         mapping = mapping.with_columns(SUPPLIER_NAME=pl.lit("EMIS"))
-    paths.append(_write_table(mapping, folder, "gp-reg-pat-prac-map", zipped))
+    paths.append(_write_table(mapping, folder, "gp-reg-pat-prac-map", zipped, month))
     return paths
