@@ -4,7 +4,7 @@
   raw/epd/<YYYY-MM>/            the published EPD file for the month (ZIP or CSV) + source.json
   raw/list_sizes/<YYYY-MM>/     the NHS Digital files for the month + source.json
   raw/sample/                   files written by the built-in sample generator
-  lake/prescribing/month=<YYYY-MM>/data.parquet    normalised EPD rows, sorted by BNF code
+  lake/prescribing/month=<YYYY-MM>/data.parquet    normalised EPD rows, in the published row order
   lake/practices/month=<YYYY-MM>/data.parquet      practice dimension (names, addresses, org codes)
   lake/list_sizes/month=<YYYY-MM>/data.parquet     registered patients per practice (denominators)
   lake/practice_geography/month=<YYYY-MM>/data.parquet  practice -> PCN -> sub-ICB -> ICB -> region

@@ -10,7 +10,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 @cache
 def load_sql(name: str) -> str:
-    """`load_sql("lake/stage_epd")` -> the text of sql/lake/stage_epd.sql."""
+    """`load_sql("lake/month_summary")` -> the text of sql/lake/month_summary.sql."""
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
         raise FileNotFoundError(f"no SQL file {path}")

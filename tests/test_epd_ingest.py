@@ -184,8 +184,25 @@ def test_reingest_replaces_the_month_exactly(tmp_path):
     assert not any(p.name.endswith(".tmp") for p in layout.lake.rglob("*"))
 
 
-def test_prescribing_is_sorted_by_bnf_code(tmp_path):
+def test_prescribing_keeps_the_file_row_order(tmp_path):
+    # The name repair finds a row's raw line by its position in the fact (file_row_number).
     result = ingest_epd_month(REAL_ROWS, "2026-01", Layout(tmp_path))
+    published = [line.split(b'","')[16].decode() for line in REAL_ROWS.read_bytes().splitlines()[1:]]
     with duckdb.connect() as con:
         codes = [r[0] for r in con.execute("SELECT bnf_code FROM read_parquet($p)", {"p": str(result.prescribing_path)}).fetchall()]
-    assert codes == sorted(codes)
+    assert codes == published
+
+
+def test_latin1_text_is_exact_even_where_it_looks_like_utf8(tmp_path):
+    # 0xC3 0xA9 is "Ã©" in Latin-1 but would pass as "é" in a UTF-8 read; 0xB5 is the micro sign.
+    # Thousands of rows first, so the raw lines are found far into the file.
+    rows = (legacy_rows().split(b"\n")[0] + b"\n") * 3000 + legacy_rows()
+    rows = rows.replace(b"ROCK STREET", b"\xc3\xa9TOILE STREET").replace(
+        b"Risperidone 1mg tablets", b"Risperidone 1mg tablets \xb5")
+    source = write(tmp_path / "EPD_202401.csv", LEGACY_ICB_HEADER + rows)
+    result = ingest_epd_month(source, "2024-01", Layout(tmp_path / "data"))
+    practices = {r["practice_code"]: r for r in rows_of(result.practices_path, "practice_code")}
+    assert practices["P85002"]["address_2"] == "Ã©TOILE STREET"
+    assert practices["M88999"]["practice_name"] == "CAFÉ ROW SURGERY"
+    risperidone = {r["bnf_name"] for r in rows_of(result.prescribing_path) if r["bnf_code"] == "040201030AAAAAA"}
+    assert risperidone == {"Risperidone 1mg tablets µ"}

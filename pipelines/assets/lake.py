@@ -16,7 +16,7 @@ from pipelines.sources.nhs_digital import ingest_list_sizes, ingest_practice_geo
 @dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},
           deps=[epd_source_file])
 def prescribing_month(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
-    """Every EPD row of the month with canonical columns, typed, sorted by BNF code; plus the month's
+    """Every EPD row of the month with canonical columns, typed, in the published order; plus the month's
     practice dimension (names and addresses once per practice)."""
     month = from_partition_key(context.partition_key)
     layout = msi.layout

@@ -1,7 +1,8 @@
 """Ingest one published EPD month (CSV, or the ZIP NHSBSA serves) into the Parquet lake.
 
-Streaming throughout: DuckDB reads the CSV (Latin-1, every field as text) and writes Parquet with a
-bounded memory limit, spilling to disk if it must. Nothing is replaced until every output file has been
+Streaming throughout: one polars pass reads the CSV (every field as text, cast strictly) into the fact
+and the practice names, Latin-1 text repaired from the raw bytes (pipelines/epd/scan.py); DuckDB then
+checks the month and writes the practice dimension. Nothing is replaced until every output file has been
 written in full; then each file is swapped in with an atomic rename, so a failure at any step leaves the
 previous good partition byte-for-byte as it was.
 """
@@ -17,8 +18,10 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
+import polars as pl
 
 from pipelines.atomic import publish_file
+from pipelines.epd import scan
 from pipelines.epd.flavours import Flavour, detect_flavour, parse_header_line
 from pipelines.layout import Layout
 from pipelines.sqlfiles import load_sql
@@ -107,6 +110,39 @@ def _locate_bad_value(con, csv_path: Path, flavour: Flavour) -> str:
     return f" (line {line}, column {published}: {value!r} is not a number)"
 
 
+def _diagnose(con, csv_path: Path, flavour: Flavour, month: str, source_name: str, exc: Exception) -> IngestError:
+    """Say what and where after the streaming read refused the file (failure path only: rescans)."""
+    params = {"csv_path": str(csv_path), "names": list(flavour.canonical)}
+    try:
+        found = con.execute(load_sql("lake/year_months"), params).fetchall()[0][0]
+    except duckdb.Error:
+        found = None
+    if found and [m.replace("-", "") for m in found] != [month.replace("-", "")]:
+        found = [m.replace("-", "") for m in found]
+        return IngestError(f"{source_name}: YEAR_MONTH values {found} do not match the requested month {month}")
+    where = _locate_bad_value(con, csv_path, flavour)
+    first = str(exc).strip().splitlines()[0]
+    return IngestError(f"{source_name}: cannot read the file{where}: {first}")
+
+
+def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name: str, con):
+    """The typed fact (file row order) and the practice names, or an IngestError saying what and where."""
+    fact = work / "fact.parquet"
+    try:
+        scan.write_fact(csv_path, flavour, month, fact)
+    except pl.exceptions.PolarsError as exc:
+        raise _diagnose(con, csv_path, flavour, month, source_name, exc) from exc
+    keys = con.execute(load_sql("lake/practice_first_rows"), {"fact_path": str(fact)}).fetchall()
+    names = scan.practice_names(keys, csv_path, flavour)
+    suspects = dict(con.execute(load_sql("lake/presentation_name_suspects"), {"fact_path": str(fact)}).fetchall())
+    if suspects:  # rare: a presentation name that is not ASCII; rewrite the fact with the exact names
+        con.register("presentation_repairs", scan.presentation_repairs(suspects, csv_path, flavour))
+        repaired = work / "fact_repaired.parquet"
+        con.execute(load_sql("lake/repair_presentation_names"), {"fact_path": str(fact), "out_path": str(repaired)})
+        fact = repaired
+    return fact, names
+
+
 def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str = "2GB") -> IngestResult:
     """Normalise `source` (the published file for `month`) into the lake, replacing that month."""
     source = Path(source)
@@ -118,31 +154,20 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
         with csv_from_source(source, work) as csv_path:
             flavour = detect_flavour(read_header(csv_path), source=source.name)
             con = duckdb_connection(work, memory_limit)
-            staging = work / "staging.parquet"
-            params = {"csv_path": str(csv_path), "names": list(flavour.canonical)}
-            try:
-                con.execute(load_sql("lake/stage_epd"), {**params, "staging_path": str(staging)})
-            except duckdb.Error as exc:
-                where = _locate_bad_value(con, csv_path, flavour)
-                first = str(exc).splitlines()[0]
-                raise IngestError(f"{source.name}: cannot read the file{where}: {first}") from exc
-        summary = con.execute(load_sql("lake/month_summary"), {"staging_path": str(staging)}).fetchone()
-        year_months, rows, items, practices, unidentified_rows = summary
-        expected = month.replace("-", "")
+            fact, names = _stage(csv_path, flavour, month, work, source.name, con)
+        summary = con.execute(load_sql("lake/month_summary"), {"fact_path": str(fact)}).fetchall()[0]
+        months, rows, items, practices, unidentified_rows = summary
         if rows == 0:
             raise IngestError(f"{source.name}: no data rows")
-        if year_months != [expected]:
-            raise IngestError(
-                f"{source.name}: YEAR_MONTH values {year_months} do not match the requested month {month}"
-            )
-        out_rx = work / "prescribing.parquet"
+        if months != [month]:  # cannot happen: the read casts YEAR_MONTH strictly to the month
+            raise IngestError(f"{source.name}: YEAR_MONTH missing on some rows (months {months})")
         out_px = work / "practices.parquet"
-        con.execute(load_sql("lake/write_prescribing"), {"staging_path": str(staging), "out_path": str(out_rx)})
-        con.execute(load_sql("lake/write_practices"), {"staging_path": str(staging), "out_path": str(out_px)})
+        con.register("practice_names", names)
+        con.execute(load_sql("lake/write_practices"), {"fact_path": str(fact), "out_path": str(out_px)})
         con.close()
         final_rx = layout.lake_file("prescribing", month)
         final_px = layout.lake_file("practices", month)
-        publish_file(out_rx, final_rx)
+        publish_file(fact, final_rx)
         publish_file(out_px, final_px)
         return IngestResult(
             month=month,

@@ -1,0 +1,130 @@
+"""One streaming pass over a published EPD CSV with polars, and exact Latin-1 text from the raw bytes.
+
+Why polars and not DuckDB's `encoding='latin-1'`: on a national month DuckDB's Latin-1 transcoding
+costs 2.4 x its plain UTF-8 scan (BENCHMARKS.md), more than the whole ingest budget. The EPD is ASCII
+except for a few practice names and addresses (`BRONTË`), so the fact is read as UTF-8 *lossily*: codes
+and numbers are ASCII and come through exactly. Text that may not be ASCII is never taken from the
+lossy read: practice names and addresses are decoded as Latin-1 from the first raw line of each
+practice, and presentation names that came through non-ASCII are re-read the same way (`raw_rows`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.epd.flavours import Flavour
+
+# Text columns that can carry Latin-1 bytes; codes, dates and numbers are ASCII by specification.
+PRACTICE_TEXT = ("practice_name", "address_1", "address_2", "address_3", "address_4", "postcode",
+                 "sub_icb_name", "icb_name", "region_name")
+PRESENTATION_TEXT = ("chem_name", "bnf_name")
+NON_ASCII = r"[^\x00-\x7F]"
+UNIDENTIFIED = pl.Enum(["N", "Y"])
+
+
+def _text(name: str) -> pl.Expr:
+    """Trimmed text; a blank field (`""` or nothing) is NULL, as DuckDB's CSV reader makes it."""
+    text = pl.col(name).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text).alias(name)
+
+
+def _number(name: str, dtype=pl.Float64, empty_is_null: bool = False) -> pl.Expr:
+    text = pl.col(name)
+    if empty_is_null:
+        text = pl.when(text == "").then(None).otherwise(text)
+    return text.cast(dtype, strict=True).alias(name)
+
+
+def epd_frame(csv_path: Path, flavour: Flavour) -> pl.LazyFrame:
+    """The CSV as text columns named canonically (the header was matched to `flavour` already)."""
+    return pl.scan_csv(
+        csv_path, has_header=False, skip_rows=1, schema=pl.Schema({c: pl.String for c in flavour.canonical}),
+        encoding="utf8-lossy", quote_char='"',
+    )
+
+
+def fact_plan(frame: pl.LazyFrame, flavour: Flavour, month: str) -> pl.LazyFrame:
+    """The columns of lake/prescribing, typed strictly: a value that will not cast raises.
+
+    Fields are taken as published, untrimmed: NHSBSA never pads them, and trimming 18 million rows of
+    ten columns costs more than the rest of the read (the GE suite checks every code's format).
+    YEAR_MONTH must be `month` in either published form (202601 or 2026-01), or the cast raises."""
+    compact = month.replace("-", "")
+    year_month = pl.col("year_month").cast(pl.Enum(sorted({compact, month})), strict=True)
+    snomed = _text("snomed_code") if flavour.has_snomed else pl.lit(None, pl.String)
+    return frame.select(
+        pl.when(year_month.is_not_null()).then(pl.lit(month)).alias("month"),
+        "region_code", "icb_code", "sub_icb_code", "practice_code", "chem_code", "chem_name", "bnf_code",
+        "bnf_name", snomed.alias("snomed_code"),
+        _number("quantity"), _number("items", pl.Int32), _number("total_quantity"),
+        _number("adq_usage", empty_is_null=True), _number("nic"), _number("actual_cost"),
+        # A strict cast to an enum is ~6 s cheaper on a national month than replace_strict, and still
+        # refuses anything but Y or N.
+        (pl.col("unidentified").cast(UNIDENTIFIED, strict=True) == "Y").alias("unidentified"),
+    )
+
+
+def write_fact(csv_path: Path, flavour: Flavour, month: str, fact_path: Path) -> None:
+    """The fact in one streaming scan of the CSV; its row order is the file's (file_row_number = data row)."""
+    plan = fact_plan(epd_frame(csv_path, flavour), flavour, month)
+    plan.sink_parquet(fact_path, compression="zstd", row_group_size=122_880)
+
+
+def line_offsets(path: Path, rows: list[int]) -> dict[int, int]:
+    """Byte offset of each 0-based data row (header = line 0) by counting newlines with numpy.
+
+    Maps one 256 MB window at a time (so resident memory stays small) and stops at the furthest row asked
+    for. Assumes no newline inside a quoted field, which the EPD never has (as locate_bad_value.sql)."""
+    wanted = sorted(set(rows))
+    found: dict[int, int] = {}
+    size = path.stat().st_size
+    step, seen, i = 256 << 20, 0, 0  # seen = newlines before this window
+    for start in range(0, size, step):
+        if i == len(wanted):
+            break
+        window = np.memmap(path, dtype=np.uint8, mode="r", offset=start, shape=(min(step, size - start),))
+        newlines = np.flatnonzero(window == 10)
+        del window
+        # data row r starts just after newline number r (0-based): the header ends with newline 0.
+        while i < len(wanted) and wanted[i] < seen + newlines.size:
+            found[wanted[i]] = start + int(newlines[wanted[i] - seen]) + 1
+            i += 1
+        seen += newlines.size
+    return found
+
+
+def raw_rows(path: Path, rows: list[int], flavour: Flavour) -> dict[int, dict[str, str]]:
+    """The named data rows decoded exactly as published (Latin-1), keyed by row number."""
+    out: dict[int, dict[str, str]] = {}
+    offsets = line_offsets(path, rows)
+    with open(path, "rb") as fh:
+        for row, offset in offsets.items():
+            fh.seek(offset)
+            line = fh.readline().decode("latin-1").rstrip("\r\n")
+            fields = next(csv.reader(io.StringIO(line)))
+            out[row] = {name: value.strip() for name, value in zip(flavour.canonical, fields)}
+    return out
+
+
+def practice_names(keys: list[tuple[str, str, int]], csv_path: Path, flavour: Flavour) -> pl.DataFrame:
+    """Names and addresses of each (practice, sub-ICB), decoded exactly (Latin-1) from its first row."""
+    originals = raw_rows(csv_path, [row for _, _, row in keys], flavour)
+    text = ("icb_code", "region_code", *PRACTICE_TEXT)
+    return pl.DataFrame(
+        [{"practice_code": p, "sub_icb_code": s, **{c: originals[r][c] or None for c in text}} for p, s, r in keys],
+        schema={"practice_code": pl.String, "sub_icb_code": pl.String, **{c: pl.String for c in text}},
+    )
+
+
+def presentation_repairs(rows: dict[str, int], csv_path: Path, flavour: Flavour) -> pl.DataFrame:
+    """Latin-1 originals of chem_name/bnf_name for presentations whose lossy names were not ASCII."""
+    originals = raw_rows(csv_path, list(rows.values()), flavour)
+    return pl.DataFrame(
+        [{"bnf_code": code, **{c: originals[r][c] for c in PRESENTATION_TEXT}} for code, r in rows.items()],
+        schema={"bnf_code": pl.String, **{c: pl.String for c in PRESENTATION_TEXT}},
+    )
