@@ -132,15 +132,52 @@ class _OptionalCodes(_Strict):
         return [CodeFilter.parse(c) for c in self.codes or []]
 
 
+class PatientRule(_Strict):
+    """Who counts, for a patient-level (grain `patient`) numerator or denominator, in the three calendar
+    months ending with the reporting month. Every patient registered at a practice on the month's last day
+    is considered (and counted at that practice); ages are in whole years on that day."""
+
+    sex: Literal["F", "M"] | None = None
+    age_min: int | None = Field(default=None, ge=0)
+    age_max: int | None = Field(default=None, ge=0)
+    issued_all: list[str] = []  # drug groups each issued at least once in the window
+    issued_none: list[str] = []  # drug groups not issued at all in the window
+    # The issued_all groups issued close together: some issue of the first group has an issue of every
+    # other group fewer than this many days before or after it (PINCER's co-prescription rule, 28 days).
+    co_issued_within_days: int | None = Field(default=None, gt=0)
+    # Average daily oral morphine equivalent over the window (all opioid analgesics summed) at least the
+    # named threshold (a key of `thresholds`).
+    min_ome_mg_per_day: str | None = None
+
+    @model_validator(mode="after")
+    def _sensible(self):
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError("age_min is above age_max")
+        if self.co_issued_within_days and len(self.issued_all) < 2:
+            raise ValueError("co_issued_within_days needs two or more issued_all groups")
+        return self
+
+    @property
+    def groups(self) -> list[str]:  # checked against indicators/shared/drug_groups.yaml at load
+        return [*self.issued_all, *self.issued_none]
+
+
 class Numerator(_OptionalCodes):
     description: str
-    measure: Measure | Literal["expected_co_exposure"] = "items"
+    measure: Measure | Literal["expected_co_exposure", "patients"] = "items"
+    patients: PatientRule | None = None
     # expected_co_exposure: the first component independent of the rest, the rest overlapping fully
     # (see indicators/README.md); each component's volume is its ADQs per day.
     components: list[CodeSet] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self):
+        if (self.measure == "patients") != (self.patients is not None):
+            raise ValueError("measure `patients` goes with a `patients` rule, and only with it")
+        if self.measure == "patients":
+            if self.codes or self.components:
+                raise ValueError("a `patients` numerator takes no `codes` or `components`")
+            return self
         if self.measure == "expected_co_exposure":
             if not self.components or len(self.components) < 2 or self.codes:
                 raise ValueError("expected_co_exposure needs two or more `components` and no `codes`")
@@ -151,11 +188,16 @@ class Numerator(_OptionalCodes):
 
 class Denominator(_OptionalCodes):
     description: str
-    measure: Measure | None = None
+    measure: Measure | Literal["patients"] | None = None
     list_size: ListSize | None = None
+    patients: PatientRule | None = None
 
     @model_validator(mode="after")
     def _one_kind(self):
+        if self.patients is not None or self.measure == "patients":
+            if self.patients is None or self.measure != "patients" or self.codes or self.list_size:
+                raise ValueError("a patient-level denominator has `measure: patients` and a `patients` rule only")
+            return self
         if (self.codes is None) == (self.list_size is None):
             raise ValueError("a denominator has either `codes` (with a `measure`) or a `list_size`, not both")
         if self.codes is not None and self.measure is None:
@@ -180,11 +222,16 @@ class Indicator(_Strict):
     thresholds: dict[str, float] = {}
     low_numbers_below: float = Field(ge=0, description="denominator below this flags low numbers")
     tags: list[str] = []
+    proxy_of: list[str] = []  # grain `patient`: the public-data proxies it is the true version of
 
     @model_validator(mode="after")
     def _coherent(self):
         if self.proxy and not self.limitations:
             raise ValueError("an ecological proxy must state its limitations")
+        if self.grain == "patient":
+            return self._patient_coherent()
+        if self.numerator.patients or (self.denominator and self.denominator.patients) or self.proxy_of:
+            raise ValueError("patient rules and proxy_of belong to grain `patient` only")
         d = self.denominator
         if self.unit == "count":
             if d is not None:
@@ -197,6 +244,25 @@ class Indicator(_Strict):
             raise ValueError(f"unit `{self.unit}` needs a prescribing (codes) denominator")
         if self.numerator.measure == "expected_co_exposure" and (d is None or d.list_size is None):
             raise ValueError("expected_co_exposure needs a list-size denominator (the population)")
+        return self
+
+    def _patient_coherent(self):
+        if self.proxy:
+            raise ValueError("a patient-level indicator counts patients; it is not a proxy")
+        if self.numerator.patients is None:
+            raise ValueError("grain `patient` needs a `patients` numerator")
+        d = self.denominator
+        if self.unit not in ("percent", "per_1000", "count"):
+            raise ValueError(f"unit `{self.unit}` does not fit a count of patients")
+        if (self.unit == "count") != (d is None):
+            raise ValueError("a patient count has no denominator; a rate or percentage needs a `patients` one")
+        if d is not None and d.patients is None:
+            raise ValueError("grain `patient` needs a `patients` denominator")
+        for rule in (self.numerator.patients, d.patients if d else None):
+            if rule is None:
+                continue
+            if rule.min_ome_mg_per_day and rule.min_ome_mg_per_day not in self.thresholds:
+                raise ValueError(f"threshold {rule.min_ome_mg_per_day!r} is not in thresholds")
         return self
 
     @property
