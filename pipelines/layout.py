@@ -9,9 +9,11 @@
   lake/list_sizes/month=<YYYY-MM>/data.parquet     registered patients per practice (denominators)
   lake/practice_geography/month=<YYYY-MM>/data.parquet  practice -> PCN -> sub-ICB -> ICB -> region
   lake/reference/<table>.parquet                    reference tables (ICBs, regions, presentations)
+  lake/patient/{prescriptions,registrations}.parquet  checked patient-level extract (optional; internal)
   warehouse/indicator_values/month=<YYYY-MM>/   indicator rows for every org level (the output contract)
   warehouse/indicator_deciles/, indicator_breakdown/, indicator_catalogue.parquet, msi.duckdb (views)
   warehouse/indicator_practice/                 practice-month numerators/denominators (internal)
+  warehouse/patient_members/                    who counts in each patient-level indicator (internal)
   dagster_home/                 persistent Dagster instance for `msi serve`
 """
 
@@ -54,6 +56,10 @@ class Layout:
 
     def lake_file(self, table: str, month: str) -> Path:
         return self.lake / table / f"month={month}" / "data.parquet"
+
+    def patient_file(self, table: str) -> Path:
+        """lake/patient/<table>.parquet: the checked patient-level extract (never leaves the data dir)."""
+        return self.lake / "patient" / f"{table}.parquet"
 
     def reference_file(self, table: str) -> Path:
         return self.lake / "reference" / f"{table}.parquet"

@@ -1,0 +1,1 @@
+"""Patient-level indicators from a pseudonymised prescription extract (see contract.py)."""

@@ -1,0 +1,134 @@
+"""Patient-level indicators for one reporting month, from the checked extract in lake/patient/.
+
+The catalogue's `patients` rules become small tables (patient_rules, patient_rule_groups) that one SQL
+file (sql/patient/members.sql) evaluates for every indicator at once; the members are kept internally
+(warehouse/patient_members) and counted per practice into the same practice-value shape as the public
+indicators, so sub-ICB, ICB, region and England rows are built by the same code. No disclosure control
+here: counts are exact inside the data directory and controlled where they leave it (disclosure.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from indicators.catalogue import catalogue, drug_groups
+from indicators.model import Indicator, expand
+from pipelines.atomic import publish_file
+from pipelines.epd.ingest import duckdb_connection
+from pipelines.indicators.engine import nearest_lake_month, opioid_ome_table
+from pipelines.layout import Layout
+from pipelines.months import add_months, days_in_month
+from pipelines.sqlfiles import load_sql
+
+PATIENT_FILE = "patient.parquet"  # next to the public data.parquet in indicator_practice/month=M/
+
+
+class PatientDataError(RuntimeError):
+    """No checked patient-level extract in the lake."""
+
+
+@dataclass(frozen=True)
+class PatientMonth:
+    month: str
+    window_start: date
+    window_end: date
+    practices: int
+    members: int
+    values_path: Path
+
+
+def patient_indicators() -> dict[str, Indicator]:
+    return {k: v for k, v in catalogue().items() if v.grain == "patient"}
+
+
+def window(month: str) -> tuple[date, date, int]:
+    """First day of M-2, last day of M, and the calendar days between them (inclusive)."""
+    first = add_months(month, -2)
+    start = date(int(first[:4]), int(first[5:]), 1)
+    end = date(int(month[:4]), int(month[5:]), days_in_month(month))
+    return start, end, (end - start).days + 1
+
+
+def rule_tables(indicators: dict[str, Indicator], codes_seen) -> dict[str, pl.DataFrame]:
+    """The catalogue's patient rules as the tables sql/patient/members.sql reads."""
+    groups = drug_groups()
+    rules, rule_groups, specs, used = [], [], [], set()
+    for ind in indicators.values():
+        specs.append({"indicator_id": ind.id, "multiplier": ind.multiplier, "unit": ind.unit})
+        for role, part in (("numerator", ind.numerator), ("denominator", ind.denominator)):
+            rule = part.patients if part is not None else None
+            if rule is None:
+                continue
+            rules.append({"indicator_id": ind.id, "role": role, "sex": rule.sex, "age_min": rule.age_min,
+                          "age_max": rule.age_max, "n_all": len(rule.issued_all),
+                          "co_days": rule.co_issued_within_days,
+                          "min_ome": ind.thresholds[rule.min_ome_mg_per_day] if rule.min_ome_mg_per_day else None})
+            for kind, names in (("all", rule.issued_all), ("none", rule.issued_none)):
+                for position, name in enumerate(names, start=1):
+                    rule_groups.append({"indicator_id": ind.id, "role": role, "group_name": name,
+                                        "kind": kind, "position": position})
+                    used.add(name)
+    seen = sorted(set(codes_seen))
+    codes = [{"group_name": g, "bnf_code": c} for g in sorted(used) for c in expand(groups[g].filters, seen)]
+    return {
+        "patient_rules": pl.DataFrame(rules, schema={
+            "indicator_id": pl.String, "role": pl.String, "sex": pl.String, "age_min": pl.Int32, "age_max": pl.Int32,
+            "n_all": pl.Int32, "co_days": pl.Int32, "min_ome": pl.Float64}),
+        "patient_rule_groups": pl.DataFrame(rule_groups, schema={
+            "indicator_id": pl.String, "role": pl.String, "group_name": pl.String, "kind": pl.String,
+            "position": pl.Int32}),
+        "drug_group_codes": pl.DataFrame(codes, schema={"group_name": pl.String, "bnf_code": pl.String}),
+        "patient_specs": pl.DataFrame(specs, schema={"indicator_id": pl.String, "multiplier": pl.Float64,
+                                                    "unit": pl.String}),
+    }
+
+
+def has_patient_data(layout: Layout) -> bool:
+    return layout.patient_file("prescriptions").is_file() and layout.patient_file("registrations").is_file()
+
+
+def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indicator] | None = None) -> PatientMonth:
+    indicators = indicators or patient_indicators()
+    if not has_patient_data(layout):
+        raise PatientDataError(f"no checked patient-level extract in {layout.lake / 'patient'}; load one first")
+    start, end, days = window(month)
+    rx, rg = layout.patient_file("prescriptions"), layout.patient_file("registrations")
+    geography, _ = nearest_lake_month(layout, "practice_geography", month)
+    work = layout.tmp / f"patient-{month}-{uuid.uuid4().hex[:8]}"
+    con = duckdb_connection(work, "2GB")
+    try:
+        if geography is None:  # no practice map yet: practice rows without names or organisations
+            geography = work / "no_geography.parquet"
+            con.execute("COPY (SELECT ''::VARCHAR AS practice_code, ''::VARCHAR AS practice_name, ''::VARCHAR AS "
+                        "sub_icb_code, ''::VARCHAR AS icb_code, ''::VARCHAR AS region_code WHERE false) TO $p "
+                        "(FORMAT parquet)", {"p": str(geography)})
+        seen = [r[0] for r in con.execute("SELECT DISTINCT bnf_code FROM read_parquet($p) WHERE issue_date "
+                                          "BETWEEN $s AND $e", {"p": str(rx), "s": start, "e": end}).fetchall()]
+        for name, frame in rule_tables(indicators, seen).items():
+            con.register(name, frame.to_arrow())
+        con.register("opioid_ome", opioid_ome_table().to_arrow())
+        members, values = work / "members.parquet", work / "values.parquet"
+        params = {"prescriptions_path": str(rx), "registrations_path": str(rg), "window_start": start,
+                  "window_end": end, "window_days": days}
+        con.execute(f"COPY ({load_sql('patient/members').strip().rstrip(';')}) TO $out_path "
+                    "(FORMAT parquet, COMPRESSION zstd)", {**params, "out_path": str(members)})
+        con.execute(f"COPY ({load_sql('patient/practice_values').strip().rstrip(';')}) TO $out_path "
+                    "(FORMAT parquet, COMPRESSION zstd)",
+                    {"registrations_path": str(rg), "window_end": end, "members_path": str(members),
+                     "geography_path": str(geography), "month": month, "out_path": str(values)})
+        n_members, = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": str(members)}).fetchall()[0]
+        practices, = con.execute("SELECT count(DISTINCT practice_code) FROM read_parquet($p)",
+                                 {"p": str(values)}).fetchall()[0]
+        con.close()
+        out_values = layout.warehouse_file("indicator_practice", month).with_name(PATIENT_FILE)
+        publish_file(values, out_values)
+        publish_file(members, layout.warehouse_file("patient_members", month))
+        return PatientMonth(month, start, end, int(practices), int(n_members), out_values)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

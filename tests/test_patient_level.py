@@ -1,0 +1,143 @@
+"""Patient-level indicators on a hand-made extract (tests/fixtures/patient_level/), reporting month
+March 2026: window 2026-01-01 to 2026-03-31 (90 days), ages on 2026-03-31.
+
+Expected patient lists, worked out by hand from the fixture (see the notes in registrations.csv):
+* p02's NSAIDs fall the day before (2025-12-31) and the day after (2026-04-01) the window: outside.
+* p01's NSAID is on the window's first day and p19's valproate on its last: inside.
+* p03 turns 65 inside the window (2026-03-15): 65+ on the last day, so counted; p16 turns 65 on
+  2026-04-01: 64, not counted.
+* p04 has only Arthrotec (diclofenac/misoprostol): an NSAID that is protected; PINCER's list has no
+  misoprostol, so in GI_P3A he is unprotected.
+* p06 moves from P00001 to P00002 on 2026-02-15; his January issues at P00001 count at P00002.
+* p11: fentanyl 50 micrograms/hour, 30 patches x 0.05 mg/h x 72 h x 100 = 10,800 mg / 90 days = 120.0
+  mg/day (at the threshold: counts, the rule is >=). p12: morphine 10mg/5ml 2,500 ml x 2 mg = 5,000 mg
+  + buprenorphine 10 micrograms/hour 24 x 0.01 x 168 x 100 = 4,032 mg; 9,032 / 90 = 100.4 mg/day:
+  >= 90, < 120. p13: codeine 30 mg x 100 x 0.1 = 300 mg / 90 = 3.3 mg/day.
+* p17 (male) and p22 (sex U) on valproate: in no female row; p18 (12, Epilim Chrono) is in the 0-12 row;
+  p21 left on 2026-03-30 and counts nowhere.
+"""
+
+import duckdb
+import pytest
+
+from pipelines.layout import Layout
+from pipelines.patient.contract import ExtractError
+from pipelines.patient.engine import compute_patient_month
+from pipelines.patient.extract import load_extract
+from pathlib import Path
+
+EXTRACT = Path(__file__).resolve().parent / "fixtures" / "patient_level"
+
+EXPECTED = {
+    "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06"}, {"p01", "p03", "p04", "p05", "p06"}),
+    "pl_nsaid_gi_p3a": ({"p01", "p03", "p04", "p06"}, {"p01", "p02", "p03", "p04", "p06", "p10", "p11"}),
+    "pl_triple_whammy": ({"p06", "p07"}, {"p06", "p07", "p13"}),
+    # p06's diuretic is 69 days after his NSAID; p07's ramipril is 4 and indapamide 15 days from hers.
+    "pl_triple_whammy_28d": ({"p07"}, {"p06", "p07", "p13"}),
+    "pl_nsaid_with_anticoagulant": ({"p09"}, {"p09", "p10"}),
+    "pl_opioid_high_dose_120": ({"p11"}, {"p11", "p12", "p13"}),
+    "pl_opioid_high_dose_90": ({"p11", "p12"}, {"p11", "p12", "p13"}),
+    "pl_methotrexate_10mg": ({"p15", "p16"}, {"p14", "p15", "p16"}),
+    "pl_methotrexate_both_strengths": ({"p16"}, {"p14", "p15", "p16"}),
+    "pl_valproate_female_13_54": ({"p19"}, {"p07", "p14", "p19", "p20"}),
+    "pl_valproate_female_0_12": ({"p18"}, {"p18"}),
+}
+
+
+@pytest.fixture(scope="module")
+def march(tmp_path_factory):
+    layout = Layout(tmp_path_factory.mktemp("patient"))
+    summary = load_extract(EXTRACT, layout)
+    result = compute_patient_month(layout, "2026-03")
+    return layout, summary, result
+
+
+def members(layout):
+    with duckdb.connect() as con:
+        rows = con.execute("SELECT indicator_id, role, patient_id, practice_code FROM read_parquet($p)",
+                           {"p": str(layout.warehouse_file("patient_members", "2026-03"))}).fetchall()
+    return rows
+
+
+def test_extract_is_loaded_whole(march):
+    _, summary, result = march
+    assert (summary.prescriptions, summary.registrations, summary.patients) == (36, 23, 22)
+    assert (summary.first_issue, summary.last_issue) == ("2025-12-31", "2026-04-01")
+    assert (str(result.window_start), str(result.window_end)) == ("2026-01-01", "2026-03-31")
+
+
+@pytest.mark.parametrize("indicator_id", sorted(EXPECTED))
+def test_expected_patients(march, indicator_id):
+    layout, _, _ = march
+    rows = members(layout)
+    got_num = {p for i, r, p, _ in rows if i == indicator_id and r == "numerator"}
+    got_den = {p for i, r, p, _ in rows if i == indicator_id and r == "denominator"}
+    assert (got_num, got_den) == EXPECTED[indicator_id]
+
+
+def test_patient_who_moved_counts_at_the_new_practice(march):
+    layout, _, _ = march
+    assert {pc for i, r, p, pc in members(layout) if p == "p06"} == {"P00002"}
+
+
+def test_practice_values(march):
+    layout, _, result = march
+    with duckdb.connect() as con:
+        rows = {(r[0], r[1]): r[2:] for r in con.execute(
+            "SELECT indicator_id, practice_code, numerator, denominator, value FROM read_parquet($p)",
+            {"p": str(result.values_path)}).fetchall()}
+    # P00001: p01, p03 unprotected of p01, p03, p04, p05; P00002: p06 of p06.
+    assert rows[("pl_nsaid_no_gastroprotection_65plus", "P00001")] == (2.0, 4.0, 50.0)
+    assert rows[("pl_nsaid_no_gastroprotection_65plus", "P00002")] == (1.0, 1.0, 100.0)
+    # 1 of 4 females aged 13-54 at P00001 (p14, p19, p20; p07 is at P00002) -> 1 / 3 per 1,000.
+    assert rows[("pl_valproate_female_13_54", "P00001")] == (1.0, 3.0, pytest.approx(1000 / 3))
+    assert rows[("pl_valproate_female_13_54", "P00002")] == (0.0, 1.0, 0.0)
+    # No anticoagulant patients at P00001: a denominator of 0 gives no value.
+    assert rows[("pl_nsaid_with_anticoagulant", "P00001")] == (0.0, 0.0, None)
+
+
+def _write(folder, name, text):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+
+
+def test_bad_values_are_named_by_file_column_and_row(tmp_path):
+    bad = tmp_path / "bad"
+    rx = (EXTRACT / "prescriptions.csv").read_text().replace("p03,P00001,2026-01-20", "p03,P00001,2026-01-32")
+    _write(bad, "prescriptions.csv", rx.replace("p13,P00002,2026-02-01,0407020C0AAABAB,100", "p13,P00002,2026-02-01,0407020C0AAABAB,ten"))
+    _write(bad, "registrations.csv", (EXTRACT / "registrations.csv").read_text().replace("p22,P00001,U", "p22,P00001,X"))
+    layout = Layout(tmp_path / "data")
+    with pytest.raises(ExtractError) as err:
+        load_extract(bad, layout)
+    text = str(err.value)
+    assert "prescriptions.csv: column issue_date, row 4 (line 5): '2026-01-32'" in text
+    assert "prescriptions.csv: column quantity, row 25 (line 26): 'ten' — quantity must be a number above 0" in text
+    assert "registrations.csv: column sex, row 23 (line 24): 'X' — sex must be F, M or U" in text
+    assert not layout.patient_file("prescriptions").exists()  # nothing published
+
+
+def test_missing_column_and_failed_load_keep_the_last_good_extract(tmp_path):
+    layout = Layout(tmp_path / "data")
+    load_extract(EXTRACT, layout)
+    before = layout.patient_file("prescriptions").read_bytes()
+    bad = tmp_path / "bad"
+    _write(bad, "prescriptions.csv", (EXTRACT / "prescriptions.csv").read_text().replace("issue_date", "date"))
+    _write(bad, "registrations.csv", (EXTRACT / "registrations.csv").read_text())
+    with pytest.raises(ExtractError, match=r"prescriptions.csv: missing column\(s\) \['issue_date'\]"):
+        load_extract(bad, layout)
+    assert layout.patient_file("prescriptions").read_bytes() == before
+
+
+def test_parquet_input_gives_the_same_members(tmp_path, march):
+    layout, _, _ = march
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    with duckdb.connect() as con:
+        for name in ("prescriptions", "registrations"):
+            # typed columns, as a supplier's Parquet would have them (dates as DATE, quantity as DOUBLE)
+            con.execute(f"COPY (SELECT * FROM read_csv($src)) TO $dst (FORMAT parquet)",
+                        {"src": str(EXTRACT / f"{name}.csv"), "dst": str(folder / f"{name}.parquet")})
+    other = Layout(tmp_path / "data")
+    load_extract(folder, other)
+    compute_patient_month(other, "2026-03")
+    assert sorted(members(other)) == sorted(members(layout))
