@@ -1,4 +1,4 @@
-"""Patient-level indicators on a hand-made extract (tests/fixtures/patient_level/), reporting month
+"""Patient-level indicators on a hand-made extract (pipelines/patient/edge_cases/), reporting month
 March 2026: window 2026-01-01 to 2026-03-31 (90 days), ages on 2026-03-31.
 
 Expected patient lists, worked out by hand from the fixture (see the notes in registrations.csv):
@@ -26,7 +26,8 @@ from pipelines.patient.engine import compute_patient_month
 from pipelines.patient.extract import load_extract
 from pathlib import Path
 
-EXTRACT = Path(__file__).resolve().parent / "fixtures" / "patient_level"
+# The hand-made extract ships with the package: the synthetic sample embeds the same edge cases.
+EXTRACT = Path(__file__).resolve().parent.parent / "pipelines" / "patient" / "edge_cases"
 
 EXPECTED = {
     "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06"}, {"p01", "p03", "p04", "p05", "p06"}),

@@ -56,7 +56,9 @@ def code_tables(indicators: dict[str, Indicator], codes_seen) -> tuple[pl.DataFr
     code_rows, role_rows, spec_rows = [], [], []
     for ind in indicators.values():
         roles = []
-        if ind.numerator.measure == "expected_co_exposure":
+        if ind.grain == "patient":  # counted from the extract (pipelines/patient); only the spec is needed here
+            pass
+        elif ind.numerator.measure == "expected_co_exposure":
             for i, component in enumerate(ind.numerator.components, start=1):
                 roles.append((f"component_{i}", "adq", component.filters))
         else:
@@ -171,10 +173,16 @@ def _glob(folder: Path) -> str:
     return str(folder / "month=*" / "*.parquet")
 
 
+def warehouse_indicators(layout: Layout) -> dict[str, Indicator]:
+    """The public indicators, plus the patient-level ones once a patient-level month has been computed."""
+    patient = any((layout.warehouse / "indicator_practice").glob("month=*/patient.parquet"))
+    return {k: v for k, v in catalogue().items() if v.grain == "practice_aggregate" or patient}
+
+
 def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = None) -> dict:
     """Rebuild indicator_values, indicator_deciles and indicator_breakdown for every month with practice
     values, in today's ('current') and the published geography, and the views in msi.duckdb."""
-    indicators = indicators or public_indicators()
+    indicators = indicators or warehouse_indicators(layout)
     practice_dir = layout.warehouse / "indicator_practice"
     months = _months_in(practice_dir)
     if not months:
