@@ -274,6 +274,13 @@ class Indicator(_Strict):
         return UNIT_LABELS[self.unit]
 
     @property
+    def basis(self) -> str:
+        """What the numbers are, in words every output shows next to them."""
+        if self.grain == "patient":
+            return "patient-level extract: patients counted (published counts rounded to 5; 1-7 suppressed)"
+        return "public EPD data: ecological proxy, not a count of patients" if self.proxy else "public EPD data"
+
+    @property
     def direction(self) -> str:
         if self.low_is_good is None:
             return "no judgement: context measure"

@@ -1,5 +1,6 @@
 """`msi`: run the medication-safety pipeline from the command line."""
 
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -45,9 +46,10 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, re
     started = time.time()
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console) as progress, \
-            ProcessPoolExecutor(max_workers=1) as pool:
+            ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         # The sample's files are written by a second process, month by month, while Dagster ingests the
         # months already written (the assets would otherwise generate each month in turn, in series).
+        # Spawned, not forked: a fork after polars has started its thread pool can deadlock the child.
         out = sample_folder(settings.layout.sample_dir, settings.sample_scale, settings.sample_seed)
         pending = {m: pool.submit(ensure_sample_month, m, out, settings.sample_scale, settings.sample_seed)
                    for m in months} if pregenerate else {}
@@ -61,6 +63,8 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, re
                     pending[month].result()
             elif state == "indicators":
                 progress.update(task, description="indicators, every org level")
+            elif state == "patient":
+                progress.update(task, description="checking the patient-level extract")
             elif state == "outputs":
                 progress.update(task, description=f"extracts and report site for {month}")
             else:
@@ -104,14 +108,35 @@ def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
     console.print(f"  Dagster run history (see `msi serve`): {layout.dagster_home}")
 
 
+PATIENT_SAMPLE_PATIENTS = 1_000_000
+
+
+def write_patient_extract(out: Path, months: list[str], patients: int, seed: int, fmt: str = "parquet") -> dict:
+    from pipelines.patient.sample import issue_months, sample_practices, write_patient_sample
+
+    return write_patient_sample(out, sample_practices(months[-1], seed), issue_months(months), patients, seed, fmt)
+
+
 @main.command()
 @data_dir_option
 @click.option("--months", default=DEMO_MONTHS, show_default=True, help="Months to run, YYYY-MM:YYYY-MM.")
-def demo(data_dir: str | None, months: str) -> None:
+@click.option("--patient-level", is_flag=True,
+              help="Also generate a synthetic pseudonymised extract (1 M patients) and compute the "
+                   "patient-level indicators next to their public-data proxies.")
+def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
     """Run the whole pipeline on the built-in England-like sample."""
     settings = MsiSettings(data_dir=str(resolve_data_dir(data_dir)), source="sample", sample_scale="demo")
+    chosen = _months(months)
     console.print(f"[bold]msi demo[/bold]: built-in sample, months {months}, data in {settings.layout.root}")
-    run_pipeline(settings, _months(months), pregenerate=True)
+    if patient_level:
+        folder = settings.layout.sample_dir / f"patient-level-seed{settings.sample_seed}-{chosen[0]}-{chosen[-1]}"
+        if not (folder / "prescriptions.parquet").is_file():
+            info = write_patient_extract(folder, chosen, PATIENT_SAMPLE_PATIENTS, settings.sample_seed)
+            console.print(f"synthetic patient-level extract: {info['patients']:,} patients, "
+                          f"{info['prescriptions']:,} issues -> {folder}")
+        settings = MsiSettings(data_dir=str(settings.layout.root), source="sample", sample_scale="demo",
+                               patient_level_dir=str(folder))
+    run_pipeline(settings, chosen, pregenerate=True)
 
 
 @main.command()
@@ -125,11 +150,15 @@ def demo(data_dir: str | None, months: str) -> None:
 @click.option("--scale", type=click.Choice(["demo", "national"]), default="demo", help="--source sample only.")
 @click.option("--report/--no-report", default=True, show_default=True,
               help="Also build the report site for the last month (the Excel extracts are always written).")
-def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, report) -> None:
+@click.option("--patient-level", "patient_level", type=click.Path(file_okay=False, exists=True), default=None,
+              help="A pseudonymised patient-level extract (prescriptions + registrations, contract v1): "
+                   "adds the patient-level indicators.")
+def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, report, patient_level) -> None:
     """Run the asset graph for chosen months from the sample, NHSBSA or local files."""
     settings = MsiSettings(
         data_dir=str(resolve_data_dir(data_dir)), source=source, epd_dir=epd_dir or "",
         list_size_dir=list_size_dir or "", sample_scale=scale,
+        patient_level_dir=str(Path(patient_level).resolve()) if patient_level else "",
         **({"ckan_base_url": ckan_url} if ckan_url else {}),
     )
     if source == "local" and not epd_dir:
@@ -148,8 +177,21 @@ def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, repor
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
 @click.option("--dataset", type=click.Choice(["auto", "snomed", "epd"]), default="auto", show_default=True,
               help="auto: what NHSBSA serves (EPD with SNOMED code from Nov 2020); epd: the retired EPD_YYYYMM files.")
-def sample(months: str, out: str, scale: str, zip_epd: bool, seed: int, dataset: str) -> None:
-    """Write sample input files in the real published formats."""
+@click.option("--patient-level", is_flag=True,
+              help="Write a synthetic patient-level extract (contract v1) for the months instead of EPD files.")
+@click.option("--patients", type=int, default=PATIENT_SAMPLE_PATIENTS, show_default=True, help="--patient-level only.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="--patient-level only.")
+def sample(months: str, out: str, scale: str, zip_epd: bool, seed: int, dataset: str, patient_level: bool,
+           patients: int, fmt: str) -> None:
+    """Write sample input files in the real published formats (or a patient-level extract)."""
+    if patient_level:
+        started = time.time()
+        info = write_patient_extract(Path(out), _months(months), patients, seed, fmt)
+        console.print(f"patient-level extract: {info['patients']:,} patients, {info['prescriptions']:,} issues "
+                      f"({info['months']}), {info['registrations']:,} registrations -> {out} "
+                      f"in {time.time() - started:.1f} s")
+        return
     for month in _months(months):
         started = time.time()
         try:

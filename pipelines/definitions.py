@@ -10,7 +10,8 @@ from pipelines.assets.outputs import monthly_outputs
 from pipelines.assets.reference import reference_tables
 from pipelines.assets.sources import epd_source_file, list_size_source_files
 from pipelines.checks.prescribing import prescribing_month_expectations, prescribing_month_row_count_drift
-from pipelines.jobs import indicators_job, monthly_job, outputs_job, reference_job
+from pipelines.assets.patient import patient_extract, patient_indicator_practice
+from pipelines.jobs import indicators_job, monthly_job, outputs_job, patient_extract_job, reference_job
 from pipelines.resources import MsiSettings
 from pipelines.schedules import monthly_schedule
 from pipelines.sensors import indicators_after_month, nhsbsa_publication_sensor, outputs_after_indicators
@@ -20,14 +21,19 @@ ASSETS = [reference_tables, epd_source_file, list_size_source_files, prescribing
 CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift]
 
 
+PATIENT_ASSETS = [patient_extract, patient_indicator_practice]
+
+
 def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
+    settings = settings or MsiSettings.from_env()
+    patient = bool(settings.patient_level_dir)  # the patient-level group exists only when configured
     return dg.Definitions(
-        assets=ASSETS,
+        assets=ASSETS + (PATIENT_ASSETS if patient else []),
         asset_checks=CHECKS,
-        jobs=[monthly_job, indicators_job, outputs_job, reference_job],
+        jobs=[monthly_job, indicators_job, outputs_job, reference_job] + ([patient_extract_job] if patient else []),
         schedules=[monthly_schedule],
         sensors=[nhsbsa_publication_sensor, indicators_after_month, outputs_after_indicators],
-        resources={"msi": settings or MsiSettings.from_env()},
+        resources={"msi": settings},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 monthly_job = dg.define_asset_job(
-    "monthly_job", selection=dg.AssetSelection.groups("sources", "lake")
+    "monthly_job", selection=dg.AssetSelection.groups("sources", "lake", "patient_level")
     | dg.AssetSelection.assets("indicator_practice_values"),
     description="Everything for one month: raw files, the normalised month, list sizes, geography, practice values.",
 )
@@ -17,4 +17,8 @@ reference_job = dg.define_asset_job("reference_job", selection=dg.AssetSelection
 outputs_job = dg.define_asset_job(
     "outputs_job", selection=dg.AssetSelection.groups("outputs"),
     description="Excel extracts and the report site for one month.",
+)
+patient_extract_job = dg.define_asset_job(
+    "patient_extract_job", selection=dg.AssetSelection.groups("patient_input"),
+    description="Check and load the patient-level extract (only when one is configured).",
 )

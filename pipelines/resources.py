@@ -21,6 +21,7 @@ class MsiSettings(dg.ConfigurableResource):
     ckan_base_url: str = DEFAULT_BASE_URL
     sample_scale: str = "demo"  # demo | national
     sample_seed: int = 20260101
+    patient_level_dir: str = ""  # a patient-level extract (contract v1); empty: public data only
 
     @property
     def layout(self) -> Layout:
@@ -38,4 +39,5 @@ class MsiSettings(dg.ConfigurableResource):
             list_size_dir=os.environ.get("MSI_LIST_SIZE_DIR", ""),
             ckan_base_url=os.environ.get("MSI_CKAN_URL", DEFAULT_BASE_URL),
             sample_scale=os.environ.get("MSI_SAMPLE_SCALE", "demo"),
+            patient_level_dir=os.environ.get("MSI_PATIENT_LEVEL_DIR", ""),
         )

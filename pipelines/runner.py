@@ -73,6 +73,13 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
                                                                          run_config=QUIET)
     if not reference.success:
         raise RunFailed(_failure_message(reference, "reference tables"))
+    if settings.patient_level_dir:
+        if on_month:
+            on_month("patient-level extract", "patient")
+        loaded = defs.resolve_job_def("patient_extract_job").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET)
+        if not loaded.success:
+            raise RunFailed(_failure_message(loaded, "patient-level extract"))
     job = defs.resolve_job_def("monthly_job")
     for month in months:
         if on_month:

@@ -16,7 +16,9 @@ from pipelines.outputs.analysis import load_analysis
 from pipelines.report.site import SiteBuilder, page_json
 from pipelines.resources import MsiSettings
 from pipelines.runner import run_months
-from pipelines.sample.generate import write_sample_month
+from pipelines.outputs.disclosure import round_count
+from pipelines.patient.sample import issue_months, sample_practices, write_patient_sample
+from pipelines.sample.generate import _keep, write_sample_month
 
 MONTHS = ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
@@ -25,12 +27,16 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """Six months of a 3% sample through the whole pipeline, extracts and report included."""
+    """Six months of a 3% sample through the whole pipeline, with a synthetic patient-level extract for the
+    same practices, extracts and report included."""
     src = tmp_path_factory.mktemp("published")
     for month in MONTHS:
         write_sample_month(month, src, practice_fraction=0.03)
+    practices = [c for c in sample_practices(MONTHS[-1]) if _keep(c, 0.03)]
+    extract = tmp_path_factory.mktemp("patient_level")
+    write_patient_sample(extract, practices, issue_months(MONTHS), patients=60_000, fmt="csv")
     settings = MsiSettings(data_dir=str(tmp_path_factory.mktemp("data")), source="local", epd_dir=str(src),
-                           list_size_dir=str(src))
+                           list_size_dir=str(src), patient_level_dir=str(extract))
     run_months(settings, MONTHS, instance=dg.DagsterInstance.ephemeral())
     return settings.layout
 
@@ -40,6 +46,20 @@ def values(layout, where: str, params: dict):
         rel = con.execute(f"SELECT * FROM indicator_values WHERE geography = 'current' AND month = '2026-07' AND {where}", params)
         cols = [c[0] for c in rel.description]
         return [dict(zip(cols, r)) for r in rel.fetchall()]
+
+
+def published_value(row):
+    """What the outputs may show for an indicator_values row, worked out independently of disclosure.py:
+    public rows as they are; patient counts suppressed at 1-7, else to the nearest 5, and the rate
+    recomputed. (Secondary suppression never touches ICB and England rows here: each is the only child
+    of its parent or has several suppressed siblings.)"""
+    if row["grain"] != "patient":
+        return row["value"]
+    num, den = row["numerator"], row["denominator"]
+    if 1 <= num <= 7 or 1 <= den <= 7:
+        return None
+    num, den = 5 * round(num / 5 + 1e-9), 5 * round(den / 5 + 1e-9)
+    return num / den * (1000 if row["unit"] == "per_1000" else 100) if den else None
 
 
 def test_extract_workbook_matches_indicator_values(run):
@@ -54,10 +74,13 @@ def test_extract_workbook_matches_indicator_values(run):
     icb_values = {r["indicator_id"]: r for r in values(run, "org_type = 'icb' AND org_code = $c", {"c": icb})}
     england = {r["indicator_id"]: r for r in values(run, "org_type = 'england'", {})}
     assert set(rows) == set(icb_values)
+    assert any(i.startswith("pl_") for i in rows) and any(not i.startswith("pl_") for i in rows)
     for ind, row in rows.items():
-        assert row["ICB value"] == pytest.approx(icb_values[ind]["value"])
-        assert row["England value"] == pytest.approx(england[ind]["value"])
+        assert row["ICB value"] == pytest.approx(published_value(icb_values[ind]))
+        assert row["England value"] == pytest.approx(published_value(england[ind]))
         assert row["Better when"] in ("lower is better", "higher is better")
+        assert row["Basis"].startswith("patient-level extract" if ind.startswith("pl_") else "public EPD data")
+    assert rows["pl_triple_whammy"]["Related indicators"] == "public-data proxy: triple_whammy_expected_per_1000_adults"
     sheet = wb["methotrexate_10mg_pct"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:L")
     head = [c.value for c in sheet[1]]
@@ -146,7 +169,12 @@ def test_report_pages_render_offline_and_link(run, browser):
     link.click()
     icb.wait_for_url("**" + target.lstrip("."))
     practice, errors, charts, _ = open_page(browser, icb.url, "practice.png")
-    assert errors == [] and len(charts) == 11 and all(c == ["true", True] for c in charts)
+    # 11 public-data indicators and, with the extract supplied, the 11 patient-level ones beside them.
+    assert errors == [] and len(charts) == 22 and all(c == ["true", True] for c in charts)
+    assert "patients counted" in practice.inner_text("#pl_triple_whammy .basis.patient")
+    assert "ecological proxy" in practice.inner_text("#triple_whammy_expected_per_1000_adults .basis")
+    order = practice.eval_on_selector_all("section.indicator", "els => els.map(e => e.id)")
+    assert order.index("pl_triple_whammy") == order.index("triple_whammy_expected_per_1000_adults") + 1
     assert "lower is better" in practice.inner_text("body")
     assert "Data month July 2026" in practice.inner_text("footer") and "2026.1" in practice.inner_text("footer")
 
@@ -158,3 +186,24 @@ def test_sortable_tables(run, browser):
     cells = [c for c in table.locator("tbody tr td:nth-child(3)").all_inner_texts() if c != "–"]
     numbers = [float(c.replace(",", "")) for c in cells]
     assert numbers == sorted(numbers)
+
+
+def test_patient_level_rows_are_internal_exact_and_published_controlled(run):
+    # indicator_values (internal) holds exact counts, with the grain stated; ICB = sum of its practices.
+    icb = values(run, "indicator_id = 'pl_opioid_high_dose_90' AND org_type = 'icb' AND org_code = 'QOP'", {})[0]
+    practices = values(run, "indicator_id = 'pl_opioid_high_dose_90' AND org_type = 'practice' AND icb_code = 'QOP'", {})
+    assert icb["grain"] == "patient" and icb["denominator"] > 0
+    assert icb["numerator"] == sum(p["numerator"] for p in practices)
+    assert any(1 <= p["numerator"] <= 7 for p in practices), "the sample must have small counts to control"
+    # Every published patient count is 0, a multiple of 5 above 7, or suppressed ('*').
+    wb = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")
+    cells = [c for row in wb["pl_opioid_high_dose_90"].iter_rows(min_row=2, min_col=5, max_col=6, values_only=True)
+             for c in row]
+    assert "*" in cells
+    assert all(c == "*" or c == 0 or (c % 5 == 0 and c > 7) for c in cells)
+    published = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv")
+    patient = published.filter(pl.col("grain") == "patient")
+    assert patient.height > 0 and patient.filter(pl.col("numerator").is_between(1, 7)).is_empty()
+    assert round_count(icb["numerator"]) == patient.filter(
+        (pl.col("indicator_id") == "pl_opioid_high_dose_90") & (pl.col("org_code") == "QOP"))["numerator"][0] \
+        or 1 <= icb["numerator"] <= 7

@@ -24,9 +24,37 @@ def presentations_seen(layout: Layout) -> tuple[dict[str, str], str]:
     return rows, "reference/bnf_presentations.csv (no prescribing in the lake yet)"
 
 
+def rule_text(indicator: Indicator, role: str) -> str:
+    """A patient-level rule in words: who, and which drug groups were or were not issued in the window."""
+    part = indicator.numerator if role == "numerator" else indicator.denominator
+    rule = part.patients if part is not None else None
+    if rule is None:
+        return ""
+    who = [{"F": "females", "M": "males"}.get(rule.sex or "", "patients")]
+    if rule.age_min is not None or rule.age_max is not None:
+        who.append(f"aged {rule.age_min or 0}" + (f"-{rule.age_max}" if rule.age_max is not None else "+"))
+    bits = [" ".join(who) + " registered on the month's last day"]
+    if rule.issued_all:
+        bits.append("issued " + " and ".join(rule.issued_all))
+    if rule.issued_none:
+        bits.append("not issued " + " or ".join(rule.issued_none))
+    if rule.co_issued_within_days:
+        bits.append(f"co-issued fewer than {rule.co_issued_within_days} days apart")
+    if rule.min_ome_mg_per_day:
+        bits.append(f"average OME >= {indicator.thresholds[rule.min_ome_mg_per_day]:g} mg/day")
+    return ", ".join(bits) + " (window: the 3 calendar months ending with the month)"
+
+
 def code_sections(indicator: Indicator) -> list[tuple[str, str, list[str]]]:
     """(heading, description, filters) for each code list of the definition."""
     out = []
+    if indicator.grain == "patient":
+        from indicators.catalogue import drug_groups
+
+        groups = drug_groups()
+        rules = [indicator.numerator.patients, indicator.denominator.patients if indicator.denominator else None]
+        names = list(dict.fromkeys(g for r in rules if r for g in r.groups))
+        return [(f"drug group {name}", groups[name].description, groups[name].codes) for name in names]
     if indicator.numerator.components:
         for i, component in enumerate(indicator.numerator.components, start=1):
             out.append((f"numerator component {i}", component.description, component.codes))
@@ -48,7 +76,11 @@ def describe(indicator: Indicator, seen: dict[str, str], seen_label: str) -> str
         f"  why it matters: {indicator.why_it_matters}",
         f"  numerator: {indicator.numerator.description}",
         f"  denominator: {indicator.denominator.description if indicator.denominator else '(none: a count)'}",
+        f"  basis: {indicator.basis}",
     ]
+    for role in ("numerator", "denominator"):
+        if rule_text(indicator, role):
+            lines.append(f"  {role} rule: {rule_text(indicator, role)}")
     if indicator.thresholds:
         lines.append(f"  thresholds: {indicator.thresholds}")
     lines.append(f"  low numbers: denominator below {indicator.low_numbers_below:g}")

@@ -11,7 +11,8 @@ import duckdb
 import polars as pl
 
 from indicators.model import Indicator
-from pipelines.indicators.engine import public_indicators
+from indicators.catalogue import catalogue
+from pipelines.outputs.disclosure import disclose
 from pipelines.layout import Layout
 from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
@@ -24,7 +25,7 @@ def funnel_kind(indicator: Indicator) -> str | None:
     ADQ ratios and expected co-exposure are not counts)."""
     if indicator.unit == "percent":
         return "binomial"
-    if indicator.unit == "per_1000" and indicator.numerator.measure == "items":
+    if indicator.unit == "per_1000" and indicator.numerator.measure in ("items", "patients"):
         return "poisson"
     return None
 
@@ -49,6 +50,22 @@ class Analysis:
         return {r["indicator_id"]: r for r in rows.iter_rows(named=True)}
 
 
+def side_by_side(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
+    """Catalogue order, with each patient-level indicator placed right after the public-data proxy it is
+    the true version of (those with no proxy last), so readers see the two next to each other."""
+    out: dict[str, Indicator] = {}
+    patient = [i for i in indicators.values() if i.grain == "patient"]
+    for ind in indicators.values():
+        if ind.grain == "patient":
+            continue
+        out[ind.id] = ind
+        for p in patient:
+            if p.proxy_of and p.proxy_of[0] == ind.id:
+                out[p.id] = p
+    out.update({p.id: p for p in patient if p.id not in out})
+    return out
+
+
 def available_months(layout: Layout) -> list[str]:
     folder = layout.warehouse / "indicator_values"
     return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*"))
@@ -62,7 +79,6 @@ def load_analysis(layout: Layout, month: str | None = None) -> Analysis:
     if month not in months_all:
         raise FileNotFoundError(f"no indicator values for {month} (have {months_all[0]} to {months_all[-1]})")
     months = [m for m in months_all if m <= month][-SERIES_MONTHS:]
-    indicators = public_indicators()
     with duckdb.connect() as con:
         values = con.sql(
             "SELECT * FROM read_parquet($p) WHERE geography = 'current' AND month >= $first AND month <= $last",
@@ -73,6 +89,14 @@ def load_analysis(layout: Layout, month: str | None = None) -> Analysis:
             "AND month >= $first AND month <= $last",
             params={"p": str(layout.warehouse / "indicator_deciles" / "month=*" / "*.parquet"), "first": months[0],
                     "last": month}).pl()
+    # Every indicator with values (patient-level ones only when an extract was supplied), in catalogue order.
+    present = set(values["indicator_id"].unique().to_list())
+    indicators = side_by_side({k: v for k, v in catalogue().items() if k in present})
+    # The outputs are where patient counts leave the data directory: disclosure control applies here
+    # (and only here); deciles of exact patient-level values are not published at all.
+    patient = {k for k, v in indicators.items() if v.grain == "patient"}
+    values = disclose(values, patient, {k: v.multiplier for k, v in indicators.items()})
+    deciles = deciles.filter(~pl.col("indicator_id").is_in(sorted(patient)))
     series: dict = {}
     gc.disable()  # 75,000 small result objects: the cyclic collector would rescan them again and again
     try:
@@ -120,7 +144,8 @@ def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: di
     previous = chart.variation[last - 1] if last > 0 else "none"
     kind, flag = funnel_kind(ind), "none"
     eng = england.get(indicator_id)
-    if kind and eng and eng["denominator"] and row["denominator"] and org_type != "england":
+    if (kind and eng and eng["denominator"] and row["denominator"] and row["numerator"] is not None
+            and eng["numerator"] is not None and org_type != "england"):
         centre = eng["numerator"] / eng["denominator"]
         lo, hi = limits(kind, centre, row["denominator"], Z998)
         observed = row["numerator"] / row["denominator"]
@@ -130,7 +155,7 @@ def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: di
         "indicator_id": indicator_id, "org_type": org_type, "org_code": org_code, "org_name": row["org_name"],
         "sub_icb_code": row["sub_icb_code"], "icb_code": row["icb_code"], "region_code": row["region_code"],
         "numerator": row["numerator"], "denominator": row["denominator"], "value": row["value"],
-        "percentile": row["percentile"], "low_numbers": row["low_numbers"],
+        "percentile": row["percentile"], "low_numbers": row["low_numbers"], "suppressed": row["suppressed"],
         "spc": chart.variation[last], "spc_rules": ", ".join(sorted(chart.rules[last])),
         "new_signal": chart.variation[last] in special and previous not in special,
         "spc_mean": chart.mean, "spc_upper": chart.upper, "spc_lower": chart.lower,
@@ -143,7 +168,7 @@ def funnel_band(indicator: Indicator, england_row: dict, max_denominator: float,
     """95 % and 99.8 % funnel limits on the indicator's own scale, from about half the smallest
     denominator shown up to the largest."""
     kind = funnel_kind(indicator)
-    if kind is None or not england_row or not england_row["denominator"]:
+    if kind is None or not england_row or not england_row["denominator"] or england_row["numerator"] is None:
         return []
     centre = england_row["numerator"] / england_row["denominator"]
     scale = indicator.multiplier

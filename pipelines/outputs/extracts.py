@@ -22,11 +22,13 @@ import xlsxwriter
 
 from indicators.model import CodeFilter, Indicator, expand
 from pipelines.atomic import publish_dir
+from pipelines.indicators.describe import code_sections, rule_text
 from pipelines.outputs.analysis import Analysis
 
 SAFE_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
 SPC_WORDS = {"concern": "special cause: concerning", "improvement": "special cause: improving",
              "special": "special cause", "common": "common cause", "none": "no limits yet"}
+SUPPRESSED = "*"  # disclosure control: a patient count of 1-7, or suppressed so that one cannot be recovered
 FUNNEL_WORDS = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": "within limits", "none": ""}
 
 
@@ -53,9 +55,12 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
         write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb, codes_seen)
     written = [f"{icb['org_code']}.xlsx" for icb in wanted]
     csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "sub_icb_code", "icb_code", "region_code",
-                   "numerator", "denominator", "value", "percentile", "low_numbers", "spc", "spc_rules",
+                   "numerator", "denominator", "value", "suppressed", "percentile", "low_numbers", "spc", "spc_rules",
                    "new_signal", "funnel", "trend"]
-    assessed.select(csv_columns).with_columns(month=pl.lit(month)).sort(
+    grains = pl.DataFrame({"indicator_id": list(analysis.indicators),
+                           "grain": [i.grain for i in analysis.indicators.values()]})
+    assessed.join(grains, on="indicator_id", how="left", maintain_order="left").select(
+        csv_columns[:1] + ["grain"] + csv_columns[1:]).with_columns(month=pl.lit(month)).sort(
         "indicator_id", "org_type", "org_code").write_csv(work / "all_icbs.csv")
     publish_dir(work, final)
     return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
@@ -96,10 +101,12 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     ws.write(0, 0, f"{icb['org_name']} ({code}) — medication safety indicators", f["title"])
     ws.write(1, 0, "Data month")
     ws.write_datetime(1, 1, month_date(month), f["month"])
-    ws.write(2, 0, "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not patients.")
+    ws.write(2, 0, "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not "
+                   "patients. Patient-level indicators count patients; their published counts are rounded to 5 and "
+                   "counts of 1-7 suppressed ('*'), with secondary suppression.")
     headers = ["Indicator", "Title", "Unit", "ICB value", "England value", "Region value", "Better when",
                "12-month trend (ICB)", "SPC signal (ICB, this month)", "Practices above 99.8% funnel limit",
-               "Ecological proxy", "Definition version"]
+               "Basis", "Definition version", "Related indicators"]
     ws.write_row(4, 0, headers, f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=5):
         mine_row, eng, reg = icb_rows.get(ind_id, {}), england.get(ind_id, {}), region_rows.get(ind_id, {})
@@ -114,9 +121,10 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         ws.write(r, 7, mine_row.get("trend", ""))
         ws.write(r, 8, SPC_WORDS.get(mine_row.get("spc", "none"), ""), _spc_format(f, mine_row.get("spc")))
         ws.write_number(r, 9, flagged, f["int"])
-        ws.write(r, 10, "yes" if ind.proxy else "no")
+        ws.write(r, 10, ind.basis)
         ws.write(r, 11, ind.definition_version)
-    _finish(ws, 4, len(analysis.indicators), [30, 48, 20, 12, 12, 12, 34, 14, 24, 14, 10, 10])
+        ws.write(r, 12, related(ind, analysis.indicators))
+    _finish(ws, 4, len(analysis.indicators), [30, 48, 20, 12, 12, 12, 34, 14, 24, 14, 40, 10, 40])
 
     # One sheet per indicator
     for ind_id, ind in analysis.indicators.items():
@@ -135,6 +143,8 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                                 (7, "percentile", "pct")):
                 if row[key] is not None:
                     ws.write_number(r, c, row[key], f[fmt])
+                elif row["suppressed"] and key != "percentile":
+                    ws.write(r, c, SUPPRESSED)
             ws.write(r, 8, FUNNEL_WORDS[row["funnel"]])
             ws.write(r, 9, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
             ws.write(r, 10, row["spc_rules"])
@@ -169,19 +179,27 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     ws = wb.add_worksheet("Definitions")
     ws.write_row(0, 0, ["Indicator", "Title", "Numerator", "Denominator", "Unit", "Better when", "Code filters",
                         "Presentations matched (this data)", "Thresholds", "Definition version", "Data months",
-                        "Ecological proxy", "Limitations", "Sources"], f["head"])
+                        "Basis", "Limitations", "Sources"], f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
         filters, matched = definition_codes(ind, codes_seen)
         values = [ind_id, ind.title, ind.numerator.description,
                   ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
                   better_when(ind), filters, matched,
                   ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
-                  f"{analysis.months[0]} to {analysis.months[-1]}", "yes" if ind.proxy else "no",
+                  f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
                   "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources)]
         for c, v in enumerate(values):
             ws.write(r, c, v, f["wrap"])
     _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 16, 10, 18, 10, 60, 50])
     wb.close()
+
+
+def related(ind: Indicator, indicators: dict[str, Indicator]) -> str:
+    """The public-data proxies of a patient-level indicator, or the patient-level versions of a proxy."""
+    if ind.grain == "patient":
+        return ("public-data proxy: " + ", ".join(ind.proxy_of)) if ind.proxy_of else "no public-data proxy"
+    versions = [i.id for i in indicators.values() if ind.id in i.proxy_of]
+    return ("patient-level: " + ", ".join(versions)) if versions else ""
 
 
 def better_when(ind: Indicator) -> str:
@@ -192,16 +210,13 @@ def better_when(ind: Indicator) -> str:
 
 def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str]:
     parts, matched = [], []
-    lists = ([("numerator", ind.numerator.codes)] if ind.numerator.codes else
-             [(f"component {i}", c.codes) for i, c in enumerate(ind.numerator.components or [], start=1)])
-    if ind.denominator and ind.denominator.codes:
-        lists.append(("denominator", ind.denominator.codes))
-    for label, filters in lists:
+    rules = [f"{role} rule: {rule_text(ind, role)}" for role in ("numerator", "denominator") if rule_text(ind, role)]
+    for label, _, filters in code_sections(ind):
         clean = [x.split("#")[0].strip() for x in filters]
         parts.append(f"{label}: {' '.join(clean)}")
         codes = expand([CodeFilter.parse(x) for x in clean], codes_seen)
         matched.append(f"{label}: " + "; ".join(f"{c} {codes_seen[c]}" for c in codes))
-    return "\n".join(parts), "\n".join(matched)
+    return "\n".join(rules + parts), "\n".join(matched)
 
 
 def _spc_format(f: dict, spc: str | None):

@@ -209,3 +209,11 @@ def write_patient_sample(out: Path, practices: list[str], months: list[str], pat
 def issue_months(report_months: list[str]) -> list[str]:
     """Issues must cover the window of the first reporting month: from two months before it."""
     return month_range(f"{add_months(report_months[0], -2)}:{report_months[-1]}")
+
+
+def sample_practices(month: str, seed: int = 20260101) -> list[str]:
+    """The GP practices of the built-in EPD sample open in `month` (so the two samples line up)."""
+    from pipelines.sample.organisations import build_england
+
+    geo = build_england(seed).geography(month)
+    return sorted(geo.filter(pl.col("setting") == 4)["practice_code"].to_list())

@@ -28,7 +28,7 @@ import polars as pl
 from indicators.model import Indicator
 from pipelines.atomic import publish_dir
 from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
-from pipelines.outputs.extracts import SAFE_CODE, better_when
+from pipelines.outputs.extracts import SAFE_CODE, SUPPRESSED, better_when, related
 from pipelines.report.charts import templates
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -60,9 +60,9 @@ def _compact(value):
     return value
 
 
-def fmt(value, digits: int = 2) -> str:
+def fmt(value, digits: int = 2, suppressed: bool = False) -> str:
     if value is None:
-        return "–"
+        return SUPPRESSED if suppressed else "–"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:,.{digits}f}"
@@ -113,12 +113,16 @@ class SiteBuilder:
         bits = [better_when(ind), ind.unit_label]
         if ind.proxy:
             bits.append("ecological proxy: not a count of patients")
+        if ind.grain == "patient":
+            bits.append("patient-level: counts rounded to 5, 1-7 suppressed")
         return " · ".join(bits + ([extra] if extra else []))
 
     def intro(self, ind: Indicator) -> str:
         proxy = f"<p class=\"proxy\">{esc(ind.limitations[0])}</p>" if ind.proxy else ""
+        basis = (f"<p class=\"basis {'patient' if ind.grain == 'patient' else 'public'}\">{esc(ind.basis)}"
+                 + (f" · {esc(related(ind, self.a.indicators))}" if related(ind, self.a.indicators) else "") + "</p>")
         return (f"<h2>{esc(ind.title)}</h2><p class=\"meta\">{esc(ind.short_description)} "
-                f"<strong>{esc(better_when(ind).capitalize())}.</strong></p>{proxy}")
+                f"<strong>{esc(better_when(ind).capitalize())}.</strong></p>{basis}{proxy}")
 
     def trend(self, key, title: str, subtitle: str, template: str) -> dict:
         """A trend chart: the org's points, its SPC lines, and (added in the browser from
@@ -191,8 +195,10 @@ class SiteBuilder:
             link = (f"<a href=\"{esc(href.format(code=code))}\">{esc(code)}</a>" if SAFE_CODE.match(code) else esc(code))
             out.append(
                 f"<tr><td>{link}</td><td>{esc(r['org_name'])}</td>"
-                f"<td class=\"num\" data-sort=\"{'' if r['value'] is None else r['value']}\">{fmt(r['value'])}</td>"
-                f"<td class=\"num\">{fmt(r['numerator'], 1)}</td><td class=\"num\">{fmt(r['denominator'], 0)}</td>"
+                f"<td class=\"num\" data-sort=\"{'' if r['value'] is None else r['value']}\">"
+                f"{fmt(r['value'], 2, r['suppressed'])}</td>"
+                f"<td class=\"num\">{fmt(r['numerator'], 1, r['suppressed'])}</td>"
+                f"<td class=\"num\">{fmt(r['denominator'], 0, r['suppressed'])}</td>"
                 f"<td class=\"num\">{fmt(r['percentile'], 0)}</td><td>{FUNNEL_TEXT[r['funnel']]}</td>"
                 f"<td class=\"{esc(r['spc'])}\">{SPC_TEXT[r['spc']]}</td>"
                 f"<td>{'yes' if r['low_numbers'] else ''}</td></tr>")
@@ -256,9 +262,10 @@ class SiteBuilder:
             f"this month (each is worth a review); {len(improvements)} new improving special-cause signals.</p></div>")
 
     def pareto(self, ind: Indicator, rows: list[dict], eng: dict) -> list[dict]:
+        rows = [r for r in rows if r["numerator"] is not None]  # suppressed patient counts are not shown
         if ind.unit == "count":
             excess = [(r, r["numerator"] or 0) for r in rows]
-        elif eng and eng.get("denominator"):
+        elif eng and eng.get("denominator") and eng.get("numerator") is not None:
             rate = eng["numerator"] / eng["denominator"]
             excess = [(r, (r["numerator"] or 0) - (r["denominator"] or 0) * rate) for r in rows]
         else:
@@ -295,8 +302,9 @@ class SiteBuilder:
                 for p in prods)
             body.append(
                 f"<section class=\"indicator\" id=\"{esc(ind_id)}\">{self.intro(ind)}"
-                f"<p class=\"meta\">This month: <strong>{esc(fmt(r['value']))}</strong> {esc(ind.unit_label)} "
-                f"({esc(fmt(r['numerator'], 1))} / {esc(fmt(r['denominator'], 0))}) · national percentile "
+                f"<p class=\"meta\">This month: <strong>{esc(fmt(r['value'], 2, r['suppressed']))}</strong> "
+                f"{esc(ind.unit_label)} ({esc(fmt(r['numerator'], 1, r['suppressed']))} / "
+                f"{esc(fmt(r['denominator'], 0, r['suppressed']))}) · national percentile "
                 f"{esc(fmt(r['percentile'], 0))} · SPC: <span class=\"{esc(r['spc'])}\">{SPC_TEXT[r['spc']]}</span>"
                 f"{' · low numbers' if r['low_numbers'] else ''}</p>"
                 f"<div class=\"charts\"><div class=\"chart\" data-chart=\"{esc(ind_id)}\"></div></div>"
