@@ -60,3 +60,36 @@ def test_sample_command_writes_published_files(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert [m for m, _ in calls] == ["2025-11", "2025-12", "2026-01"]
     assert all(kw["scale"] == "national" and kw["zip_epd"] for _, kw in calls)
+
+
+def test_sample_patient_level_then_run_with_it(published, tmp_path):
+    extract = tmp_path / "extract"
+    result = CliRunner().invoke(main, ["sample", "--patient-level", "--months", "2025-02", "--out", str(extract),
+                                       "--patients", "3000", "--format", "parquet"])
+    assert result.exit_code == 0, result.output
+    assert (extract / "prescriptions.parquet").is_file() and (extract / "registrations.parquet").is_file()
+    result = CliRunner().invoke(main, [
+        "run", "--source", "local", "--months", "2025-02", "--epd-dir", str(published),
+        "--list-size-dir", str(published), "--data-dir", str(tmp_path / "data"), "--no-report",
+        "--patient-level", str(extract)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect() as con:
+        grains = dict(con.execute(
+            "SELECT grain, count(DISTINCT indicator_id) FROM read_parquet($p) GROUP BY grain",
+            {"p": str(tmp_path / "data" / "warehouse" / "indicator_values" / "month=*" / "*.parquet")}).fetchall())
+    assert grains == {"practice_aggregate": 11, "patient": 11}
+
+
+def test_run_with_a_broken_extract_names_the_problem(published, tmp_path):
+    extract = tmp_path / "extract"
+    extract.mkdir()
+    (extract / "prescriptions.csv").write_text("patient_id,practice_code,issue_date,bnf_code,quantity\n"
+                                               "a1,A81001,2025-02-30,1001010J0AAAEAE,84\n")
+    (extract / "registrations.csv").write_text("patient_id,practice_code,sex,date_of_birth,registered_from,registered_to\n"
+                                               "a1,A81001,F,1950-01-01,2000-01-01,\n")
+    result = CliRunner().invoke(main, [
+        "run", "--source", "local", "--months", "2025-02", "--epd-dir", str(published),
+        "--list-size-dir", str(published), "--data-dir", str(tmp_path / "data"), "--no-report",
+        "--patient-level", str(extract)])
+    assert result.exit_code == 1
+    assert "prescriptions.csv: column issue_date, row 1 (line 2): '2025-02-30'" in " ".join(result.output.split())

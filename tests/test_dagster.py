@@ -211,3 +211,13 @@ def test_run_status_sensors_chain_indicators_and_outputs(tmp_path, monkeypatch):
         (tmp_path / "warehouse" / "indicator_values" / f"month={month}").mkdir(parents=True)
     request = outputs_after_indicators(context)
     assert request.partition_key == "2026-06-01"  # the newest month's extracts and report
+
+
+def test_patient_level_assets_exist_only_when_an_extract_is_configured(tmp_path):
+    plain = {k.to_user_string() for k in build_definitions(MsiSettings(data_dir=str(tmp_path))).resolve_all_asset_keys()}
+    with_extract = build_definitions(MsiSettings(data_dir=str(tmp_path), patient_level_dir=str(tmp_path / "x")))
+    keys = {k.to_user_string() for k in with_extract.resolve_all_asset_keys()}
+    assert not {"patient_extract", "patient_indicator_practice"} & plain
+    assert {"patient_extract", "patient_indicator_practice"} <= keys
+    monthly = with_extract.resolve_job_def("monthly_job")
+    assert "patient_indicator_practice" in {k.to_user_string() for k in monthly.asset_layer.executable_asset_keys}
