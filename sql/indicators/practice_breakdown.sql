@@ -8,4 +8,3 @@ JOIN indicator_codes c ON c.bnf_code = r.bnf_code AND c.role IN ('numerator', 'c
 LEFT JOIN opioid_ome o ON o.bnf_code = left(r.bnf_code, 9) || 'AA' || right(r.bnf_code, 2) || right(r.bnf_code, 2)
 WHERE r.practice_code <> '-' AND r.practice_code NOT LIKE '%998'
 GROUP BY c.indicator_id, r.practice_code, r.bnf_code
-ORDER BY c.indicator_id, r.practice_code, r.bnf_code
