@@ -83,8 +83,7 @@ def _secondary(rows: pl.DataFrame, count: str) -> pl.DataFrame:
         if children.is_empty():
             continue
         by = keys + ([parent_col] if parent_col else [])
-        for _, part in children.group_by(by, maintain_order=True):
-            groups.append(part["_r"].to_list())
+        groups += children.group_by(by, maintain_order=True).agg(pl.col("_r"))["_r"].to_list()
     changed = True
     while changed:
         changed = False
