@@ -23,7 +23,6 @@ from pipelines.epd.flavours import Flavour
 PRACTICE_TEXT = ("practice_name", "address_1", "address_2", "address_3", "address_4", "postcode",
                  "sub_icb_name", "icb_name", "region_name")
 PRESENTATION_TEXT = ("chem_name", "bnf_name")
-NON_ASCII = r"[^\x00-\x7F]"
 UNIDENTIFIED = pl.Enum(["N", "Y"])
 
 
@@ -72,7 +71,8 @@ def fact_plan(frame: pl.LazyFrame, flavour: Flavour, month: str) -> pl.LazyFrame
 def write_fact(csv_path: Path, flavour: Flavour, month: str, fact_path: Path) -> None:
     """The fact in one streaming scan of the CSV; its row order is the file's (file_row_number = data row)."""
     plan = fact_plan(epd_frame(csv_path, flavour), flavour, month)
-    plan.sink_parquet(fact_path, compression="zstd", row_group_size=122_880)
+    # maintain_order: row i of the fact is data row i of the file, which the name decoding relies on.
+    plan.sink_parquet(fact_path, compression="zstd", row_group_size=122_880, maintain_order=True)
 
 
 def line_offsets(path: Path, rows: list[int]) -> dict[int, int]:
