@@ -63,4 +63,3 @@ SELECT v.indicator_id, v.month, v.org_type, v.geography, v.org_code,
        CAST(v.practices AS INTEGER) AS practices
 FROM valued v
 LEFT JOIN org_names n ON n.org_type = v.org_type AND n.org_code = v.org_code
-ORDER BY v.indicator_id, v.month, v.geography, v.org_type, v.org_code
