@@ -142,3 +142,16 @@ def test_parquet_input_gives_the_same_members(tmp_path, march):
     load_extract(folder, other)
     compute_patient_month(other, "2026-03")
     assert sorted(members(other)) == sorted(members(layout))
+
+
+def test_row_numbers_follow_the_file_when_the_read_is_parallel(tmp_path):
+    # ~20 MB of CSV, so DuckDB splits the read across threads; the bad row is near the end.
+    folder = tmp_path / "big"
+    folder.mkdir()
+    line = "p{0},P00001,2026-01-15,1001010J0AAAEAE,84\n"
+    rows = [line.format(i) for i in range(400_000)]
+    rows[399_990] = "p399990,P00001,2026-01-15,1001010J0AAAEAE,-3\n"
+    (folder / "prescriptions.csv").write_text("patient_id,practice_code,issue_date,bnf_code,quantity\n" + "".join(rows))
+    (folder / "registrations.csv").write_text((EXTRACT / "registrations.csv").read_text())
+    with pytest.raises(ExtractError, match=r"column quantity, row 399991 \(line 399992\): '-3'"):
+        load_extract(folder, Layout(tmp_path / "data"))

@@ -82,6 +82,8 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
             path = find_table(folder, table)
             staged = work / f"{table.name}_staged.parquet"
             con = duckdb_connection(work, "2GB")
+            # Row numbers must follow the file: keep the scan's order (the shared setting drops it).
+            con.execute("SET preserve_insertion_order = true")
             try:
                 _register_source(con, path, table)
                 con.execute(load_sql(f"patient/stage_{table.name}"), {"out_path": str(staged)})
