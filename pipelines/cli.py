@@ -246,13 +246,17 @@ def bench(ctx: click.Context) -> None:
 @main.command()
 @data_dir_option
 @click.option("--port", default=3000, show_default=True)
-def serve(data_dir: str | None, port: int) -> None:
+@click.option("--patient-level", "patient_level", type=click.Path(file_okay=False, exists=True), default=None,
+              help="A patient-level extract: the code location then includes the patient-level assets.")
+def serve(data_dir: str | None, port: int, patient_level: str | None) -> None:
     """Start the Dagster UI and daemon (schedules and sensors run) with a persistent DAGSTER_HOME."""
     from pipelines.runner import dagster_instance
 
     settings = MsiSettings(data_dir=str(resolve_data_dir(data_dir)))
     dagster_instance(settings)  # writes dagster.yaml if missing
     env = {**os.environ, "MSI_DATA_DIR": str(settings.layout.root), "DAGSTER_HOME": str(settings.layout.dagster_home)}
+    if patient_level:
+        env["MSI_PATIENT_LEVEL_DIR"] = str(Path(patient_level).resolve())
     console.print(f"Dagster UI on http://127.0.0.1:{port} ; DAGSTER_HOME={env['DAGSTER_HOME']}")
     cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-p", str(port)]
     raise SystemExit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=env))
