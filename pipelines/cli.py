@@ -102,6 +102,10 @@ def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
         last = outcomes[-1].month
         console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.root / 'reports' / last / 'index.html'}")
         console.print(f"  [bold]ICB Excel extracts[/bold]:               {layout.root / 'extracts' / last}")
+    if settings.patient_level_dir:
+        console.print(f"  patient-level extract (checked, internal): {layout.lake / 'patient'} from "
+                      f"{settings.patient_level_dir}; its indicators (pl_*, grain 'patient') are in the "
+                      "extracts and report with counts of 1-7 suppressed and others rounded to 5")
     console.print(f"  indicator values (Parquet per month):  {layout.warehouse / 'indicator_values'}")
     console.print(f"  DuckDB views (indicator_values, ...):  {layout.warehouse / 'msi.duckdb'}")
     console.print(f"  raw source records:                   {layout.raw}")
