@@ -18,6 +18,7 @@ Expected patient lists, worked out by hand from the fixture (see the notes in re
 """
 
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.layout import Layout
@@ -155,3 +156,30 @@ def test_row_numbers_follow_the_file_when_the_read_is_parallel(tmp_path):
     (folder / "registrations.csv").write_text((EXTRACT / "registrations.csv").read_text())
     with pytest.raises(ExtractError, match=r"column quantity, row 399991 \(line 399992\): '-3'"):
         load_extract(folder, Layout(tmp_path / "data"))
+
+
+def test_synthetic_extract_is_seeded_and_plausible(tmp_path):
+    from pipelines.months import month_range
+    from pipelines.patient.sample import generate, write_patient_sample
+
+    practices = [f"S{k:05d}" for k in range(40)]
+    months = month_range("2025-11:2026-03")
+    first, again = generate(practices, months, 3000, seed=5), generate(practices, months, 3000, seed=5)
+    assert first[0].equals(again[0]) and first[1].equals(again[1])
+    # The hand-made edge cases ride along, moved to the first two practices.
+    assert set(first[1].filter(pl.col("patient_id").is_in(["p06", "p18"]))["practice_code"]) == {"S00000", "S00001"}
+    write_patient_sample(tmp_path / "x", practices, months, 100_000, seed=11, fmt="parquet")
+    layout = Layout(tmp_path / "data")
+    load_extract(tmp_path / "x", layout)
+    result = compute_patient_month(layout, "2026-03")
+    with duckdb.connect() as con:
+        rates = dict(con.execute("SELECT indicator_id, 100 * sum(numerator) / sum(denominator) FROM read_parquet($p) "
+                                 "GROUP BY indicator_id", {"p": str(result.values_path)}).fetchall())
+    # Broad bands around PINCER's published rates (research note §1.5): GI_P3A 3.6 % of patients at any
+    # time over two years (monthly practice means ~1 %), anticoagulant + NSAID 4.4 % (monthly ~1.4 %).
+    assert 0.3 < rates["pl_nsaid_gi_p3a"] < 3
+    assert 1 < rates["pl_nsaid_with_anticoagulant"] < 8
+    assert 0.5 < rates["pl_triple_whammy"] < 5
+    assert rates["pl_opioid_high_dose_120"] < rates["pl_opioid_high_dose_90"] < 15
+    assert rates["pl_methotrexate_both_strengths"] < rates["pl_methotrexate_10mg"] < 15
+    assert rates["pl_triple_whammy_28d"] <= rates["pl_triple_whammy"]
