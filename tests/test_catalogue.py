@@ -189,3 +189,39 @@ def test_thresholds_match_the_words():
         threshold = ind.thresholds.get("ome_mg_per_day")
         if threshold is not None:
             assert f"{threshold:g} mg" in ind.short_description and f"≥{threshold:g} mg" in ind.title, ind.id
+
+
+def _patient(tmp_path, changes=None, numerator_rule=None):
+    data = yaml.safe_load((REFERENCE_DIR.parent / "indicators" / "pl_triple_whammy.yaml").read_text())
+    data.update(changes or {})
+    if numerator_rule is not None:
+        data["numerator"]["patients"] = numerator_rule
+    folder = tmp_path / "cat"
+    (folder / "shared").mkdir(parents=True, exist_ok=True)
+    (folder / "shared" / "drug_groups.yaml").write_text(
+        (REFERENCE_DIR.parent / "indicators" / "shared" / "drug_groups.yaml").read_text())
+    (folder / "pl_triple_whammy.yaml").write_text(yaml.safe_dump(data))
+    return folder
+
+
+@pytest.mark.parametrize("changes, rule, message", [
+    ({"proxy": True}, None, "a patient-level indicator counts patients; it is not a proxy"),
+    ({"unit": "ratio"}, None, "does not fit a count of patients"),
+    ({}, {"age_min": 70, "age_max": 18, "issued_all": ["nsaid_oral"]}, "age_min is above age_max"),
+    ({}, {"issued_all": ["nsaid_oral"], "co_issued_within_days": 28}, "needs two or more issued_all groups"),
+    ({}, {"issued_all": ["nsaid_oral"], "min_ome_mg_per_day": "ome_mg_per_day"}, "not in thresholds"),
+    ({"grain": "practice_aggregate"}, None, "belong to grain `patient` only"),
+    ({}, {"issued_all": ["nsaids_typo"]}, "drug groups ['nsaids_typo'] are not in shared/drug_groups.yaml"),
+])
+def test_invalid_patient_level_definitions_are_refused(tmp_path, changes, rule, message):
+    folder = _patient(tmp_path, changes, rule)
+    with pytest.raises(CatalogueError) as err:
+        load_catalogue(folder)
+    assert "pl_triple_whammy.yaml" in str(err.value) and message in str(err.value)
+
+
+def test_patient_level_definitions_name_real_proxies_and_groups():
+    patient = {k: v for k, v in CATALOGUE.items() if v.grain == "patient"}
+    assert len(patient) == 11
+    for ind in patient.values():
+        assert all(CATALOGUE[p].grain == "practice_aggregate" for p in ind.proxy_of), ind.id
