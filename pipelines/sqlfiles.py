@@ -10,7 +10,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 @cache
 def load_sql(name: str) -> str:
-    """`load_sql("lake/month_summary")` -> the text of sql/lake/month_summary.sql."""
+    """`load_sql("lake/practice_counts")` -> the text of sql/lake/practice_counts.sql."""
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
         raise FileNotFoundError(f"no SQL file {path}")

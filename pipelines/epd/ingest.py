@@ -132,7 +132,8 @@ def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name
         scan.write_fact(csv_path, flavour, month, fact)
     except pl.exceptions.PolarsError as exc:
         raise _diagnose(con, csv_path, flavour, month, source_name, exc) from exc
-    keys = con.execute(load_sql("lake/practice_first_rows"), {"fact_path": str(fact)}).fetchall()
+    con.execute(load_sql("lake/practice_counts"), {"fact_path": str(fact)})
+    keys = con.execute("SELECT practice_code, sub_icb_code, row FROM practice_counts ORDER BY row").fetchall()
     names = scan.practice_names(keys, csv_path, flavour)
     suspects = dict(con.execute(load_sql("lake/presentation_name_suspects"), {"fact_path": str(fact)}).fetchall())
     if suspects:  # rare: a presentation name that is not ASCII; rewrite the fact with the exact names
@@ -155,15 +156,17 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
             flavour = detect_flavour(read_header(csv_path), source=source.name)
             con = duckdb_connection(work, memory_limit)
             fact, names = _stage(csv_path, flavour, month, work, source.name, con)
-        summary = con.execute(load_sql("lake/month_summary"), {"fact_path": str(fact)}).fetchall()[0]
-        months, rows, items, practices, unidentified_rows = summary
+        rows, items, practices, unidentified_rows, without_month = con.execute(
+            "SELECT coalesce(sum(rows), 0), coalesce(sum(items), 0), count(DISTINCT practice_code), "
+            "coalesce(sum(unidentified_rows), 0), coalesce(sum(rows_without_month), 0) FROM practice_counts"
+        ).fetchall()[0]
         if rows == 0:
             raise IngestError(f"{source.name}: no data rows")
-        if months != [month]:  # cannot happen: the read casts YEAR_MONTH strictly to the month
-            raise IngestError(f"{source.name}: YEAR_MONTH missing on some rows (months {months})")
+        if without_month:  # the read casts YEAR_MONTH strictly to the month; only a blank one gets here
+            raise IngestError(f"{source.name}: YEAR_MONTH is blank on {without_month} rows")
         out_px = work / "practices.parquet"
         con.register("practice_names", names)
-        con.execute(load_sql("lake/write_practices"), {"fact_path": str(fact), "out_path": str(out_px)})
+        con.execute(load_sql("lake/write_practices"), {"out_path": str(out_px)})
         con.close()
         final_rx = layout.lake_file("prescribing", month)
         final_px = layout.lake_file("practices", month)
