@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def publish_file(built: Path, final: Path) -> None:
@@ -25,3 +27,15 @@ def publish_dir(built: Path, final: Path) -> None:
         os.replace(final, old)
     os.replace(built, final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def scratch_dir(tmp: Path, prefix: str) -> Iterator[Path]:
+    """A private working folder under the data directory's tmp/ (the outputs' filesystem, so publishing
+    what is built there is a rename), removed afterwards whatever happens."""
+    work = tmp / f"{prefix}-{uuid.uuid4().hex[:8]}"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -10,7 +10,6 @@ previous good partition byte-for-byte as it was.
 from __future__ import annotations
 
 import shutil
-import uuid
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from pipelines.atomic import publish_file
+from pipelines.atomic import publish_file, scratch_dir
 from pipelines.epd import scan
 from pipelines.epd.flavours import Flavour, detect_flavour, parse_header_line
 from pipelines.layout import Layout
@@ -149,9 +148,7 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
     source = Path(source)
     if not source.is_file():
         raise IngestError(f"EPD file for {month} not found: {source}")
-    work = layout.tmp / f"ingest-{month}-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with scratch_dir(layout.tmp, f"ingest-{month}") as work:
         with csv_from_source(source, work) as csv_path:
             flavour = detect_flavour(read_header(csv_path), source=source.name)
             con = duckdb_connection(work, memory_limit)
@@ -184,5 +181,3 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
             practices_path=final_px,
             source_file=source.name,
         )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)

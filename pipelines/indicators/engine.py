@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import polars as pl
 
 from indicators.catalogue import catalogue
 from indicators.model import Indicator, expand
-from pipelines.atomic import publish_dir, publish_file
+from pipelines.atomic import publish_dir, publish_file, scratch_dir
 from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
@@ -133,9 +132,8 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         raise IndicatorError(f"no normalised prescribing for {month} in {layout.lake}; ingest the month first")
     lists, lists_month = nearest_lake_month(layout, "list_sizes", month)
     gp_map, _ = nearest_lake_month(layout, "practice_geography", month)
-    work = layout.tmp / f"indicators-{month}-{uuid.uuid4().hex[:8]}"
-    con = duckdb_connection(work, "2GB")
-    try:
+    with scratch_dir(layout.tmp, f"indicators-{month}") as work:
+        con = duckdb_connection(work, "2GB")
         if lists is None:  # no list sizes at all yet: list-size denominators stay NULL (values NULL)
             lists = work / "no_list_sizes.parquet"
             con.execute(EMPTY_LISTS_SQL, {"p": str(lists)})
@@ -161,8 +159,6 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         publish_file(breakdown, out_breakdown)
         return PracticeMonth(month, int(practices), lists_month, int(sum(r[2] for r in missing)),
                              out_values, out_breakdown)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _months_in(folder: Path) -> list[str]:
@@ -187,9 +183,8 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
     months = _months_in(practice_dir)
     if not months:
         raise IndicatorError(f"no practice indicator values under {practice_dir}")
-    work = layout.tmp / f"warehouse-{uuid.uuid4().hex[:8]}"
-    con = duckdb_connection(work, "2GB")
-    try:
+    with scratch_dir(layout.tmp, "warehouse") as work:
+        con = duckdb_connection(work, "2GB")
         _register(con, indicators, [])
         geographies = _months_in(layout.lake / "practice_geography")
         practices_files = _glob(layout.lake / "practices")
@@ -220,8 +215,6 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
         write_views(layout)
         return {"months": months, "rows": int(rows), "current_geography_month": geographies[-1] if geographies else None,
                 "catalogue": str(catalogue_path)}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def write_catalogue_table(layout: Layout, indicators: dict[str, Indicator]) -> Path:

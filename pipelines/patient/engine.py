@@ -9,8 +9,6 @@ here: counts are exact inside the data directory and controlled where they leave
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +17,7 @@ import polars as pl
 
 from indicators.catalogue import catalogue, drug_groups
 from indicators.model import Indicator, expand
-from pipelines.atomic import publish_file
+from pipelines.atomic import publish_file, scratch_dir
 from pipelines.epd.ingest import duckdb_connection
 from pipelines.indicators.engine import nearest_lake_month, opioid_ome_table
 from pipelines.layout import Layout
@@ -100,9 +98,8 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
     start, end, days = window(month)
     rx, rg = layout.patient_file("prescriptions"), layout.patient_file("registrations")
     geography, _ = nearest_lake_month(layout, "practice_geography", month)
-    work = layout.tmp / f"patient-{month}-{uuid.uuid4().hex[:8]}"
-    con = duckdb_connection(work, "2GB")
-    try:
+    with scratch_dir(layout.tmp, f"patient-{month}") as work:
+        con = duckdb_connection(work, "2GB")
         if geography is None:  # no practice map yet: practice rows without names or organisations
             geography = work / "no_geography.parquet"
             con.execute("COPY (SELECT ''::VARCHAR AS practice_code, ''::VARCHAR AS practice_name, ''::VARCHAR AS "
@@ -130,5 +127,3 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         publish_file(values, out_values)
         publish_file(members, layout.warehouse_file("patient_members", month))
         return PatientMonth(month, start, end, int(practices), int(n_members), out_values)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)

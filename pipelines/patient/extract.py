@@ -8,14 +8,12 @@ column, the first bad row and how many rows break the rule, and leaves the last 
 from __future__ import annotations
 
 import json
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pipelines.atomic import publish_file
+from pipelines.atomic import publish_file, scratch_dir
 from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
 from pipelines.patient.checks import RULES, expectations
@@ -74,9 +72,7 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
     folder = Path(folder)
     if not folder.is_dir():
         raise ExtractError(f"patient-level extract folder not found: {folder}")
-    work = layout.tmp / f"patient-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with scratch_dir(layout.tmp, f"patient") as work:
         built, problems = {}, []
         for table in TABLES:
             path = find_table(folder, table)
@@ -115,5 +111,3 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
             publish_file(out, layout.patient_file(name))
         publish_file(manifest, layout.patient_file("manifest").with_suffix(".json"))
         return summary
-    finally:
-        shutil.rmtree(work, ignore_errors=True)

@@ -12,7 +12,6 @@ type column is `ORG_TYPE` in some and `TYPE` in others (nhsbsa_data.md §3.2-3.3
 from __future__ import annotations
 
 import shutil
-import uuid
 import zipfile
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipelines.epd.flavours import parse_header_line
-from pipelines.atomic import publish_file
+from pipelines.atomic import publish_file, scratch_dir
 from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
 from pipelines.sqlfiles import load_sql
@@ -135,8 +134,7 @@ def _check_month(extract: date, month: str, label: str) -> None:
 def ingest_list_sizes(folder: Path, month: str, layout: Layout) -> dict:
     """Write lake/list_sizes/month=<month> from the month's quin-age and sing-age-female files."""
     quin_file, female_file = find_file(folder, "quin_age"), find_file(folder, "female")
-    work = layout.tmp / f"lists-{month}-{uuid.uuid4().hex[:8]}"
-    try:
+    with scratch_dir(layout.tmp, f"lists-{month}") as work:
         with ExitStack() as stack:
             quin = stack.enter_context(opened_csv(quin_file, work))
             female = stack.enter_context(opened_csv(female_file, work))
@@ -163,15 +161,12 @@ def ingest_list_sizes(folder: Path, month: str, layout: Layout) -> dict:
         publish_file(out, final)
         return {"practices": int(practices), "patients": int(patients), "extract_date": extract.isoformat(),
                 "files": [quin_file.name, female_file.name], "path": str(final)}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def ingest_practice_geography(folder: Path, month: str, layout: Layout) -> dict:
     """Write lake/practice_geography/month=<month> from the month's gp-reg-pat-prac-map file."""
     map_file = find_file(folder, "map")
-    work = layout.tmp / f"map-{month}-{uuid.uuid4().hex[:8]}"
-    try:
+    with scratch_dir(layout.tmp, f"map-{month}") as work:
         with opened_csv(map_file, work) as path:
             names = map_columns(path, MAP_COLUMNS, map_file.name)
             extract = first_extract_date(path, names, map_file.name)
@@ -188,6 +183,4 @@ def ingest_practice_geography(folder: Path, month: str, layout: Layout) -> dict:
         publish_file(out, final)
         return {"practices": int(practices), "icbs": int(icbs), "extract_date": extract.isoformat(),
                 "file": map_file.name, "path": str(final)}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
