@@ -10,6 +10,7 @@ tests/test_gx_duckdb.py proves the patch still works (a suite passes on good dat
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import uuid
 from contextlib import contextmanager
@@ -89,7 +90,7 @@ def validate_parquet(parquet_path: Path, table: str, expectations: list, work_di
                 "observed": str(res.get("observed_value", res.get("partial_unexpected_list", "")))[:300],
                 "error": (r.exception_info or {}).get("exception_message") if isinstance(r.exception_info, dict) else None,
             })
-    db_path.unlink(missing_ok=True)
+    shutil.rmtree(db_path.parent, ignore_errors=True)  # the database and its folder
     return {
         "success": bool(result.success),
         "evaluated": len(result.results),
