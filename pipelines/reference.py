@@ -14,7 +14,9 @@ FILES = {
     "icbs_from_2026_04": "icbs_from_2026_04.csv",
     "regions": "regions.csv",
     "bnf_presentations": "bnf_presentations.csv",
-    "opioid_strengths": "opioid_strengths.csv",
+    "opioid_chemicals": "opioid_chemicals.csv",
+    "opioid_ome_factors": "opioid_ome_factors.csv",
+    "opioid_name_overrides": "opioid_name_overrides.csv",
 }
 
 

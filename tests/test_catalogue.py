@@ -174,13 +174,16 @@ def test_valproate_and_nsaid_codes_from_the_research_notes():
     assert all(c.startswith("100101") for c in nsaid) and "1001010P0BUAABB" in nsaid
 
 
-def test_ome_excludes_substance_dependence_and_every_opioid_has_a_strength():
+def test_ome_scope_is_the_opioid_chemicals_and_excludes_substance_dependence():
+    from pipelines.bnf.ome import chemicals, read_presentation
+
     ome = expanded(CATALOGUE["opioid_ome_per_1000_day"].numerator.codes)
-    assert "0410030C0AAAAAA" not in ome and "0407020A0AAAFAF" in ome and "0407010F0AAAAAA" in ome
-    strengths = {r["bnf_code"] for r in csv.DictReader(open(REFERENCE_DIR / "opioid_strengths.csv"))}
-    reference = {r["bnf_code"] for r in csv.DictReader(open(REFERENCE_DIR / "bnf_presentations.csv"))}
-    generic = lambda c: c[:9] + "AA" + c[-2:] + c[-2:]  # noqa: E731  (OpenPrescribing's brand -> generic idiom)
-    assert all(generic(c) in strengths for c in ome if c in reference)
+    assert "0410030C0AAAAAA" not in ome and "0407020M0AAAAAA" not in ome  # dependence; methadone left out
+    assert {"0407020A0AAAFAF", "0407010F0AAAHAH"} <= set(ome)
+    assert {CodeFilter.parse(f).pattern for f in CATALOGUE["opioid_ome_per_1000_day"].numerator.codes} == set(chemicals())
+    # Every opioid the sample and reference table carry reads to an OME from its own name.
+    reference = {r["bnf_code"]: r["bnf_name"] for r in csv.DictReader(open(REFERENCE_DIR / "bnf_presentations.csv"))}
+    assert all(read_presentation(c, reference[c]).status == "ome" for c in ome if c in reference)
 
 
 def test_thresholds_match_the_words():

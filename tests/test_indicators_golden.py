@@ -35,11 +35,12 @@ ORGS = {
     ("K81001", "2026-04"): ("SOUTH EAST", "Y59", "NHS THAMES VALLEY INTEGRATED CARE BOARD", "S0E4D", "NHS THAMES VALLEY ICB - U2G6B", "U2G6B"),
     "GM": ("NORTH WEST", "Y62", "NHS GREATER MANCHESTER INTEGRATED CARE BOARD", "QOP", "NHS GREATER MANCHESTER ICB - 00Y", "00Y00"),
 }
-# (practice, BNF code, name, QUANTITY, ITEMS, ADQ_USAGE). TOTAL_QUANTITY = QUANTITY x ITEMS.
+# (practice, BNF code, name, QUANTITY, ITEMS, ADQ_USAGE). TOTAL_QUANTITY = QUANTITY x ITEMS. Every code and
+# name is NHSBSA's own (Nov 2024 BNF Code Information; test_fixture_rows_are_real checks it).
 ROWS = [
     ("K81001", "0407020A0AAAFAF", "Fentanyl 50micrograms/hour transdermal patches", 5, 2, 3.33),
-    ("K81001", "0407020B0AAAIAI", "Buprenorphine 10micrograms/hour seven day transdermal patches", 4, 3, 0),
-    ("K81001", "0407020Q0BIABEH", "MXL 60mg capsules", 28, 1, 16.8),   # a brand: strength idiom %EH
+    ("K81001", "0407020B0AAAIAI", "Buprenorphine 10micrograms/hour transdermal patches", 4, 3, 0),
+    ("K81001", "0407020Q0BIABEH", "MXL 60mg capsules", 28, 1, 16.8),   # a brand (pattern %EH in the code lists)
     ("K81001", "1001030U0AAABAB", "Methotrexate 2.5mg tablets", 24, 2, 0),  # split quantity:
     ("K81001", "1001030U0AAABAB", "Methotrexate 2.5mg tablets", 28, 1, 0),  # 24 x 2 and 28 x 1
     ("K81001", "1001030U0AAACAC", "Methotrexate 10mg tablets", 100, 1, 0),
@@ -51,8 +52,9 @@ ROWS = [
     ("P84001", "0407020ADAAAHAH", "Oxycodone 40mg modified-release tablets", 56, 2, 0),
     ("P84001", "0407020ADAAARAR", "Oxycodone 30mg modified-release tablets", 56, 1, 0),
     ("P84001", "0407020ADBQACAH", "Onexila XL 40mg tablets", 28, 1, 0),  # brand, once daily: not high dose
-    ("P84001", "0407010F0AAAAAA", "Co-codamol 30mg/500mg tablets", 100, 10, 0),
-    ("P84001", "0407020M0AAAAAA", "Methadone 5mg tablets", 50, 2, 0),  # no Opioids Aware factor: no OME
+    ("P84001", "0407010F0AAAHAH", "Co-codamol 30mg/500mg tablets", 100, 10, 0),
+    ("P84001", "0407010F0AAAAAA", "Co-codamol 8mg/500mg tablets", 100, 1, 0),  # AAAAAA is 8/500, not 30/500
+    ("P84001", "0407020A0AABDBD", "Fentanyl 200microgram buccal tablets sugar free", 4, 2, 0),  # outside the OME scope
     ("P84001", "1001030U0AAABAB", "Methotrexate 2.5mg tablets", 24, 4, 0),
     ("P84001", "1001010J0AAAEAE", "Ibuprofen 400mg tablets", 24, 5, 40),
     ("P84001", "1001010P0BUAABB", "Vimovo 500mg/20mg modified-release tablets", 60, 1, 60),
@@ -128,7 +130,7 @@ def list_size_folder(root, month: str):
     return folder
 
 
-MISSING_STRENGTH = {}
+OME_RESULTS = {}
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +144,7 @@ def warehouse(tmp_path_factory):
         folder = list_size_folder(root / "lists", month)
         ingest_list_sizes(folder, month, layout)
         ingest_practice_geography(folder, month, layout)
-        MISSING_STRENGTH[month] = compute_practice_month(layout, month).opioid_items_without_strength
+        OME_RESULTS[month] = compute_practice_month(layout, month)
     build_warehouse(layout)
     with duckdb.connect(str(layout.warehouse / "msi.duckdb"), read_only=True) as con:
         rel = con.execute("SELECT * FROM indicator_values")
@@ -177,15 +179,16 @@ EXPECTED = {
         ("practice", "P84002"): (0, 2000, 0.0), ("icb", "QOP"): (2, 12000, 2 / 12), ("england", "ENG"): (4, 16000, 0.25)},
     "opioid_high_dose_per_1000_90": {
         ("practice", "P84001"): (3, 10000, 0.3), ("icb", "QOP"): (3, 12000, 0.25), ("england", "ENG"): (5, 16000, 0.3125)},
-    # OME mg: K81001 fentanyl 10 patches x 0.05 mg/h x 72 h x 100 = 3,600; buprenorphine 12 x 0.01 x 168
-    # x 100 = 2,016; MXL 60 (-> morphine 60 mg MR capsule) 28 x 60 x 1 = 1,680; total 7,296.
-    # P84001 oxycodone 40: 112 x 40 x 1.5 = 6,720; oxycodone 30: 56 x 30 x 1.5 = 2,520; Onexila (-> oxycodone
-    # 40): 28 x 40 x 1.5 = 1,680; co-codamol 1,000 x 30 mg codeine x 0.1 = 3,000; total 13,920.
+    # OME mg, strengths read from the names: K81001 fentanyl 10 patches x 0.05 mg/h x 72 h x 100 = 3,600;
+    # buprenorphine 10 micrograms/hour (a seven-day strength) 12 x 0.01 x 168 x 100 = 2,016; MXL 60 mg
+    # 28 x 60 x 1 = 1,680; total 7,296. P84001 oxycodone 40: 112 x 40 x 1.5 = 6,720; oxycodone 30: 56 x 30
+    # x 1.5 = 2,520; Onexila XL 40 mg: 28 x 40 x 1.5 = 1,680; co-codamol 30/500: 1,000 x 30 x 0.1 = 3,000;
+    # co-codamol 8/500: 100 x 8 x 0.1 = 80; buccal fentanyl is outside the scope (0); total 14,000.
     # Value = OME / patients x 1,000 / 30 days (April).
     "opioid_ome_per_1000_day": {
-        ("practice", "K81001"): (7296, 4000, 7296 / 4000 * 1000 / 30), ("practice", "P84001"): (13920, 10000, 46.4),
-        ("practice", "P84002"): (0, 2000, 0.0), ("icb", "QOP"): (13920, 12000, 13920 / 12000 * 1000 / 30),
-        ("england", "ENG"): (21216, 16000, 44.2)},
+        ("practice", "K81001"): (7296, 4000, 7296 / 4000 * 1000 / 30), ("practice", "P84001"): (14000, 10000, 14000 / 300),
+        ("practice", "P84002"): (0, 2000, 0.0), ("icb", "QOP"): (14000, 12000, 14000 / 12000 * 1000 / 30),
+        ("england", "ENG"): (21296, 16000, 21296 / 16000 * 1000 / 30)},
     # Methotrexate: K81001 10 mg 1 item; 2.5 mg 2 + 1 items (split rows); the unidentified 2 items and
     # P84998's 1 item are not counted anywhere.
     "methotrexate_10mg_pct": {
@@ -266,10 +269,23 @@ def test_names_percentiles_and_low_numbers(warehouse):
     assert practices["P84001"]["org_name"] == "OLDHAM ROAD PRACTICE"
     assert practices["P84002"]["sub_icb_code"] == "00Y"  # EPD's PCO code 00Y00 normalised to the ODS code
     ome = warehouse[("opioid_ome_per_1000_day", "2026-04", "current", "practice", "P84001")]
-    assert ome["low_numbers"] is False and ome["definition_version"] == "2026.1" and ome["unit"] == "per_1000_per_day"
+    assert ome["low_numbers"] is False and ome["definition_version"] == "2026.2" and ome["unit"] == "per_1000_per_day"
 
 
-def test_opioids_without_a_strength_are_reported(warehouse):
-    # Methadone 5 mg tablets (2 items at P84001) match the OME code list but have no strength/factor:
-    # they add no OME (the expected OME above excludes them) and are reported instead.
-    assert MISSING_STRENGTH == {"2026-03": 2, "2026-04": 2}
+def test_opioid_presentations_and_their_ome_are_recorded(warehouse):
+    # Every in-scope opioid presentation of the month is recorded with what its name gave: the buccal
+    # fentanyl (2 items) as outside the scope with its reason, none unread.
+    import polars as pl
+
+    for month, result in OME_RESULTS.items():
+        assert (result.opioid_items_in_scope, result.opioid_items_without_ome) == (2 + 3 + 1 + 2 + 1 + 1 + 10 + 1, 0)
+        table = {r["bnf_code"]: r for r in pl.read_parquet(result.opioid_ome_path).to_dicts()}
+        assert table["0407020A0AABDBD"]["status"] == "excluded" and "buccal" in table["0407020A0AABDBD"]["reason"]
+        assert table["0407010F0AAAAAA"]["ome_mg_per_unit"] == A(0.8) and table["0407010F0AAAHAH"]["ome_mg_per_unit"] == A(3.0)
+        assert table["0407020B0AAAIAI"]["patch_hours"] == 168 and table["0407020Q0BIABEH"]["ome_mg_per_unit"] == A(60)
+
+
+def test_fixture_rows_are_real():
+    from pipelines.bnf.lists import names
+
+    assert all(names("2024").get(code) == name for _, code, name, *_ in ROWS)

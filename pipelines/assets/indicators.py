@@ -8,7 +8,8 @@ small practice-level tables, which takes seconds. Its files are still one folder
 import dagster as dg
 
 from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
-from pipelines.indicators.engine import build_warehouse, compute_practice_month, public_indicators
+from pipelines.indicators.engine import (build_warehouse, compute_practice_month, opioid_presentations_without_ome,
+                                         public_indicators)
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import MsiSettings
@@ -25,14 +26,19 @@ def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSetting
         context.log.warning(f"{month}: no list sizes in the lake; per-patient indicators have no denominator")
     elif result.list_size_month != month:
         context.log.warning(f"{month}: no list sizes for the month; using {result.list_size_month}'s")
-    if result.opioid_items_without_strength:
-        context.log.warning(f"{month}: {result.opioid_items_without_strength} opioid items have no strength in "
-                            "reference/opioid_strengths.csv and add no OME")
+    without = opioid_presentations_without_ome(result.opioid_ome_path)
+    if result.opioid_items_without_ome:
+        context.log.warning(f"{month}: {result.opioid_items_without_ome:,} of {result.opioid_items_in_scope:,} opioid "
+                            f"items ({result.opioid_share_without_ome:.2%}) add no OME: "
+                            + "; ".join(f"{r['bnf_name']} ({r['items']} items: {r['reason']})" for r in without[:5]))
     return dg.MaterializeResult(metadata={
         "practices": result.practices, "indicators": len(public_indicators()),
         "list_size_month": result.list_size_month or "none",
-        "opioid_items_without_strength": result.opioid_items_without_strength,
+        "opioid_items_in_scope": result.opioid_items_in_scope,
+        "opioid_items_without_ome": result.opioid_items_without_ome,
+        "opioid_presentations_without_ome": dg.MetadataValue.json(without),
         "path": dg.MetadataValue.path(str(result.values_path)),
+        "opioid_ome": dg.MetadataValue.path(str(result.opioid_ome_path)),
     })
 
 

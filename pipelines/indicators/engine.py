@@ -10,7 +10,6 @@ Two steps, so that history can be re-based cheaply:
 
 from __future__ import annotations
 
-import csv
 import os
 import uuid
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ import polars as pl
 from indicators.catalogue import catalogue
 from indicators.model import Indicator, expand
 from pipelines.atomic import publish_dir, publish_file, scratch_dir
+from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, ome_table
+from pipelines.bnf.ome import chemicals as opioid_chemicals
 from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
@@ -35,14 +36,24 @@ class IndicatorError(RuntimeError):
     """Inputs for the indicators are missing; the message says which."""
 
 
+# A month whose in-scope opioid items without an OME exceed this share gets a warning (asset check).
+OME_UNREAD_WARN_SHARE = 0.005
+
+
 @dataclass(frozen=True)
 class PracticeMonth:
     month: str
     practices: int
     list_size_month: str | None
-    opioid_items_without_strength: int
+    opioid_items_in_scope: int  # items of presentations the OME counts or cannot read
+    opioid_items_without_ome: int  # of which the name could not be read
     values_path: Path
     breakdown_path: Path
+    opioid_ome_path: Path
+
+    @property
+    def opioid_share_without_ome(self) -> float:
+        return self.opioid_items_without_ome / self.opioid_items_in_scope if self.opioid_items_in_scope else 0.0
 
 
 def public_indicators() -> dict[str, Indicator]:
@@ -79,15 +90,22 @@ def code_tables(indicators: dict[str, Indicator], codes_seen) -> tuple[pl.DataFr
     return codes, pl.DataFrame(role_rows), pl.DataFrame(spec_rows)
 
 
-def opioid_ome_table() -> pl.DataFrame:
-    """OME mg per unit (tablet, capsule, ml, or patch) keyed on the generic presentation."""
-    rows = []
-    with open(REFERENCE_DIR / "opioid_strengths.csv", newline="", encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            hours = float(r["patch_hours"]) if r["patch_hours"] else 1.0
-            rows.append({"bnf_code": r["bnf_code"],
-                         "ome_mg_per_unit": float(r["strength_mg"]) * float(r["ome_factor"]) * hours})
-    return pl.DataFrame(rows)
+def month_opioid_ome(con, prescribing_path: Path) -> pl.DataFrame:
+    """Every in-scope opioid presentation dispensed in the month, read from its published name, with
+    its items: the OME per unit the SQL joins on, and the record of what has none and why."""
+    rows = con.execute(load_sql("indicators/opioid_presentations"),
+                       {"prescribing_path": str(prescribing_path), "chem_codes": sorted(opioid_chemicals())}).fetchall()
+    seen = pl.DataFrame(rows, schema={"bnf_code": pl.Utf8, "bnf_name": pl.Utf8, "items": pl.Int64}, orient="row")
+    items = seen.group_by("bnf_code").agg(pl.col("items").sum())
+    return ome_table(seen).join(items, on="bnf_code", how="left")
+
+
+def opioid_presentations_without_ome(ome_path: Path) -> list[dict]:
+    """The month's in-scope opioid presentations whose name gave no OME, most items first."""
+    if not ome_path.is_file():
+        return []
+    frame = pl.read_parquet(ome_path).filter(pl.col("status") == STATUS_UNREAD)
+    return frame.sort("items", descending=True).select("bnf_code", "bnf_name", "items", "reason").to_dicts()
 
 
 def nearest_lake_month(layout: Layout, table: str, month: str) -> tuple[Path | None, str | None]:
@@ -116,7 +134,6 @@ def _register(con, indicators: dict[str, Indicator], codes_seen) -> None:
     con.register("indicator_codes", codes.to_arrow())
     con.register("indicator_roles", roles.to_arrow())
     con.register("indicator_specs", specs.to_arrow())
-    con.register("opioid_ome", opioid_ome_table().to_arrow())
 
 
 EMPTY_LISTS_SQL = (
@@ -142,6 +159,8 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
             con.execute("COPY (SELECT ''::VARCHAR AS practice_code WHERE false) TO $p (FORMAT parquet)", {"p": str(gp_map)})
         seen = [r[0] for r in con.execute("SELECT DISTINCT bnf_code FROM read_parquet($p)", {"p": str(rx)}).fetchall()]
         _register(con, indicators, seen)
+        ome = month_opioid_ome(con, rx)
+        con.register("opioid_ome", ome.filter(pl.col("status") == STATUS_OME).to_arrow())
         params = {"prescribing_path": str(rx), "practices_path": str(px), "list_sizes_path": str(lists),
                   "month": month, "days": days_in_month(month), "list_size_month": lists_month,
                   "gp_practices_path": str(gp_map), "only_gp_practices": gp_map.name != "no_map.parquet"}
@@ -149,16 +168,20 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         _copy(con, "indicators/practice_values", values, params)
         _copy(con, "indicators/practice_breakdown", breakdown,
               {k: params[k] for k in ("prescribing_path", "month")})
-        missing = con.execute(load_sql("indicators/opioids_without_strength"),
-                              {"breakdown_path": str(breakdown)}).fetchall()
+        ome_path = work / "opioid_ome.parquet"
+        ome.write_parquet(ome_path)
         practices = con.execute("SELECT count(DISTINCT practice_code) FROM read_parquet($p)", {"p": str(values)}).fetchone()[0]
         con.close()
         out_values = layout.warehouse_file("indicator_practice", month)
         out_breakdown = layout.warehouse_file("indicator_practice_breakdown", month)
+        out_ome = layout.warehouse_file("opioid_ome", month)
         publish_file(values, out_values)
         publish_file(breakdown, out_breakdown)
-        return PracticeMonth(month, int(practices), lists_month, int(sum(r[2] for r in missing)),
-                             out_values, out_breakdown)
+        publish_file(ome_path, out_ome)
+        counted = ome.filter(pl.col("status").is_in([STATUS_OME, STATUS_UNREAD]))
+        return PracticeMonth(month, int(practices), lists_month, int(counted["items"].sum() or 0),
+                             int(counted.filter(pl.col("status") == STATUS_UNREAD)["items"].sum() or 0),
+                             out_values, out_breakdown, out_ome)
 
 
 def _months_in(folder: Path) -> list[str]:

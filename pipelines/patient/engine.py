@@ -19,7 +19,8 @@ from indicators.catalogue import catalogue, drug_groups
 from indicators.model import Indicator, expand
 from pipelines.atomic import publish_file, scratch_dir
 from pipelines.epd.ingest import duckdb_connection
-from pipelines.indicators.engine import nearest_lake_month, opioid_ome_table
+from pipelines.bnf.ome import reference_ome_table
+from pipelines.indicators.engine import nearest_lake_month
 from pipelines.layout import Layout
 from pipelines.months import add_months, days_in_month
 from pipelines.sqlfiles import load_sql
@@ -109,7 +110,7 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
                                           "BETWEEN $s AND $e", {"p": str(rx), "s": start, "e": end}).fetchall()]
         for name, frame in rule_tables(indicators, seen).items():
             con.register(name, frame.to_arrow())
-        con.register("opioid_ome", opioid_ome_table().to_arrow())
+        con.register("opioid_ome", reference_ome_table().to_arrow())
         members, values = work / "members.parquet", work / "values.parquet"
         params = {"prescriptions_path": str(rx), "registrations_path": str(rg), "window_start": start,
                   "window_end": end, "window_days": days}

@@ -23,6 +23,9 @@ from typing import Iterator
 import numpy as np
 import polars as pl
 
+from pipelines.bnf import lists as bnf_lists
+from pipelines.bnf.ome import STATUS_OME, read_presentation
+from pipelines.bnf.ome import chemicals as opioid_chemicals
 from pipelines.months import days_in_month
 from pipelines.sample.organisations import England
 
@@ -64,6 +67,25 @@ def _month_seed(seed: int, month: str, salt: str = "") -> np.random.Generator:
     return np.random.default_rng([seed, int(month.replace("-", "")), zlib.crc32(salt.encode())])
 
 
+# Every other oral, rectal and transdermal opioid presentation in NHSBSA's 2024 list joins the sample at
+# this rate (assumption: rare brands and liquids), so that the OME name grammar meets real names.
+OTHER_OPIOID_ITEMS_PER_1000 = 0.002
+
+
+def _other_opioids(known: set[str]) -> pl.DataFrame:
+    """NHSBSA's other in-scope opioid presentations (codes and names as published in Nov 2024)."""
+    frame = bnf_lists.presentations_under(tuple(sorted(opioid_chemicals())), "2024")
+    readable = [read_presentation(c, n).status == STATUS_OME and c not in known
+                for c, n in zip(frame["bnf_code"], frame["bnf_name"])]
+    frame = frame.filter(pl.Series(readable))
+    return frame.select(
+        "bnf_code", "bnf_name", "chem_code", "chem_name",
+        chapter=pl.lit("04: Central Nervous System"), snomed_code=pl.lit(None, pl.Utf8),
+        sample_group=pl.lit("opioid_other"), items_per_1000=pl.lit(OTHER_OPIOID_ITEMS_PER_1000),
+        packs=pl.lit("28"), adq_per_unit=pl.lit(0.0), price_per_unit=pl.lit(0.2),
+        provenance=pl.lit("code and name: NHSBSA BNF Code Information, Nov 2024 (rate assumed)"))
+
+
 @cache
 def presentations(scale: str = "demo") -> pl.DataFrame:
     df = pl.read_csv(REFERENCE / "bnf_presentations.csv", infer_schema=False).with_columns(
@@ -71,6 +93,7 @@ def presentations(scale: str = "demo") -> pl.DataFrame:
         pl.col("adq_per_unit").cast(pl.Float64),
         pl.col("price_per_unit").cast(pl.Float64),
     )
+    df = pl.concat([df, _other_opioids(set(df["bnf_code"]))], how="vertical_relaxed")
     if scale == "national":
         filler = _synthetic_filler(NATIONAL_FILLER_PRESENTATIONS, set(df["chem_code"]))
         df = pl.concat([df, filler], how="vertical_relaxed")
@@ -78,6 +101,9 @@ def presentations(scale: str = "demo") -> pl.DataFrame:
         # Demo scale: every indicator presentation, but only the filler seen in real EPD rows (the
         # high-volume generics such as atorvastatin add rows, not insight, to a 12-month demo).
         df = df.filter((pl.col("sample_group") != "filler") | pl.col("provenance").str.starts_with("verified: real EPD row"))
+    # The older, abbreviated NHSBSA name of each code, for months before names took the dm+d style.
+    older = bnf_lists.names("2020")
+    df = df.with_columns(bnf_name_2020=pl.col("bnf_code").replace_strict(older, default=pl.col("bnf_name")))
     if df["bnf_code"].n_unique() != df.height or not df["bnf_code"].str.len_chars().is_in([11, 15]).all():
         raise AssertionError("sample presentations must have unique, well-formed BNF codes")
     # Strength order within a chemical, used by the outlier practices (price rises with strength here).
@@ -257,6 +283,8 @@ def other_prescribing(england: England, month: str, geo: pl.DataFrame, scale: st
 def decorate(rows: pl.DataFrame, geo: pl.DataFrame, month: str, scale: str, seed: int) -> pl.DataFrame:
     """Add organisation and product columns plus the derived measures to bare rows."""
     pres = presentations(scale).with_row_index("pres_idx").with_columns(pl.col("pres_idx").cast(pl.Int32))
+    if bnf_lists.release_for(month) == "2020":
+        pres = pres.with_columns(bnf_name=pl.col("bnf_name_2020"))
     pres = pres.with_columns(
         snomed_code=pl.when(pl.col("snomed_code").is_null() | (pl.col("snomed_code") == ""))
         .then(_snomed_for(pres["bnf_code"]))

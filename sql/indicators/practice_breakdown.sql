@@ -5,6 +5,6 @@ SELECT $month AS month, c.indicator_id, r.practice_code, r.bnf_code, any_value(r
        sum(r.total_quantity * o.ome_mg_per_unit) AS ome_mg
 FROM read_parquet($prescribing_path) r
 JOIN indicator_codes c ON c.bnf_code = r.bnf_code AND c.role IN ('numerator', 'component_1')
-LEFT JOIN opioid_ome o ON o.bnf_code = left(r.bnf_code, 9) || 'AA' || right(r.bnf_code, 2) || right(r.bnf_code, 2)
+LEFT JOIN opioid_ome o ON o.bnf_code = r.bnf_code
 WHERE r.practice_code <> '-' AND r.practice_code NOT LIKE '%998'
 GROUP BY c.indicator_id, r.practice_code, r.bnf_code

@@ -5,7 +5,7 @@
 --   patient_rules(indicator_id, role, sex, age_min, age_max, n_all, co_days, min_ome)
 --   patient_rule_groups(indicator_id, role, group_name, kind ('all' | 'none'), position)
 --   drug_group_codes(group_name, bnf_code)      the shared drug groups expanded against the extract's codes
---   opioid_ome(bnf_code, ome_mg_per_unit)        keyed on the generic presentation
+--   opioid_ome(bnf_code, ome_mg_per_unit)        read from NHSBSA's published names (pipelines/bnf/ome.py)
 WITH reg AS (
     -- The registration in force on the last day of M (the latest spell if a supplier's spells overlap).
     SELECT patient_id, practice_code, sex,
@@ -31,7 +31,7 @@ ome AS (
     -- summed over every opioid issue, divided by the calendar days of the window.
     SELECT i.patient_id, sum(i.quantity * o.ome_mg_per_unit) / $window_days AS ome_mg_per_day
     FROM issues i
-    JOIN opioid_ome o ON o.bnf_code = left(i.bnf_code, 9) || 'AA' || right(i.bnf_code, 2) || right(i.bnf_code, 2)
+    JOIN opioid_ome o ON o.bnf_code = i.bnf_code
     WHERE i.group_name = 'opioid_analgesic'
     GROUP BY i.patient_id
 ),
