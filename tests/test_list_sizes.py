@@ -32,6 +32,26 @@ GP_PRAC_PAT_LIST,{d},GP,P85002,,OL1 3UL,ALL,90_94,5
 GP_PRAC_PAT_LIST,{d},GP,P85002,,OL1 3UL,ALL,95+,1
 GP_PRAC_PAT_LIST,{d},GP,P85002,,OL1 3UL,FEMALE,65_69,30
 GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,ALL,12
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,0_4,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,5_9,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,10_14,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,15_19,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,20_24,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,25_29,4
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,30_34,5
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,35_39,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,40_44,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,45_49,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,50_54,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,55_59,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,60_64,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,65_69,3
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,70_74,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,75_79,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,80_84,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,85_89,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,90_94,0
+GP_PRAC_PAT_LIST,{d},GP,Y05540,,ST4 6HT,ALL,95+,0
 """
 FEMALE_POST_2022 = """PUBLICATION,EXTRACT_DATE,ORG_TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,ORG_CODE,POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS
 GP_PRAC_PAT_LIST,{d},GP,00Y,E38000135,P85002,OL1 3UL,FEMALE,ALL,520
@@ -132,9 +152,21 @@ def test_extract_date_of_another_month_is_refused(tmp_path):
 
 def test_missing_file_is_named(tmp_path):
     folder = write_month(tmp_path / "2026-01", "01JAN2026")
-    (folder / "gp-reg-pat-prac-sing-age-female.csv").unlink()
-    with pytest.raises(ListSizeError, match="no gp-reg-pat-prac-sing-age-female.csv or gp-reg-pat-prac-sing-age-female.zip"):
+    (folder / "gp-reg-pat-prac-quin-age.csv").unlink()
+    with pytest.raises(ListSizeError, match="no gp-reg-pat-prac-quin-age.csv or gp-reg-pat-prac-quin-age.zip"):
         ingest_list_sizes(folder, "2026-01", Layout(tmp_path / "data"))
+
+
+def test_without_a_female_file_the_female_denominators_are_null_and_said_to_be(tmp_path):
+    folder = write_month(tmp_path / "2026-01", "01JAN2026")
+    (folder / "gp-reg-pat-prac-sing-age-female.csv").unlink()
+    info = ingest_list_sizes(folder, "2026-01", Layout(tmp_path / "data"))
+    assert info["female_file"] is False and info["practices_without_female_counts"] == 2
+    assert info["files"] == ["gp-reg-pat-prac-quin-age.csv"]
+    with duckdb.connect() as con:
+        row = con.execute("SELECT aged_65_plus, female_13_54 FROM read_parquet($p) WHERE practice_code = 'P85002'",
+                          {"p": info["path"]}).fetchone()
+    assert row == (156, None)  # 50 + 40 + 30 + 20 + 10 + 5 + 1
 
 
 def test_missing_column_is_named(tmp_path):

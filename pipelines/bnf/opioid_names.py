@@ -62,7 +62,6 @@ def _amounts(text: str) -> list[tuple[float, str | None]]:
     """Every number in the name with its unit; a bare number followed by '/' takes the unit of the
     next one (`10/5mg` is 10 mg and 5 mg; `500/8mg` is 500 mg and 8 mg)."""
     text = re.sub(r"/ml\b", "/1ml", text)
-    text = re.sub(r"(\d)(mg|mcg|ml)(?=[a-z])", r"\1\2 ", text)  # `10/5mgM/R`, `10mg/5mlUdvS/F`
     found = [(float(m.group(1)), (m.group(2) or "").lower() or None, m.end()) for m in AMOUNT.finditer(text)]
     out: list[tuple[float, str | None]] = []
     for i, (value, unit, end) in enumerate(found):
@@ -94,6 +93,7 @@ def _wear_hours(text: str, ingredient: str, mcg_per_hour: float) -> float:
 
 def read_name(name: str, ingredient: str, opioid_strength: str = "single") -> NameReading:
     text = " ".join(name.lower().split())
+    text = re.sub(r"(\d)(mg|mcg|ml)(?=[a-z])", r"\1\2 ", text)  # `10/5mgM/R`, `10mg/5mlUdvS/F`
     words = text.replace("_", " ")  # `Morph Sulf_Tab 10mg`: the form follows an underscore
     for reason, pattern in EXCLUDED_FORMS:
         if pattern.search(words):

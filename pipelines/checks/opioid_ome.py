@@ -15,25 +15,32 @@ from pipelines.months import from_partition_key
 from pipelines.resources import MsiSettings
 
 
+def ome_coverage(path) -> dict:
+    """Items of the month's in-scope opioid presentations, those without an OME, and which they are."""
+    frame = pl.read_parquet(path)
+    counted = frame.filter(pl.col("status").is_in([STATUS_OME, STATUS_UNREAD]))
+    total = int(counted["items"].sum() or 0)
+    unread = int(counted.filter(pl.col("status") == STATUS_UNREAD)["items"].sum() or 0)
+    share = unread / total if total else 0.0
+    return {"items_in_scope": total, "items_without_ome": unread, "share": share,
+            "passed": share <= OME_UNREAD_WARN_SHARE, "without": opioid_presentations_without_ome(path)}
+
+
 @dg.asset_check(asset=indicator_practice_values, blocking=False,
                 description=f"Warns when opioid items without an OME exceed {OME_UNREAD_WARN_SHARE:.1%} of the "
                             "month's in-scope opioid items, naming each presentation and why")
 def opioid_ome_coverage(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
     month = from_partition_key(context.partition_key)
     path = msi.layout.warehouse_file("opioid_ome", month)
-    frame = pl.read_parquet(path) if path.is_file() else None
-    if frame is None:
+    if not path.is_file():
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
                                    description=f"{path} is missing: run indicator_practice_values for {month}")
-    counted = frame.filter(pl.col("status").is_in([STATUS_OME, STATUS_UNREAD]))
-    total = int(counted["items"].sum() or 0)
-    unread = int(counted.filter(pl.col("status") == STATUS_UNREAD)["items"].sum() or 0)
-    share = unread / total if total else 0.0
-    without = opioid_presentations_without_ome(path)
+    c = ome_coverage(path)
+    listed = "; ".join(f"{r['bnf_name']} ({r['items']} items: {r['reason']})" for r in c["without"][:10])
     return dg.AssetCheckResult(
-        passed=share <= OME_UNREAD_WARN_SHARE, severity=dg.AssetCheckSeverity.WARN,
-        description=(f"{unread:,} of {total:,} in-scope opioid items ({share:.2%}) have no OME"
-                     + (": " + "; ".join(f"{r['bnf_name']} ({r['reason']})" for r in without[:10]) if without else "")),
-        metadata={"items_in_scope": total, "items_without_ome": unread, "share": round(share, 6),
-                  "presentations_without_ome": dg.MetadataValue.json(without)},
+        passed=c["passed"], severity=dg.AssetCheckSeverity.WARN,
+        description=(f"{c['items_without_ome']:,} of {c['items_in_scope']:,} in-scope opioid items "
+                     f"({c['share']:.2%}) have no OME" + (f": {listed}" if listed else "")),
+        metadata={"items_in_scope": c["items_in_scope"], "items_without_ome": c["items_without_ome"],
+                  "share": round(c["share"], 6), "presentations_without_ome": dg.MetadataValue.json(c["without"])},
     )

@@ -1,5 +1,5 @@
 -- Registered patients per GP practice for one month, from NHS Digital's quinary-age and
--- single-year-female files. Columns were mapped to canonical names by header (nhs_digital.py), so any
+-- single-year-female files (the female file may be absent: its columns are then NULL). Columns were mapped to canonical names by header (nhs_digital.py), so any
 -- publication layout reads the same; a column a layout lacks arrives as NULL via UNION ALL BY NAME.
 COPY (
     WITH quin AS (
@@ -11,16 +11,21 @@ COPY (
         WHERE org_type IS NULL OR upper(trim(org_type)) = 'GP'
     ),
     quin_wide AS (
+        -- Age bands are published by sex ALL in today's layout; in 2017's only for MALE and FEMALE (SEX = ALL
+        -- then comes with AGE_GROUP_5 = ALL alone), so a band missing under ALL is the sum of the two sexes.
         SELECT practice_code,
-            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = 'ALL')                     AS patients,
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = 'ALL'),
+                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND age_group = 'ALL'))  AS patients,
             sum(patients) FILTER (WHERE sex = 'FEMALE' AND age_group = 'ALL')                  AS female,
             sum(patients) FILTER (WHERE sex = 'MALE' AND age_group = 'ALL')                    AS male,
-            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group IN
-                ('65_69', '70_74', '75_79', '80_84', '85_89', '90_94', '95+'))                 AS aged_65_plus,
-            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group IN
-                ('75_79', '80_84', '85_89', '90_94', '95+'))                                   AS aged_75_plus,
-            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group IN ('0_4', '5_9', '10_14'))  AS aged_0_14,
-            sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = '15_19')                   AS aged_15_19
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_65_plus, age_group)),
+                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_65_plus, age_group))) AS aged_65_plus,
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_75_plus, age_group)),
+                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_75_plus, age_group))) AS aged_75_plus,
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_0_14, age_group)),
+                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_0_14, age_group)))    AS aged_0_14,
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = '15_19'),
+                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND age_group = '15_19'))        AS aged_15_19
         FROM quin GROUP BY practice_code
     ),
     fem AS (

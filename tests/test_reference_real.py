@@ -1,0 +1,162 @@
+"""Every hand-kept reference row checked against the real published lists (reference/sources/, copied
+byte for byte from the research notes' data/real/): the code exists and its name agrees.
+
+Nothing here is computed by the code under test except where a test says so; the expected names and
+factors are read from NHSBSA's and OpenPrescribing's own files."""
+
+import csv
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indicators.catalogue import catalogue, drug_groups
+from pipelines.bnf import lists
+from pipelines.reference import REFERENCE_DIR
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "research" / "data" / "real"
+OP = REFERENCE_DIR / "sources" / "openprescribing"
+
+
+def _rows(name: str) -> list[dict]:
+    with open(REFERENCE_DIR / name, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _real_names(code: str) -> set[str]:
+    return {n for n in (lists.names("2024").get(code), lists.names("2020").get(code)) if n}
+
+
+def _all_codes() -> set[str]:
+    return set(lists.names("2024")) | set(lists.names("2020"))
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="the research notes' data/real is not beside this checkout")
+@pytest.mark.parametrize("copy, original", [
+    ("sources/20200201_BNF_Code_Information.zip", "bnf_code_information/20200201_BNF_Code_Information.zip"),
+    ("sources/20241101_BNF_Code_Information.zip", "bnf_code_information/20241101_BNF_Code_Information.zip"),
+    ("sources/openprescribing/openprescribing_opioid_ing_form_ome.csv", "opioids/openprescribing_opioid_ing_form_ome.csv"),
+    ("sources/openprescribing/opioid_measure_rework_revised.csv", "opioids/opioid_measure_rework_revised.csv"),
+])
+def test_sources_are_byte_copies_of_the_real_files(copy, original):
+    digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+    assert digest(REFERENCE_DIR / copy) == digest(REAL / original)
+
+
+def test_the_lists_are_the_releases_they_claim():
+    assert lists.bnf_list("2020").height == 81655 and lists.bnf_list("2024").height == 54879
+    # The two name styles the grammar must read (research README's examples).
+    assert lists.names("2024")["0407020ADAAAAAA"] == "Oxycodone 5mg/5ml oral solution sugar free"
+    assert lists.names("2020")["0407020ADAAAAAA"] == "Oxycodone HCl_Oral Soln 5mg/5ml S/F"
+
+
+def test_every_reference_presentation_exists_with_its_real_name():
+    wrong = []
+    for r in _rows("bnf_presentations.csv"):
+        real = lists.names("2024").get(r["bnf_code"]) or lists.names("2020").get(r["bnf_code"])
+        chem = lists.chemicals("2024").get(r["chem_code"]) or lists.chemicals("2020").get(r["chem_code"])
+        if real != r["bnf_name"] or chem != r["chem_name"] or r["bnf_code"][:9] != r["chem_code"]:
+            wrong.append((r["bnf_code"], r["bnf_name"], real, r["chem_name"], chem))
+    assert not wrong
+
+
+def test_codes_the_issue_found_wrong_are_now_right():
+    names = {r["bnf_code"]: r["bnf_name"] for r in _rows("bnf_presentations.csv")}
+    assert names["0103050L0AAAAAA"] == "Lansoprazole 30mg gastro-resistant capsules"
+    assert names["0103050L0AAABAB"] == "Lansoprazole 15mg gastro-resistant capsules"
+    assert names["0407010F0AAAHAH"] == "Co-codamol 30mg/500mg tablets" and "0407010F0AAAAAA" not in names
+    assert names["0408010W0AAACAC"] == "Sodium valproate 200mg gastro-resistant tablets"
+
+
+def test_opioid_chemicals_exist_with_their_real_names():
+    for r in _rows("opioid_chemicals.csv"):
+        real = {lists.chemicals("2024").get(r["chem_code"]), lists.chemicals("2020").get(r["chem_code"])}
+        assert r["chem_name"] in real, r
+
+
+def test_overrides_name_real_presentations_and_give_reasons():
+    for r in _rows("opioid_name_overrides.csv"):
+        assert r["bnf_name"] in _real_names(r["bnf_code"]), r
+        assert r["reason"] and (r["exclude_reason"] or (r["route"] and float(r["strength_mg"]) > 0)), r
+
+
+def test_ome_factors_are_openprescribings_row_by_row():
+    with open(OP / "openprescribing_opioid_ing_form_ome.csv", newline="") as fh:
+        op = {(r["vpi"], r["nm"], r["form"]): float(r["ome"]) for r in csv.DictReader(fh)}
+    for r in _rows("opioid_ome_factors.csv"):
+        assert op[(r["op_vpi"], r["op_name"], r["op_form"])] == float(r["ome_factor"]), r
+        assert r["op_form"] == r["route"]
+
+
+def _exact_codes(filters) -> list[str]:
+    return [f.lstrip("~") for f in filters if "%" not in f and "_" not in f and len(f.lstrip("~")) == 15]
+
+
+def _catalogue_filters():
+    for ind in catalogue().values():
+        if ind.grain != "practice_aggregate":
+            continue
+        parts = [ind.numerator] + ([ind.denominator] if ind.denominator else [])
+        for part in parts:
+            yield ind.id, list(part.codes or [])
+            for component in getattr(part, "components", None) or []:
+                yield ind.id, list(component.codes)
+    for name, group in drug_groups().items():
+        yield name, list(group.codes)
+
+
+def test_every_exact_code_in_the_code_lists_exists():
+    codes = _all_codes()
+    missing = [(owner, c) for owner, filters in _catalogue_filters() for c in _exact_codes(filters) if c not in codes]
+    assert not missing
+
+
+def test_every_pattern_in_the_code_lists_matches_a_real_presentation():
+    from indicators.model import CodeFilter
+
+    import re
+
+    codes = sorted(_all_codes())
+    empty = []
+    for owner, filters in _catalogue_filters():
+        for raw in filters:
+            f = CodeFilter.parse(raw)
+            literal = re.split(r"[%_]", f.pattern, maxsplit=1)[0]  # only codes under the literal start can match
+            if not any(f.matches(c) for c in codes if c.startswith(literal)):
+                empty.append((owner, raw))
+    assert not empty
+
+
+def test_code_list_fixes_from_the_real_lists():
+    from indicators.model import CodeFilter
+
+    groups = drug_groups()
+    def covers(filters, code):
+        parsed = [CodeFilter.parse(f) for f in filters]
+        return any(f.matches(code) for f in parsed if not f.exclude) and not any(f.matches(code) for f in parsed if f.exclude)
+    tw = catalogue()["triple_whammy_expected_per_1000_adults"].numerator.components
+    for raas in (groups["raas_inhibitor"].codes, tw[1].codes):
+        assert covers(raas, "0206020Z0AAAAAA")  # Amlodipine 5mg / Valsartan 80mg tablets
+    for diuretic in (groups["diuretic"].codes, tw[2].codes):
+        assert covers(diuretic, "020400040AAAAAA") and covers(diuretic, "020400030AAAEAE")  # co-tenidone; timolol/bendroflumethiazide
+    cover = catalogue()["nsaid_gastro_cover_ratio"].numerator.codes
+    for code in ("1001010P0AABBBB", "1001010P0BUAABB", "1001010P0BKAAAL", "1001010L0BQAAAM", "1001010C0CNAAAM"):
+        assert covers(cover, code) and covers(groups["gastroprotection"].codes, code), code
+
+
+def test_sample_names_come_from_the_real_lists():
+    from pipelines.sample.prescribing import presentations
+
+    table = presentations("demo")
+    for code, name, older in zip(table["bnf_code"], table["bnf_name"], table["bnf_name_2020"]):
+        assert name in _real_names(code), (code, name)
+        assert older in _real_names(code), (code, older)
+
+
+def test_indicator_yaml_sources_say_what_differs():
+    text = (Path(__file__).resolve().parents[1] / "indicators" / "opioid_ome_per_1000_day.yaml").read_text()
+    spec = yaml.safe_load(text)
+    limitations = " ".join(spec["limitations"])
+    for word in ("methadone", "injections", "buccal", "per day", "no judgement"):
+        assert word in limitations
