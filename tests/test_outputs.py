@@ -100,6 +100,10 @@ def test_extract_workbook_matches_indicator_values(run):
     definitions = {r[0]: r for r in wb["Definitions"].iter_rows(min_row=2, values_only=True)}
     assert "1001030U0AAACAC" in definitions["methotrexate_10mg_pct"][7]  # codes matched in this data
     assert "2026-02 to 2026-07" == definitions["methotrexate_10mg_pct"][10]
+    # The OME indicator lists the month's opioid presentations that add no OME, with items and reason.
+    without = definitions["opioid_ome_per_1000_day"][14]
+    assert "buccal" in without and "injection" in without and "unread" not in without
+    assert definitions["methotrexate_10mg_pct"][14] in (None, "")
 
 
 def test_all_icbs_csv(run):

@@ -45,6 +45,24 @@ class Analysis:
         return self.assessed.filter(pl.col("org_type") == org_type)
 
     @cached_property
+    def opioids_without_ome(self) -> list[dict]:
+        """The data month's in-scope opioid presentations that add no OME (unread names and forms outside
+        the scope), with items and the reason, most items first; shown beside every OME indicator."""
+        path = self.layout.warehouse_file("opioid_ome", self.month)
+        if not path.is_file():
+            return []
+        frame = pl.read_parquet(path).filter(pl.col("status") != "ome")
+        return frame.sort("items", descending=True).select("bnf_code", "bnf_name", "items", "status", "reason").to_dicts()
+
+    def without_ome_text(self, ind: Indicator) -> str:
+        """One line per presentation without an OME, for an OME indicator's definition; '' otherwise."""
+        if ind.grain == "patient" or ind.numerator.measure != "ome_mg":
+            return ""
+        lines = [f"{r['bnf_code']} {r['bnf_name']}: {r['items']:,} items, {r['status']} ({r['reason']})"
+                 for r in self.opioids_without_ome]
+        return "\n".join(lines) if lines else "none: every in-scope opioid presentation has an OME"
+
+    @cached_property
     def england(self) -> dict[str, dict]:
         rows = self.values.filter((pl.col("org_type") == "england") & (pl.col("month") == self.month))
         return {r["indicator_id"]: r for r in rows.iter_rows(named=True)}

@@ -179,7 +179,8 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     ws = wb.add_worksheet("Definitions")
     ws.write_row(0, 0, ["Indicator", "Title", "Numerator", "Denominator", "Unit", "Better when", "Code filters",
                         "Presentations matched (this data)", "Thresholds", "Definition version", "Data months",
-                        "Basis", "Limitations", "Sources"], f["head"])
+                        "Basis", "Limitations", "Sources", "Opioid presentations without an OME (data month)"],
+                 f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
         filters, matched = definition_codes(ind, codes_seen)
         values = [ind_id, ind.title, ind.numerator.description,
@@ -187,10 +188,10 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                   better_when(ind), filters, matched,
                   ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
                   f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
-                  "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources)]
+                  "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind)]
         for c, v in enumerate(values):
             ws.write(r, c, v, f["wrap"])
-    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 16, 10, 18, 10, 60, 50])
+    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 16, 10, 18, 10, 60, 50, 60])
     wb.close()
 
 

@@ -121,8 +121,11 @@ class SiteBuilder:
         proxy = f"<p class=\"proxy\">{esc(ind.limitations[0])}</p>" if ind.proxy else ""
         basis = (f"<p class=\"basis {'patient' if ind.grain == 'patient' else 'public'}\">{esc(ind.basis)}"
                  + (f" · {esc(related(ind, self.a.indicators))}" if related(ind, self.a.indicators) else "") + "</p>")
+        missing = self.a.without_ome_text(ind)
+        ome = (f"<details class=\"ome\"><summary>Opioid presentations without an OME this month</summary>"
+               f"<pre>{esc(missing)}</pre></details>" if missing else "")
         return (f"<h2>{esc(ind.title)}</h2><p class=\"meta\">{esc(ind.short_description)} "
-                f"<strong>{esc(better_when(ind).capitalize())}.</strong></p>{basis}{proxy}")
+                f"<strong>{esc(better_when(ind).capitalize())}.</strong></p>{basis}{proxy}{ome}")
 
     def trend(self, key, title: str, subtitle: str, template: str) -> dict:
         """A trend chart: the org's points, its SPC lines, and (added in the browser from

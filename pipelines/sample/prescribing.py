@@ -24,7 +24,6 @@ import numpy as np
 import polars as pl
 
 from pipelines.bnf import lists as bnf_lists
-from pipelines.bnf.ome import STATUS_OME, read_presentation
 from pipelines.bnf.ome import chemicals as opioid_chemicals
 from pipelines.months import days_in_month
 from pipelines.sample.organisations import England
@@ -67,17 +66,16 @@ def _month_seed(seed: int, month: str, salt: str = "") -> np.random.Generator:
     return np.random.default_rng([seed, int(month.replace("-", "")), zlib.crc32(salt.encode())])
 
 
-# Every other oral, rectal and transdermal opioid presentation in NHSBSA's 2024 list joins the sample at
-# this rate (assumption: rare brands and liquids), so that the OME name grammar meets real names.
+# Every other opioid presentation of the OME's chemicals in NHSBSA's 2024 list joins the sample at this
+# rate (assumption: rare brands, liquids, injections, buccal forms), so that the OME name grammar meets
+# real names, including those it must leave out with a reason.
 OTHER_OPIOID_ITEMS_PER_1000 = 0.002
 
 
 def _other_opioids(known: set[str]) -> pl.DataFrame:
-    """NHSBSA's other in-scope opioid presentations (codes and names as published in Nov 2024)."""
+    """NHSBSA's other presentations of the OME's opioid chemicals (codes and names as published, Nov 2024)."""
     frame = bnf_lists.presentations_under(tuple(sorted(opioid_chemicals())), "2024")
-    readable = [read_presentation(c, n).status == STATUS_OME and c not in known
-                for c, n in zip(frame["bnf_code"], frame["bnf_name"])]
-    frame = frame.filter(pl.Series(readable))
+    frame = frame.filter(~pl.col("bnf_code").is_in(list(known)) & ~pl.col("bnf_name").str.contains("DO NOT USE"))
     return frame.select(
         "bnf_code", "bnf_name", "chem_code", "chem_name",
         chapter=pl.lit("04: Central Nervous System"), snomed_code=pl.lit(None, pl.Utf8),

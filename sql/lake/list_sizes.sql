@@ -13,20 +13,32 @@ COPY (
     quin_wide AS (
         -- Age bands are published by sex ALL in today's layout; in 2017's only for MALE and FEMALE (SEX = ALL
         -- then comes with AGE_GROUP_5 = ALL alone), so a band missing under ALL is the sum of the two sexes.
+        -- A band a practice has no row for counts as zero, unless the practice has no band rows at all: then
+        -- the denominator cannot be derived and stays NULL (nhs_digital.py stops the month on it).
         SELECT practice_code,
             coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = 'ALL'),
                      sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND age_group = 'ALL'))  AS patients,
             sum(patients) FILTER (WHERE sex = 'FEMALE' AND age_group = 'ALL')                  AS female,
             sum(patients) FILTER (WHERE sex = 'MALE' AND age_group = 'ALL')                    AS male,
-            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_65_plus, age_group)),
-                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_65_plus, age_group))) AS aged_65_plus,
-            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_75_plus, age_group)),
-                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_75_plus, age_group))) AS aged_75_plus,
-            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_0_14, age_group)),
-                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_0_14, age_group)))    AS aged_0_14,
-            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = '15_19'),
-                     sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND age_group = '15_19'))        AS aged_15_19
+            count(*) FILTER (WHERE age_group <> 'ALL') > 0                                     AS has_bands,
+            count(*) FILTER (WHERE sex = 'ALL' AND age_group <> 'ALL') > 0                     AS bands_by_all,
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_65_plus, age_group)), 0)   AS all_65_plus,
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_75_plus, age_group)), 0)   AS all_75_plus,
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND list_contains($bands_0_14, age_group)), 0)      AS all_0_14,
+            coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = '15_19'), 0)                       AS all_15_19,
+            coalesce(sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_65_plus, age_group)), 0) AS mf_65_plus,
+            coalesce(sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_75_plus, age_group)), 0) AS mf_75_plus,
+            coalesce(sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND list_contains($bands_0_14, age_group)), 0)    AS mf_0_14,
+            coalesce(sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND age_group = '15_19'), 0)                     AS mf_15_19
         FROM quin GROUP BY practice_code
+    ),
+    quin_bands AS (
+        SELECT practice_code, patients, female, male,
+               CASE WHEN NOT has_bands THEN NULL WHEN bands_by_all THEN all_65_plus ELSE mf_65_plus END AS aged_65_plus,
+               CASE WHEN NOT has_bands THEN NULL WHEN bands_by_all THEN all_75_plus ELSE mf_75_plus END AS aged_75_plus,
+               CASE WHEN NOT has_bands THEN NULL WHEN bands_by_all THEN all_0_14 ELSE mf_0_14 END     AS aged_0_14,
+               CASE WHEN NOT has_bands THEN NULL WHEN bands_by_all THEN all_15_19 ELSE mf_15_19 END   AS aged_15_19
+        FROM quin_wide
     ),
     fem AS (
         SELECT trim(org_code) AS practice_code, upper(trim(age)) AS age, CAST(trim(patients) AS BIGINT) AS patients
@@ -48,6 +60,6 @@ COPY (
            CAST(q.aged_0_14 AS BIGINT) AS aged_0_14, CAST(q.aged_15_19 AS BIGINT) AS aged_15_19,
            CAST(f.female_13_54 AS BIGINT) AS female_13_54, CAST(f.female_0_12 AS BIGINT) AS female_0_12,
            $extract_date::DATE AS extract_date
-    FROM quin_wide q LEFT JOIN fem_wide f USING (practice_code)
+    FROM quin_bands q LEFT JOIN fem_wide f USING (practice_code)
     ORDER BY q.practice_code
 ) TO $out_path (FORMAT parquet, COMPRESSION zstd);
