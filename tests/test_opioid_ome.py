@@ -134,3 +134,44 @@ def test_doses_agree_with_openprescribings_bnf_keyed_table():
     assert (compared - len(disagree)) / compared >= 0.99
     # Each disagreement is explained in the override file.
     assert all(code in overrides() for code, *_ in disagree), disagree
+
+
+def _daily_ome(code: str, name: str) -> float | None:
+    """OME a day at the usual dosing OpenPrescribing's high-dose measures assume: patches worn
+    continuously, modified-release tablets and capsules twice a day, once-daily brands (XL, MXL, 24hr)
+    once."""
+    import re
+
+    reading = read_presentation(code, name)
+    if reading.status != STATUS_OME:
+        return None
+    if reading.per == "hour":
+        return reading.ome_mg_per_unit * 24 / reading.patch_hours
+    once = re.search(r"\bxl\b|\bmxl\b|24hr|once", name.lower().replace("_", " "))
+    return reading.ome_mg_per_unit * (1 if once else 2)
+
+
+@pytest.mark.parametrize("indicator, threshold", [
+    ("opioid_high_dose_pct_120", 120), ("opioid_high_dose_per_1000_120", 120),
+    ("opioid_high_dose_pct_90", 90), ("opioid_high_dose_per_1000_90", 90),
+])
+def test_high_dose_code_lists_match_the_strength_rule_on_every_real_presentation(indicator, threshold):
+    """The high-dose lists are OpenPrescribing's BNF patterns; on every real presentation they match, the
+    strength read from NHSBSA's name must give at least the threshold a day, and every long-acting
+    presentation they leave out must give less."""
+    from indicators.catalogue import catalogue
+    from indicators.model import CodeFilter, expand
+
+    ind = catalogue()[indicator]
+    opioid_codes = sorted(c for c in set(lists.names("2024")) | set(lists.names("2020")) if c.startswith("0407"))
+    numerator = set(expand([CodeFilter.parse(f) for f in ind.numerator.codes], opioid_codes))
+    long_acting = catalogue()[f"opioid_high_dose_pct_{threshold}"].denominator.codes
+    universe = set(expand([CodeFilter.parse(f) for f in long_acting], opioid_codes)) | numerator
+    checked, wrong = 0, []
+    for code in sorted(universe):
+        for name in {lists.names("2024").get(code), lists.names("2020").get(code)} - {None}:
+            daily = _daily_ome(code, name)
+            checked += 1
+            if daily is None or (code in numerator) != (daily >= threshold):
+                wrong.append((code, name, daily, code in numerator))
+    assert checked > 500 and not wrong

@@ -112,13 +112,14 @@ def test_national_presentations_have_well_formed_unique_codes():
 
     table = presentations("national")
     reference_rows = len(open(REFERENCE).read().splitlines()) - 1
-    other_opioids = table.filter(table["provenance"].str.contains("rate assumed")).height
+    other_opioids = table.filter(table["provenance"].str.ends_with("Nov 2024 (rate assumed)")).height
     assert other_opioids > 500  # NHSBSA's other oral, rectal and transdermal opioid presentations
     assert table.height == reference_rows + other_opioids + NATIONAL_FILLER_PRESENTATIONS
     assert presentations("demo").height < reference_rows + other_opioids  # demo keeps only real-row filler
     assert table["bnf_code"].n_unique() == table.height
     assert table["bnf_code"].str.len_chars().is_in([11, 15]).all()
-    synthetic = table.filter(table["provenance"] == "synthetic filler")
-    assert (synthetic["bnf_code"].str.slice(0, 9) == synthetic["chem_code"]).all()
-    # Never inside a BNF section an indicator reads (01 GI, 02 CV, 04 CNS, 08 oncology, 10 MSK).
-    assert not synthetic["bnf_code"].str.slice(0, 2).is_in(["01", "02", "04", "08", "10"]).any()
+    filler = table.filter(table["provenance"].str.contains("national-scale filler"))
+    assert filler.height == NATIONAL_FILLER_PRESENTATIONS
+    assert (filler["bnf_code"].str.slice(0, 9) == filler["chem_code"]).all()
+    # Never inside a BNF chapter an indicator reads (01 GI, 02 CV, 04 CNS, 08 oncology, 10 MSK).
+    assert not filler["bnf_code"].str.slice(0, 2).is_in(["01", "02", "04", "08", "10"]).any()

@@ -44,8 +44,8 @@ PRACTICE_SIGMA = 0.30
 # Groups whose use rises with the share of over-65s (elasticity 1, assumption).
 AGE_DRIVEN = {"opioid_long_acting", "opioid_other", "nsaid", "nsaid_gastroprotected", "ppi", "h2ra", "misoprostol",
               "acei", "arb", "renin_inhibitor", "diuretic", "anticoagulant", "methotrexate"}
-# National-scale filler: synthetic presentations outside every indicator's BNF sections (assumption,
-# sized so a national month has ~18.4 M rows, as NHSBSA's January 2026 file has 18,342,436).
+# National-scale filler: real presentations outside every indicator's BNF chapters (the rates are the
+# assumption, sized so a national month has ~18.4 M rows, as NHSBSA's January 2026 file has 18,342,436).
 FILLER_CHAPTERS = ["03", "05", "06", "07", "09", "11", "12", "13", "15"]
 NATIONAL_FILLER_PRESENTATIONS = 2250
 FIRST_PACK_SHARE = 0.7  # share of a presentation's items dispensed in its first pack size (assumption)
@@ -93,7 +93,7 @@ def presentations(scale: str = "demo") -> pl.DataFrame:
     )
     df = pl.concat([df, _other_opioids(set(df["bnf_code"]))], how="vertical_relaxed")
     if scale == "national":
-        filler = _synthetic_filler(NATIONAL_FILLER_PRESENTATIONS, set(df["chem_code"]))
+        filler = _real_filler(NATIONAL_FILLER_PRESENTATIONS, set(df["chem_code"]))
         df = pl.concat([df, filler], how="vertical_relaxed")
     else:
         # Demo scale: every indicator presentation, but only the filler seen in real EPD rows (the
@@ -110,36 +110,30 @@ def presentations(scale: str = "demo") -> pl.DataFrame:
     )
 
 
-def _synthetic_filler(n: int, real_chemicals: set[str]) -> pl.DataFrame:
-    """n synthetic presentations with well-formed codes: chapter(2) section(2) paragraph(2) 0 + a
-    two-character substance = 9-character chemical, then product 'AA' and a strength pair = 15 characters.
-    Chemical codes that exist in the real reference table are skipped."""
+def _real_filler(n: int, known_chemicals: set[str]) -> pl.DataFrame:
+    """n real presentations from NHSBSA's Nov 2024 list, in chapters no indicator reads, spread evenly
+    over the list (deterministic). Names and codes are NHSBSA's; rates, packs and prices are assumptions."""
+    frame = bnf_lists.bnf_list("2024")
+    frame = frame.filter(
+        pl.col("chapter_code").is_in(FILLER_CHAPTERS) & (pl.col("bnf_code").str.len_chars() == 15)
+        & ~pl.col("chem_code").is_in(list(known_chemicals)) & ~pl.col("bnf_name").str.contains("DO NOT USE")
+    ).sort("bnf_code")
+    step = frame.height / n
+    frame = frame[[int(i * step) for i in range(n)]]
     rng = np.random.default_rng(7)
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    rows, i = [], 0
-    while len(rows) < n:
-        chapter = FILLER_CHAPTERS[i % len(FILLER_CHAPTERS)]
-        j = i // len(FILLER_CHAPTERS)
-        chem = f"{chapter}{1 + j // 100:02d}{1 + (j // 10) % 10:02d}0{letters[j % 10]}0"
-        i += 1
-        if chem in real_chemicals:
-            continue
-        k = len(rows)
-        suffix = letters[(k // 26) % 26] + letters[k % 26]
-        strength = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500][k % 11]
-        form = ["tablets", "capsules", "oral solution", "cream", "eye drops"][k % 5]
-        rank = k + 1
-        rows.append({
-            "bnf_code": f"{chem}AA{suffix}{suffix}", "bnf_name": f"Filler substance {k:04d} {strength}mg {form}",
-            "chem_code": chem, "chem_name": f"Filler substance {k:04d}", "chapter": f"{chapter}: Synthetic filler",
-            "snomed_code": "", "sample_group": "filler",
-            # Zipf-like popularity (assumption): a few very common presentations, a long tail.
-            "items_per_1000": round(18.0 / rank**0.75 + 0.2, 4),
-            "packs": ["28;56", "30;60;90", "100", "28", "56;112"][k % 5],
-            "adq_per_unit": 1.0 if form in ("tablets", "capsules") else 0.0,
-            "price_per_unit": round(float(rng.uniform(0.01, 0.6)), 3), "provenance": "synthetic filler",
-        })
-    return pl.DataFrame(rows)
+    rank = np.arange(1, n + 1)
+    solid = frame["bnf_name"].str.contains(r"(?i)tablets|capsules")
+    return frame.select(
+        "bnf_code", "bnf_name", "chem_code", "chem_name",
+        chapter=pl.col("chapter_code") + pl.lit(": ") + pl.col("chapter_name"), snomed_code=pl.lit(None, pl.Utf8),
+        sample_group=pl.lit("filler"),
+        # Zipf-like popularity (assumption): a few very common presentations, a long tail.
+        items_per_1000=pl.Series((18.0 / rank**0.75 + 0.2).round(4)),
+        packs=pl.Series([["28;56", "30;60;90", "100", "28", "56;112"][k % 5] for k in range(n)]),
+        adq_per_unit=pl.when(solid).then(1.0).otherwise(0.0),
+        price_per_unit=pl.Series(rng.uniform(0.01, 0.6, n).round(3)),
+        provenance=pl.lit("code and name: NHSBSA BNF Code Information, Nov 2024 (national-scale filler; rate assumed)"),
+    )
 
 
 def _snomed_for(codes: pl.Series) -> pl.Series:
