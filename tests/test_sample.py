@@ -123,3 +123,12 @@ def test_national_presentations_have_well_formed_unique_codes():
     assert (filler["bnf_code"].str.slice(0, 9) == filler["chem_code"]).all()
     # Never inside a BNF chapter an indicator reads (01 GI, 02 CV, 04 CNS, 08 oncology, 10 MSK).
     assert not filler["bnf_code"].str.slice(0, 2).is_in(["01", "02", "04", "08", "10"]).any()
+
+
+def test_months_before_november_2020_carry_the_older_abbreviated_names(tmp_path):
+    # NHSBSA's names took the dm+d style during 2020; a sample month of 2019 carries the 2020 list's names.
+    result = write_sample_month("2019-06", tmp_path, practice_fraction=0.01, dataset="epd")
+    text = result.epd_path.read_bytes()
+    assert b'"Co-Codamol_Tab 30mg/500mg"' in text and b'"Co-codamol 30mg/500mg tablets"' not in text
+    current = write_sample_month("2026-01", tmp_path / "now", practice_fraction=0.01).epd_path.read_bytes()
+    assert b'"Co-codamol 30mg/500mg tablets"' in current and b'"Co-Codamol_Tab 30mg/500mg"' not in current
