@@ -151,27 +151,49 @@ def _daily_ome(code: str, name: str) -> float | None:
     return reading.ome_mg_per_unit * (1 if once else 2)
 
 
+LONG_ACTING_CHEMICALS = ("0407020A0", "0407020B0", "0407020AD", "0407020Z0", "0407020AF", "0407020AG", "0407020AH",
+                         "0407020Q0", "040702050")
+# A long-acting name: patches, or a modified-release marker in either name style.
+LONG_ACTING_NAME = r"(?i)patch|t/derm|transdermal|modified|m/r|\bmr\b|\bsr\b|-sr\b|\bxl\b|mxl|prolonged|24hr|continus|retard|\bpr\b|srm"
+
+
 @pytest.mark.parametrize("indicator, threshold", [
     ("opioid_high_dose_pct_120", 120), ("opioid_high_dose_per_1000_120", 120),
     ("opioid_high_dose_pct_90", 90), ("opioid_high_dose_per_1000_90", 90),
 ])
 def test_high_dose_code_lists_match_the_strength_rule_on_every_real_presentation(indicator, threshold):
-    """The high-dose lists are OpenPrescribing's BNF patterns; on every real presentation they match, the
-    strength read from NHSBSA's name must give at least the threshold a day, and every long-acting
-    presentation they leave out must give less."""
+    """On every real long-acting presentation of the six opioids in NHSBSA's 2020 and 2024 lists: it is in
+    the long-acting denominator, and it is in the high-dose numerator exactly when the strength read from
+    its name gives at least the threshold a day at OpenPrescribing's assumed dosing."""
+    import re
+
     from indicators.catalogue import catalogue
     from indicators.model import CodeFilter, expand
 
     ind = catalogue()[indicator]
     opioid_codes = sorted(c for c in set(lists.names("2024")) | set(lists.names("2020")) if c.startswith("0407"))
     numerator = set(expand([CodeFilter.parse(f) for f in ind.numerator.codes], opioid_codes))
-    long_acting = catalogue()[f"opioid_high_dose_pct_{threshold}"].denominator.codes
-    universe = set(expand([CodeFilter.parse(f) for f in long_acting], opioid_codes)) | numerator
+    long_acting = set(expand([CodeFilter.parse(f) for f in catalogue()[f"opioid_high_dose_pct_{threshold}"].denominator.codes],
+                             opioid_codes))
+    named = {(c, n) for c in opioid_codes if c[:9] in LONG_ACTING_CHEMICALS
+             for n in (lists.names("2024").get(c), lists.names("2020").get(c))
+             if n and re.search(LONG_ACTING_NAME, n) and read_presentation(c, n).status == STATUS_OME}
+    assert not {(c, n) for c, n in named if c not in long_acting}  # no long-acting presentation left out
     checked, wrong = 0, []
-    for code in sorted(universe):
+    for code in sorted(long_acting | numerator):
         for name in {lists.names("2024").get(code), lists.names("2020").get(code)} - {None}:
             daily = _daily_ome(code, name)
             checked += 1
             if daily is None or (code in numerator) != (daily >= threshold):
                 wrong.append((code, name, daily, code in numerator))
     assert checked > 500 and not wrong
+
+
+@pytest.mark.parametrize("code, name, hours", [
+    ("0407020B0BKAGAN", "Reletrans 40micrograms/hour transdermal patches", 168),  # a seven-day brand
+    ("0407020B0BGAAAE", "Hapoctasin 35micrograms/hour transdermal patches", 96),
+    ("0407020B0AAAFAF", "Buprenorphine 52.5micrograms/hour transdermal patches", 96),
+    ("0407020B0AAAEAE", "Buprenorphine_Patch 35mcg/hr (96hr)", 96),  # stated in the 2020 name
+])
+def test_buprenorphine_wear_time(code, name, hours):
+    assert read_presentation(code, name).patch_hours == hours

@@ -85,9 +85,10 @@ def _wear_hours(text: str, ingredient: str, mcg_per_hour: float) -> float:
         if pattern.search(text):
             return float(hours)
     if ingredient == "buprenorphine":
-        # Not in dm+d-style names; OpenPrescribing's rule: 35/52.5/70 micrograms/hour patches are
-        # 96-hour (Transtec and its generics), the lower strengths seven-day (BuTrans and generics).
-        return 96.0 if mcg_per_hour >= 35 else 168.0
+        # Not in dm+d-style names. OpenPrescribing's rule: 35, 52.5 and 70 micrograms/hour patches are
+        # 96-hour (Transtec and its generics); the others seven-day (BuTrans and its generics, including
+        # the 25, 30 and 40 micrograms/hour Reletrans strengths).
+        return 96.0 if mcg_per_hour in (35.0, 52.5, 70.0) else 168.0
     return 72.0  # fentanyl patches are changed every 72 hours (SPC; Opioids Aware)
 
 
