@@ -30,6 +30,17 @@ def _months(spec: str) -> list[str]:
         raise click.BadParameter(str(exc)) from exc
 
 
+def _partition_months(spec: str) -> list[str]:
+    """Months a run may process: within the monthly partitions, else one line saying the range."""
+    from pipelines.partitions import months_outside
+
+    months = _months(spec)
+    reason = months_outside(months)
+    if reason:
+        raise click.BadParameter(reason, param_hint="--months")
+    return months
+
+
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), default=None,
     help="Where the lake and outputs go (default: $MSI_DATA_DIR or ./data).")
@@ -130,7 +141,7 @@ def write_patient_extract(out: Path, months: list[str], patients: int, seed: int
 def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
     """Run the whole pipeline on the built-in England-like sample."""
     settings = MsiSettings(data_dir=str(resolve_data_dir(data_dir)), source="sample", sample_scale="demo")
-    chosen = _months(months)
+    chosen = _partition_months(months)
     console.print(f"[bold]msi demo[/bold]: built-in sample, months {months}, data in {settings.layout.root}")
     if patient_level:
         folder = settings.layout.sample_dir / f"patient-level-seed{settings.sample_seed}-{chosen[0]}-{chosen[-1]}"
@@ -169,7 +180,7 @@ def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, repor
         raise click.UsageError("--source local needs --epd-dir")
     if source in ("local", "nhsbsa") and not list_size_dir:
         raise click.UsageError(f"--source {source} needs --list-size-dir (NHS Digital files in YYYY-MM folders)")
-    run_pipeline(settings, _months(months), pregenerate=source == "sample", report=report)
+    run_pipeline(settings, _partition_months(months), pregenerate=source == "sample", report=report)
 
 
 @main.command()

@@ -1,9 +1,12 @@
 """Run the asset graph in process for a list of months, against a persistent Dagster instance under the
 data directory (so `msi serve` later shows the same run history)."""
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 import dagster as dg
@@ -21,12 +24,13 @@ concurrency:
 """
 
 
-# Dagster's console logger is chatty at DEBUG; the CLI shows its own progress instead.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console logger prints every step failure with its traceback; the CLI shows its own progress
+# and one line per failure instead, and the tracebacks go to the log file (logs/msi.log).
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 class RunFailed(RuntimeError):
-    """A month's run failed; the message names the month, the step and the error."""
+    """A month's run failed; the message names the month, the step or rule, and where the details are."""
 
 
 @dataclass
@@ -46,20 +50,44 @@ def dagster_instance(settings: MsiSettings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(home))
 
 
-def _failure_message(result, month: str) -> str:
+def log_path(settings: MsiSettings) -> Path:
+    return settings.layout.root / "logs" / "msi.log"
+
+
+def _describe_failed_rule(rule: dict) -> str:
+    what = rule.get("description") or rule.get("expectation") or "rule"
+    column = f" on {rule['column']}" if rule.get("column") else ""
+    count = f": {rule['unexpected_count']:,} unexpected" if rule.get("unexpected_count") is not None else ""
+    observed = f", e.g. {rule['observed'][:120]}" if rule.get("observed") else ""
+    return f"{what}{column}{count}{observed}{' (' + rule['error'] + ')' if rule.get('error') else ''}"
+
+
+def _failure_message(result, month: str, log: Path) -> str:
+    """One line for the terminal; everything Dagster knows (tracebacks, check metadata) to the log."""
+    details, line, check_line = [], None, None
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             err = event.step_failure_data.error
+            details.append(f"step {event.step_key} failed:\n{err.to_string()}")
             cause = err
             while cause.cause is not None:  # the user's own exception, not Dagster's wrapper
                 cause = cause.cause
             # Drop the exception's qualified class name; the message itself says what and where.
             message = re.sub(r"^[\w.]*(Error|Exception)\w*: ", "", cause.message.strip())
-            return f"{month}: step '{event.step_key}' failed: {message}"
+            line = line or f"{month}: step '{event.step_key}' failed: {message}"
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            return f"{month}: check '{evaluation.check_name}' failed: {evaluation.description}"
-    return f"{month}: run failed"
+            failed = evaluation.metadata.get("failed")
+            rules = failed.value if failed is not None else []
+            details.append(f"check {evaluation.check_name} failed: {evaluation.description}\n"
+                           + json.dumps(rules, indent=2, default=str))
+            said = "; ".join(_describe_failed_rule(r) for r in rules) or evaluation.description
+            # A blocking check's failure also fails its step with a generic message: the rule is what to say.
+            check_line = check_line or f"{month}: check '{evaluation.check_name}' failed: {said}"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} {month}\n" + "\n".join(details) + "\n")
+    return f"{check_line or line or month + ': run failed'} (details: {log})"
 
 
 def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str, str], None] | None = None,
@@ -72,14 +100,14 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
     reference = defs.resolve_job_def("reference_job").execute_in_process(instance=instance, raise_on_error=False,
                                                                          run_config=QUIET)
     if not reference.success:
-        raise RunFailed(_failure_message(reference, "reference tables"))
+        raise RunFailed(_failure_message(reference, "reference tables", log_path(settings)))
     if settings.patient_level_dir:
         if on_month:
             on_month("patient-level extract", "patient")
         loaded = defs.resolve_job_def("patient_extract_job").execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET)
         if not loaded.success:
-            raise RunFailed(_failure_message(loaded, "patient-level extract"))
+            raise RunFailed(_failure_message(loaded, "patient-level extract", log_path(settings)))
     job = defs.resolve_job_def("monthly_job")
     for month in months:
         if on_month:
@@ -87,7 +115,7 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
         result = job.execute_in_process(partition_key=partition_key(month), instance=instance, raise_on_error=False,
                                         run_config=QUIET)
         if not result.success:
-            raise RunFailed(_failure_message(result, month))
+            raise RunFailed(_failure_message(result, month, log_path(settings)))
         outcome = MonthOutcome(month)
         for event in result.get_asset_materialization_events():
             m = event.event_specific_data.materialization
@@ -102,7 +130,7 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
     result = defs.resolve_job_def("indicators_job").execute_in_process(instance=instance, raise_on_error=False,
                                                                        run_config=QUIET)
     if not result.success:
-        raise RunFailed(_failure_message(result, "indicator values"))
+        raise RunFailed(_failure_message(result, "indicator values", log_path(settings)))
     if months:
         if on_month:
             on_month(months[-1], "outputs")
@@ -111,5 +139,5 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
             partition_key=partition_key(months[-1]), instance=instance, raise_on_error=False, run_config=QUIET,
             asset_selection=selection)
         if not result.success:
-            raise RunFailed(_failure_message(result, f"{months[-1]} extracts and report"))
+            raise RunFailed(_failure_message(result, f"{months[-1]} extracts and report", log_path(settings)))
     return outcomes

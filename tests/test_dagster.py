@@ -92,8 +92,10 @@ def check_warehouse(layout, months):
 
 def test_missing_month_names_it(sample_dir, tmp_path):
     settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir))
-    with pytest.raises(RunFailed, match="2026-05: step 'epd_source_file' failed: no EPD file for 2026-05"):
+    with pytest.raises(RunFailed, match="2026-05: step 'epd_source_file' failed: no EPD file for 2026-05") as failed:
         run_months(settings, ["2026-05"], instance=dg.DagsterInstance.ephemeral())
+    assert "\n" not in str(failed.value) and str(settings.layout.root / "logs" / "msi.log") in str(failed.value)
+    assert "in find_epd_file" in (settings.layout.root / "logs" / "msi.log").read_text()  # the stack goes to the log
 
 
 def test_failing_expectations_block_downstream(tmp_path):
@@ -118,6 +120,14 @@ def test_failing_expectations_block_downstream(tmp_path):
     assert "expect_column_values_to_be_in_set(icb_code): 4" in evaluation.description  # the 4 QKK rows
     assert ran == []  # the downstream asset never ran
     assert not result.success
+    # What `msi run` prints: the rule, the column, the count and values, and where the details are.
+    from pipelines.runner import _failure_message
+
+    line = _failure_message(result, "2026-05", tmp_path / "logs" / "msi.log")
+    assert line.startswith("2026-05: check 'prescribing_month_expectations' failed: expect_column_values_to_be_in_set "
+                           "on icb_code: 4 unexpected, e.g. ['QNQ'") and "\n" not in line
+    assert line.endswith(f"(details: {tmp_path / 'logs' / 'msi.log'})")
+    assert '"unexpected_count": 4' in (tmp_path / "logs" / "msi.log").read_text()
 
 
 def test_row_count_drift_warns(sample_dir, tmp_path):
