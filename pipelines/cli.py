@@ -92,16 +92,35 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, re
     return outcomes
 
 
+def stand_ins(outcome) -> str:
+    """What a month lacked and which month's data stood in, from its assets' metadata."""
+    sources = outcome.metadata.get("list_size_source_files", {})
+    values = outcome.metadata.get("indicator_practice_values", {})
+    notes = []
+    missing = sources.get("missing_files", "none")
+    if missing != "none":
+        notes.append(f"no {missing}")
+    for what, key in (("list sizes", "list_size_month"), ("map", "practice_map_month")):
+        used = values.get(key)
+        if used and used != outcome.month:
+            notes.append(f"{what} {used}" if used != "none" else f"{what}: none" + (" (EPD geography)" if key == "practice_map_month" else ""))
+    return "; ".join(notes)
+
+
 def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
     table = Table(title="Months processed")
-    for col in ("month", "EPD rows", "items", "practices", "registered patients", "checks"):
-        table.add_column(col, justify="right" if col not in ("month", "checks") else "left")
+    notes = {o.month: stand_ins(o) for o in outcomes}
+    columns = ["month", "EPD rows", "items", "practices", "registered patients", "checks"]
+    columns += ["stood in / missing"] if any(notes.values()) else []  # only when a month lacked something
+    for col in columns:
+        table.add_column(col, justify="right" if col not in ("month", "checks", "stood in / missing") else "left")
     for o in outcomes:
         rx = o.metadata.get("prescribing_month", {})
         ls = o.metadata.get("list_sizes", {})
         checks = "all passed" if all(o.checks.values()) else ", ".join(k for k, v in o.checks.items() if not v)
         table.add_row(o.month, f"{rx.get('dagster/row_count', 0):,}", f"{rx.get('items', 0):,}",
-                      f"{rx.get('practices', 0):,}", f"{ls.get('patients', 0):,}", checks)
+                      f"{rx.get('practices', 0):,}", f"{ls.get('patients', 0):,}", checks,
+                      *([notes[o.month]] if len(columns) > 6 else []))
     console.print(table)
     layout = settings.layout
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")

@@ -26,6 +26,24 @@ def rows(table: str) -> tuple[dict, ...]:
         return tuple(csv.DictReader(fh))
 
 
+# ODS codes of NHS England's area teams (2013-2015: Q44-Q71) and of the sub-regions that replaced them
+# (Q72-Q88): a 'Q' and two digits. No published list of them is kept here, so the era is checked by format.
+AREA_TEAM_FORMAT = "Q[0-9]{{2}}"
+
+
+def geography_rule(month: str, header_geography: str) -> tuple[str, list[str] | None, str | None]:
+    """How the EPD geography column (icb_code) of a month is checked: (what is used, the reference set
+    when one exists, else an ODS code format). The header says which era's organisations fill the column."""
+    if header_geography == "AREA_TEAM":
+        return ("area teams and NHS England sub-regions: ODS code format Q + two digits (no reference list kept)",
+                None, AREA_TEAM_FORMAT)
+    if header_geography == "STP":
+        return "the 42 STP codes (kept as the 42 ICB codes in July 2022)", valid_icb_codes("2022-07"), None
+    if month >= REORGANISATION_MONTH:
+        return "the 36 ICB codes from April 2026", valid_icb_codes(month), None
+    return "the 42 ICB codes of July 2022 - March 2026", valid_icb_codes(month), None
+
+
 def valid_icb_codes(month: str) -> list[str]:
     """ICB codes that may appear in EPD rows of `month`. The 42 STP codes became the 42 ICB codes in
     July 2022 unchanged, so the same set serves for STP-era files."""

@@ -7,7 +7,7 @@ from pipelines.checks.gx_duckdb import validate_parquet
 from pipelines.checks.prescribing_suite import prescribing_expectations
 from pipelines.epd.ingest import ingest_epd_month
 from pipelines.layout import Layout
-from pipelines.reference import valid_icb_codes
+from pipelines.reference import geography_rule
 from tests.epd_fixtures import LEGACY_ICB_HEADER, legacy_rows, write
 
 
@@ -18,8 +18,8 @@ def good(tmp_path_factory):
     return result.prescribing_path, tmp
 
 
-def run(path, tmp, month="2024-01"):
-    return validate_parquet(path, "prescribing", prescribing_expectations(month, valid_icb_codes(month)), tmp / "gx")
+def run(path, tmp, month="2024-01", header="ICB"):
+    return validate_parquet(path, "prescribing", prescribing_expectations(month, geography_rule(month, header)), tmp / "gx")
 
 
 def variant(good, select: str):
@@ -61,3 +61,17 @@ def test_wrong_month_fails(good):
     summary = run(*good, month="2024-02")
     assert any(f["expectation"] == "expect_column_values_to_be_in_set" and f["column"] == "month"
                for f in summary["failed"])
+
+
+@pytest.mark.parametrize("header, codes, passes, used", [
+    ("AREA_TEAM", "Q52", True, "area teams"),         # a 2014-2017 file: area-team codes, checked by format
+    ("AREA_TEAM", "QOP", False, "area teams"),        # an ICB code where the header says area team
+    ("STP", "QOP", True, "42 STP codes"),             # an STP-era file: the 42 STP codes
+    ("STP", "Q52", False, "42 STP codes"),
+])
+def test_geography_is_checked_against_its_era(good, header, codes, passes, used):
+    path, tmp = variant(good, f"SELECT * REPLACE ('{codes}' AS icb_code) FROM {{src}}")
+    rule = geography_rule("2017-09", header)
+    assert used in rule[0]
+    summary = run(path, tmp, month="2024-01", header=header)
+    assert summary["success"] is passes, summary["failed"]

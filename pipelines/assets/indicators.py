@@ -16,7 +16,7 @@ from pipelines.resources import MsiSettings
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="indicators", kinds={"duckdb", "parquet"},
-          deps=[prescribing_month, list_sizes])
+          deps=[prescribing_month, list_sizes, practice_geography])
 def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """Numerator and denominator of every public-data indicator for every practice in the month, and the
     presentations that make each numerator."""
@@ -26,6 +26,11 @@ def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSetting
         context.log.warning(f"{month}: no list sizes in the lake; per-patient indicators have no denominator")
     elif result.list_size_month != month:
         context.log.warning(f"{month}: no list sizes for the month; using {result.list_size_month}'s")
+    if result.practice_map_month is None:
+        context.log.warning(f"{month}: no practice map in the lake; every identified cost centre counts as a practice "
+                            "and the EPD rows' own geography is used")
+    elif result.practice_map_month != month:
+        context.log.warning(f"{month}: no practice map for the month; using {result.practice_map_month}'s")
     without = opioid_presentations_without_ome(result.opioid_ome_path)
     if result.opioid_items_without_ome:
         context.log.warning(f"{month}: {result.opioid_items_without_ome:,} of {result.opioid_items_in_scope:,} opioid "
@@ -34,6 +39,7 @@ def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSetting
     return dg.MaterializeResult(metadata={
         "practices": result.practices, "indicators": len(public_indicators()),
         "list_size_month": result.list_size_month or "none",
+        "practice_map_month": result.practice_map_month or "none",
         "opioid_items_in_scope": result.opioid_items_in_scope,
         "opioid_items_without_ome": result.opioid_items_without_ome,
         "opioid_presentations_without_ome": dg.MetadataValue.json(without),

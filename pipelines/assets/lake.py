@@ -10,7 +10,7 @@ from pipelines.epd.ingest import ingest_epd_month
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import MsiSettings
-from pipelines.sources.nhs_digital import ingest_list_sizes, ingest_practice_geography
+from pipelines.sources.nhs_digital import FILE_STEMS, ingest_list_sizes, ingest_practice_geography
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},
@@ -34,16 +34,28 @@ def prescribing_month(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg
     })
 
 
+def _missing(record: dict, stem: str) -> bool:
+    return record.get("folder") is None or stem in record.get("missing", [])
+
+
 @dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},
           deps=[list_size_source_files])
 def list_sizes(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """Registered patients per practice: total, by sex, 65+, 75+, and females 13-54 and 0-12."""
     month = from_partition_key(context.partition_key)
     record = read_record(msi.layout.raw_list_sizes(month), "list-size files", month)
+    if _missing(record, FILE_STEMS["quin_age"]):
+        context.log.warning(f"{month}: no {FILE_STEMS['quin_age']} file; the month's per-patient indicators use the "
+                            "nearest earlier month's list sizes (or have no denominator)")
+        return dg.MaterializeResult(metadata={"missing": FILE_STEMS["quin_age"], "written": False})
     info = ingest_list_sizes(Path(record["folder"]), month, msi.layout)
+    if not info["female_file"]:
+        context.log.warning(f"{month}: no {FILE_STEMS['female']} file; the female denominators (valproate) are "
+                            "NULL for the month")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": info["practices"], "patients": info["patients"],
         "extract_date": info["extract_date"], "files": ", ".join(info["files"]),
+        "missing": "" if info["female_file"] else FILE_STEMS["female"],
         "path": dg.MetadataValue.path(info["path"]),
     })
 
@@ -54,6 +66,10 @@ def practice_geography(context: dg.AssetExecutionContext, msi: MsiSettings) -> d
     """Practice -> PCN -> sub-ICB -> ICB -> region for the month, from NHS Digital's practice map."""
     month = from_partition_key(context.partition_key)
     record = read_record(msi.layout.raw_list_sizes(month), "list-size files", month)
+    if _missing(record, FILE_STEMS["map"]):
+        context.log.warning(f"{month}: no {FILE_STEMS['map']} file; the month uses the nearest earlier map, else "
+                            "the EPD rows' own geography")
+        return dg.MaterializeResult(metadata={"missing": FILE_STEMS["map"], "written": False})
     info = ingest_practice_geography(Path(record["folder"]), month, msi.layout)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": info["practices"], "icbs": info["icbs"], "extract_date": info["extract_date"],

@@ -16,7 +16,8 @@ from pipelines.partitions import monthly_partitions
 from pipelines.resources import MsiSettings
 from pipelines.sample.generate import ensure_sample_month as ensure_month
 from pipelines.sample.generate import sample_folder
-from pipelines.sources.local import find_epd_file, find_list_size_folder
+from pipelines.sources.local import MissingSourceError, find_epd_file, find_list_size_folder
+from pipelines.sources.nhs_digital import FILE_STEMS
 from pipelines.sources.nhsbsa import CkanClient, read_source_record
 
 
@@ -87,10 +88,21 @@ def list_size_source_files(context: dg.AssetExecutionContext, msi: MsiSettings) 
     """NHS Digital's registered-patient files for the month (quinary ages, single-year females, map)."""
     month = from_partition_key(context.partition_key)
     if msi.source == "sample":
-        folder = find_list_size_folder(ensure_sample_month(msi, month, context.log), month)
+        root = ensure_sample_month(msi, month, context.log)
     else:
         if not msi.list_size_dir:
             raise ValueError(f"--source {msi.source} needs --list-size-dir (NHS Digital files in YYYY-MM folders)")
-        folder = find_list_size_folder(Path(msi.list_size_dir), month)
-    write_record(msi.layout.raw_list_sizes(month), {"source": msi.source, "folder": str(folder), "month": month})
-    return dg.MaterializeResult(metadata={"source": msi.source, "folder": dg.MetadataValue.path(str(folder))})
+        root = Path(msi.list_size_dir)
+    try:
+        folder: Path | None = find_list_size_folder(root, month)
+    except MissingSourceError as exc:
+        # A month NHS Digital published nothing for (or that is not here) degrades: the indicators use the
+        # nearest earlier month's list sizes and map, and say so.
+        context.log.warning(f"{exc}; {month}'s indicators use the nearest earlier list sizes and practice map")
+        folder = None
+    missing = [stem for stem in FILE_STEMS.values() if folder is None or not any(
+        (folder / f"{stem}{ext}").is_file() for ext in (".csv", ".zip", ".CSV", ".ZIP"))]
+    write_record(msi.layout.raw_list_sizes(month), {"source": msi.source, "folder": str(folder) if folder else None,
+                                                    "month": month, "missing": missing})
+    return dg.MaterializeResult(metadata={"source": msi.source, "folder": str(folder) if folder else "none",
+                                          "missing_files": ", ".join(missing) or "none"})

@@ -7,13 +7,16 @@
 
 
 import json
+from pathlib import Path
 
 import dagster as dg
 import pyarrow.parquet as pq
 
 from pipelines.assets.lake import prescribing_month
 from pipelines.months import add_months, from_partition_key
-from pipelines.reference import valid_icb_codes
+from pipelines.assets.sources import read_record
+from pipelines.epd.ingest import source_geography
+from pipelines.reference import geography_rule
 from pipelines.resources import MsiSettings
 
 ROW_COUNT_TOLERANCE = 0.25  # real months move by a few per cent; a quarter means something went wrong
@@ -26,8 +29,10 @@ def run_prescribing_suite(msi: MsiSettings, month: str) -> dict:
     from pipelines.checks.prescribing_suite import prescribing_expectations
 
     path = msi.layout.lake_file("prescribing", month)
-    return validate_parquet(path, "prescribing", prescribing_expectations(month, valid_icb_codes(month)),
-                            msi.layout.tmp)
+    record = read_record(msi.layout.raw_epd(month), "EPD file", month)
+    rule = geography_rule(month, source_geography(Path(record["path"])))
+    summary = validate_parquet(path, "prescribing", prescribing_expectations(month, rule), msi.layout.tmp)
+    return {**summary, "geography_rule": rule[0]}
 
 
 @dg.asset_check(asset=prescribing_month, blocking=True,
@@ -45,6 +50,7 @@ def prescribing_month_expectations(context: dg.AssetCheckExecutionContext, msi: 
         severity=dg.AssetCheckSeverity.ERROR,
         description=("all expectations met" if summary["success"] else f"failed: {description}")[:2000],
         metadata={"evaluated": summary["evaluated"], "failed": dg.MetadataValue.json(failed),
+                  "geography_checked_against": summary["geography_rule"],
                   "statistics": dg.MetadataValue.json(json.loads(json.dumps(summary["statistics"], default=str)))},
     )
 

@@ -27,7 +27,7 @@ ROW_RULES = [
      "NOT regexp_full_match(bnf_code, '[0-9]{{2}}[0-9A-Z]{{13}}|2[0-3][0-9]{{9}}')"),
     ("BNF chemical codes are the first 9 characters of the presentation (4 for appliances)",
      "NOT starts_with(bnf_code, chem_code) OR length(chem_code) NOT IN (4, 9)"),
-    ("ICB codes are 3 characters (2022-2026) or 5 (new ICBs from April 2026)",
+    ("geography codes are 3 characters (area teams, STPs, ICBs 2022-2026) or 5 (new ICBs from April 2026)",
      "NOT regexp_full_match(icb_code, '[A-Z0-9]{{3}}|[A-Z0-9]{{5}}')"),
     ("SNOMED codes are 6-18 digits when present",
      "snomed_code IS NOT NULL AND NOT regexp_full_match(snomed_code, '[0-9]{{6,18}}')"),
@@ -36,7 +36,19 @@ ROW_RULES = [
 ]
 
 
-def prescribing_expectations(month: str, valid_icb_codes: list[str]) -> list:
+def geography_expectation(rule: tuple[str, list[str] | None, str | None]):
+    """The era's check of icb_code: membership of its reference set, else the ODS code format."""
+    import great_expectations.expectations as gxe
+
+    used, codes, pattern = rule
+    if codes is not None:
+        return gxe.ExpectColumnValuesToBeInSet(column="icb_code", value_set=codes, description=f"icb_code in {used}")
+    return gxe.UnexpectedRowsExpectation(
+        description=f"icb_code: {used}",
+        unexpected_rows_query="SELECT * FROM {batch} WHERE NOT regexp_full_match(icb_code, '" + pattern + "')")
+
+
+def prescribing_expectations(month: str, geography_rule: tuple[str, list[str] | None, str | None]) -> list:
     import great_expectations.expectations as gxe
 
     rows = "SELECT * FROM {batch} WHERE "
@@ -49,7 +61,7 @@ def prescribing_expectations(month: str, valid_icb_codes: list[str]) -> list:
             + " FROM {batch} LIMIT 1) WHERE " + " OR ".join(f"{c} <> '{t}'" for c, t in COLUMN_TYPES.items())),
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         gxe.ExpectColumnValuesToBeInSet(column="month", value_set=[month]),
-        gxe.ExpectColumnValuesToBeInSet(column="icb_code", value_set=valid_icb_codes),
+        geography_expectation(geography_rule),
         # One rule each for required fields and for signs, not one expectation per column: each GE
         # expectation costs a query and ~40 ms of overhead, and the descriptions name every column.
         gxe.UnexpectedRowsExpectation(

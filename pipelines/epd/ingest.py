@@ -65,6 +65,20 @@ def read_header(path: Path) -> list[str]:
     return parse_header_line(first)
 
 
+def source_geography(source: Path) -> str:
+    """The geography columns a published file carries (AREA_TEAM, STP or ICB), from its header line alone;
+    a ZIP's member is read only as far as its first line."""
+    if source.suffix.lower() == ".zip":
+        with zipfile.ZipFile(source) as zf:
+            member = next(m for m in zf.infolist() if m.filename.lower().endswith(".csv"))
+            with zf.open(member) as fh:
+                first = fh.readline()
+    else:
+        with open(source, "rb") as fh:
+            first = fh.readline()
+    return detect_flavour(parse_header_line(first), source=source.name).geography
+
+
 @contextmanager
 def csv_from_source(source: Path, scratch: Path) -> Iterator[Path]:
     """Yield a CSV path for `source`; a ZIP is extracted (CRC-checked) into `scratch` first."""

@@ -50,6 +50,7 @@ class PracticeMonth:
     values_path: Path
     breakdown_path: Path
     opioid_ome_path: Path
+    practice_map_month: str | None = None  # the map that said which cost centres are GP practices
 
     @property
     def opioid_share_without_ome(self) -> float:
@@ -148,7 +149,7 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
     if not rx.is_file() or not px.is_file():
         raise IndicatorError(f"no normalised prescribing for {month} in {layout.lake}; ingest the month first")
     lists, lists_month = nearest_lake_month(layout, "list_sizes", month)
-    gp_map, _ = nearest_lake_month(layout, "practice_geography", month)
+    gp_map, map_month = nearest_lake_month(layout, "practice_geography", month)
     with scratch_dir(layout.tmp, f"indicators-{month}") as work:
         con = duckdb_connection(work, "2GB")
         if lists is None:  # no list sizes at all yet: list-size denominators stay NULL (values NULL)
@@ -181,7 +182,7 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         counted = ome.filter(pl.col("status").is_in([STATUS_OME, STATUS_UNREAD]))
         return PracticeMonth(month, int(practices), lists_month, int(counted["items"].sum() or 0),
                              int(counted.filter(pl.col("status") == STATUS_UNREAD)["items"].sum() or 0),
-                             out_values, out_breakdown, out_ome)
+                             out_values, out_breakdown, out_ome, map_month)
 
 
 def _months_in(folder: Path) -> list[str]:
