@@ -99,29 +99,32 @@ def stand_ins(outcome) -> str:
     notes = []
     missing = sources.get("missing_files", "none")
     if missing != "none":
-        notes.append(f"no {missing}")
-    for what, key in (("list sizes", "list_size_month"), ("map", "practice_map_month")):
-        used = values.get(key)
-        if used and used != outcome.month:
-            notes.append(f"{what} {used}" if used != "none" else f"{what}: none" + (" (EPD geography)" if key == "practice_map_month" else ""))
+        notes.append(f"no {missing} file(s)")
+    if "sing-age-female" in missing:
+        notes.append("valproate has no denominator")
+    lists, geography = values.get("list_size_month"), values.get("practice_map_month")
+    if lists and lists != outcome.month:
+        notes.append(f"list sizes of {lists} stood in" if lists != "none" else "no list sizes at all")
+    if geography and geography != outcome.month:
+        notes.append(f"practice map of {geography} stood in" if geography != "none"
+                     else "no practice map at all: every cost centre counted, the EPD rows' own geography used")
     return "; ".join(notes)
 
 
 def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
     table = Table(title="Months processed")
-    notes = {o.month: stand_ins(o) for o in outcomes}
-    columns = ["month", "EPD rows", "items", "practices", "registered patients", "checks"]
-    columns += ["stood in / missing"] if any(notes.values()) else []  # only when a month lacked something
-    for col in columns:
-        table.add_column(col, justify="right" if col not in ("month", "checks", "stood in / missing") else "left")
+    for col in ("month", "EPD rows", "items", "practices", "registered patients", "checks"):
+        table.add_column(col, justify="right" if col not in ("month", "checks") else "left")
     for o in outcomes:
         rx = o.metadata.get("prescribing_month", {})
         ls = o.metadata.get("list_sizes", {})
         checks = "all passed" if all(o.checks.values()) else ", ".join(k for k, v in o.checks.items() if not v)
         table.add_row(o.month, f"{rx.get('dagster/row_count', 0):,}", f"{rx.get('items', 0):,}",
-                      f"{rx.get('practices', 0):,}", f"{ls.get('patients', 0):,}", checks,
-                      *([notes[o.month]] if len(columns) > 6 else []))
+                      f"{rx.get('practices', 0):,}", f"{ls.get('patients', 0):,}", checks)
     console.print(table)
+    for o in outcomes:  # what a month lacked and what stood in: loud, one line a month
+        if stand_ins(o):
+            console.print(f"[yellow]{o.month}[/yellow]: {stand_ins(o)}")
     layout = settings.layout
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")

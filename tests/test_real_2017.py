@@ -116,3 +116,34 @@ def test_a_practice_without_age_bands_stops_the_month(tmp_path):
     (folder / "gp-reg-pat-prac-quin-age.csv").write_bytes(b"".join(kept))
     with pytest.raises(ListSizeError, match=r"cannot derive patients|cannot derive aged_65_plus for 1 practice\(s\) it lists \(first: L84018\)"):
         ingest_list_sizes(folder, "2017-09", Layout(tmp_path / "data"))
+
+
+def test_the_real_2017_case_end_to_end(tmp_path):
+    """`msi run` on September 2017 as published: area-team codes in the EPD file, only the quinary-age
+    file (NHS Digital published no practice map and this month has no single-year female file)."""
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    epd, lists = tmp_path / "epd", tmp_path / "lists" / "2017-09"
+    epd.mkdir()
+    lists.mkdir(parents=True)
+    (epd / "EPD_201709.csv").write_bytes(epd_2017())
+    shutil.copy(QUIN_2017, lists / "gp-reg-pat-prac-quin-age.csv")
+    data = tmp_path / "data"
+    result = CliRunner().invoke(main, ["run", "--source", "local", "--months", "2017-09", "--epd-dir", str(epd),
+                                       "--list-size-dir", str(lists.parent), "--data-dir", str(data), "--no-report"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "all passed" in said  # the GE suite checked Q52/Q64 as area-team codes
+    assert "no gp-reg-pat-prac-sing-age-female, gp-reg-pat-prac-map file(s)" in said
+    assert "valproate has no denominator" in said and "no practice map at all" in said
+    with duckdb.connect(str(data / "warehouse" / "msi.duckdb"), read_only=True) as con:
+        rows = {(r[0], r[1]): r[2:] for r in con.execute(
+            "SELECT indicator_id, org_code, numerator, denominator, value FROM indicator_values "
+            "WHERE geography = 'as_published' AND org_type IN ('practice', 'icb')").fetchall()}
+    assert rows[("nsaid_per_1000_65plus", "B85010")] == (3, 1192, A(3 / 1192 * 1000))
+    assert rows[("nsaid_per_1000_65plus", "Q64")] == (2, 1459, A(2 / 1459 * 1000))  # L84018's area team
+    assert rows[("valproate_per_1000_female_13_54", "B85010")] == (0, None, None)
+    ome = 1200 + 25.6 + 375 + 672
+    assert rows[("opioid_ome_per_1000_day", "Q52")] == (A(ome), 6939, A(ome / 6939 * 1000 / 30))
