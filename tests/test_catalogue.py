@@ -121,8 +121,10 @@ OP_HIGH_90 = (
 # indicator's sources line says so; tests/test_opioid_ome.py checks them against the strength in each name).
 ADDED_LONG_ACTING = (["0407020A0%" + s for s in ("AA", "AB", "AC", "AD", "AQ", "AR", "AS", "AT")]
                      + ["0407020Z0AAAKAK", "0407020Z0AAAGAG", "0407020Z0AAAHAH", "0407020AH%AA", "0407020AH%AB"]
-                     + ["0407020B0%AL", "0407020B0%AM", "0407020B0%AN"])
-ADDED_HIGH_120 = ["0407020A0%" + s for s in ("AB", "AC", "AD", "AR", "AS", "AT")] + ["0407020Z0AAAHAH"]
+                     + ["0407020B0%AL", "0407020B0%AM", "0407020B0%AN"]
+                     + ["0407020AG%" + s for s in ("AJ", "AK", "AL", "AM", "AN")])  # NHSBSA's 2025 recodes
+ADDED_HIGH_120 = (["0407020A0%" + s for s in ("AB", "AC", "AD", "AR", "AS", "AT")] + ["0407020Z0AAAHAH"]
+                  + ["0407020AG%AL", "0407020AG%AM", "0407020AG%AN"])
 ADDED_HIGH_90 = ADDED_HIGH_120 + ["0407020B0%AN"]
 
 

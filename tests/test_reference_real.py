@@ -38,6 +38,7 @@ def _all_codes() -> set[str]:
     ("sources/20241101_BNF_Code_Information.zip", "bnf_code_information/20241101_BNF_Code_Information.zip"),
     ("sources/openprescribing/openprescribing_opioid_ing_form_ome.csv", "opioids/openprescribing_opioid_ing_form_ome.csv"),
     ("sources/openprescribing/opioid_measure_rework_revised.csv", "opioids/opioid_measure_rework_revised.csv"),
+    ("sources/openprescribing/bnf_code_mapping.csv", "bnf_code_changes/bnf_code_mapping.csv"),
 ])
 def test_sources_are_byte_copies_of_the_real_files(copy, original):
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
@@ -113,11 +114,13 @@ def test_every_exact_code_in_the_code_lists_exists():
 
 
 def test_every_pattern_in_the_code_lists_matches_a_real_presentation():
+    """In NHSBSA's lists, or among the current codes of NHSBSA's code changes (codes newer than the list)."""
     from indicators.model import CodeFilter
+    from pipelines.bnf.code_changes import current_codes
 
     import re
 
-    codes = sorted(_all_codes())
+    codes = sorted(_all_codes() | set(current_codes().values()))
     empty = []
     for owner, filters in _catalogue_filters():
         for raw in filters:
@@ -160,3 +163,28 @@ def test_indicator_yaml_sources_say_what_differs():
     limitations = " ".join(spec["limitations"])
     for word in ("methadone", "injections", "buccal", "per day", "no judgement"):
         assert word in limitations
+
+
+def test_code_lists_follow_nhsbsas_code_changes():
+    """Indicators match today's codes (pipelines/bnf/code_changes.py), so a list that selects a product's
+    old code must select its current code too, or the product would drop out of its indicator at the recode."""
+    from indicators.model import CodeFilter, expand
+    from pipelines.bnf.code_changes import current_codes
+
+    mapping = current_codes()
+    codes = sorted(set(mapping) | set(mapping.values()))
+    lost = []
+    for owner, filters in _catalogue_filters():
+        selected = set(expand([CodeFilter.parse(f) for f in filters], codes))
+        lost += [(owner, old, new) for old, new in mapping.items() if old in selected and new not in selected]
+    assert not lost
+
+
+def test_code_change_mapping_is_a_copy_and_resolved():
+    from pipelines.bnf.code_changes import current_codes
+
+    mapping = current_codes()
+    assert len(mapping) == 2996
+    assert not set(mapping.values()) & set(mapping)  # every old code reaches a current one (3 chains followed)
+    assert mapping["0913261M0AAADAD"] == "0913451F0AAAAAA"  # recoded twice
+    assert mapping["0407020AHAAACAC"] == "0407020AGAAALAL"  # tapentadol 150 mg MR capsules, recoded in 2025

@@ -155,6 +155,13 @@ def ome_table(presentations: pl.DataFrame) -> pl.DataFrame:
 @cache
 def reference_ome_table() -> pl.DataFrame:
     """OME per unit of every in-scope presentation in NHSBSA's two lists, for inputs that carry codes
-    but no names (the patient-level extract). Only presentations with an OME."""
-    table = ome_table(lists.all_presentations(tuple(sorted(chemicals()))))
-    return table.filter(pl.col("status") == STATUS_OME)
+    but no names (the patient-level extract); a code created by a later recode is read with the name its
+    old code was published under. Only presentations with an OME."""
+    from pipelines.bnf.code_changes import current_codes
+
+    named = lists.all_presentations(tuple(sorted(chemicals()))).select("bnf_code", "bnf_name")
+    known = set(named["bnf_code"])
+    by_old = dict(zip(named["bnf_code"], named["bnf_name"]))
+    recoded = [(new, by_old[old]) for old, new in current_codes().items() if old in by_old and new not in known]
+    named = pl.concat([named, pl.DataFrame(recoded, schema=named.schema, orient="row")])
+    return ome_table(named).filter(pl.col("status") == STATUS_OME)

@@ -21,6 +21,8 @@ import polars as pl
 from indicators.catalogue import catalogue
 from indicators.model import Indicator, expand
 from pipelines.atomic import publish_dir, publish_file, scratch_dir
+from pipelines.bnf.code_changes import code_changes_table, current
+from pipelines.bnf.lists import names as bnf_names
 from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, ome_table
 from pipelines.bnf.ome import chemicals as opioid_chemicals
 from pipelines.epd.ingest import duckdb_connection
@@ -101,6 +103,13 @@ def month_opioid_ome(con, prescribing_path: Path) -> pl.DataFrame:
     return ome_table(seen).join(items, on="bnf_code", how="left")
 
 
+def current_names(recoded: list[str]) -> pl.DataFrame:
+    """The current code's name in NHSBSA's newest list, for the month's recoded presentations."""
+    newest = bnf_names("2024")
+    rows = [(current(c), newest[current(c)]) for c in recoded if current(c) in newest]
+    return pl.DataFrame(rows, schema={"bnf_code": pl.Utf8, "bnf_name": pl.Utf8}, orient="row").unique("bnf_code")
+
+
 def opioid_presentations_without_ome(ome_path: Path) -> list[dict]:
     """The month's in-scope opioid presentations whose name gave no OME, most items first."""
     if not ome_path.is_file():
@@ -158,8 +167,11 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         if gp_map is None:  # no practice map yet: every identified cost centre gets a row
             gp_map = work / "no_map.parquet"
             con.execute("COPY (SELECT ''::VARCHAR AS practice_code WHERE false) TO $p (FORMAT parquet)", {"p": str(gp_map)})
-        seen = [r[0] for r in con.execute("SELECT DISTINCT bnf_code FROM read_parquet($p)", {"p": str(rx)}).fetchall()]
+        published = [r[0] for r in con.execute("SELECT DISTINCT bnf_code FROM read_parquet($p)", {"p": str(rx)}).fetchall()]
+        seen = sorted({current(c) for c in published})  # code lists match today's codes
         _register(con, indicators, seen)
+        con.register("bnf_code_changes", code_changes_table().to_arrow())
+        con.register("current_names", current_names([c for c in published if current(c) != c]).to_arrow())
         ome = month_opioid_ome(con, rx)
         con.register("opioid_ome", ome.filter(pl.col("status") == STATUS_OME).to_arrow())
         params = {"prescribing_path": str(rx), "practices_path": str(px), "list_sizes_path": str(lists),

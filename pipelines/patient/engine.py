@@ -19,6 +19,7 @@ from indicators.catalogue import catalogue, drug_groups
 from indicators.model import Indicator, expand
 from pipelines.atomic import publish_file, scratch_dir
 from pipelines.epd.ingest import duckdb_connection
+from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.ome import reference_ome_table
 from pipelines.indicators.engine import nearest_lake_month
 from pipelines.layout import Layout
@@ -106,8 +107,10 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
             con.execute("COPY (SELECT ''::VARCHAR AS practice_code, ''::VARCHAR AS practice_name, ''::VARCHAR AS "
                         "sub_icb_code, ''::VARCHAR AS icb_code, ''::VARCHAR AS region_code WHERE false) TO $p "
                         "(FORMAT parquet)", {"p": str(geography)})
-        seen = [r[0] for r in con.execute("SELECT DISTINCT bnf_code FROM read_parquet($p) WHERE issue_date "
-                                          "BETWEEN $s AND $e", {"p": str(rx), "s": start, "e": end}).fetchall()]
+        seen = sorted({current(r[0]) for r in con.execute(  # drug groups match today's codes
+            "SELECT DISTINCT bnf_code FROM read_parquet($p) WHERE issue_date BETWEEN $s AND $e",
+            {"p": str(rx), "s": start, "e": end}).fetchall()})
+        con.register("bnf_code_changes", code_changes_table().to_arrow())
         for name, frame in rule_tables(indicators, seen).items():
             con.register(name, frame.to_arrow())
         con.register("opioid_ome", reference_ome_table().to_arrow())

@@ -4,6 +4,7 @@
 --   indicator_roles(indicator_id, role, measure)     numerator / denominator / component_N and its measure
 --   indicator_specs(indicator_id, numerator_measure, list_size, unit, multiplier, per_day, components)
 --   opioid_ome(bnf_code, ome_mg_per_unit)           read from the month's published names (pipelines/bnf/ome.py)
+--   bnf_code_changes(old_code, new_code)            NHSBSA's code changes: lists match the current code
 -- Unidentified ('-') and '%998' cost centres are not practices and are left out here; so are non-GP cost
 -- centres (out-of-hours, walk-in, federations) when a practice map is known: only the GP practices in NHS
 -- Digital's map ($gp_practices_path, the month's or the nearest earlier) get rows, as OpenPrescribing
@@ -28,8 +29,9 @@ rx AS (
     SELECT r.practice_code, c.indicator_id, c.role, r.items, r.total_quantity, r.adq_usage,
            r.total_quantity * o.ome_mg_per_unit AS ome_mg
     FROM read_parquet($prescribing_path) r
-    JOIN indicator_codes c ON c.bnf_code = r.bnf_code
-    LEFT JOIN opioid_ome o ON o.bnf_code = r.bnf_code
+    LEFT JOIN bnf_code_changes cc ON cc.old_code = r.bnf_code
+    JOIN indicator_codes c ON c.bnf_code = coalesce(cc.new_code, r.bnf_code)
+    LEFT JOIN opioid_ome o ON o.bnf_code = r.bnf_code  -- the OME of what was dispensed, from its own name
     WHERE r.practice_code <> '-' AND r.practice_code NOT LIKE '%998'
 ),
 role_amounts AS (

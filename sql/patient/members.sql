@@ -6,6 +6,7 @@
 --   patient_rule_groups(indicator_id, role, group_name, kind ('all' | 'none'), position)
 --   drug_group_codes(group_name, bnf_code)      the shared drug groups expanded against the extract's codes
 --   opioid_ome(bnf_code, ome_mg_per_unit)        read from NHSBSA's published names (pipelines/bnf/ome.py)
+--   bnf_code_changes(old_code, new_code)         NHSBSA's code changes: drug groups match the current code
 WITH reg AS (
     -- The registration in force on the last day of M (the latest spell if a supplier's spells overlap).
     SELECT patient_id, practice_code, sex,
@@ -20,7 +21,8 @@ issues AS (
     -- Issues at any practice count: a patient who moved brings their window with them.
     SELECT p.patient_id, g.group_name, p.issue_date, p.quantity, p.bnf_code
     FROM read_parquet($prescriptions_path) p
-    JOIN drug_group_codes g USING (bnf_code)
+    LEFT JOIN bnf_code_changes cc ON cc.old_code = p.bnf_code
+    JOIN drug_group_codes g ON g.bnf_code = coalesce(cc.new_code, p.bnf_code)
     WHERE p.issue_date BETWEEN $window_start AND $window_end
 ),
 patient_groups AS (
