@@ -190,12 +190,15 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
 @click.option("--patient-level", "patient_level", type=click.Path(file_okay=False, exists=True), default=None,
               help="A pseudonymised patient-level extract (prescriptions + registrations, contract v1): "
                    "adds the patient-level indicators.")
-def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, report, patient_level) -> None:
+@click.option("--baseline", default="2021-01:2021-12", show_default=True, envvar="MSI_BASELINE",
+              help="The period the extracts and report measure change against, YYYY-MM:YYYY-MM.")
+def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, report, patient_level, baseline) -> None:
     """Run the asset graph for chosen months from the sample, NHSBSA or local files."""
+    _months(baseline)  # a malformed baseline is a one-line error before anything runs
     settings = MsiSettings(
         data_dir=str(resolve_data_dir(data_dir)), source=source, epd_dir=epd_dir or "",
         list_size_dir=list_size_dir or "", sample_scale=scale,
-        patient_level_dir=str(Path(patient_level).resolve()) if patient_level else "",
+        patient_level_dir=str(Path(patient_level).resolve()) if patient_level else "", baseline=baseline,
         **({"ckan_base_url": ckan_url} if ckan_url else {}),
     )
     if source == "local" and not epd_dir:

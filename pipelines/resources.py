@@ -22,6 +22,7 @@ class MsiSettings(dg.ConfigurableResource):
     sample_scale: str = "demo"  # demo | national
     sample_seed: int = 20260101
     patient_level_dir: str = ""  # a patient-level extract (contract v1); empty: public data only
+    baseline: str = "2021-01:2021-12"  # the period change is reported against (MSI_BASELINE), YYYY-MM:YYYY-MM
 
     @property
     def layout(self) -> Layout:
@@ -40,4 +41,5 @@ class MsiSettings(dg.ConfigurableResource):
             ckan_base_url=os.environ.get("MSI_CKAN_URL", DEFAULT_BASE_URL),
             sample_scale=os.environ.get("MSI_SAMPLE_SCALE", "demo"),
             patient_level_dir=os.environ.get("MSI_PATIENT_LEVEL_DIR", ""),
+            baseline=os.environ.get("MSI_BASELINE", "2021-01:2021-12"),
         )

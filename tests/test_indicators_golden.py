@@ -131,6 +131,7 @@ def list_size_folder(root, month: str):
 
 
 OME_RESULTS = {}
+LAYOUT = {}
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +147,7 @@ def warehouse(tmp_path_factory):
         ingest_practice_geography(folder, month, layout)
         OME_RESULTS[month] = compute_practice_month(layout, month)
     build_warehouse(layout)
+    LAYOUT["golden"] = layout
     with duckdb.connect(str(layout.warehouse / "msi.duckdb"), read_only=True) as con:
         rel = con.execute("SELECT * FROM indicator_values")
         cols = [c[0] for c in rel.description]
@@ -289,3 +291,23 @@ def test_fixture_rows_are_real():
     from pipelines.bnf.lists import names
 
     assert all(names("2024").get(code) == name for _, code, name, *_ in ROWS)
+
+
+def test_change_since_a_baseline_period(warehouse):
+    """March 2026 as the baseline (current geography). Prescribing is the same both months, so rates per
+    patient per day change only by the days: QOP's OME March 14,000 / (12,000 x 31) x 1,000 = 37.634;
+    April 14,000 / (12,000 x 30) x 1,000 = 38.889. Percentages do not change: Thames Valley's
+    methotrexate 10 mg share is 1 of 4 items (25 %) both months."""
+    from pipelines.outputs.analysis import load_analysis
+
+    analysis = load_analysis(LAYOUT["golden"], "2026-04", baseline="2026-03:2026-03")
+    assert analysis.baseline_label == "2026-03 to 2026-03"
+    ome = analysis.change_since_baseline("opioid_ome_per_1000_day", "icb", "QOP", 14000 / 12000 * 1000 / 30)
+    march, april = 14000 / 12000 / 31 * 1000, 14000 / 12000 / 30 * 1000
+    assert (ome["baseline"], ome["change"], ome["relative"]) == (A(march), A(april - march), A((april / march - 1) * 100))
+    mtx = analysis.change_since_baseline("methotrexate_10mg_pct", "icb", "S0E4D", 25.0)
+    assert (mtx["baseline"], mtx["change"], mtx["months"]) == (A(25.0), A(0.0), 1)
+    count = analysis.change_since_baseline("methotrexate_10mg_items", "england", "ENG", 1.0)
+    assert count["baseline"] == A(1.0)  # counts: the monthly mean over the baseline
+    none = load_analysis(LAYOUT["golden"], "2026-04").change_since_baseline("methotrexate_10mg_pct", "icb", "S0E4D", 25.0)
+    assert none["baseline"] is None and none["change"] is None  # no 2021 data in this lake

@@ -78,6 +78,9 @@ def test_extract_workbook_matches_indicator_values(run):
     for ind, row in rows.items():
         assert row["ICB value"] == pytest.approx(published_value(icb_values[ind]))
         assert row["England value"] == pytest.approx(published_value(england[ind]))
+        # Change since the programme's 2021 baseline: this sample has no 2021 data, and says so.
+        assert row["ICB baseline (calendar 2021)"] == ("not for patient-level counts" if ind.startswith("pl_")
+                                                       else "no baseline data")
         assert row["Better when"] in ("lower is better", "higher is better")
         assert row["Basis"].startswith("patient-level extract" if ind.startswith("pl_") else "public EPD data")
     assert rows["pl_triple_whammy"]["Related indicators"] == "public-data proxy: triple_whammy_expected_per_1000_adults"
@@ -104,6 +107,11 @@ def test_extract_workbook_matches_indicator_values(run):
     without = definitions["opioid_ome_per_1000_day"][14]
     assert "buccal" in without and "injection" in without and "unread" not in without
     assert definitions["methotrexate_10mg_pct"][14] in (None, "")
+
+
+def test_report_pages_state_the_baseline(run):
+    page = (run.root / "reports" / "2026-07" / "index.html").read_text()
+    assert "no data for the baseline (calendar 2021)" in page
 
 
 def test_all_icbs_csv(run):

@@ -28,7 +28,7 @@ from pipelines.resources import MsiSettings
 def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
     month = from_partition_key(context.partition_key)
     started = time.time()
-    analysis = load_analysis(msi.layout, month)
+    analysis = load_analysis(msi.layout, month, msi.baseline)
     selected = context.selected_asset_keys
     if dg.AssetKey("icb_extracts") in selected:
         seen, _ = presentations_seen(msi.layout)

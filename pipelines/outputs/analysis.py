@@ -14,10 +14,14 @@ from indicators.model import Indicator
 from indicators.catalogue import catalogue
 from pipelines.outputs.disclosure import disclose
 from pipelines.layout import Layout
+from pipelines.months import month_range
+from pipelines.sqlfiles import load_sql
 from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
 
 SERIES_MONTHS = 24  # the SPC looks back at most two years
+# NHS England's Medicines Safety Improvement Programme measures change against calendar 2021.
+DEFAULT_BASELINE = "2021-01:2021-12"
 
 
 def funnel_kind(indicator: Indicator) -> str | None:
@@ -40,6 +44,7 @@ class Analysis:
     deciles: pl.DataFrame  # practice deciles, current geography
     assessed: pl.DataFrame  # one row per indicator x org for the reporting month: SPC + funnel + trend
     series: dict  # (indicator, org_type, org_code) -> {"values": [...], "chart": Xmr}, aligned to months
+    baseline_months: tuple[str, str] = ("2021-01", "2021-12")  # the period change is measured against
 
     def latest(self, org_type: str) -> pl.DataFrame:
         return self.assessed.filter(pl.col("org_type") == org_type)
@@ -61,6 +66,38 @@ class Analysis:
         lines = [f"{r['bnf_code']} {r['bnf_name']}: {r['items']:,} items, {r['status']} ({r['reason']})"
                  for r in self.opioids_without_ome]
         return "\n".join(lines) if lines else "none: every in-scope opioid presentation has an OME"
+
+    @cached_property
+    def baseline(self) -> dict[tuple[str, str, str], dict]:
+        """(indicator, org_type, org_code) -> baseline value and months, for the public-data indicators
+        (patient-level counts are not pooled over a year here: that would need disclosure control of its own)."""
+        first, last = self.baseline_months
+        public = {k: v for k, v in self.indicators.items() if v.grain != "patient"}
+        if not public:
+            return {}
+        specs = pl.DataFrame([{"indicator_id": i.id, "unit": i.unit, "multiplier": float(i.multiplier),
+                               "per_day": i.unit == "per_1000_per_day"} for i in public.values()])
+        with duckdb.connect() as con:
+            con.register("indicator_specs", specs.to_arrow())
+            rows = con.execute(load_sql("outputs/baseline"), {
+                "values_files": str(self.layout.warehouse / "indicator_values" / "month=*" / "*.parquet"),
+                "first": first, "last": last}).fetchall()
+        return {(i, t, c): {"value": v, "months": n} for i, t, c, v, n in rows}
+
+    @property
+    def baseline_label(self) -> str:
+        first, last = self.baseline_months
+        if first[:4] == last[:4] and first.endswith("-01") and last.endswith("-12"):
+            return f"calendar {first[:4]}"
+        return f"{first} to {last}"
+
+    def change_since_baseline(self, indicator_id: str, org_type: str, org_code: str, value) -> dict:
+        """The baseline value, and the change to `value` (absolute and relative); None where either is missing."""
+        base = self.baseline.get((indicator_id, org_type, org_code), {})
+        b = base.get("value")
+        change = value - b if value is not None and b is not None else None
+        relative = change / b * 100 if change is not None and b else None
+        return {"baseline": b, "change": change, "relative": relative, "months": base.get("months", 0)}
 
     @cached_property
     def england(self) -> dict[str, dict]:
@@ -89,7 +126,7 @@ def available_months(layout: Layout) -> list[str]:
     return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*"))
 
 
-def load_analysis(layout: Layout, month: str | None = None) -> Analysis:
+def load_analysis(layout: Layout, month: str | None = None, baseline: str = DEFAULT_BASELINE) -> Analysis:
     months_all = available_months(layout)
     if not months_all:
         raise FileNotFoundError(f"no indicator values under {layout.warehouse}; run the indicators first")
@@ -121,7 +158,8 @@ def load_analysis(layout: Layout, month: str | None = None) -> Analysis:
         assessed = assess(values, months, month, indicators, series)
     finally:
         gc.enable()
-    return Analysis(layout, month, months, indicators, values, deciles, assessed, series)
+    first, last = month_range(baseline)[0], month_range(baseline)[-1]
+    return Analysis(layout, month, months, indicators, values, deciles, assessed, series, (first, last))
 
 
 def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict[str, Indicator],

@@ -106,7 +106,9 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                    "counts of 1-7 suppressed ('*'), with secondary suppression.")
     headers = ["Indicator", "Title", "Unit", "ICB value", "England value", "Region value", "Better when",
                "12-month trend (ICB)", "SPC signal (ICB, this month)", "Practices above 99.8% funnel limit",
-               "Basis", "Definition version", "Related indicators"]
+               "Basis", "Definition version", "Related indicators",
+               f"ICB baseline ({analysis.baseline_label})", "ICB change since baseline", "ICB change since baseline (%)",
+               f"England baseline ({analysis.baseline_label})", "England change since baseline (%)"]
     ws.write_row(4, 0, headers, f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=5):
         mine_row, eng, reg = icb_rows.get(ind_id, {}), england.get(ind_id, {}), region_rows.get(ind_id, {})
@@ -124,7 +126,15 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         ws.write(r, 10, ind.basis)
         ws.write(r, 11, ind.definition_version)
         ws.write(r, 12, related(ind, analysis.indicators))
-    _finish(ws, 4, len(analysis.indicators), [30, 48, 20, 12, 12, 12, 34, 14, 24, 14, 40, 10, 40])
+        mine_change = analysis.change_since_baseline(ind_id, "icb", code, mine_row.get("value"))
+        eng_change = analysis.change_since_baseline(ind_id, "england", "ENG", eng.get("value"))
+        for c, value in ((13, mine_change["baseline"]), (14, mine_change["change"]), (15, mine_change["relative"]),
+                         (16, eng_change["baseline"]), (17, eng_change["relative"])):
+            if value is not None:
+                ws.write_number(r, c, value, f["num"])
+            elif c in (13, 16):
+                ws.write(r, c, "no baseline data" if ind.grain != "patient" else "not for patient-level counts")
+    _finish(ws, 4, len(analysis.indicators), [30, 48, 20, 12, 12, 12, 34, 14, 24, 14, 40, 10, 40, 14, 14, 14, 14, 14])
 
     # One sheet per indicator
     for ind_id, ind in analysis.indicators.items():

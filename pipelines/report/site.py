@@ -117,6 +117,18 @@ class SiteBuilder:
             bits.append("patient-level: counts rounded to 5, 1-7 suppressed")
         return " · ".join(bits + ([extra] if extra else []))
 
+    def since_baseline(self, ind: Indicator, org_type: str, org_code: str, value) -> str:
+        """' · baseline (calendar 2021): x; change +y (+z %)', or why there is none."""
+        label = self.a.baseline_label
+        if ind.grain == "patient":
+            return ""
+        c = self.a.change_since_baseline(ind.id, org_type, org_code, value)
+        if c["baseline"] is None:
+            return f" · no data for the baseline ({esc(label)})"
+        change = "" if c["change"] is None else f"; change {c['change']:+.2f}" + (
+            f" ({c['relative']:+.0f} %)" if c["relative"] is not None else "")
+        return f" · baseline ({esc(label)}): {esc(fmt(c['baseline']))}{esc(change)}"
+
     def intro(self, ind: Indicator) -> str:
         proxy = f"<p class=\"proxy\">{esc(ind.limitations[0])}</p>" if ind.proxy else ""
         basis = (f"<p class=\"basis {'patient' if ind.grain == 'patient' else 'public'}\">{esc(ind.basis)}"
@@ -168,7 +180,8 @@ class SiteBuilder:
                                "icb/{code}.html", "ICB")
             body.append(f"<section class=\"indicator\" id=\"{esc(ind_id)}\">{self.intro(ind)}"
                         f"<p class=\"meta\">England: <strong>{esc(fmt(eng.get('value')))}</strong> "
-                        f"{esc(ind.unit_label)}</p><div class=\"charts\">"
+                        f"{esc(ind.unit_label)}{self.since_baseline(ind, 'england', 'ENG', eng.get('value'))}</p>"
+                        f"<div class=\"charts\">"
                         f"<div class=\"chart\" data-chart=\"{esc(chart_id)}\"></div>"
                         f"<div class=\"chart\" data-chart=\"{esc(ind_id)}-england\"></div></div>"
                         f"<div class=\"scroll\">{table}</div></section>")
@@ -226,7 +239,10 @@ class SiteBuilder:
                 "template": "pareto", "title": "Practices behind most of the excess over England's rate",
                 "subtitle": self.subtitle(ind), "datasets": {"pareto": self.pareto(ind, rows, eng)}}
             ordered = sorted(rows, key=lambda r: (r["value"] is None, -(r["value"] or 0) if ind.low_is_good else (r["value"] or 0)))
-            body.append(f"<section class=\"indicator\" id=\"{esc(ind_id)}\">{self.intro(ind)}<div class=\"charts\">"
+            now = self.assessed.get((ind_id, "icb", code), {}).get("value")
+            headline = (f"<p class=\"meta\">{esc(name)}: <strong>{esc(fmt(now))}</strong> {esc(ind.unit_label)}"
+                        f"{self.since_baseline(ind, 'icb', code, now)}</p>")
+            body.append(f"<section class=\"indicator\" id=\"{esc(ind_id)}\">{self.intro(ind)}{headline}<div class=\"charts\">"
                         + "".join(f"<div class=\"chart\" data-chart=\"{esc(ind_id)}-{k}\"></div>"
                                   for k in ("trend", "practices", "pareto"))
                         + f"</div><div class=\"scroll\">{self.table(ind, ordered, '../practice/{code}.html', 'Practice')}"
