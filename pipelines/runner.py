@@ -56,7 +56,7 @@ def log_path(settings: MsiSettings) -> Path:
 
 def _describe_failed_rule(rule: dict) -> str:
     what = rule.get("description") or rule.get("expectation") or "rule"
-    column = f" on {rule['column']}" if rule.get("column") else ""
+    column = f" on {rule['column']}" if rule.get("column") and rule["column"] not in what else ""
     count = f": {rule['unexpected_count']:,} unexpected" if rule.get("unexpected_count") is not None else ""
     observed = f", e.g. {rule['observed'][:120]}" if rule.get("observed") else ""
     return f"{what}{column}{count}{observed}{' (' + rule['error'] + ')' if rule.get('error') else ''}"

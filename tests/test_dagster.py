@@ -124,8 +124,8 @@ def test_failing_expectations_block_downstream(tmp_path):
     from pipelines.runner import _failure_message
 
     line = _failure_message(result, "2026-05", tmp_path / "logs" / "msi.log")
-    assert line.startswith("2026-05: check 'prescribing_month_expectations' failed: expect_column_values_to_be_in_set "
-                           "on icb_code: 4 unexpected, e.g. ['QNQ'") and "\n" not in line
+    assert line.startswith("2026-05: check 'prescribing_month_expectations' failed: icb_code in the 36 ICB codes "
+                           "from April 2026: 4 unexpected, e.g. ['QNQ'") and "\n" not in line
     assert line.endswith(f"(details: {tmp_path / 'logs' / 'msi.log'})")
     assert '"unexpected_count": 4' in (tmp_path / "logs" / "msi.log").read_text()
 
