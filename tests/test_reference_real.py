@@ -39,6 +39,8 @@ def _all_codes() -> set[str]:
     ("sources/openprescribing/openprescribing_opioid_ing_form_ome.csv", "opioids/openprescribing_opioid_ing_form_ome.csv"),
     ("sources/openprescribing/opioid_measure_rework_revised.csv", "opioids/opioid_measure_rework_revised.csv"),
     ("sources/openprescribing/bnf_code_mapping.csv", "bnf_code_changes/bnf_code_mapping.csv"),
+    ("sources/nhs_digital/2020-09_gp-reg-pat-prac-map.csv", "nhs_digital/2020-09_gp-reg-pat-prac-map.csv"),
+    ("sources/nhs_digital/2022-01_gp-reg-pat-prac-map.csv", "nhs_digital/2022-01_gp-reg-pat-prac-map.csv"),
 ])
 def test_sources_are_byte_copies_of_the_real_files(copy, original):
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731

@@ -53,9 +53,13 @@ def indicator_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.
     """Every indicator x month x org (practice, sub-ICB, ICB, region, England) in the 'current' and
     'as_published' geographies, with percentiles, deciles and the numerator breakdown."""
     info = build_warehouse(msi.layout)
+    for u in info["unplaced"]:
+        context.log.warning(f"{u['month']}: {u['practices']} cost centre(s) with {u['items']:,} items cannot be placed in "
+                            "today's organisations; they count in England's rows only")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": info["rows"], "months": f"{info['months'][0]} to {info['months'][-1]}",
         "current_geography_month": info["current_geography_month"] or "none (EPD only)",
+        "unplaced_practices": dg.MetadataValue.json(info["unplaced"]),
         "path": dg.MetadataValue.path(str(msi.layout.warehouse / "indicator_values")),
         "duckdb": dg.MetadataValue.path(str(msi.layout.warehouse / "msi.duckdb")),
     })

@@ -229,8 +229,13 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
         if not geographies:
             con.execute("COPY (SELECT ''::VARCHAR AS practice_code, ''::VARCHAR AS sub_icb_code, ''::VARCHAR AS icb_code,"
                         " ''::VARCHAR AS region_code WHERE false) TO $p (FORMAT parquet)", {"p": str(geography_path)})
-        _create_table(con, "current_geography", "indicators/current_geography",
-                      {"geography_path": str(geography_path), "practices_files": practices_files})
+        con.register("ccg_successors", pl.read_csv(REFERENCE_DIR / "ccg_successors.csv", infer_schema=False)
+                     .select("ccg_code_2020", "ccg_code_2022").to_arrow())
+        _create_table(con, "current_geography", "indicators/current_geography", {
+            "geography_path": str(geography_path), "practices_files": practices_files,
+            "maps_files": _glob(layout.lake / "practice_geography") if geographies else str(geography_path)})
+        unplaced = con.execute(load_sql("indicators/unplaced"), {
+            "practice_files": _glob(practice_dir), "practices_files": practices_files}).fetchall()
         _create_table(con, "org_names", "indicators/org_names", {
             "practices_files": practices_files,
             "icbs_2022_path": str(REFERENCE_DIR / "icbs_2022_07_to_2026_03.csv"),
@@ -250,7 +255,8 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
         catalogue_path = write_catalogue_table(layout, indicators)
         write_views(layout)
         return {"months": months, "rows": int(rows), "current_geography_month": geographies[-1] if geographies else None,
-                "catalogue": str(catalogue_path)}
+                "catalogue": str(catalogue_path),
+                "unplaced": [{"month": m, "practices": int(n), "items": int(i or 0)} for m, n, i in unplaced]}
 
 
 def write_catalogue_table(layout: Layout, indicators: dict[str, Indicator]) -> Path:

@@ -10,9 +10,12 @@ located AS (
            pv.sub_icb_code AS geo_sub_icb, pv.icb_code AS geo_icb, pv.region_code AS geo_region
     FROM pv
     UNION ALL
+    -- Today's organisations; a cost centre they cannot place keeps NULL parents (England only). One that
+    -- EPD never listed (a patient-level practice outside the lake) keeps its own.
     SELECT pv.*, 'current' AS geography,
-           coalesce(c.sub_icb_code, pv.sub_icb_code), coalesce(c.icb_code, pv.icb_code),
-           coalesce(c.region_code, pv.region_code)
+           CASE WHEN c.practice_code IS NULL THEN pv.sub_icb_code ELSE c.sub_icb_code END,
+           CASE WHEN c.practice_code IS NULL THEN pv.icb_code ELSE c.icb_code END,
+           CASE WHEN c.practice_code IS NULL THEN pv.region_code ELSE c.region_code END
     FROM pv LEFT JOIN current_geography c USING (practice_code)
 ),
 pooled AS (
@@ -27,15 +30,15 @@ org_rows AS (
     UNION ALL
     SELECT indicator_id, month, geography, 'sub_icb', geo_sub_icb, NULL, geo_sub_icb, any_value(geo_icb),
            any_value(geo_region), sum(numerator), sum(denominator), any_value(list_size_month), count(*)
-    FROM pooled GROUP BY indicator_id, month, geography, geo_sub_icb
+    FROM pooled WHERE geo_sub_icb IS NOT NULL GROUP BY indicator_id, month, geography, geo_sub_icb
     UNION ALL
     SELECT indicator_id, month, geography, 'icb', geo_icb, NULL, NULL, geo_icb, any_value(geo_region),
            sum(numerator), sum(denominator), any_value(list_size_month), count(*)
-    FROM pooled GROUP BY indicator_id, month, geography, geo_icb
+    FROM pooled WHERE geo_icb IS NOT NULL GROUP BY indicator_id, month, geography, geo_icb
     UNION ALL
     SELECT indicator_id, month, geography, 'region', geo_region, NULL, NULL, NULL, geo_region,
            sum(numerator), sum(denominator), any_value(list_size_month), count(*)
-    FROM pooled GROUP BY indicator_id, month, geography, geo_region
+    FROM pooled WHERE geo_region IS NOT NULL GROUP BY indicator_id, month, geography, geo_region
     UNION ALL
     SELECT indicator_id, month, geography, 'england', 'ENG', NULL, NULL, NULL, NULL,
            sum(numerator), sum(denominator), any_value(list_size_month), count(*)
