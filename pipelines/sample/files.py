@@ -29,6 +29,15 @@ QUOTED_SOURCES = {
     "bnf_name": "bnf_name", "bnf_chapter": "chapter",
 }
 LIST_SIZE_ZIPS_FROM = "2025-11"
+# Before this month the sample writes what NHS Digital's real September 2017 publication held: the
+# quinary-age file alone, in its 2017 layout (age bands only under MALE and FEMALE, SEX = ALL only with
+# AGE_GROUP_5 = ALL, CRLF line ends), and no practice map or single-year female file. The exact first
+# months of the map and the single-year files are not held here (assumption: April 2018).
+LIST_SIZE_2017_LAYOUT_BEFORE = "2018-04"
+# Area-team-era EPD files (before April 2017) carry area-team codes in their geography column. No real
+# list of area teams is held here, so the sample writes one stand-in per NHS England region, Q91-Q97:
+# ODS-shaped (Q + two digits) but outside the real area-team range (Q44-Q88), and named as stand-ins.
+AREA_TEAM_STAND_IN_PREFIX = "Q9"
 
 
 def epd_dataset_for(month: str) -> str:
@@ -109,10 +118,21 @@ def zip_file(csv_path: Path, zip_path: Path) -> None:
 
 # --- NHS Digital "Patients registered at a GP practice" ---------------------------------------------
 
+def area_team_stand_ins(geo: pl.DataFrame) -> pl.DataFrame:
+    """The geography with each region's area-team stand-in in the ICB columns (area-team-era files)."""
+    regions = sorted(geo["region_code"].drop_nulls().unique().to_list())
+    code = {r: f"{AREA_TEAM_STAND_IN_PREFIX}{i + 1}" for i, r in enumerate(regions)}
+    return geo.with_columns(
+        icb_code=pl.col("region_code").replace_strict(code, default=None),
+        icb_name=pl.lit("SAMPLE AREA TEAM STAND-IN (") + pl.col("epd_region_name") + pl.lit(")"))
+
+
 def extract_date_text(month: str) -> str:
-    """EXTRACT_DATE as the publication wrote it in different eras (nhsbsa_data.md §3.2)."""
+    """EXTRACT_DATE as the publication wrote it in different eras (nhsbsa_data.md §3.2; 2017: 01SEP2017)."""
     y, m = int(month[:4]), int(month[5:])
     abbr = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m - 1]
+    if month < LIST_SIZE_2017_LAYOUT_BEFORE:
+        return f"01{abbr.upper()}{y}"
     if month < "2021-01":
         return f"01-{abbr}-{y % 100:02d}"
     if month < "2022-07":
@@ -129,10 +149,10 @@ def _member(name: str, month: str) -> zipfile.ZipInfo:
     return info
 
 
-def _write_table(df: pl.DataFrame, folder: Path, stem: str, zipped: bool, month: str) -> Path:
+def _write_table(df: pl.DataFrame, folder: Path, stem: str, zipped: bool, month: str, crlf: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = io.BytesIO()
-    df.write_csv(data, quote_style="necessary")
+    df.write_csv(data, quote_style="necessary", line_terminator="\r\n" if crlf else "\n")
     payload = data.getvalue().decode("utf-8").encode("latin-1")
     if zipped:
         target = folder / f"{stem}.zip"
@@ -174,6 +194,13 @@ def write_list_size_files(folder: Path, month: str, geo: pl.DataFrame, lists: Li
         "NUMBER_OF_PATIENTS")
     gp_out = gp_rows.select(pl.lit("GP").alias("ORG_TYPE"), "ORG_CODE", pl.lit("").alias("ONS_CODE"), "POSTCODE",
                             "SEX", "AGE_GROUP_5", "NUMBER_OF_PATIENTS")
+    if month < LIST_SIZE_2017_LAYOUT_BEFORE:
+        # The 2017 layout: GP rows; SEX ALL only with AGE_GROUP_5 ALL; bands under MALE and FEMALE.
+        gp_2017 = gp_out.filter((pl.col("SEX") != "ALL") | (pl.col("AGE_GROUP_5") == "ALL")).sort(
+            "ORG_CODE", pl.col("SEX").replace_strict({"ALL": 0, "FEMALE": 1, "MALE": 2}), maintain_order=True)
+        quin = gp_2017.select(pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"),
+                              pl.all()).with_columns(ONS_CODE=pl.lit(None, pl.Utf8))  # written ,, as in 2017
+        return [_write_table(quin, folder, "gp-reg-pat-prac-quin-age", False, month, crlf=True)]
     quin = pl.concat([region_rows, icb_rows, gp_out]).select(
         pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"), pl.all())
     paths = [_write_table(quin, folder, "gp-reg-pat-prac-quin-age", zipped, month)]

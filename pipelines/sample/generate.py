@@ -14,14 +14,15 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.sample.files import epd_filename, epd_flavour_for, write_epd_file, write_list_size_files, zip_file
+from pipelines.sample.files import (area_team_stand_ins, epd_filename, epd_flavour_for, write_epd_file,
+                                   write_list_size_files, zip_file)
 from pipelines.sample.list_sizes import practice_list_sizes
 from pipelines.sample.organisations import build_england
 from pipelines.sample.prescribing import decorate, gp_prescribing, other_prescribing
 
 DEFAULT_SEED = 20260101
 # Bump when the generator's output changes, so cached sample files under data/raw/sample are not reused.
-SAMPLE_VERSION = "v2"
+SAMPLE_VERSION = "v3"
 DEMO_MONTHS = "2025-09:2026-06"
 
 
@@ -55,6 +56,8 @@ def write_sample_month(
     lists = practice_list_sizes(england, geo, month, seed)
     gp = geo.filter(pl.col("setting") == 4)
     flavour = epd_flavour_for(month, dataset)
+    if flavour.geography == "AREA_TEAM":  # the EPD file's geography column holds area teams then
+        geo = area_team_stand_ins(geo)
 
     def chunks():
         for rows in gp_prescribing(england, month, gp, lists.total.astype(float), lists.share65, scale, seed,
