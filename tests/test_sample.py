@@ -132,3 +132,28 @@ def test_months_before_november_2020_carry_the_older_abbreviated_names(tmp_path)
     assert b'"Co-Codamol_Tab 30mg/500mg"' in text and b'"Co-codamol 30mg/500mg tablets"' not in text
     current = write_sample_month("2026-01", tmp_path / "now", practice_fraction=0.01).epd_path.read_bytes()
     assert b'"Co-codamol 30mg/500mg tablets"' in current and b'"Co-Codamol_Tab 30mg/500mg"' not in current
+
+
+@pytest.mark.parametrize("month, dataset, flavour, geography, list_files", [
+    ("2015-06", "epd", "epd_legacy", "AREA_TEAM", ["gp-reg-pat-prac-quin-age.csv"]),
+    ("2019-06", "epd", "epd_legacy", "STP", ["gp-reg-pat-prac-map.csv", "gp-reg-pat-prac-quin-age.csv",
+                                              "gp-reg-pat-prac-sing-age-female.csv"]),
+    ("2021-06", None, "snomed_legacy", "STP", None),
+    ("2023-06", "epd", "epd_legacy", "ICB", None),
+    ("2025-01", None, "snomed_legacy", "ICB", None),
+    ("2026-01", None, "snomed_2025", "ICB", ["gp-reg-pat-prac-map.zip", "gp-reg-pat-prac-quin-age.zip",
+                                             "gp-reg-pat-prac-sing-age-female.zip"]),
+])
+def test_every_era_is_written_in_its_published_layout(tmp_path, month, dataset, flavour, geography, list_files):
+    from pipelines.epd.ingest import source_geography
+
+    result = write_sample_month(month, tmp_path, practice_fraction=0.01, dataset=dataset)
+    detected = detect_flavour(parse_header_line(result.epd_path.read_bytes().splitlines()[0]))
+    assert (detected.name, detected.geography, source_geography(result.epd_path)) == (flavour, geography, geography)
+    if list_files is not None:
+        assert sorted(p.name for p in result.list_size_paths) == list_files
+    if geography == "AREA_TEAM":  # regional stand-ins in the area-team column, and the 2017 list-size layout
+        codes = {line.split(b'","')[3] for line in result.epd_path.read_bytes().splitlines()[1:]}
+        assert codes and all(c[:2] == b"Q9" and len(c) == 3 for c in codes)
+        quin = result.list_size_paths[0].read_bytes()
+        assert quin.endswith(b"\r\n") and b",ALL,65_69," not in quin and b",FEMALE,65_69," in quin
