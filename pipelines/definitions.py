@@ -9,6 +9,7 @@ from pipelines.assets.lake import list_sizes, practice_geography, prescribing_mo
 from pipelines.assets.outputs import monthly_outputs
 from pipelines.assets.reference import reference_tables
 from pipelines.assets.sources import epd_source_file, list_size_source_files
+from pipelines.checks.commissioners import prescribing_month_commissioners
 from pipelines.checks.opioid_ome import opioid_ome_coverage
 from pipelines.checks.prescribing import prescribing_month_expectations, prescribing_month_row_count_drift
 from pipelines.assets.patient import patient_extract, patient_indicator_practice
@@ -19,7 +20,8 @@ from pipelines.sensors import indicators_after_month, nhsbsa_publication_sensor,
 
 ASSETS = [reference_tables, epd_source_file, list_size_source_files, prescribing_month, list_sizes, practice_geography,
           indicator_practice_values, indicator_values, monthly_outputs]
-CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift, opioid_ome_coverage]
+CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift, prescribing_month_commissioners,
+          opioid_ome_coverage]
 
 
 PATIENT_ASSETS = [patient_extract, patient_indicator_practice]

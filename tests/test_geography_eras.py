@@ -84,3 +84,27 @@ def test_the_succession_table_is_what_the_real_maps_say():
     assert table.equals(fresh)
     assert dict(zip(table["ccg_code_2020"], table["ccg_code_2022"]))["03A"] == "X2C4Y"
     assert table.height == 135 and table["ccg_code_2022"].n_unique() == 106
+
+
+@pytest.mark.parametrize("org, passes", [(HUDDERSFIELD, True), (NOWHERE, False)])
+def test_commissioner_codes_are_checked_against_the_eras_ccgs(tmp_path, org, passes):
+    import dagster as dg
+
+    from pipelines.assets.lake import prescribing_month
+    from pipelines.assets.sources import epd_source_file
+    from pipelines.checks.commissioners import prescribing_month_commissioners
+    from pipelines.resources import MsiSettings
+
+    epd = tmp_path / "epd"
+    epd.mkdir()
+    (epd / "EPD_202009.csv").write_bytes(LEGACY_STP_HEADER + (_row("202009", org, "B85010", "DALTON SURGERY", 1)
+                                                              + "\n").encode())
+    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd))
+    result = dg.materialize([epd_source_file, prescribing_month, prescribing_month_commissioners],
+                            partition_key="2020-09-01", resources={"msi": settings},
+                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    evaluation = next(iter(result.get_asset_check_evaluations()))
+    assert evaluation.passed is passes
+    assert "CCGs of NHS Digital's September 2020 and January 2022 practice maps" in evaluation.description
+    if not passes:
+        assert "unknown: ZZZ" in evaluation.description

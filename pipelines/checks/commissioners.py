@@ -1,0 +1,78 @@
+"""Asset check: are the month's commissioner (PCO) codes the CCGs or sub-ICB locations of their era?
+
+Warning only: the codes are EPD's own and a few non-GP cost centres sit under other bodies, so a
+stranger is reported, not refused. The reference set used is said in the result:
+* STP-era files (April 2017 - June 2022): the CCGs of NHS Digital's real September 2020 and January 2022
+  practice maps (reference/sources/nhs_digital/);
+* ICB-era files: the sub-ICB locations of the practice maps in the lake;
+* area-team-era files: no reference set is held for 2014-2017 CCGs, so none is checked (the GE suite
+  checks the code format).
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines.assets.lake import prescribing_month
+from pipelines.assets.sources import read_record
+from pipelines.epd.ingest import duckdb_connection, source_geography
+from pipelines.months import from_partition_key
+from pipelines.organisations.ccg_successors import MAP_2020, MAP_2022
+from pipelines.resources import MsiSettings
+from pipelines.sqlfiles import load_sql
+
+KNOWN_SHARE = 0.99  # of identified items
+
+
+def _lake_map_codes(msi: MsiSettings) -> set[str]:
+    files = sorted((msi.layout.lake / "practice_geography").glob("month=*/data.parquet"))
+    if not files:
+        return set()
+    with duckdb.connect() as con:
+        rows = con.execute("SELECT DISTINCT sub_icb_code FROM read_parquet($p)", {"p": [str(f) for f in files]}).fetchall()
+    return {r[0] for r in rows}
+
+
+def reference_set(msi: MsiSettings, header_geography: str) -> tuple[str, set[str] | None]:
+    if header_geography == "STP":
+        codes = _lake_map_codes(msi)
+        for path in (MAP_2020, MAP_2022):
+            codes |= set(pl.read_csv(path, infer_schema=False)["CCG_CODE"].to_list())
+        return ("CCGs of NHS Digital's September 2020 and January 2022 practice maps and of the lake's maps",
+                codes)
+    if header_geography == "ICB":
+        codes = _lake_map_codes(msi)
+        if not codes:
+            return "no practice map in the lake: not checked", None
+        return "sub-ICB locations of the practice maps in the lake", codes
+    return "area-team era: no reference set of 2014-2017 CCGs is held; not checked", None
+
+
+@dg.asset_check(asset=prescribing_month, blocking=False,
+                description=f"Warns when under {KNOWN_SHARE:.0%} of identified items carry a commissioner (PCO) code "
+                            "of their era's reference set, naming the codes and the set used")
+def prescribing_month_commissioners(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
+    month = from_partition_key(context.partition_key)
+    record = read_record(msi.layout.raw_epd(month), "EPD file", month)
+    used, codes = reference_set(msi, source_geography(Path(record["path"])))
+    if codes is None:
+        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN, description=used,
+                                   metadata={"reference_set": used})
+    con = duckdb_connection(msi.layout.tmp, "1GB")
+    try:
+        rows = con.execute(load_sql("lake/commissioner_codes"),
+                           {"prescribing_path": str(msi.layout.lake_file("prescribing", month))}).fetchall()
+    finally:
+        con.close()
+    total = sum(items for _, items in rows) or 0
+    unknown = sorted(((code, items) for code, items in rows if code not in codes), key=lambda r: -r[1])
+    share = 1 - sum(items for _, items in unknown) / total if total else 1.0
+    return dg.AssetCheckResult(
+        passed=share >= KNOWN_SHARE, severity=dg.AssetCheckSeverity.WARN,
+        description=(f"{share:.2%} of identified items carry a commissioner code of the {used}"
+                     + (f"; unknown: {', '.join(c for c, _ in unknown[:10])}" if unknown else "")),
+        metadata={"reference_set": used, "known_share": round(share, 6),
+                  "unknown_codes": dg.MetadataValue.json([{"code": c, "items": i} for c, i in unknown[:50]])},
+    )
