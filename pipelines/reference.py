@@ -17,6 +17,7 @@ FILES = {
     "opioid_chemicals": "opioid_chemicals.csv",
     "opioid_ome_factors": "opioid_ome_factors.csv",
     "opioid_name_overrides": "opioid_name_overrides.csv",
+    "ccg_successors": "ccg_successors.csv",
 }
 
 
