@@ -32,10 +32,8 @@ def _row(ym: str, org: str, practice: str, name: str, items: int) -> str:
             f'"{3.1 * items:g}","{3.0 * items:g}","N"')
 
 
-@pytest.fixture(scope="module")
-def values(tmp_path_factory):
-    root = tmp_path_factory.mktemp("eras")
-    layout = Layout(root / "data")
+def write_era_files(root):
+    """The two months' EPD files (STP-era and ICB-era legacy layouts) and the 2026-01 practice map."""
     sep = "\n"
     (root / "EPD_202009.csv").write_bytes(LEGACY_STP_HEADER + (sep.join([
         _row("202009", HUDDERSFIELD, "B85010", "DALTON SURGERY", 1),
@@ -52,6 +50,14 @@ def values(tmp_path_factory):
         "GP_PRAC_PAT_LIST,01JAN2026,B85054,BRIGHOUSE SURGERY,HD6 1AA,U1,PCN,E38000254,X2C4Y,"
         "NHS WEST YORKSHIRE ICB - X2C4Y,E54000054,QWO,NHS WEST YORKSHIRE INTEGRATED CARE BOARD,E40000012,Y63,"
         "North East and Yorkshire,EMIS\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def values(tmp_path_factory):
+    root = tmp_path_factory.mktemp("eras")
+    layout = Layout(root / "data")
+    folder = write_era_files(root)
     ingest_practice_geography(folder, "2026-01", layout)
     for month, name in (("2020-09", "EPD_202009.csv"), ("2026-01", "EPD_202601.csv")):
         ingest_epd_month(root / name, month, layout)
@@ -61,6 +67,28 @@ def values(tmp_path_factory):
         rows = con.execute("SELECT month, org_type, org_code, numerator FROM indicator_values "
                            "WHERE indicator_id = 'methotrexate_10mg_items' AND geography = 'current'").fetchall()
     return {(m, t, c): n for m, t, c, n in rows}, info
+
+
+def test_both_eras_end_to_end_through_dagster(tmp_path):
+    """The same files through `run_months` (GE suite included): the STP-era month passes its era's
+    geography check with no NHS Digital files at all, the ICB-era month with its map; values as above."""
+    import dagster as dg
+
+    from pipelines.resources import MsiSettings
+    from pipelines.runner import run_months
+
+    write_era_files(tmp_path)
+    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(tmp_path),
+                           list_size_dir=str(tmp_path))
+    outcomes = run_months(settings, ["2020-09", "2026-01"], instance=dg.DagsterInstance.ephemeral(), report=False)
+    checks = {o.month: o.checks for o in outcomes}
+    assert checks["2020-09"]["prescribing_month_expectations"] and checks["2026-01"]["prescribing_month_expectations"]
+    assert checks["2020-09"]["prescribing_month_commissioners"] is False  # ZZZ00 is no CCG of 2020 or 2022
+    assert outcomes[0].metadata["list_size_source_files"]["missing_files"].count("gp-reg-pat-prac") == 3
+    with duckdb.connect(str(settings.layout.warehouse / "msi.duckdb"), read_only=True) as con:
+        got = dict(con.execute("SELECT month, numerator FROM indicator_values WHERE indicator_id = "
+                               "'methotrexate_10mg_items' AND geography = 'current' AND org_code = 'QWO'").fetchall())
+    assert got == {"2020-09": 5, "2026-01": 3}
 
 
 def test_closed_practice_is_placed_through_its_ccgs_successor(values):
