@@ -11,6 +11,7 @@ from typing import Callable
 
 import dagster as dg
 
+from pipelines.atomic import sweep_scratch
 from pipelines.definitions import build_definitions
 from pipelines.months import partition_key
 from pipelines.resources import MsiSettings
@@ -96,6 +97,7 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
     of the indicators and (for the last month) the extracts and the report site."""
     defs = build_definitions(settings)
     instance = instance or dagster_instance(settings)
+    sweep_scratch(settings.layout.tmp)  # what a killed run left behind
     outcomes = []
     reference = defs.resolve_job_def("reference_job").execute_in_process(instance=instance, raise_on_error=False,
                                                                          run_config=QUIET)

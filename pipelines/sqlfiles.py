@@ -21,3 +21,11 @@ def sql_literal(value: str) -> str:
     """A SQL string literal (quotes doubled), for our own file paths in view definitions, which cannot
     take bound parameters. Never for input text."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def month_files(folder: Path, name: str = "*.parquet") -> str:
+    """DuckDB's glob over a partitioned table, `folder/month=*/name`. The folder's own characters are
+    escaped (a data directory called `nhs [2017]` is a path, not a pattern); only the partition and file
+    parts are wildcards."""
+    literal = "".join(f"[{ch}]" if ch in "[]*?" else ch for ch in str(folder))
+    return f"{literal}/month=*/{name}"

@@ -4,7 +4,7 @@
 import dagster as dg
 import duckdb
 
-from pipelines.atomic import publish_file
+from pipelines.atomic import publish_file, scratch_name
 from pipelines.reference import FILES, REFERENCE_DIR
 from pipelines.resources import MsiSettings
 
@@ -15,7 +15,7 @@ def reference_tables(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.
     layout = msi.layout
     counts = {}
     for table, name in FILES.items():
-        built = layout.tmp / f"reference-{table}.parquet"
+        built = layout.tmp / scratch_name(f"reference-{table}", ".parquet")
         built.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect() as con:
             con.execute(

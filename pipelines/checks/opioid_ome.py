@@ -17,7 +17,7 @@ from pipelines.resources import MsiSettings
 
 def ome_coverage(path) -> dict:
     """Items of the month's in-scope opioid presentations, those without an OME, and which they are."""
-    frame = pl.read_parquet(path)
+    frame = pl.read_parquet(path, glob=False)
     counted = frame.filter(pl.col("status").is_in([STATUS_OME, STATUS_UNREAD]))
     total = int(counted["items"].sum() or 0)
     unread = int(counted.filter(pl.col("status") == STATUS_UNREAD)["items"].sum() or 0)

@@ -43,7 +43,7 @@ def epd_frame(csv_path: Path, flavour: Flavour) -> pl.LazyFrame:
     """The CSV as text columns named canonically (the header was matched to `flavour` already)."""
     return pl.scan_csv(
         csv_path, has_header=False, skip_rows=1, schema=pl.Schema({c: pl.String for c in flavour.canonical}),
-        encoding="utf8-lossy", quote_char='"',
+        encoding="utf8-lossy", quote_char='"', glob=False,  # a path, even with [ ] * ? in it
     )
 
 

@@ -8,12 +8,13 @@ import duckdb
 
 from indicators.model import Indicator, expand
 from pipelines.layout import Layout
+from pipelines.sqlfiles import month_files
 from pipelines.reference import REFERENCE_DIR
 
 
 def presentations_seen(layout: Layout) -> tuple[dict[str, str], str]:
     """BNF code -> name for every presentation in the lake (else the reference table), and which."""
-    files = layout.lake / "prescribing" / "month=*" / "data.parquet"
+    files = month_files(layout.lake / "prescribing", "data.parquet")
     if any((layout.lake / "prescribing").glob("month=*/data.parquet")):
         with duckdb.connect() as con:
             rows = con.execute("SELECT bnf_code, any_value(bnf_name) FROM read_parquet($p) GROUP BY bnf_code",

@@ -11,7 +11,6 @@ Two steps, so that history can be re-based cheaply:
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import polars as pl
 
 from indicators.catalogue import catalogue
 from indicators.model import Indicator, expand
-from pipelines.atomic import publish_dir, publish_file, scratch_dir
+from pipelines.atomic import publish_dir, publish_file, scratch_dir, scratch_name
 from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.lists import names as bnf_names
 from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, ome_table
@@ -29,7 +28,7 @@ from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
 from pipelines.reference import REFERENCE_DIR
-from pipelines.sqlfiles import load_sql, sql_literal
+from pipelines.sqlfiles import load_sql, month_files, sql_literal
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
 
@@ -114,7 +113,7 @@ def opioid_presentations_without_ome(ome_path: Path) -> list[dict]:
     """The month's in-scope opioid presentations whose name gave no OME, most items first."""
     if not ome_path.is_file():
         return []
-    frame = pl.read_parquet(ome_path).filter(pl.col("status") == STATUS_UNREAD)
+    frame = pl.read_parquet(ome_path, glob=False).filter(pl.col("status") == STATUS_UNREAD)
     return frame.sort("items", descending=True).select("bnf_code", "bnf_name", "items", "reason").to_dicts()
 
 
@@ -202,7 +201,7 @@ def _months_in(folder: Path) -> list[str]:
 
 
 def _glob(folder: Path) -> str:
-    return str(folder / "month=*" / "*.parquet")
+    return month_files(folder)
 
 
 def warehouse_indicators(layout: Layout) -> dict[str, Indicator]:
@@ -270,7 +269,7 @@ def write_catalogue_table(layout: Layout, indicators: dict[str, Indicator]) -> P
         "definition_version": i.definition_version, "low_numbers_below": float(i.low_numbers_below),
     } for i in indicators.values()])
     target = layout.warehouse / "indicator_catalogue.parquet"
-    built = layout.tmp / f"catalogue-{uuid.uuid4().hex[:8]}.parquet"
+    built = layout.tmp / scratch_name("catalogue", ".parquet")
     built.parent.mkdir(parents=True, exist_ok=True)
     frame.write_parquet(built)
     publish_file(built, target)
@@ -281,7 +280,7 @@ def write_views(layout: Layout) -> Path:
     """warehouse/msi.duckdb with a view per table, built in a temporary file and renamed into place.
     View definitions cannot take parameters, so the (our own) paths are written as quoted literals."""
     target = layout.warehouse / "msi.duckdb"
-    built = layout.tmp / f"msi-{uuid.uuid4().hex[:8]}.duckdb"
+    built = layout.tmp / scratch_name("msi", ".duckdb")
     built.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(built)) as con:
         for table in ("indicator_values", "indicator_deciles"):

@@ -15,7 +15,7 @@ from indicators.catalogue import catalogue
 from pipelines.outputs.disclosure import disclose
 from pipelines.layout import Layout
 from pipelines.months import month_range
-from pipelines.sqlfiles import load_sql
+from pipelines.sqlfiles import load_sql, month_files
 from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
 
@@ -56,7 +56,7 @@ class Analysis:
         path = self.layout.warehouse_file("opioid_ome", self.month)
         if not path.is_file():
             return []
-        frame = pl.read_parquet(path).filter(pl.col("status") != "ome")
+        frame = pl.read_parquet(path, glob=False).filter(pl.col("status") != "ome")
         return frame.sort("items", descending=True).select("bnf_code", "bnf_name", "items", "status", "reason").to_dicts()
 
     def without_ome_text(self, ind: Indicator) -> str:
@@ -73,14 +73,14 @@ class Analysis:
         (patient-level counts are not pooled over a year here: that would need disclosure control of its own)."""
         first, last = self.baseline_months
         public = {k: v for k, v in self.indicators.items() if v.grain != "patient"}
-        if not public:
+        if not public or not available_months(self.layout):
             return {}
         specs = pl.DataFrame([{"indicator_id": i.id, "unit": i.unit, "multiplier": float(i.multiplier),
                                "per_day": i.unit == "per_1000_per_day"} for i in public.values()])
         with duckdb.connect() as con:
             con.register("indicator_specs", specs.to_arrow())
             rows = con.execute(load_sql("outputs/baseline"), {
-                "values_files": str(self.layout.warehouse / "indicator_values" / "month=*" / "*.parquet"),
+                "values_files": month_files(self.layout.warehouse / "indicator_values"),
                 "first": first, "last": last}).fetchall()
         return {(i, t, c): {"value": v, "months": n} for i, t, c, v, n in rows}
 
@@ -137,12 +137,12 @@ def load_analysis(layout: Layout, month: str | None = None, baseline: str = DEFA
     with duckdb.connect() as con:
         values = con.sql(
             "SELECT * FROM read_parquet($p) WHERE geography = 'current' AND month >= $first AND month <= $last",
-            params={"p": str(layout.warehouse / "indicator_values" / "month=*" / "*.parquet"), "first": months[0],
+            params={"p": month_files(layout.warehouse / "indicator_values"), "first": months[0],
                     "last": month}).pl()
         deciles = con.sql(
             "SELECT * FROM read_parquet($p) WHERE geography = 'current' AND org_type = 'practice' "
             "AND month >= $first AND month <= $last",
-            params={"p": str(layout.warehouse / "indicator_deciles" / "month=*" / "*.parquet"), "first": months[0],
+            params={"p": month_files(layout.warehouse / "indicator_deciles"), "first": months[0],
                     "last": month}).pl()
     # Every indicator with values (patient-level ones only when an extract was supplied), in catalogue order.
     present = set(values["indicator_id"].unique().to_list())

@@ -13,7 +13,6 @@ Real Excel types (numbers as numbers, months as dates), frozen headers, widths a
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import polars as pl
 import xlsxwriter
 
 from indicators.model import CodeFilter, Indicator, expand
-from pipelines.atomic import publish_dir
+from pipelines.atomic import publish_dir, scratch_name
 from pipelines.indicators.describe import code_sections, rule_text
 from pipelines.outputs.analysis import Analysis
 
@@ -44,7 +43,7 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
     """Write every ICB's workbook and the all-ICB CSV for the analysis month; returns counts and paths."""
     layout, month = analysis.layout, analysis.month
     final = layout.root / "extracts" / month
-    work = layout.tmp / f"extracts-{month}-{uuid.uuid4().hex[:8]}"
+    work = layout.tmp / scratch_name(f"extracts-{month}")
     work.mkdir(parents=True, exist_ok=True)
     assessed = analysis.assessed
     icbs = assessed.filter(pl.col("org_type") == "icb").select("org_code", "org_name", "region_code").unique("org_code")
@@ -59,11 +58,25 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
                    "new_signal", "funnel", "trend"]
     grains = pl.DataFrame({"indicator_id": list(analysis.indicators),
                            "grain": [i.grain for i in analysis.indicators.values()]})
-    assessed.join(grains, on="indicator_id", how="left", maintain_order="left").select(
+    table = assessed.join(grains, on="indicator_id", how="left", maintain_order="left").select(
         csv_columns[:1] + ["grain"] + csv_columns[1:]).with_columns(month=pl.lit(month)).sort(
-        "indicator_id", "org_type", "org_code").write_csv(work / "all_icbs.csv")
+        "indicator_id", "org_type", "org_code")
+    csv_safe(table).write_csv(work / "all_icbs.csv")
     publish_dir(work, final)
     return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
+
+
+# OWASP, CSV injection: a cell beginning with one of these is read as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, prefixed with a single quote (OWASP)."""
+    text = [c for c, t in frame.schema.items() if t == pl.Utf8]
+    pattern = "^[" + "".join("\\" + ch if ch in "-+" else ch for ch in FORMULA_STARTS) + "]"
+    return frame.with_columns([
+        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text])
 
 
 class WorkbookRows:
@@ -80,7 +93,10 @@ class WorkbookRows:
 
 
 def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: dict, codes_seen: dict[str, str]) -> None:
-    wb = xlsxwriter.Workbook(str(path))
+    # Text is written as text, never turned into a formula, array formula, URL or number (a practice
+    # named '=HYPERLINK(...)' stays a name); every text cell also goes through write_string.
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
     f = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}),
@@ -98,10 +114,10 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
 
     # Summary
     ws = wb.add_worksheet("Summary")
-    ws.write(0, 0, f"{icb['org_name']} ({code}) — medication safety indicators", f["title"])
-    ws.write(1, 0, "Data month")
+    ws.write_string(0, 0, f"{icb['org_name']} ({code}) — medication safety indicators", f["title"])
+    ws.write_string(1, 0, "Data month")
     ws.write_datetime(1, 1, month_date(month), f["month"])
-    ws.write(2, 0, "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not "
+    ws.write_string(2, 0, "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not "
                    "patients. Patient-level indicators count patients; their published counts are rounded to 5 and "
                    "counts of 1-7 suppressed ('*'), with secondary suppression.")
     headers = ["Indicator", "Title", "Unit", "ICB value", "England value", "Region value", "Better when",
@@ -113,19 +129,19 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=5):
         mine_row, eng, reg = icb_rows.get(ind_id, {}), england.get(ind_id, {}), region_rows.get(ind_id, {})
         flagged = sum(1 for p in practices if p["indicator_id"] == ind_id and p["funnel"] == "above")
-        ws.write(r, 0, ind_id)
-        ws.write(r, 1, ind.title)
-        ws.write(r, 2, ind.unit_label)
+        ws.write_string(r, 0, ind_id)
+        ws.write_string(r, 1, ind.title)
+        ws.write_string(r, 2, ind.unit_label)
         for c, value in ((3, mine_row.get("value")), (4, eng.get("value")), (5, reg.get("value"))):
             if value is not None:
                 ws.write_number(r, c, value, f["num"])
-        ws.write(r, 6, better_when(ind))
-        ws.write(r, 7, mine_row.get("trend", ""))
-        ws.write(r, 8, SPC_WORDS.get(mine_row.get("spc", "none"), ""), _spc_format(f, mine_row.get("spc")))
+        ws.write_string(r, 6, better_when(ind))
+        ws.write_string(r, 7, mine_row.get("trend", ""))
+        ws.write_string(r, 8, SPC_WORDS.get(mine_row.get("spc", "none"), ""), _spc_format(f, mine_row.get("spc")))
         ws.write_number(r, 9, flagged, f["int"])
-        ws.write(r, 10, ind.basis)
-        ws.write(r, 11, ind.definition_version)
-        ws.write(r, 12, related(ind, analysis.indicators))
+        ws.write_string(r, 10, ind.basis)
+        ws.write_string(r, 11, ind.definition_version)
+        ws.write_string(r, 12, related(ind, analysis.indicators))
         mine_change = analysis.change_since_baseline(ind_id, "icb", code, mine_row.get("value"))
         eng_change = analysis.change_since_baseline(ind_id, "england", "ENG", eng.get("value"))
         for c, value in ((13, mine_change["baseline"]), (14, mine_change["change"]), (15, mine_change["relative"]),
@@ -133,7 +149,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             if value is not None:
                 ws.write_number(r, c, value, f["num"])
             elif c in (13, 16):
-                ws.write(r, c, "no baseline data" if ind.grain != "patient" else "not for patient-level counts")
+                ws.write_string(r, c, "no baseline data" if ind.grain != "patient" else "not for patient-level counts")
     _finish(ws, 4, len(analysis.indicators), [30, 48, 20, 12, 12, 12, 34, 14, 24, 14, 40, 10, 40, 14, 14, 14, 14, 14])
 
     # One sheet per indicator
@@ -145,19 +161,19 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         rows = sorted((p for p in practices if p["indicator_id"] == ind_id),
                       key=lambda p: (p["value"] is None, -(p["value"] or 0) if ind.low_is_good else (p["value"] or 0)))
         for r, row in enumerate(rows, start=1):
-            ws.write(r, 0, row["org_code"])
-            ws.write(r, 1, row["org_name"] or "")
-            ws.write(r, 2, row["sub_icb_code"] or "")
+            ws.write_string(r, 0, row["org_code"])
+            ws.write_string(r, 1, row["org_name"] or "")
+            ws.write_string(r, 2, row["sub_icb_code"] or "")
             ws.write_datetime(r, 3, month_date(month), f["month"])
             for c, key, fmt in ((4, "numerator", "num"), (5, "denominator", "num"), (6, "value", "num"),
                                 (7, "percentile", "pct")):
                 if row[key] is not None:
                     ws.write_number(r, c, row[key], f[fmt])
                 elif row["suppressed"] and key != "percentile":
-                    ws.write(r, c, SUPPRESSED)
-            ws.write(r, 8, FUNNEL_WORDS[row["funnel"]])
-            ws.write(r, 9, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
-            ws.write(r, 10, row["spc_rules"])
+                    ws.write_string(r, c, SUPPRESSED)
+            ws.write_string(r, 8, FUNNEL_WORDS[row["funnel"]])
+            ws.write_string(r, 9, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
+            ws.write_string(r, 10, row["spc_rules"])
             ws.write_boolean(r, 11, bool(row["low_numbers"]))
         _finish(ws, 0, len(rows), [12, 36, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
 
@@ -175,13 +191,13 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             kinds.append(f"funnel outlier: {FUNNEL_WORDS[row['funnel']]}")
         if row["indicator_id"] == "methotrexate_10mg_items" and (row["value"] or 0) > 0:
             kinds.append("methotrexate 10 mg tablets prescribed: review each patient")
-        ws.write(r, 0, row["indicator_id"])
-        ws.write(r, 1, row["org_code"])
-        ws.write(r, 2, row["org_name"] or "")
-        ws.write(r, 3, "; ".join(kinds))
+        ws.write_string(r, 0, row["indicator_id"])
+        ws.write_string(r, 1, row["org_code"])
+        ws.write_string(r, 2, row["org_name"] or "")
+        ws.write_string(r, 3, "; ".join(kinds))
         if row["value"] is not None:
             ws.write_number(r, 4, row["value"], f["num"])
-        ws.write(r, 5, "low numbers: interpret with care" if row["low_numbers"] else "")
+        ws.write_string(r, 5, "low numbers: interpret with care" if row["low_numbers"] else "")
         r += 1
     _finish(ws, 0, r - 1, [30, 12, 36, 60, 12, 30])
 
@@ -200,7 +216,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                   f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
                   "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind)]
         for c, v in enumerate(values):
-            ws.write(r, c, v, f["wrap"])
+            ws.write_string(r, c, v, f["wrap"])
     _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 16, 10, 18, 10, 60, 50, 60])
     wb.close()
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import json
 import shutil
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import duckdb
 import polars as pl
 
 from indicators.model import Indicator
-from pipelines.atomic import publish_dir
+from pipelines.atomic import publish_dir, scratch_name
 from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
 from pipelines.outputs.extracts import SAFE_CODE, SUPPRESSED, better_when, related
 from pipelines.report.charts import templates
@@ -359,7 +358,7 @@ def recent_products(analysis: Analysis) -> dict:
 def build_site(analysis: Analysis) -> dict:
     layout, month = analysis.layout, analysis.month
     final = layout.root / "reports" / month
-    work = layout.tmp / f"report-{month}-{uuid.uuid4().hex[:8]}"
+    work = layout.tmp / scratch_name(f"report-{month}")
     (work / "assets").mkdir(parents=True)
     (work / "icb").mkdir()
     (work / "practice").mkdir()
