@@ -12,6 +12,7 @@ from typing import Callable
 import dagster as dg
 
 from pipelines.atomic import sweep_scratch
+from pipelines.checks.prescribing_validation import describe_failed_rule
 from pipelines.definitions import build_definitions
 from pipelines.months import partition_key
 from pipelines.resources import MsiSettings
@@ -55,14 +56,6 @@ def log_path(settings: MsiSettings) -> Path:
     return settings.layout.root / "logs" / "msi.log"
 
 
-def _describe_failed_rule(rule: dict) -> str:
-    what = rule.get("description") or rule.get("expectation") or "rule"
-    column = f" on {rule['column']}" if rule.get("column") and rule["column"] not in what else ""
-    count = f": {rule['unexpected_count']:,} unexpected" if rule.get("unexpected_count") is not None else ""
-    observed = f", e.g. {rule['observed'][:120]}" if rule.get("observed") else ""
-    return f"{what}{column}{count}{observed}{' (' + rule['error'] + ')' if rule.get('error') else ''}"
-
-
 def _failure_message(result, month: str, log: Path) -> str:
     """One line for the terminal; everything Dagster knows (tracebacks, check metadata) to the log."""
     details, line, check_line = [], None, None
@@ -82,7 +75,7 @@ def _failure_message(result, month: str, log: Path) -> str:
             rules = failed.value if failed is not None else []
             details.append(f"check {evaluation.check_name} failed: {evaluation.description}\n"
                            + json.dumps(rules, indent=2, default=str))
-            said = "; ".join(_describe_failed_rule(r) for r in rules) or evaluation.description
+            said = "; ".join(describe_failed_rule(r) for r in rules) or evaluation.description
             # A blocking check's failure also fails its step with a generic message: the rule is what to say.
             check_line = check_line or f"{month}: check '{evaluation.check_name}' failed: {said}"
     log.parent.mkdir(parents=True, exist_ok=True)

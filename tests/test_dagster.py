@@ -98,11 +98,13 @@ def test_missing_month_names_it(sample_dir, tmp_path):
     assert "in find_epd_file" in (settings.layout.root / "logs" / "msi.log").read_text()  # the stack goes to the log
 
 
-def test_failing_expectations_block_downstream(tmp_path):
+def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
     # A May 2026 file still using NHS Frimley ICB (QNQ), abolished on 1 April 2026: readable, but wrong.
-    text = REAL_ROWS.read_bytes().replace(b'"2026-01"', b'"2026-05"').replace(b'"QKK"', b'"QNQ"')
+    import hashlib
+
+    good = REAL_ROWS.read_bytes().replace(b'"2026-01"', b'"2026-05"')
+    bad = good.replace(b'"QKK"', b'"QNQ"')
     epd_dir = tmp_path / "epd"
-    write(epd_dir / "EPD_SNOMED_202605.csv", text)
     settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd_dir))
     ran = []
 
@@ -110,24 +112,33 @@ def test_failing_expectations_block_downstream(tmp_path):
     def downstream_indicator():
         ran.append(True)
 
-    result = dg.materialize(
-        [epd_source_file, prescribing_month, prescribing_month_expectations, downstream_indicator],
-        partition_key="2026-05-01", resources={"msi": settings}, raise_on_error=False,
-        instance=dg.DagsterInstance.ephemeral(),
-    )
-    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "prescribing_month_expectations")
-    assert not evaluation.passed
-    assert "expect_column_values_to_be_in_set(icb_code): 4" in evaluation.description  # the 4 QKK rows
-    assert ran == []  # the downstream asset never ran
-    assert not result.success
+    def materialize(content: bytes):
+        write(epd_dir / "EPD_SNOMED_202605.csv", content)
+        return dg.materialize(
+            [epd_source_file, prescribing_month, prescribing_month_expectations, downstream_indicator],
+            partition_key="2026-05-01", resources={"msi": settings}, raise_on_error=False,
+            instance=dg.DagsterInstance.ephemeral())
+
+    first = materialize(good)
+    assert first.success and ran == [True]
+    check = next(e for e in first.get_asset_check_evaluations() if e.check_name == "prescribing_month_expectations")
+    assert check.passed and check.metadata["geography_checked_against"].value == "the 36 ICB codes from April 2026"
+    lake = settings.layout.lake_file("prescribing", "2026-05")
+    before = hashlib.sha256(lake.read_bytes()).hexdigest()
+
+    ran.clear()
+    result = materialize(bad)
+    assert not result.success and ran == []  # the downstream asset never ran
+    assert hashlib.sha256(lake.read_bytes()).hexdigest() == before  # the good month's bytes are still there
     # What `msi run` prints: the rule, the column, the count and values, and where the details are.
     from pipelines.runner import _failure_message
 
     line = _failure_message(result, "2026-05", tmp_path / "logs" / "msi.log")
-    assert line.startswith("2026-05: check 'prescribing_month_expectations' failed: icb_code in the 36 ICB codes "
-                           "from April 2026: 4 unexpected, e.g. ['QNQ'") and "\n" not in line
-    assert line.endswith(f"(details: {tmp_path / 'logs' / 'msi.log'})")
-    assert '"unexpected_count": 4' in (tmp_path / "logs" / "msi.log").read_text()
+    assert line.startswith("2026-05: step 'prescribing_month' failed: EPD_SNOMED_202605.csv for 2026-05 refused by "
+                           "the prescribing expectations: icb_code in the 36 ICB codes from April 2026: 4 unexpected, "
+                           "e.g. ['QNQ'") and "\n" not in line
+    assert "Nothing was published" in line and line.endswith(f"(details: {tmp_path / 'logs' / 'msi.log'})")
+    assert "refused by the prescribing expectations" in (tmp_path / "logs" / "msi.log").read_text()
 
 
 def test_row_count_drift_warns(sample_dir, tmp_path):

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets.sources import epd_source_file, list_size_source_files, read_record
+from pipelines.checks.prescribing_validation import validate_prescribing, write_validation
 from pipelines.epd.ingest import ingest_epd_month
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
@@ -21,7 +22,10 @@ def prescribing_month(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg
     month = from_partition_key(context.partition_key)
     layout = msi.layout
     record = read_record(layout.raw_epd(month), "EPD file", month)
-    result = ingest_epd_month(Path(record["path"]), month, layout)
+    # Stage, check, then publish: the expectations run on the staged month; a failure publishes nothing.
+    result = ingest_epd_month(Path(record["path"]), month, layout,
+                              validate=lambda staged, geography: validate_prescribing(staged, month, geography, layout.tmp))
+    write_validation(layout.raw_epd(month), result.validation)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": result.rows,
         "items": result.items,

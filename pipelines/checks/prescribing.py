@@ -7,50 +7,42 @@
 
 
 import json
-from pathlib import Path
 
 import dagster as dg
 import pyarrow.parquet as pq
 
 from pipelines.assets.lake import prescribing_month
 from pipelines.months import add_months, from_partition_key
-from pipelines.assets.sources import read_record
-from pipelines.epd.ingest import source_geography
-from pipelines.reference import geography_rule
+from pipelines.checks.prescribing_validation import read_validation, sha256
 from pipelines.resources import MsiSettings
 
 ROW_COUNT_TOLERANCE = 0.25  # real months move by a few per cent; a quarter means something went wrong
 
 
-def run_prescribing_suite(msi: MsiSettings, month: str) -> dict:
-    # GE is imported here, not at module level: it takes seconds to import and the code location must
-    # load fast (dg check defs, the UI).
-    from pipelines.checks.gx_duckdb import validate_parquet
-    from pipelines.checks.prescribing_suite import prescribing_expectations
-
-    path = msi.layout.lake_file("prescribing", month)
-    record = read_record(msi.layout.raw_epd(month), "EPD file", month)
-    rule = geography_rule(month, source_geography(Path(record["path"])))
-    summary = validate_parquet(path, "prescribing", prescribing_expectations(month, rule), msi.layout.tmp)
-    return {**summary, "geography_rule": rule[0]}
-
-
 @dg.asset_check(asset=prescribing_month, blocking=True,
-                description="Great Expectations suite: columns and types, code formats, non-negative measures, "
-                            "TOTAL_QUANTITY = QUANTITY x ITEMS, ICB codes valid for the month")
+                description="Great Expectations suite, run on the staged month before it was published: columns and "
+                            "types, code formats, non-negative measures, TOTAL_QUANTITY = QUANTITY x ITEMS, geography "
+                            "codes valid for the file's era; and the published partition is the bytes that passed")
 def prescribing_month_expectations(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
     month = from_partition_key(context.partition_key)
-    summary = run_prescribing_suite(msi, month)
+    summary = read_validation(msi.layout.raw_epd(month))
+    published = msi.layout.lake_file("prescribing", month)
+    if summary is None or not published.is_file():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                                   description=f"no validated prescribing for {month}: run prescribing_month")
+    same_bytes = sha256(published) == summary.get("sha256")
     failed = summary["failed"]
     description = "; ".join(
         f"{f['expectation']}({f['column'] or f['description'] or ''}): {f['unexpected_count'] or f['error'] or 'failed'}"
         for f in failed)
+    if not same_bytes:
+        description = "the published partition is not the file the expectations passed; " + description
     return dg.AssetCheckResult(
-        passed=summary["success"],
+        passed=summary["success"] and same_bytes,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=("all expectations met" if summary["success"] else f"failed: {description}")[:2000],
+        description=("all expectations met" if summary["success"] and same_bytes else f"failed: {description}")[:2000],
         metadata={"evaluated": summary["evaluated"], "failed": dg.MetadataValue.json(failed),
-                  "geography_checked_against": summary["geography_rule"],
+                  "geography_checked_against": summary["geography_rule"], "sha256": summary.get("sha256", ""),
                   "statistics": dg.MetadataValue.json(json.loads(json.dumps(summary["statistics"], default=str)))},
     )
 

@@ -14,12 +14,13 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 import polars as pl
 
 from pipelines.atomic import publish_file, scratch_dir
+from pipelines.checks.prescribing_validation import failure_text
 from pipelines.epd import scan
 from pipelines.epd.flavours import Flavour, detect_flavour, parse_header_line
 from pipelines.layout import Layout
@@ -42,6 +43,7 @@ class IngestResult:
     prescribing_path: Path
     practices_path: Path
     source_file: str
+    validation: dict | None = None  # the expectations' summary on the staged month, when validated
 
 
 def duckdb_connection(tmp_dir: Path, memory_limit: str = "2GB", threads: int | None = None):
@@ -157,8 +159,11 @@ def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name
     return fact, names
 
 
-def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str = "2GB") -> IngestResult:
-    """Normalise `source` (the published file for `month`) into the lake, replacing that month."""
+def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str = "2GB",
+                     validate: Callable[[Path, str], dict] | None = None) -> IngestResult:
+    """Normalise `source` (the published file for `month`) into the lake, replacing that month. With
+    `validate` (staged fact path, header geography -> summary with `success`), a month that fails is
+    refused before anything is published: the lake keeps the month's previous bytes."""
     source = Path(source)
     if not source.is_file():
         raise IngestError(f"EPD file for {month} not found: {source}")
@@ -179,6 +184,11 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
         con.register("practice_names", names)
         con.execute(load_sql("lake/write_practices"), {"out_path": str(out_px)})
         con.close()
+        validation = validate(fact, flavour.geography) if validate else None
+        if validation is not None and not validation["success"]:
+            raise IngestError(f"{source.name} for {month} refused by the prescribing expectations: "
+                              f"{failure_text(validation)}. Nothing was published; the lake keeps the month's "
+                              "previous data")
         final_rx = layout.lake_file("prescribing", month)
         final_px = layout.lake_file("practices", month)
         publish_file(fact, final_rx)
@@ -194,4 +204,5 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
             prescribing_path=final_rx,
             practices_path=final_px,
             source_file=source.name,
+            validation=validation,
         )

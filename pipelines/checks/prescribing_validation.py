@@ -1,0 +1,60 @@
+"""The prescribing month's Great Expectations suite, run on the *staged* month before it is published.
+
+Stage, check, then publish: `ingest_epd_month` calls `validate_prescribing` on the staged Parquet file and
+publishes nothing if a rule fails, so the lake keeps the month's previous bytes. The summary (with the
+SHA-256 of the bytes it validated) is recorded next to the raw file, and the blocking asset check
+`prescribing_month_expectations` reports it and confirms the published partition is those very bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pipelines.reference import geography_rule
+
+VALIDATION_FILE = "validation.json"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def validate_prescribing(path: Path, month: str, header_geography: str, tmp: Path) -> dict:
+    # GE is imported here, not at module level: it takes seconds to import and the code location must
+    # load fast (dg check defs, the UI).
+    from pipelines.checks.gx_duckdb import validate_parquet
+    from pipelines.checks.prescribing_suite import prescribing_expectations
+
+    rule = geography_rule(month, header_geography)
+    summary = validate_parquet(path, "prescribing", prescribing_expectations(month, rule), tmp)
+    return {**summary, "geography_rule": rule[0], "sha256": sha256(path)}
+
+
+def describe_failed_rule(rule: dict) -> str:
+    what = rule.get("description") or rule.get("expectation") or "rule"
+    column = f" on {rule['column']}" if rule.get("column") and rule["column"] not in what else ""
+    count = f": {rule['unexpected_count']:,} unexpected" if rule.get("unexpected_count") is not None else ""
+    observed = f", e.g. {rule['observed'][:120]}" if rule.get("observed") else ""
+    return f"{what}{column}{count}{observed}{' (' + rule['error'] + ')' if rule.get('error') else ''}"
+
+
+def failure_text(summary: dict) -> str:
+    return "; ".join(describe_failed_rule(r) for r in summary["failed"]) or "the suite failed"
+
+
+def write_validation(folder: Path, summary: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{VALIDATION_FILE}.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, default=str))
+    tmp.replace(folder / VALIDATION_FILE)
+
+
+def read_validation(folder: Path) -> dict | None:
+    path = folder / VALIDATION_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
