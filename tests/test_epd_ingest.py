@@ -206,3 +206,18 @@ def test_latin1_text_is_exact_even_where_it_looks_like_utf8(tmp_path):
     assert practices["M88999"]["practice_name"] == "CAFÉ ROW SURGERY"
     risperidone = {r["bnf_name"] for r in rows_of(result.prescribing_path) if r["bnf_code"] == "040201030AAAAAA"}
     assert risperidone == {"Risperidone 1mg tablets µ"}
+
+
+def test_a_file_cut_short_is_refused_and_the_month_kept(tmp_path):
+    import hashlib
+
+    from pipelines.epd.ingest import IngestError
+
+    layout = Layout(tmp_path / "data")
+    good = REAL_ROWS.read_bytes()
+    ingest_epd_month(REAL_ROWS, "2026-01", layout)
+    before = hashlib.sha256(layout.lake_file("prescribing", "2026-01").read_bytes()).hexdigest()
+    cut = write(tmp_path / "EPD_SNOMED_202601.csv", good[: len(good) - 40])  # inside the last field
+    with pytest.raises(IngestError, match="EPD_SNOMED_202601.csv: the file ends part-way through a line"):
+        ingest_epd_month(cut, "2026-01", layout)
+    assert hashlib.sha256(layout.lake_file("prescribing", "2026-01").read_bytes()).hexdigest() == before

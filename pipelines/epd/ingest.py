@@ -59,6 +59,21 @@ def duckdb_connection(tmp_dir: Path, memory_limit: str = "2GB", threads: int | N
     return con
 
 
+def check_complete(csv_path: Path, source_name: str) -> None:
+    """Every file NHSBSA publishes (and every excerpt in the research notes) ends with a line end; one that
+    does not was cut short in transfer, so the month is refused rather than loaded in part."""
+    with open(csv_path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        if size == 0:
+            return  # read_header says the file is empty
+        fh.seek(size - 1)
+        last = fh.read(1)
+    if last not in (b"\n", b"\r"):
+        raise IngestError(f"{source_name}: the file ends part-way through a line (no line end after its last "
+                          "line): it was cut short; download it again")
+
+
 def read_header(path: Path) -> list[str]:
     with open(path, "rb") as fh:
         first = fh.readline()
@@ -170,6 +185,7 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
     with scratch_dir(layout.tmp, f"ingest-{month}") as work:
         with csv_from_source(source, work) as csv_path:
             flavour = detect_flavour(read_header(csv_path), source=source.name)
+            check_complete(csv_path, source.name)
             con = duckdb_connection(work, memory_limit)
             fact, names = _stage(csv_path, flavour, month, work, source.name, con)
         rows, items, practices, unidentified_rows, without_month = con.execute(
