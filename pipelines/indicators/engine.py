@@ -11,6 +11,7 @@ Two steps, so that history can be re-based cheaply:
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from pipelines.reference import REFERENCE_DIR
 from pipelines.sqlfiles import load_sql, month_files, sql_literal
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
+MONTHS_PER_BATCH = 12  # org rows are built a year at a time (memory stays flat however long the history)
 
 
 class IndicatorError(RuntimeError):
@@ -242,11 +244,23 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
             "regions_path": str(REFERENCE_DIR / "regions.csv")})
         partitioned = "FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true"
         built = {t: work / t for t in WAREHOUSE_TABLES}
-        _copy(con, "indicators/org_values", built["indicator_values"], {"practice_files": _glob(practice_dir)}, partitioned)
-        _copy(con, "indicators/deciles", built["indicator_deciles"], {"values_files": _glob(built["indicator_values"])}, partitioned)
-        _copy(con, "indicators/breakdown", built["indicator_breakdown"], {
-            "breakdown_files": _glob(layout.warehouse / "indicator_practice_breakdown"),
-            "practice_files": _glob(practice_dir)}, partitioned)
+        # A batch of months at a time: every window (percentiles, deciles) is within a month, and a decade
+        # of months at once would not fit the memory limit.
+        for start in range(0, len(months), MONTHS_PER_BATCH):
+            batch = months[start:start + MONTHS_PER_BATCH]
+            parts = {t: work / f"{t}-batch{start}" for t in WAREHOUSE_TABLES}
+            _copy(con, "indicators/org_values", parts["indicator_values"],
+                  {"practice_files": _glob(practice_dir), "months": batch}, partitioned)
+            _copy(con, "indicators/deciles", parts["indicator_deciles"],
+                  {"values_files": _glob(parts["indicator_values"])}, partitioned)
+            _copy(con, "indicators/breakdown", parts["indicator_breakdown"], {
+                "breakdown_files": _glob(layout.warehouse / "indicator_practice_breakdown"),
+                "practice_files": _glob(practice_dir), "months": batch}, partitioned)
+            for table, part in parts.items():  # move the batch's month folders into the table
+                built[table].mkdir(exist_ok=True)
+                for folder in part.iterdir() if part.is_dir() else []:
+                    os.replace(folder, built[table] / folder.name)
+                shutil.rmtree(part, ignore_errors=True)
         rows = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": _glob(built["indicator_values"])}).fetchone()[0]
         con.close()
         for table, folder in built.items():

@@ -3,7 +3,7 @@
 -- in msi.duckdb shows both.
 WITH b AS (
     SELECT b.*, CASE WHEN c.practice_code IS NULL THEN p.icb_code ELSE c.icb_code END AS icb_code
-    FROM read_parquet($breakdown_files) b
+    FROM (SELECT * FROM read_parquet($breakdown_files) WHERE list_contains($months, month)) b  -- one batch of months
     LEFT JOIN current_geography c USING (practice_code)
     LEFT JOIN (SELECT DISTINCT month, practice_code, icb_code FROM read_parquet($practice_files)) p
            USING (month, practice_code)

@@ -3,7 +3,7 @@
 -- Aggregates are pooled sums (sum of numerators / sum of denominators) over practice rows that have a
 -- denominator (every row, for counts); unidentified and %998 prescribing is never included.
 WITH pv AS (
-    SELECT * FROM read_parquet($practice_files)
+    SELECT * FROM read_parquet($practice_files) WHERE list_contains($months, month)  -- one batch of months
 ),
 located AS (
     SELECT pv.*, 'as_published' AS geography,
