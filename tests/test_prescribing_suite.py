@@ -75,3 +75,21 @@ def test_geography_is_checked_against_its_era(good, header, codes, passes, used)
     assert used in rule[0]
     summary = run(path, tmp, month="2024-01", header=header)
     assert summary["success"] is passes, summary["failed"]
+
+
+def test_snomed_codes_must_carry_their_check_digit(tmp_path):
+    """All 17 real January 2026 rows pass; the same file with one code cut short (a digit lost) does not."""
+    from pipelines.checks.prescribing_validation import validate_prescribing
+    from pipelines.checks.verhoeff import valid
+    from tests.epd_fixtures import REAL_ROWS
+
+    layout = Layout(tmp_path / "data")
+    good = ingest_epd_month(REAL_ROWS, "2026-01", layout)
+    assert validate_prescribing(good.prescribing_path, "2026-01", "ICB", tmp_path / "gx")["success"]
+    text = REAL_ROWS.read_bytes()
+    cut = write(tmp_path / "cut" / "EPD_SNOMED_202601.csv", text.replace(b",729011000001103\n", b",72901100000110\n"))
+    assert not valid("72901100000110") and valid("729011000001103")
+    staged = ingest_epd_month(cut, "2026-01", Layout(tmp_path / "data2")).prescribing_path
+    summary = validate_prescribing(staged, "2026-01", "ICB", tmp_path / "gx")
+    failed = [f for f in summary["failed"] if f["expectation"] == "snomed_check_digit"]
+    assert not summary["success"] and failed[0]["unexpected_count"] == 1 and "72901100000110" in failed[0]["observed"]

@@ -12,6 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from pipelines.checks import verhoeff
 from pipelines.reference import geography_rule
 
 VALIDATION_FILE = "validation.json"
@@ -33,7 +34,28 @@ def validate_prescribing(path: Path, month: str, header_geography: str, tmp: Pat
 
     rule = geography_rule(month, header_geography)
     summary = validate_parquet(path, "prescribing", prescribing_expectations(month, rule), tmp)
+    summary = _check_snomed_digits(path, summary)
     return {**summary, "geography_rule": rule[0], "sha256": sha256(path)}
+
+
+def _check_snomed_digits(path: Path, summary: dict) -> dict:
+    """SNOMED CT codes end in a Verhoeff check digit: a code cut short or altered fails (a rule of its own,
+    run over the month's distinct codes, since SQL has no Verhoeff)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        rows = con.execute("SELECT snomed_code, count(*) FROM read_parquet($p) WHERE snomed_code IS NOT NULL "
+                           "GROUP BY snomed_code", {"p": str(path)}).fetchall()
+    bad = [(code, n) for code, n in rows if not verhoeff.valid(code)]
+    out = {**summary, "evaluated": summary["evaluated"] + 1}
+    if bad:
+        out["success"] = False
+        out["failed"] = summary["failed"] + [{
+            "expectation": "snomed_check_digit", "column": "snomed_code",
+            "description": "SNOMED CT codes end in a valid Verhoeff check digit",
+            "unexpected_count": sum(n for _, n in bad), "observed": str(sorted(c for c, _ in bad)[:20])[:300],
+            "error": None}]
+    return out
 
 
 def describe_failed_rule(rule: dict) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.bnf import lists as bnf_lists
+from pipelines.checks.verhoeff import check_digit
 from pipelines.bnf.ome import chemicals as opioid_chemicals
 from pipelines.months import days_in_month
 from pipelines.sample.organisations import England
@@ -137,11 +138,13 @@ def _real_filler(n: int, known_chemicals: set[str]) -> pl.DataFrame:
 
 
 def _snomed_for(codes: pl.Series) -> pl.Series:
-    """Deterministic 18-digit pseudo-SNOMED IDs for presentations whose real ID we do not hold."""
-    return codes.map_elements(
-        lambda c: f"{zlib.crc32(c.encode()) % 90000000 + 10000000}11000001{zlib.crc32(c[::-1].encode()) % 100:02d}",
-        return_dtype=pl.Utf8,
-    )
+    """Deterministic 18-digit pseudo-SNOMED IDs (dm+d extension style, with a valid Verhoeff check digit)
+    for presentations whose real ID we do not hold."""
+    def pseudo(c: str) -> str:
+        body = f"{zlib.crc32(c.encode()) % 90000000 + 10000000}11000001{zlib.crc32(c[::-1].encode()) % 10}"
+        return body + check_digit(body)
+
+    return codes.map_elements(pseudo, return_dtype=pl.Utf8)
 
 
 def special_practices(n_gp: int, seed: int) -> SpecialPractices:
