@@ -221,3 +221,34 @@ def test_a_file_cut_short_is_refused_and_the_month_kept(tmp_path):
     with pytest.raises(IngestError, match="EPD_SNOMED_202601.csv: the file ends part-way through a line"):
         ingest_epd_month(cut, "2026-01", layout)
     assert hashlib.sha256(layout.lake_file("prescribing", "2026-01").read_bytes()).hexdigest() == before
+
+
+def _names(result):
+    import duckdb as _duckdb
+
+    with _duckdb.connect() as con:
+        return dict(con.execute("SELECT practice_code, practice_name FROM read_parquet($p)",
+                                {"p": str(result.practices_path)}).fetchall())
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_utf8_file_is_detected_and_its_names_decoded(tmp_path, bom):
+    text = REAL_ROWS.read_bytes().replace(b'"THE CHOWDHURY PRACTICE"', '"BRONTË PRACTICE"'.encode("utf-8"))
+    result = ingest_epd_month(write(tmp_path / "EPD_SNOMED_202601.csv", bom + text), "2026-01", Layout(tmp_path))
+    assert result.encoding == "utf-8"
+    assert _names(result)["P85003"] == "BRONTË PRACTICE"
+
+
+def test_latin1_stays_latin1(tmp_path):
+    text = REAL_ROWS.read_bytes().replace(b'"THE CHOWDHURY PRACTICE"', '"BRONTË PRACTICE"'.encode("latin-1"))
+    result = ingest_epd_month(write(tmp_path / "EPD_SNOMED_202601.csv", text), "2026-01", Layout(tmp_path))
+    assert result.encoding == "latin-1" and _names(result)["P85003"] == "BRONTË PRACTICE"
+
+
+def test_a_quoted_newline_does_not_shift_names(tmp_path):
+    """Legal CSV: a newline inside a quoted address. Every practice keeps its own name."""
+    expected = _names(ingest_epd_month(REAL_ROWS, "2026-01", Layout(tmp_path / "a")))
+    text = REAL_ROWS.read_bytes().replace(b'"INTEGRATED CARE CENTRE"', b'"INTEGRATED\nCARE CENTRE"')
+    assert text != REAL_ROWS.read_bytes()
+    result = ingest_epd_month(write(tmp_path / "b" / "EPD_SNOMED_202601.csv", text), "2026-01", Layout(tmp_path / "b"))
+    assert _names(result) == expected and result.rows == 17

@@ -32,6 +32,7 @@ def prescribing_month(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg
         "practices": result.practices,
         "unidentified_rows": result.unidentified_rows,
         "header_flavour": f"{result.flavour} ({result.geography})",
+        "encoding": result.encoding,
         "source_file": result.source_file,
         "published": record.get("published", ""),
         "path": dg.MetadataValue.path(str(result.prescribing_path)),

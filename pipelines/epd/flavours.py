@@ -98,6 +98,8 @@ FLAVOURS: tuple[Flavour, ...] = tuple(
 
 def parse_header_line(line: bytes | str) -> list[str]:
     """Split a raw header line (quoted or not) into column names."""
+    if isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark
+        line = line[3:]
     text = line.decode("latin-1") if isinstance(line, bytes) else line
     row = next(csv.reader(io.StringIO(text.strip("\r\n"))), [])
     return [c.strip().lstrip("\ufeff") for c in row]

@@ -44,6 +44,7 @@ class IngestResult:
     practices_path: Path
     source_file: str
     validation: dict | None = None  # the expectations' summary on the staged month, when validated
+    encoding: str = "latin-1"  # how the text was decoded: NHSBSA's Latin-1, or UTF-8 (BOM or by content)
 
 
 def duckdb_connection(tmp_dir: Path, memory_limit: str = "2GB", threads: int | None = None):
@@ -164,14 +165,15 @@ def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name
         raise _diagnose(con, csv_path, flavour, month, source_name, exc) from exc
     con.execute(load_sql("lake/practice_counts"), {"fact_path": str(fact)})
     keys = con.execute("SELECT practice_code, sub_icb_code, row FROM practice_counts ORDER BY row").fetchall()
-    names = scan.practice_names(keys, csv_path, flavour)
+    data_rows = con.execute("SELECT coalesce(sum(rows), 0) FROM practice_counts").fetchone()[0]
+    names, encoding = scan.practice_names(keys, csv_path, flavour, int(data_rows))
     suspects = dict(con.execute(load_sql("lake/presentation_name_suspects"), {"fact_path": str(fact)}).fetchall())
     if suspects:  # rare: a presentation name that is not ASCII; rewrite the fact with the exact names
-        con.register("presentation_repairs", scan.presentation_repairs(suspects, csv_path, flavour))
+        con.register("presentation_repairs", scan.presentation_repairs(suspects, csv_path, flavour, int(data_rows)))
         repaired = work / "fact_repaired.parquet"
         con.execute(load_sql("lake/repair_presentation_names"), {"fact_path": str(fact), "out_path": str(repaired)})
         fact = repaired
-    return fact, names
+    return fact, names, encoding
 
 
 def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str = "2GB",
@@ -187,7 +189,7 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
             flavour = detect_flavour(read_header(csv_path), source=source.name)
             check_complete(csv_path, source.name)
             con = duckdb_connection(work, memory_limit)
-            fact, names = _stage(csv_path, flavour, month, work, source.name, con)
+            fact, names, encoding = _stage(csv_path, flavour, month, work, source.name, con)
         rows, items, practices, unidentified_rows, without_month = con.execute(
             "SELECT coalesce(sum(rows), 0), coalesce(sum(items), 0), count(DISTINCT practice_code), "
             "coalesce(sum(unidentified_rows), 0), coalesce(sum(rows_without_month), 0) FROM practice_counts"
@@ -221,4 +223,5 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
             practices_path=final_px,
             source_file=source.name,
             validation=validation,
+            encoding=encoding,
         )

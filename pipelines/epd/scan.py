@@ -75,18 +75,19 @@ def write_fact(csv_path: Path, flavour: Flavour, month: str, fact_path: Path) ->
     plan.sink_parquet(fact_path, compression="zstd", row_group_size=122_880, maintain_order=True)
 
 
-def line_offsets(path: Path, rows: list[int]) -> dict[int, int]:
-    """Byte offset of each 0-based data row (header = line 0) by counting newlines with numpy.
+UTF8_BOM = b"\xef\xbb\xbf"
 
-    Maps one 256 MB window at a time (so resident memory stays small) and stops at the furthest row asked
-    for. Assumes no newline inside a quoted field, which the EPD never has (as locate_bad_value.sql)."""
+
+def line_offsets(path: Path, rows: list[int]) -> tuple[dict[int, int], int]:
+    """Byte offset of each 0-based data row (header = line 0) by counting newlines with numpy, and the
+    file's total count of line ends (to tell whether a quoted field holds a newline: see `raw_rows`).
+
+    Maps one 256 MB window at a time, so resident memory stays small."""
     wanted = sorted(set(rows))
     found: dict[int, int] = {}
     size = path.stat().st_size
     step, seen, i = 256 << 20, 0, 0  # seen = newlines before this window
     for start in range(0, size, step):
-        if i == len(wanted):
-            break
         window = np.memmap(path, dtype=np.uint8, mode="r", offset=start, shape=(min(step, size - start),))
         newlines = np.flatnonzero(window == 10)
         del window
@@ -95,35 +96,82 @@ def line_offsets(path: Path, rows: list[int]) -> dict[int, int]:
             found[wanted[i]] = start + int(newlines[wanted[i] - seen]) + 1
             i += 1
         seen += newlines.size
-    return found
+    return found, seen
 
 
-def raw_rows(path: Path, rows: list[int], flavour: Flavour) -> dict[int, dict[str, str]]:
-    """The named data rows decoded exactly as published (Latin-1), keyed by row number."""
-    out: dict[int, dict[str, str]] = {}
-    offsets = line_offsets(path, rows)
+def _exact_rows(path: Path, rows: list[int]) -> dict[int, list[bytes]]:
+    """The wanted data rows' fields as raw bytes by parsing the CSV itself: slower than counting line
+    ends, but right when a quoted field holds a newline (legal CSV), which shifts every later line."""
+    wanted, out = set(rows), {}
     with open(path, "rb") as fh:
-        for row, offset in offsets.items():
-            fh.seek(offset)
-            line = fh.readline().decode("latin-1").rstrip("\r\n")
-            fields = next(csv.reader(io.StringIO(line)))
-            out[row] = {name: value.strip() for name, value in zip(flavour.canonical, fields)}
+        text = io.TextIOWrapper(fh, encoding="latin-1", newline="")  # bytes 1:1, so re-encoding is exact
+        reader = csv.reader(text)
+        next(reader, None)
+        for index, fields in enumerate(reader):
+            if index in wanted:
+                out[index] = [f.encode("latin-1") for f in fields]
+                if len(out) == len(wanted):
+                    break
     return out
 
 
-def practice_names(keys: list[tuple[str, str, int]], csv_path: Path, flavour: Flavour) -> pl.DataFrame:
-    """Names and addresses of each (practice, sub-ICB), decoded exactly (Latin-1) from its first row."""
-    originals = raw_rows(csv_path, [row for _, _, row in keys], flavour)
+def _split(line: bytes) -> list[bytes]:
+    return [f.encode("latin-1") for f in next(csv.reader(io.StringIO(line.decode("latin-1"))))]
+
+
+def detect_encoding(path: Path, samples: list[bytes]) -> str:
+    """'utf-8' for a file with a byte-order mark, or whose non-ASCII text (in `samples`: the fields whose
+    names are decoded) all reads as UTF-8; else 'latin-1', NHSBSA's usual encoding. One stray byte that is
+    not UTF-8 (BRONTË's 0xCB) settles it as Latin-1."""
+    with open(path, "rb") as fh:
+        if fh.read(3) == UTF8_BOM:
+            return "utf-8"
+    non_ascii = [b for b in samples if any(byte > 127 for byte in b)]
+    if not non_ascii:
+        return "latin-1"
+    try:
+        for b in non_ascii:
+            b.decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+def raw_rows(path: Path, rows: list[int], flavour: Flavour, data_rows: int | None = None) -> tuple[dict[int, dict[str, str]], str]:
+    """The named data rows decoded exactly as published, keyed by row number, and the encoding used.
+    `data_rows` (the rows the streaming read found) tells whether line ends can be counted: if the file
+    has more line ends than rows, some quoted field holds a newline and the CSV itself is parsed."""
+    offsets, line_ends = line_offsets(path, rows)
+    if data_rows is not None and line_ends > data_rows + 1:
+        fields = _exact_rows(path, rows)
+    else:
+        fields = {}
+        with open(path, "rb") as fh:
+            for row, offset in offsets.items():
+                fh.seek(offset)
+                fields[row] = _split(fh.readline().rstrip(b"\r\n"))
+    encoding = detect_encoding(path, [f for values in fields.values() for f in values])
+    out = {row: {name: value.decode(encoding).strip() for name, value in zip(flavour.canonical, values)}
+           for row, values in fields.items()}
+    return out, encoding
+
+
+def practice_names(keys: list[tuple[str, str, int]], csv_path: Path, flavour: Flavour,
+                   data_rows: int | None = None) -> tuple[pl.DataFrame, str]:
+    """Names and addresses of each (practice, sub-ICB), decoded exactly from its first row; and the
+    file's encoding."""
+    originals, encoding = raw_rows(csv_path, [row for _, _, row in keys], flavour, data_rows)
     text = ("icb_code", "region_code", *PRACTICE_TEXT)
     return pl.DataFrame(
         [{"practice_code": p, "sub_icb_code": s, **{c: originals[r][c] or None for c in text}} for p, s, r in keys],
         schema={"practice_code": pl.String, "sub_icb_code": pl.String, **{c: pl.String for c in text}},
-    )
+    ), encoding
 
 
-def presentation_repairs(rows: dict[str, int], csv_path: Path, flavour: Flavour) -> pl.DataFrame:
-    """Latin-1 originals of chem_name/bnf_name for presentations whose lossy names were not ASCII."""
-    originals = raw_rows(csv_path, list(rows.values()), flavour)
+def presentation_repairs(rows: dict[str, int], csv_path: Path, flavour: Flavour,
+                         data_rows: int | None = None) -> pl.DataFrame:
+    """Exact originals of chem_name/bnf_name for presentations whose lossy names were not ASCII."""
+    originals, _ = raw_rows(csv_path, list(rows.values()), flavour, data_rows)
     return pl.DataFrame(
         [{"bnf_code": code, **{c: originals[r][c] for c in PRESENTATION_TEXT}} for code, r in rows.items()],
         schema={"bnf_code": pl.String, **{c: pl.String for c in PRESENTATION_TEXT}},
