@@ -252,3 +252,18 @@ def test_a_quoted_newline_does_not_shift_names(tmp_path):
     assert text != REAL_ROWS.read_bytes()
     result = ingest_epd_month(write(tmp_path / "b" / "EPD_SNOMED_202601.csv", text), "2026-01", Layout(tmp_path / "b"))
     assert _names(result) == expected and result.rows == 17
+
+
+@pytest.mark.parametrize("fix, fields", [(lambda l: l.replace(b"\n", b',"x"\n'), 28),
+                                         (lambda l: l.rsplit(b",", 1)[0] + b"\n", 26)])
+def test_a_row_with_the_wrong_number_of_fields_is_named(tmp_path, fix, fields):
+    from pipelines.epd.ingest import IngestError
+
+    lines = REAL_ROWS.read_bytes().splitlines(keepends=True)
+    bad = write(tmp_path / "EPD_SNOMED_202601.csv", b"".join(lines[:5] + [fix(lines[5])] + lines[6:]))
+    if fields == 28:  # an extra field would be dropped silently by a streaming read: refused, naming the line
+        with pytest.raises(IngestError, match=f"EPD_SNOMED_202601.csv: line 6 has {fields} fields where the header has 27"):
+            ingest_epd_month(bad, "2026-01", Layout(tmp_path / "data"))
+    else:  # a missing last field (SNOMED_CODE) reads as an empty one: accepted, the code NULL
+        result = ingest_epd_month(bad, "2026-01", Layout(tmp_path / "data"))
+        assert result.rows == 17

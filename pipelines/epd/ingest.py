@@ -141,6 +141,22 @@ def _locate_bad_value(con, csv_path: Path, flavour: Flavour) -> str:
     return f" (line {line}, column {published}: {value!r} is not a number)"
 
 
+def _locate_field_count(csv_path: Path, flavour: Flavour) -> str:
+    """The first row whose field count differs from the header's (failure path only: parses the file)."""
+    import csv
+    import io
+
+    expected = len(flavour.canonical)
+    with open(csv_path, "rb") as fh:
+        reader = csv.reader(io.TextIOWrapper(fh, encoding="latin-1", newline=""))
+        next(reader, None)
+        for fields in reader:
+            if len(fields) != expected:
+                return (f"line {reader.line_num} has {len(fields)} fields where the header has {expected}: "
+                        "the file is damaged; download it again")
+    return ""
+
+
 def _diagnose(con, csv_path: Path, flavour: Flavour, month: str, source_name: str, exc: Exception) -> IngestError:
     """Say what and where after the streaming read refused the file (failure path only: rescans)."""
     params = {"csv_path": str(csv_path), "names": list(flavour.canonical)}
@@ -151,6 +167,9 @@ def _diagnose(con, csv_path: Path, flavour: Flavour, month: str, source_name: st
     if found and [m.replace("-", "") for m in found] != [month.replace("-", "")]:
         found = [m.replace("-", "") for m in found]
         return IngestError(f"{source_name}: YEAR_MONTH values {found} do not match the requested month {month}")
+    count = _locate_field_count(csv_path, flavour)
+    if count:
+        return IngestError(f"{source_name}: {count}")
     where = _locate_bad_value(con, csv_path, flavour)
     first = str(exc).strip().splitlines()[0]
     return IngestError(f"{source_name}: cannot read the file{where}: {first}")

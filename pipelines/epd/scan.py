@@ -39,10 +39,15 @@ def _number(name: str, dtype=pl.Float64, empty_is_null: bool = False) -> pl.Expr
     return text.cast(dtype, strict=True).alias(name)
 
 
+OVERFLOW = "_overflow"  # a field beyond the header's last: its row has more fields than the header
+
+
 def epd_frame(csv_path: Path, flavour: Flavour) -> pl.LazyFrame:
-    """The CSV as text columns named canonically (the header was matched to `flavour` already)."""
+    """The CSV as text columns named canonically (the header was matched to `flavour` already), plus one
+    column that catches a field beyond the header's count (the streaming reader would drop it silently)."""
+    schema = pl.Schema({**{c: pl.String for c in flavour.canonical}, OVERFLOW: pl.String})
     return pl.scan_csv(
-        csv_path, has_header=False, skip_rows=1, schema=pl.Schema({c: pl.String for c in flavour.canonical}),
+        csv_path, has_header=False, skip_rows=1, schema=schema, truncate_ragged_lines=True, missing_columns="insert",
         encoding="utf8-lossy", quote_char='"', glob=False,  # a path, even with [ ] * ? in it
     )
 
@@ -55,9 +60,12 @@ def fact_plan(frame: pl.LazyFrame, flavour: Flavour, month: str) -> pl.LazyFrame
     YEAR_MONTH must be `month` in either published form (202601 or 2026-01), or the cast raises."""
     compact = month.replace("-", "")
     year_month = pl.col("year_month").cast(pl.Enum(sorted({compact, month})), strict=True)
+    # A row with more fields than the header makes this strict cast raise (the diagnosis then names the line).
+    fields_ok = pl.when(pl.col(OVERFLOW).is_null()).then(pl.lit("1")).otherwise(pl.lit("extra field")).cast(
+        pl.Int8, strict=True) == 1
     snomed = _text("snomed_code") if flavour.has_snomed else pl.lit(None, pl.String)
     return frame.select(
-        pl.when(year_month.is_not_null()).then(pl.lit(month)).alias("month"),
+        pl.when(year_month.is_not_null() & fields_ok).then(pl.lit(month)).alias("month"),
         "region_code", "icb_code", "sub_icb_code", "practice_code", "chem_code", "chem_name", "bnf_code",
         "bnf_name", snomed.alias("snomed_code"),
         _number("quantity"), _number("items", pl.Int32), _number("total_quantity"),
