@@ -64,8 +64,8 @@ def _failure_message(result, month: str, log: Path) -> str:
             err = event.step_failure_data.error
             details.append(f"step {event.step_key} failed:\n{err.to_string()}")
             cause = err
-            while cause.cause is not None:  # the user's own exception, not Dagster's wrapper
-                cause = cause.cause
+            while cause.cause is not None and cause.cls_name.startswith("Dagster"):
+                cause = cause.cause  # our own exception (which says what and where), not Dagster's wrapper
             # Drop the exception's qualified class name; the message itself says what and where.
             message = re.sub(r"^[\w.]*(Error|Exception)\w*: ", "", cause.message.strip())
             line = line or f"{month}: step '{event.step_key}' failed: {message}"

@@ -1,0 +1,107 @@
+"""Fault injection: one damaged or unusual input at a time, through `msi run`, against a data directory
+that already holds a good month. For every case: the exit status, the line the user sees, and — when
+the input is refused — that every lake partition is byte-identical afterwards (sha256).
+
+The good month is the 17 real rows of NHSBSA's January 2026 EPD with SNOMED code (byte for byte), with
+no NHS Digital files (the month degrades, loudly). Each case changes those bytes one way."""
+
+import hashlib
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cli import main
+from tests.epd_fixtures import REAL_ROWS
+
+GOOD = REAL_ROWS.read_bytes()
+LINES = GOOD.splitlines(keepends=True)
+
+
+def _replace_line(index: int, change) -> bytes:
+    return b"".join(LINES[:index] + [change(LINES[index])] + LINES[index + 1:])
+
+
+# (case, the published bytes, exit status, what the user must read)
+CASES = [
+    ("negative quantity and cost", GOOD.replace(b'"4.",4,"16.","0.","6.56","5.96231"', b'"-4.",4,"-16.","0.","-6.56","-5.96231"'),
+     1, "measures are not negative"),
+    ("cut inside the last field", GOOD[:-20], 1, "the file ends part-way through a line"),
+    ("a row with an extra field", _replace_line(5, lambda l: l.replace(b"\n", b',"x"\n')), 1,
+     "line 6 has 28 fields where the header has 27"),
+    ("a number that is not one", _replace_line(3, lambda l: l.replace(b',"30.",1,', b',"30.",x3,')), 1,
+     "column ITEMS"),
+    ("a SNOMED code cut short", GOOD.replace(b",729011000001103\n", b",72901100000110\n"), 1,
+     "SNOMED CT codes end in a valid Verhoeff check digit"),
+    ("a geography code of another era", GOOD.replace(b'"QOP"', b'"Q52"'), 1, "icb_code in the 42 ICB codes"),
+    ("the header repeated as a row", b"".join(LINES[:4] + [LINES[0]] + LINES[4:]), 1, "EPD_SNOMED_202601.csv"),
+    ("a UTF-8 byte-order mark", b"\xef\xbb\xbf" + GOOD, 0, "all passed"),
+    ("a newline inside a quoted address", GOOD.replace(b'"INTEGRATED CARE CENTRE"', b'"INTEGRATED\nCARE CENTRE"'),
+     0, "all passed"),
+    ("a practice name that is a formula", GOOD.replace(b'"THE CHOWDHURY PRACTICE"', b'"=HYPERLINK(""http://x.example"",""go"")"'),
+     0, "all passed"),
+]
+
+
+def _lake_digests(data: Path) -> dict[str, str]:
+    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((data / "lake").rglob("*")) if p.is_file()}
+
+
+def _run(epd: Path, lists: Path, data: Path):
+    return CliRunner().invoke(main, ["run", "--source", "local", "--months", "2026-01", "--epd-dir", str(epd),
+                                     "--list-size-dir", str(lists), "--data-dir", str(data), "--no-report"])
+
+
+@pytest.fixture(scope="module")
+def good_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("good")
+    (root / "epd").mkdir()
+    (root / "lists" / "2026-01").mkdir(parents=True)
+    (root / "epd" / "EPD_SNOMED_202601.csv").write_bytes(GOOD)
+    result = _run(root / "epd", root / "lists", root / "data")
+    assert result.exit_code == 0, result.output
+    return root / "data"
+
+
+@pytest.mark.parametrize("case, content, status, said", CASES, ids=[c[0] for c in CASES])
+def test_fault(good_data, tmp_path, case, content, status, said):
+    data = tmp_path / "data"
+    shutil.copytree(good_data, data)
+    before = _lake_digests(data)
+    epd, lists = tmp_path / "epd", tmp_path / "lists"
+    epd.mkdir()
+    (lists / "2026-01").mkdir(parents=True)
+    (epd / "EPD_SNOMED_202601.csv").write_bytes(content)
+    result = _run(epd, lists, data)
+    output = " ".join(result.output.split())
+    assert result.exit_code == status, output
+    assert said in output, output
+    assert "Traceback" not in result.output
+    if status:
+        assert _lake_digests(data) == before  # the good month, byte for byte
+        assert "Earlier months' data is untouched" in output and str(data / "logs" / "msi.log") in output
+    if case == "a practice name that is a formula":  # stays text in the workbook
+        import openpyxl
+
+        wb = openpyxl.load_workbook(data / "extracts" / "2026-01" / "QOP.xlsx")
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if str(c.value).startswith("=HYPER")]
+        assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_a_truncated_zip_is_refused_and_the_month_kept(good_data, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(good_data, data)
+    before = _lake_digests(data)
+    epd, lists = tmp_path / "epd", tmp_path / "lists"
+    epd.mkdir()
+    (lists / "2026-01").mkdir(parents=True)
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("EPD_SNOMED_202601.csv", GOOD * 50)
+    (epd / "EPD_SNOMED_202601.zip").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = _run(epd, lists, data)
+    assert result.exit_code == 1 and "ZIP" in result.output, result.output
+    assert _lake_digests(data) == before
