@@ -175,3 +175,14 @@ def test_missing_column_is_named(tmp_path):
     path.write_text(path.read_text().replace("NUMBER_OF_PATIENTS", "PATIENTS"))
     with pytest.raises(ListSizeError, match=r"gp-reg-pat-prac-quin-age.csv: none of the columns \['NUMBER_OF_PATIENTS'\]"):
         ingest_list_sizes(folder, "2026-01", Layout(tmp_path / "data"))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_a_practice_name_with_an_accent_in_either_encoding(tmp_path, encoding):
+    folder = write_month(tmp_path / "2026-01", "01JAN2026")
+    path = folder / "gp-reg-pat-prac-map.csv"
+    path.write_bytes(path.read_text().replace("ST MARY'S MEDICAL CENTRE", "BRONTË MEDICAL CENTRE").encode(encoding))
+    info = ingest_practice_geography(folder, "2026-01", Layout(tmp_path / "data"))
+    with duckdb.connect() as con:
+        name = con.execute("SELECT practice_name FROM read_parquet($p)", {"p": info["path"]}).fetchone()[0]
+    assert name == "BRONTË MEDICAL CENTRE"

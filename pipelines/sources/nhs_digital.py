@@ -11,6 +11,7 @@ type column is `ORG_TYPE` in some and `TYPE` in others (nhsbsa_data.md §3.2-3.3
 
 from __future__ import annotations
 
+import codecs
 import shutil
 import zipfile
 from contextlib import ExitStack, contextmanager
@@ -99,6 +100,20 @@ def opened_csv(path: Path, scratch: Path) -> Iterator[Path]:
         target.unlink(missing_ok=True)
 
 
+def text_encoding(csv_path: Path) -> str:
+    """'utf-8' for a file with a byte-order mark or whose bytes all read as UTF-8, else 'latin-1'. NHS
+    Digital's files are mostly ASCII; a practice name with an accent has come both ways."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(csv_path, "rb") as fh:
+        try:
+            for block in iter(lambda: fh.read(1 << 24), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "latin-1"
+    return "utf-8"
+
+
 def map_columns(csv_path: Path, wanted: dict[str, list[str]], label: str) -> list[str]:
     """Canonical name for each column of the file (unwanted columns get placeholder names)."""
     with open(csv_path, "rb") as fh:
@@ -117,7 +132,7 @@ def map_columns(csv_path: Path, wanted: dict[str, list[str]], label: str) -> lis
 def first_extract_date(csv_path: Path, names: list[str], label: str) -> date:
     import csv
 
-    with open(csv_path, encoding="latin-1", newline="") as fh:
+    with open(csv_path, encoding=text_encoding(csv_path), newline="") as fh:
         reader = csv.reader(fh)
         next(reader, None)
         row = next(reader, None)
@@ -174,7 +189,8 @@ def ingest_list_sizes(folder: Path, month: str, layout: Layout) -> dict:
                 con.execute(load_sql("lake/list_sizes"), {
                     "quin_path": str(quin), "quin_names": quin_names, "female_path": str(female),
                     "female_names": female_names, "month": month, "extract_date": extract.isoformat(),
-                    "out_path": str(out), **AGE_BANDS})
+                    "out_path": str(out), "quin_encoding": text_encoding(quin),
+                    "female_encoding": text_encoding(female), **AGE_BANDS})
             except Exception as exc:  # duckdb errors: say which files
                 raise ListSizeError(f"{files} for {month}: {str(exc).splitlines()[0]}") from exc
             practices, patients = con.execute(
@@ -213,7 +229,7 @@ def ingest_practice_geography(folder: Path, month: str, layout: Layout) -> dict:
             con = duckdb_connection(work, "1GB")
             out = work / "geography.parquet"
             con.execute(load_sql("lake/practice_geography"), {
-                "map_path": str(path), "map_names": names, "month": month,
+                "map_path": str(path), "map_names": names, "month": month, "encoding": text_encoding(path),
                 "extract_date": extract.isoformat(), "out_path": str(out)})
             practices, icbs = con.execute(
                 "SELECT count(*), count(DISTINCT icb_code) FROM read_parquet($p)", {"p": str(out)}).fetchone()

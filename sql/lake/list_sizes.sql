@@ -7,7 +7,7 @@ COPY (
                CAST(trim(patients) AS BIGINT) AS patients
         FROM ((SELECT NULL::VARCHAR AS org_type WHERE false) UNION ALL BY NAME
               (SELECT * FROM read_csv($quin_path, header = false, skip = 1, names = $quin_names,
-                                      all_varchar = true, encoding = 'latin-1')))
+                                      all_varchar = true, encoding = $quin_encoding)))
         WHERE org_type IS NULL OR upper(trim(org_type)) = 'GP'
     ),
     quin_wide AS (
@@ -44,7 +44,7 @@ COPY (
         SELECT trim(org_code) AS practice_code, upper(trim(age)) AS age, CAST(trim(patients) AS BIGINT) AS patients
         FROM ((SELECT NULL::VARCHAR AS org_type WHERE false) UNION ALL BY NAME
               (SELECT * FROM read_csv($female_path, header = false, skip = 1, names = $female_names,
-                                      all_varchar = true, encoding = 'latin-1')))
+                                      all_varchar = true, encoding = $female_encoding)))
         WHERE (org_type IS NULL OR upper(trim(org_type)) = 'GP') AND upper(trim(sex)) = 'FEMALE'
     ),
     fem_wide AS (

@@ -13,6 +13,6 @@ COPY (
            trim(region_ons_code) AS region_ons_code,
            $extract_date::DATE AS extract_date
     FROM read_csv($map_path, header = false, skip = 1, names = $map_names, all_varchar = true,
-                  encoding = 'latin-1')
+                  encoding = $encoding)
     ORDER BY practice_code
 ) TO $out_path (FORMAT parquet, COMPRESSION zstd);
