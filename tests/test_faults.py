@@ -27,7 +27,8 @@ def _replace_line(index: int, change) -> bytes:
 # (case, the published bytes, exit status, what the user must read)
 CASES = [
     ("negative quantity and cost", GOOD.replace(b'"4.",4,"16.","0.","6.56","5.96231"', b'"-4.",4,"-16.","0.","-6.56","-5.96231"'),
-     1, "measures are not negative"),
+     1, "measures are not negative: quantity, items, total_quantity, adq_usage, nic, actual_cost: 1 unexpected, "
+        "e.g. ['practice_code P85002; bnf_code 20030100183; quantity -4.0"),  # refused, the row named
     ("cut inside the last field", GOOD[:-20], 1, "the file ends part-way through a line"),
     ("a row with an extra field", _replace_line(5, lambda l: l.replace(b"\n", b',"x"\n')), 1,
      "line 6 has 28 fields where the header has 27"),

@@ -82,11 +82,12 @@ def validate_parquet(parquet_path: Path, table: str, expectations: list, work_di
         if not r.success:
             cfg = r.expectation_config
             res = r.result or {}
+            rows_rule = cfg.type == "unexpected_rows_expectation"  # its observed value is the count of rows
             failed.append({
                 "expectation": cfg.type,
                 "column": cfg.kwargs.get("column"),
                 "description": getattr(cfg, "description", None) or cfg.kwargs.get("description"),
-                "unexpected_count": res.get("unexpected_count"),
+                "unexpected_count": res.get("observed_value") if rows_rule else res.get("unexpected_count"),
                 "observed": str(res.get("observed_value", res.get("partial_unexpected_list", "")))[:300],
                 "error": (r.exception_info or {}).get("exception_message") if isinstance(r.exception_info, dict) else None,
             })
