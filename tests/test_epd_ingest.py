@@ -175,12 +175,14 @@ def test_reingest_replaces_the_month_exactly(tmp_path):
     first = write(tmp_path / "a.csv", LEGACY_ICB_HEADER + legacy_rows())
     ingest_epd_month(first, "2024-01", layout)
     once = rows_of(layout.lake_file("prescribing", "2024-01"))
-    # A republished month with one row fewer replaces the old content entirely.
-    fewer = b"".join(legacy_rows().splitlines(keepends=True)[:4])
-    ingest_epd_month(write(tmp_path / "b.csv", LEGACY_ICB_HEADER + fewer), "2024-01", layout)
-    assert len(rows_of(layout.lake_file("prescribing", "2024-01"))) == 4
-    ingest_epd_month(first, "2024-01", layout)
-    assert rows_of(layout.lake_file("prescribing", "2024-01")) == once
+    # A republished month (one row restated, one added) replaces the old content entirely.
+    lines = legacy_rows().splitlines(keepends=True)
+    restated = b"".join(lines[:3] + [lines[3].replace(b'"7.",5,"35."', b'"7.",6,"42."'), lines[4], lines[0]])
+    ingest_epd_month(write(tmp_path / "b.csv", LEGACY_ICB_HEADER + restated), "2024-01", layout)
+    twice = rows_of(layout.lake_file("prescribing", "2024-01"))
+    assert len(twice) == 6 and twice != once
+    ingest_epd_month(tmp_path / "b.csv", "2024-01", layout)  # the same file again: the same content
+    assert rows_of(layout.lake_file("prescribing", "2024-01")) == twice
     assert not any(p.name.endswith(".tmp") for p in layout.lake.rglob("*"))
 
 

@@ -30,6 +30,8 @@ CASES = [
      1, "measures are not negative: quantity, items, total_quantity, adq_usage, nic, actual_cost: 1 unexpected, "
         "e.g. ['practice_code P85002; bnf_code 20030100183; quantity -4.0"),  # refused, the row named
     ("cut inside the last field", GOOD[:-20], 1, "the file ends part-way through a line"),
+    ("cut cleanly at a line end (85 %)", b"".join(LINES[:15]), 1,
+     "has 14 rows where 2026-01 already holds 17: a republished month only gains rows"),
     ("a row with an extra field", _replace_line(5, lambda l: l.replace(b"\n", b',"x"\n')), 1,
      "line 6 has 28 fields where the header has 27"),
     ("a number that is not one", _replace_line(3, lambda l: l.replace(b',"30.",1,', b',"30.",x3,')), 1,

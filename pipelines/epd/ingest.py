@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 from pipelines.atomic import publish_file, scratch_dir
 from pipelines.checks.prescribing_validation import failure_text
@@ -29,6 +30,10 @@ from pipelines.sqlfiles import load_sql
 
 class IngestError(RuntimeError):
     """The file cannot be ingested; the message says what and where."""
+
+
+# A republished month may lose a few rows to corrections, not more than this share of them.
+REPUBLICATION_MIN_SHARE = 0.99
 
 
 @dataclass(frozen=True)
@@ -228,6 +233,16 @@ def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str
                               "previous data")
         final_rx = layout.lake_file("prescribing", month)
         final_px = layout.lake_file("practices", month)
+        if final_rx.is_file():
+            # NHSBSA republishes a month to add late prescriptions (later batches subsume earlier ones), so
+            # a file with clearly fewer rows than the month already holds (beyond a correction's few) was
+            # most likely cut at a line end.
+            held = pq.ParquetFile(final_rx).metadata.num_rows
+            if rows < held * REPUBLICATION_MIN_SHARE:
+                raise IngestError(
+                    f"{source.name} has {rows:,} rows where {month} already holds {held:,}: a republished month "
+                    "only gains rows, so this file was probably cut short at a line end; download it again (the "
+                    f"month is kept; remove {final_rx.parent} first to load a shorter file on purpose)")
         publish_file(fact, final_rx)
         publish_file(out_px, final_px)
         return IngestResult(
