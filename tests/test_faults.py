@@ -41,6 +41,10 @@ CASES = [
     ("a geography code of another era", GOOD.replace(b'"QOP"', b'"Q52"'), 1, "icb_code in the 42 ICB codes"),
     ("the header repeated as a row", b"".join(LINES[:4] + [LINES[0]] + LINES[4:]), 1, "EPD_SNOMED_202601.csv"),
     ("a UTF-8 byte-order mark", b"\xef\xbb\xbf" + GOOD, 0, "all passed"),
+    ("a UTF-8 file with an accented name", GOOD.replace(b'"THE CHOWDHURY PRACTICE"', '"BRONTË PRACTICE"'.encode()),
+     0, "all passed"),
+    ("a row missing its last field (SNOMED_CODE)", _replace_line(5, lambda l: l.rsplit(b",", 1)[0] + b"\n"), 0,
+     "all passed"),
     ("a newline inside a quoted address", GOOD.replace(b'"INTEGRATED CARE CENTRE"', b'"INTEGRATED\nCARE CENTRE"'),
      0, "all passed"),
     ("a practice name that is a formula", GOOD.replace(b'"THE CHOWDHURY PRACTICE"', b'"=HYPERLINK(""http://x.example"",""go"")"'),
@@ -86,6 +90,13 @@ def test_fault(good_data, tmp_path, case, content, status, said):
     if status:
         assert _lake_digests(data) == before  # the good month, byte for byte
         assert "Earlier months' data is untouched" in output and str(data / "logs" / "msi.log") in output
+    if case == "a UTF-8 file with an accented name":  # decoded as UTF-8, not as Latin-1 mojibake
+        import duckdb
+
+        with duckdb.connect() as con:
+            name = con.execute("SELECT practice_name FROM read_parquet($p) WHERE practice_code = 'P85003'",
+                               {"p": str(data / "lake" / "practices" / "month=2026-01" / "data.parquet")}).fetchone()[0]
+        assert name == "BRONTË PRACTICE"
     if case == "a practice name that is a formula":  # stays text in the workbook
         import openpyxl
 
