@@ -73,16 +73,21 @@ def good_data(tmp_path_factory):
     return root / "data"
 
 
-@pytest.mark.parametrize("case, content, status, said", CASES, ids=[c[0] for c in CASES])
-def test_fault(good_data, tmp_path, case, content, status, said):
+def _copy_and_run(good_data: Path, tmp_path: Path, name: str, content: bytes):
+    """A copy of the good data directory, the month's EPD file replaced by `content`, and `msi run`."""
     data = tmp_path / "data"
     shutil.copytree(good_data, data)
     before = _lake_digests(data)
     epd, lists = tmp_path / "epd", tmp_path / "lists"
     epd.mkdir()
     (lists / "2026-01").mkdir(parents=True)
-    (epd / "EPD_SNOMED_202601.csv").write_bytes(content)
-    result = _run(epd, lists, data)
+    (epd / name).write_bytes(content)
+    return data, before, _run(epd, lists, data)
+
+
+@pytest.mark.parametrize("case, content, status, said", CASES, ids=[c[0] for c in CASES])
+def test_fault(good_data, tmp_path, case, content, status, said):
+    data, before, result = _copy_and_run(good_data, tmp_path, "EPD_SNOMED_202601.csv", content)
     output = " ".join(result.output.split())
     assert result.exit_code == status, output
     assert said in output, output
@@ -106,16 +111,10 @@ def test_fault(good_data, tmp_path, case, content, status, said):
 
 
 def test_a_truncated_zip_is_refused_and_the_month_kept(good_data, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(good_data, data)
-    before = _lake_digests(data)
-    epd, lists = tmp_path / "epd", tmp_path / "lists"
-    epd.mkdir()
-    (lists / "2026-01").mkdir(parents=True)
     whole = tmp_path / "whole.zip"
     with zipfile.ZipFile(whole, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("EPD_SNOMED_202601.csv", GOOD * 50)
-    (epd / "EPD_SNOMED_202601.zip").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    result = _run(epd, lists, data)
+    data, before, result = _copy_and_run(good_data, tmp_path / "run", "EPD_SNOMED_202601.zip",
+                                         whole.read_bytes()[: whole.stat().st_size // 2])
     assert result.exit_code == 1 and "ZIP" in result.output, result.output
     assert _lake_digests(data) == before
