@@ -152,6 +152,14 @@ def ome_table(presentations: pl.DataFrame) -> pl.DataFrame:
     return table.sort(order, "bnf_name").unique("bnf_code", keep="first", maintain_order=True).sort("bnf_code")
 
 
+def coverage(table: pl.DataFrame) -> tuple[int, int]:
+    """(items of presentations the OME counts or cannot read, items of those it cannot read) for a
+    month's table with an `items` column: what the OME coverage check and the asset report."""
+    counted = table.filter(pl.col("status").is_in([STATUS_OME, STATUS_UNREAD]))
+    unread = counted.filter(pl.col("status") == STATUS_UNREAD)
+    return int(counted["items"].sum() or 0), int(unread["items"].sum() or 0)
+
+
 @cache
 def reference_ome_table() -> pl.DataFrame:
     """OME per unit of every in-scope presentation in NHSBSA's two lists, for inputs that carry codes

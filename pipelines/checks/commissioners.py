@@ -63,7 +63,7 @@ def prescribing_month_commissioners(context: dg.AssetCheckExecutionContext, msi:
     con = duckdb_connection(msi.layout.tmp, "1GB")
     try:
         rows = con.execute(load_sql("lake/commissioner_codes"),
-                           {"prescribing_path": str(msi.layout.lake_file("prescribing", month))}).fetchall()
+                           {"practices_path": str(msi.layout.lake_file("practices", month))}).fetchall()
     finally:
         con.close()
     total = sum(items for _, items in rows) or 0

@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.assets.indicators import indicator_practice_values
-from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD
+from pipelines.bnf.ome import coverage
 from pipelines.indicators.engine import OME_UNREAD_WARN_SHARE, opioid_presentations_without_ome
 from pipelines.months import from_partition_key
 from pipelines.resources import MsiSettings
@@ -17,10 +17,7 @@ from pipelines.resources import MsiSettings
 
 def ome_coverage(path) -> dict:
     """Items of the month's in-scope opioid presentations, those without an OME, and which they are."""
-    frame = pl.read_parquet(path, glob=False)
-    counted = frame.filter(pl.col("status").is_in([STATUS_OME, STATUS_UNREAD]))
-    total = int(counted["items"].sum() or 0)
-    unread = int(counted.filter(pl.col("status") == STATUS_UNREAD)["items"].sum() or 0)
+    total, unread = coverage(pl.read_parquet(path, glob=False))
     share = unread / total if total else 0.0
     return {"items_in_scope": total, "items_without_ome": unread, "share": share,
             "passed": share <= OME_UNREAD_WARN_SHARE, "without": opioid_presentations_without_ome(path)}

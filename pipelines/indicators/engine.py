@@ -23,7 +23,7 @@ from indicators.model import Indicator, expand
 from pipelines.atomic import publish_dir, publish_file, scratch_dir, scratch_name
 from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.lists import names as bnf_names
-from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, ome_table
+from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, coverage, ome_table
 from pipelines.bnf.ome import chemicals as opioid_chemicals
 from pipelines.epd.ingest import duckdb_connection
 from pipelines.layout import Layout
@@ -94,12 +94,16 @@ def code_tables(indicators: dict[str, Indicator], codes_seen) -> tuple[pl.DataFr
     return codes, pl.DataFrame(role_rows), pl.DataFrame(spec_rows)
 
 
-def month_opioid_ome(con, prescribing_path: Path) -> pl.DataFrame:
+def month_presentations(con, prescribing_path: Path) -> pl.DataFrame:
+    """(bnf_code, bnf_name, items) of the month's practice prescribing, in one scan of the month."""
+    rows = con.execute(load_sql("indicators/month_presentations"), {"prescribing_path": str(prescribing_path)}).fetchall()
+    return pl.DataFrame(rows, schema={"bnf_code": pl.Utf8, "bnf_name": pl.Utf8, "items": pl.Int64}, orient="row")
+
+
+def month_opioid_ome(presentations: pl.DataFrame) -> pl.DataFrame:
     """Every in-scope opioid presentation dispensed in the month, read from its published name, with
     its items: the OME per unit the SQL joins on, and the record of what has none and why."""
-    rows = con.execute(load_sql("indicators/opioid_presentations"),
-                       {"prescribing_path": str(prescribing_path), "chem_codes": sorted(opioid_chemicals())}).fetchall()
-    seen = pl.DataFrame(rows, schema={"bnf_code": pl.Utf8, "bnf_name": pl.Utf8, "items": pl.Int64}, orient="row")
+    seen = presentations.filter(pl.col("bnf_code").str.slice(0, 9).is_in(sorted(opioid_chemicals())))
     items = seen.group_by("bnf_code").agg(pl.col("items").sum())
     return ome_table(seen).join(items, on="bnf_code", how="left")
 
@@ -168,12 +172,13 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         if gp_map is None:  # no practice map yet: every identified cost centre gets a row
             gp_map = work / "no_map.parquet"
             con.execute("COPY (SELECT ''::VARCHAR AS practice_code WHERE false) TO $p (FORMAT parquet)", {"p": str(gp_map)})
-        published = [r[0] for r in con.execute("SELECT DISTINCT bnf_code FROM read_parquet($p)", {"p": str(rx)}).fetchall()]
+        presentations = month_presentations(con, rx)
+        published = presentations["bnf_code"].unique().to_list()
         seen = sorted({current(c) for c in published})  # code lists match today's codes
         _register(con, indicators, seen)
         con.register("bnf_code_changes", code_changes_table().to_arrow())
         con.register("current_names", current_names([c for c in published if current(c) != c]).to_arrow())
-        ome = month_opioid_ome(con, rx)
+        ome = month_opioid_ome(presentations)
         con.register("opioid_ome", ome.filter(pl.col("status") == STATUS_OME).to_arrow())
         params = {"prescribing_path": str(rx), "practices_path": str(px), "list_sizes_path": str(lists),
                   "month": month, "days": days_in_month(month), "list_size_month": lists_month,
@@ -192,9 +197,8 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         publish_file(values, out_values)
         publish_file(breakdown, out_breakdown)
         publish_file(ome_path, out_ome)
-        counted = ome.filter(pl.col("status").is_in([STATUS_OME, STATUS_UNREAD]))
-        return PracticeMonth(month, int(practices), lists_month, int(counted["items"].sum() or 0),
-                             int(counted.filter(pl.col("status") == STATUS_UNREAD)["items"].sum() or 0),
+        in_scope, without = coverage(ome)
+        return PracticeMonth(month, int(practices), lists_month, in_scope, without,
                              out_values, out_breakdown, out_ome, map_month)
 
 
