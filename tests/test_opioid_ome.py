@@ -12,7 +12,7 @@ import pytest
 from pipelines.bnf import lists
 from pipelines.bnf.ome import (SCHEMA, STATUS_EXCLUDED, STATUS_OME, chemicals, factors, ome_table, overrides,
                                read_presentation)
-from pipelines.reference import REFERENCE_DIR
+from tests.test_reference_real import OP  # ../shared/research/data/real/opioids when beside the checkout
 
 A = pytest.approx
 
@@ -115,7 +115,7 @@ def test_every_real_oral_and_transdermal_presentation_gets_an_ome():
 def test_doses_agree_with_openprescribings_bnf_keyed_table():
     """revised.csv gives dose per unit (per ml for liquids, per patch over its wear time) and an older
     multiplier; today's factor times its dose must equal our OME per unit, read from NHSBSA's names."""
-    with open(REFERENCE_DIR / "sources" / "openprescribing" / "opioid_measure_rework_revised.csv", newline="") as fh:
+    with open(OP / "opioid_measure_rework_revised.csv", newline="") as fh:
         revised = [r for r in csv.DictReader(fh) if r["dose_per_unit"] and r["bnf_code"][:9] in chemicals()]
     compared, disagree = 0, []
     for r in revised:

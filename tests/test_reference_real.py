@@ -1,11 +1,15 @@
-"""Every hand-kept reference row checked against the real published lists (reference/sources/, copied
-byte for byte from the research notes' data/real/): the code exists and its name agrees.
+"""Every hand-kept reference row checked against the real published lists: the code exists and its name
+agrees. The lists are read from ../shared/research/data/real/ (the research notes' real files) when that
+folder is beside the checkout, as on CI, else from their byte-for-byte copies in reference/sources/.
 
-Nothing here is computed by the code under test except where a test says so; the expected names and
-factors are read from NHSBSA's and OpenPrescribing's own files."""
+Nothing here is computed by the code under test except where a test says so: the lists are read by this
+file's own reader, and the expected names and factors come from NHSBSA's and OpenPrescribing's files."""
 
 import csv
 import hashlib
+import io
+import zipfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -15,8 +19,33 @@ from indicators.catalogue import catalogue, drug_groups
 from pipelines.bnf import lists
 from pipelines.reference import REFERENCE_DIR
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "research" / "data" / "real"
-OP = REFERENCE_DIR / "sources" / "openprescribing"
+ROOT = Path(__file__).resolve().parents[1]
+REAL = (ROOT / ".." / "shared" / "research" / "data" / "real").resolve()
+# The real files themselves where they are beside the checkout; else the copies (checked equal below).
+BNF_LISTS = REAL / "bnf_code_information" if REAL.is_dir() else REFERENCE_DIR / "sources"
+OP = REAL / "opioids" if REAL.is_dir() else REFERENCE_DIR / "sources" / "openprescribing"
+RELEASES = {"2020": "20200201_BNF_Code_Information.zip", "2024": "20241101_BNF_Code_Information.zip"}
+
+
+@cache
+def _real_list(release: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(presentation code -> name, chemical code -> name) of one NHSBSA release, read here with csv."""
+    with zipfile.ZipFile(BNF_LISTS / RELEASES[release]) as zf:
+        (member,) = [m for m in zf.namelist() if m.lower().endswith(".csv")]
+        text = zf.read(member).decode("utf-8", errors="replace")
+    names, chemicals = {}, {}
+    for r in csv.DictReader(io.StringIO(text)):
+        names[r["BNF Presentation Code"]] = r["BNF Presentation"]
+        chemicals.setdefault(r["BNF Chemical Substance Code"], r["BNF Chemical Substance"])
+    return names, chemicals
+
+
+def _name(code: str, release: str) -> str | None:
+    return _real_list(release)[0].get(code)
+
+
+def _chemical(code: str, release: str) -> str | None:
+    return _real_list(release)[1].get(code)
 
 
 def _rows(name: str) -> list[dict]:
@@ -25,11 +54,11 @@ def _rows(name: str) -> list[dict]:
 
 
 def _real_names(code: str) -> set[str]:
-    return {n for n in (lists.names("2024").get(code), lists.names("2020").get(code)) if n}
+    return {n for n in (_name(code, "2024"), _name(code, "2020")) if n}
 
 
 def _all_codes() -> set[str]:
-    return set(lists.names("2024")) | set(lists.names("2020"))
+    return set(_real_list("2024")[0]) | set(_real_list("2020")[0])
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="the research notes' data/real is not beside this checkout")
@@ -49,6 +78,8 @@ def test_sources_are_byte_copies_of_the_real_files(copy, original):
 
 def test_the_lists_are_the_releases_they_claim():
     assert lists.bnf_list("2020").height == 81655 and lists.bnf_list("2024").height == 54879
+    assert len(_real_list("2020")[0]) == 81655 and len(_real_list("2024")[0]) == 54879
+    assert lists.names("2024") == _real_list("2024")[0]  # the project's loader reads what the real file says
     # The two name styles the grammar must read (research README's examples).
     assert lists.names("2024")["0407020ADAAAAAA"] == "Oxycodone 5mg/5ml oral solution sugar free"
     assert lists.names("2020")["0407020ADAAAAAA"] == "Oxycodone HCl_Oral Soln 5mg/5ml S/F"
@@ -57,8 +88,8 @@ def test_the_lists_are_the_releases_they_claim():
 def test_every_reference_presentation_exists_with_its_real_name():
     wrong = []
     for r in _rows("bnf_presentations.csv"):
-        real = lists.names("2024").get(r["bnf_code"]) or lists.names("2020").get(r["bnf_code"])
-        chem = lists.chemicals("2024").get(r["chem_code"]) or lists.chemicals("2020").get(r["chem_code"])
+        real = _name(r["bnf_code"], "2024") or _name(r["bnf_code"], "2020")
+        chem = _chemical(r["chem_code"], "2024") or _chemical(r["chem_code"], "2020")
         if real != r["bnf_name"] or chem != r["chem_name"] or r["bnf_code"][:9] != r["chem_code"]:
             wrong.append((r["bnf_code"], r["bnf_name"], real, r["chem_name"], chem))
     assert not wrong
@@ -74,7 +105,7 @@ def test_codes_the_issue_found_wrong_are_now_right():
 
 def test_opioid_chemicals_exist_with_their_real_names():
     for r in _rows("opioid_chemicals.csv"):
-        real = {lists.chemicals("2024").get(r["chem_code"]), lists.chemicals("2020").get(r["chem_code"])}
+        real = {_chemical(r["chem_code"], "2024"), _chemical(r["chem_code"], "2020")}
         assert r["chem_name"] in real, r
 
 
