@@ -15,7 +15,7 @@ from rich.table import Table
 
 from pipelines.layout import resolve_data_dir
 from pipelines.months import month_range
-from pipelines.resources import SOURCES, MsiSettings
+from pipelines.resources import DEFAULT_BASELINE, SOURCES, MsiSettings
 from pipelines.sample.generate import (DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder,
                                       write_sample_month)
 
@@ -123,8 +123,8 @@ def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
                       f"{rx.get('practices', 0):,}", f"{ls.get('patients', 0):,}", checks)
     console.print(table)
     for o in outcomes:  # what a month lacked and what stood in: loud, one line a month
-        if stand_ins(o):
-            console.print(f"[yellow]{o.month}[/yellow]: {stand_ins(o)}")
+        if notes := stand_ins(o):
+            console.print(f"[yellow]{o.month}[/yellow]: {notes}")
     layout = settings.layout
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")
@@ -190,7 +190,7 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
 @click.option("--patient-level", "patient_level", type=click.Path(file_okay=False, exists=True), default=None,
               help="A pseudonymised patient-level extract (prescriptions + registrations, contract v1): "
                    "adds the patient-level indicators.")
-@click.option("--baseline", default="2021-01:2021-12", show_default=True, envvar="MSI_BASELINE",
+@click.option("--baseline", default=DEFAULT_BASELINE, show_default=True, envvar="MSI_BASELINE",
               help="The period the extracts and report measure change against, YYYY-MM:YYYY-MM.")
 def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, report, patient_level, baseline) -> None:
     """Run the asset graph for chosen months from the sample, NHSBSA or local files."""

@@ -9,6 +9,8 @@ from pipelines.layout import Layout, resolve_data_dir
 from pipelines.sources.nhsbsa import DEFAULT_BASE_URL
 
 SOURCES = ("sample", "nhsbsa", "local")
+# NHS England's Medicines Safety Improvement Programme measures change against calendar 2021.
+DEFAULT_BASELINE = "2021-01:2021-12"
 
 
 class MsiSettings(dg.ConfigurableResource):
@@ -22,7 +24,7 @@ class MsiSettings(dg.ConfigurableResource):
     sample_scale: str = "demo"  # demo | national
     sample_seed: int = 20260101
     patient_level_dir: str = ""  # a patient-level extract (contract v1); empty: public data only
-    baseline: str = "2021-01:2021-12"  # the period change is reported against (MSI_BASELINE), YYYY-MM:YYYY-MM
+    baseline: str = DEFAULT_BASELINE  # the period change is reported against (MSI_BASELINE), YYYY-MM:YYYY-MM
 
     @property
     def layout(self) -> Layout:
@@ -41,5 +43,5 @@ class MsiSettings(dg.ConfigurableResource):
             ckan_base_url=os.environ.get("MSI_CKAN_URL", DEFAULT_BASE_URL),
             sample_scale=os.environ.get("MSI_SAMPLE_SCALE", "demo"),
             patient_level_dir=os.environ.get("MSI_PATIENT_LEVEL_DIR", ""),
-            baseline=os.environ.get("MSI_BASELINE", "2021-01:2021-12"),
+            baseline=os.environ.get("MSI_BASELINE", DEFAULT_BASELINE),
         )

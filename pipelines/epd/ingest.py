@@ -148,17 +148,11 @@ def _locate_bad_value(con, csv_path: Path, flavour: Flavour) -> str:
 
 def _locate_field_count(csv_path: Path, flavour: Flavour) -> str:
     """The first row whose field count differs from the header's (failure path only: parses the file)."""
-    import csv
-    import io
-
     expected = len(flavour.canonical)
-    with open(csv_path, "rb") as fh:
-        reader = csv.reader(io.TextIOWrapper(fh, encoding="latin-1", newline=""))
-        next(reader, None)
-        for fields in reader:
-            if len(fields) != expected:
-                return (f"line {reader.line_num} has {len(fields)} fields where the header has {expected}: "
-                        "the file is damaged; download it again")
+    for _, line, fields in scan.parsed_rows(csv_path):
+        if len(fields) != expected:
+            return (f"line {line} has {len(fields)} fields where the header has {expected}: "
+                    "the file is damaged; download it again")
     return ""
 
 

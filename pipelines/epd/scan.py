@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import polars as pl
@@ -107,19 +108,26 @@ def line_offsets(path: Path, rows: list[int]) -> tuple[dict[int, int], int]:
     return found, seen
 
 
-def _exact_rows(path: Path, rows: list[int]) -> dict[int, list[bytes]]:
-    """The wanted data rows' fields as raw bytes by parsing the CSV itself: slower than counting line
-    ends, but right when a quoted field holds a newline (legal CSV), which shifts every later line."""
-    wanted, out = set(rows), {}
+def parsed_rows(path: Path) -> Iterator[tuple[int, int, list[str]]]:
+    """(0-based data row, line number where it ends, fields) for every data row, parsing the CSV itself
+    (quoted newlines included; Latin-1 maps bytes 1:1, so fields re-encode to their exact bytes). Slow on
+    a national month: for the rare paths that need it."""
     with open(path, "rb") as fh:
-        text = io.TextIOWrapper(fh, encoding="latin-1", newline="")  # bytes 1:1, so re-encoding is exact
-        reader = csv.reader(text)
+        reader = csv.reader(io.TextIOWrapper(fh, encoding="latin-1", newline=""))
         next(reader, None)
         for index, fields in enumerate(reader):
-            if index in wanted:
-                out[index] = [f.encode("latin-1") for f in fields]
-                if len(out) == len(wanted):
-                    break
+            yield index, reader.line_num, fields
+
+
+def _exact_rows(path: Path, rows: list[int]) -> dict[int, list[bytes]]:
+    """The wanted data rows' fields as raw bytes, by parsing the CSV: right when a quoted field holds a
+    newline (legal CSV), which shifts every later line."""
+    wanted, out = set(rows), {}
+    for index, _, fields in parsed_rows(path):
+        if index in wanted:
+            out[index] = [f.encode("latin-1") for f in fields]
+            if len(out) == len(wanted):
+                break
     return out
 
 

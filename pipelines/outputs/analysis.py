@@ -15,13 +15,12 @@ from indicators.catalogue import catalogue
 from pipelines.outputs.disclosure import disclose
 from pipelines.layout import Layout
 from pipelines.months import month_range
+from pipelines.resources import DEFAULT_BASELINE
 from pipelines.sqlfiles import load_sql, month_files
 from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
 
 SERIES_MONTHS = 24  # the SPC looks back at most two years
-# NHS England's Medicines Safety Improvement Programme measures change against calendar 2021.
-DEFAULT_BASELINE = "2021-01:2021-12"
 
 
 def funnel_kind(indicator: Indicator) -> str | None:
@@ -44,7 +43,7 @@ class Analysis:
     deciles: pl.DataFrame  # practice deciles, current geography
     assessed: pl.DataFrame  # one row per indicator x org for the reporting month: SPC + funnel + trend
     series: dict  # (indicator, org_type, org_code) -> {"values": [...], "chart": Xmr}, aligned to months
-    baseline_months: tuple[str, str] = ("2021-01", "2021-12")  # the period change is measured against
+    baseline_months: tuple[str, str] = (DEFAULT_BASELINE[:7], DEFAULT_BASELINE[-7:])  # change is measured against
 
     def latest(self, org_type: str) -> pl.DataFrame:
         return self.assessed.filter(pl.col("org_type") == org_type)
