@@ -6,6 +6,8 @@ Organisations (April 2026 reorganisation):
   P84002  Greater Manchester (QOP, 00Y), both months; no opioids, no methotrexate (zero denominators)
   '-'     unidentified prescribing in QOP (UNIDENTIFIED = Y) and P84998 an "UNKNOWN SURGERY": never counted
   Y00001  an out-of-hours service in QOP, not in NHS Digital's practice map: not a practice, never counted
+PCNs (the practice map, both months): P84001 and P84002 in U62051 OLDHAM CENTRAL PCN; K81001 'U' ("Unallocated",
+as NHS Digital writes a practice in no PCN).
 March 2026 is written with the pre-March-2025 SNOMED header (YEAR_MONTH 202603), April with the current
 header, so both flavours flow through the same engine. Prescribing is the same in both months.
 
@@ -123,9 +125,9 @@ def list_size_folder(root, month: str):
     mapping = ["PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,PRACTICE_POSTCODE,PCN_CODE,PCN_NAME,"
                "ONS_SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,ONS_ICB_CODE,ICB_CODE,ICB_NAME,"
                "ONS_COMM_REGION_CODE,COMM_REGION_CODE,COMM_REGION_NAME,SUPPLIER_NAME",
-               f"GP_PRAC_PAT_LIST,{d},K81001,HEATH HILL SURGERY,GU1 1AA,U1,PCN1,E38000001,{frimley[0]},{frimley[1]},E54000001,{frimley[2]},X,E40000005,Y59,South East,TPP",
-               f"GP_PRAC_PAT_LIST,{d},P84001,OLDHAM ROAD PRACTICE,M1 1AA,U2,PCN2,E38000135,00Y,NHS GREATER MANCHESTER ICB - 00Y,E54000057,QOP,X,E40000010,Y62,North West,EMIS",
-               f"GP_PRAC_PAT_LIST,{d},P84002,MOSS SIDE HEALTH CENTRE,M1 2AA,U2,PCN2,E38000135,00Y,NHS GREATER MANCHESTER ICB - 00Y,E54000057,QOP,X,E40000010,Y62,North West,EMIS"]
+               f"GP_PRAC_PAT_LIST,{d},K81001,HEATH HILL SURGERY,GU1 1AA,U,Unallocated,E38000001,{frimley[0]},{frimley[1]},E54000001,{frimley[2]},X,E40000005,Y59,South East,TPP",
+               f"GP_PRAC_PAT_LIST,{d},P84001,OLDHAM ROAD PRACTICE,M1 1AA,U62051,OLDHAM CENTRAL PCN,E38000135,00Y,NHS GREATER MANCHESTER ICB - 00Y,E54000057,QOP,X,E40000010,Y62,North West,EMIS",
+               f"GP_PRAC_PAT_LIST,{d},P84002,MOSS SIDE HEALTH CENTRE,M1 2AA,U62051,OLDHAM CENTRAL PCN,E38000135,00Y,NHS GREATER MANCHESTER ICB - 00Y,E54000057,QOP,X,E40000010,Y62,North West,EMIS"]
     (folder / "gp-reg-pat-prac-map.csv").write_text("\n".join(mapping) + "\n")
     return folder
 
@@ -311,3 +313,31 @@ def test_change_since_a_baseline_period(warehouse):
     assert count["baseline"] == A(1.0)  # counts: the monthly mean over the baseline
     none = load_analysis(LAYOUT["golden"], "2026-04").change_since_baseline("methotrexate_10mg_pct", "icb", "S0E4D", 25.0)
     assert none["baseline"] is None and none["change"] is None  # no 2021 data in this lake
+
+
+def test_pcn_rows(warehouse):
+    """PCN U62051 pools P84001 and P84002 (worked from EXPECTED's practice rows): its rows equal QOP's,
+    whose only practices they are; P84002's 0/0 stays out of the pooled percentage. K81001 ('U') is in no PCN."""
+    for geography in ("current", "as_published"):
+        for month in ("2026-03", "2026-04"):
+            assert value(warehouse, "opioid_high_dose_pct_120", "pcn", "U62051", month, geography) == (2, 4, A(50.0))
+    assert value(warehouse, "nsaid_per_1000_65plus", "pcn", "U62051") == (8, 1700, A(8 / 1700 * 1000))
+    assert value(warehouse, "opioid_ome_per_1000_day", "pcn", "U62051") == (14000, 12000, A(14000 / 12000 * 1000 / 30))
+    row = warehouse[("opioid_high_dose_pct_120", "2026-04", "current", "pcn", "U62051")]
+    assert (row["org_name"], row["sub_icb_code"], row["icb_code"], row["region_code"], row["practices"]) == (
+        "OLDHAM CENTRAL PCN", "00Y", "QOP", "Y62", 1)
+    assert warehouse[("nsaid_per_1000_65plus", "2026-04", "current", "pcn", "U62051")]["practices"] == 2
+    assert warehouse[("nsaid_per_1000_65plus", "2026-04", "current", "practice", "P84002")]["pcn_code"] == "U62051"
+    assert warehouse[("nsaid_per_1000_65plus", "2026-04", "current", "practice", "K81001")]["pcn_code"] is None
+    assert not any(k[3] == "pcn" and k[4] != "U62051" for k in warehouse)  # no PCN called 'U'
+    assert any(k[3] == "pcn" for k in warehouse if k[1] == "2026-04" and k[2] == "current")
+
+
+def test_practices_without_a_pcn_are_counted(tmp_path):
+    import shutil
+
+    layout = LAYOUT["golden"]
+    copy = Layout(tmp_path / "data")
+    shutil.copytree(layout.root, copy.root)
+    info = build_warehouse(copy)
+    assert info["practices_without_pcn"] == {"2026-03": 1, "2026-04": 1}  # K81001

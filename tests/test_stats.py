@@ -98,3 +98,12 @@ def test_poisson_limits():
     assert poisson_limits(0.002, 10_000, Z95) == (A(11.2348 / 10_000, rel=1e-4), A(28.7652 / 10_000, rel=1e-4))
     assert flag("poisson", 35 / 10_000, 0.002, 10_000) == "above"
     assert flag("poisson", 6 / 10_000, 0.002, 10_000) == "below"
+
+
+def test_limits_of_small_counts_are_clipped_at_zero():
+    # Items 0,1,0,3,0,1 a month: mean 5/6, moving ranges 1,1,3,3,1 (mean 1.8); the lower limit
+    # 5/6 - 2.66 x 1.8 = -3.95 and lower 2-sigma line 5/6 - 2 x 1.8/1.128 = -2.36 are drawn at 0.
+    r = xmr([0, 1, 0, 3, 0, 1], low_is_good=True)
+    assert r.mean == A(5 / 6) and r.upper == A(5 / 6 + 2.66 * 1.8)
+    assert (r.lower, r.lower_2s) == (0.0, 0.0)
+    assert r.variation == ["common"] * 6  # zero is not below a zero limit

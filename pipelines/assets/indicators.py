@@ -50,7 +50,7 @@ def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSetting
 
 @dg.asset(group_name="indicators", kinds={"duckdb", "parquet"}, deps=[indicator_practice_values, practice_geography])
 def indicator_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
-    """Every indicator x month x org (practice, sub-ICB, ICB, region, England) in the 'current' and
+    """Every indicator x month x org (practice, PCN, sub-ICB, ICB, region, England) in the 'current' and
     'as_published' geographies, with percentiles, deciles and the numerator breakdown."""
     info = build_warehouse(msi.layout)
     for u in info["unplaced"]:
@@ -60,6 +60,7 @@ def indicator_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.
         "dagster/row_count": info["rows"], "months": f"{info['months'][0]} to {info['months'][-1]}",
         "current_geography_month": info["current_geography_month"] or "none (EPD only)",
         "unplaced_practices": dg.MetadataValue.json(info["unplaced"]),
+        "practices_without_pcn": dg.MetadataValue.json(info["practices_without_pcn"]),
         "path": dg.MetadataValue.path(str(msi.layout.warehouse / "indicator_values")),
         "duckdb": dg.MetadataValue.path(str(msi.layout.warehouse / "msi.duckdb")),
     })

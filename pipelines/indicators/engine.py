@@ -3,8 +3,8 @@
 Two steps, so that history can be re-based cheaply:
 1. `compute_practice_month`: practice-month numerators and denominators for every indicator, plus the
    numerator breakdown by presentation, from one month of the lake (one scan of the month).
-2. `build_warehouse`: from every month's practice values, the org rows (practice, sub-ICB, ICB, region,
-   England) in both geographies, with pooled values, percentiles, low-numbers flags and national
+2. `build_warehouse`: from every month's practice values, the org rows (practice, PCN, sub-ICB, ICB,
+   region, England) in both geographies, with pooled values, percentiles, low-numbers flags and national
    deciles, written as Parquet (one folder per month) plus views in warehouse/msi.duckdb.
 """
 
@@ -232,17 +232,21 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
         geography_path = (layout.lake_file("practice_geography", geographies[-1]) if geographies
                           else work / "no_geography.parquet")
         if not geographies:
-            con.execute("COPY (SELECT ''::VARCHAR AS practice_code, ''::VARCHAR AS sub_icb_code, ''::VARCHAR AS icb_code,"
+            con.execute("COPY (SELECT ''::VARCHAR AS month, ''::VARCHAR AS practice_code, ''::VARCHAR AS pcn_code,"
+                        " ''::VARCHAR AS pcn_name, ''::VARCHAR AS sub_icb_code, ''::VARCHAR AS icb_code,"
                         " ''::VARCHAR AS region_code WHERE false) TO $p (FORMAT parquet)", {"p": str(geography_path)})
+        maps_files = _glob(layout.lake / "practice_geography") if geographies else str(geography_path)
         con.register("ccg_successors", pl.read_csv(REFERENCE_DIR / "ccg_successors.csv", infer_schema=False)
                      .select("ccg_code_2020", "ccg_code_2022").to_arrow())
         _create_table(con, "current_geography", "indicators/current_geography", {
             "geography_path": str(geography_path), "practices_files": practices_files,
-            "maps_files": _glob(layout.lake / "practice_geography") if geographies else str(geography_path)})
+            "maps_files": maps_files})
+        _create_table(con, "practice_pcns", "indicators/practice_pcns",
+                      {"maps_files": maps_files, "practice_files": _glob(practice_dir)})
         unplaced = con.execute(load_sql("indicators/unplaced"), {
             "practice_files": _glob(practice_dir), "practices_files": practices_files}).fetchall()
         _create_table(con, "org_names", "indicators/org_names", {
-            "practices_files": practices_files,
+            "practices_files": practices_files, "maps_files": maps_files,
             "icbs_2022_path": str(REFERENCE_DIR / "icbs_2022_07_to_2026_03.csv"),
             "icbs_2026_path": str(REFERENCE_DIR / "icbs_from_2026_04.csv"),
             "regions_path": str(REFERENCE_DIR / "regions.csv")})
@@ -266,6 +270,11 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
                     os.replace(folder, built[table] / folder.name)
                 shutil.rmtree(part, ignore_errors=True)
         rows = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": _glob(built["indicator_values"])}).fetchone()[0]
+        # Practices with values but in no PCN today (not in the newest map, or 'U' there): counted, not hidden.
+        without_pcn = con.execute(
+            "SELECT month, count(DISTINCT org_code) FROM read_parquet($p) WHERE org_type = 'practice' AND "
+            "geography = 'current' AND pcn_code IS NULL GROUP BY month ORDER BY month",
+            {"p": _glob(built["indicator_values"])}).fetchall()
         con.close()
         for table, folder in built.items():
             publish_dir(folder, layout.warehouse / table)
@@ -273,7 +282,8 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
         write_views(layout)
         return {"months": months, "rows": int(rows), "current_geography_month": geographies[-1] if geographies else None,
                 "catalogue": str(catalogue_path),
-                "unplaced": [{"month": m, "practices": int(n), "items": int(i or 0)} for m, n, i in unplaced]}
+                "unplaced": [{"month": m, "practices": int(n), "items": int(i or 0)} for m, n, i in unplaced],
+                "practices_without_pcn": {m: int(n) for m, n in without_pcn}}
 
 
 def write_catalogue_table(layout: Layout, indicators: dict[str, Indicator]) -> Path:

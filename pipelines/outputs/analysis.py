@@ -166,8 +166,13 @@ def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict
     """SPC over each org's series, trend direction and funnel flag for `month`. One pass over plain
     column lists: a per-group DataFrame loop costs ~25 s for 75,000 series."""
     index = {m: i for i, m in enumerate(months)}
-    england = {r["indicator_id"]: r for r in values.filter(
-        (pl.col("org_type") == "england") & (pl.col("month") == month)).iter_rows(named=True)}
+    previous_month = months[months.index(month) - 1] if month in months and months.index(month) > 0 else None
+
+    def england_in(m):
+        return {r["indicator_id"]: r for r in values.filter(
+            (pl.col("org_type") == "england") & (pl.col("month") == m)).iter_rows(named=True)}
+
+    england, england_before = england_in(month), england_in(previous_month)
     keys = ["indicator_id", "org_type", "org_code"]
     cols = values.sort(keys + ["month"]).to_dict(as_series=False)
     n_rows = len(cols["month"])
@@ -177,11 +182,13 @@ def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict
         key = (cols["indicator_id"][start], cols["org_type"][start], cols["org_code"][start])
         end = start
         series: list[float | None] = [None] * len(months)
-        current = None
+        current = before = None
         while end < n_rows and (cols["indicator_id"][end], cols["org_type"][end], cols["org_code"][end]) == key:
             series[index[cols["month"][end]]] = cols["value"][end]
             if cols["month"][end] == month:
                 current = end
+            elif cols["month"][end] == previous_month:
+                before = end
             end += 1
         start = end
         if current is None:
@@ -189,7 +196,11 @@ def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict
         chart = xmr(series, indicators[key[0]].low_is_good)
         if keep is not None:
             keep[key] = {"values": series, "chart": chart}
-        out.append(_assess_one(key, {c: cols[c][current] for c in cols}, series, chart, indicators[key[0]], england))
+        row = _assess_one(key, {c: cols[c][current] for c in cols}, series, chart, indicators[key[0]], england)
+        # Last month's funnel position, so that a signal can be told to be new (the e-mail sends only those).
+        row["funnel_before"] = ("none" if before is None else
+                                _funnel(indicators[key[0]], key[1], {c: cols[c][before] for c in cols}, england_before))
+        out.append(row)
     return pl.DataFrame(out, infer_schema_length=None)
 
 
@@ -197,18 +208,11 @@ def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: di
     indicator_id, org_type, org_code = key
     last = len(series) - 1
     previous = chart.variation[last - 1] if last > 0 else "none"
-    kind, flag = funnel_kind(ind), "none"
-    eng = england.get(indicator_id)
-    if (kind and eng and eng["denominator"] and row["denominator"] and row["numerator"] is not None
-            and eng["numerator"] is not None and org_type != "england"):
-        centre = eng["numerator"] / eng["denominator"]
-        lo, hi = limits(kind, centre, row["denominator"], Z998)
-        observed = row["numerator"] / row["denominator"]
-        flag = "above" if observed > hi else ("below" if observed < lo else "within")
+    flag = _funnel(ind, org_type, row, england)
     special = ("concern", "improvement", "special")
     return {
         "indicator_id": indicator_id, "org_type": org_type, "org_code": org_code, "org_name": row["org_name"],
-        "sub_icb_code": row["sub_icb_code"], "icb_code": row["icb_code"], "region_code": row["region_code"],
+        "pcn_code": row.get("pcn_code"), "sub_icb_code": row["sub_icb_code"], "icb_code": row["icb_code"], "region_code": row["region_code"],
         "numerator": row["numerator"], "denominator": row["denominator"], "value": row["value"],
         "percentile": row["percentile"], "low_numbers": row["low_numbers"], "suppressed": row["suppressed"],
         "spc": chart.variation[last], "spc_rules": ", ".join(sorted(chart.rules[last])),
@@ -216,6 +220,18 @@ def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: di
         "spc_mean": chart.mean, "spc_upper": chart.upper, "spc_lower": chart.lower,
         "funnel": flag, "trend": trend_direction(series[-12:]),
     }
+
+
+def _funnel(ind: Indicator, org_type: str, row: dict, england: dict) -> str:
+    """'above', 'below' or 'within' England's 99.8 % funnel limits; 'none' without a funnel or a denominator."""
+    kind, eng = funnel_kind(ind), england.get(ind.id)
+    if not (kind and eng and eng["denominator"] and row["denominator"] and row["numerator"] is not None
+            and eng["numerator"] is not None and org_type != "england"):
+        return "none"
+    centre = eng["numerator"] / eng["denominator"]
+    lo, hi = limits(kind, centre, row["denominator"], Z998)
+    observed = row["numerator"] / row["denominator"]
+    return "above" if observed > hi else ("below" if observed < lo else "within")
 
 
 def funnel_band(indicator: Indicator, england_row: dict, max_denominator: float, points: int = 60,

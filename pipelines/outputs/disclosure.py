@@ -6,7 +6,7 @@ The rules, as NHS England's publications of patient counts apply them:
 * rounding: every other count is published to the nearest 5 (0 stays 0), and a rate or percentage is
   recomputed from the published counts;
 * secondary suppression: where a total is published, a child cell suppressed alone could be recovered
-  as the total minus the other children; so in every parent (sub-ICB, ICB, region, England) with exactly
+  as the total minus the other children; so in every parent (PCN, sub-ICB, ICB, region, England) with exactly
   one suppressed child, the smallest other non-zero child is suppressed too, repeated until no parent has
   a lone suppressed child.
 Only grain `patient` rows are touched; item counts from the public EPD are already public.
@@ -21,6 +21,8 @@ ROUND_TO = 5
 COUNTS = ("numerator", "denominator")
 # (child org type, the column naming its parent, parent org type) as the outputs publish them
 HIERARCHY = [
+    ("practice", "pcn_code", "pcn"),
+    ("pcn", "icb_code", "icb"),
     ("practice", "sub_icb_code", "sub_icb"),
     ("practice", "icb_code", "icb"),
     ("sub_icb", "icb_code", "icb"),
@@ -80,7 +82,7 @@ def _secondary(rows: pl.DataFrame, count: str) -> pl.DataFrame:
     keys = [k for k in ("indicator_id", "month", "geography") if k in rows.columns]
     for child, parent_col, parent_type in HIERARCHY:
         children = rows.filter(pl.col("org_type") == child)
-        if children.is_empty():
+        if children.is_empty() or (parent_col and parent_col not in rows.columns):
             continue
         by = keys + ([parent_col] if parent_col else [])
         groups += children.group_by(by, maintain_order=True).agg(pl.col("_r"))["_r"].to_list()

@@ -4,6 +4,10 @@
   least `MIN_POINTS` (6) points; shorter series get no limits and no signals.
 * Centre line = baseline mean. Moving range mR_i = |x_i - x_(i-1)| over the baseline; process limits =
   mean ± 2.66 × mean(mR); sigma = mean(mR) / 1.128, so the 2-sigma lines are mean ± 2 sigma.
+* Limits are clipped at zero: every indicator is a count, rate or share of something that cannot be
+  negative, so a lower limit (or 2-sigma line) below zero is drawn at zero. No point can fall below it,
+  so the clipping changes what is drawn, never which points signal; small monthly counts (a practice
+  issuing 0-3 items) thus get no impossible negative limits.
 * Special-cause rules, applied to every point (missing months are skipped, not treated as breaks):
   1. `outside`: a point above the upper or below the lower process limit;
   2. `shift`: a run of 7 or more consecutive points all above, or all below, the mean (a point exactly on
@@ -50,7 +54,7 @@ def xmr(values: list[float | None], low_is_good: bool | None) -> Xmr:
     ranges = [abs(b - a) for a, b in zip(baseline, baseline[1:])]
     mr_bar = sum(ranges) / len(ranges)
     sigma = mr_bar / D2
-    result = Xmr(mean, mr_bar, mean + E2 * mr_bar, mean - E2 * mr_bar, mean + 2 * sigma, mean - 2 * sigma,
+    result = Xmr(mean, mr_bar, mean + E2 * mr_bar, max(0.0, mean - E2 * mr_bar), mean + 2 * sigma, max(0.0, mean - 2 * sigma),
                  [set() for _ in values], [None] * n, [])
     idx = [i for i, _ in present]
     xs = [v for _, v in present]

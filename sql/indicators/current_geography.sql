@@ -1,6 +1,7 @@
 -- Each practice's organisations today, so every month's values can be re-based on today's ICBs and
 -- trends stay continuous across reorganisations (CCG mergers of 2018-2021, ICBs of 2022, 2026).
--- * A practice in the newest NHS Digital practice map in the lake: its row there.
+-- * A practice in the newest NHS Digital practice map in the lake: its row there (and its PCN, the only
+--   place PCNs come from).
 -- * Any other cost centre (closed practices, non-GP centres): the sub-ICB/CCG code EPD last gave it,
 --   carried forward to a sub-ICB of the newest map: itself if the map still has it; else the sub-ICB most
 --   of that code's practices are in now (from every map in the lake); else, for a CCG of 2020, the CCG
@@ -8,7 +9,8 @@
 --   What cannot be carried forward stays NULL: counted in England only, and reported (engine.py).
 -- * With no map in the lake at all there is no 'today' to re-base on: the EPD rows' own geography.
 WITH newest AS (
-    SELECT practice_code, sub_icb_code, icb_code, region_code FROM read_parquet($geography_path)
+    SELECT practice_code, ods_pcn(pcn_code) AS pcn_code, sub_icb_code, icb_code, region_code
+    FROM read_parquet($geography_path)
 ),
 sub_icb_now AS (
     SELECT sub_icb_code, any_value(icb_code) AS icb_code, any_value(region_code) AS region_code
@@ -43,9 +45,9 @@ carried AS (
     LEFT JOIN lake_successors s2 ON s2.old_code = c.ccg_code_2022
     WHERE l.practice_code NOT IN (SELECT practice_code FROM newest)
 )
-SELECT practice_code, sub_icb_code, icb_code, region_code FROM newest
+SELECT practice_code, pcn_code, sub_icb_code, icb_code, region_code FROM newest
 UNION ALL
-SELECT c.practice_code,
+SELECT c.practice_code, NULL,  -- a practice the newest map does not list is in no PCN today
        CASE WHEN (SELECT count(*) FROM newest) = 0 THEN c.sub_icb_code ELSE c.sub_icb_now_code END,
        CASE WHEN (SELECT count(*) FROM newest) = 0 THEN c.icb_code ELSE s.icb_code END,
        CASE WHEN (SELECT count(*) FROM newest) = 0 THEN c.region_code ELSE s.region_code END
