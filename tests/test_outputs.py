@@ -85,7 +85,7 @@ def test_extract_workbook_matches_indicator_values(run):
         assert row["Basis"].startswith("patient-level extract" if ind.startswith("pl_") else "public EPD data")
     assert rows["pl_triple_whammy"]["Related indicators"] == "public-data proxy: triple_whammy_expected_per_1000_adults"
     sheet = wb["methotrexate_10mg_pct"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:L")
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:N")
     head = [c.value for c in sheet[1]]
     got = {r[0]: dict(zip(head, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
     expected = {r["org_code"]: r for r in values(run, "indicator_id = 'methotrexate_10mg_pct' AND org_type = 'practice' "
@@ -117,7 +117,7 @@ def test_report_pages_state_the_baseline(run):
 def test_all_icbs_csv(run):
     frame = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv")
     assert {"indicator_id", "org_type", "org_code", "value", "spc", "funnel", "month"} <= set(frame.columns)
-    assert set(frame["org_type"]) == {"practice", "sub_icb", "icb", "region", "england"}
+    assert set(frame["org_type"]) == {"practice", "pcn", "sub_icb", "icb", "region", "england"}
     assert frame["icb_code"].drop_nulls().n_unique() == len(list((run.root / "extracts" / "2026-07").glob("*.xlsx")))
 
 
@@ -192,12 +192,12 @@ def test_report_pages_render_offline_and_link(run, browser):
     assert errors == [] and charts and all(c == ["true", True] for c in charts)
     assert all(r.startswith("file://") for r in requests)  # no CDN, no network
     assert len(list(site.rglob("vega.js"))) == 1  # the Vega bundle ships once
-    index.click("text=NHS GREATER MANCHESTER INTEGRATED CARE BOARD >> nth=0")
+    index.click("table.matrix >> text=GREATER MANCHESTER >> nth=0")
     index.wait_for_url("**/icb/QOP.html")
     icb, errors, charts, _ = open_page(browser, index.url, "icb.png")
     assert errors == [] and len(charts) >= 30 and all(c == ["true", True] for c in charts)
     assert "Needs attention this month" in icb.inner_text(".digest")
-    link = icb.locator("#methotrexate_10mg_pct table a").first
+    link = icb.locator("#methotrexate_10mg_pct table.practices a").first
     target = link.get_attribute("href")
     link.click()
     icb.wait_for_url("**" + target.lstrip("."))
@@ -214,7 +214,7 @@ def test_report_pages_render_offline_and_link(run, browser):
 
 def test_sortable_tables(run, browser):
     page, _, _, _ = open_page(browser, (run.root / "reports" / "2026-07" / "icb" / "QOP.html").as_uri(), "sorted.png")
-    table = page.locator("#opioid_high_dose_pct_120 table")
+    table = page.locator("#opioid_high_dose_pct_120 table.practices")
     table.locator("th", has_text="Value").click()
     cells = [c for c in table.locator("tbody tr td:nth-child(3)").all_inner_texts() if c != "–"]
     numbers = [float(c.replace(",", "")) for c in cells]
@@ -230,7 +230,7 @@ def test_patient_level_rows_are_internal_exact_and_published_controlled(run):
     assert any(1 <= p["numerator"] <= 7 for p in practices), "the sample must have small counts to control"
     # Every published patient count is 0, a multiple of 5 above 7, or suppressed ('*').
     wb = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")
-    cells = [c for row in wb["pl_opioid_high_dose_90"].iter_rows(min_row=2, min_col=5, max_col=6, values_only=True)
+    cells = [c for row in wb["pl_opioid_high_dose_90"].iter_rows(min_row=2, min_col=7, max_col=8, values_only=True)
              for c in row]
     assert "*" in cells
     assert all(c == "*" or c == 0 or (c % 5 == 0 and c > 7) for c in cells)
@@ -240,3 +240,134 @@ def test_patient_level_rows_are_internal_exact_and_published_controlled(run):
     assert round_count(icb["numerator"]) == patient.filter(
         (pl.col("indicator_id") == "pl_opioid_high_dose_90") & (pl.col("org_code") == "QOP"))["numerator"][0] \
         or 1 <= icb["numerator"] <= 7
+
+
+def _expected_standing(low_is_good, funnel: str, spc: str) -> str:
+    """The matrix's rule in the test's own words: the worse side is 'above' where lower is better; a
+    special cause of concern, or a funnel outlier on the worse side, is worse; on the other side better."""
+    if low_is_good is None:
+        return "neutral" if funnel in ("above", "below") or spc == "special" else "expected"
+    worse = "above" if low_is_good else "below"
+    if spc == "concern" or funnel == worse:
+        return "worse"
+    if spc == "improvement" or funnel in ("above", "below"):
+        return "better"
+    return "expected"
+
+
+def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser):
+    from indicators.catalogue import catalogue
+
+    site = run.root / "reports" / "2026-07"
+    page, errors, _, _ = open_page(browser, (site / "index.html").as_uri(), "matrix.png")
+    assert errors == []
+    icbs = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
+        pl.col("org_type") == "icb")
+    cells = page.eval_on_selector_all(
+        "table.matrix td.cell a", "els => els.map(a => [a.getAttribute('href'), a.parentElement.className, a.innerText])")
+    assert len(cells) == icbs.height and icbs["org_code"].n_unique() >= 30  # every ICB x indicator
+    ind = catalogue()
+    states = {}
+    for row in icbs.iter_rows(named=True):
+        href = f"icb/{row['org_code']}.html#{row['indicator_id']}"
+        states[href] = _expected_standing(ind[row["indicator_id"]].low_is_good, row["funnel"], row["spc"])
+    got = {href: cls.split()[-1] for href, cls, _ in cells}
+    assert got == states
+    assert {"worse", "better", "expected"} <= set(got.values())  # the sample has all three
+    assert all(text.split("\n")[-1] for _, _, text in cells)  # every cell also says it in words
+    worse = next(h for h, s in got.items() if s == "worse")
+    page.click(f"table.matrix a[href='{worse}']")
+    page.wait_for_url("**/" + worse)
+    assert page.locator(f"section#{worse.split('#')[1]}").count() == 1
+
+
+def test_search_finds_practices_and_pcns_offline(run, browser):
+    site = run.root / "reports" / "2026-07"
+    practices = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
+        (pl.col("org_type") == "practice") & (pl.col("icb_code") == "QOP"))
+    practice = practices.sort("org_code").row(0, named=True)
+    page, errors, _, requests = open_page(browser, (site / "icb" / "QOP.html").as_uri(), "search-start.png")
+    page.fill("#search", practice["org_name"].lower())
+    page.wait_for_selector("#search-results a")
+    hrefs = page.eval_on_selector_all("#search-results a", "els => els.map(a => a.getAttribute('href'))")
+    assert f"../practice/{practice['org_code']}.html" in hrefs
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "search.png"))
+    page.click(f"#search-results a[href='../practice/{practice['org_code']}.html']")
+    page.wait_for_url(f"**/practice/{practice['org_code']}.html")
+    # The practice page links to its PCN; the PCN is found by its code as well, from any page depth.
+    pcn = practice["pcn_code"]
+    assert page.locator(f"a[href='../pcn/{pcn}.html']").count() == 1
+    index, _, _, _ = open_page(browser, (site / "index.html").as_uri(), "search-index.png")
+    index.fill("#search", pcn.lower())
+    index.wait_for_selector(f"#search-results a[href='pcn/{pcn}.html']")
+    index.click(f"#search-results a[href='pcn/{pcn}.html']")
+    index.wait_for_url(f"**/pcn/{pcn}.html")
+    pcn_page, errors, charts, requests = open_page(browser, index.url, "pcn.png")
+    assert errors == [] and charts and all(c == ["true", True] for c in charts)
+    assert all(r.startswith("file://") for r in requests)
+    index.fill("#search", "zzzz no such practice")
+    assert index.inner_text("#search-results") == "nothing matches"
+
+
+def test_every_pcn_has_a_page_and_practices_without_one_are_counted(run):
+    site = run.root / "reports" / "2026-07"
+    pcns = {r["org_code"] for r in values(run, "org_type = 'pcn'", {})}
+    assert pcns and {p.stem for p in (site / "pcn").glob("*.html")} == pcns
+    wb = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")
+    rows = list(wb["PCNs"].iter_rows(min_row=2, values_only=True))
+    expected = {(r["indicator_id"], r["org_code"]): r for r in values(run, "org_type = 'pcn' AND icb_code = 'QOP'", {})}
+    assert {(r[0], r[1]) for r in rows} == set(expected)
+    for r in rows:
+        if not r[0].startswith("pl_"):
+            assert r[7] == pytest.approx(expected[(r[0], r[1])]["value"])
+    no_pcn = {r["org_code"] for r in values(run, "org_type = 'practice' AND icb_code = 'QOP' AND pcn_code IS NULL", {})}
+    assert wb["Summary"]["A4"].value.startswith(f"Practices in no PCN: {len(no_pcn)} ")
+
+
+def test_charts_fill_the_page_and_ranked_charts_stay_readable(run, browser):
+    site = run.root / "reports" / "2026-07"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto((site / "index.html").as_uri())
+    page.wait_for_function("Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered)",
+                           timeout=60_000)
+    widths = page.eval_on_selector_all("[data-chart] svg", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert widths and min(widths) > 550  # two to a row on a 1,400 px page (they were ~300 px)
+    # The OME chart of 42 ICBs is ranked (no funnel): at most 30 bars, labels one per bar, none overlapping.
+    labels = page.eval_on_selector_all(
+        "[data-chart='opioid_ome_per_1000_day-icbs'] g.role-axis-label text",
+        "els => els.map(e => { const b = e.getBoundingClientRect(); return [e.textContent, b.top, b.bottom]; })")
+    names = [t for t, _, _ in labels if t[:1].isdigit() and ". " in t]
+    assert len(names) == 30 and names[0].startswith("1. ")
+    boxes = sorted((top, bottom) for t, top, bottom in labels if t in names)
+    assert all(b[0] >= a[1] - 0.5 for a, b in zip(boxes, boxes[1:]))
+    page.screenshot(path=str(SCREENSHOTS / "ranked.png"), full_page=False)
+
+
+def test_ranked_chart_of_hundreds_of_practices_shows_the_worst_thirty():
+    from indicators.catalogue import catalogue
+    from pipelines.report.site import RANKED_BARS, SiteBuilder
+
+    ind = catalogue()["opioid_ome_per_1000_day"]  # lower is better, no funnel: ranked
+    rows = [{"org_code": f"P{i:05d}", "org_name": f"PRACTICE {i}", "value": float(i % 97), "denominator": 1000.0,
+             "funnel": "none"} for i in range(240)]
+    chart = SiteBuilder.spread_chart(SiteBuilder.__new__(SiteBuilder), ind, rows, {}, "{code}.html", "Practices")
+    points = chart["datasets"]["points"]
+    assert len(points) == RANKED_BARS == 30 and "of 240" in chart["title"]
+    assert [p["value"] for p in points] == sorted((float(i % 97) for i in range(240)), reverse=True)[:30]
+    assert points[0]["label"].startswith("1. PRACTICE ")
+
+
+def test_no_spc_limit_is_drawn_below_zero(run):
+    import json
+    import re
+
+    site = run.root / "reports" / "2026-07"
+    pages = [site / "index.html", site / "icb" / "QOP.html", *sorted((site / "pcn").glob("*.html"))[:5],
+             *sorted((site / "practice").glob("*.html"))[:50]]
+    lowers = []
+    for path in pages:
+        data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>',
+                                    path.read_text(), re.S).group(1))
+        lowers += [c["stats"]["lower"] for c in data["charts"].values() if c.get("stats", {}).get("lower") is not None]
+    assert lowers and min(lowers) >= 0 and 0 in lowers  # small counts' limits are clipped at zero

@@ -41,4 +41,4 @@ def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
     site = build_site(analysis)
     yield dg.MaterializeResult(asset_key="report_site", metadata={
         "index": dg.MetadataValue.path(str(site["index"])), "icb_pages": site["icb_pages"],
-        "practice_pages": site["practice_pages"], "seconds": round(time.time() - started, 1)})
+        "pcn_pages": site["pcn_pages"], "practice_pages": site["practice_pages"], "seconds": round(time.time() - started, 1)})

@@ -215,6 +215,7 @@ def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: di
         "pcn_code": row.get("pcn_code"), "sub_icb_code": row["sub_icb_code"], "icb_code": row["icb_code"], "region_code": row["region_code"],
         "numerator": row["numerator"], "denominator": row["denominator"], "value": row["value"],
         "percentile": row["percentile"], "low_numbers": row["low_numbers"], "suppressed": row["suppressed"],
+        "practices": row.get("practices"),
         "spc": chart.variation[last], "spc_rules": ", ".join(sorted(chart.rules[last])),
         "new_signal": chart.variation[last] in special and previous not in special,
         "spc_mean": chart.mean, "spc_upper": chart.upper, "spc_lower": chart.lower,

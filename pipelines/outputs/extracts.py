@@ -1,8 +1,10 @@
 """Per-ICB Excel extracts for ICB pharmacists, and one long CSV of every ICB for analysts.
 
 <data-dir>/extracts/<YYYY-MM>/<ICB code>.xlsx (current geography):
-  Summary       each indicator: ICB, England and region values, 12-month trend, SPC signal, what better means
-  <indicator>   every practice: numerator, denominator, value, percentile, funnel flag, SPC signal, low numbers
+  Summary       each indicator: ICB, England and region values, 12-month trend, SPC signal, what better means;
+                how many practices are in no PCN
+  PCNs          each of the ICB's Primary Care Networks on every indicator (value, percentile, funnel, SPC)
+  <indicator>   every practice (with its PCN): numerator, denominator, value, percentile, funnel flag, SPC signal, low numbers
   Signals       this month's new special-cause signals and funnel outliers, and every practice with any
                 methotrexate 10 mg tablet items
   Definitions   exact codes, thresholds, definition version, data months, caveats of each proxy
@@ -53,7 +55,7 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
     for icb in wanted:
         write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb, codes_seen)
     written = [f"{icb['org_code']}.xlsx" for icb in wanted]
-    csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "sub_icb_code", "icb_code", "region_code",
+    csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "pcn_code", "sub_icb_code", "icb_code", "region_code",
                    "numerator", "denominator", "value", "suppressed", "percentile", "low_numbers", "spc", "spc_rules",
                    "new_signal", "funnel", "trend"]
     grains = pl.DataFrame({"indicator_id": list(analysis.indicators),
@@ -84,12 +86,19 @@ class WorkbookRows:
 
     def __init__(self, analysis: Analysis):
         self.practices: dict[str, list[dict]] = {}
+        self.pcns: dict[str, list[dict]] = {}  # by the ICB most of each PCN's practices are in
         self.orgs: dict[tuple[str, str], dict[str, dict]] = {}
         for row in analysis.assessed.iter_rows(named=True):
             if row["org_type"] == "practice":
                 self.practices.setdefault(row["icb_code"], []).append(row)
             else:
+                if row["org_type"] == "pcn":
+                    self.pcns.setdefault(row["icb_code"], []).append(row)
                 self.orgs.setdefault((row["org_type"], row["org_code"]), {})[row["indicator_id"]] = row
+
+    def pcn_name(self, code: str | None) -> str:
+        rows = self.orgs.get(("pcn", code or ""), {})
+        return next(iter(rows.values()))["org_name"] or "" if rows else ""
 
 
 def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: dict, codes_seen: dict[str, str]) -> None:
@@ -150,32 +159,59 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                 ws.write_number(r, c, value, f["num"])
             elif c in (13, 16):
                 ws.write_string(r, c, "no baseline data" if ind.grain != "patient" else "not for patient-level counts")
+    no_pcn = len({p["org_code"] for p in practices if not p.get("pcn_code")})
+    ws.write_string(3, 0, f"Practices in no PCN: {no_pcn} (NHS Digital's map gives them PCN 'U', Unallocated, or does "
+                    "not list them); the indicator sheets show them with an empty PCN.")
     _finish(ws, 4, len(analysis.indicators), [30, 48, 20, 12, 12, 12, 34, 14, 24, 14, 40, 10, 40, 14, 14, 14, 14, 14])
+
+    # PCNs: each of the ICB's Primary Care Networks on every indicator
+    ws = wb.add_worksheet("PCNs")
+    ws.write_row(0, 0, ["Indicator", "PCN code", "PCN name", "Practices counted", "Month", "Numerator", "Denominator", "Value",
+                        "Unit", "Percentile among PCNs", "Funnel (99.8%)", "SPC signal", "SPC rules", "Low numbers"],
+                 f["head"])
+    order = {ind_id: k for k, ind_id in enumerate(analysis.indicators)}
+    pcns = sorted(data.pcns.get(code, []), key=lambda p: (order.get(p["indicator_id"], 99), p["org_code"]))
+    for r, row in enumerate(pcns, start=1):
+        ind = analysis.indicators[row["indicator_id"]]
+        ws.write_string(r, 0, row["indicator_id"])
+        ws.write_string(r, 1, row["org_code"])
+        ws.write_string(r, 2, row["org_name"] or "")
+        if row["practices"] is not None:
+            ws.write_number(r, 3, row["practices"], f["int"])
+        ws.write_datetime(r, 4, month_date(month), f["month"])
+        _write_counts(ws, r, 5, row, f)
+        ws.write_string(r, 8, ind.unit_label)
+        if row["percentile"] is not None:
+            ws.write_number(r, 9, row["percentile"], f["pct"])
+        ws.write_string(r, 10, FUNNEL_WORDS[row["funnel"]])
+        ws.write_string(r, 11, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
+        ws.write_string(r, 12, row["spc_rules"])
+        ws.write_boolean(r, 13, bool(row["low_numbers"]))
+    _finish(ws, 0, len(pcns), [30, 10, 36, 10, 10, 12, 12, 12, 18, 12, 18, 24, 20, 10])
 
     # One sheet per indicator
     for ind_id, ind in analysis.indicators.items():
         ws = wb.add_worksheet(sheet_name(ind_id))
-        ws.write_row(0, 0, ["Practice code", "Practice name", "Sub-ICB", "Month", "Numerator", "Denominator",
-                            f"Value ({ind.unit_label})", "National percentile", "Funnel (99.8%)", "SPC signal",
-                            "SPC rules", "Low numbers"], f["head"])
+        ws.write_row(0, 0, ["Practice code", "Practice name", "PCN code", "PCN name", "Sub-ICB", "Month", "Numerator",
+                            "Denominator", f"Value ({ind.unit_label})", "National percentile", "Funnel (99.8%)",
+                            "SPC signal", "SPC rules", "Low numbers"], f["head"])
         rows = sorted((p for p in practices if p["indicator_id"] == ind_id),
                       key=lambda p: (p["value"] is None, -(p["value"] or 0) if ind.low_is_good else (p["value"] or 0)))
         for r, row in enumerate(rows, start=1):
             ws.write_string(r, 0, row["org_code"])
             ws.write_string(r, 1, row["org_name"] or "")
-            ws.write_string(r, 2, row["sub_icb_code"] or "")
-            ws.write_datetime(r, 3, month_date(month), f["month"])
-            for c, key, fmt in ((4, "numerator", "num"), (5, "denominator", "num"), (6, "value", "num"),
-                                (7, "percentile", "pct")):
-                if row[key] is not None:
-                    ws.write_number(r, c, row[key], f[fmt])
-                elif row["suppressed"] and key != "percentile":
-                    ws.write_string(r, c, SUPPRESSED)
-            ws.write_string(r, 8, FUNNEL_WORDS[row["funnel"]])
-            ws.write_string(r, 9, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
-            ws.write_string(r, 10, row["spc_rules"])
-            ws.write_boolean(r, 11, bool(row["low_numbers"]))
-        _finish(ws, 0, len(rows), [12, 36, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
+            ws.write_string(r, 2, row["pcn_code"] or "")
+            ws.write_string(r, 3, data.pcn_name(row["pcn_code"]))
+            ws.write_string(r, 4, row["sub_icb_code"] or "")
+            ws.write_datetime(r, 5, month_date(month), f["month"])
+            _write_counts(ws, r, 6, row, f)
+            if row["percentile"] is not None:
+                ws.write_number(r, 9, row["percentile"], f["pct"])
+            ws.write_string(r, 10, FUNNEL_WORDS[row["funnel"]])
+            ws.write_string(r, 11, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
+            ws.write_string(r, 12, row["spc_rules"])
+            ws.write_boolean(r, 13, bool(row["low_numbers"]))
+        _finish(ws, 0, len(rows), [12, 36, 10, 30, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
 
     # Signals
     ws = wb.add_worksheet("Signals")
@@ -244,6 +280,15 @@ def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, s
         codes = expand([CodeFilter.parse(x) for x in clean], codes_seen)
         matched.append(f"{label}: " + "; ".join(f"{c} {codes_seen[c]}" for c in codes))
     return "\n".join(rules + parts), "\n".join(matched)
+
+
+def _write_counts(ws, r: int, first: int, row: dict, f: dict) -> None:
+    """Numerator, denominator and value from column `first`; '*' where disclosure control hid them."""
+    for c, key in enumerate(("numerator", "denominator", "value"), start=first):
+        if row[key] is not None:
+            ws.write_number(r, c, row[key], f["num"])
+        elif row["suppressed"]:
+            ws.write_string(r, c, SUPPRESSED)
 
 
 def _spc_format(f: dict, spc: str | None):

@@ -16,7 +16,8 @@ CONCERN, IMPROVE, SPECIAL, COMMON, ORG, ENGLAND, BAND = "#E69F00", "#0072B2", "#
 VARIATION_SCALE = alt.Scale(domain=["concern", "improvement", "special", "common", "none"],
                             range=[CONCERN, IMPROVE, SPECIAL, COMMON, "#DDDDDD"])
 FUNNEL_SCALE = alt.Scale(domain=["above", "below", "within", "none"], range=[CONCERN, IMPROVE, COMMON, "#DDDDDD"])
-WIDTH, HEIGHT = 520, 220
+# Charts take the width of their container (the page's grid cell), so they fill the page at any size.
+WIDTH, HEIGHT = "container", 240
 
 
 def _month():
@@ -73,12 +74,15 @@ def funnel_template() -> dict:
 
 
 def ranked_template() -> dict:
-    """Orgs ranked by value (for indicators without a funnel: OME, ratios, co-exposure, counts)."""
+    """Orgs ranked by value, worst first (for indicators without a funnel: OME, ratios, co-exposure, counts):
+    horizontal bars labelled with rank, name and code, so that the labels stay readable; site.py sends at
+    most RANKED_BARS of them and the table below the chart lists every org."""
     return alt.Chart(alt.NamedData("points")).mark_bar().encode(
-        x=alt.X("code:N", sort="-y", title=None, axis=alt.Axis(labelAngle=-60)), y=alt.Y("value:Q", title=None),
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
+        x=alt.X("value:Q", title=None),
         color=alt.value(COMMON), href="href:N",
-        tooltip=[alt.Tooltip("name:N"), alt.Tooltip("value:Q", format=",.3~f")],
-    ).properties(width=WIDTH, height=HEIGHT).to_dict()
+        tooltip=[alt.Tooltip("name:N"), alt.Tooltip("code:N"), alt.Tooltip("value:Q", format=",.3~f")],
+    ).properties(width=WIDTH, height=alt.Step(16)).to_dict()
 
 
 def pareto_template() -> dict:

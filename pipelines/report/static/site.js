@@ -32,6 +32,45 @@
       .catch(function (err) { el.dataset.rendered = "error"; el.textContent = "Chart failed to render: " + err; console.error(err); });
   });
 
+  // Offline search over the site's index (assets/search.js): ICBs, PCNs and practices by name or code.
+  const input = document.getElementById("search");
+  const results = document.getElementById("search-results");
+  const KINDS = { icb: "ICB", pcn: "PCN", practice: "practice" };
+  const LIMIT = 20;
+  if (input && results && window.MSI_SEARCH) {
+    const orgs = window.MSI_SEARCH.orgs.map(function (o) {
+      return { kind: o[0], code: o[1], name: o[2], parent: o[3] || "", text: (o[1] + " " + o[2]).toLowerCase() };
+    });
+    input.addEventListener("input", function () {
+      const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      results.textContent = "";
+      if (!words.length) return;
+      const found = orgs.filter(function (o) { return words.every(function (w) { return o.text.indexOf(w) >= 0; }); });
+      found.slice(0, LIMIT).forEach(function (o) {
+        const li = document.createElement("li");
+        const a = document.createElement("a");
+        a.href = results.dataset.root + o.kind + "/" + o.code + ".html";
+        a.textContent = o.name + " (" + o.code + ")";
+        const kind = document.createElement("span");
+        kind.className = "kind";
+        kind.textContent = KINDS[o.kind] + (o.parent ? " · " + o.parent : "");
+        a.appendChild(kind);
+        li.appendChild(a);
+        results.appendChild(li);
+      });
+      if (found.length > LIMIT) {
+        const li = document.createElement("li");
+        li.textContent = (found.length - LIMIT) + " more: type more of the name";
+        results.appendChild(li);
+      }
+      if (!found.length) {
+        const li = document.createElement("li");
+        li.textContent = "nothing matches";
+        results.appendChild(li);
+      }
+    });
+  }
+
   function cellValue(row, index) {
     const cell = row.cells[index];
     const raw = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
