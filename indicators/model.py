@@ -285,3 +285,8 @@ class Indicator(_Strict):
         if self.low_is_good is None:
             return "no judgement: context measure"
         return "lower is better" if self.low_is_good else "higher is better"
+
+    @property
+    def worse_side(self) -> str | None:
+        """The side of a limit that is worse: 'above' where lower is better; None where no judgement is made."""
+        return None if self.low_is_good is None else ("above" if self.low_is_good else "below")

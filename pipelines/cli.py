@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -174,6 +175,10 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
         settings = MsiSettings(data_dir=str(settings.layout.root), source="sample", sample_scale="demo",
                                patient_level_dir=str(folder))
     run_pipeline(settings, chosen, pregenerate=True)
+    subscriptions = settings.layout.subscriptions
+    if not subscriptions.exists():  # so that `msi notify --dry-run` works on the demo at once
+        shutil.copyfile(Path(__file__).resolve().parent / "notify" / "subscriptions.example.yaml", subscriptions)
+        console.print(f"example e-mail subscriptions: {subscriptions} (try `uv run msi notify --dry-run`)")
 
 
 @main.command()
@@ -272,6 +277,35 @@ def indicators_show(indicator_id: str, data_dir: str | None) -> None:
         raise click.UsageError(f"no indicator {indicator_id!r}; `msi indicators` lists them")
     seen, label = presentations_seen(Layout(resolve_data_dir(data_dir)))
     click.echo(describe(found, seen, label))
+
+
+@main.command()
+@data_dir_option
+@click.option("--month", default=None, help="The data month (default: the newest with outputs).")
+@click.option("--subscriptions", type=click.Path(dir_okay=False), default=None,
+              help="The subscriptions file (default: <data-dir>/subscriptions.yaml).")
+@click.option("--dry-run", is_flag=True, help="Write the .eml files to <data-dir>/outbox/<month>/ and send nothing.")
+@click.option("--resend", is_flag=True, help="Send again messages sent.json records as already sent.")
+def notify(data_dir: str | None, month: str | None, subscriptions: str | None, dry_run: bool, resend: bool) -> None:
+    """E-mail each subscribed ICB the month's new concerning signals (SMTP settings: MSI_SMTP_*)."""
+    from pipelines.notify.outbox import notify_month
+    from pipelines.notify.smtp import NotifyError, SmtpSettings
+    from pipelines.notify.subscriptions import SubscriptionError
+
+    layout = MsiSettings(data_dir=str(resolve_data_dir(data_dir))).layout
+    try:
+        smtp = None if dry_run else SmtpSettings.from_env()
+        result = notify_month(layout, month, Path(subscriptions) if subscriptions else None, dry_run=dry_run,
+                              smtp=smtp, resend=resend, log=lambda line: console.print(f"[yellow]{line}[/yellow]"))
+    except (SubscriptionError, NotifyError, FileNotFoundError) as exc:
+        console.print(f"[red]msi notify: {exc}[/red]", highlight=False)
+        raise SystemExit(1) from None
+    for key, path in result["files"].items():
+        state = ("written (dry run)" if dry_run else "sent" if key in result["sent"]
+                 else "already sent (--resend to send again)")
+        console.print(f"{key}: {result['signals'][key]} new signal(s), {state} -> {path}", highlight=False)
+    for problem in result["problems"]:
+        console.print(f"[yellow]{problem}[/yellow]", highlight=False)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

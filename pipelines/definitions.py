@@ -16,7 +16,7 @@ from pipelines.assets.patient import patient_extract, patient_indicator_practice
 from pipelines.jobs import indicators_job, monthly_job, outputs_job, patient_extract_job, reference_job
 from pipelines.resources import MsiSettings
 from pipelines.schedules import monthly_schedule
-from pipelines.sensors import indicators_after_month, nhsbsa_publication_sensor, outputs_after_indicators
+from pipelines.sensors import indicators_after_month, nhsbsa_publication_sensor, outputs_after_indicators, signals_email
 
 ASSETS = [reference_tables, epd_source_file, list_size_source_files, prescribing_month, list_sizes, practice_geography,
           indicator_practice_values, indicator_values, monthly_outputs]
@@ -35,7 +35,7 @@ def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
         asset_checks=CHECKS,
         jobs=[monthly_job, indicators_job, outputs_job, reference_job] + ([patient_extract_job] if patient else []),
         schedules=[monthly_schedule],
-        sensors=[nhsbsa_publication_sensor, indicators_after_month, outputs_after_indicators],
+        sensors=[nhsbsa_publication_sensor, indicators_after_month, outputs_after_indicators, signals_email],
         resources={"msi": settings},
     )
 

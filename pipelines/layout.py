@@ -14,6 +14,10 @@
   warehouse/indicator_deciles/, indicator_breakdown/, indicator_catalogue.parquet, msi.duckdb (views)
   warehouse/indicator_practice/                 practice-month numerators/denominators (internal)
   warehouse/patient_members/                    who counts in each patient-level indicator (internal)
+  extracts/<YYYY-MM>/           per-ICB workbooks and all_icbs.csv
+  reports/<YYYY-MM>/            the offline report site
+  subscriptions.yaml            who gets the monthly signals e-mail (pipelines/notify)
+  outbox/<YYYY-MM>/             the month's signals e-mails as .eml files, and sent.json (what went out)
   dagster_home/                 persistent Dagster instance for `msi serve`
 """
 
@@ -70,6 +74,19 @@ class Layout:
 
     def warehouse_file(self, table: str, month: str) -> Path:
         return self.warehouse / table / f"month={month}" / "data.parquet"
+
+    def extracts(self, month: str) -> Path:
+        return self.root / "extracts" / month
+
+    def report(self, month: str) -> Path:
+        return self.root / "reports" / month
+
+    @property
+    def subscriptions(self) -> Path:
+        return self.root / "subscriptions.yaml"
+
+    def outbox(self, month: str) -> Path:
+        return self.root / "outbox" / month
 
     @property
     def tmp(self) -> Path:

@@ -54,3 +54,8 @@ def partition_key(month: str) -> str:
 
 def from_partition_key(key: str) -> str:
     return check_month(key[:7])
+
+
+def month_label(month: str) -> str:
+    """'2026-06' -> 'June 2026'."""
+    return date(int(month[:4]), int(month[5:]), 1).strftime("%B %Y")

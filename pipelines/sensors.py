@@ -1,4 +1,5 @@
-"""Sensor that notices NHSBSA publishing or republishing an EPD month.
+"""Sensors: NHSBSA publishing or republishing an EPD month; the chain month -> indicators -> outputs; and
+the monthly signals e-mail after each month's outputs.
 
 It polls CKAN `package_show` for both datasets and keeps, in its cursor, the publication stamp
 (`last_modified`, else `created`) it last acted on for each month. A new month, or a changed stamp (a
@@ -12,7 +13,7 @@ import dagster as dg
 
 from pipelines.jobs import indicators_job, monthly_job, outputs_job
 from pipelines.outputs.analysis import available_months
-from pipelines.months import partition_key
+from pipelines.months import from_partition_key, partition_key
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import MsiSettings
 from pipelines.sources.nhsbsa import CkanClient
@@ -57,3 +58,28 @@ def outputs_after_indicators(context: dg.RunStatusSensorContext):
     if not months:
         return dg.SkipReason("no indicator values yet")
     return dg.RunRequest(run_key=f"outputs-{context.dagster_run.run_id}", partition_key=partition_key(months[-1]))
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[outputs_job],
+                      description="After a month's outputs, e-mail each subscribed ICB its new concerning signals.")
+def signals_email(context: dg.RunStatusSensorContext):
+    """Sends through SMTP (MSI_SMTP_*) to <data-dir>/subscriptions.yaml. The run it follows has already
+    succeeded and published its outputs: a failure here is reported (the sensor's tick fails with one line;
+    the .eml files stay in the outbox for `msi notify`), never undone into the run. sent.json keeps a
+    re-evaluated tick from sending a message twice."""
+    from pipelines.notify.outbox import notify_month
+    from pipelines.notify.smtp import SmtpSettings
+
+    layout = MsiSettings.from_env().layout
+    if not layout.subscriptions.is_file():
+        return dg.SkipReason(f"no subscriptions file at {layout.subscriptions}")
+    smtp = SmtpSettings.from_env()
+    if smtp is None:
+        return dg.SkipReason("MSI_SMTP_HOST is not set: no e-mail is sent (msi notify --dry-run writes the messages)")
+    partition = context.dagster_run.tags.get("dagster/partition")
+    month = from_partition_key(partition) if partition else None
+    result = notify_month(layout, month, smtp=smtp, log=context.log.warning)
+    for problem in result["problems"]:
+        context.log.warning(problem)
+    return dg.SkipReason(f"{result['month']}: sent {len(result['sent'])} message(s) "
+                         f"({len(result.get('already_sent', []))} sent before)")

@@ -44,7 +44,7 @@ def month_date(month: str) -> date:
 def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
     """Write every ICB's workbook and the all-ICB CSV for the analysis month; returns counts and paths."""
     layout, month = analysis.layout, analysis.month
-    final = layout.root / "extracts" / month
+    final = layout.extracts(month)
     work = layout.tmp / scratch_name(f"extracts-{month}")
     work.mkdir(parents=True, exist_ok=True)
     assessed = analysis.assessed
@@ -57,7 +57,7 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
     written = [f"{icb['org_code']}.xlsx" for icb in wanted]
     csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "pcn_code", "sub_icb_code", "icb_code", "region_code",
                    "numerator", "denominator", "value", "suppressed", "percentile", "low_numbers", "spc", "spc_rules",
-                   "new_signal", "funnel", "trend"]
+                   "new_signal", "funnel", "funnel_before", "trend"]
     grains = pl.DataFrame({"indicator_id": list(analysis.indicators),
                            "grain": [i.grain for i in analysis.indicators.values()]})
     table = assessed.join(grains, on="indicator_id", how="left", maintain_order="left").select(

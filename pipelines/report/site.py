@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import json
 import shutil
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -30,6 +29,8 @@ import polars as pl
 
 from indicators.model import Indicator
 from pipelines.atomic import publish_dir, scratch_name
+from pipelines.months import month_label
+from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
 from pipelines.outputs.extracts import SAFE_CODE, SUPPRESSED, better_when, related
 from pipelines.report.charts import templates
@@ -77,24 +78,6 @@ def iso(month: str) -> str:
     return f"{month}-01"
 
 
-def month_label(month: str) -> str:
-    return date(int(month[:4]), int(month[5:]), 1).strftime("%B %Y")
-
-
-def short_icb_name(name: str) -> str:
-    """'NHS GREATER MANCHESTER INTEGRATED CARE BOARD' -> 'GREATER MANCHESTER' (the matrix's row labels)."""
-    for prefix in ("NHS ",):
-        name = name[len(prefix):] if name.startswith(prefix) else name
-    for suffix in (" INTEGRATED CARE BOARD", " ICB"):
-        name = name[: -len(suffix)] if name.endswith(suffix) else name
-    return name
-
-
-def worse_side(ind: Indicator) -> str | None:
-    """The funnel side that is worse for this indicator: 'above' when lower is better; None without a judgement."""
-    return None if ind.low_is_good is None else ("above" if ind.low_is_good else "below")
-
-
 def worst_first(ind: Indicator, rows: list[dict]) -> list[dict]:
     """Rows with the worst value first (highest where lower is better or no judgement is made), no value last."""
     sign = 1 if ind.low_is_good is False else -1
@@ -105,7 +88,7 @@ def standing(ind: Indicator, row: dict) -> tuple[str, str]:
     """(state, label) of an org this month in the indicator's own direction: 'worse' or 'better' (beyond the
     99.8 % funnel limit on that side, or a special-cause SPC signal of concern/improvement), 'neutral' (beyond
     a limit, or special cause, where the indicator makes no judgement), else 'expected'."""
-    worse = worse_side(ind)
+    worse = ind.worse_side
     flags, state = [], "expected"
     if row["funnel"] in ("above", "below"):
         flags.append(f"{row['funnel']} limit")
@@ -360,7 +343,7 @@ class SiteBuilder:
         groups, improvements, mtx, total = [], 0, 0, 0
         for ind_id, rows in practices.items():
             ind = self.a.indicators[ind_id]
-            worse = worse_side(ind)
+            worse = ind.worse_side
             concerns = []
             for r in worst_first(ind, rows):
                 reasons = []
@@ -500,7 +483,7 @@ def recent_products(analysis: Analysis) -> dict:
 
 def build_site(analysis: Analysis) -> dict:
     layout, month = analysis.layout, analysis.month
-    final = layout.root / "reports" / month
+    final = layout.report(month)
     work = layout.tmp / scratch_name(f"report-{month}")
     (work / "assets").mkdir(parents=True)
     (work / "icb").mkdir()

@@ -1,0 +1,89 @@
+"""One month's signals e-mails: composed into <data-dir>/outbox/<month>/<ICB>.eml, then (unless a dry run)
+sent through SMTP and recorded in sent.json, so that a message already sent is not sent twice."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from email import policy
+from pathlib import Path
+
+from pipelines.atomic import publish_file, scratch_name
+from pipelines.layout import Layout
+from pipelines.months import month_label
+from pipelines.notify.message import body_text, compose, subject_line
+from pipelines.notify.signals import icb_signals
+from pipelines.notify.smtp import NotifyError, SmtpSettings, send_all
+from pipelines.notify.subscriptions import load_subscriptions
+from pipelines.outputs.analysis import load_analysis
+
+SENT = "sent.json"
+
+
+def notify_month(layout: Layout, month: str | None = None, subscriptions: Path | None = None, dry_run: bool = False,
+                 smtp: SmtpSettings | None = None, resend: bool = False, log=lambda _: None, **send_options) -> dict:
+    """Write the month's messages (one per subscription entry) and, unless `dry_run`, send those not yet sent.
+    Returns what was written and sent; raises NotifyError when sending fails (the .eml files stay)."""
+    subs = load_subscriptions(subscriptions or layout.subscriptions)
+    analysis = load_analysis(layout, month)
+    month = analysis.month
+    outbox = layout.outbox(month)
+    names = {r["org_code"]: r["org_name"] for r in analysis.latest("icb").iter_rows(named=True)}
+    sender = smtp.sender if smtp else "msi@localhost"
+    messages, files, counts, problems = {}, {}, {}, []
+    for icb, entries in subs.by_icb().items():
+        if icb not in names:
+            problems.append(f"{icb}: no rows for this ICB in {month} (is it one of today's ICBs?); nothing written")
+            continue
+        for n, entry in enumerate(entries, start=1):
+            key = icb if n == 1 else f"{icb}-{n}"
+            signals = icb_signals(analysis, icb, entry.indicators)
+            page = f"{month}/icb/{icb}.html"
+            link = (f"{subs.report_url.rstrip('/')}/{page}" if subs.report_url
+                    else (layout.report(month) / "icb" / f"{icb}.html").as_uri())
+            workbook = layout.extracts(month) / f"{icb}.xlsx"
+            text = body_text(icb, names[icb] or icb, month_label(month), signals, link,
+                             workbook.name if workbook.is_file() else None, entry.indicators)
+            message = compose(sender, entry.to, subject_line(names[icb] or icb, month_label(month), len(signals)),
+                              text, workbook)
+            messages[key], counts[key] = message, len(signals)
+            files[key] = _write_eml(layout, outbox / f"{key}.eml", message)
+    result = {"month": month, "folder": outbox, "files": files, "signals": counts, "problems": problems, "sent": []}
+    if dry_run:
+        return result
+    if smtp is None:
+        raise NotifyError("no SMTP server: set MSI_SMTP_HOST (and MSI_SMTP_FROM), or use --dry-run; the messages "
+                          f"are in {outbox}")
+    record = _read_sent(outbox)
+    pending = {k: m for k, m in messages.items() if resend or k not in record}
+    sent: list[str] = []
+    try:
+        send_all(smtp, pending, sent, log=log, **send_options)
+    finally:  # what went out is recorded even when the rest could not be sent
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for key in sent:
+            record[key] = {"to": messages[key]["To"], "message_id": messages[key]["Message-ID"], "sent_at": now}
+        _write_sent(layout, outbox, record)
+    result["sent"] = sent
+    result["already_sent"] = sorted(k for k in messages if k not in pending)
+    return result
+
+
+def _write_eml(layout: Layout, path: Path, message) -> Path:
+    built = layout.tmp / scratch_name("eml", ".eml")
+    built.parent.mkdir(parents=True, exist_ok=True)
+    built.write_bytes(message.as_bytes(policy=policy.SMTP))
+    publish_file(built, path)
+    return path
+
+
+def _read_sent(outbox: Path) -> dict:
+    path = outbox / SENT
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _write_sent(layout: Layout, outbox: Path, record: dict) -> None:
+    built = layout.tmp / scratch_name("sent", ".json")
+    built.parent.mkdir(parents=True, exist_ok=True)
+    built.write_text(json.dumps(record, indent=2, sort_keys=True))
+    publish_file(built, outbox / SENT)

@@ -1,0 +1,29 @@
+"""Fixtures several test modules share."""
+
+import dagster as dg
+import pytest
+
+from pipelines.patient.sample import issue_months, sample_practices, write_patient_sample
+from pipelines.resources import MsiSettings
+from pipelines.runner import run_months
+from pipelines.sample.generate import _keep, write_sample_month
+
+MONTHS = ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07"]
+
+
+@pytest.fixture(scope="session")
+def run(tmp_path_factory):
+    """Six months of a 3% sample through the whole pipeline, with a synthetic patient-level extract for the
+    same practices, extracts and report included."""
+    src = tmp_path_factory.mktemp("published")
+    for month in MONTHS:
+        write_sample_month(month, src, practice_fraction=0.03)
+    practices = [c for c in sample_practices(MONTHS[-1]) if _keep(c, 0.03)]
+    extract = tmp_path_factory.mktemp("patient_level")
+    write_patient_sample(extract, practices, issue_months(MONTHS), patients=60_000, fmt="csv")
+    settings = MsiSettings(data_dir=str(tmp_path_factory.mktemp("data")), source="local", epd_dir=str(src),
+                           list_size_dir=str(src), patient_level_dir=str(extract))
+    run_months(settings, MONTHS, instance=dg.DagsterInstance.ephemeral())
+    return settings.layout
+
+

@@ -1,0 +1,362 @@
+"""The monthly signals e-mail: the alert rules on hand-made rows, the messages written from a real run
+(.eml, dry run), and delivery to a local SMTP server (aiosmtpd, STARTTLS, login) started by the test,
+including a refused connection retried and then reported without touching the run's outputs."""
+
+import datetime as dt
+import email
+import hashlib
+import ipaddress
+import socket
+import ssl
+import threading
+from email import policy
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from indicators.catalogue import catalogue
+from pipelines.notify.outbox import SENT, notify_month
+from pipelines.notify.signals import MAX_LINES, new_concerns
+from pipelines.notify.smtp import NotifyError, SmtpSettings
+from pipelines.notify.subscriptions import SubscriptionError, load_subscriptions
+
+MONTH = "2026-07"
+USER, PASSWORD = "msi-sender", "s3cret-Pa55word"
+
+
+# --- the alert rules, on rows written by hand ---------------------------------------------------------
+
+def row(**kw):
+    base = {"value": 12.0, "numerator": 20.0, "low_numbers": False, "suppressed": False, "spc": "common",
+            "new_signal": False, "spc_rules": "", "funnel": "within", "funnel_before": "within"}
+    return {**base, **kw}
+
+
+LOWER_BETTER = catalogue()["opioid_high_dose_pct_120"]
+HIGHER_BETTER = next(i for i in catalogue().values() if i.low_is_good is False)
+NO_JUDGEMENT = [i for i in catalogue().values() if i.low_is_good is None]
+
+
+@pytest.mark.parametrize("ind, r, alerts", [
+    (LOWER_BETTER, row(spc="concern", new_signal=True, spc_rules="outside"), True),   # new concern
+    (LOWER_BETTER, row(spc="concern", new_signal=False, spc_rules="shift"), False),   # not new
+    (LOWER_BETTER, row(spc="improvement", new_signal=True), False),                   # better, not worse
+    (LOWER_BETTER, row(funnel="above", funnel_before="within"), True),                # newly above
+    (LOWER_BETTER, row(funnel="above", funnel_before="above"), False),                # above last month too
+    (LOWER_BETTER, row(funnel="below", funnel_before="within"), False),               # below is better here
+    (HIGHER_BETTER, row(funnel="below", funnel_before="none"), True),                 # below is worse here
+    (HIGHER_BETTER, row(funnel="above", funnel_before="within"), False),
+    (LOWER_BETTER, row(funnel="above", funnel_before="within", low_numbers=True), False),  # low numbers
+    (LOWER_BETTER, row(funnel="above", funnel_before="within", numerator=4.0), False),     # numerator < 5
+    (LOWER_BETTER, row(funnel="above", funnel_before="within", numerator=5.0), True),
+    (LOWER_BETTER, row(funnel="above", funnel_before="within", suppressed=True, value=None), False),
+])
+def test_alert_rules(ind, r, alerts):
+    assert bool(new_concerns(r, ind)) is alerts
+
+
+def test_indicators_without_a_direction_never_alert():
+    for ind in NO_JUDGEMENT:
+        assert new_concerns(row(spc="special", new_signal=True, funnel="above"), ind) == ()
+
+
+# --- subscriptions ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, says", [
+    ("subscriptions:\n  - icb: QOP\n    to: [not-an-address]\n", "subscriptions.0.to: not an e-mail address: not-an-address"),
+    ("subscriptions:\n  - icb: QOP\n    to: [a@b.nhs.uk]\n    indicators: [no_such]\n", "unknown indicator(s) no_such"),
+    ("subscriptions:\n  - icb: qop!\n    to: [a@b.nhs.uk]\n", "is not an ICB code"),
+    ("subscriptions:\n  - icb: QOP\n    to: [a@b.nhs.uk]\n    cc: [c@d.nhs.uk]\n", "subscriptions.0.cc: Extra inputs"),
+    ("subscriptions: [\n", "line 2, column 1: not valid YAML"),
+])
+def test_a_bad_subscriptions_file_is_one_clear_line(tmp_path, text, says):
+    path = tmp_path / "subscriptions.yaml"
+    path.write_text(text)
+    with pytest.raises(SubscriptionError) as err:
+        load_subscriptions(path)
+    assert says in str(err.value) and str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_example_file_is_valid():
+    path = Path(__file__).resolve().parent.parent / "pipelines" / "notify" / "subscriptions.example.yaml"
+    assert [s.icb for s in load_subscriptions(path).subscriptions] == ["QOP", "QWE", "QE1"]
+
+
+# --- messages from a real run -------------------------------------------------------------------------
+
+def subscribe(layout, text: str) -> Path:
+    path = layout.root / "subscriptions.yaml"
+    path.write_text(text)
+    return path
+
+
+SUBSCRIPTIONS = """report_url: https://intranet.example.nhs.uk/msi/reports
+subscriptions:
+  - icb: QOP
+    to: [gm.safety@example.nhs.uk, gm.pharmacy@example.nhs.uk]
+  - icb: QWE
+    to: [swl@example.nhs.uk]
+    indicators: [opioid_high_dose_pct_120, nsaid_per_1000_65plus]
+"""
+
+
+def expected_lines(layout, icb: str, indicators=None) -> list[tuple[str, str]]:
+    """(indicator, org code) of every alert for the ICB, from all_icbs.csv by the test's own reading of the
+    rules: a worse-side SPC concern that is new, or newly beyond the funnel on the worse side; no low
+    numbers, suppressed cells or numerators under 5."""
+    rows = pl.read_csv(layout.extracts(MONTH) / "all_icbs.csv", infer_schema_length=None).filter(
+        ((pl.col("org_type") == "icb") & (pl.col("org_code") == icb))
+        | ((pl.col("org_type") == "practice") & (pl.col("icb_code") == icb)))
+    out = []
+    for r in rows.iter_rows(named=True):
+        ind = catalogue()[r["indicator_id"]]
+        if ind.low_is_good is None or (indicators and ind.id not in indicators):
+            continue
+        if r["low_numbers"] or r["suppressed"] or r["value"] is None or (r["numerator"] or 0) < 5:
+            continue
+        worse = "above" if ind.low_is_good else "below"
+        if (r["spc"] == "concern" and r["new_signal"]) or (r["funnel"] == worse and r["funnel_before"] != worse):
+            out.append((ind.id, r["org_code"]))
+    return sorted(out)
+
+
+def listed(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("  - ")]
+
+
+def test_dry_run_writes_one_message_per_subscribed_icb(run):
+    path = subscribe(run, SUBSCRIPTIONS)
+    result = notify_month(run, MONTH, path, dry_run=True)
+    assert sorted(result["files"]) == ["QOP", "QWE"] and result["sent"] == []
+    assert not (run.outbox(MONTH) / SENT).exists()
+    for icb, to, only in (("QOP", "gm.safety@example.nhs.uk, gm.pharmacy@example.nhs.uk", None),
+                          ("QWE", "swl@example.nhs.uk", ["opioid_high_dose_pct_120", "nsaid_per_1000_65plus"])):
+        message = email.message_from_bytes((run.outbox(MONTH) / f"{icb}.eml").read_bytes(), policy=policy.default)
+        assert message["To"] == to and "July 2026" in message["Subject"]
+        text = message.get_body(("plain",)).get_content()
+        expected = expected_lines(run, icb, only)
+        assert result["signals"][icb] == len(expected)
+        lines = listed(text)
+        assert len(lines) == min(len(expected), MAX_LINES)
+        shown_codes = [line.split("(")[-1].split(",")[0].rstrip("):") if "the ICB as a whole" not in line else icb
+                       for line in lines]
+        assert set(shown_codes) <= {code for _, code in expected} | {icb}
+        if len(expected) > MAX_LINES:
+            assert f"…and {len(expected) - MAX_LINES} more" in text
+        assert f"https://intranet.example.nhs.uk/msi/reports/{MONTH}/icb/{icb}.html" in text
+        attachment = next(message.iter_attachments())
+        assert attachment.get_filename() == f"{icb}.xlsx"
+        assert attachment.get_content() == (run.extracts(MONTH) / f"{icb}.xlsx").read_bytes()
+    # Grouped by indicator: each indicator's heading once, in catalogue order.
+    qop = email.message_from_bytes((run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default)
+    headings = [line for line in qop.get_body(("plain",)).get_content().splitlines()
+                if line and not line.startswith(" ") and " — " in line and "(" in line and "Medication" not in line]
+    titles = [i.title for i in catalogue().values()]
+    order = [next(k for k, t in enumerate(titles) if h.startswith(t + " (")) for h in headings]
+    assert order == sorted(order) and len(set(order)) == len(order)
+    assert expected_lines(run, "QOP"), "the sample must have signals to send"
+
+
+def test_an_icb_not_in_the_data_is_reported_not_invented(run):
+    path = subscribe(run, "subscriptions:\n  - icb: QZZ\n    to: [x@example.nhs.uk]\n")
+    result = notify_month(run, MONTH, path, dry_run=True)
+    assert result["files"] == {} and "QZZ: no rows for this ICB" in result["problems"][0]
+
+
+# --- delivery to a local SMTP server ------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1, so that STARTTLS is real and verified against it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    return folder / "cert.pem", folder / "key.pem"
+
+
+class Inbox:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def start_server(certificate, port: int):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticate(server, session, envelope, mechanism, data):
+        ok = isinstance(data, LoginPassword) and data.login == USER.encode() and data.password == PASSWORD.encode()
+        return AuthResult(success=ok)
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*map(str, certificate))
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                            authenticator=authenticate, auth_require_tls=True)
+    controller.start()
+    return controller, inbox
+
+
+def smtp_settings(certificate, port: int) -> SmtpSettings:
+    return SmtpSettings(host="127.0.0.1", port=port, sender="msi@example.nhs.uk", user=USER, password=PASSWORD,
+                        ca_file=str(certificate[0]), timeout=10)
+
+
+def outputs_digest(layout) -> str:
+    h = hashlib.sha256()
+    for folder in (layout.extracts(MONTH), layout.report(MONTH)):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                h.update(str(path.relative_to(layout.root)).encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def fresh_outbox(layout):
+    import shutil
+
+    shutil.rmtree(layout.outbox(MONTH), ignore_errors=True)
+
+
+def test_messages_arrive_over_starttls_with_login(run, certificate):
+    fresh_outbox(run)
+    path = subscribe(run, SUBSCRIPTIONS)
+    port = free_port()
+    controller, inbox = start_server(certificate, port)
+    logged = []
+    try:
+        result = notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port), log=logged.append)
+        assert sorted(result["sent"]) == ["QOP", "QWE"]
+        assert len(inbox.envelopes) == 2
+        by_to = {tuple(sorted(e.rcpt_tos)): e for e in inbox.envelopes}
+        qop = by_to[("gm.pharmacy@example.nhs.uk", "gm.safety@example.nhs.uk")]
+        assert qop.mail_from == "msi@example.nhs.uk"
+        message = email.message_from_bytes(qop.original_content, policy=policy.default)
+        assert message.get_body(("plain",)).get_content() == email.message_from_bytes(
+            (run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+        assert next(message.iter_attachments()).get_content() == (run.extracts(MONTH) / "QOP.xlsx").read_bytes()
+        # Sent once: a second evaluation (the sensor ticking again) sends nothing more.
+        again = notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port))
+        assert again["sent"] == [] and again["already_sent"] == ["QOP", "QWE"] and len(inbox.envelopes) == 2
+    finally:
+        controller.stop()
+    assert PASSWORD not in "".join(logged) + (run.outbox(MONTH) / SENT).read_text()
+    assert not any(PASSWORD.encode() in p.read_bytes() for p in run.outbox(MONTH).iterdir())
+
+
+def test_a_refused_connection_is_retried_then_reported_and_the_run_is_untouched(run, certificate):
+    fresh_outbox(run)
+    path = subscribe(run, SUBSCRIPTIONS)
+    before = outputs_digest(run)
+    logged, port = [], free_port()  # nothing listens there
+    with pytest.raises(NotifyError) as err:
+        notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port), log=logged.append, wait=lambda k: 0)
+    assert f"could not reach the SMTP server 127.0.0.1:{port} after 3 attempts (Connection refused)" in str(err.value)
+    assert len(logged) == 3 and all("Connection refused" in line for line in logged)
+    assert PASSWORD not in str(err.value) + "".join(logged)
+    assert sorted(p.name for p in run.outbox(MONTH).glob("*.eml")) == ["QOP.eml", "QWE.eml"]  # kept to resend
+    assert outputs_digest(run) == before
+
+
+def test_a_server_that_comes_back_gets_the_messages_on_a_retry(run, certificate):
+    fresh_outbox(run)
+    path = subscribe(run, SUBSCRIPTIONS)
+    port, started = free_port(), {}
+
+    def come_up(attempt: int) -> float:  # the server starts between the first and second attempt
+        if not started:
+            started["server"] = start_server(certificate, port)
+        return 0
+
+    logged = []
+    try:
+        result = notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port), log=logged.append, wait=come_up)
+        assert sorted(result["sent"]) == ["QOP", "QWE"] and len(started["server"][1].envelopes) == 2
+        assert len(logged) == 1  # one failed attempt, then delivered
+    finally:
+        started["server"][0].stop()
+
+
+def test_no_starttls_no_send(run, certificate):
+    """A server without STARTTLS gets nothing, credentials least of all."""
+    from aiosmtpd.controller import Controller
+
+    fresh_outbox(run)
+    path = subscribe(run, SUBSCRIPTIONS)
+    port, inbox = free_port(), Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with pytest.raises(NotifyError, match="offers no STARTTLS"):
+            notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port), wait=lambda k: 0)
+        assert inbox.envelopes == []
+    finally:
+        controller.stop()
+
+
+def test_the_sensor_sends_after_the_outputs_run(run, certificate, monkeypatch):
+    from pipelines.sensors import signals_email
+
+    @dg.op
+    def noop():
+        return None
+
+    @dg.job
+    def outputs():
+        noop()
+
+    fresh_outbox(run)
+    subscribe(run, SUBSCRIPTIONS)
+    instance = dg.DagsterInstance.ephemeral()
+    result = outputs.execute_in_process(instance=instance, tags={"dagster/partition": "2026-07-01"})
+    port = free_port()
+    controller, inbox = start_server(certificate, port)
+    env = {"MSI_DATA_DIR": str(run.root), "MSI_SMTP_HOST": "127.0.0.1", "MSI_SMTP_PORT": str(port),
+           "MSI_SMTP_FROM": "msi@example.nhs.uk", "MSI_SMTP_USER": USER, "MSI_SMTP_PASSWORD": PASSWORD,
+           "MSI_SMTP_CA_FILE": str(certificate[0])}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    try:
+        context = dg.build_run_status_sensor_context(
+            sensor_name="signals_email", dagster_instance=instance, dagster_run=result.dagster_run,
+            dagster_event=result.get_run_success_event())
+        outcome = signals_email(context)
+        assert "2026-07: sent 2 message(s)" in outcome.skip_message and len(inbox.envelopes) == 2
+        monkeypatch.delenv("MSI_SMTP_HOST")
+        assert "MSI_SMTP_HOST is not set" in signals_email(context).skip_message
+    finally:
+        controller.stop()
+
+
+def test_clear_text_is_refused_unless_the_relay_is_local():
+    base = {"MSI_SMTP_HOST": "smtp.example.nhs.uk", "MSI_SMTP_FROM": "msi@example.nhs.uk", "MSI_SMTP_STARTTLS": "false"}
+    with pytest.raises(NotifyError, match="only allowed for a relay on this machine"):
+        SmtpSettings.from_env(base)
+    assert SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "127.0.0.1"}).starttls is False
+    assert SmtpSettings.from_env({}) is None
+    assert PASSWORD not in repr(SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "localhost", "MSI_SMTP_PASSWORD": PASSWORD}))
