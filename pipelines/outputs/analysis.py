@@ -169,6 +169,8 @@ def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict
     previous_month = months[months.index(month) - 1] if month in months and months.index(month) > 0 else None
 
     def england_in(m):
+        if m is None:
+            return {}
         return {r["indicator_id"]: r for r in values.filter(
             (pl.col("org_type") == "england") & (pl.col("month") == m)).iter_rows(named=True)}
 

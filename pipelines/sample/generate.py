@@ -22,7 +22,7 @@ from pipelines.sample.prescribing import decorate, gp_prescribing, other_prescri
 
 DEFAULT_SEED = 20260101
 # Bump when the generator's output changes, so cached sample files under data/raw/sample are not reused.
-SAMPLE_VERSION = "v4"
+SAMPLE_VERSION = "v5"
 DEMO_MONTHS = "2025-09:2026-06"
 
 

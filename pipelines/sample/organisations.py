@@ -288,6 +288,12 @@ def _build_practices(rng, sub_of_icb, region_of, new_parent, frimley_parts) -> p
     for j, month in zip(rng.choice(gp_idx, 6, replace=False), ["2025-08", "2025-10", "2026-01", "2026-02", "2026-04", "2026-05"]):
         if closed[j] is None:
             opened[j] = month
+    # About 1 % of practices are in no PCN, which NHS Digital's map writes as PCN 'U', "Unallocated" (68 of
+    # 6,527 practices in January 2022). Picked by position, so the random draws above stay as they were.
+    unallocated = [(i % 97 == 41) and i < n_gp for i in range(n)]
+    df = df.with_columns(
+        pcn_code=pl.when(pl.Series(unallocated)).then(pl.lit("U")).otherwise(pl.col("pcn_code")),
+        pcn_name=pl.when(pl.Series(unallocated)).then(pl.lit("Unallocated")).otherwise(pl.col("pcn_name")))
     return df.with_columns(
         list_size_base=pl.Series(list_all),
         age_tilt=pl.Series(tilt_all),
