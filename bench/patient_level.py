@@ -18,9 +18,9 @@ from pathlib import Path
 
 from pipelines.layout import Layout
 from pipelines.months import month_range
-from pipelines.patient.engine import compute_patient_month
-from pipelines.patient.extract import load_extract
-from pipelines.patient.sample import write_patient_sample
+from pipelines.indicators.patient import compute_patient_month
+from pipelines.lake.patient import load_extract
+from pipelines.sample.patient import write_patient_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTHS = month_range("2025-01:2025-12")

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
                                     args.repeats, fresh(work / "lake_zip"))
     # The month's list sizes and map next to the ingested prescribing, then the indicators.
     subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from pipelines.layout import Layout;"
-                    " from pipelines.sources.nhs_digital import ingest_list_sizes, ingest_practice_geography;"
+                    " from pipelines.lake.list_sizes import ingest_list_sizes; from pipelines.lake.practice_geography import ingest_practice_geography;"
                     " l = Layout(Path(sys.argv[1])); f = Path(sys.argv[2]);"
                     " ingest_list_sizes(f, sys.argv[3], l); ingest_practice_geography(f, sys.argv[3], l)",
                     str(lake), str(data / MONTH), MONTH], check=True, cwd=ROOT)

@@ -17,7 +17,7 @@ def limit(csv_path: str) -> dict:
 
 
 def ingest(source: str, data_dir: str, month: str) -> dict:
-    from pipelines.epd.ingest import ingest_epd_month
+    from pipelines.lake.prescribing import ingest_epd_month
     from pipelines.layout import Layout
 
     result = ingest_epd_month(Path(source), month, Layout(Path(data_dir)))

@@ -150,7 +150,7 @@ PATIENT_SAMPLE_PATIENTS = 1_000_000
 
 
 def write_patient_extract(out: Path, months: list[str], patients: int, seed: int, fmt: str = "parquet") -> dict:
-    from pipelines.patient.sample import issue_months, sample_practices, write_patient_sample
+    from pipelines.sample.patient import issue_months, sample_practices, write_patient_sample
 
     return write_patient_sample(out, sample_practices(months[-1], seed), issue_months(months), patients, seed, fmt)
 

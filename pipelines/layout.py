@@ -61,6 +61,16 @@ class Layout:
     def lake_file(self, table: str, month: str) -> Path:
         return self.lake / table / f"month={month}" / "data.parquet"
 
+    def lake_months(self, table: str) -> list[str]:
+        """The months a lake table holds, oldest first."""
+        folder = self.lake / table
+        return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*") if (p / "data.parquet").is_file())
+
+    def nearest_lake_file(self, table: str, month: str) -> tuple[Path | None, str | None]:
+        """The month's file of a lake table, else the nearest earlier month's (outputs then say which)."""
+        earlier = [m for m in self.lake_months(table) if m <= month]
+        return (self.lake_file(table, earlier[-1]), earlier[-1]) if earlier else (None, None)
+
     def patient_file(self, table: str) -> Path:
         """lake/patient/<table>.parquet: the checked patient-level extract (never leaves the data dir)."""
         return self.lake / "patient" / f"{table}.parquet"

@@ -3,7 +3,7 @@
 import dagster as dg
 import pytest
 
-from pipelines.patient.sample import issue_months, sample_practices, write_patient_sample
+from pipelines.sample.patient import issue_months, sample_practices, write_patient_sample
 from pipelines.resources import MsiSettings
 from pipelines.runner import run_months
 from pipelines.sample.generate import _keep, write_sample_month

@@ -6,8 +6,9 @@ import zipfile
 import duckdb
 import pytest
 
-from pipelines.epd.flavours import UnknownHeaderError, detect_flavour, parse_header_line
-from pipelines.epd.ingest import IngestError, ingest_epd_month
+from pipelines.epd.flavours import UnknownHeaderError, detect_flavour
+from pipelines.textfiles import parse_header_line
+from pipelines.lake.prescribing import IngestError, ingest_epd_month
 from pipelines.layout import Layout
 from tests.epd_fixtures import (
     LEGACY_AREA_TEAM_HEADER, LEGACY_ICB_HEADER, LEGACY_STP_HEADER, REAL_ROWS, SNOMED_LEGACY_HEADER, legacy_rows,
@@ -213,7 +214,7 @@ def test_latin1_text_is_exact_even_where_it_looks_like_utf8(tmp_path):
 def test_a_file_cut_short_is_refused_and_the_month_kept(tmp_path):
     import hashlib
 
-    from pipelines.epd.ingest import IngestError
+    from pipelines.lake.prescribing import IngestError
 
     layout = Layout(tmp_path / "data")
     good = REAL_ROWS.read_bytes()
@@ -259,7 +260,7 @@ def test_a_quoted_newline_does_not_shift_names(tmp_path):
 @pytest.mark.parametrize("fix, fields", [(lambda l: l.replace(b"\n", b',"x"\n'), 28),
                                          (lambda l: l.rsplit(b",", 1)[0] + b"\n", 26)])
 def test_a_row_with_the_wrong_number_of_fields_is_named(tmp_path, fix, fields):
-    from pipelines.epd.ingest import IngestError
+    from pipelines.lake.prescribing import IngestError
 
     lines = REAL_ROWS.read_bytes().splitlines(keepends=True)
     bad = write(tmp_path / "EPD_SNOMED_202601.csv", b"".join(lines[:5] + [fix(lines[5])] + lines[6:]))

@@ -14,11 +14,11 @@ By hand, current geography: 2020-09 QWO = 1 + 4 = 5, England = 7 (Y99999 unplace
 import duckdb
 import pytest
 
-from pipelines.epd.ingest import ingest_epd_month
+from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.indicators.engine import build_warehouse, compute_practice_month
 from pipelines.layout import Layout
 from pipelines.organisations.ccg_successors import TABLE, derive
-from pipelines.sources.nhs_digital import ingest_practice_geography
+from pipelines.lake.practice_geography import ingest_practice_geography
 from tests.epd_fixtures import LEGACY_ICB_HEADER, LEGACY_STP_HEADER
 
 MTX = '"1001030U0","Methotrexate","1001030U0AAACAC","Methotrexate_Tab 10mg","10: Musculoskeletal and Joint Diseases"'

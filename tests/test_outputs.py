@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from pipelines.outputs.analysis import load_analysis
-from pipelines.report.site import SiteBuilder, page_json
+from pipelines.outputs.report.site import SiteBuilder, page_json
 from pipelines.outputs.disclosure import round_count
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
@@ -324,7 +324,7 @@ def test_charts_fill_the_page_and_ranked_charts_stay_readable(run, browser):
 
 def test_ranked_chart_of_hundreds_of_practices_shows_the_worst_thirty():
     from indicators.catalogue import catalogue
-    from pipelines.report.site import RANKED_BARS, SiteBuilder
+    from pipelines.outputs.report.site import RANKED_BARS, SiteBuilder
 
     ind = catalogue()["opioid_ome_per_1000_day"]  # lower is better, no funnel: ranked
     rows = [{"org_code": f"P{i:05d}", "org_name": f"PRACTICE {i}", "value": float(i % 97), "denominator": 1000.0,

@@ -1,4 +1,4 @@
-"""Patient-level indicators on a hand-made extract (pipelines/patient/edge_cases/), reporting month
+"""Patient-level indicators on a hand-made extract (pipelines/sample/patient_edge_cases/), reporting month
 March 2026: window 2026-01-01 to 2026-03-31 (90 days), ages on 2026-03-31.
 
 Expected patient lists, worked out by hand from the fixture (see the notes in registrations.csv):
@@ -22,13 +22,13 @@ import polars as pl
 import pytest
 
 from pipelines.layout import Layout
-from pipelines.patient.contract import ExtractError
-from pipelines.patient.engine import compute_patient_month
-from pipelines.patient.extract import load_extract
+from pipelines.lake.patient_contract import ExtractError
+from pipelines.indicators.patient import compute_patient_month
+from pipelines.lake.patient import load_extract
 from pathlib import Path
 
 # The hand-made extract ships with the package: the synthetic sample embeds the same edge cases.
-EXTRACT = Path(__file__).resolve().parent.parent / "pipelines" / "patient" / "edge_cases"
+EXTRACT = Path(__file__).resolve().parent.parent / "pipelines" / "sample" / "patient_edge_cases"
 
 EXPECTED = {
     "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06"}, {"p01", "p03", "p04", "p05", "p06"}),
@@ -160,7 +160,7 @@ def test_row_numbers_follow_the_file_when_the_read_is_parallel(tmp_path):
 
 def test_synthetic_extract_is_seeded_and_plausible(tmp_path):
     from pipelines.months import month_range
-    from pipelines.patient.sample import generate, write_patient_sample
+    from pipelines.sample.patient import generate, write_patient_sample
 
     practices = [f"S{k:05d}" for k in range(40)]
     months = month_range("2025-11:2026-03")

@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.checks.gx_duckdb import validate_parquet
 from pipelines.checks.prescribing_suite import prescribing_expectations
-from pipelines.epd.ingest import ingest_epd_month
+from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
 from pipelines.reference import geography_rule
 from tests.epd_fixtures import LEGACY_ICB_HEADER, legacy_rows, write

@@ -10,7 +10,7 @@ fexofenadine, EpiPen, Ipinnia XL, Glucophage SR, Mounjaro) is in no indicator's 
 import duckdb
 import pytest
 
-from pipelines.epd.ingest import ingest_epd_month
+from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.indicators.engine import compute_practice_month
 from pipelines.layout import Layout
 from tests.epd_fixtures import REAL_ROWS

@@ -5,7 +5,8 @@ import hashlib
 import polars as pl
 import pytest
 
-from pipelines.epd.flavours import detect_flavour, parse_header_line
+from pipelines.epd.flavours import detect_flavour
+from pipelines.textfiles import parse_header_line
 from pipelines.sample.files import epd_filename, epd_flavour_for, extract_date_text
 from pipelines.sample.generate import write_sample_month
 from pipelines.sample.organisations import build_england
@@ -145,7 +146,7 @@ def test_months_before_november_2020_carry_the_older_abbreviated_names(tmp_path)
                                              "gp-reg-pat-prac-sing-age-female.zip"]),
 ])
 def test_every_era_is_written_in_its_published_layout(tmp_path, month, dataset, flavour, geography, list_files):
-    from pipelines.epd.ingest import source_geography
+    from pipelines.lake.prescribing import source_geography
 
     result = write_sample_month(month, tmp_path, practice_fraction=0.01, dataset=dataset)
     detected = detect_flavour(parse_header_line(result.epd_path.read_bytes().splitlines()[0]))

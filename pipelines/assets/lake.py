@@ -7,11 +7,13 @@ import dagster as dg
 
 from pipelines.assets.sources import epd_source_file, list_size_source_files, read_record
 from pipelines.checks.prescribing_validation import validate_prescribing, write_validation
-from pipelines.epd.ingest import ingest_epd_month
+from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import MsiSettings
-from pipelines.sources.nhs_digital import FILE_STEMS, ingest_list_sizes, ingest_practice_geography
+from pipelines.lake.list_sizes import ingest_list_sizes
+from pipelines.lake.practice_geography import ingest_practice_geography
+from pipelines.sources.nhs_digital import FILE_STEMS
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},

@@ -11,7 +11,7 @@ from pipelines.months import from_partition_key
 from pipelines.outputs.analysis import load_analysis
 from pipelines.outputs.extracts import write_extracts
 from pipelines.partitions import monthly_partitions
-from pipelines.report.site import build_site
+from pipelines.outputs.report.site import build_site
 from pipelines.resources import MsiSettings
 
 

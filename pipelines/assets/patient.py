@@ -8,8 +8,8 @@ import dagster as dg
 from pipelines.assets.lake import practice_geography
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
-from pipelines.patient.engine import compute_patient_month, patient_indicators
-from pipelines.patient.extract import load_extract
+from pipelines.indicators.patient import compute_patient_month, patient_indicators
+from pipelines.lake.patient import load_extract
 from pipelines.resources import MsiSettings
 
 

@@ -17,7 +17,8 @@ import polars as pl
 
 from pipelines.assets.lake import prescribing_month
 from pipelines.assets.sources import read_record
-from pipelines.epd.ingest import duckdb_connection, source_geography
+from pipelines.duck import duckdb_connection
+from pipelines.lake.prescribing import source_geography
 from pipelines.months import from_partition_key
 from pipelines.organisations.ccg_successors import MAP_2020, MAP_2022
 from pipelines.resources import MsiSettings

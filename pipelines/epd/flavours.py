@@ -13,8 +13,6 @@ recognise exactly, naming the unexpected and the missing columns.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 GEOGRAPHY_PREFIXES = ("ICB", "STP", "AREA_TEAM")
@@ -94,15 +92,6 @@ FLAVOURS: tuple[Flavour, ...] = tuple(
     for name in ("epd_legacy", "snomed_legacy", "snomed_2025")
     for geo in GEOGRAPHY_PREFIXES
 )
-
-
-def parse_header_line(line: bytes | str) -> list[str]:
-    """Split a raw header line (quoted or not) into column names."""
-    if isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark
-        line = line[3:]
-    text = line.decode("latin-1") if isinstance(line, bytes) else line
-    row = next(csv.reader(io.StringIO(text.strip("\r\n"))), [])
-    return [c.strip().lstrip("\ufeff") for c in row]
 
 
 def detect_flavour(header: list[str], source: str = "file") -> Flavour:

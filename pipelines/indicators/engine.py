@@ -25,7 +25,9 @@ from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.lists import names as bnf_names
 from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, coverage, ome_table
 from pipelines.bnf.ome import chemicals as opioid_chemicals
-from pipelines.epd.ingest import duckdb_connection
+from pipelines.duck import copy_query, create_temp_table, duckdb_connection, write_empty
+from pipelines.lake.list_sizes import EMPTY as LIST_SIZES_EMPTY
+from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
 from pipelines.reference import REFERENCE_DIR
@@ -70,7 +72,7 @@ def code_tables(indicators: dict[str, Indicator], codes_seen) -> tuple[pl.DataFr
     code_rows, role_rows, spec_rows = [], [], []
     for ind in indicators.values():
         roles = []
-        if ind.grain == "patient":  # counted from the extract (pipelines/patient); only the spec is needed here
+        if ind.grain == "patient":  # counted from the extract (pipelines/indicators/patient.py); only the spec is needed here
             pass
         elif ind.numerator.measure == "expected_co_exposure":
             for i, component in enumerate(ind.numerator.components, start=1):
@@ -123,27 +125,6 @@ def opioid_presentations_without_ome(ome_path: Path) -> list[dict]:
     return frame.sort("items", descending=True).select("bnf_code", "bnf_name", "items", "reason").to_dicts()
 
 
-def nearest_lake_month(layout: Layout, table: str, month: str) -> tuple[Path | None, str | None]:
-    """The month's file of a lake table, else the nearest earlier month's (outputs then say which)."""
-    folder = layout.lake / table
-    months = sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*") if (p / "data.parquet").is_file())
-    earlier = [m for m in months if m <= month]
-    if not earlier:
-        return None, None
-    return layout.lake_file(table, earlier[-1]), earlier[-1]
-
-
-def _copy(con, sql_name: str, out: Path, params: dict, options: str = "FORMAT parquet, COMPRESSION zstd") -> None:
-    # The statement is our own SQL file wrapped in COPY; every value is a bound parameter.
-    con.execute(f"COPY ({load_sql(sql_name).strip().rstrip(';')}) TO $out_path ({options})",
-                {**params, "out_path": str(out)})
-
-
-def _create_table(con, table: str, sql_name: str, params: dict) -> None:
-    # `table` is a constant of this module; the query is our own SQL file with bound parameters.
-    con.execute(f"CREATE TEMP TABLE {table} AS {load_sql(sql_name).strip().rstrip(';')}", params)
-
-
 def _register(con, indicators: dict[str, Indicator], codes_seen) -> None:
     codes, roles, specs = code_tables(indicators, codes_seen)
     con.register("indicator_codes", codes.to_arrow())
@@ -151,27 +132,19 @@ def _register(con, indicators: dict[str, Indicator], codes_seen) -> None:
     con.register("indicator_specs", specs.to_arrow())
 
 
-EMPTY_LISTS_SQL = (
-    "COPY (SELECT ''::VARCHAR AS practice_code, 0::BIGINT AS patients, 0::BIGINT AS aged_65_plus, "
-    "0::BIGINT AS female_13_54, 0::BIGINT AS aged_0_14, 0::BIGINT AS aged_15_19 WHERE false) TO $p (FORMAT parquet)"
-)
-
-
 def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Indicator] | None = None) -> PracticeMonth:
     indicators = indicators or public_indicators()
     rx, px = layout.lake_file("prescribing", month), layout.lake_file("practices", month)
     if not rx.is_file() or not px.is_file():
         raise IndicatorError(f"no normalised prescribing for {month} in {layout.lake}; ingest the month first")
-    lists, lists_month = nearest_lake_month(layout, "list_sizes", month)
-    gp_map, map_month = nearest_lake_month(layout, "practice_geography", month)
+    lists, lists_month = layout.nearest_lake_file("list_sizes", month)
+    gp_map, map_month = layout.nearest_lake_file("practice_geography", month)
     with scratch_dir(layout.tmp, f"indicators-{month}") as work:
         con = duckdb_connection(work, "2GB")
         if lists is None:  # no list sizes at all yet: list-size denominators stay NULL (values NULL)
-            lists = work / "no_list_sizes.parquet"
-            con.execute(EMPTY_LISTS_SQL, {"p": str(lists)})
+            lists = write_empty(con, work / "no_list_sizes.parquet", LIST_SIZES_EMPTY)
         if gp_map is None:  # no practice map yet: every identified cost centre gets a row
-            gp_map = work / "no_map.parquet"
-            con.execute("COPY (SELECT ''::VARCHAR AS practice_code WHERE false) TO $p (FORMAT parquet)", {"p": str(gp_map)})
+            gp_map = write_empty(con, work / "no_map.parquet", MAP_EMPTY)
         presentations = month_presentations(con, rx)
         published = presentations["bnf_code"].unique().to_list()
         seen = sorted({current(c) for c in published})  # code lists match today's codes
@@ -184,8 +157,8 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
                   "month": month, "days": days_in_month(month), "list_size_month": lists_month,
                   "gp_practices_path": str(gp_map), "only_gp_practices": gp_map.name != "no_map.parquet"}
         values, breakdown = work / "values.parquet", work / "breakdown.parquet"
-        _copy(con, "indicators/practice_values", values, params)
-        _copy(con, "indicators/practice_breakdown", breakdown,
+        copy_query(con, "indicators/practice_values", values, params)
+        copy_query(con, "indicators/practice_breakdown", breakdown,
               {k: params[k] for k in ("prescribing_path", "month")})
         ome_path = work / "opioid_ome.parquet"
         ome.write_parquet(ome_path)
@@ -232,20 +205,18 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
         geography_path = (layout.lake_file("practice_geography", geographies[-1]) if geographies
                           else work / "no_geography.parquet")
         if not geographies:
-            con.execute("COPY (SELECT ''::VARCHAR AS month, ''::VARCHAR AS practice_code, ''::VARCHAR AS pcn_code,"
-                        " ''::VARCHAR AS pcn_name, ''::VARCHAR AS sub_icb_code, ''::VARCHAR AS icb_code,"
-                        " ''::VARCHAR AS region_code WHERE false) TO $p (FORMAT parquet)", {"p": str(geography_path)})
+            write_empty(con, geography_path, MAP_EMPTY)
         maps_files = _glob(layout.lake / "practice_geography") if geographies else str(geography_path)
         con.register("ccg_successors", pl.read_csv(REFERENCE_DIR / "ccg_successors.csv", infer_schema=False)
                      .select("ccg_code_2020", "ccg_code_2022").to_arrow())
-        _create_table(con, "current_geography", "indicators/current_geography", {
+        create_temp_table(con, "current_geography", "indicators/current_geography", {
             "geography_path": str(geography_path), "practices_files": practices_files,
             "maps_files": maps_files})
-        _create_table(con, "practice_pcns", "indicators/practice_pcns",
+        create_temp_table(con, "practice_pcns", "indicators/practice_pcns",
                       {"maps_files": maps_files, "practice_files": _glob(practice_dir)})
         unplaced = con.execute(load_sql("indicators/unplaced"), {
             "practice_files": _glob(practice_dir), "practices_files": practices_files}).fetchall()
-        _create_table(con, "org_names", "indicators/org_names", {
+        create_temp_table(con, "org_names", "indicators/org_names", {
             "practices_files": practices_files, "maps_files": maps_files,
             "icbs_2022_path": str(REFERENCE_DIR / "icbs_2022_07_to_2026_03.csv"),
             "icbs_2026_path": str(REFERENCE_DIR / "icbs_from_2026_04.csv"),
@@ -257,11 +228,11 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
         for start in range(0, len(months), MONTHS_PER_BATCH):
             batch = months[start:start + MONTHS_PER_BATCH]
             parts = {t: work / f"{t}-batch{start}" for t in WAREHOUSE_TABLES}
-            _copy(con, "indicators/org_values", parts["indicator_values"],
+            copy_query(con, "indicators/org_values", parts["indicator_values"],
                   {"practice_files": _glob(practice_dir), "months": batch}, partitioned)
-            _copy(con, "indicators/deciles", parts["indicator_deciles"],
+            copy_query(con, "indicators/deciles", parts["indicator_deciles"],
                   {"values_files": _glob(parts["indicator_values"])}, partitioned)
-            _copy(con, "indicators/breakdown", parts["indicator_breakdown"], {
+            copy_query(con, "indicators/breakdown", parts["indicator_breakdown"], {
                 "breakdown_files": _glob(layout.warehouse / "indicator_practice_breakdown"),
                 "practice_files": _glob(practice_dir), "months": batch}, partitioned)
             for table, part in parts.items():  # move the batch's month folders into the table

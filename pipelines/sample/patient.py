@@ -1,6 +1,6 @@
 """A synthetic pseudonymised extract (contract v1), seeded, with co-prescribing patterns that give rates
 of the order PINCER published (research note §1.5: e.g. ~3.6 % of over-65s without an ulcer-healer on an
-NSAID, ~4.4 % of anticoagulated patients on an NSAID), plus the hand-made edge cases in edge_cases/
+NSAID, ~4.4 % of anticoagulated patients on an NSAID), plus the hand-made edge cases in patient_edge_cases/
 (window edges, a patient turning 65, a gastroprotected combination, a practice move, patches and liquids,
 a male on valproate, a 12-year-old girl) placed at the first two practices.
 
@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines.months import add_months, days_in_month, month_range
 
-EDGE_CASES = Path(__file__).resolve().parent / "edge_cases"
+EDGE_CASES = Path(__file__).resolve().parent / "patient_edge_cases"
 EPOCH = date(1970, 1, 1)
 
 # Age bands on the last day and their share of the registered list (England, roughly).
@@ -178,7 +178,7 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
 
 
 def _with_edge_cases(rx: pl.DataFrame, reg: pl.DataFrame, practices: list[str]):
-    """The hand-made patients of edge_cases/ (see tests/test_patient_level.py), at the first two practices."""
+    """The hand-made patients of patient_edge_cases/ (see tests/test_patient_level.py), at the first two practices."""
     practice_map = {"P00001": practices[0], "P00002": practices[1 % len(practices)]}
     e_reg = pl.read_csv(EDGE_CASES / "registrations.csv", infer_schema=False).select(reg.columns).with_columns(
         pl.col("practice_code").replace(practice_map), pl.col("date_of_birth").str.to_date(),

@@ -11,7 +11,7 @@
   practice/<code>.html       every indicator's trend with SPC and national decile bands, and the products
                              behind each numerator over the last three months
   assets/vega.js             Vega, Vega-Lite and vega-embed, once (from vl-convert; no CDN)
-  assets/templates.js        the chart templates (pipelines/report/charts.py); pages carry only data
+  assets/templates.js        the chart templates (pipelines/outputs/report/charts.py); pages carry only data
   assets/search.js           the offline search index (ICBs, PCNs, practices) for the search box on every page
 Names are HTML-escaped and page data is JSON with '<' escaped, so a name such as "<script>" stays text;
 file names are made only from validated codes.
@@ -33,7 +33,7 @@ from pipelines.months import month_label
 from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
 from pipelines.outputs.extracts import SAFE_CODE, SUPPRESSED, better_when, related
-from pipelines.report.charts import templates
+from pipelines.outputs.report.charts import templates
 
 STATIC = Path(__file__).resolve().parent / "static"
 SPC_TEXT = {"concern": "special cause: concerning", "improvement": "special cause: improving",

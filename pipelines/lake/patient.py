@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 
 from pipelines.atomic import publish_file, scratch_dir
-from pipelines.epd.ingest import duckdb_connection
+from pipelines.duck import duckdb_connection
 from pipelines.layout import Layout
-from pipelines.patient.checks import RULES, expectations
-from pipelines.patient.contract import CONTRACT_VERSION, TABLES, ExtractError, Table, find_table
+from pipelines.checks.patient import RULES, expectations
+from pipelines.lake.patient_contract import CONTRACT_VERSION, TABLES, ExtractError, Table, find_table
 from pipelines.sqlfiles import load_sql
 
 
@@ -52,7 +52,7 @@ def _first_problems(staged: Path, path: Path, table: Table, failed: list[dict]) 
             if not any(f["description"] == f"{rule.column}: {rule.requirement}" for f in failed):
                 continue
             where = rule.where.replace("{{", "{").replace("}}", "}")
-            # `where` is our own rule text (pipelines/patient/checks.py), never input.
+            # `where` is our own rule text (pipelines/checks/patient.py), never input.
             rows = con.execute(f"SELECT row, {rule.column}, count(*) OVER () FROM read_parquet($p) WHERE {where} "
                                "ORDER BY row LIMIT 1", {"p": str(staged)}).fetchall()
             if rows:

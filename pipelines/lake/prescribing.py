@@ -23,7 +23,9 @@ import pyarrow.parquet as pq
 from pipelines.atomic import publish_file, scratch_dir
 from pipelines.checks.prescribing_validation import failure_text
 from pipelines.epd import scan
-from pipelines.epd.flavours import Flavour, detect_flavour, parse_header_line
+from pipelines.duck import duckdb_connection
+from pipelines.epd.flavours import Flavour, detect_flavour
+from pipelines.textfiles import parse_header_line
 from pipelines.layout import Layout
 from pipelines.sqlfiles import load_sql
 
@@ -50,19 +52,6 @@ class IngestResult:
     source_file: str
     validation: dict | None = None  # the expectations' summary on the staged month, when validated
     encoding: str = "latin-1"  # how the text was decoded: NHSBSA's Latin-1, or UTF-8 (BOM or by content)
-
-
-def duckdb_connection(tmp_dir: Path, memory_limit: str = "2GB", threads: int | None = None):
-    """A DuckDB connection with a memory cap and a spill directory inside the data directory."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{memory_limit}'")  # constant from code, not input
-    con.execute("SET temp_directory = $d", {"d": str(tmp_dir / "duckdb_spill")})
-    con.execute("SET preserve_insertion_order = false")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    con.execute(load_sql("macros"))
-    return con
 
 
 def check_complete(csv_path: Path, source_name: str) -> None:

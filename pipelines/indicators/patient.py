@@ -18,10 +18,10 @@ import polars as pl
 from indicators.catalogue import catalogue, drug_groups
 from indicators.model import Indicator, expand
 from pipelines.atomic import publish_file, scratch_dir
-from pipelines.epd.ingest import duckdb_connection
+from pipelines.duck import copy_query, duckdb_connection, write_empty
+from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.ome import reference_ome_table
-from pipelines.indicators.engine import nearest_lake_month
 from pipelines.layout import Layout
 from pipelines.months import add_months, days_in_month
 from pipelines.sqlfiles import load_sql
@@ -99,14 +99,11 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         raise PatientDataError(f"no checked patient-level extract in {layout.lake / 'patient'}; load one first")
     start, end, days = window(month)
     rx, rg = layout.patient_file("prescriptions"), layout.patient_file("registrations")
-    geography, _ = nearest_lake_month(layout, "practice_geography", month)
+    geography, _ = layout.nearest_lake_file("practice_geography", month)
     with scratch_dir(layout.tmp, f"patient-{month}") as work:
         con = duckdb_connection(work, "2GB")
         if geography is None:  # no practice map yet: practice rows without names or organisations
-            geography = work / "no_geography.parquet"
-            con.execute("COPY (SELECT ''::VARCHAR AS practice_code, ''::VARCHAR AS practice_name, ''::VARCHAR AS "
-                        "sub_icb_code, ''::VARCHAR AS icb_code, ''::VARCHAR AS region_code WHERE false) TO $p "
-                        "(FORMAT parquet)", {"p": str(geography)})
+            geography = write_empty(con, work / "no_geography.parquet", MAP_EMPTY)
         seen = sorted({current(r[0]) for r in con.execute(  # drug groups match today's codes
             "SELECT DISTINCT bnf_code FROM read_parquet($p) WHERE issue_date BETWEEN $s AND $e",
             {"p": str(rx), "s": start, "e": end}).fetchall()})
@@ -117,12 +114,10 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         members, values = work / "members.parquet", work / "values.parquet"
         params = {"prescriptions_path": str(rx), "registrations_path": str(rg), "window_start": start,
                   "window_end": end, "window_days": days}
-        con.execute(f"COPY ({load_sql('patient/members').strip().rstrip(';')}) TO $out_path "
-                    "(FORMAT parquet, COMPRESSION zstd)", {**params, "out_path": str(members)})
-        con.execute(f"COPY ({load_sql('patient/practice_values').strip().rstrip(';')}) TO $out_path "
-                    "(FORMAT parquet, COMPRESSION zstd)",
-                    {"registrations_path": str(rg), "window_end": end, "members_path": str(members),
-                     "geography_path": str(geography), "month": month, "out_path": str(values)})
+        copy_query(con, "patient/members", members, params)
+        copy_query(con, "patient/practice_values", values, {
+            "registrations_path": str(rg), "window_end": end, "members_path": str(members),
+            "geography_path": str(geography), "month": month})
         n_members, = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": str(members)}).fetchall()[0]
         practices, = con.execute("SELECT count(DISTINCT practice_code) FROM read_parquet($p)",
                                  {"p": str(values)}).fetchall()[0]

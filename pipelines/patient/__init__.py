@@ -1,1 +1,0 @@
-"""Patient-level indicators from a pseudonymised prescription extract (see contract.py)."""
