@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.indicators import indicator_practice_values, indicator_values
+from pipelines.assets.indicators import indicator_practice_values, indicator_values_asset
 from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
 from pipelines.assets.outputs import monthly_outputs
-from pipelines.assets.reference import reference_tables
+from pipelines.assets.reference import reference_bnf, reference_organisations
 from pipelines.assets.sources import epd_source_file, list_size_source_files
 from pipelines.checks.commissioners import prescribing_month_commissioners
 from pipelines.checks.opioid_ome import opioid_ome_coverage
@@ -18,8 +18,8 @@ from pipelines.resources import MsiSettings
 from pipelines.schedules import monthly_schedule
 from pipelines.sensors import indicators_after_month, nhsbsa_publication_sensor, outputs_after_indicators, signals_email
 
-ASSETS = [reference_tables, epd_source_file, list_size_source_files, prescribing_month, list_sizes, practice_geography,
-          indicator_practice_values, indicator_values, monthly_outputs]
+ASSETS = [reference_organisations, reference_bnf, epd_source_file, list_size_source_files, prescribing_month, list_sizes, practice_geography,
+          indicator_practice_values, monthly_outputs]
 CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift, prescribing_month_commissioners,
           opioid_ome_coverage]
 
@@ -31,7 +31,7 @@ def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
     settings = settings or MsiSettings.from_env()
     patient = bool(settings.patient_level_dir)  # the patient-level group exists only when configured
     return dg.Definitions(
-        assets=ASSETS + (PATIENT_ASSETS if patient else []),
+        assets=ASSETS + [indicator_values_asset(patient)] + (PATIENT_ASSETS if patient else []),
         asset_checks=CHECKS,
         jobs=[monthly_job, indicators_job, outputs_job, reference_job] + ([patient_extract_job] if patient else []),
         schedules=[monthly_schedule],

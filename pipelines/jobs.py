@@ -13,7 +13,10 @@ indicators_job = dg.define_asset_job(
     "indicators_job", selection=dg.AssetSelection.assets("indicator_values"),
     description="Rebuild every org level of every indicator for all months (after any monthly run).",
 )
-reference_job = dg.define_asset_job("reference_job", selection=dg.AssetSelection.groups("reference"))
+reference_job = dg.define_asset_job(
+    "reference_job", selection=dg.AssetSelection.assets("reference_organisations", "reference_bnf"),
+    description="Observe the reference data (a hash of reference/ files): a change marks what reads them stale.",
+)
 outputs_job = dg.define_asset_job(
     "outputs_job", selection=dg.AssetSelection.groups("outputs"),
     description="Excel extracts and the report site for one month.",

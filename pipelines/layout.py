@@ -8,7 +8,6 @@
   lake/practices/month=<YYYY-MM>/data.parquet      practice dimension (names, addresses, org codes)
   lake/list_sizes/month=<YYYY-MM>/data.parquet     registered patients per practice (denominators)
   lake/practice_geography/month=<YYYY-MM>/data.parquet  practice -> PCN -> sub-ICB -> ICB -> region
-  lake/reference/<table>.parquet                    reference tables (ICBs, regions, presentations)
   lake/patient/{prescriptions,registrations}.parquet  checked patient-level extract (optional; internal)
   warehouse/indicator_values/month=<YYYY-MM>/   indicator rows for every org level (the output contract)
   warehouse/indicator_deciles/, indicator_breakdown/, indicator_catalogue.parquet, msi.duckdb (views)
@@ -74,9 +73,6 @@ class Layout:
     def patient_file(self, table: str) -> Path:
         """lake/patient/<table>.parquet: the checked patient-level extract (never leaves the data dir)."""
         return self.lake / "patient" / f"{table}.parquet"
-
-    def reference_file(self, table: str) -> Path:
-        return self.lake / "reference" / f"{table}.parquet"
 
     @property
     def warehouse(self) -> Path:

@@ -1,5 +1,5 @@
 """Reference tables in reference/ (data, not code): ICBs before and after April 2026, regions, BNF
-presentations. Read here, published to the lake by the `reference_tables` asset."""
+presentations, opioid tables. Read here; pipelines/assets/reference.py declares them to Dagster."""
 
 from __future__ import annotations
 

@@ -36,7 +36,8 @@ def sample_dir(tmp_path_factory):
 
 def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
     settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir))
-    outcomes = run_months(settings, ["2026-03", "2026-04"], instance=dg.DagsterInstance.ephemeral())
+    instance = dg.DagsterInstance.ephemeral()
+    outcomes = run_months(settings, ["2026-03", "2026-04"], instance=instance)
     assert [o.month for o in outcomes] == ["2026-03", "2026-04"]
     for o in outcomes:
         assert o.checks == {"prescribing_month_expectations": True, "prescribing_month_row_count_drift": True,
@@ -46,7 +47,13 @@ def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
         assert o.metadata["list_sizes"]["dagster/row_count"] > 100
     # The reorganisation shows in the geography: 42 ICB codes' worth of practices before, 36 after.
     assert outcomes[0].metadata["practice_geography"]["icbs"] > outcomes[1].metadata["practice_geography"]["icbs"]
-    assert settings.layout.reference_file("icbs_from_2026_04").is_file()
+    # The reference data were observed first, each with a hash of its files as the data version.
+    from pipelines.assets.reference import BNF, ORGANISATIONS, content_version
+
+    for key, files in (("reference_organisations", ORGANISATIONS), ("reference_bnf", BNF)):
+        observed = instance.get_latest_data_version_record(dg.AssetKey(key))
+        assert observed is not None
+        assert observed.asset_observation.tags["dagster/data_version"] == content_version(files)
     check_warehouse(settings.layout, ["2026-03", "2026-04"])
 
 

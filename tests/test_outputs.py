@@ -124,7 +124,7 @@ def test_names_never_become_formulas_or_links(run, tmp_path, evil):
     analysis.assessed = analysis.assessed.with_columns(
         org_name=pl.when(pl.col("org_code") == first).then(pl.lit(evil)).otherwise(pl.col("org_name")))
     analysis.layout = type(analysis.layout)(tmp_path / "out")
-    info = write_extracts(analysis, {})
+    info = write_extracts(analysis)
     wb = openpyxl.load_workbook(info["folder"] / f"{icb}.xlsx")
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value == evil]
     assert cells and all(c.data_type == "s" and c.hyperlink is None for c in cells)

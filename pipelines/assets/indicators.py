@@ -8,6 +8,7 @@ small practice-level tables, which takes seconds. Its files are still one folder
 import dagster as dg
 
 from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.assets.reference import reference_bnf, reference_organisations
 from pipelines.indicators.engine import (build_warehouse, compute_practice_month, opioid_presentations_without_ome,
                                          public_indicators)
 from pipelines.months import from_partition_key
@@ -16,7 +17,7 @@ from pipelines.resources import MsiSettings
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="indicators", kinds={"duckdb", "parquet"},
-          deps=[prescribing_month, list_sizes, practice_geography])
+          deps=[prescribing_month, list_sizes, practice_geography, reference_bnf])
 def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """Numerator and denominator of every public-data indicator for every practice in the month, and the
     presentations that make each numerator."""
@@ -48,19 +49,29 @@ def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSetting
     })
 
 
-@dg.asset(group_name="indicators", kinds={"duckdb", "parquet"}, deps=[indicator_practice_values, practice_geography])
-def indicator_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
-    """Every indicator x month x org (practice, PCN, sub-ICB, ICB, region, England) in the 'current' and
-    'as_published' geographies, with percentiles, deciles and the numerator breakdown."""
-    info = build_warehouse(msi.layout)
-    for u in info["unplaced"]:
-        context.log.warning(f"{u['month']}: {u['practices']} cost centre(s) with {u['items']:,} items cannot be placed in "
-                            "today's organisations; they count in England's rows only")
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": info["rows"], "months": f"{info['months'][0]} to {info['months'][-1]}",
-        "current_geography_month": info["current_geography_month"] or "none (EPD only)",
-        "unplaced_practices": dg.MetadataValue.json(info["unplaced"]),
-        "practices_without_pcn": dg.MetadataValue.json(info["practices_without_pcn"]),
-        "path": dg.MetadataValue.path(str(msi.layout.warehouse / "indicator_values")),
-        "duckdb": dg.MetadataValue.path(str(msi.layout.warehouse / "msi.duckdb")),
-    })
+def indicator_values_asset(patient_level: bool) -> dg.AssetsDefinition:
+    """`indicator_values`, depending on everything build_warehouse reads: every month's practice values
+    (and, with a patient-level extract, the patient-level ones), the practice dimension and maps that
+    place practices today, and the organisation reference data."""
+    deps = [indicator_practice_values, prescribing_month, practice_geography, reference_organisations]
+    if patient_level:
+        deps.append(dg.AssetKey("patient_indicator_practice"))
+
+    @dg.asset(name="indicator_values", group_name="indicators", kinds={"duckdb", "parquet"}, deps=deps)
+    def indicator_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
+        """Every indicator x month x org (practice, PCN, sub-ICB, ICB, region, England) in the 'current' and
+        'as_published' geographies, with percentiles, deciles and the numerator breakdown."""
+        info = build_warehouse(msi.layout, patient_level=patient_level)
+        for u in info["unplaced"]:
+            context.log.warning(f"{u['month']}: {u['practices']} cost centre(s) with {u['items']:,} items cannot be "
+                                "placed in today's organisations; they count in England's rows only")
+        return dg.MaterializeResult(metadata={
+            "dagster/row_count": info["rows"], "months": f"{info['months'][0]} to {info['months'][-1]}",
+            "current_geography_month": info["current_geography_month"] or "none (EPD only)",
+            "unplaced_practices": dg.MetadataValue.json(info["unplaced"]),
+            "practices_without_pcn": dg.MetadataValue.json(info["practices_without_pcn"]),
+            "path": dg.MetadataValue.path(str(msi.layout.warehouse / "indicator_values")),
+            "duckdb": dg.MetadataValue.path(str(msi.layout.warehouse / "msi.duckdb")),
+        })
+
+    return indicator_values

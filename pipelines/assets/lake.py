@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.assets.reference import reference_organisations
 from pipelines.assets.sources import epd_source_file, list_size_source_files, read_record
 from pipelines.checks.prescribing_validation import validate_prescribing, write_validation
 from pipelines.lake.prescribing import ingest_epd_month
@@ -17,7 +18,7 @@ from pipelines.sources.nhs_digital import FILE_STEMS
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},
-          deps=[epd_source_file])
+          deps=[epd_source_file, reference_organisations])  # the era's ICB codes the expectations check against
 def prescribing_month(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """Every EPD row of the month with canonical columns, typed, in the published order; plus the month's
     practice dimension (names and addresses once per practice)."""

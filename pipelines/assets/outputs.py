@@ -5,21 +5,27 @@ import time
 
 import dagster as dg
 
-from pipelines.assets.indicators import indicator_values
-from pipelines.indicators.describe import presentations_seen
 from pipelines.months import from_partition_key
-from pipelines.outputs.analysis import load_analysis
+from pipelines.outputs.analysis import SERIES_MONTHS, load_analysis
 from pipelines.outputs.extracts import write_extracts
 from pipelines.partitions import monthly_partitions
 from pipelines.outputs.report.site import build_site
 from pipelines.resources import MsiSettings
 
 
+# Everything the outputs read comes through the analysis step (pipelines/outputs/analysis.py): every org's
+# values, deciles and breakdowns (indicator_values), and from the months' practice steps the products behind
+# each practice's numerator, the OME record and the presentations seen (the SPC window of months back).
+READS = [dg.AssetDep("indicator_values"),
+         dg.AssetDep("indicator_practice_values",
+                     partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-(SERIES_MONTHS - 1), end_offset=0))]
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("icb_extracts", deps=[indicator_values], group_name="outputs", kinds={"excel", "csv"},
+        dg.AssetSpec("icb_extracts", deps=READS, group_name="outputs", kinds={"excel", "csv"},
                      description="Per-ICB Excel workbooks and the all-ICB CSV for the month (current geography)."),
-        dg.AssetSpec("report_site", deps=[indicator_values], group_name="outputs", kinds={"html"},
+        dg.AssetSpec("report_site", deps=READS, group_name="outputs", kinds={"html"},
                      description="Offline report site: England, every ICB and every practice for the month."),
     ],
     partitions_def=monthly_partitions,
@@ -31,8 +37,7 @@ def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
     analysis = load_analysis(msi.layout, month, msi.baseline)
     selected = context.selected_asset_keys
     if dg.AssetKey("icb_extracts") in selected:
-        seen, _ = presentations_seen(msi.layout)
-        extracts = write_extracts(analysis, seen)
+        extracts = write_extracts(analysis)
         yield dg.MaterializeResult(asset_key="icb_extracts", metadata={
             "workbooks": extracts["workbooks"], "folder": dg.MetadataValue.path(str(extracts["folder"])),
             "csv": dg.MetadataValue.path(str(extracts["csv"]))})

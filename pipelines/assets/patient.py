@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets.lake import practice_geography
+from pipelines.assets.reference import reference_bnf
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
 from pipelines.indicators.patient import compute_patient_month, patient_indicators
@@ -25,7 +26,7 @@ def patient_extract(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.M
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="patient_level", kinds={"duckdb", "parquet"},
-          deps=[patient_extract, practice_geography])
+          deps=[patient_extract, practice_geography, reference_bnf])
 def patient_indicator_practice(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """True patient counts for every patient-level indicator and practice: issues in the three calendar
     months ending with the month, ages and practice on its last day. Exact inside the data directory;

@@ -1,27 +1,39 @@
-"""Reference tables published to the lake for SQL joins."""
+"""The reference data the code reads from the repository's reference/ folder, as source assets: the graph
+shows which steps read them, and each observation records a hash of the files as its data version, so
+that a changed list marks everything downstream stale in the UI (reference_job observes them; every
+`msi run` does so first)."""
 
+import hashlib
 
 import dagster as dg
-import duckdb
 
-from pipelines.atomic import publish_file, scratch_name
-from pipelines.reference import FILES, REFERENCE_DIR
-from pipelines.resources import MsiSettings
+from pipelines.reference import REFERENCE_DIR
+
+ORGANISATIONS = ("icbs_2022_07_to_2026_03.csv", "icbs_from_2026_04.csv", "regions.csv", "ccg_successors.csv")
+BNF = ("bnf_presentations.csv", "opioid_chemicals.csv", "opioid_ome_factors.csv", "opioid_name_overrides.csv",
+       "sources")
 
 
-@dg.asset(group_name="reference", kinds={"duckdb", "parquet"})
-def reference_tables(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
-    """ICBs (42 of 2022-2026 and 36 from April 2026), regions and BNF presentations as Parquet."""
-    layout = msi.layout
-    counts = {}
-    for table, name in FILES.items():
-        built = layout.tmp / scratch_name(f"reference-{table}", ".parquet")
-        built.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect() as con:
-            con.execute(
-                "COPY (SELECT * FROM read_csv($p, all_varchar = true, header = true)) TO $o (FORMAT parquet)",
-                {"p": str(REFERENCE_DIR / name), "o": str(built)},
-            )
-            counts[table] = con.execute("SELECT count(*) FROM read_parquet($o)", {"o": str(built)}).fetchone()[0]
-        publish_file(built, layout.reference_file(table))
-    return dg.MaterializeResult(metadata={f"{t}_rows": n for t, n in counts.items()})
+def content_version(names: tuple[str, ...]) -> str:
+    """SHA-256 over the files (folders: every file in them), names included, in a fixed order."""
+    digest = hashlib.sha256()
+    for name in names:
+        path = REFERENCE_DIR / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(str(file.relative_to(REFERENCE_DIR)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dg.observable_source_asset(group_name="reference")
+def reference_organisations():
+    """ICBs before and after April 2026, regions and CCG successors (reference/*.csv): today's organisation
+    names and the re-basing of closed practices."""
+    return dg.DataVersion(content_version(ORGANISATIONS))
+
+
+@dg.observable_source_asset(group_name="reference")
+def reference_bnf():
+    """NHSBSA's BNF code lists and code changes, OpenPrescribing's opioid tables (reference/sources/) and the
+    hand-kept opioid and presentation tables checked against them: code lists and OME."""
+    return dg.DataVersion(content_version(BNF))

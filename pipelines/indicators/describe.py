@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import duckdb
 
@@ -12,14 +13,18 @@ from pipelines.sqlfiles import month_files
 from pipelines.reference import REFERENCE_DIR
 
 
-def presentations_seen(layout: Layout) -> tuple[dict[str, str], str]:
-    """BNF code -> name for every presentation in the lake (else the reference table), and which."""
-    files = month_files(layout.lake / "prescribing", "data.parquet")
-    if any((layout.lake / "prescribing").glob("month=*/data.parquet")):
+def presentations_seen(layout: Layout, months: list[str] | None = None) -> tuple[dict[str, str], str]:
+    """BNF code -> name for every presentation the indicator step saw (warehouse/presentations, written
+    with each month's practice values; only `months` if given), else the reference table; and which."""
+    folder = layout.warehouse / "presentations"
+    files = [str(layout.warehouse_file("presentations", m)) for m in months] if months else [month_files(folder)]
+    if months is not None:
+        files = [f for f in files if Path(f).is_file()]
+    if files and (months is not None or any(folder.glob("month=*/data.parquet"))):
         with duckdb.connect() as con:
             rows = con.execute("SELECT bnf_code, any_value(bnf_name) FROM read_parquet($p) GROUP BY bnf_code",
-                               {"p": str(files)}).fetchall()
-        return dict(rows), f"presentations seen in {layout.lake / 'prescribing'}"
+                               {"p": files}).fetchall()
+        return dict(rows), f"presentations seen in {folder}"
     with open(REFERENCE_DIR / "bnf_presentations.csv", newline="", encoding="utf-8") as fh:
         rows = {r["bnf_code"]: r["bnf_name"] for r in csv.DictReader(fh)}
     return rows, "reference/bnf_presentations.csv (no prescribing in the lake yet)"

@@ -25,6 +25,7 @@ from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.lists import names as bnf_names
 from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, coverage, ome_table
 from pipelines.bnf.ome import chemicals as opioid_chemicals
+from pipelines.indicators.patient import PATIENT_FILE
 from pipelines.duck import copy_query, create_temp_table, duckdb_connection, write_empty
 from pipelines.lake.list_sizes import EMPTY as LIST_SIZES_EMPTY
 from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
@@ -160,8 +161,9 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         copy_query(con, "indicators/practice_values", values, params)
         copy_query(con, "indicators/practice_breakdown", breakdown,
               {k: params[k] for k in ("prescribing_path", "month")})
-        ome_path = work / "opioid_ome.parquet"
+        ome_path, seen_path = work / "opioid_ome.parquet", work / "presentations.parquet"
         ome.write_parquet(ome_path)
+        presentations.write_parquet(seen_path)  # what the outputs' Definitions list as matched in this data
         practices = con.execute("SELECT count(DISTINCT practice_code) FROM read_parquet($p)", {"p": str(values)}).fetchone()[0]
         con.close()
         out_values = layout.warehouse_file("indicator_practice", month)
@@ -170,6 +172,7 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         publish_file(values, out_values)
         publish_file(breakdown, out_breakdown)
         publish_file(ome_path, out_ome)
+        publish_file(seen_path, layout.warehouse_file("presentations", month))
         in_scope, without = coverage(ome)
         return PracticeMonth(month, int(practices), lists_month, in_scope, without,
                              out_values, out_breakdown, out_ome, map_month)
@@ -183,20 +186,19 @@ def _glob(folder: Path) -> str:
     return month_files(folder)
 
 
-def warehouse_indicators(layout: Layout) -> dict[str, Indicator]:
-    """The public indicators, plus the patient-level ones once a patient-level month has been computed."""
-    patient = any((layout.warehouse / "indicator_practice").glob("month=*/patient.parquet"))
-    return {k: v for k, v in catalogue().items() if v.grain == "practice_aggregate" or patient}
-
-
-def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = None) -> dict:
+def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
     """Rebuild indicator_values, indicator_deciles and indicator_breakdown for every month with practice
-    values, in today's ('current') and the published geography, and the views in msi.duckdb."""
-    indicators = indicators or warehouse_indicators(layout)
+    values, in today's ('current') and the published geography, and the views in msi.duckdb. With
+    `patient_level` (the patient-level assets are in the graph), the patient-level practice values join
+    the public ones."""
+    indicators = {k: v for k, v in catalogue().items() if v.grain == "practice_aggregate" or patient_level}
     practice_dir = layout.warehouse / "indicator_practice"
     months = _months_in(practice_dir)
     if not months:
         raise IndicatorError(f"no practice indicator values under {practice_dir}")
+    practice_files = [month_files(practice_dir, "data.parquet")]
+    if patient_level and any(practice_dir.glob(f"month=*/{PATIENT_FILE}")):
+        practice_files.append(month_files(practice_dir, PATIENT_FILE))
     with scratch_dir(layout.tmp, "warehouse") as work:
         con = duckdb_connection(work, "2GB")
         _register(con, indicators, [])
@@ -213,9 +215,9 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
             "geography_path": str(geography_path), "practices_files": practices_files,
             "maps_files": maps_files})
         create_temp_table(con, "practice_pcns", "indicators/practice_pcns",
-                      {"maps_files": maps_files, "practice_files": _glob(practice_dir)})
+                      {"maps_files": maps_files, "practice_files": practice_files})
         unplaced = con.execute(load_sql("indicators/unplaced"), {
-            "practice_files": _glob(practice_dir), "practices_files": practices_files}).fetchall()
+            "practice_files": practice_files, "practices_files": practices_files}).fetchall()
         create_temp_table(con, "org_names", "indicators/org_names", {
             "practices_files": practices_files, "maps_files": maps_files,
             "icbs_2022_path": str(REFERENCE_DIR / "icbs_2022_07_to_2026_03.csv"),
@@ -229,12 +231,12 @@ def build_warehouse(layout: Layout, indicators: dict[str, Indicator] | None = No
             batch = months[start:start + MONTHS_PER_BATCH]
             parts = {t: work / f"{t}-batch{start}" for t in WAREHOUSE_TABLES}
             copy_query(con, "indicators/org_values", parts["indicator_values"],
-                  {"practice_files": _glob(practice_dir), "months": batch}, partitioned)
+                  {"practice_files": practice_files, "months": batch}, partitioned)
             copy_query(con, "indicators/deciles", parts["indicator_deciles"],
                   {"values_files": _glob(parts["indicator_values"])}, partitioned)
             copy_query(con, "indicators/breakdown", parts["indicator_breakdown"], {
                 "breakdown_files": _glob(layout.warehouse / "indicator_practice_breakdown"),
-                "practice_files": _glob(practice_dir), "months": batch}, partitioned)
+                "practice_files": practice_files, "months": batch}, partitioned)
             for table, part in parts.items():  # move the batch's month folders into the table
                 built[table].mkdir(exist_ok=True)
                 for folder in part.iterdir() if part.is_dir() else []:

@@ -24,7 +24,6 @@ from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.ome import reference_ome_table
 from pipelines.layout import Layout
 from pipelines.months import add_months, days_in_month
-from pipelines.sqlfiles import load_sql
 
 PATIENT_FILE = "patient.parquet"  # next to the public data.parquet in indicator_practice/month=M/
 

@@ -7,11 +7,14 @@ import gc
 from dataclasses import dataclass
 from functools import cached_property
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
 from indicators.model import Indicator
 from indicators.catalogue import catalogue
+from pipelines.indicators.describe import presentations_seen
 from pipelines.outputs.disclosure import disclose
 from pipelines.layout import Layout
 from pipelines.months import month_range
@@ -21,6 +24,8 @@ from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
 
 SERIES_MONTHS = 24  # the SPC looks back at most two years
+PRODUCT_MONTHS = 3  # a practice's products behind each numerator, over this many months
+TOP_PRODUCTS = 8
 
 
 def funnel_kind(indicator: Indicator) -> str | None:
@@ -82,6 +87,33 @@ class Analysis:
                 "values_files": month_files(self.layout.warehouse / "indicator_values"),
                 "first": first, "last": last}).fetchall()
         return {(i, t, c): {"value": v, "months": n} for i, t, c, v, n in rows}
+
+    @cached_property
+    def recent_products(self) -> dict:
+        """practice -> indicator -> top presentations over the last PRODUCT_MONTHS months."""
+        months = self.months[-PRODUCT_MONTHS:]
+        files = [str(self.layout.warehouse_file("indicator_practice_breakdown", m)) for m in months]
+        files = [f for f in files if Path(f).is_file()]
+        if not files:
+            return {}
+        with duckdb.connect() as con:
+            frame = con.sql(
+                "SELECT practice_code, indicator_id, bnf_code, any_value(bnf_name) AS bnf_name, sum(items) AS items,"
+                " sum(quantity) AS quantity, sum(ome_mg) AS ome_mg FROM read_parquet($files)"
+                " GROUP BY practice_code, indicator_id, bnf_code QUALIFY row_number() OVER (PARTITION BY practice_code,"
+                " indicator_id ORDER BY coalesce(sum(ome_mg), 0) DESC, sum(items) DESC, bnf_code) <= $top",
+                params={"files": files, "top": TOP_PRODUCTS}).pl()
+        out: dict = {}
+        ordered = frame.with_columns(pl.col("ome_mg").fill_null(0).alias("_ome")).sort(
+            "practice_code", "indicator_id", "_ome", "items", descending=[False, False, True, True]).drop("_ome")
+        for row in ordered.iter_rows(named=True):
+            out.setdefault(row["practice_code"], {}).setdefault(row["indicator_id"], []).append(row)
+        return out
+
+    @cached_property
+    def codes_seen(self) -> dict[str, str]:
+        """BNF code -> name of every presentation dispensed in the reporting window (what Definitions list)."""
+        return presentations_seen(self.layout, self.months)[0]
 
     @property
     def baseline_label(self) -> str:

@@ -41,7 +41,7 @@ def month_date(month: str) -> date:
     return date(int(month[:4]), int(month[5:]), 1)
 
 
-def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
+def write_extracts(analysis: Analysis) -> dict:
     """Write every ICB's workbook and the all-ICB CSV for the analysis month; returns counts and paths."""
     layout, month = analysis.layout, analysis.month
     final = layout.extracts(month)
@@ -53,7 +53,7 @@ def write_extracts(analysis: Analysis, codes_seen: dict[str, str]) -> dict:
     wanted = [icb for icb in icbs.sort("org_code").iter_rows(named=True) if SAFE_CODE.match(icb["org_code"] or "")]
     rows = WorkbookRows(analysis)
     for icb in wanted:
-        write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb, codes_seen)
+        write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb, analysis.codes_seen)
     written = [f"{icb['org_code']}.xlsx" for icb in wanted]
     csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "pcn_code", "sub_icb_code", "icb_code", "region_code",
                    "numerator", "denominator", "value", "suppressed", "percentile", "low_numbers", "spc", "spc_rules",

@@ -31,7 +31,7 @@ from indicators.model import Indicator
 from pipelines.atomic import publish_dir, scratch_name
 from pipelines.months import month_label
 from pipelines.organisations.names import short_icb_name
-from pipelines.outputs.analysis import Analysis, funnel_band, funnel_kind
+from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
 from pipelines.outputs.extracts import SAFE_CODE, SUPPRESSED, better_when, related
 from pipelines.outputs.report.charts import templates
 
@@ -39,8 +39,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 SPC_TEXT = {"concern": "special cause: concerning", "improvement": "special cause: improving",
             "special": "special cause", "common": "common cause", "none": "–"}
 FUNNEL_TEXT = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": "within", "none": "–"}
-PRODUCT_MONTHS = 3
-TOP_PRODUCTS = 8
 RANKED_BARS = 30  # a ranked bar chart shows at most this many orgs (worst first); the table has them all
 SIGNALS_SHOWN = 12  # per indicator on an ICB page; the rest are counted and are in the tables
 
@@ -459,28 +457,6 @@ class SiteBuilder:
         return self.page(f"{name} — medication safety", f"{name} ({code})", "".join(body), {"charts": charts}, depth=1)
 
 
-def recent_products(analysis: Analysis) -> dict:
-    """practice -> indicator -> top presentations over the last PRODUCT_MONTHS months."""
-    months = analysis.months[-PRODUCT_MONTHS:]
-    files = [str(analysis.layout.warehouse_file("indicator_practice_breakdown", m)) for m in months]
-    files = [f for f in files if Path(f).is_file()]
-    if not files:
-        return {}
-    with duckdb.connect() as con:
-        frame = con.sql(
-            "SELECT practice_code, indicator_id, bnf_code, any_value(bnf_name) AS bnf_name, sum(items) AS items,"
-            " sum(quantity) AS quantity, sum(ome_mg) AS ome_mg FROM read_parquet($files)"
-            " GROUP BY practice_code, indicator_id, bnf_code QUALIFY row_number() OVER (PARTITION BY practice_code,"
-            " indicator_id ORDER BY coalesce(sum(ome_mg), 0) DESC, sum(items) DESC, bnf_code) <= $top",
-            params={"files": files, "top": TOP_PRODUCTS}).pl()
-    out: dict = {}
-    ordered = frame.with_columns(pl.col("ome_mg").fill_null(0).alias("_ome")).sort(
-        "practice_code", "indicator_id", "_ome", "items", descending=[False, False, True, True]).drop("_ome")
-    for row in ordered.iter_rows(named=True):
-        out.setdefault(row["practice_code"], {}).setdefault(row["indicator_id"], []).append(row)
-    return out
-
-
 def build_site(analysis: Analysis) -> dict:
     layout, month = analysis.layout, analysis.month
     final = layout.report(month)
@@ -513,7 +489,7 @@ def build_site(analysis: Analysis) -> dict:
         by_practice.setdefault(row["org_code"], {})[row["indicator_id"]] = row
         if row["pcn_code"]:
             pcn_practices.setdefault(row["pcn_code"], {}).setdefault(row["indicator_id"], []).append(row)
-    products = recent_products(analysis)
+    products = analysis.recent_products
     (work / "pcn").mkdir()
     (work / "assets" / "search.js").write_text(
         "window.MSI_SEARCH = " + page_json({"orgs": search_index(analysis)}) + ";\n", encoding="utf-8")
