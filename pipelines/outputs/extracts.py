@@ -14,7 +14,6 @@ Real Excel types (numbers as numbers, months as dates), frozen headers, widths a
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -25,13 +24,7 @@ from indicators.model import CodeFilter, Indicator, expand
 from pipelines.atomic import publish_dir, scratch_name
 from pipelines.indicators.describe import code_sections, rule_text
 from pipelines.outputs.analysis import Analysis
-
-SAFE_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
-SPC_WORDS = {"concern": "special cause: concerning", "improvement": "special cause: improving",
-             "special": "special cause", "common": "common cause", "none": "no limits yet"}
-SUPPRESSED = "*"  # disclosure control: a patient count of 1-7, or suppressed so that one cannot be recovered
-FUNNEL_WORDS = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": "within limits", "none": ""}
-
+from pipelines.outputs.wording import FUNNEL, SAFE_CODE, SPC, SUPPRESSED, related
 
 def sheet_name(indicator_id: str) -> str:
     return indicator_id[:31]  # Excel's limit; ids are unique within 31 characters (tested)
@@ -144,9 +137,9 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         for c, value in ((3, mine_row.get("value")), (4, eng.get("value")), (5, reg.get("value"))):
             if value is not None:
                 ws.write_number(r, c, value, f["num"])
-        ws.write_string(r, 6, better_when(ind))
+        ws.write_string(r, 6, ind.direction)
         ws.write_string(r, 7, mine_row.get("trend", ""))
-        ws.write_string(r, 8, SPC_WORDS.get(mine_row.get("spc", "none"), ""), _spc_format(f, mine_row.get("spc")))
+        ws.write_string(r, 8, SPC.get(mine_row.get("spc", "none"), ""), _spc_format(f, mine_row.get("spc")))
         ws.write_number(r, 9, flagged, f["int"])
         ws.write_string(r, 10, ind.basis)
         ws.write_string(r, 11, ind.definition_version)
@@ -183,8 +176,8 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         ws.write_string(r, 8, ind.unit_label)
         if row["percentile"] is not None:
             ws.write_number(r, 9, row["percentile"], f["pct"])
-        ws.write_string(r, 10, FUNNEL_WORDS[row["funnel"]])
-        ws.write_string(r, 11, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
+        ws.write_string(r, 10, FUNNEL[row["funnel"]])
+        ws.write_string(r, 11, SPC.get(row["spc"], ""), _spc_format(f, row["spc"]))
         ws.write_string(r, 12, row["spc_rules"])
         ws.write_boolean(r, 13, bool(row["low_numbers"]))
     _finish(ws, 0, len(pcns), [30, 10, 36, 10, 10, 12, 12, 12, 18, 12, 18, 24, 20, 10])
@@ -207,8 +200,8 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             _write_counts(ws, r, 6, row, f)
             if row["percentile"] is not None:
                 ws.write_number(r, 9, row["percentile"], f["pct"])
-            ws.write_string(r, 10, FUNNEL_WORDS[row["funnel"]])
-            ws.write_string(r, 11, SPC_WORDS.get(row["spc"], ""), _spc_format(f, row["spc"]))
+            ws.write_string(r, 10, FUNNEL[row["funnel"]])
+            ws.write_string(r, 11, SPC.get(row["spc"], ""), _spc_format(f, row["spc"]))
             ws.write_string(r, 12, row["spc_rules"])
             ws.write_boolean(r, 13, bool(row["low_numbers"]))
         _finish(ws, 0, len(rows), [12, 36, 10, 30, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
@@ -222,9 +215,9 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     for row in sorted(signals, key=lambda p: (p["indicator_id"], p["org_code"])):
         kinds = []
         if row["new_signal"]:
-            kinds.append(f"new {SPC_WORDS[row['spc']]} ({row['spc_rules']})")
+            kinds.append(f"new {SPC[row['spc']]} ({row['spc_rules']})")
         if row["funnel"] in ("above", "below"):
-            kinds.append(f"funnel outlier: {FUNNEL_WORDS[row['funnel']]}")
+            kinds.append(f"funnel outlier: {FUNNEL[row['funnel']]}")
         if row["indicator_id"] == "methotrexate_10mg_items" and (row["value"] or 0) > 0:
             kinds.append("methotrexate 10 mg tablets prescribed: review each patient")
         ws.write_string(r, 0, row["indicator_id"])
@@ -247,7 +240,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         filters, matched = definition_codes(ind, codes_seen)
         values = [ind_id, ind.title, ind.numerator.description,
                   ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
-                  better_when(ind), filters, matched,
+                  ind.direction, filters, matched,
                   ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
                   f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
                   "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind)]
@@ -255,20 +248,6 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             ws.write_string(r, c, v, f["wrap"])
     _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 16, 10, 18, 10, 60, 50, 60])
     wb.close()
-
-
-def related(ind: Indicator, indicators: dict[str, Indicator]) -> str:
-    """The public-data proxies of a patient-level indicator, or the patient-level versions of a proxy."""
-    if ind.grain == "patient":
-        return ("public-data proxy: " + ", ".join(ind.proxy_of)) if ind.proxy_of else "no public-data proxy"
-    versions = [i.id for i in indicators.values() if ind.id in i.proxy_of]
-    return ("patient-level: " + ", ".join(versions)) if versions else ""
-
-
-def better_when(ind: Indicator) -> str:
-    if ind.low_is_good is None:
-        return "no judgement (context)"
-    return "lower is better" if ind.low_is_good else "higher is better"
 
 
 def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str]:

@@ -1,0 +1,65 @@
+"""The words every output uses for the same thing (report, workbooks, CSV, e-mail), in one place: SPC and
+funnel readings, number formats, which way is worse, and the link between a proxy and its patient-level
+version. Directions come from the indicator model (`Indicator.direction`, `Indicator.worse_side`)."""
+
+from __future__ import annotations
+
+import re
+
+from indicators.model import Indicator
+
+SAFE_CODE = re.compile(r"^[A-Z0-9]{3,6}$")  # file names and links are made only from codes like these
+SUPPRESSED = "*"  # disclosure control: a patient count of 1-7, or suppressed so that one cannot be recovered
+SPC = {"concern": "special cause: concerning", "improvement": "special cause: improving",
+       "special": "special cause", "common": "common cause", "none": "no limits yet"}
+FUNNEL = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": "within limits", "none": ""}
+
+
+def safe_code(code) -> bool:
+    return bool(SAFE_CODE.match(code or ""))
+
+
+def fmt(value, digits: int = 2, suppressed: bool = False) -> str:
+    """A number as a reader sees it: thousands separated, `digits` decimals below 1,000; '*' if suppressed."""
+    if value is None:
+        return SUPPRESSED if suppressed else "–"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def related(ind: Indicator, indicators: dict[str, Indicator]) -> str:
+    """The public-data proxies of a patient-level indicator, or the patient-level versions of a proxy."""
+    if ind.grain == "patient":
+        return ("public-data proxy: " + ", ".join(ind.proxy_of)) if ind.proxy_of else "no public-data proxy"
+    versions = [i.id for i in indicators.values() if ind.id in i.proxy_of]
+    return ("patient-level: " + ", ".join(versions)) if versions else ""
+
+
+def worst_first(ind: Indicator, rows: list[dict]) -> list[dict]:
+    """Rows with the worst value first (highest where lower is better or no judgement is made), no value last."""
+    sign = 1 if ind.low_is_good is False else -1
+    return sorted(rows, key=lambda r: (r["value"] is None, sign * (r["value"] or 0), r.get("org_code") or r.get("code") or ""))
+
+
+def standing(ind: Indicator, row: dict) -> tuple[str, str]:
+    """(state, label) of an org this month in the indicator's own direction: 'worse' or 'better' (beyond the
+    99.8 % funnel limit on that side, or a special-cause SPC signal of concern/improvement), 'neutral' (beyond
+    a limit, or special cause, where the indicator makes no judgement), else 'expected'."""
+    worse = ind.worse_side
+    flags, state = [], "expected"
+    if row["funnel"] in ("above", "below"):
+        flags.append(f"{row['funnel']} limit")
+        state = "neutral" if worse is None else ("worse" if row["funnel"] == worse else "better")
+    if row["spc"] == "concern":
+        flags.append("SPC concern")
+        state = "worse"
+    elif row["spc"] == "improvement":
+        flags.append("SPC improving")
+        state = "better" if state == "expected" else state
+    elif row["spc"] == "special":
+        flags.append("SPC special cause")
+        state = "neutral" if state == "expected" else state
+    if state == "expected":
+        return state, "as expected" if row["funnel"] != "none" or row["spc"] != "none" else "no limits"
+    return state, f"{state}: {', '.join(flags)}" if state in ("worse", "better") else ", ".join(flags)
