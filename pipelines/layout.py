@@ -12,6 +12,7 @@
   warehouse/indicator_values/month=<YYYY-MM>/   indicator rows for every org level (the output contract)
   warehouse/indicator_deciles/, indicator_breakdown/, indicator_catalogue.parquet, msi.duckdb (views)
   warehouse/indicator_practice/                 practice-month numerators/denominators (internal)
+  warehouse/indicator_practice_breakdown/, opioid_ome/, presentations/   per month, from the same step
   warehouse/patient_members/                    who counts in each patient-level indicator (internal)
   extracts/<YYYY-MM>/           per-ICB workbooks and all_icbs.csv
   reports/<YYYY-MM>/            the offline report site

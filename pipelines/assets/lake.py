@@ -42,8 +42,15 @@ def prescribing_month(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg
     })
 
 
-def _missing(record: dict, stem: str) -> bool:
-    return record.get("folder") is None or stem in record.get("missing", [])
+def _nhs_digital_file(context, msi: MsiSettings, stem: str, instead: str) -> Path | None:
+    """The month's folder of NHS Digital files, or None (with a warning saying what stands in) when the
+    month's `stem` file was not published."""
+    month = from_partition_key(context.partition_key)
+    record = read_record(msi.layout.raw_list_sizes(month), "list-size files", month)
+    if record.get("folder") is None or stem in record.get("missing", []):
+        context.log.warning(f"{month}: no {stem} file; {instead}")
+        return None
+    return Path(record["folder"])
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="lake", kinds={"duckdb", "parquet"},
@@ -51,12 +58,11 @@ def _missing(record: dict, stem: str) -> bool:
 def list_sizes(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """Registered patients per practice: total, by sex, 65+, 75+, and females 13-54 and 0-12."""
     month = from_partition_key(context.partition_key)
-    record = read_record(msi.layout.raw_list_sizes(month), "list-size files", month)
-    if _missing(record, FILE_STEMS["quin_age"]):
-        context.log.warning(f"{month}: no {FILE_STEMS['quin_age']} file; the month's per-patient indicators use the "
-                            "nearest earlier month's list sizes (or have no denominator)")
+    folder = _nhs_digital_file(context, msi, FILE_STEMS["quin_age"], "the month's per-patient indicators use the "
+                               "nearest earlier month's list sizes (or have no denominator)")
+    if folder is None:
         return dg.MaterializeResult(metadata={"missing": FILE_STEMS["quin_age"], "written": False})
-    info = ingest_list_sizes(Path(record["folder"]), month, msi.layout)
+    info = ingest_list_sizes(folder, month, msi.layout)
     if not info["female_file"]:
         context.log.warning(f"{month}: no {FILE_STEMS['female']} file; the female denominators (valproate) are "
                             "NULL for the month")
@@ -72,13 +78,11 @@ def list_sizes(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.Materi
           deps=[list_size_source_files])
 def practice_geography(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """Practice -> PCN -> sub-ICB -> ICB -> region for the month, from NHS Digital's practice map."""
-    month = from_partition_key(context.partition_key)
-    record = read_record(msi.layout.raw_list_sizes(month), "list-size files", month)
-    if _missing(record, FILE_STEMS["map"]):
-        context.log.warning(f"{month}: no {FILE_STEMS['map']} file; the month uses the nearest earlier map, else "
-                            "the EPD rows' own geography")
+    folder = _nhs_digital_file(context, msi, FILE_STEMS["map"], "the month uses the nearest earlier map, else the "
+                               "EPD rows' own geography")
+    if folder is None:
         return dg.MaterializeResult(metadata={"missing": FILE_STEMS["map"], "written": False})
-    info = ingest_practice_geography(Path(record["folder"]), month, msi.layout)
+    info = ingest_practice_geography(folder, from_partition_key(context.partition_key), msi.layout)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": info["practices"], "icbs": info["icbs"], "extract_date": info["extract_date"],
         "file": info["file"], "path": dg.MetadataValue.path(info["path"]),

@@ -6,7 +6,7 @@ Two releases are kept because presentation names changed style around 2020:
 
 These lists are the only place a presentation's name, chemical and product come from in this project:
 the sample draws its names from them, every hand-kept reference row is checked against them
-(tests/test_reference_real.py), and the patient-level engine reads opioid names from them because an
+(tests/reference/test_reference_real.py), and the patient-level engine reads opioid names from them because an
 extract carries codes, not names.
 """
 

@@ -4,7 +4,7 @@ OME mg per unit = opioid mg per unit (tablet, capsule, sachet, suppository, unit
 liquids) x factor; for patches, mg per hour x hours worn x factor. EPD's TOTAL_QUANTITY is in those
 units, so a row's OME is TOTAL_QUANTITY x this figure.
 
-Hand-kept data, all in reference/ and each checked by tests/test_reference_real.py:
+Hand-kept data, all in reference/ and each checked by tests/reference/test_reference_real.py:
 * opioid_chemicals.csv   the BNF chemicals in scope and the ingredient each is (real chemical codes);
 * opioid_ome_factors.csv ingredient x route -> factor, row by row from OpenPrescribing's
                           opioid_ing_form_ome.csv (BNF palliative care / Opioids Aware);

@@ -5,7 +5,7 @@ GE 1.24.1 has no DuckDB dialect, and its SQLAlchemy engine reads results after c
 which duckdb_engine does not buffer: every expectation then fails with "list index out of range". The
 fix (as GE already does for sqlite) is to keep one connection open for the engine. We patch exactly that
 method, for the duckdb dialect only; great-expectations is pinned exactly in pyproject.toml and
-tests/test_gx_duckdb.py proves the patch still works (a suite passes on good data and fails on bad).
+tests/checks/test_gx_duckdb.py proves the patch still works (a suite passes on good data and fails on bad).
 """
 
 from __future__ import annotations

@@ -36,14 +36,12 @@ from pipelines.sqlfiles import load_sql, month_files, sql_literal
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
 MONTHS_PER_BATCH = 12  # org rows are built a year at a time (memory stays flat however long the history)
+# A month whose in-scope opioid items without an OME exceed this share gets a warning (asset check).
+OME_UNREAD_WARN_SHARE = 0.005
 
 
 class IndicatorError(RuntimeError):
     """Inputs for the indicators are missing; the message says which."""
-
-
-# A month whose in-scope opioid items without an OME exceed this share gets a warning (asset check).
-OME_UNREAD_WARN_SHARE = 0.005
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ The 135 CCGs of the 2020 map became 106 by January 2022 (April 2021 mergers); ev
 all went to one 2022 CCG. The sub-ICB locations of July 2022 kept the CCG codes of January 2022. So a practice that closed before the maps in the lake
 began can still be placed in today's organisations: its last EPD PCO code (a CCG) -> this table -> a
 sub-ICB code the lake's maps know. `python -m pipelines.organisations.ccg_successors` rewrites
-reference/ccg_successors.csv; tests/test_geography_eras.py checks the file equals a fresh derivation.
+reference/ccg_successors.csv; tests/indicators/test_geography_eras.py checks the file equals a fresh derivation.
 """
 
 from __future__ import annotations

@@ -174,12 +174,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         ws.write_datetime(r, 4, month_date(month), f["month"])
         _write_counts(ws, r, 5, row, f)
         ws.write_string(r, 8, ind.unit_label)
-        if row["percentile"] is not None:
-            ws.write_number(r, 9, row["percentile"], f["pct"])
-        ws.write_string(r, 10, FUNNEL[row["funnel"]])
-        ws.write_string(r, 11, SPC.get(row["spc"], ""), _spc_format(f, row["spc"]))
-        ws.write_string(r, 12, row["spc_rules"])
-        ws.write_boolean(r, 13, bool(row["low_numbers"]))
+        _write_assessment(ws, r, 9, row, f)
     _finish(ws, 0, len(pcns), [30, 10, 36, 10, 10, 12, 12, 12, 18, 12, 18, 24, 20, 10])
 
     # One sheet per indicator
@@ -198,12 +193,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             ws.write_string(r, 4, row["sub_icb_code"] or "")
             ws.write_datetime(r, 5, month_date(month), f["month"])
             _write_counts(ws, r, 6, row, f)
-            if row["percentile"] is not None:
-                ws.write_number(r, 9, row["percentile"], f["pct"])
-            ws.write_string(r, 10, FUNNEL[row["funnel"]])
-            ws.write_string(r, 11, SPC.get(row["spc"], ""), _spc_format(f, row["spc"]))
-            ws.write_string(r, 12, row["spc_rules"])
-            ws.write_boolean(r, 13, bool(row["low_numbers"]))
+            _write_assessment(ws, r, 9, row, f)
         _finish(ws, 0, len(rows), [12, 36, 10, 30, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
 
     # Signals
@@ -268,6 +258,16 @@ def _write_counts(ws, r: int, first: int, row: dict, f: dict) -> None:
             ws.write_number(r, c, row[key], f["num"])
         elif row["suppressed"]:
             ws.write_string(r, c, SUPPRESSED)
+
+
+def _write_assessment(ws, r: int, first: int, row: dict, f: dict) -> None:
+    """Percentile, funnel position, SPC signal and rules, and the low-numbers flag, from column `first`."""
+    if row["percentile"] is not None:
+        ws.write_number(r, first, row["percentile"], f["pct"])
+    ws.write_string(r, first + 1, FUNNEL[row["funnel"]])
+    ws.write_string(r, first + 2, SPC.get(row["spc"], ""), _spc_format(f, row["spc"]))
+    ws.write_string(r, first + 3, row["spc_rules"])
+    ws.write_boolean(r, first + 4, bool(row["low_numbers"]))
 
 
 def _spc_format(f: dict, spc: str | None):

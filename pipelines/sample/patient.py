@@ -178,7 +178,7 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
 
 
 def _with_edge_cases(rx: pl.DataFrame, reg: pl.DataFrame, practices: list[str]):
-    """The hand-made patients of patient_edge_cases/ (see tests/test_patient_level.py), at the first two practices."""
+    """The hand-made patients of patient_edge_cases/ (see tests/indicators/test_patient.py), at the first two practices."""
     practice_map = {"P00001": practices[0], "P00002": practices[1 % len(practices)]}
     e_reg = pl.read_csv(EDGE_CASES / "registrations.csv", infer_schema=False).select(reg.columns).with_columns(
         pl.col("practice_code").replace(practice_map), pl.col("date_of_birth").str.to_date(),

@@ -198,7 +198,7 @@ class SiteBuilder:
             eng = self.a.england.get(ind_id, {})
             charts[f"{ind_id}-icbs"] = self.spread_chart(ind, rows, eng, "icb/{code}.html", "ICBs")
             charts[f"{ind_id}-england"] = self.trend((ind_id, "england", "ENG"), "England", self.subtitle(ind), "trend")
-            sections.append(self.section(ind, england=eng, rows=worst_first(ind, rows),
+            sections.append(self.section(ind, england_value=eng.get("value"), rows=worst_first(ind, rows),
                                          baseline=self.baseline(ind, "england", "ENG", eng.get("value"))))
         return self.render("index.html", "Medication safety indicators — England", "England overview", charts, 0,
                            sections=sections, matrix=self.matrix(icbs))

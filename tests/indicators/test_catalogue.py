@@ -118,7 +118,7 @@ OP_HIGH_90 = (
 
 
 # Presentations NHSBSA's real lists hold that OpenPrescribing's 2023 BNF list lacks, added on purpose (each
-# indicator's sources line says so; tests/test_opioid_ome.py checks them against the strength in each name).
+# indicator's sources line says so; tests/bnf/test_opioid_ome.py checks them against the strength in each name).
 ADDED_LONG_ACTING = (["0407020A0%" + s for s in ("AA", "AB", "AC", "AD", "AQ", "AR", "AS", "AT")]
                      + ["0407020Z0AAAKAK", "0407020Z0AAAGAG", "0407020Z0AAAHAH", "0407020AH%AA", "0407020AH%AB"]
                      + ["0407020B0%AL", "0407020B0%AM", "0407020B0%AN"]

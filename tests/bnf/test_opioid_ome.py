@@ -12,7 +12,7 @@ import pytest
 from pipelines.bnf import lists
 from pipelines.bnf.ome import (SCHEMA, STATUS_EXCLUDED, STATUS_OME, chemicals, factors, ome_table, overrides,
                                read_presentation)
-from tests.test_reference_real import OP  # ../shared/research/data/real/opioids when beside the checkout
+from tests.reference.test_reference_real import OP  # ../shared/research/data/real/opioids when beside the checkout
 
 A = pytest.approx
 

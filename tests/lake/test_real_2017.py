@@ -26,7 +26,7 @@ from pipelines.sources.nhs_digital import ListSizeError
 from tests.epd_fixtures import LEGACY_AREA_TEAM_HEADER
 
 A = pytest.approx
-QUIN_2017 = Path(__file__).parent / "fixtures" / "nhs_digital" / "2017-09_gp-reg-pat-prac-quin-age_4_practices.csv"
+QUIN_2017 = Path(__file__).resolve().parents[1] / "fixtures" / "nhs_digital" / "2017-09_gp-reg-pat-prac-quin-age_4_practices.csv"
 
 # Organisations as the area-team-era EPD gave them (region, area team, CCG as PCO).
 B85010 = ('"NORTH OF ENGLAND","Y54","WEST YORKSHIRE AREA TEAM","Q52","NHS GREATER HUDDERSFIELD CCG","03A",'

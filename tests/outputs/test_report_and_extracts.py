@@ -15,7 +15,7 @@ from pipelines.outputs.analysis import load_analysis
 from pipelines.outputs.report.site import SiteBuilder, page_json
 from pipelines.outputs.disclosure import round_count
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -13,7 +13,7 @@ from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.indicators.engine import build_warehouse, compute_practice_month
 from pipelines.layout import Layout
 from pipelines.months import month_range
-from tests.test_indicators_golden import CURRENT_HEADER, _num, _q
+from tests.indicators.test_golden import CURRENT_HEADER, _num, _q
 
 MONTHS = month_range("2024-01:2025-12")
 ORG = ("NORTH WEST", "Y62", "NHS GREATER MANCHESTER INTEGRATED CARE BOARD", "QOP",

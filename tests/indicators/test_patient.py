@@ -28,7 +28,7 @@ from pipelines.lake.patient import load_extract
 from pathlib import Path
 
 # The hand-made extract ships with the package: the synthetic sample embeds the same edge cases.
-EXTRACT = Path(__file__).resolve().parent.parent / "pipelines" / "sample" / "patient_edge_cases"
+EXTRACT = Path(__file__).resolve().parents[2] / "pipelines" / "sample" / "patient_edge_cases"
 
 EXPECTED = {
     "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06"}, {"p01", "p03", "p04", "p05", "p06"}),

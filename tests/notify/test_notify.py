@@ -80,7 +80,7 @@ def test_a_bad_subscriptions_file_is_one_clear_line(tmp_path, text, says):
 
 
 def test_the_example_file_is_valid():
-    path = Path(__file__).resolve().parent.parent / "pipelines" / "notify" / "subscriptions.example.yaml"
+    path = Path(__file__).resolve().parents[2] / "pipelines" / "notify" / "subscriptions.example.yaml"
     assert [s.icb for s in load_subscriptions(path).subscriptions] == ["QOP", "QWE", "QE1"]
 
 

@@ -19,7 +19,7 @@ from indicators.catalogue import catalogue, drug_groups
 from pipelines.bnf import lists
 from pipelines.reference import REFERENCE_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REAL = (ROOT / ".." / "shared" / "research" / "data" / "real").resolve()
 # The real files themselves where they are beside the checkout; else the copies (checked equal below).
 BNF_LISTS = REAL / "bnf_code_information" if REAL.is_dir() else REFERENCE_DIR / "sources"
@@ -191,7 +191,7 @@ def test_sample_names_come_from_the_real_lists():
 
 
 def test_indicator_yaml_sources_say_what_differs():
-    text = (Path(__file__).resolve().parents[1] / "indicators" / "opioid_ome_per_1000_day.yaml").read_text()
+    text = (Path(__file__).resolve().parents[2] / "indicators" / "opioid_ome_per_1000_day.yaml").read_text()
     spec = yaml.safe_load(text)
     limitations = " ".join(spec["limitations"])
     for word in ("methadone", "injections", "buccal", "per day", "no judgement"):

@@ -35,7 +35,7 @@ def test_scratch_dir_marks_its_owner(tmp_path):
 
 
 def test_a_data_directory_with_glob_characters(tmp_path):
-    from tests.test_real_2017 import QUIN_2017, epd_2017
+    from tests.lake.test_real_2017 import QUIN_2017, epd_2017
     from click.testing import CliRunner
 
     from pipelines.cli import main

@@ -1,0 +1,40 @@
+"""pipelines/checks/gx_duckdb.py patches one private method of Great Expectations' SQLAlchemy engine so
+that a suite runs inside DuckDB. If a GE upgrade broke the patch, every expectation would fail (or pass)
+whatever the data: this proves a suite passes on good rows and fails, naming the rule, on bad ones."""
+
+import duckdb
+import great_expectations as gx
+import pytest
+
+from pipelines.checks.gx_duckdb import validate_parquet
+
+
+def write(path, rows):
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t (practice_code VARCHAR, items BIGINT)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", rows)
+        con.execute("COPY t TO $p (FORMAT parquet)", {"p": str(path)})
+    return path
+
+
+def suite():
+    return [gx.expectations.ExpectColumnValuesToNotBeNull(column="practice_code"),
+            gx.expectations.ExpectColumnValuesToBeBetween(column="items", min_value=0),
+            gx.expectations.ExpectColumnValueLengthsToEqual(column="practice_code", value=6)]
+
+
+def test_a_suite_passes_on_good_rows(tmp_path):
+    result = validate_parquet(write(tmp_path / "good.parquet", [("P84001", 3), ("K81001", 0)]), "rx", suite(), tmp_path / "w")
+    assert result["success"] is True and result["evaluated"] == 3 and result["failed"] == []
+
+
+@pytest.mark.parametrize("rows, rule, column, count", [
+    ([("P84001", 3), (None, 1)], "expect_column_values_to_not_be_null", "practice_code", 1),
+    ([("P84001", -2), ("K81001", 1), ("K81002", -1)], "expect_column_values_to_be_between", "items", 2),
+    ([("P84001", 1), ("not a code", 1)], "expect_column_value_lengths_to_equal", "practice_code", 1),
+])
+def test_a_suite_fails_on_bad_rows_naming_the_rule(tmp_path, rows, rule, column, count):
+    result = validate_parquet(write(tmp_path / "bad.parquet", rows), "rx", suite(), tmp_path / "w")
+    assert result["success"] is False
+    assert [(f["expectation"], f["column"], f["unexpected_count"]) for f in result["failed"]] == [(rule, column, count)]
+    assert not any((tmp_path / "w").glob("*/gx.duckdb"))  # the temporary database is removed
