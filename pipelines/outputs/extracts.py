@@ -24,6 +24,7 @@ from indicators.model import CodeFilter, Indicator, expand
 from pipelines.atomic import publish_dir, scratch_name
 from pipelines.indicators.describe import code_sections, rule_text
 from pipelines.outputs.analysis import Analysis
+from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.wording import FUNNEL, SAFE_CODE, SPC, SUPPRESSED, related
 
 def sheet_name(indicator_id: str) -> str:
@@ -45,8 +46,14 @@ def write_extracts(analysis: Analysis) -> dict:
     # File names are made only from validated codes.
     wanted = [icb for icb in icbs.sort("org_code").iter_rows(named=True) if SAFE_CODE.match(icb["org_code"] or "")]
     rows = WorkbookRows(analysis)
-    for icb in wanted:
-        write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb, analysis.codes_seen)
+    _ = analysis.baseline, analysis.opioids_without_ome  # read through DuckDB/polars: before the writers fork
+
+    def write(icbs: list[dict]) -> int:
+        for icb in icbs:
+            write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb)
+        return len(icbs)
+
+    in_parallel(write, wanted)
     written = [f"{icb['org_code']}.xlsx" for icb in wanted]
     csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "pcn_code", "sub_icb_code", "icb_code", "region_code",
                    "numerator", "denominator", "value", "suppressed", "percentile", "low_numbers", "spc", "spc_rules",
@@ -78,6 +85,8 @@ class WorkbookRows:
     """The assessed rows as plain dicts, grouped the way the workbooks read them."""
 
     def __init__(self, analysis: Analysis):
+        # The Definitions sheet's code lists are the same in every ICB's workbook: expanded once.
+        self.definitions = {i: definition_codes(ind, analysis.codes_seen) for i, ind in analysis.indicators.items()}
         self.practices: dict[str, list[dict]] = {}
         self.pcns: dict[str, list[dict]] = {}  # by the ICB most of each PCN's practices are in
         self.orgs: dict[tuple[str, str], dict[str, dict]] = {}
@@ -94,7 +103,7 @@ class WorkbookRows:
         return next(iter(rows.values()))["org_name"] or "" if rows else ""
 
 
-def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: dict, codes_seen: dict[str, str]) -> None:
+def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: dict) -> None:
     # Text is written as text, never turned into a formula, array formula, URL or number (a practice
     # named '=HYPERLINK(...)' stays a name); every text cell also goes through write_string.
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
@@ -227,7 +236,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                         "Basis", "Limitations", "Sources", "Opioid presentations without an OME (data month)"],
                  f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
-        filters, matched = definition_codes(ind, codes_seen)
+        filters, matched = data.definitions[ind_id]
         values = [ind_id, ind.title, ind.numerator.description,
                   ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
                   ind.direction, filters, matched,

@@ -31,6 +31,7 @@ from indicators.model import Indicator
 from pipelines.atomic import publish_dir, scratch_name
 from pipelines.months import month_label
 from pipelines.organisations.names import short_icb_name
+from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
 from pipelines.outputs.report.charts import templates
 from pipelines.outputs.wording import FUNNEL, SPC, fmt, related, safe_code, standing, worst_first
@@ -77,6 +78,8 @@ class SiteBuilder:
         self.a = analysis
         self.month = analysis.month
         self.env = environment()
+        self.macros = self.env.get_template("macros.html").make_module()
+        self.intros: dict[str, Markup] = {}
         self.site = {"month_label": month_label(analysis.month),
                      "versions": ", ".join(sorted({i.definition_version for i in analysis.indicators.values()}))}
         self.deciles = {(r["indicator_id"], r["month"]): r for r in analysis.deciles.iter_rows(named=True)}
@@ -88,6 +91,13 @@ class SiteBuilder:
             self.assessed[(row["indicator_id"], row["org_type"], row["org_code"])] = row
             if row["org_type"] == "pcn":
                 self.pcn_names[row["org_code"]] = row["org_name"] or row["org_code"]
+
+    def prepare(self) -> None:
+        """Compute now, in this process, everything pages read lazily through DuckDB or polars (the page
+        writers may be forked children): England's rows, the baselines, every indicator's introduction."""
+        _ = self.a.england, self.a.baseline
+        for ind in self.a.indicators.values():
+            self.section(ind)
 
     # --- shared pieces ---------------------------------------------------------------------------
 
@@ -112,9 +122,12 @@ class SiteBuilder:
         return {"label": self.a.baseline_label, "value": c["baseline"], "change": c["change"], "relative": c["relative"]}
 
     def section(self, ind: Indicator, **extra) -> dict:
-        """What every indicator section starts with (templates/macros.html: intro)."""
-        return {"ind": ind, "related": related(ind, self.a.indicators), "without_ome": self.a.without_ome_text(ind),
-                **extra}
+        """What every indicator section starts with: its introduction (templates/macros.html: intro), the same
+        on every page, so rendered once per indicator, not once per page."""
+        if ind.id not in self.intros:
+            self.intros[ind.id] = self.macros.intro({"ind": ind, "related": related(ind, self.a.indicators),
+                                                     "without_ome": self.a.without_ome_text(ind)})
+        return {"ind": ind, "intro": self.intros[ind.id], **extra}
 
     def trend(self, key, title: str, subtitle: str, template: str) -> dict:
         """A trend chart: the org's points, its SPC lines, and (added in the browser from
@@ -344,21 +357,22 @@ def build_site(analysis: Analysis) -> dict:
     (work / "assets" / "search.js").write_text(
         "window.MSI_SEARCH = " + page_json({"orgs": search_index(analysis)}) + ";\n", encoding="utf-8")
 
-    def write_page(key: tuple[str, str]) -> None:
-        kind, code = key
-        if kind == "icb":
-            text = builder.icb(code, by_icb[code], pcns_by_icb.get(code, {}))
-        elif kind == "pcn":
-            text = builder.pcn(code, by_pcn[code], pcn_practices.get(code, {}))
-        else:
-            text = builder.practice(code, by_practice[code], products.get(code, {}))
-        (work / kind / f"{code}.html").write_text(text, encoding="utf-8")
+    def write_pages(keys: list[tuple[str, str]]) -> int:
+        for kind, code in keys:
+            if kind == "icb":
+                text = builder.icb(code, by_icb[code], pcns_by_icb.get(code, {}))
+            elif kind == "pcn":
+                text = builder.pcn(code, by_pcn[code], pcn_practices.get(code, {}))
+            else:
+                text = builder.practice(code, by_practice[code], products.get(code, {}))
+            (work / kind / f"{code}.html").write_text(text, encoding="utf-8")
+        return len(keys)
 
     icb_keys = [("icb", c) for c in sorted(c for c in by_icb if c and safe_code(c))]
     pcn_keys = [("pcn", c) for c in sorted(by_pcn) if safe_code(c)]
     practice_keys = [("practice", c) for c in sorted(by_practice) if safe_code(c)]
-    for key in icb_keys + pcn_keys + practice_keys:
-        write_page(key)
+    builder.prepare()  # what pages read through DuckDB or polars, computed before any worker is forked
+    in_parallel(write_pages, icb_keys + pcn_keys + practice_keys)
     publish_dir(work, final)
     return {"index": final / "index.html", "icb_pages": len(icb_keys), "pcn_pages": len(pcn_keys),
             "practice_pages": len(practice_keys)}
