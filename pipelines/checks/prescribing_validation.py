@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from pipelines.checks import verhoeff
+from pipelines.checks.prescribing_suite import NAMING_COLUMNS
 from pipelines.reference import geography_rule
 
 VALIDATION_FILE = "validation.json"
@@ -55,8 +56,7 @@ def _name_refused_rows(path: Path, summary: dict, expectations: list) -> dict:
                 cur = con.execute(sql, {"p": str(path)})
                 cols = [d[0] for d in cur.description]
                 rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-            keys = [k for k in ("practice_code", "bnf_code", "quantity", "items", "total_quantity", "nic",
-                                "actual_cost") if k in cols]
+            keys = [k for k in NAMING_COLUMNS if k in cols]
             f = {**f, "observed": str(["; ".join(f"{k} {r[k]}" for k in keys) for r in rows])[:300]}
         failed.append(f)
     return {**summary, "failed": failed}
