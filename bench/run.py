@@ -1,11 +1,14 @@
 """National-scale benchmark: `uv run python -m bench` (or `msi bench`). Not part of the test suite.
 
-1. One national-scale sample month (`msi sample --scale national --zip`), reused if present.
+1. One national-scale sample month (`msi sample --scale national --zip`), reused if present; a second
+   month (2025-12) for the side-by-side measurement, if present.
 2. Each step runs in its own process, several times; the median wall time and the peak RSS of that
-   process (os.wait4) are recorded: limit (DuckDB count(*) over the CSV), ingest from CSV and from ZIP,
-   indicators for the month, `msi run` end to end (report site excluded), a 24-month backfill of the
-   indicators, and the pandas baseline (checked against the pipeline's numbers).
-3. Results go to bench/results/<UTC time>.json and a table in BENCHMARKS.md.
+   process (os.wait4) are recorded: the limit (DuckDB count(*) over the CSV: the median of warm scans after
+   one discarded warm-up, in the same run as everything else), ingest from CSV and from ZIP, indicators for
+   the month, the outputs (workbooks and report site), `msi run` end to end *with the report* from the CSV
+   and from the ZIP, a 24-month recompute of the indicators, Dagster's monthly job for two months one
+   after the other and side by side, and the pandas baseline (checked against the pipeline's numbers).
+3. Results go to bench/results/<UTC time>.json and a table in BENCHMARKS.md, each figure with its command.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2026-01"
+SECOND_MONTH = "2025-12"  # for the side-by-side measurement (generated if missing)
 BACKFILL_MONTHS = [f"{2024 + (m - 1) // 12:04d}-{(m - 1) % 12 + 1:02d}" for m in range(3, 27)]  # 2024-03 .. 2026-02
 
 
@@ -39,15 +43,43 @@ def timed(argv: list[str], env: dict | None = None) -> dict:
     return {"wall_s": round(wall, 2), "peak_rss_gb": round(usage.ru_maxrss / 1024 / 1024, 3), "output": out.strip()[-500:]}
 
 
-def measure(name: str, argv: list[str], repeats: int, before=None) -> dict:
+def command(argv: list[str]) -> str:
+    """The command as a reader would type it from the repository root."""
+    text = " ".join(argv).replace(sys.executable, "uv run python").replace(str(ROOT) + "/", "")
+    return text
+
+
+def measure(name: str, argv: list[str], repeats: int, before=None, warm_up: bool = False) -> dict:
     runs = []
+    if warm_up:  # one run first, not counted: the page cache then holds the file for every counted run
+        timed(argv)
     for _ in range(repeats):
         if before:
             before()
         runs.append(timed(argv))
         print(f"  {name}: {runs[-1]['wall_s']} s, {runs[-1]['peak_rss_gb']} GB", flush=True)
     return {"wall_s": statistics.median(r["wall_s"] for r in runs),
-            "peak_rss_gb": max(r["peak_rss_gb"] for r in runs), "runs": runs}
+            "peak_rss_gb": max(r["peak_rss_gb"] for r in runs), "runs": runs, "command": command(argv)}
+
+
+def side_by_side(argvs: list[list[str]]) -> dict:
+    """Several commands started together; the wall time until the last ends and the sum of their peak RSS."""
+    started = time.perf_counter()
+    procs = [subprocess.Popen(a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT) for a in argvs]
+    peaks = []
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError("a side-by-side run failed")
+        peaks.append(usage.ru_maxrss / 1024 / 1024)
+    return {"wall_s": round(time.perf_counter() - started, 2), "peak_rss_gb": round(sum(peaks), 3),
+            "command": " & ".join(command(a) for a in argvs)}
+
+
+def output_of(result: dict) -> dict:
+    """The JSON a bench step printed, from its median run."""
+    runs = sorted(result["runs"], key=lambda r: r["wall_s"])
+    return json.loads(runs[len(runs) // 2]["output"].splitlines()[-1])
 
 
 def step(*args: str) -> list[str]:
@@ -60,6 +92,10 @@ def ensure_sample(data: Path) -> tuple[Path, Path, Path]:
         print("generating the national-scale sample month (~2 minutes)", flush=True)
         subprocess.run([sys.executable, "-m", "pipelines.cli", "sample", "--months", MONTH, "--out", str(data),
                         "--scale", "national", "--zip"], check=True, cwd=ROOT)
+    if not ((data / f"EPD_SNOMED_{SECOND_MONTH.replace('-', '')}.csv").is_file() and (data / SECOND_MONTH).is_dir()):
+        print("generating a second national-scale month (~2 minutes)", flush=True)
+        subprocess.run([sys.executable, "-m", "pipelines.cli", "sample", "--months", SECOND_MONTH, "--out", str(data),
+                        "--scale", "national"], check=True, cwd=ROOT)
     maps = sorted((data / MONTH).glob("gp-reg-pat-prac-map.*"))
     return csv, zipped, maps[0]
 
@@ -107,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         return lambda: shutil.rmtree(path, ignore_errors=True)
 
     print("measuring", flush=True)
-    results["limit"] = measure("limit", step("limit", str(csv)), args.repeats)
+    results["limit"] = measure("limit", step("limit", str(csv)), max(3, args.repeats), warm_up=True)
     results["ingest_csv"] = measure("ingest (CSV)", step("ingest", str(csv), str(lake), MONTH), args.repeats, fresh(lake))
     results["ingest_zip"] = measure("ingest (ZIP)", step("ingest", str(zipped), str(work / "lake_zip"), MONTH),
                                     args.repeats, fresh(work / "lake_zip"))
@@ -118,23 +154,59 @@ def main(argv: list[str] | None = None) -> None:
                     " ingest_list_sizes(f, sys.argv[3], l); ingest_practice_geography(f, sys.argv[3], l)",
                     str(lake), str(data / MONTH), MONTH], check=True, cwd=ROOT)
     results["indicators_month"] = measure("indicators (1 month)", step("indicators", str(lake), MONTH), args.repeats)
+    results["outputs_month"] = measure("outputs (workbooks and report site)", step("outputs", str(lake), MONTH),
+                                       args.repeats)
+    results["outputs_month"]["parts"] = output_of(results["outputs_month"])
     e2e = work / "end_to_end"
-    results["month_end_to_end"] = measure(
-        "msi run end to end", [sys.executable, "-m", "pipelines.cli", "run", "--source", "local", "--months", MONTH,
-                               "--epd-dir", str(data), "--list-size-dir", str(data), "--data-dir", str(e2e),
-                               "--no-report"], args.repeats, fresh(e2e))
+    zip_only = data / "zip_only"  # the ZIP alone (hard-linked), with the month's NHS Digital files
+    if not zip_only.is_dir():
+        zip_only.mkdir()
+        os.link(zipped, zip_only / zipped.name)
+        shutil.copytree(data / MONTH, zip_only / MONTH)
+
+    def run_argv(epd_dir: Path) -> list[str]:
+        return [sys.executable, "-m", "pipelines.cli", "run", "--source", "local", "--months", MONTH, "--epd-dir",
+                str(epd_dir), "--list-size-dir", str(epd_dir), "--data-dir", str(e2e)]
+
+    results["month_end_to_end"] = measure("msi run end to end, report included (CSV)", run_argv(data), args.repeats,
+                                          fresh(e2e))
+    results["month_end_to_end_zip"] = measure("msi run end to end, report included (ZIP)", run_argv(zip_only),
+                                              args.repeats, fresh(e2e))
     backfill = work / "backfill"
     backfill_lake(lake, backfill)
     results["indicators_24_months"] = measure("indicators (24 months)",
                                               step("indicators", str(backfill), ",".join(BACKFILL_MONTHS)), args.repeats)
+    results["indicators_24_months"]["parts"] = output_of(results["indicators_24_months"])
+    second = data / f"EPD_SNOMED_{SECOND_MONTH.replace('-', '')}.csv"
+    if second.is_file() and (data / SECOND_MONTH).is_dir():
+        # Dagster's monthly job for two national months: one after the other, then side by side (two runs at
+        # once, as a run queue with max_concurrent_runs=2 or the multiprocess executor over partitions would).
+        one, two = work / "month_a", work / "month_b"
+        pair = [step("monthly", str(one), str(data), MONTH), step("monthly", str(two), str(data), SECOND_MONTH)]
+        for folder in (one, two):
+            shutil.rmtree(folder, ignore_errors=True)
+        sequential = [timed(a) for a in pair]
+        results["two_months_sequential"] = {"wall_s": round(sum(r["wall_s"] for r in sequential), 2),
+                                            "peak_rss_gb": max(r["peak_rss_gb"] for r in sequential),
+                                            "command": " ; ".join(command(a) for a in pair)}
+        for folder in (one, two):
+            shutil.rmtree(folder, ignore_errors=True)
+        results["two_months_side_by_side"] = side_by_side(pair)
+        print(f"  two months: {results['two_months_sequential']['wall_s']} s one after the other, "
+              f"{results['two_months_side_by_side']['wall_s']} s side by side", flush=True)
     pandas_out = work / "pandas.parquet"
     results["pandas_month"] = measure("pandas baseline (1 month)", step("pandas_baseline", str(csv), str(map_file),
                                                                          str(pandas_out)), args.repeats)
     results["pandas_max_abs_difference"] = compare_with_pipeline(pandas_out, lake)
     limit_s = results["limit"]["wall_s"]
+    results["history_projection"] = history_projection(results)
     results["ratios"] = {
         "ingest_csv_over_limit": round(results["ingest_csv"]["wall_s"] / limit_s, 2),
         "end_to_end_over_limit": round(results["month_end_to_end"]["wall_s"] / limit_s, 2),
+        "end_to_end_zip_over_limit": round(results["month_end_to_end_zip"]["wall_s"] / limit_s, 2),
+        "outputs_over_limit": round(results["outputs_month"]["wall_s"] / limit_s, 2),
+        "indicators_month_over_limit": round(results["indicators_month"]["wall_s"] / limit_s, 2),
+        "indicators_24_over_limit": round(results["indicators_24_months"]["wall_s"] / limit_s, 2),
         "pandas_over_pipeline_month": round(results["pandas_month"]["wall_s"] / results["month_end_to_end"]["wall_s"], 2),
         # pandas must re-read every month's CSV to recompute after a definition change
         "pandas_24_over_pipeline_24": round(24 * results["pandas_month"]["wall_s"] / results["indicators_24_months"]["wall_s"], 1),
@@ -151,19 +223,55 @@ def main(argv: list[str] | None = None) -> None:
     print(f"results: {out}")
 
 
+HISTORY_MONTHS = 150  # January 2014 to mid 2026
+
+
+def history_projection(r: dict) -> dict:
+    """The full backfill from measured figures: each month's job (ingest, checks, list sizes, map, practice
+    values: the end-to-end run less its outputs and all-months step), every org level of 150 months (the
+    24-month figure's org-level part, scaled by months), and the newest month's outputs once."""
+    per_month = (r["two_months_sequential"]["wall_s"] / 2 if "two_months_sequential" in r
+                 else r["month_end_to_end"]["wall_s"] - r["outputs_month"]["wall_s"])
+    org_levels = r["indicators_24_months"]["parts"]["org_levels_s"] * HISTORY_MONTHS / 24
+    total = per_month * HISTORY_MONTHS + org_levels + r["outputs_month"]["wall_s"]
+    out = {"months": HISTORY_MONTHS, "per_month_s": round(per_month, 1), "org_levels_s": round(org_levels, 1),
+           "total_h": round(total / 3600, 2)}
+    if "two_months_side_by_side" in r:
+        pair = r["two_months_side_by_side"]["wall_s"] / 2
+        out["per_month_side_by_side_s"] = round(pair, 1)
+        out["total_side_by_side_h"] = round((pair * HISTORY_MONTHS + org_levels + r["outputs_month"]["wall_s"]) / 3600, 2)
+    return out
+
+
 def write_table(r: dict, json_path: Path) -> None:
-    rows = [("limit: DuckDB count(*), all_varchar", "limit"), ("ingest from CSV", "ingest_csv"),
+    rows = [("limit: DuckDB count(*), all_varchar (median of warm scans)", "limit"), ("ingest from CSV", "ingest_csv"),
             ("ingest from ZIP", "ingest_zip"), ("indicators, 1 month from the lake", "indicators_month"),
-            ("`msi run` end to end (no report site)", "month_end_to_end"),
-            ("indicators, 24 months from the lake", "indicators_24_months"), ("pandas baseline, 1 month", "pandas_month")]
+            ("outputs: 1 month's workbooks and report site", "outputs_month"),
+            ("`msi run` end to end, report included (CSV)", "month_end_to_end"),
+            ("`msi run` end to end, report included (ZIP)", "month_end_to_end_zip"),
+            ("indicators, 24 months from the lake", "indicators_24_months"),
+            ("monthly job, 2 months one after the other", "two_months_sequential"),
+            ("monthly job, 2 months side by side", "two_months_side_by_side"),
+            ("pandas baseline, 1 month", "pandas_month")]
     limit_s = r["limit"]["wall_s"]
-    lines = ["| step | wall (median) | peak RSS | × limit |", "|---|---|---|---|"]
+    lines = ["| step | wall (median) | peak RSS | × limit | command |", "|---|---|---|---|---|"]
     for label, key in rows:
-        lines.append(f"| {label} | {r[key]['wall_s']:.1f} s | {r[key]['peak_rss_gb']:.2f} GB | {r[key]['wall_s'] / limit_s:.1f} |")
-    ratios = r["ratios"]
+        if key in r:
+            lines.append(f"| {label} | {r[key]['wall_s']:.1f} s | {r[key]['peak_rss_gb']:.2f} GB | "
+                         f"{r[key]['wall_s'] / limit_s:.1f} | `{r[key]['command']}` |")
+    ratios, history = r["ratios"], r["history_projection"]
+    parts, org = r["outputs_month"]["parts"], r["indicators_24_months"]["parts"]
     table = "\n".join(lines) + (
-        f"\n\nRatios: ingest / limit {ratios['ingest_csv_over_limit']}, end to end / limit "
-        f"{ratios['end_to_end_over_limit']}, pandas / pipeline (1 month) {ratios['pandas_over_pipeline_month']}, "
+        f"\n\nOutputs: analysis {parts['analysis_s']} s, {parts['workbooks']} workbooks {parts['extracts_s']} s, "
+        f"{parts['pages']:,} pages {parts['site_s']} s. 24 months: practice values {org['practice_values_s']} s, "
+        f"every org level {org['org_levels_s']} s. History ({history['months']} national months) projected: "
+        f"{history['per_month_s']} s a month + {history['org_levels_s']} s of org levels = **{history['total_h']} h**"
+        + (f"; with two months side by side {history['total_side_by_side_h']} h" if "total_side_by_side_h" in history
+           else "") + ".\n\n"
+        f"Ratios: ingest / limit {ratios['ingest_csv_over_limit']}, end to end / limit "
+        f"{ratios['end_to_end_over_limit']} (ZIP {ratios['end_to_end_zip_over_limit']}), outputs / limit "
+        f"{ratios['outputs_over_limit']}, indicators / limit {ratios['indicators_month_over_limit']} (24 months "
+        f"{ratios['indicators_24_over_limit']}), pandas / pipeline (1 month) {ratios['pandas_over_pipeline_month']}, "
         f"pandas / pipeline (24-month recompute) {ratios['pandas_24_over_pipeline_24']}. Pandas and pipeline values "
         f"agree to {r['pandas_max_abs_difference']:.2e}. Raw figures: `{json_path.relative_to(ROOT)}` "
         f"({r['date']}, {r['machine']['cpus']} cores).\n")

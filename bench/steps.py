@@ -26,13 +26,56 @@ def ingest(source: str, data_dir: str, month: str) -> dict:
 
 def indicators(data_dir: str, months: str) -> dict:
     """Practice values for each month, then every org level for all of them (as after a definition change)."""
+    import time
+
     from pipelines.indicators.engine import build_warehouse, compute_practice_month
     from pipelines.layout import Layout
 
     layout = Layout(Path(data_dir))
+    started = time.perf_counter()
     for month in months.split(","):
         compute_practice_month(layout, month)
-    return {"rows": build_warehouse(layout)["rows"]}
+    practice_s = time.perf_counter() - started
+    rows = build_warehouse(layout)["rows"]
+    return {"rows": rows, "practice_values_s": round(practice_s, 2),
+            "org_levels_s": round(time.perf_counter() - started - practice_s, 2)}
+
+
+def outputs(data_dir: str, month: str) -> dict:
+    """What the outputs step of a run does for the month: the analysis, every ICB's workbook, the site."""
+    import time
+
+    from pipelines.layout import Layout
+    from pipelines.outputs.analysis import load_analysis
+    from pipelines.outputs.extracts import write_extracts
+    from pipelines.outputs.report.site import build_site
+
+    started = time.perf_counter()
+    analysis = load_analysis(Layout(Path(data_dir)), month)
+    loaded = time.perf_counter()
+    workbooks = write_extracts(analysis)["workbooks"]
+    written = time.perf_counter()
+    site = build_site(analysis)
+    return {"workbooks": workbooks, "pages": site["icb_pages"] + site["pcn_pages"] + site["practice_pages"] + 1,
+            "analysis_s": round(loaded - started, 2), "extracts_s": round(written - loaded, 2),
+            "site_s": round(time.perf_counter() - written, 2)}
+
+
+def monthly(data_dir: str, epd_dir: str, month: str) -> dict:
+    """Dagster's monthly_job for one month (raw file, checked lake month, list sizes, map, practice values):
+    what each of ~150 months of a backfill costs."""
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+    from pipelines.months import partition_key
+    from pipelines.resources import MsiSettings
+    from pipelines.runner import QUIET
+
+    settings = MsiSettings(data_dir=data_dir, source="local", epd_dir=epd_dir, list_size_dir=epd_dir)
+    result = build_definitions(settings).resolve_job_def("monthly_job").execute_in_process(
+        partition_key=partition_key(month), instance=dg.DagsterInstance.ephemeral(), run_config=QUIET,
+        raise_on_error=True)
+    return {"success": result.success}
 
 
 def pandas_baseline(csv_path: str, map_path: str, out_path: str) -> dict:

@@ -18,6 +18,7 @@
   reports/<YYYY-MM>/            the offline report site
   subscriptions.yaml            who gets the monthly signals e-mail (pipelines/notify)
   outbox/<YYYY-MM>/             the month's signals e-mails as .eml files, and sent.json (what went out)
+  cache/                        derived from installed packages only (the report's Vega bundle)
   dagster_home/                 persistent Dagster instance for `msi serve`
 """
 
@@ -94,6 +95,11 @@ class Layout:
 
     def outbox(self, month: str) -> Path:
         return self.root / "outbox" / month
+
+    @property
+    def cache(self) -> Path:
+        """Files derived from installed packages only (the report's Vega bundle), safe to delete."""
+        return self.root / "cache"
 
     @property
     def tmp(self) -> Path:

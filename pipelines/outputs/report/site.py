@@ -28,7 +28,7 @@ import polars as pl
 from markupsafe import Markup
 
 from indicators.model import Indicator
-from pipelines.atomic import publish_dir, scratch_name
+from pipelines.atomic import publish_dir, publish_file, scratch_name
 from pipelines.months import month_label
 from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.parallel import in_parallel
@@ -327,9 +327,7 @@ def build_site(analysis: Analysis) -> dict:
     (work / "assets").mkdir(parents=True)
     (work / "icb").mkdir()
     (work / "practice").mkdir()
-    import vl_convert
-
-    (work / "assets" / "vega.js").write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+    shutil.copyfile(vega_bundle(layout), work / "assets" / "vega.js")
     (work / "assets" / "templates.js").write_text(
         "window.MSI_TEMPLATES = " + json.dumps(templates(), separators=(",", ":")) + ";\n", encoding="utf-8")
     for name in ("site.js", "site.css"):
@@ -376,6 +374,20 @@ def build_site(analysis: Analysis) -> dict:
     publish_dir(work, final)
     return {"index": final / "index.html", "icb_pages": len(icb_keys), "pcn_pages": len(pcn_keys),
             "practice_pages": len(practice_keys)}
+
+
+def vega_bundle(layout) -> Path:
+    """Vega, Vega-Lite and vega-embed in one file, from vl-convert; built once per vl-convert version (it
+    takes ~1.2 s) and kept under <data-dir>/cache/."""
+    import vl_convert
+
+    path = layout.cache / f"vega-{vl_convert.__version__}.js"
+    if not path.is_file():
+        built = layout.tmp / scratch_name("vega", ".js")
+        built.parent.mkdir(parents=True, exist_ok=True)
+        built.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+        publish_file(built, path)
+    return path
 
 
 def search_index(analysis: Analysis) -> list[list[str]]:
