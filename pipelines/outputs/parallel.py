@@ -7,12 +7,17 @@ workers (1: write in this process)."""
 
 from __future__ import annotations
 
+import gc
+import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 MIN_ITEMS = 16  # below this, forking costs more than it saves
+log = logging.getLogger("msi.outputs")
+WORKER_TIMEOUT_S = 1800  # a national month's pages take ~15 s; a worker still busy after this is stuck
 
 _WRITE: Callable[[list], int] | None = None  # the writer the forked workers call (set just before forking)
 
@@ -22,16 +27,30 @@ def workers() -> int:
 
 
 def in_parallel(write: Callable[[list], int], items: list) -> None:
-    """Call `write(chunk)` for interleaved chunks of `items` in forked workers; each returns how many it wrote."""
+    """Call `write(chunk)` for interleaved chunks of `items` in forked workers; each returns how many it wrote.
+    Should a worker die (a forked child inherits every library's state, and one that was mid-way through
+    something when the parent forked can crash the child), everything is written again here, in this
+    process: the files are deterministic and land in a scratch folder published only afterwards."""
     n = workers()
-    if n == 1 or len(items) < MIN_ITEMS:
-        written = write(items)
-    else:
+    written = None
+    if n > 1 and len(items) >= MIN_ITEMS:
         global _WRITE
         _WRITE = write
         chunks = [items[i::n * 4] for i in range(n * 4)]  # interleaved, so that each holds a mix of sizes
-        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
-            written = sum(pool.map(_write_chunk, chunks))
+        gc.freeze()  # the children never collect (or free) what they inherit
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
+        try:
+            written = sum(pool.map(_write_chunk, chunks, timeout=WORKER_TIMEOUT_S))
+        except (BrokenProcessPool, TimeoutError) as exc:
+            log.warning("output workers failed (%s); writing the %d files in this process instead",
+                        type(exc).__name__, len(items))
+            for process in list(getattr(pool, "_processes", {}).values()):  # a stuck worker is not waited for
+                process.kill()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            gc.unfreeze()
+    if written is None:
+        written = write(items)
     if written != len(items):
         raise RuntimeError(f"wrote {written} of {len(items)} output files")
 
