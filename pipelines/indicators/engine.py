@@ -228,13 +228,20 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
         for start in range(0, len(months), MONTHS_PER_BATCH):
             batch = months[start:start + MONTHS_PER_BATCH]
             parts = {t: work / f"{t}-batch{start}" for t in WAREHOUSE_TABLES}
+            # Only the batch's own files are read (a glob over every month, filtered by month, read them all:
+            # the second year's breakdown took 12.7 s against the first's 1.7 s).
+            batch_practice = [str(f) for m in batch for f in sorted((practice_dir / f"month={m}").glob("*.parquet"))
+                              if f.name == "data.parquet" or (patient_level and f.name == PATIENT_FILE)]
+            batch_breakdown = [str(layout.warehouse_file("indicator_practice_breakdown", m)) for m in batch
+                               if layout.warehouse_file("indicator_practice_breakdown", m).is_file()]
             copy_query(con, "indicators/org_values", parts["indicator_values"],
-                  {"practice_files": practice_files, "months": batch}, partitioned)
+                       {"practice_files": batch_practice, "months": batch}, partitioned)
             copy_query(con, "indicators/deciles", parts["indicator_deciles"],
-                  {"values_files": _glob(parts["indicator_values"])}, partitioned)
-            copy_query(con, "indicators/breakdown", parts["indicator_breakdown"], {
-                "breakdown_files": _glob(layout.warehouse / "indicator_practice_breakdown"),
-                "practice_files": practice_files, "months": batch}, partitioned)
+                       {"values_files": _glob(parts["indicator_values"])}, partitioned)
+            if batch_breakdown:
+                copy_query(con, "indicators/breakdown", parts["indicator_breakdown"], {
+                    "breakdown_files": batch_breakdown, "practice_files": batch_practice, "months": batch},
+                    partitioned)
             for table, part in parts.items():  # move the batch's month folders into the table
                 built[table].mkdir(exist_ok=True)
                 for folder in part.iterdir() if part.is_dir() else []:
