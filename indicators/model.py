@@ -15,6 +15,7 @@ may appear; every filter must start with the two-digit BNF chapter.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -81,11 +82,21 @@ def _like(pattern: str) -> re.Pattern:
 
 
 def expand(filters: list[CodeFilter], codes) -> list[str]:
-    """The codes (from `codes`) that a filter list selects, sorted."""
-    includes = [f for f in filters if not f.exclude]
-    excludes = [f for f in filters if f.exclude]
-    return sorted(c for c in set(codes)
-                  if any(f.matches(c) for f in includes) and not any(f.matches(c) for f in excludes))
+    """The codes (from `codes`) that a filter list selects, sorted: those an include filter matches and no
+    exclude filter does. Each filter looks only at the codes that begin with its literal part (a range of
+    the sorted codes), so a month's ~20,000 codes are not each tried against every filter."""
+    ordered = sorted(set(codes))
+
+    def selected(wanted: list[CodeFilter]) -> set[str]:
+        out: set[str] = set()
+        for f in wanted:
+            literal = re.split(r"[%_]", f.pattern, maxsplit=1)[0]
+            start = bisect.bisect_left(ordered, literal)
+            end = bisect.bisect_left(ordered, literal + "\U0010ffff")
+            out.update(c for c in ordered[start:end] if f.matches(c))
+        return out
+
+    return sorted(selected([f for f in filters if not f.exclude]) - selected([f for f in filters if f.exclude]))
 
 
 class _Strict(BaseModel):

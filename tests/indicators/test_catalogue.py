@@ -252,3 +252,28 @@ def test_patient_level_definitions_name_real_proxies_and_groups():
     assert len(patient) == 11
     for ind in patient.values():
         assert all(CATALOGUE[p].grain == "practice_aggregate" for p in ind.proxy_of), ind.id
+
+
+def test_expand_selects_what_the_filters_say_on_every_real_code():
+    """expand() looks only at the sorted range each filter's literal part allows; it must select exactly
+    what trying every filter on every code selects, for every filter list of the catalogue and drug groups,
+    over every code of NHSBSA's 2020 and 2024 lists."""
+    from indicators.catalogue import catalogue, drug_groups
+    from indicators.model import expand
+    from pipelines.bnf.lists import names
+
+    codes = set(names("2024")) | set(names("2020"))
+
+    def plain(filters):
+        inc, exc = [f for f in filters if not f.exclude], [f for f in filters if f.exclude]
+        return sorted(c for c in codes if any(f.matches(c) for f in inc) and not any(f.matches(c) for f in exc))
+
+    lists = []
+    for ind in catalogue().values():
+        for part in (ind.numerator, ind.denominator):
+            lists += [getattr(part, "filters", None)] + [c.filters for c in (getattr(part, "components", None) or [])]
+    lists += [getattr(g, "filters", None) for g in drug_groups().values()]
+    lists = [f for f in lists if f]
+    assert len(lists) >= 17
+    for filters in lists:
+        assert expand(filters, codes) == plain(filters)
