@@ -132,10 +132,10 @@ def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
     console.print(f"    prescribing: {layout.lake / 'prescribing'}")
     console.print(f"    list sizes:  {layout.lake / 'list_sizes'}")
     console.print(f"    geography:   {layout.lake / 'practice_geography'}")
-    if outcomes and (layout.root / "reports" / outcomes[-1].month).is_dir():
+    if outcomes and layout.report(outcomes[-1].month).is_dir():
         last = outcomes[-1].month
-        console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.root / 'reports' / last / 'index.html'}")
-        console.print(f"  [bold]ICB Excel extracts[/bold]:               {layout.root / 'extracts' / last}")
+        console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.report(last) / 'index.html'}")
+        console.print(f"  [bold]ICB Excel extracts[/bold]:               {layout.extracts(last)}")
     if settings.patient_level_dir:
         console.print(f"  patient-level extract (checked, internal): {layout.lake / 'patient'} from "
                       f"{settings.patient_level_dir}; its indicators (pl_*, grain 'patient') are in the "

@@ -19,6 +19,7 @@
   subscriptions.yaml            who gets the monthly signals e-mail (pipelines/notify)
   outbox/<YYYY-MM>/             the month's signals e-mails as .eml files, and sent.json (what went out)
   cache/                        derived from installed packages only (the report's Vega bundle)
+  logs/msi.log                  tracebacks and full check results (the console gets one line per failure)
   dagster_home/                 persistent Dagster instance for `msi serve`
 """
 
@@ -95,6 +96,11 @@ class Layout:
 
     def outbox(self, month: str) -> Path:
         return self.root / "outbox" / month
+
+    @property
+    def log_file(self) -> Path:
+        """One line per failure goes to the console; tracebacks and full check results go here."""
+        return self.root / "logs" / "msi.log"
 
     @property
     def cache(self) -> Path:

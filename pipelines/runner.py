@@ -53,7 +53,7 @@ def dagster_instance(settings: MsiSettings) -> dg.DagsterInstance:
 
 
 def log_path(settings: MsiSettings) -> Path:
-    return settings.layout.root / "logs" / "msi.log"
+    return settings.layout.log_file
 
 
 def _failure_message(result, month: str, log: Path) -> str:
