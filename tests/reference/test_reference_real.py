@@ -221,3 +221,24 @@ def test_code_change_mapping_is_a_copy_and_resolved():
     assert not set(mapping.values()) & set(mapping)  # every old code reaches a current one (3 chains followed)
     assert mapping["0913261M0AAADAD"] == "0913451F0AAAAAA"  # recoded twice
     assert mapping["0407020AHAAACAC"] == "0407020AGAAALAL"  # tapentadol 150 mg MR capsules, recoded in 2025
+
+
+@pytest.mark.parametrize("name, unallocated", [("2020-09_gp-reg-pat-prac-map.csv", 131),
+                                               ("2022-01_gp-reg-pat-prac-map.csv", 68)])
+def test_a_practice_in_no_pcn_is_what_nhs_digitals_real_maps_call_u(name, unallocated):
+    """NHS Digital writes a practice in no Primary Care Network as PCN 'U', "Unallocated" (counted in the real
+    maps by this file's reader); the engine's ods_pcn macro must make exactly those no PCN and keep every
+    real PCN code as it is."""
+    import duckdb
+
+    folder = REAL / "nhs_digital" if REAL.is_dir() else REFERENCE_DIR / "sources" / "nhs_digital"
+    with open(folder / name, newline="", encoding="latin-1") as fh:
+        rows = list(csv.DictReader(fh))
+    u = [r for r in rows if r["PCN_CODE"] == "U"]
+    assert len(u) == unallocated and {r["PCN_NAME"] for r in u} == {"Unallocated"}
+    codes = sorted({r["PCN_CODE"] for r in rows})
+    with duckdb.connect() as con:
+        con.execute((ROOT / "sql" / "macros.sql").read_text())
+        mapped = dict(con.execute("SELECT c, ods_pcn(c) FROM unnest($codes) t(c)", {"codes": codes}).fetchall())
+    assert mapped.pop("U") is None
+    assert all(code == kept for code, kept in mapped.items()) and len(mapped) >= 1250
