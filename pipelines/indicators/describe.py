@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import duckdb
 
 from indicators.model import Indicator, expand
 from pipelines.layout import Layout
-from pipelines.sqlfiles import month_files
 from pipelines.reference import REFERENCE_DIR
 
 
@@ -17,10 +15,10 @@ def presentations_seen(layout: Layout, months: list[str] | None = None) -> tuple
     """BNF code -> name for every presentation the indicator step saw (warehouse/presentations, written
     with each month's practice values; only `months` if given), else the reference table; and which."""
     folder = layout.warehouse / "presentations"
-    files = [str(layout.warehouse_file("presentations", m)) for m in months] if months else [month_files(folder)]
-    if months is not None:
-        files = [f for f in files if Path(f).is_file()]
-    if files and (months is not None or any(folder.glob("month=*/data.parquet"))):
+    if months is None:
+        months = [p.name.split("=", 1)[1] for p in folder.glob("month=*")]
+    files = [str(f) for f in (layout.warehouse_file("presentations", m) for m in months) if f.is_file()]
+    if files:
         with duckdb.connect() as con:
             rows = con.execute("SELECT bnf_code, any_value(bnf_name) FROM read_parquet($p) GROUP BY bnf_code",
                                {"p": files}).fetchall()

@@ -25,7 +25,7 @@ from pipelines.atomic import publish_dir, scratch_name
 from pipelines.indicators.describe import code_sections, rule_text
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
-from pipelines.outputs.wording import FUNNEL, SAFE_CODE, SPC, SUPPRESSED, related
+from pipelines.outputs.wording import FUNNEL, SAFE_CODE, SPC, SUPPRESSED, related, worst_first
 
 def sheet_name(indicator_id: str) -> str:
     return indicator_id[:31]  # Excel's limit; ids are unique within 31 characters (tested)
@@ -192,8 +192,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         ws.write_row(0, 0, ["Practice code", "Practice name", "PCN code", "PCN name", "Sub-ICB", "Month", "Numerator",
                             "Denominator", f"Value ({ind.unit_label})", "National percentile", "Funnel (99.8%)",
                             "SPC signal", "SPC rules", "Low numbers"], f["head"])
-        rows = sorted((p for p in practices if p["indicator_id"] == ind_id),
-                      key=lambda p: (p["value"] is None, -(p["value"] or 0) if ind.low_is_good else (p["value"] or 0)))
+        rows = worst_first(ind, [p for p in practices if p["indicator_id"] == ind_id])
         for r, row in enumerate(rows, start=1):
             ws.write_string(r, 0, row["org_code"])
             ws.write_string(r, 1, row["org_name"] or "")

@@ -8,7 +8,6 @@ import hashlib
 import ipaddress
 import socket
 import ssl
-import threading
 from email import policy
 from pathlib import Path
 

@@ -86,11 +86,10 @@ class SiteBuilder:
         england = analysis.values.filter(pl.col("org_type") == "england")
         self.england_series = {(r["indicator_id"], r["month"]): r["value"] for r in england.iter_rows(named=True)}
         self.assessed = {}
-        self.pcn_names: dict[str, str] = {}
+        self.names: dict[tuple[str, str], str] = {}  # (org type, code) -> name, for headings and links
         for row in analysis.assessed.iter_rows(named=True):
             self.assessed[(row["indicator_id"], row["org_type"], row["org_code"])] = row
-            if row["org_type"] == "pcn":
-                self.pcn_names[row["org_code"]] = row["org_name"] or row["org_code"]
+            self.names[(row["org_type"], row["org_code"])] = row["org_name"] or row["org_code"]
 
     def prepare(self) -> None:
         """Compute now, in this process, everything pages read lazily through DuckDB or polars (the page
@@ -238,8 +237,7 @@ class SiteBuilder:
         return out
 
     def icb(self, code: str, practices: dict[str, list[dict]], pcns: dict[str, list[dict]]) -> str:
-        mine = [r for (i, t, c), r in self.assessed.items() if t == "icb" and c == code]
-        name = mine[0]["org_name"] if mine else code
+        name = self.names.get(("icb", code), code)
         pcn_names = sorted({(r["org_name"] or r["org_code"], r["org_code"]) for rows in pcns.values() for r in rows
                             if safe_code(r["org_code"])})
         no_pcn = len({r["org_code"] for rows in practices.values() for r in rows if not r.get("pcn_code")})
@@ -317,7 +315,7 @@ class SiteBuilder:
         pcn = any_row.get("pcn_code")
         return self.render("practice.html", f"{name} — medication safety", f"{name} ({code})", charts, 1,
                            sections=sections, icb=any_row["icb_code"], sub_icb=any_row["sub_icb_code"], pcn=pcn,
-                           pcn_name=self.pcn_names.get(pcn, pcn), product_months=PRODUCT_MONTHS)
+                           pcn_name=self.names.get(("pcn", pcn), pcn), product_months=PRODUCT_MONTHS)
 
 
 def build_site(analysis: Analysis) -> dict:
