@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.checks.gx_duckdb import row_rule
+
 ISO_DATE = "'[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}'"
 
 
@@ -62,7 +64,5 @@ def expectations(table: str) -> list:
 
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
-        *[gxe.UnexpectedRowsExpectation(description=f"{r.column}: {r.requirement}",
-                                        unexpected_rows_query="SELECT * FROM {batch} WHERE " + r.where)
-          for r in RULES[table]],
+        *[row_rule(f"{r.column}: {r.requirement}", "SELECT * FROM {batch} WHERE " + r.where) for r in RULES[table]],
     ]

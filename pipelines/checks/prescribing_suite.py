@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pipelines.checks.gx_duckdb import row_rule
+
 PRESCRIBING_COLUMNS = [
     "month", "region_code", "icb_code", "sub_icb_code", "practice_code", "chem_code", "chem_name", "bnf_code",
     "bnf_name", "snomed_code", "quantity", "items", "total_quantity", "adq_usage", "nic", "actual_cost",
@@ -44,36 +46,30 @@ def geography_expectation(rule: tuple[str, list[str] | None, str | None]):
     used, codes, pattern = rule
     if codes is not None:
         return gxe.ExpectColumnValuesToBeInSet(column="icb_code", value_set=codes, description=f"icb_code in {used}")
-    return gxe.UnexpectedRowsExpectation(
-        description=f"icb_code: {used}",
-        unexpected_rows_query="SELECT * FROM {batch} WHERE NOT regexp_full_match(icb_code, '" + pattern + "')")
+    return row_rule(f"icb_code: {used}",
+                    "SELECT * FROM {batch} WHERE NOT regexp_full_match(icb_code, '" + pattern + "')")
 
 
 def prescribing_expectations(month: str, geography_rule: tuple[str, list[str] | None, str | None]) -> list:
     import great_expectations.expectations as gxe
 
-    # A rule's query selects only the columns that name a refused row (pipelines/checks/prescribing_validation.py),
-    # not every column: GE runs it twice (to count, then to list rows), and narrow scans are ~25 % cheaper.
+    # A rule's query selects only the columns that name a refused row (pipelines/checks/prescribing_validation.py
+    # runs it again, for a failed rule only, to name them); the suite itself only counts (gx_duckdb.row_rule).
     rows = "SELECT " + ", ".join(NAMING_COLUMNS) + " FROM {batch} WHERE "
     out = [
         gxe.ExpectTableColumnsToMatchOrderedList(column_list=PRESCRIBING_COLUMNS),
         # GE cannot reflect DuckDB column types, so the types are checked by a query of our own.
-        gxe.UnexpectedRowsExpectation(
-            description="column types: codes as text (leading zeros kept), items integer, measures double",
-            unexpected_rows_query="SELECT * FROM (SELECT " + ", ".join(f"typeof({c}) AS {c}" for c in PRESCRIBING_COLUMNS)
+        row_rule(
+            "column types: codes as text (leading zeros kept), items integer, measures double",
+            "SELECT * FROM (SELECT " + ", ".join(f"typeof({c}) AS {c}" for c in PRESCRIBING_COLUMNS)
             + " FROM {batch} LIMIT 1) WHERE " + " OR ".join(f"{c} <> '{t}'" for c, t in COLUMN_TYPES.items())),
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         gxe.ExpectColumnValuesToBeInSet(column="month", value_set=[month]),
         geography_expectation(geography_rule),
         # One rule each for required fields and for signs, not one expectation per column: each GE
         # expectation costs a query and ~40 ms of overhead, and the descriptions name every column.
-        gxe.UnexpectedRowsExpectation(
-            description="required fields present: " + ", ".join(NOT_NULL),
-            unexpected_rows_query=rows + " OR ".join(f"{c} IS NULL" for c in NOT_NULL)),
-        gxe.UnexpectedRowsExpectation(
-            description="measures are not negative: " + ", ".join(NON_NEGATIVE),
-            unexpected_rows_query=rows + " OR ".join(f"{c} < 0" for c in NON_NEGATIVE)),
-        *[gxe.UnexpectedRowsExpectation(description=text, unexpected_rows_query=rows + where)
-          for text, where in ROW_RULES],
+        row_rule("required fields present: " + ", ".join(NOT_NULL), rows + " OR ".join(f"{c} IS NULL" for c in NOT_NULL)),
+        row_rule("measures are not negative: " + ", ".join(NON_NEGATIVE), rows + " OR ".join(f"{c} < 0" for c in NON_NEGATIVE)),
+        *[row_rule(text, rows + where) for text, where in ROW_RULES],
     ]
     return out

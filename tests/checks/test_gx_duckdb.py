@@ -38,3 +38,21 @@ def test_a_suite_fails_on_bad_rows_naming_the_rule(tmp_path, rows, rule, column,
     assert result["success"] is False
     assert [(f["expectation"], f["column"], f["unexpected_count"]) for f in result["failed"]] == [(rule, column, count)]
     assert not any((tmp_path / "w").glob("*/gx.duckdb"))  # the temporary database is removed
+
+
+def test_a_row_rule_counts_the_rows_its_query_selects(tmp_path):
+    """row_rule asks GE for the count only (not the count and a listing: two scans of a national month);
+    the count is still what a failure reports, and a passing rule passes."""
+    from pipelines.checks.gx_duckdb import ROW_RULE, row_rule
+
+    def rule():
+        return row_rule("items are not negative", "SELECT practice_code FROM {batch} WHERE items < 0")
+
+    assert rule().metric_dependencies == ("unexpected_rows_query.row_count",)
+    bad = write(tmp_path / "bad.parquet", [("P84001", -2), ("K81001", 1), ("K81002", -1)])
+    result = validate_parquet(bad, "rx", [rule()], tmp_path / "w")
+    assert result["success"] is False
+    assert [(f["expectation"], f["description"], f["unexpected_count"]) for f in result["failed"]] == [
+        (ROW_RULE, "items are not negative", 2)]
+    good = write(tmp_path / "good.parquet", [("P84001", 2)])
+    assert validate_parquet(good, "rx", [rule()], tmp_path / "w")["success"] is True
