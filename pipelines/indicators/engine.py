@@ -152,13 +152,15 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         con.register("current_names", current_names([c for c in published if current(c) != c]).to_arrow())
         ome = month_opioid_ome(presentations)
         con.register("opioid_ome", ome.filter(pl.col("status") == STATUS_OME).to_arrow())
-        params = {"prescribing_path": str(rx), "practices_path": str(px), "list_sizes_path": str(lists),
+        con.register("month_presentations", presentations.to_arrow())
+        create_temp_table(con, "month_codes", "indicators/month_codes", {})
+        create_temp_table(con, "code_amounts", "indicators/code_amounts", {"prescribing_path": str(rx)})
+        params = {"practices_path": str(px), "list_sizes_path": str(lists),
                   "month": month, "days": days_in_month(month), "list_size_month": lists_month,
                   "gp_practices_path": str(gp_map), "only_gp_practices": gp_map.name != "no_map.parquet"}
         values, breakdown = work / "values.parquet", work / "breakdown.parquet"
         copy_query(con, "indicators/practice_values", values, params)
-        copy_query(con, "indicators/practice_breakdown", breakdown,
-              {k: params[k] for k in ("prescribing_path", "month")})
+        copy_query(con, "indicators/practice_breakdown", breakdown, {"month": month})
         ome_path, seen_path = work / "opioid_ome.parquet", work / "presentations.parquet"
         ome.write_parquet(ome_path)
         presentations.write_parquet(seen_path)  # what the outputs' Definitions list as matched in this data

@@ -1,10 +1,12 @@
--- Practice-month numerators and denominators of every public-data indicator, from one scan of the month.
+-- Practice-month numerators and denominators of every public-data indicator, from the month's code amounts.
 -- Tables registered by pipelines/indicators/engine.py (built from the catalogue, never from input text):
 --   indicator_codes(indicator_id, role, bnf_code)   every presentation each role's filters select
 --   indicator_roles(indicator_id, role, measure)     numerator / denominator / component_N and its measure
 --   indicator_specs(indicator_id, numerator_measure, list_size, unit, multiplier, per_day, components)
 --   opioid_ome(bnf_code, ome_mg_per_unit)           read from the month's published names (pipelines/bnf/ome.py)
 --   bnf_code_changes(old_code, new_code)            NHSBSA's code changes: lists match the current code
+--   month_codes                                      the above resolved per published code (month_codes.sql)
+--   code_amounts                                     the month's rows summed by role, practice and code (code_amounts.sql)
 -- Unidentified ('-') and '%998' cost centres are not practices and are left out here; so are non-GP cost
 -- centres (out-of-hours, walk-in, federations) when a practice map is known: only the GP practices in NHS
 -- Digital's map ($gp_practices_path, the month's or the nearest earlier) get rows, as OpenPrescribing
@@ -25,25 +27,17 @@ practices AS (
       AND (NOT $only_gp_practices OR practice_code IN (SELECT practice_code FROM gp))
     GROUP BY practice_code
 ),
-rx AS (
-    SELECT r.practice_code, c.indicator_id, c.role, r.items, r.total_quantity, r.adq_usage,
-           r.total_quantity * o.ome_mg_per_unit AS ome_mg
-    FROM read_parquet($prescribing_path) r
-    LEFT JOIN bnf_code_changes cc ON cc.old_code = r.bnf_code
-    JOIN indicator_codes c ON c.bnf_code = coalesce(cc.new_code, r.bnf_code)
-    LEFT JOIN opioid_ome o ON o.bnf_code = r.bnf_code  -- the OME of what was dispensed, from its own name
-    WHERE r.practice_code <> '-' AND r.practice_code NOT LIKE '%998'
-),
 role_amounts AS (
-    SELECT rx.indicator_id, rx.role, rx.practice_code,
+    -- code_amounts (code_amounts.sql): the month's rows summed by indicator role, practice and code
+    SELECT a.indicator_id, a.role, a.practice_code,
            CASE any_value(m.measure)
-               WHEN 'items' THEN sum(rx.items)
-               WHEN 'quantity' THEN sum(rx.total_quantity)
-               WHEN 'adq' THEN sum(rx.adq_usage)
-               WHEN 'ome_mg' THEN sum(coalesce(rx.ome_mg, 0))
+               WHEN 'items' THEN sum(a.items)
+               WHEN 'quantity' THEN sum(a.quantity)
+               WHEN 'adq' THEN sum(a.adq)
+               WHEN 'ome_mg' THEN sum(coalesce(a.ome_mg, 0))
            END AS amount
-    FROM rx JOIN indicator_roles m USING (indicator_id, role)
-    GROUP BY rx.indicator_id, rx.role, rx.practice_code
+    FROM code_amounts a JOIN indicator_roles m USING (indicator_id, role)
+    GROUP BY a.indicator_id, a.role, a.practice_code
 ),
 lists AS (
     SELECT practice_code, patients, aged_65_plus, female_13_54,
