@@ -350,3 +350,30 @@ def test_no_spc_limit_is_drawn_below_zero(run):
                                     path.read_text(), re.S).group(1))
         lowers += [c["stats"]["lower"] for c in data["charts"].values() if c.get("stats", {}).get("lower") is not None]
     assert lowers and min(lowers) >= 0 and 0 in lowers  # small counts' limits are clipped at zero
+
+
+def test_charts_draw_every_month_and_the_whole_funnel_band(run, browser):
+    """Trends and funnel bands travel as a list per field (site.py trend() and columns(); site.js makes the
+    rows): every month with a value is a point on the chart, and the band is five lines of 61 points."""
+    import json
+    import re
+
+    site = run.root / "reports" / "2026-07"
+    path = sorted((site / "practice").glob("P*.html"))[0]
+    data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>',
+                                path.read_text(), re.S).group(1))
+    page, errors, _, _ = open_page(browser, path.as_uri(), "practice-points.png")
+    trends = {k: c for k, c in data["charts"].items() if c["series"]}
+    assert errors == [] and trends
+    shown = []
+    for chart_id, chart in trends.items():
+        months = sum(v is not None for v in chart["series"]["value"])
+        drawn = page.locator(f'[data-chart="{chart_id}"] g.mark-symbol.role-mark path').count()
+        assert drawn == months, chart_id
+        shown.append(months)
+    assert max(shown) == 6  # the run's six months, all on the chart
+    icb, errors, _, _ = open_page(browser, (site / "icb" / "QOP.html").as_uri(), "icb-funnel.png")
+    lines = icb.locator('[data-chart="methotrexate_10mg_pct-practices"] g.mark-line.role-mark path')
+    shapes = [lines.nth(i).get_attribute("d") for i in range(lines.count())]
+    assert errors == [] and len(shapes) == 5  # 95 % and 99.8 % limits either side, and England's line
+    assert all(len(re.findall(r"L", d)) == 60 for d in shapes)

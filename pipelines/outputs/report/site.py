@@ -42,8 +42,19 @@ RANKED_BARS = 30  # a ranked bar chart shows at most this many orgs (worst first
 SIGNALS_SHOWN = 12  # per indicator on an ICB page; the rest are counted and are in the tables
 
 
+class _Environment(jinja2.Environment):
+    """Jinja2 looks `row.value` up as an attribute first and, for a dict, catches the AttributeError
+    before trying the key; every row, section and product here is a dict, and that exception was the
+    largest single cost of rendering ~7,400 pages. Keys first for plain dicts, else Jinja2's own rule."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+    env = _Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
     env.filters.update(fmt=fmt, spc_words=lambda v: SPC.get(v, ""), funnel_words=lambda v: FUNNEL.get(v, ""))
     env.tests["safe_code"] = safe_code
@@ -57,14 +68,24 @@ def page_json(data: dict) -> str:
 
 def _compact(value):
     """Chart data to 4 significant figures (what a chart can show; the extracts keep full precision),
-    without empty fields: a practice page is ~20 KB instead of ~55 KB."""
+    without empty fields in objects: a practice page is ~20 KB instead of ~55 KB. (Exact types first:
+    this runs over every page's data, ~7,400 pages a national month.)"""
+    kind = type(value)
+    if kind is float:
+        return float(f"{value:.4g}")
+    if kind is dict:
+        return {k: _compact(v) for k, v in value.items() if v is not None and v != ""}
+    if kind is list:  # trend series are lists of floats: rounded here without a call each
+        return [float(f"{v:.4g}") if type(v) is float else _compact(v) for v in value]
     if isinstance(value, float):
         return float(f"{value:.4g}")
-    if isinstance(value, dict):
-        return {k: _compact(v) for k, v in value.items() if v is not None and v != ""}
-    if isinstance(value, list):
-        return [_compact(v) for v in value]
     return value
+
+
+def columns(rows: list[dict]) -> dict[str, list]:
+    """A dataset of numbers as a list per field (site.js makes the rows again): ~60 funnel points on each of
+    ~12,500 charts a national month were ~750,000 small dicts to round and encode."""
+    return {k: [r[k] for r in rows] for k in rows[0]} if rows else {}
 
 
 def iso(month: str) -> str:
@@ -79,7 +100,7 @@ class SiteBuilder:
         self.month = analysis.month
         self.env = environment()
         self.macros = self.env.get_template("macros.html").make_module()
-        self.intros: dict[str, Markup] = {}
+        self.intros: dict[tuple[str, bool], Markup] = {}
         self.site = {"month_label": month_label(analysis.month),
                      "versions": ", ".join(sorted({i.definition_version for i in analysis.indicators.values()}))}
         self.deciles = {(r["indicator_id"], r["month"]): r for r in analysis.deciles.iter_rows(named=True)}
@@ -97,6 +118,7 @@ class SiteBuilder:
         _ = self.a.england, self.a.baseline
         for ind in self.a.indicators.values():
             self.section(ind)
+            self.section(ind, england=True)
 
     # --- shared pieces ---------------------------------------------------------------------------
 
@@ -120,26 +142,32 @@ class SiteBuilder:
         c = self.a.change_since_baseline(ind.id, org_type, org_code, value)
         return {"label": self.a.baseline_label, "value": c["baseline"], "change": c["change"], "relative": c["relative"]}
 
-    def section(self, ind: Indicator, **extra) -> dict:
+    def section(self, ind: Indicator, england: bool = False, **extra) -> dict:
         """What every indicator section starts with: its introduction (templates/macros.html: intro), the same
-        on every page, so rendered once per indicator, not once per page."""
-        if ind.id not in self.intros:
-            self.intros[ind.id] = self.macros.intro({"ind": ind, "related": related(ind, self.a.indicators),
-                                                     "without_ome": self.a.without_ome_text(ind)})
-        return {"ind": ind, "intro": self.intros[ind.id], **extra}
+        on every page, so rendered once per indicator, not once per page. The month's opioid presentations
+        without an OME are a national list (~26 KB for a national month): listed on the England page only,
+        linked from the others (on all ~7,400 pages it was half of the site's 476 MB)."""
+        key = (ind.id, england)
+        if key not in self.intros:
+            self.intros[key] = self.macros.intro({
+                "ind": ind, "related": related(ind, self.a.indicators), "without_ome": self.a.without_ome_text(ind),
+                "ome_list_here": england})
+        return {"ind": ind, "intro": self.intros[key], **extra}
 
     def trend(self, key, title: str, subtitle: str, template: str) -> dict:
         """A trend chart: the org's points, its SPC lines, and (added in the browser from
         assets/national.js) England's series or the national practice deciles."""
         found = self.a.series.get(key)
-        rows, stats = [], {}
+        columns, stats = {}, {}
         if found:
-            chart, values = found["chart"], found["values"]
+            chart = found["chart"]
             stats = {"mean": chart.mean, "upper": chart.upper, "lower": chart.lower}
-            rows = [{"month": iso(m), "value": values[i], "variation": chart.variation[i],
-                     "rules": ", ".join(sorted(chart.rules[i]))} for i, m in enumerate(self.a.months)]
+            # One list per field, a value for each of assets/national.js's months (site.js makes the rows):
+            # a page's data is then a few flat lists, not a dict per month.
+            columns = {"value": list(found["values"]), "variation": list(chart.variation),
+                       "rules": [", ".join(sorted(r)) for r in chart.rules]}
         return {"template": template, "title": title, "subtitle": subtitle, "indicator": key[0],
-                "series": rows, "stats": stats}
+                "series": columns, "stats": stats}
 
     def org_trend(self, ind: Indicator, org_type: str, code: str, name: str) -> dict:
         # A count is not comparable with England's count; rates and shares are.
@@ -150,7 +178,7 @@ class SiteBuilder:
 
     def national(self) -> dict:
         """England's value and the practice deciles by indicator and month, shipped once per site."""
-        out: dict = {"england": {}, "deciles": {}}
+        out: dict = {"months": [iso(m) for m in self.a.months], "england": {}, "deciles": {}}
         for (ind, m), v in self.england_series.items():
             out["england"].setdefault(ind, {})[iso(m)] = v
         for (ind, m), d in self.deciles.items():
@@ -167,7 +195,7 @@ class SiteBuilder:
             return {"template": "funnel", "title": f"{what} against England's value (funnel plot)",
                     "subtitle": self.subtitle(ind, "95% and 99.8% limits"),
                     "datasets": {"points": [p for p in points if p["denominator"]],
-                                 "band": funnel_band(ind, eng, biggest, min_denominator=smallest)}}
+                                 "band": columns(funnel_band(ind, eng, biggest, min_denominator=smallest))}}
         # Ranked bars stay readable: the RANKED_BARS worst (highest where lower is better), labelled by name.
         ordered = worst_first(ind, points)
         shown = ordered[:RANKED_BARS]
@@ -210,7 +238,7 @@ class SiteBuilder:
             eng = self.a.england.get(ind_id, {})
             charts[f"{ind_id}-icbs"] = self.spread_chart(ind, rows, eng, "icb/{code}.html", "ICBs")
             charts[f"{ind_id}-england"] = self.trend((ind_id, "england", "ENG"), "England", self.subtitle(ind), "trend")
-            sections.append(self.section(ind, england_value=eng.get("value"), rows=worst_first(ind, rows),
+            sections.append(self.section(ind, england=True, england_value=eng.get("value"), rows=worst_first(ind, rows),
                                          baseline=self.baseline(ind, "england", "ENG", eng.get("value"))))
         return self.render("index.html", "Medication safety indicators — England", "England overview", charts, 0,
                            sections=sections, matrix=self.matrix(icbs))

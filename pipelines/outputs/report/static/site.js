@@ -6,26 +6,51 @@
   const page = JSON.parse(document.getElementById("page-data").textContent);
   const options = { actions: false, renderer: "svg", tooltip: true };
 
-  // Trend rows carry only the org's points; SPC lines come from the chart's stats and England's series
-  // or the national deciles from assets/national.js (shipped once, not on every page).
+  // A trend's page data is a list per field (value, variation, rules), one entry per month of
+  // assets/national.js; SPC lines come from the chart's stats and England's series or the national
+  // deciles from assets/national.js (shipped once, not on every page).
   function trendRows(chart) {
     const national = window.MSI_NATIONAL;
     const england = (national.england[chart.indicator] || {});
     const deciles = (national.deciles[chart.indicator] || {});
-    return chart.series.map(function (row) {
-      const out = Object.assign({}, chart.stats, row);
-      if (chart.template === "trend_england") out.england = england[row.month];
-      if (chart.template === "trend_deciles" && deciles[row.month]) {
-        out.p10 = deciles[row.month][0]; out.p50 = deciles[row.month][1]; out.p90 = deciles[row.month][2];
+    const columns = chart.series;
+    if (!columns.value) return [];
+    return national.months.map(function (month, i) {
+      const out = Object.assign({ month: month }, chart.stats);
+      ["value", "variation", "rules"].forEach(function (field) {  // an empty field is left out, as before
+        const v = columns[field][i];
+        if (v !== null && v !== undefined && v !== "") out[field] = v;
+      });
+      if (chart.template === "trend_england") out.england = england[month];
+      if (chart.template === "trend_deciles" && deciles[month]) {
+        out.p10 = deciles[month][0]; out.p50 = deciles[month][1]; out.p90 = deciles[month][2];
       }
       return out;
     });
   }
 
+  // A dataset sent as a list per field (the funnel band: site.py columns()) back into rows.
+  function rowsOf(datasets) {
+    const out = {};
+    Object.keys(datasets).forEach(function (name) {
+      const data = datasets[name];
+      if (Array.isArray(data)) { out[name] = data; return; }
+      const fields = Object.keys(data);
+      const n = fields.length ? data[fields[0]].length : 0;
+      out[name] = [];
+      for (let i = 0; i < n; i++) {
+        const row = {};
+        fields.forEach(function (f) { row[f] = data[f][i]; });
+        out[name].push(row);
+      }
+    });
+    return out;
+  }
+
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     const chart = page.charts[el.dataset.chart];
     const spec = JSON.parse(JSON.stringify(window.MSI_TEMPLATES[chart.template]));
-    spec.datasets = chart.datasets || { series: trendRows(chart) };
+    spec.datasets = chart.datasets ? rowsOf(chart.datasets) : { series: trendRows(chart) };
     spec.title = { text: chart.title, subtitle: chart.subtitle, anchor: "start", fontSize: 13, subtitleFontSize: 11 };
     window.vegaEmbed(el, spec, options)
       .then(function () { el.dataset.rendered = "true"; })
