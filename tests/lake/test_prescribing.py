@@ -211,6 +211,24 @@ def test_latin1_text_is_exact_even_where_it_looks_like_utf8(tmp_path):
     assert risperidone == {"Risperidone 1mg tablets µ"}
 
 
+def test_the_suite_judges_the_bytes_that_are_published(tmp_path):
+    """The suite runs beside the name decoding (pipelines/lake/prescribing.py: _stage); when a presentation
+    name must be repaired the fact is rewritten, and the verdict must then be on the rewritten file."""
+    rows = legacy_rows().replace(b"Risperidone 1mg tablets", b"Risperidone 1mg tablets \xb5")
+    source = write(tmp_path / "EPD_202401.csv", LEGACY_ICB_HEADER + rows)
+    judged = []
+
+    def validate(staged, geography):
+        judged.append(digest(staged))
+        return {"success": True, "failed": []}
+
+    result = ingest_epd_month(source, "2024-01", Layout(tmp_path / "data"), validate=validate)
+    assert len(judged) == 2 and judged[-1] == digest(result.prescribing_path) != judged[0]
+    plain = ingest_epd_month(write(tmp_path / "EPD_202402.csv", LEGACY_ICB_HEADER + legacy_rows().replace(
+        b"202401", b"202402")), "2024-02", Layout(tmp_path / "data2"), validate=validate)
+    assert len(judged) == 3 and judged[-1] == digest(plain.prescribing_path)
+
+
 def test_a_file_cut_short_is_refused_and_the_month_kept(tmp_path):
     import hashlib
 
