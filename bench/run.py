@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> None:
     print("measuring", flush=True)
     results["limit"] = measure("limit", step("limit", str(csv)), max(3, args.repeats), warm_up=True)
     results["ingest_csv"] = measure("ingest (CSV)", step("ingest", str(csv), str(lake), MONTH), args.repeats, fresh(lake))
+    floor = work / "ingest_floor"
+    results["ingest_floor"] = measure("ingest, piece by piece", step("ingest_floor", str(csv), str(floor)), 1)
+    results["ingest_floor"]["parts"] = output_of(results["ingest_floor"])
+    shutil.rmtree(floor, ignore_errors=True)
     results["ingest_zip"] = measure("ingest (ZIP)", step("ingest", str(zipped), str(work / "lake_zip"), MONTH),
                                     args.repeats, fresh(work / "lake_zip"))
     # The month's list sizes and map next to the ingested prescribing, then the indicators.
@@ -261,7 +265,11 @@ def write_table(r: dict, json_path: Path) -> None:
                          f"{r[key]['wall_s'] / limit_s:.1f} | `{r[key]['command']}` |")
     ratios, history = r["ratios"], r["history_projection"]
     parts, org = r["outputs_month"]["parts"], r["indicators_24_months"]["parts"]
-    table = "\n".join(lines) + (
+    pieces = r["ingest_floor"]["parts"] if "ingest_floor" in r else {}
+    floor = ("\n\nIngest piece by piece (`" + r["ingest_floor"]["command"] + "`; wall / CPU seconds, × limit): "
+             + "; ".join(f"{k.replace('_', ' ')} {v['wall_s']} s / {v['cpu_s']} s ({v['wall_s'] / limit_s:.2f} ×)"
+                         for k, v in pieces.items()) + ".") if pieces else ""
+    table = "\n".join(lines) + floor + (
         f"\n\nOutputs: analysis {parts['analysis_s']} s, {parts['workbooks']} workbooks {parts['extracts_s']} s, "
         f"{parts['pages']:,} pages {parts['site_s']} s. 24 months: practice values {org['practice_values_s']} s, "
         f"every org level {org['org_levels_s']} s. History ({history['months']} national months) projected: "
