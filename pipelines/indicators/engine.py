@@ -2,7 +2,9 @@
 
 Two steps, so that history can be re-based cheaply:
 1. `compute_practice_month`: practice-month numerators and denominators for every indicator, plus the
-   numerator breakdown by presentation, from one month of the lake (one scan of the month).
+   numerator breakdown by presentation, from one month of the lake: one scan for the month's presentations
+   (the codes the lists expand against, the names OME is read from), one for the amounts every role's
+   codes add up to by practice (sql/indicators/code_amounts.sql), from which both are summed.
 2. `build_warehouse`: from every month's practice values, the org rows (practice, PCN, sub-ICB, ICB,
    region, England) in both geographies, with pooled values, percentiles, low-numbers flags and national
    deciles, written as Parquet (one folder per month) plus views in warehouse/msi.duckdb.
