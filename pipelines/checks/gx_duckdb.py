@@ -15,41 +15,9 @@ import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar
 
+from pipelines.checks.gx_rules import RULE_TYPES
 from pipelines.sqlfiles import sql_literal
-
-ROW_RULE = "expect_no_rows_breaking_rule"
-
-
-def _row_rule_class():
-    """A row rule that GE counts and does not list. GE's own UnexpectedRowsExpectation depends on two
-    metrics, the count and up to 200 of the rows, so each rule scanned the staged month twice (18 M rows,
-    ~12.9 s of the suite's ~13 s). The refused rows are named afterwards, for a failed rule only, by the
-    rule's own query (pipelines/checks/prescribing_validation.py), so the listing was never read.
-    Defined on first use because GE is slow to import; GE registers it under ROW_RULE."""
-    global _ROW_RULE_CLASS
-    if _ROW_RULE_CLASS is None:
-        import great_expectations.expectations as gxe
-
-        class ExpectNoRowsBreakingRule(gxe.UnexpectedRowsExpectation):
-            metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
-
-            def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-                count = metrics["unexpected_rows_query.row_count"]
-                return {"success": count == 0, "result": {"observed_value": count}}
-
-        _ROW_RULE_CLASS = ExpectNoRowsBreakingRule
-    return _ROW_RULE_CLASS
-
-
-_ROW_RULE_CLASS = None
-
-
-def row_rule(description: str, query: str):
-    """Expect `query` ({batch} = the table) to select no row; the failure reports how many it did."""
-    return _row_rule_class()(description=description, unexpected_rows_query=query)
-
 
 def _patch_engine() -> None:
     from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
@@ -114,7 +82,7 @@ def validate_parquet(parquet_path: Path, table: str, expectations: list, work_di
         if not r.success:
             cfg = r.expectation_config
             res = r.result or {}
-            rows_rule = cfg.type in (ROW_RULE, "unexpected_rows_expectation")  # its observed value is the count of rows
+            rows_rule = cfg.type in RULE_TYPES  # its observed value is the count of rows
             failed.append({
                 "expectation": cfg.type,
                 "column": cfg.kwargs.get("column"),

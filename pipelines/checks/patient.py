@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.checks.gx_duckdb import row_rule
+from pipelines.checks.gx_rules import row_rule
 
 ISO_DATE = "'[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}'"
 

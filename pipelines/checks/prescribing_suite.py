@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.checks.gx_duckdb import row_rule
+from pipelines.checks.gx_rules import row_rule, rule_set
 
 PRESCRIBING_COLUMNS = [
     "month", "region_code", "icb_code", "sub_icb_code", "practice_code", "chem_code", "chem_name", "bnf_code",
@@ -40,23 +40,37 @@ ROW_RULES = [
 
 
 def geography_expectation(rule: tuple[str, list[str] | None, str | None]):
-    """The era's check of icb_code: membership of its reference set, else the ODS code format."""
+    """The era's check of icb_code: membership of its reference set (GE names the codes it did not expect),
+    else the ODS code format (a row rule: None here, see geography_format)."""
     import great_expectations.expectations as gxe
 
+    used, codes, _ = rule
+    if codes is None:
+        return None
+    return gxe.ExpectColumnValuesToBeInSet(column="icb_code", value_set=codes, description=f"icb_code in {used}")
+
+
+def geography_format(rule: tuple[str, list[str] | None, str | None]) -> list[tuple[str, str]]:
     used, codes, pattern = rule
-    if codes is not None:
-        return gxe.ExpectColumnValuesToBeInSet(column="icb_code", value_set=codes, description=f"icb_code in {used}")
-    return row_rule(f"icb_code: {used}",
-                    "SELECT * FROM {batch} WHERE NOT regexp_full_match(icb_code, '" + pattern + "')")
+    return [] if codes is not None else [(f"icb_code: {used}", "NOT regexp_full_match(icb_code, '" + pattern + "')")]
 
 
 def prescribing_expectations(month: str, geography_rule: tuple[str, list[str] | None, str | None]) -> list:
     import great_expectations.expectations as gxe
 
     # A rule's query selects only the columns that name a refused row (pipelines/checks/prescribing_validation.py
-    # runs it again, for a failed rule only, to name them); the suite itself only counts (gx_duckdb.row_rule).
+    # runs it again, for a failed rule only, to name them); the suite counts every row rule in one scan of the
+    # month (gx_rules.rule_set: ~6 s a national month, against ~13 s one query per rule, ~17 s counted and listed).
     rows = "SELECT " + ", ".join(NAMING_COLUMNS) + " FROM {batch} WHERE "
-    out = [
+    row_rules = [
+        # One rule each for required fields and for signs, not one per column: the descriptions name every column.
+        ("required fields present: " + ", ".join(NOT_NULL), " OR ".join(f"{c} IS NULL" for c in NOT_NULL)),
+        ("measures are not negative: " + ", ".join(NON_NEGATIVE), " OR ".join(f"{c} < 0" for c in NON_NEGATIVE)),
+        *ROW_RULES,
+        *geography_format(geography_rule),
+    ]
+    in_set = geography_expectation(geography_rule)
+    return [
         gxe.ExpectTableColumnsToMatchOrderedList(column_list=PRESCRIBING_COLUMNS),
         # GE cannot reflect DuckDB column types, so the types are checked by a query of our own.
         row_rule(
@@ -65,11 +79,6 @@ def prescribing_expectations(month: str, geography_rule: tuple[str, list[str] | 
             + " FROM {batch} LIMIT 1) WHERE " + " OR ".join(f"{c} <> '{t}'" for c, t in COLUMN_TYPES.items())),
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         gxe.ExpectColumnValuesToBeInSet(column="month", value_set=[month]),
-        geography_expectation(geography_rule),
-        # One rule each for required fields and for signs, not one expectation per column: each GE
-        # expectation costs a query and ~40 ms of overhead, and the descriptions name every column.
-        row_rule("required fields present: " + ", ".join(NOT_NULL), rows + " OR ".join(f"{c} IS NULL" for c in NOT_NULL)),
-        row_rule("measures are not negative: " + ", ".join(NON_NEGATIVE), rows + " OR ".join(f"{c} < 0" for c in NON_NEGATIVE)),
-        *[row_rule(text, rows + where) for text, where in ROW_RULES],
+        *([in_set] if in_set is not None else []),
+        *rule_set(rows, row_rules),
     ]
-    return out

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from pipelines.checks import verhoeff
-from pipelines.checks.gx_duckdb import ROW_RULE
+from pipelines.checks.gx_rules import RULE_TYPES
 from pipelines.checks.prescribing_suite import NAMING_COLUMNS
 from pipelines.reference import geography_rule
 
@@ -51,7 +51,7 @@ def _name_refused_rows(path: Path, summary: dict, expectations: list) -> dict:
     failed = []
     for f in summary["failed"]:
         query = queries.get(f.get("description"))
-        if f["expectation"] == ROW_RULE and query:
+        if f["expectation"] in RULE_TYPES and query:
             with duckdb.connect() as con:
                 sql = query.replace("{batch}", "read_parquet($p)") + " LIMIT 3"
                 cur = con.execute(sql, {"p": str(path)})
