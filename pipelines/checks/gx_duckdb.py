@@ -19,6 +19,7 @@ from pathlib import Path
 from pipelines.checks.gx_rules import RULE_TYPES
 from pipelines.sqlfiles import sql_literal
 
+
 def _patch_engine() -> None:
     from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 ROW_RULE = "expect_no_rows_breaking_rule"
 RULE_OF_SET = "expect_no_rows_breaking_rule_of_set"
-RULE_TYPES = (ROW_RULE, RULE_OF_SET, "unexpected_rows_expectation")
+RULE_TYPES = (ROW_RULE, RULE_OF_SET)
 SET_METRIC = "msi_row_rules.counts"
 
 _classes: dict = {}

@@ -39,20 +39,15 @@ ROW_RULES = [
 ]
 
 
-def geography_expectation(rule: tuple[str, list[str] | None, str | None]):
-    """The era's check of icb_code: membership of its reference set (GE names the codes it did not expect),
-    else the ODS code format (a row rule: None here, see geography_format)."""
+def geography_rules(rule: tuple[str, list[str] | None, str | None]) -> tuple[list, list[tuple[str, str]]]:
+    """The era's check of icb_code: membership of its reference set (a GE expectation, which names the codes
+    it did not expect), else the ODS code format (a row rule, counted with the others)."""
     import great_expectations.expectations as gxe
 
-    used, codes, _ = rule
-    if codes is None:
-        return None
-    return gxe.ExpectColumnValuesToBeInSet(column="icb_code", value_set=codes, description=f"icb_code in {used}")
-
-
-def geography_format(rule: tuple[str, list[str] | None, str | None]) -> list[tuple[str, str]]:
     used, codes, pattern = rule
-    return [] if codes is not None else [(f"icb_code: {used}", "NOT regexp_full_match(icb_code, '" + pattern + "')")]
+    if codes is not None:
+        return [gxe.ExpectColumnValuesToBeInSet(column="icb_code", value_set=codes, description=f"icb_code in {used}")], []
+    return [], [(f"icb_code: {used}", "NOT regexp_full_match(icb_code, '" + pattern + "')")]
 
 
 def prescribing_expectations(month: str, geography_rule: tuple[str, list[str] | None, str | None]) -> list:
@@ -62,14 +57,14 @@ def prescribing_expectations(month: str, geography_rule: tuple[str, list[str] | 
     # runs it again, for a failed rule only, to name them); the suite counts every row rule in one scan of the
     # month (gx_rules.rule_set: ~6 s a national month, against ~13 s one query per rule, ~17 s counted and listed).
     rows = "SELECT " + ", ".join(NAMING_COLUMNS) + " FROM {batch} WHERE "
+    in_set, geography_format = geography_rules(geography_rule)
     row_rules = [
         # One rule each for required fields and for signs, not one per column: the descriptions name every column.
         ("required fields present: " + ", ".join(NOT_NULL), " OR ".join(f"{c} IS NULL" for c in NOT_NULL)),
         ("measures are not negative: " + ", ".join(NON_NEGATIVE), " OR ".join(f"{c} < 0" for c in NON_NEGATIVE)),
         *ROW_RULES,
-        *geography_format(geography_rule),
+        *geography_format,
     ]
-    in_set = geography_expectation(geography_rule)
     return [
         gxe.ExpectTableColumnsToMatchOrderedList(column_list=PRESCRIBING_COLUMNS),
         # GE cannot reflect DuckDB column types, so the types are checked by a query of our own.
@@ -79,6 +74,6 @@ def prescribing_expectations(month: str, geography_rule: tuple[str, list[str] | 
             + " FROM {batch} LIMIT 1) WHERE " + " OR ".join(f"{c} <> '{t}'" for c, t in COLUMN_TYPES.items())),
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         gxe.ExpectColumnValuesToBeInSet(column="month", value_set=[month]),
-        *([in_set] if in_set is not None else []),
+        *in_set,
         *rule_set(rows, row_rules),
     ]

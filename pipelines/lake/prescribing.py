@@ -231,8 +231,8 @@ def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name
     """The typed fact (file row order), the practice names and the suite's verdict on the fact, or an
     IngestError saying what and where.
 
-    The suite (Great Expectations in DuckDB, ~8 s a national month) runs in a thread while the names
-    are decoded from the raw lines (numpy and Python, one core, ~7 s): neither reads what the other
+    The suite (Great Expectations in DuckDB, ~5-9 s a national month) runs in a thread while the names
+    are decoded from the raw lines (numpy and Python, one core, ~4-6 s): neither reads what the other
     writes. Should a presentation name need repairing (rare), the fact is rewritten and checked again,
     so the verdict is always on the bytes that will be published."""
     fact = work / "fact.parquet"

@@ -44,8 +44,8 @@ SIGNALS_SHOWN = 12  # per indicator on an ICB page; the rest are counted and are
 
 class _Environment(jinja2.Environment):
     """Jinja2 looks `row.value` up as an attribute first and, for a dict, catches the AttributeError
-    before trying the key; every row, section and product here is a dict, and that exception was the
-    largest single cost of rendering ~7,400 pages. Keys first for plain dicts, else Jinja2's own rule."""
+    before trying the key; every row, section and product here is a dict, and that exception was one of
+    the largest costs of rendering ~7,400 pages. Keys first for plain dicts, else Jinja2's own rule."""
 
     def getattr(self, obj, attribute):
         if type(obj) is dict and attribute in obj:
@@ -55,7 +55,7 @@ class _Environment(jinja2.Environment):
 
 def environment() -> jinja2.Environment:
     env = _Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+                       undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
     env.filters.update(fmt=fmt, spc_words=lambda v: SPC.get(v, ""), funnel_words=lambda v: FUNNEL.get(v, ""))
     env.tests["safe_code"] = safe_code
     return env
@@ -158,16 +158,16 @@ class SiteBuilder:
         """A trend chart: the org's points, its SPC lines, and (added in the browser from
         assets/national.js) England's series or the national practice deciles."""
         found = self.a.series.get(key)
-        columns, stats = {}, {}
+        fields, stats = {}, {}
         if found:
             chart = found["chart"]
             stats = {"mean": chart.mean, "upper": chart.upper, "lower": chart.lower}
             # One list per field, a value for each of assets/national.js's months (site.js makes the rows):
             # a page's data is then a few flat lists, not a dict per month.
-            columns = {"value": list(found["values"]), "variation": list(chart.variation),
+            fields = {"value": list(found["values"]), "variation": list(chart.variation),
                        "rules": [", ".join(sorted(r)) for r in chart.rules]}
         return {"template": template, "title": title, "subtitle": subtitle, "indicator": key[0],
-                "series": columns, "stats": stats}
+                "series": fields, "stats": stats}
 
     def org_trend(self, ind: Indicator, org_type: str, code: str, name: str) -> dict:
         # A count is not comparable with England's count; rates and shares are.
