@@ -1,5 +1,9 @@
 """Replace outputs only once they are complete: a reader sees the old version or the new one, and a
-failure part-way leaves the old one untouched."""
+failure part-way leaves the old one untouched.
+
+Everything is built in the data directory's tmp/ (the same filesystem, so publishing is a rename), under
+a name that records the process building it; a replaced folder's old copy goes there too. So whatever
+a killed run leaves behind lies in tmp/, where the next run's sweep finds it."""
 
 from __future__ import annotations
 
@@ -9,23 +13,38 @@ import shutil
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 
 def publish_file(built: Path, final: Path) -> None:
-    """Move a fully written file into place atomically (same filesystem, os.replace)."""
+    """Move a fully written file (built in tmp/, the same filesystem) into place with one atomic rename."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    staged = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
-    shutil.move(str(built), staged)  # same filesystem: a rename
-    os.replace(staged, final)
+    os.replace(built, final)
 
 
-def publish_dir(built: Path, final: Path) -> None:
-    """Replace a folder by a fully written one: two renames, the old copy removed afterwards."""
+@dataclass
+class StagedFile:
+    """A table's file built and checked in scratch, not yet visible: `publish` moves it into place. A month
+    stages every file it writes and publishes them only once all have passed their checks."""
+    built: Path
+    final: Path
+    info: dict = field(default_factory=dict)
+
+    def publish(self) -> dict:
+        publish_file(self.built, self.final)
+        return {**self.info, "path": str(self.final)}
+
+
+def publish_dir(built: Path, final: Path, tmp: Path) -> None:
+    """Replace a folder by a fully written one: two renames. The old copy is moved into `tmp` (the data
+    directory's tmp/) under this process's mark before it is removed, so that a kill part-way leaves it
+    where the next run's sweep removes it, never beside the published folder."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    old = tmp / scratch_name(f"old-{final.name}")
     if final.exists():
+        tmp.mkdir(parents=True, exist_ok=True)
         os.replace(final, old)
     os.replace(built, final)
     shutil.rmtree(old, ignore_errors=True)
@@ -51,10 +70,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# What earlier versions left beside published folders and files when killed mid-swap (old copies, staged
+# files): swept from these places under the data directory too.
+LEGACY_LEFTOVERS = ("warehouse/.*.old-*", "extracts/.*.old-*", "reports/.*.old-*", "lake/*/month=*/.*.tmp",
+                    "warehouse/*/month=*/.*.tmp", "warehouse/.*.tmp")
+
+
 def sweep_scratch(tmp: Path) -> list[str]:
-    """Remove what killed runs left in tmp/: scratch whose process is gone, and unmarked scratch older
-    than a day. DuckDB's spill folder is left alone. Returns the names removed."""
+    """Remove what killed runs left in tmp/ (scratch whose process is gone, and unmarked scratch older
+    than a day) and what earlier versions left beside published data (LEGACY_LEFTOVERS, under tmp's
+    parent, the data directory). DuckDB's spill folder is left alone. Returns the names removed. Call it
+    holding the data directory's lock (pipelines/lock.py), so that no other writer is mid-swap."""
     removed = []
+    for pattern in LEGACY_LEFTOVERS:
+        for entry in tmp.parent.glob(pattern):
+            shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+            removed.append(str(entry.relative_to(tmp.parent)))
     if not tmp.is_dir():
         return removed
     now = time.time()

@@ -79,6 +79,8 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, re
                 progress.update(task, description="checking the patient-level extract")
             elif state == "outputs":
                 progress.update(task, description=f"extracts and report site for {month}")
+            elif state == "waiting":  # `month` is the line saying whose lock this run waits for
+                progress.console.print(f"[yellow]{month}[/yellow]", highlight=False)
             else:
                 progress.advance(task)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.indicators import indicator_practice_values, indicator_values_asset
-from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.assets.lake import lake_month
 from pipelines.assets.outputs import monthly_outputs
 from pipelines.assets.reference import reference_bnf, reference_organisations
 from pipelines.assets.sources import epd_source_file, list_size_source_files
@@ -18,7 +18,7 @@ from pipelines.resources import MsiSettings
 from pipelines.schedules import monthly_schedule
 from pipelines.sensors import indicators_after_month, nhsbsa_publication_sensor, outputs_after_indicators, signals_email
 
-ASSETS = [reference_organisations, reference_bnf, epd_source_file, list_size_source_files, prescribing_month, list_sizes, practice_geography,
+ASSETS = [reference_organisations, reference_bnf, epd_source_file, list_size_source_files, lake_month,
           indicator_practice_values, monthly_outputs]
 CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift, prescribing_month_commissioners,
           opioid_ome_coverage]

@@ -50,3 +50,8 @@ def valid_icb_codes(month: str) -> list[str]:
     July 2022 unchanged, so the same set serves for STP-era files."""
     table = "icbs_from_2026_04" if month >= REORGANISATION_MONTH else "icbs_2022_07_to_2026_03"
     return sorted(r["icb_ods_code"] for r in rows(table))
+
+
+def region_codes() -> list[str]:
+    """The ODS codes of NHS England's 7 commissioning regions."""
+    return sorted(r["region_ods_code"] for r in rows("regions"))

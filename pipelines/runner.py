@@ -4,6 +4,7 @@ data directory (so `msi serve` later shows the same run history)."""
 import json
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Callable
 import dagster as dg
 
 from pipelines.atomic import sweep_scratch
-from pipelines.checks.prescribing_validation import describe_failed_rule
+from pipelines.checks.gx_duckdb import describe_failed_rule
 from pipelines.definitions import build_definitions
+from pipelines.lock import LockTimeout, data_lock
 from pipelines.months import partition_key
 from pipelines.resources import MsiSettings
 
@@ -84,13 +86,26 @@ def _failure_message(result, month: str, log: Path) -> str:
     return f"{check_line or line or month + ': run failed'} (details: {log})"
 
 
+@contextmanager
+def _writer(settings: MsiSettings, what: str, on_month: Callable[[str, str], None] | None):
+    """The data directory's lock for one job: its steps take it again (re-entrant), so the job's reads and
+    writes are one state of the data; a second `msi run` waits, saying for whom, or fails naming the holder."""
+    try:
+        with data_lock(settings.layout.root, f"msi run: {what}",
+                       on_wait=(lambda line: on_month(line, "waiting")) if on_month else None):
+            yield
+    except LockTimeout as exc:
+        raise RunFailed(f"{what}: {exc}") from None
+
+
 def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str, str], None] | None = None,
                instance: dg.DagsterInstance | None = None, report: bool = True) -> list[MonthOutcome]:
     """Materialise reference tables once, the monthly job for each month in order, then every org level
     of the indicators and (for the last month) the extracts and the report site."""
     defs = build_definitions(settings)
     instance = instance or dagster_instance(settings)
-    sweep_scratch(settings.layout.tmp)  # what a killed run left behind
+    with _writer(settings, "sweeping what killed runs left", on_month):
+        sweep_scratch(settings.layout.tmp)  # what a killed run left behind
     outcomes = []
     reference = defs.resolve_job_def("reference_job").execute_in_process(instance=instance, raise_on_error=False,
                                                                          run_config=QUIET)
@@ -107,8 +122,9 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
     for month in months:
         if on_month:
             on_month(month, "running")
-        result = job.execute_in_process(partition_key=partition_key(month), instance=instance, raise_on_error=False,
-                                        run_config=QUIET)
+        with _writer(settings, f"month {month}", on_month):
+            result = job.execute_in_process(partition_key=partition_key(month), instance=instance,
+                                            raise_on_error=False, run_config=QUIET)
         if not result.success:
             raise RunFailed(_failure_message(result, month, log_path(settings)))
         outcome = MonthOutcome(month)
@@ -122,17 +138,19 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
             on_month(month, "done")
     if on_month:
         on_month("all months", "indicators")
-    result = defs.resolve_job_def("indicators_job").execute_in_process(instance=instance, raise_on_error=False,
-                                                                       run_config=QUIET)
+    with _writer(settings, "indicator values", on_month):
+        result = defs.resolve_job_def("indicators_job").execute_in_process(instance=instance, raise_on_error=False,
+                                                                           run_config=QUIET)
     if not result.success:
         raise RunFailed(_failure_message(result, "indicator values", log_path(settings)))
     if months:
         if on_month:
             on_month(months[-1], "outputs")
         selection = [dg.AssetKey("icb_extracts")] + ([dg.AssetKey("report_site")] if report else [])
-        result = defs.resolve_job_def("outputs_job").execute_in_process(
-            partition_key=partition_key(months[-1]), instance=instance, raise_on_error=False, run_config=QUIET,
-            asset_selection=selection)
+        with _writer(settings, f"{months[-1]} outputs", on_month):
+            result = defs.resolve_job_def("outputs_job").execute_in_process(
+                partition_key=partition_key(months[-1]), instance=instance, raise_on_error=False, run_config=QUIET,
+                asset_selection=selection)
         if not result.success:
             raise RunFailed(_failure_message(result, f"{months[-1]} extracts and report", log_path(settings)))
     return outcomes

@@ -5,8 +5,9 @@ from datetime import datetime, timezone
 import dagster as dg
 import pytest
 
-from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.assets.lake import lake_month, list_sizes, practice_geography, prescribing_month
 from pipelines.assets.sources import epd_source_file, list_size_source_files
+from pipelines.partitions import monthly_partitions
 from pipelines.checks.prescribing import prescribing_month_expectations, prescribing_month_row_count_drift
 from pipelines.definitions import build_definitions, defs
 from pipelines.resources import MsiSettings
@@ -111,18 +112,19 @@ def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
 
     good = REAL_ROWS.read_bytes().replace(b'"2026-01"', b'"2026-05"')
     bad = good.replace(b'"QKK"', b'"QNQ"')
-    epd_dir = tmp_path / "epd"
-    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd_dir))
+    epd_dir, lists = tmp_path / "epd", tmp_path / "lists"
+    lists.mkdir()  # no NHS Digital files: the month degrades
+    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd_dir), list_size_dir=str(lists))
     ran = []
 
-    @dg.asset(partitions_def=prescribing_month.partitions_def, deps=[prescribing_month])
+    @dg.asset(partitions_def=monthly_partitions, deps=[prescribing_month])
     def downstream_indicator():
         ran.append(True)
 
     def materialize(content: bytes):
         write(epd_dir / "EPD_SNOMED_202605.csv", content)
         return dg.materialize(
-            [epd_source_file, prescribing_month, prescribing_month_expectations, downstream_indicator],
+            [epd_source_file, list_size_source_files, lake_month, prescribing_month_expectations, downstream_indicator],
             partition_key="2026-05-01", resources={"msi": settings}, raise_on_error=False,
             instance=dg.DagsterInstance.ephemeral())
 
@@ -141,10 +143,10 @@ def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
     from pipelines.runner import _failure_message
 
     line = _failure_message(result, "2026-05", tmp_path / "logs" / "msi.log")
-    assert line.startswith("2026-05: step 'prescribing_month' failed: EPD_SNOMED_202605.csv for 2026-05 refused by "
+    assert line.startswith("2026-05: step 'lake_month' failed: EPD_SNOMED_202605.csv for 2026-05 refused by "
                            "the prescribing expectations: icb_code in the 36 ICB codes from April 2026: 4 unexpected, "
                            "e.g. ['QNQ'") and "\n" not in line
-    assert "Nothing was published" in line and line.endswith(f"(details: {tmp_path / 'logs' / 'msi.log'})")
+    assert "Nothing of 2026-05 was published" in line and line.endswith(f"(details: {tmp_path / 'logs' / 'msi.log'})")
     assert "refused by the prescribing expectations" in (tmp_path / "logs" / "msi.log").read_text()
 
 
@@ -153,12 +155,12 @@ def test_row_count_drift_warns(sample_dir, tmp_path):
     shrunk = tmp_path / "epd"
     lines = (sample_dir / "EPD_SNOMED_202604.csv").read_bytes().splitlines(keepends=True)
     write(shrunk / "EPD_SNOMED_202604.csv", b"".join(lines[: len(lines) // 2]))
-    result = dg.materialize([epd_source_file, prescribing_month, prescribing_month_row_count_drift],
+    result = dg.materialize([epd_source_file, list_size_source_files, lake_month, prescribing_month_row_count_drift],
                             partition_key="2026-03-01", resources={"msi": settings},
                             instance=dg.DagsterInstance.ephemeral())
     assert result.success
-    settings2 = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(shrunk))
-    result = dg.materialize([epd_source_file, prescribing_month, prescribing_month_row_count_drift],
+    settings2 = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(shrunk), list_size_dir=str(sample_dir))
+    result = dg.materialize([epd_source_file, list_size_source_files, lake_month, prescribing_month_row_count_drift],
                             partition_key="2026-04-01", resources={"msi": settings2}, raise_on_error=False,
                             instance=dg.DagsterInstance.ephemeral())
     drift = next(e for e in result.get_asset_check_evaluations() if e.check_name == "prescribing_month_row_count_drift")
@@ -203,7 +205,7 @@ def test_build_definitions_binds_given_settings(tmp_path):
     settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir="/x")
     built = build_definitions(settings)
     assert built.resources["msi"].epd_dir == "/x"
-    assert {a.key.to_user_string() for a in [epd_source_file, list_size_source_files, list_sizes, practice_geography]} <= {
+    assert {k.to_user_string() for k in [epd_source_file.key, list_size_source_files.key, list_sizes, practice_geography]} <= {
         k.to_user_string() for k in built.resolve_all_asset_keys()}
 
 

@@ -7,6 +7,7 @@ small practice-level tables, which takes seconds. Its files are still one folder
 
 import dagster as dg
 
+from pipelines.assets.locking import writing
 from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
 from pipelines.assets.reference import reference_bnf, reference_organisations
 from pipelines.indicators.engine import (build_warehouse, compute_practice_month, opioid_presentations_without_ome,
@@ -22,7 +23,8 @@ def indicator_practice_values(context: dg.AssetExecutionContext, msi: MsiSetting
     """Numerator and denominator of every public-data indicator for every practice in the month, and the
     presentations that make each numerator."""
     month = from_partition_key(context.partition_key)
-    result = compute_practice_month(msi.layout, month)
+    with writing(context, msi):
+        result = compute_practice_month(msi.layout, month)
     if result.list_size_month is None:
         context.log.warning(f"{month}: no list sizes in the lake; per-patient indicators have no denominator")
     elif result.list_size_month != month:
@@ -61,7 +63,8 @@ def indicator_values_asset(patient_level: bool) -> dg.AssetsDefinition:
     def indicator_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
         """Every indicator x month x org (practice, PCN, sub-ICB, ICB, region, England) in the 'current' and
         'as_published' geographies, with percentiles, deciles and the numerator breakdown."""
-        info = build_warehouse(msi.layout, patient_level=patient_level)
+        with writing(context, msi):  # every month is rebuilt from the months listed inside the lock
+            info = build_warehouse(msi.layout, patient_level=patient_level)
         for u in info["unplaced"]:
             context.log.warning(f"{u['month']}: {u['practices']} cost centre(s) with {u['items']:,} items cannot be "
                                 "placed in today's organisations; they count in England's rows only")

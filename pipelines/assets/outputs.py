@@ -5,6 +5,7 @@ import time
 
 import dagster as dg
 
+from pipelines.assets.locking import writing
 from pipelines.months import from_partition_key
 from pipelines.outputs.analysis import SERIES_MONTHS, load_analysis
 from pipelines.outputs.extracts import write_extracts
@@ -34,16 +35,20 @@ READS = [dg.AssetDep("indicator_values"),
 def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
     month = from_partition_key(context.partition_key)
     started = time.time()
-    analysis = load_analysis(msi.layout, month, msi.baseline)
     selected = context.selected_asset_keys
-    if dg.AssetKey("icb_extracts") in selected:
-        extracts = write_extracts(analysis)
+    extracts = site = None
+    with writing(context, msi):
+        analysis = load_analysis(msi.layout, month, msi.baseline)
+        if dg.AssetKey("icb_extracts") in selected:
+            extracts = write_extracts(analysis)
+        if dg.AssetKey("report_site") in selected:
+            site = build_site(analysis)
+    if extracts is not None:
         yield dg.MaterializeResult(asset_key="icb_extracts", metadata={
             "workbooks": extracts["workbooks"], "folder": dg.MetadataValue.path(str(extracts["folder"])),
             "csv": dg.MetadataValue.path(str(extracts["csv"]))})
-    if dg.AssetKey("report_site") not in selected:
+    if site is None:
         return
-    site = build_site(analysis)
     yield dg.MaterializeResult(asset_key="report_site", metadata={
         "index": dg.MetadataValue.path(str(site["index"])), "icb_pages": site["icb_pages"],
         "pcn_pages": site["pcn_pages"], "practice_pages": site["practice_pages"], "seconds": round(time.time() - started, 1)})

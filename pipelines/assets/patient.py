@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets.lake import practice_geography
+from pipelines.assets.locking import writing
 from pipelines.assets.reference import reference_bnf
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
@@ -18,7 +19,8 @@ from pipelines.resources import MsiSettings
 def patient_extract(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """The pseudonymised extract, checked against contract v1 by the Great Expectations suite and
     normalised into lake/patient/ (a failure names file, column and row and keeps the last good one)."""
-    summary = load_extract(Path(msi.patient_level_dir), msi.layout)
+    with writing(context, msi):
+        summary = load_extract(Path(msi.patient_level_dir), msi.layout)
     return dg.MaterializeResult(metadata={
         "patients": summary.patients, "prescriptions": summary.prescriptions,
         "registrations": summary.registrations, "issues": f"{summary.first_issue} to {summary.last_issue}",
@@ -32,7 +34,8 @@ def patient_indicator_practice(context: dg.AssetExecutionContext, msi: MsiSettin
     months ending with the month, ages and practice on its last day. Exact inside the data directory;
     disclosure control is applied where outputs leave it."""
     month = from_partition_key(context.partition_key)
-    result = compute_patient_month(msi.layout, month)
+    with writing(context, msi):
+        result = compute_patient_month(msi.layout, month)
     return dg.MaterializeResult(metadata={
         "window": f"{result.window_start} to {result.window_end}", "practices": result.practices,
         "indicators": len(patient_indicators()), "member_rows": result.members,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.assets.locking import writing
 from pipelines.layout import Layout
 from pipelines.months import from_partition_key
 from pipelines.partitions import monthly_partitions
@@ -73,10 +74,11 @@ def locate_epd(msi: MsiSettings, month: str, log=None) -> dict:
 def epd_source_file(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     """The published English Prescribing Dataset file for the month (ZIP or CSV)."""
     month = from_partition_key(context.partition_key)
-    record = locate_epd(msi, month, context.log)
-    path = Path(record["path"])
-    record["bytes"] = path.stat().st_size
-    write_record(msi.layout.raw_epd(month), {**record, "month": month})
+    with writing(context, msi):  # raw/ is written (a download, the record)
+        record = locate_epd(msi, month, context.log)
+        path = Path(record["path"])
+        record["bytes"] = path.stat().st_size
+        write_record(msi.layout.raw_epd(month), {**record, "month": month})
     return dg.MaterializeResult(metadata={
         "source": record["source"], "file": dg.MetadataValue.path(str(path)), "bytes": record["bytes"],
         "published": record["published"],
@@ -102,7 +104,8 @@ def list_size_source_files(context: dg.AssetExecutionContext, msi: MsiSettings) 
         folder = None
     missing = [stem for stem in FILE_STEMS.values() if folder is None or not any(
         (folder / f"{stem}{ext}").is_file() for ext in (".csv", ".zip", ".CSV", ".ZIP"))]
-    write_record(msi.layout.raw_list_sizes(month), {"source": msi.source, "folder": str(folder) if folder else None,
-                                                    "month": month, "missing": missing})
+    with writing(context, msi):
+        write_record(msi.layout.raw_list_sizes(month), {"source": msi.source, "folder": str(folder) if folder else None,
+                                                        "month": month, "missing": missing})
     return dg.MaterializeResult(metadata={"source": msi.source, "folder": str(folder) if folder else "none",
                                           "missing_files": ", ".join(missing) or "none"})

@@ -100,3 +100,37 @@ def validate_parquet(parquet_path: Path, table: str, expectations: list, work_di
         "statistics": {k: (float(v) if isinstance(v, (int, float)) and v is not None else v)
                        for k, v in dict(result.statistics).items()},
     }
+
+
+def name_refused_rows(path: Path, summary: dict, expectations: list, naming_columns: list[str]) -> dict:
+    """For each failed row rule, its first three refused rows named by `naming_columns` (the rule's own
+    query, run on the staged file), in the failure's `observed`."""
+    import duckdb
+
+    queries = {getattr(e, "description", None): getattr(e, "unexpected_rows_query", None) for e in expectations}
+    failed = []
+    for f in summary["failed"]:
+        query = queries.get(f.get("description"))
+        if f["expectation"] in RULE_TYPES and query:
+            with duckdb.connect() as con:
+                # GE fills in {batch} with str.format (literal regex braces are doubled): so here
+                sql = query.format(batch="read_parquet($p)") + " LIMIT 3"
+                cur = con.execute(sql, {"p": str(path)})
+                cols = [d[0] for d in cur.description]
+                rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+            keys = [k for k in naming_columns if k in cols]
+            f = {**f, "observed": str(["; ".join(f"{k} {r[k]}" for k in keys) for r in rows])[:300]}
+        failed.append(f)
+    return {**summary, "failed": failed}
+
+
+def describe_failed_rule(rule: dict) -> str:
+    what = rule.get("description") or rule.get("expectation") or "rule"
+    column = f" on {rule['column']}" if rule.get("column") and rule["column"] not in what else ""
+    count = f": {rule['unexpected_count']:,} unexpected" if rule.get("unexpected_count") is not None else ""
+    observed = f", e.g. {rule['observed'][:240]}" if rule.get("observed") else ""
+    return f"{what}{column}{count}{observed}{' (' + rule['error'] + ')' if rule.get('error') else ''}"
+
+
+def failure_text(summary: dict) -> str:
+    return "; ".join(describe_failed_rule(r) for r in summary["failed"]) or "the suite failed"

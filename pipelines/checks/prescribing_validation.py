@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 from pipelines.checks import verhoeff
-from pipelines.checks.gx_rules import RULE_TYPES
 from pipelines.checks.prescribing_suite import NAMING_COLUMNS
 from pipelines.reference import geography_rule
 
@@ -31,36 +30,15 @@ def sha256(path: Path) -> str:
 def validate_prescribing(path: Path, month: str, header_geography: str, tmp: Path) -> dict:
     # GE is imported here, not at module level: it takes seconds to import and the code location must
     # load fast (dg check defs, the UI).
-    from pipelines.checks.gx_duckdb import validate_parquet
+    from pipelines.checks.gx_duckdb import name_refused_rows, validate_parquet
     from pipelines.checks.prescribing_suite import prescribing_expectations
 
     rule = geography_rule(month, header_geography)
     expectations = prescribing_expectations(month, rule)
     summary = validate_parquet(path, "prescribing", expectations, tmp)
-    summary = _name_refused_rows(path, summary, expectations)
+    summary = name_refused_rows(path, summary, expectations, NAMING_COLUMNS)
     summary = _check_snomed_digits(path, summary)
     return {**summary, "geography_rule": rule[0], "sha256": sha256(path)}
-
-
-def _name_refused_rows(path: Path, summary: dict, expectations: list) -> dict:
-    """For a failed row rule, the first rows it refused, named by practice, presentation and measures
-    (the rule's own query, run on the staged file)."""
-    import duckdb
-
-    queries = {getattr(e, "description", None): getattr(e, "unexpected_rows_query", None) for e in expectations}
-    failed = []
-    for f in summary["failed"]:
-        query = queries.get(f.get("description"))
-        if f["expectation"] in RULE_TYPES and query:
-            with duckdb.connect() as con:
-                sql = query.replace("{batch}", "read_parquet($p)") + " LIMIT 3"
-                cur = con.execute(sql, {"p": str(path)})
-                cols = [d[0] for d in cur.description]
-                rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-            keys = [k for k in NAMING_COLUMNS if k in cols]
-            f = {**f, "observed": str(["; ".join(f"{k} {r[k]}" for k in keys) for r in rows])[:300]}
-        failed.append(f)
-    return {**summary, "failed": failed}
 
 
 def _check_snomed_digits(path: Path, summary: dict) -> dict:
@@ -81,18 +59,6 @@ def _check_snomed_digits(path: Path, summary: dict) -> dict:
             "unexpected_count": sum(n for _, n in bad), "observed": str(sorted(c for c, _ in bad)[:20])[:300],
             "error": None}]
     return out
-
-
-def describe_failed_rule(rule: dict) -> str:
-    what = rule.get("description") or rule.get("expectation") or "rule"
-    column = f" on {rule['column']}" if rule.get("column") and rule["column"] not in what else ""
-    count = f": {rule['unexpected_count']:,} unexpected" if rule.get("unexpected_count") is not None else ""
-    observed = f", e.g. {rule['observed'][:240]}" if rule.get("observed") else ""
-    return f"{what}{column}{count}{observed}{' (' + rule['error'] + ')' if rule.get('error') else ''}"
-
-
-def failure_text(summary: dict) -> str:
-    return "; ".join(describe_failed_rule(r) for r in summary["failed"]) or "the suite failed"
 
 
 def write_validation(folder: Path, summary: dict) -> None:

@@ -259,7 +259,7 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
             {"p": _glob(built["indicator_values"])}).fetchall()
         con.close()
         for table, folder in built.items():
-            publish_dir(folder, layout.warehouse / table)
+            publish_dir(folder, layout.warehouse / table, layout.tmp)
         catalogue_path = write_catalogue_table(layout, indicators)
         write_views(layout)
         return {"months": months, "rows": int(rows), "current_geography_month": geographies[-1] if geographies else None,

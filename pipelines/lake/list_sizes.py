@@ -1,23 +1,30 @@
 """lake/list_sizes: registered patients per practice, the per-patient denominators, from NHS Digital's
-quinary-age file and single-year female file."""
+quinary-age file and single-year female file.
+
+Staged, checked, then published: the files' rows are staged as published and held to their expectations
+(pipelines/checks/nhs_digital_suite.py); only then is the table built, and it becomes visible only when
+the whole month is published (pipelines/lake/month.py)."""
 
 from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
 
-from pipelines.atomic import publish_file, scratch_dir
-from pipelines.duck import duckdb_connection
-from pipelines.lake.nhs_digital_format import (FEMALE_COLUMNS, QUIN_COLUMNS, check_month, first_extract_date,
-                                                map_columns)
+from pipelines.atomic import StagedFile, scratch_dir
+from pipelines.checks.nhs_digital_suite import female_expectations, quin_expectations
+from pipelines.duck import write_empty
+from pipelines.lake.nhs_digital_format import FEMALE_COLUMNS, QUIN_COLUMNS, parse_extract_date
+from pipelines.lake.nhs_digital_rows import check_rows, connection, stage_rows
 from pipelines.layout import Layout
 from pipelines.sources.nhs_digital import ListSizeError, find_file, opened_csv
 from pipelines.sqlfiles import load_sql
-from pipelines.textfiles import text_encoding
 
 # What the indicator SQL reads of the table, for a month that has none yet (written empty).
 EMPTY = {"practice_code": "VARCHAR", "patients": "BIGINT", "aged_65_plus": "BIGINT", "female_13_54": "BIGINT",
          "aged_0_14": "BIGINT", "aged_15_19": "BIGINT"}
+# The staged female rows when NHS Digital published no single-year female file for the month.
+EMPTY_FEMALE_ROWS = {"line": "BIGINT", "extract_date": "VARCHAR", "org_code": "VARCHAR", "sex": "VARCHAR",
+                     "age": "VARCHAR", "patients": "VARCHAR", "first_extract_date": "VARCHAR"}
 
 # Five-year bands of the quinary-age file that make each age denominator.
 AGE_BANDS = {
@@ -27,65 +34,58 @@ AGE_BANDS = {
 }
 # Every denominator the quinary-age file must give for each practice it lists.
 QUIN_DENOMINATORS = ("patients", "aged_65_plus", "aged_75_plus", "aged_0_14", "aged_15_19")
-# Stands in for a month without a single-year female file: one row of no GP practice (filtered out by
-# ORG_TYPE), since DuckDB cannot read a header-only CSV with fixed column names.
-EMPTY_FEMALE = "EXTRACT_DATE,ORG_TYPE,ORG_CODE,SEX,AGE,NUMBER_OF_PATIENTS\n,NONE,,FEMALE,0,0\n"
 
 
-def ingest_list_sizes(folder: Path, month: str, layout: Layout) -> dict:
-    """Write lake/list_sizes/month=<month> from the month's quin-age file and, where NHS Digital published
-    one, its sing-age-female file (without it the female denominators are NULL and the result says so).
-    A practice the quin-age file lists but for which a denominator cannot be derived stops the month."""
+def stage_list_sizes(folder: Path, month: str, layout: Layout, work: Path) -> StagedFile:
+    """lake/list_sizes/month=<month> built in `work` from the month's quin-age file and, where NHS Digital
+    published one, its sing-age-female file (without it the female denominators are NULL and the result
+    says so), after both passed their expectations. A practice the quin-age file lists but for which a
+    denominator cannot be derived stops the month."""
     quin_file = find_file(folder, "quin_age")
     try:
         female_file: Path | None = find_file(folder, "female")
     except ListSizeError:
         female_file = None
+    work.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        con = connection(work)
+        stack.callback(con.close)
+        quin = stack.enter_context(opened_csv(quin_file, work))
+        quin_rows, female_rows = work / "quin_rows.parquet", work / "female_rows.parquet"
+        extract = stage_rows(con, "quin_rows", quin, QUIN_COLUMNS, quin_file.name, month, quin_rows)
+        check_rows(quin_rows, "quin_rows", quin_expectations(), work, quin_file.name, month)
+        if female_file is not None:
+            female = stack.enter_context(opened_csv(female_file, work))
+            stage_rows(con, "female_rows", female, FEMALE_COLUMNS, female_file.name, month, female_rows)
+            check_rows(female_rows, "female_rows", female_expectations(), work, female_file.name, month)
+        else:
+            write_empty(con, female_rows, EMPTY_FEMALE_ROWS)
+        out = work / "list_sizes.parquet"
+        con.execute(load_sql("lake/list_sizes"), {
+            "quin_rows": str(quin_rows), "female_rows": str(female_rows), "month": month,
+            "extract_date": parse_extract_date(extract).isoformat(), "out_path": str(out), **AGE_BANDS})
+        practices, patients = con.execute(
+            "SELECT count(*), coalesce(sum(patients), 0) FROM read_parquet($p)", {"p": str(out)}).fetchone()
+        underived = {c: [r[0] for r in con.execute(
+            f"SELECT practice_code FROM read_parquet($p) WHERE {c} IS NULL ORDER BY 1", {"p": str(out)}).fetchall()]
+            for c in QUIN_DENOMINATORS}  # column names are this module's constants
+        without_female = con.execute("SELECT count(*) FROM read_parquet($p) WHERE female_13_54 IS NULL",
+                                     {"p": str(out)}).fetchone()[0]
+    bad = {c: codes for c, codes in underived.items() if codes}
+    if bad:
+        column, codes = next(iter(bad.items()))
+        raise ListSizeError(
+            f"{quin_file.name} for {month}: cannot derive {column} for {len(codes)} practice(s) it lists "
+            f"(first: {', '.join(codes[:5])}); the file lacks the age bands or totals for them. Check the "
+            "file is complete (SEX ALL/MALE/FEMALE x AGE_GROUP_5 bands) and re-download it")
+    return StagedFile(out, layout.lake_file("list_sizes", month), {
+        "practices": int(practices), "patients": int(patients), "extract_date": parse_extract_date(extract).isoformat(),
+        "files": [quin_file.name] + ([female_file.name] if female_file else []),
+        "female_file": female_file is not None, "practices_without_female_counts": int(without_female)})
+
+
+def ingest_list_sizes(folder: Path, month: str, layout: Layout) -> dict:
+    """Stage, check and publish the month's list sizes on their own (tests, benchmarks); a monthly run
+    publishes them with the rest of its month (pipelines/lake/month.py)."""
     with scratch_dir(layout.tmp, f"lists-{month}") as work:
-        with ExitStack() as stack:
-            quin = stack.enter_context(opened_csv(quin_file, work))
-            quin_names = map_columns(quin, QUIN_COLUMNS, quin_file.name)
-            extract = first_extract_date(quin, quin_names, quin_file.name)
-            check_month(extract, month, quin_file.name)
-            if female_file is not None:
-                female = stack.enter_context(opened_csv(female_file, work))
-                female_names = map_columns(female, FEMALE_COLUMNS, female_file.name)
-                check_month(first_extract_date(female, female_names, female_file.name), month, female_file.name)
-            else:
-                female = work / "no_female_file.csv"
-                female.write_text(EMPTY_FEMALE)
-                female_names = map_columns(female, FEMALE_COLUMNS, "no female file")
-            files = f"{quin_file.name}/{female_file.name if female_file else '(no female file)'}"
-            con = duckdb_connection(work, "1GB")
-            out = work / "list_sizes.parquet"
-            try:
-                con.execute(load_sql("lake/list_sizes"), {
-                    "quin_path": str(quin), "quin_names": quin_names, "female_path": str(female),
-                    "female_names": female_names, "month": month, "extract_date": extract.isoformat(),
-                    "out_path": str(out), "quin_encoding": text_encoding(quin),
-                    "female_encoding": text_encoding(female), **AGE_BANDS})
-            except Exception as exc:  # duckdb errors: say which files
-                raise ListSizeError(f"{files} for {month}: {str(exc).splitlines()[0]}") from exc
-            practices, patients = con.execute(
-                "SELECT count(*), coalesce(sum(patients), 0) FROM read_parquet($p)", {"p": str(out)}).fetchone()
-            underived = {c: [r[0] for r in con.execute(
-                f"SELECT practice_code FROM read_parquet($p) WHERE {c} IS NULL ORDER BY 1", {"p": str(out)}).fetchall()]
-                for c in QUIN_DENOMINATORS}  # column names are this module's constants
-            without_female = con.execute("SELECT count(*) FROM read_parquet($p) WHERE female_13_54 IS NULL",
-                                         {"p": str(out)}).fetchone()[0]
-            con.close()
-        if practices == 0:
-            raise ListSizeError(f"{quin_file.name} for {month}: no GP practice rows")
-        bad = {c: codes for c, codes in underived.items() if codes}
-        if bad:
-            column, codes = next(iter(bad.items()))
-            raise ListSizeError(
-                f"{quin_file.name} for {month}: cannot derive {column} for {len(codes)} practice(s) it lists "
-                f"(first: {', '.join(codes[:5])}); the file lacks the age bands or totals for them. Check the "
-                "file is complete (SEX ALL/MALE/FEMALE x AGE_GROUP_5 bands) and re-download it")
-        final = layout.lake_file("list_sizes", month)
-        publish_file(out, final)
-        return {"practices": int(practices), "patients": int(patients), "extract_date": extract.isoformat(),
-                "files": [quin_file.name] + ([female_file.name] if female_file else []),
-                "female_file": female_file is not None, "practices_without_female_counts": int(without_female),
-                "path": str(final)}
+        return stage_list_sizes(folder, month, layout, work).publish()

@@ -48,8 +48,7 @@ def parse_extract_date(text: str) -> date:
 
 def map_columns(csv_path: Path, wanted: dict[str, list[str]], label: str) -> list[str]:
     """Canonical name for each column of the file (unwanted columns get placeholder names)."""
-    with open(csv_path, "rb") as fh:
-        header = [h.upper() for h in parse_header_line(fh.readline())]
+    header = header_names(csv_path)
     names = [f"_unused_{i}" for i in range(len(header))]
     for canonical, options in wanted.items():
         hit = next((h for h in options if h in header), None)
@@ -61,14 +60,25 @@ def map_columns(csv_path: Path, wanted: dict[str, list[str]], label: str) -> lis
     return names
 
 
-def first_extract_date(csv_path: Path, names: list[str], label: str) -> date:
+def first_extract_text(csv_path: Path, names: list[str], label: str) -> str:
+    """EXTRACT_DATE as the first data row publishes it (the expectations hold every row to it)."""
     with open(csv_path, encoding=text_encoding(csv_path), newline="") as fh:
         reader = csv.reader(fh)
         next(reader, None)
         row = next(reader, None)
     if row is None:
         raise ListSizeError(f"{label}: no data rows")
-    return parse_extract_date(row[names.index("extract_date")])
+    return row[names.index("extract_date")].strip()
+
+
+def first_extract_date(csv_path: Path, names: list[str], label: str) -> date:
+    return parse_extract_date(first_extract_text(csv_path, names, label))
+
+
+def header_names(csv_path: Path) -> list[str]:
+    """The file's column names as published (upper case)."""
+    with open(csv_path, "rb") as fh:
+        return [h.upper() for h in parse_header_line(fh.readline())]
 
 
 def check_month(extract: date, month: str, label: str) -> None:

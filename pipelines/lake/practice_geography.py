@@ -1,40 +1,52 @@
 """lake/practice_geography: practice -> PCN -> sub-ICB -> ICB -> region for the month, from NHS Digital's
-practice map."""
+practice map, once its rows passed their expectations (pipelines/checks/nhs_digital_suite.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.atomic import publish_file, scratch_dir
-from pipelines.duck import duckdb_connection
-from pipelines.lake.nhs_digital_format import MAP_COLUMNS, check_month, first_extract_date, map_columns
+from pipelines.atomic import StagedFile, scratch_dir
+from pipelines.checks.nhs_digital_suite import map_expectations
+from pipelines.lake.nhs_digital_format import MAP_COLUMNS, header_names, parse_extract_date
+from pipelines.lake.nhs_digital_rows import check_rows, connection, stage_rows
 from pipelines.layout import Layout
+from pipelines.reference import geography_rule, region_codes
 from pipelines.sources.nhs_digital import find_file, opened_csv
 from pipelines.sqlfiles import load_sql
-from pipelines.textfiles import text_encoding
 
 # What the indicator SQL reads of the table, for a month that has no map yet (written empty).
 EMPTY = {"month": "VARCHAR", "practice_code": "VARCHAR", "practice_name": "VARCHAR", "pcn_code": "VARCHAR",
          "pcn_name": "VARCHAR", "sub_icb_code": "VARCHAR", "icb_code": "VARCHAR", "region_code": "VARCHAR"}
 
 
-def ingest_practice_geography(folder: Path, month: str, layout: Layout) -> dict:
-    """Write lake/practice_geography/month=<month> from the month's gp-reg-pat-prac-map file."""
+def stage_practice_geography(folder: Path, month: str, layout: Layout, work: Path) -> StagedFile:
+    """lake/practice_geography/month=<month> built in `work` from the month's gp-reg-pat-prac-map file."""
     map_file = find_file(folder, "map")
-    with scratch_dir(layout.tmp, f"map-{month}") as work:
-        with opened_csv(map_file, work) as path:
-            names = map_columns(path, MAP_COLUMNS, map_file.name)
-            extract = first_extract_date(path, names, map_file.name)
-            check_month(extract, month, map_file.name)
-            con = duckdb_connection(work, "1GB")
+    work.mkdir(parents=True, exist_ok=True)
+    with opened_csv(map_file, work) as path:
+        con = connection(work)
+        try:
+            rows = work / "map_rows.parquet"
+            extract = stage_rows(con, "map_rows", path, MAP_COLUMNS, map_file.name, month, rows)
+            # The map names its ICB column STP_CODE before July 2022: that era's codes are checked then.
+            era = "STP" if "STP_CODE" in header_names(path) else "ICB"
+            check_rows(rows, "map_rows", map_expectations(geography_rule(month, era), region_codes()), work,
+                       map_file.name, month)
             out = work / "geography.parquet"
             con.execute(load_sql("lake/practice_geography"), {
-                "map_path": str(path), "map_names": names, "month": month, "encoding": text_encoding(path),
-                "extract_date": extract.isoformat(), "out_path": str(out)})
+                "rows_path": str(rows), "month": month, "extract_date": parse_extract_date(extract).isoformat(),
+                "out_path": str(out)})
             practices, icbs = con.execute(
                 "SELECT count(*), count(DISTINCT icb_code) FROM read_parquet($p)", {"p": str(out)}).fetchone()
+        finally:
             con.close()
-        final = layout.lake_file("practice_geography", month)
-        publish_file(out, final)
-        return {"practices": int(practices), "icbs": int(icbs), "extract_date": extract.isoformat(),
-                "file": map_file.name, "path": str(final)}
+    return StagedFile(out, layout.lake_file("practice_geography", month), {
+        "practices": int(practices), "icbs": int(icbs), "extract_date": parse_extract_date(extract).isoformat(),
+        "file": map_file.name})
+
+
+def ingest_practice_geography(folder: Path, month: str, layout: Layout) -> dict:
+    """Stage, check and publish the month's map on its own (tests, benchmarks); a monthly run publishes it
+    with the rest of its month (pipelines/lake/month.py)."""
+    with scratch_dir(layout.tmp, f"map-{month}") as work:
+        return stage_practice_geography(folder, month, layout, work).publish()

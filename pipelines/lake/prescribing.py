@@ -22,15 +22,15 @@ from typing import Callable, Iterator
 
 import duckdb
 import polars as pl
-import pyarrow.parquet as pq
 
-from pipelines.atomic import publish_file, scratch_dir
-from pipelines.checks.prescribing_validation import failure_text
+from pipelines.atomic import StagedFile, scratch_dir
+from pipelines.checks.gx_duckdb import failure_text
 from pipelines.epd import scan
 from pipelines.duck import duckdb_connection
 from pipelines.epd.flavours import Flavour, detect_flavour
 from pipelines.textfiles import parse_header_line
 from pipelines.layout import Layout
+from pipelines.parquet_files import DamagedFile, parquet_rows
 from pipelines.sqlfiles import load_sql
 
 
@@ -257,61 +257,84 @@ def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name
     return fact, names, encoding, validation
 
 
-def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str = "2GB",
-                     validate: Callable[[Path, str], dict] | None = None) -> IngestResult:
-    """Normalise `source` (the published file for `month`) into the lake, replacing that month. With
+@dataclass
+class StagedEpd:
+    """A month's fact and practice dimension, built and checked in scratch; `publish` makes both visible."""
+    fact: StagedFile
+    practices: StagedFile
+    result: IngestResult
+
+    def publish(self) -> IngestResult:
+        self.fact.publish()
+        self.practices.publish()
+        return self.result
+
+
+def held_rows(final: Path, log: Callable[[str], None] | None = None) -> int | None:
+    """Rows the month already holds in the lake; None if none, or if that file is damaged (then it is simply
+    replaced by the month being ingested: a good source file repairs a damaged lake month)."""
+    if not final.is_file():
+        return None
+    try:
+        return parquet_rows(final)
+    except DamagedFile as exc:
+        if log:
+            log(f"{exc}; replacing it with the month being ingested")
+        return None
+
+
+def stage_epd_month(source: Path, month: str, layout: Layout, work: Path, memory_limit: str = "2GB",
+                    validate: Callable[[Path, str], dict] | None = None,
+                    log: Callable[[str], None] | None = None) -> StagedEpd:
+    """Normalise `source` (the published file for `month`) into `work`, ready to replace that month. With
     `validate` (staged fact path, header geography -> summary with `success`), a month that fails is
-    refused before anything is published: the lake keeps the month's previous bytes."""
+    refused (IngestError) before anything is published."""
     source = Path(source)
     if not source.is_file():
         raise IngestError(f"EPD file for {month} not found: {source}")
+    work.mkdir(parents=True, exist_ok=True)
+    with csv_from_source(source, work) as csv_path:
+        flavour = detect_flavour(read_header(csv_path), source=source.name)
+        check_complete(csv_path, source.name)
+        con = duckdb_connection(work, memory_limit)
+        fact, names, encoding, validation = _stage(csv_path, flavour, month, work, source.name, con, validate)
+    rows, items, practices, unidentified_rows, without_month = con.execute(
+        "SELECT coalesce(sum(rows), 0), coalesce(sum(items), 0), count(DISTINCT practice_code), "
+        "coalesce(sum(unidentified_rows), 0), coalesce(sum(rows_without_month), 0) FROM practice_counts"
+    ).fetchall()[0]
+    if rows == 0:
+        raise IngestError(f"{source.name}: no data rows")
+    if without_month:  # the read casts YEAR_MONTH strictly to the month; only a blank one gets here
+        raise IngestError(f"{source.name}: YEAR_MONTH is blank on {without_month} rows")
+    out_px = work / "practices.parquet"
+    con.register("practice_names", names)
+    con.execute(load_sql("lake/write_practices"), {"out_path": str(out_px)})
+    con.close()
+    if validation is not None and not validation["success"]:
+        raise IngestError(f"{source.name} for {month} refused by the prescribing expectations: "
+                          f"{failure_text(validation)}. Nothing of {month} was published; the lake keeps the "
+                          "month's previous data")
+    final_rx = layout.lake_file("prescribing", month)
+    final_px = layout.lake_file("practices", month)
+    held = held_rows(final_rx, log)
+    # NHSBSA republishes a month to add late prescriptions (later batches subsume earlier ones), so a file
+    # with clearly fewer rows than the month already holds (beyond a correction's few) was most likely cut
+    # at a line end.
+    if held is not None and rows < held * REPUBLICATION_MIN_SHARE:
+        raise IngestError(
+            f"{source.name} has {rows:,} rows where {month} already holds {held:,}: a republished month "
+            "only gains rows, so this file was probably cut short at a line end; download it again (the "
+            f"month is kept; remove {final_rx.parent} first to load a shorter file on purpose)")
+    result = IngestResult(
+        month=month, flavour=flavour.name, geography=flavour.geography, rows=int(rows), items=int(items),
+        practices=int(practices), unidentified_rows=int(unidentified_rows), prescribing_path=final_rx,
+        practices_path=final_px, source_file=source.name, validation=validation, encoding=encoding)
+    return StagedEpd(StagedFile(fact, final_rx), StagedFile(out_px, final_px), result)
+
+
+def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str = "2GB",
+                     validate: Callable[[Path, str], dict] | None = None) -> IngestResult:
+    """Stage, check and publish one EPD month on its own (tests, benchmarks); a monthly run publishes it with
+    the rest of its month (pipelines/lake/month.py). A refused month leaves the lake byte-identical."""
     with scratch_dir(layout.tmp, f"ingest-{month}") as work:
-        with csv_from_source(source, work) as csv_path:
-            flavour = detect_flavour(read_header(csv_path), source=source.name)
-            check_complete(csv_path, source.name)
-            con = duckdb_connection(work, memory_limit)
-            fact, names, encoding, validation = _stage(csv_path, flavour, month, work, source.name, con, validate)
-        rows, items, practices, unidentified_rows, without_month = con.execute(
-            "SELECT coalesce(sum(rows), 0), coalesce(sum(items), 0), count(DISTINCT practice_code), "
-            "coalesce(sum(unidentified_rows), 0), coalesce(sum(rows_without_month), 0) FROM practice_counts"
-        ).fetchall()[0]
-        if rows == 0:
-            raise IngestError(f"{source.name}: no data rows")
-        if without_month:  # the read casts YEAR_MONTH strictly to the month; only a blank one gets here
-            raise IngestError(f"{source.name}: YEAR_MONTH is blank on {without_month} rows")
-        out_px = work / "practices.parquet"
-        con.register("practice_names", names)
-        con.execute(load_sql("lake/write_practices"), {"out_path": str(out_px)})
-        con.close()
-        if validation is not None and not validation["success"]:
-            raise IngestError(f"{source.name} for {month} refused by the prescribing expectations: "
-                              f"{failure_text(validation)}. Nothing was published; the lake keeps the month's "
-                              "previous data")
-        final_rx = layout.lake_file("prescribing", month)
-        final_px = layout.lake_file("practices", month)
-        if final_rx.is_file():
-            # NHSBSA republishes a month to add late prescriptions (later batches subsume earlier ones), so
-            # a file with clearly fewer rows than the month already holds (beyond a correction's few) was
-            # most likely cut at a line end.
-            held = pq.ParquetFile(final_rx).metadata.num_rows
-            if rows < held * REPUBLICATION_MIN_SHARE:
-                raise IngestError(
-                    f"{source.name} has {rows:,} rows where {month} already holds {held:,}: a republished month "
-                    "only gains rows, so this file was probably cut short at a line end; download it again (the "
-                    f"month is kept; remove {final_rx.parent} first to load a shorter file on purpose)")
-        publish_file(fact, final_rx)
-        publish_file(out_px, final_px)
-        return IngestResult(
-            month=month,
-            flavour=flavour.name,
-            geography=flavour.geography,
-            rows=int(rows),
-            items=int(items),
-            practices=int(practices),
-            unidentified_rows=int(unidentified_rows),
-            prescribing_path=final_rx,
-            practices_path=final_px,
-            source_file=source.name,
-            validation=validation,
-            encoding=encoding,
-        )
+        return stage_epd_month(source, month, layout, work, memory_limit, validate).publish()

@@ -64,7 +64,7 @@ def write_extracts(analysis: Analysis) -> dict:
         csv_columns[:1] + ["grain"] + csv_columns[1:]).with_columns(month=pl.lit(month)).sort(
         "indicator_id", "org_type", "org_code")
     csv_safe(table).write_csv(work / "all_icbs.csv")
-    publish_dir(work, final)
+    publish_dir(work, final, layout.tmp)
     return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
 
 

@@ -1,20 +1,17 @@
--- Registered patients per GP practice for one month, from NHS Digital's quinary-age and
--- single-year-female files (the female file may be absent: its columns are then NULL). Columns were mapped to canonical names by header (nhs_digital.py), so any
--- publication layout reads the same; a column a layout lacks arrives as NULL via UNION ALL BY NAME.
+-- Registered patients per GP practice for one month, from the GP rows of NHS Digital's quinary-age and
+-- single-year-female files as staged (sql/lake/quin_rows.sql, female_rows.sql) and checked by the
+-- expectations: one row per practice x sex x band, whole numbers. Without a female file its rows are an
+-- empty table and the female columns are NULL.
 COPY (
     WITH quin AS (
-        SELECT trim(org_code) AS practice_code, upper(trim(sex)) AS sex, upper(trim(age_group)) AS age_group,
-               CAST(trim(patients) AS BIGINT) AS patients
-        FROM ((SELECT NULL::VARCHAR AS org_type WHERE false) UNION ALL BY NAME
-              (SELECT * FROM read_csv($quin_path, header = false, skip = 1, names = $quin_names,
-                                      all_varchar = true, encoding = $quin_encoding)))
-        WHERE org_type IS NULL OR upper(trim(org_type)) = 'GP'
+        SELECT org_code AS practice_code, sex, age_group, CAST(patients AS BIGINT) AS patients
+        FROM read_parquet($quin_rows)
     ),
     quin_wide AS (
         -- Age bands are published by sex ALL in today's layout; in 2017's only for MALE and FEMALE (SEX = ALL
         -- then comes with AGE_GROUP_5 = ALL alone), so a band missing under ALL is the sum of the two sexes.
         -- A band a practice has no row for counts as zero, unless the practice has no band rows at all: then
-        -- the denominator cannot be derived and stays NULL (nhs_digital.py stops the month on it).
+        -- the denominator cannot be derived and stays NULL (lake/list_sizes.py stops the month on it).
         SELECT practice_code,
             coalesce(sum(patients) FILTER (WHERE sex = 'ALL' AND age_group = 'ALL'),
                      sum(patients) FILTER (WHERE sex IN ('MALE', 'FEMALE') AND age_group = 'ALL'))  AS patients,
@@ -41,11 +38,9 @@ COPY (
         FROM quin_wide
     ),
     fem AS (
-        SELECT trim(org_code) AS practice_code, upper(trim(age)) AS age, CAST(trim(patients) AS BIGINT) AS patients
-        FROM ((SELECT NULL::VARCHAR AS org_type WHERE false) UNION ALL BY NAME
-              (SELECT * FROM read_csv($female_path, header = false, skip = 1, names = $female_names,
-                                      all_varchar = true, encoding = $female_encoding)))
-        WHERE (org_type IS NULL OR upper(trim(org_type)) = 'GP') AND upper(trim(sex)) = 'FEMALE'
+        SELECT org_code AS practice_code, age, CAST(patients AS BIGINT) AS patients
+        FROM read_parquet($female_rows)
+        WHERE sex = 'FEMALE'
     ),
     fem_wide AS (
         SELECT practice_code,

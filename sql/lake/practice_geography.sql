@@ -1,18 +1,9 @@
--- Practice -> PCN -> sub-ICB -> ICB -> region for one month, from NHS Digital's gp-reg-pat-prac-map.
--- Pre-July-2022 files say CCG/STP where later ones say SUB_ICB_LOCATION/ICB; nhs_digital.py maps both
--- to the same canonical names.
+-- Practice -> PCN -> sub-ICB -> ICB -> region for one month: the map's rows once the expectations passed
+-- (sql/lake/map_rows.sql staged them, one row per practice).
 COPY (
-    SELECT $month AS month,
-           trim(practice_code) AS practice_code, trim(practice_name) AS practice_name,
-           trim(practice_postcode) AS practice_postcode,
-           nullif(trim(pcn_code), '') AS pcn_code, nullif(trim(pcn_name), '') AS pcn_name,
-           trim(sub_icb_code) AS sub_icb_code, trim(sub_icb_name) AS sub_icb_name,
-           trim(sub_icb_ons_code) AS sub_icb_ons_code,
-           trim(icb_code) AS icb_code, trim(icb_name) AS icb_name, trim(icb_ons_code) AS icb_ons_code,
-           trim(region_code) AS region_code, trim(region_name) AS region_name,
-           trim(region_ons_code) AS region_ons_code,
-           $extract_date::DATE AS extract_date
-    FROM read_csv($map_path, header = false, skip = 1, names = $map_names, all_varchar = true,
-                  encoding = $encoding)
+    SELECT $month AS month, practice_code, practice_name, practice_postcode, pcn_code, pcn_name,
+           sub_icb_code, sub_icb_name, sub_icb_ons_code, icb_code, icb_name, icb_ons_code,
+           region_code, region_name, region_ons_code, $extract_date::DATE AS extract_date
+    FROM read_parquet($rows_path)
     ORDER BY practice_code
 ) TO $out_path (FORMAT parquet, COMPRESSION zstd);

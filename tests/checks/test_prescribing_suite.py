@@ -33,7 +33,7 @@ def variant(good, select: str):
 def test_good_month_passes(good):
     summary = run(*good)
     assert summary["success"] and summary["failed"] == []
-    assert summary["evaluated"] == 13
+    assert summary["evaluated"] == 16
 
 
 @pytest.mark.parametrize("select, failing", [
@@ -48,6 +48,15 @@ def test_good_month_passes(good):
     ("SELECT * REPLACE (CAST(items AS DOUBLE) AS items) FROM {src}", "column types"),
     ("SELECT * EXCLUDE (snomed_code) FROM {src}", "expect_table_columns_to_match_ordered_list"),
     ("SELECT * REPLACE ('1234x' AS snomed_code) FROM {src}", "SNOMED codes are 6-18 digits"),
+    ("SELECT * REPLACE ('NaN'::DOUBLE AS adq_usage) FROM {src}", "measures are finite numbers"),
+    ("SELECT * REPLACE ('inf'::DOUBLE AS nic) FROM {src}", "measures are finite numbers"),
+    ("SELECT * REPLACE (1e300 AS quantity, 1e300 * items AS total_quantity) FROM {src}",
+     "measures are within what a real row can have"),
+    ("SELECT * REPLACE (2000000 AS items, quantity * 2000000 AS total_quantity) FROM {src}",
+     "measures are within what a real row can have"),
+    # a block of rows published twice, or the whole file twice: the month would count double
+    ("SELECT * FROM {src} UNION ALL (SELECT * FROM {src} LIMIT 2)", "no key repeats"),
+    ("SELECT * FROM {src} UNION ALL SELECT * FROM {src}", "no key repeats"),
 ])
 def test_each_rule_can_fail(good, select, failing):
     summary = run(*variant(good, select))
@@ -55,6 +64,28 @@ def test_each_rule_can_fail(good, select, failing):
     described = [f"{f['expectation']}({f['column']})" if f["column"] else (f["description"] or f["expectation"])
                  for f in summary["failed"]]
     assert any(failing in d for d in described), described
+
+
+def test_rows_differing_only_in_quantity_are_not_repeats(good):
+    """NHSBSA publishes a row per pack size (QUANTITY): the same practice and presentation twice is normal."""
+    summary = run(*variant(good, "SELECT * FROM {src} UNION ALL SELECT * REPLACE (quantity + 1 AS quantity, "
+                                 "(quantity + 1) * items AS total_quantity) FROM {src}"))
+    assert summary["success"], summary["failed"]
+
+
+def test_repeated_rows_are_named_and_counted(good):
+    """Two rows published twice: the four rows sharing a key are counted and the first named, with no SNOMED
+    code (the legacy files') matching as a key like any other."""
+    from pipelines.checks.gx_duckdb import name_refused_rows
+    from pipelines.checks.prescribing_suite import NAMING_COLUMNS
+
+    path, tmp = variant(good, "SELECT * REPLACE (NULL AS snomed_code) FROM {src} UNION ALL "
+                              "(SELECT * REPLACE (NULL AS snomed_code) FROM {src} ORDER BY practice_code, bnf_code LIMIT 2)")
+    expectations = prescribing_expectations("2024-01", geography_rule("2024-01", "ICB"))
+    summary = name_refused_rows(path, run(path, tmp), expectations, NAMING_COLUMNS)
+    repeated = [f for f in summary["failed"] if "no key repeats" in (f["description"] or "")]
+    assert repeated and repeated[0]["unexpected_count"] == 4, summary["failed"]
+    assert repeated[0]["observed"].count("practice_code") == 3
 
 
 def test_wrong_month_fails(good):

@@ -47,7 +47,7 @@ def write_era_files(root):
         "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,PRACTICE_POSTCODE,PCN_CODE,PCN_NAME,"
         "ONS_SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,ONS_ICB_CODE,ICB_CODE,ICB_NAME,"
         "ONS_COMM_REGION_CODE,COMM_REGION_CODE,COMM_REGION_NAME,SUPPLIER_NAME\n"
-        "GP_PRAC_PAT_LIST,01JAN2026,B85054,BRIGHOUSE SURGERY,HD6 1AA,U1,PCN,E38000254,X2C4Y,"
+        "GP_PRAC_PAT_LIST,01JAN2026,B85054,BRIGHOUSE SURGERY,HD6 1AA,U54321,BRIGHOUSE PCN,E38000254,X2C4Y,"
         "NHS WEST YORKSHIRE ICB - X2C4Y,E54000054,QWO,NHS WEST YORKSHIRE INTEGRATED CARE BOARD,E40000012,Y63,"
         "North East and Yorkshire,EMIS\n")
     return folder
@@ -118,8 +118,8 @@ def test_the_succession_table_is_what_the_real_maps_say():
 def test_commissioner_codes_are_checked_against_the_eras_ccgs(tmp_path, org, passes):
     import dagster as dg
 
-    from pipelines.assets.lake import prescribing_month
-    from pipelines.assets.sources import epd_source_file
+    from pipelines.assets.lake import lake_month
+    from pipelines.assets.sources import epd_source_file, list_size_source_files
     from pipelines.checks.commissioners import prescribing_month_commissioners
     from pipelines.resources import MsiSettings
 
@@ -127,8 +127,10 @@ def test_commissioner_codes_are_checked_against_the_eras_ccgs(tmp_path, org, pas
     epd.mkdir()
     (epd / "EPD_202009.csv").write_bytes(LEGACY_STP_HEADER + (_row("202009", org, "B85010", "DALTON SURGERY", 1)
                                                               + "\n").encode())
-    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd))
-    result = dg.materialize([epd_source_file, prescribing_month, prescribing_month_commissioners],
+    (tmp_path / "lists").mkdir()  # no NHS Digital files: the month degrades
+    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd),
+                           list_size_dir=str(tmp_path / "lists"))
+    result = dg.materialize([epd_source_file, list_size_source_files, lake_month, prescribing_month_commissioners],
                             partition_key="2020-09-01", resources={"msi": settings},
                             instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     evaluation = next(iter(result.get_asset_check_evaluations()))

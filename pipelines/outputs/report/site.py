@@ -397,7 +397,7 @@ def build_site(analysis: Analysis) -> dict:
     practice_keys = [("practice", c) for c in sorted(by_practice) if safe_code(c)]
     builder.prepare()  # what pages read through DuckDB or polars, computed before any worker is forked
     in_parallel(write_pages, icb_keys + pcn_keys + practice_keys)
-    publish_dir(work, final)
+    publish_dir(work, final, layout.tmp)
     return {"index": final / "index.html", "icb_pages": len(icb_keys), "pcn_pages": len(pcn_keys),
             "practice_pages": len(practice_keys)}
 
