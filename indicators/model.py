@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-_FILTER = re.compile(r"^~?[0-9]{2}[0-9A-Z%_]*$")
+_FILTER = re.compile(r"~?[0-9]{2}[0-9A-Z%_]*")
 Measure = Literal["items", "quantity", "adq", "ome_mg"]
 ListSize = Literal["patients", "aged_65_plus", "female_13_54", "adults"]
 Unit = Literal["percent", "per_1000", "per_1000_per_day", "count", "ratio"]
@@ -46,7 +46,7 @@ class CodeFilter:
     @classmethod
     def parse(cls, raw: str) -> "CodeFilter":
         text = raw.split("#", 1)[0].strip()
-        if not _FILTER.match(text):
+        if not _FILTER.fullmatch(text):
             raise ValueError(
                 f"bad code filter {raw!r}: use digits, capitals, % or _ after the 2-digit BNF chapter, "
                 "optionally with a leading ~"
@@ -68,7 +68,7 @@ class CodeFilter:
             return code == self.pattern
         if self.kind == "prefix":
             return code.startswith(self.pattern)
-        return _like(self.pattern).match(code) is not None
+        return _like(self.pattern).fullmatch(code) is not None
 
 
 _LIKE_CACHE: dict[str, re.Pattern] = {}
@@ -77,7 +77,7 @@ _LIKE_CACHE: dict[str, re.Pattern] = {}
 def _like(pattern: str) -> re.Pattern:
     if pattern not in _LIKE_CACHE:
         _LIKE_CACHE[pattern] = re.compile(
-            "^" + "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern) + "$")
+            "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern), re.DOTALL)
     return _LIKE_CACHE[pattern]
 
 

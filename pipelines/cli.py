@@ -88,11 +88,31 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, re
             outcomes = run_months(settings, months, on_month, report=report)
         except RunFailed as exc:
             progress.stop()
-            console.print(f"[red]Failed[/red] {exc}")
+            console.print(f"[red]Failed[/red] {exc}", highlight=False)
+            console.print(f"Earlier months' data is untouched under {settings.layout.lake}.")
+            raise SystemExit(1) from None
+        except Exception as exc:  # noqa: BLE001 - anything else: one line here, the traceback in the log
+            progress.stop()
+            console.print(f"[red]Failed[/red] {unexpected(exc, settings.layout)}", highlight=False)
             console.print(f"Earlier months' data is untouched under {settings.layout.lake}.")
             raise SystemExit(1) from None
     _summary(settings, outcomes, time.time() - started)
     return outcomes
+
+
+def unexpected(exc: BaseException, layout) -> str:
+    """One line for an error no step turned into one (a full disk under Dagster's run storage, say); the
+    traceback goes to the log file."""
+    import traceback
+
+    from pipelines.diskspace import disk_full_line, is_disk_full
+    from pipelines.runner import write_log
+
+    write_log(layout.log_file, "unexpected error", "".join(traceback.format_exception(exc)))
+    if is_disk_full(exc):
+        return f"{disk_full_line(layout.root)} (details: {layout.log_file})"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first} (details: {layout.log_file})"
 
 
 def stand_ins(outcome) -> str:
@@ -292,6 +312,7 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
     """E-mail each subscribed ICB the month's new concerning signals (SMTP settings: MSI_SMTP_*)."""
     from pipelines.notify.outbox import notify_month
     from pipelines.notify.smtp import NotifyError, SmtpSettings
+    from pipelines.lock import LockTimeout
     from pipelines.notify.subscriptions import SubscriptionError
 
     layout = MsiSettings(data_dir=str(resolve_data_dir(data_dir))).layout
@@ -299,8 +320,11 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
         smtp = None if dry_run else SmtpSettings.from_env()
         result = notify_month(layout, month, Path(subscriptions) if subscriptions else None, dry_run=dry_run,
                               smtp=smtp, resend=resend, log=lambda line: console.print(f"[yellow]{line}[/yellow]"))
-    except (SubscriptionError, NotifyError, FileNotFoundError) as exc:
+    except (SubscriptionError, NotifyError, FileNotFoundError, LockTimeout) as exc:
         console.print(f"[red]msi notify: {exc}[/red]", highlight=False)
+        raise SystemExit(1) from None
+    except Exception as exc:  # noqa: BLE001 - one line here, the traceback in the log
+        console.print(f"[red]msi notify: {unexpected(exc, layout)}[/red]", highlight=False)
         raise SystemExit(1) from None
     for key, path in result["files"].items():
         state = ("written (dry run)" if dry_run else "sent" if key in result["sent"]

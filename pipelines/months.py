@@ -6,11 +6,11 @@ import calendar
 import re
 from datetime import date
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 def check_month(value: str) -> str:
-    if not _MONTH.match(value):
+    if not isinstance(value, str) or not _MONTH.fullmatch(value):
         raise ValueError(f"not a month: {value!r} (expected YYYY-MM)")
     return value
 

@@ -15,6 +15,7 @@ import dagster as dg
 from pipelines.atomic import sweep_scratch
 from pipelines.checks.gx_duckdb import describe_failed_rule
 from pipelines.definitions import build_definitions
+from pipelines.diskspace import disk_full_line, is_disk_full_text
 from pipelines.lock import LockTimeout, data_lock
 from pipelines.months import partition_key
 from pipelines.resources import MsiSettings
@@ -80,10 +81,21 @@ def _failure_message(result, month: str, log: Path) -> str:
             said = "; ".join(describe_failed_rule(r) for r in rules) or evaluation.description
             # A blocking check's failure also fails its step with a generic message: the rule is what to say.
             check_line = check_line or f"{month}: check '{evaluation.check_name}' failed: {said}"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a", encoding="utf-8") as fh:
-        fh.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} {month}\n" + "\n".join(details) + "\n")
+    write_log(log, month, "\n".join(details))
+    if is_disk_full_text("\n".join(details)):  # a step that met a full disk: say that, not the library's words
+        return f"{month}: {disk_full_line(log.parent.parent)} (details: {log})"
     return f"{check_line or line or month + ': run failed'} (details: {log})"
+
+
+def write_log(log: Path, what: str, details: str) -> None:
+    """Append to the log file; on a full disk there may be no room even for that, and the console's one line
+    must still be said."""
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} {what}\n{details}\n")
+    except OSError:
+        pass
 
 
 @contextmanager

@@ -1,20 +1,20 @@
-"""Fault injection: one damaged or unusual input at a time, through `msi run`, against a data directory
-that already holds a good month. For every case: the exit status, the line the user sees, and — when
-the input is refused — that every lake partition is byte-identical afterwards (sha256).
+"""Fault injection, the EPD file: one damaged or unusual input at a time, through `msi run`, against a data
+directory that already holds a good month. For every case: the exit status, the line the user sees, and —
+when the input is refused — that every lake and warehouse file is byte-identical afterwards (sha256).
 
 The good month is the 17 real rows of NHSBSA's January 2026 EPD with SNOMED code (byte for byte), with
-no NHS Digital files (the month degrades, loudly). Each case changes those bytes one way."""
+no NHS Digital files (the month degrades, loudly). Each case changes those bytes one way. The files beside
+the EPD: tests/test_faults_side_files.py; runs, locks and damaged data: tests/test_faults_runs.py; the
+e-mail: tests/test_faults_notify.py."""
 
-import hashlib
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pipelines.cli import main
 from tests.epd_fixtures import REAL_ROWS
+from tests.fault_runs import digests, one_line, run
 
 GOOD = REAL_ROWS.read_bytes()
 LINES = GOOD.splitlines(keepends=True)
@@ -49,17 +49,19 @@ CASES = [
      0, "all passed"),
     ("a practice name that is a formula", GOOD.replace(b'"THE CHOWDHURY PRACTICE"', b'"=HYPERLINK(""http://x.example"",""go"")"'),
      0, "all passed"),
+    # Repeated rows would be summed: the month counted twice (methotrexate 10 mg items 4 -> 8).
+    ("a block of rows published twice", b"".join(LINES[:6] + LINES[3:6] + LINES[6:]), 1,
+     "no key repeats: 6 unexpected, e.g. ['practice_code M83038; bnf_code 0307000C0BUAAAR"),
+    ("the whole file twice", GOOD + b"".join(LINES[1:]), 1, "no key repeats: 34 unexpected"),
+    ("ADQ_USAGE that is NaN", _replace_line(11, lambda l: l.replace(b',"75.",', b',"NaN",')), 1,
+     "measures are finite numbers (no NaN or infinity): quantity, total_quantity, adq_usage, nic, actual_cost: 1 "
+     "unexpected, e.g. ['practice_code G85034; bnf_code 0408010W0BBALA2; quantity 180.0; items 1; total_quantity "
+     "180.0; adq_usage nan"),
+    ("NIC that is infinite", _replace_line(11, lambda l: l.replace(b',"52.38",', b',"inf",')), 1,
+     "measures are finite numbers"),
+    ("a QUANTITY of 1e300", _replace_line(11, lambda l: l.replace(b'"180.",1,"180."', b'"1e300",1,"1e300"')), 1,
+     "measures are within what a real row can have: items <= 1,000,000, quantity <= 1,000,000"),
 ]
-
-
-def _lake_digests(data: Path) -> dict[str, str]:
-    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((data / "lake").rglob("*")) if p.is_file()}
-
-
-def _run(epd: Path, lists: Path, data: Path):
-    return CliRunner().invoke(main, ["run", "--source", "local", "--months", "2026-01", "--epd-dir", str(epd),
-                                     "--list-size-dir", str(lists), "--data-dir", str(data), "--no-report"])
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def good_data(tmp_path_factory):
     (root / "epd").mkdir()
     (root / "lists" / "2026-01").mkdir(parents=True)
     (root / "epd" / "EPD_SNOMED_202601.csv").write_bytes(GOOD)
-    result = _run(root / "epd", root / "lists", root / "data")
+    result = run(root / "epd", root / "lists", root / "data")
     assert result.exit_code == 0, result.output
     return root / "data"
 
@@ -77,23 +79,23 @@ def _copy_and_run(good_data: Path, tmp_path: Path, name: str, content: bytes):
     """A copy of the good data directory, the month's EPD file replaced by `content`, and `msi run`."""
     data = tmp_path / "data"
     shutil.copytree(good_data, data)
-    before = _lake_digests(data)
+    before = digests(data)
     epd, lists = tmp_path / "epd", tmp_path / "lists"
     epd.mkdir()
     (lists / "2026-01").mkdir(parents=True)
     (epd / name).write_bytes(content)
-    return data, before, _run(epd, lists, data)
+    return data, before, run(epd, lists, data)
 
 
 @pytest.mark.parametrize("case, content, status, said", CASES, ids=[c[0] for c in CASES])
 def test_fault(good_data, tmp_path, case, content, status, said):
     data, before, result = _copy_and_run(good_data, tmp_path, "EPD_SNOMED_202601.csv", content)
-    output = " ".join(result.output.split())
+    output = one_line(result)
     assert result.exit_code == status, output
     assert said in output, output
     assert "Traceback" not in result.output
     if status:
-        assert _lake_digests(data) == before  # the good month, byte for byte
+        assert digests(data) == before  # the good month, lake and warehouse, byte for byte
         assert "Earlier months' data is untouched" in output and str(data / "logs" / "msi.log") in output
     if case == "a UTF-8 file with an accented name":  # decoded as UTF-8, not as Latin-1 mojibake
         import duckdb
@@ -117,4 +119,4 @@ def test_a_truncated_zip_is_refused_and_the_month_kept(good_data, tmp_path):
     data, before, result = _copy_and_run(good_data, tmp_path / "run", "EPD_SNOMED_202601.zip",
                                          whole.read_bytes()[: whole.stat().st_size // 2])
     assert result.exit_code == 1 and "ZIP" in result.output, result.output
-    assert _lake_digests(data) == before
+    assert digests(data) == before

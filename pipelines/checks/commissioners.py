@@ -21,6 +21,7 @@ from pipelines.duck import duckdb_connection
 from pipelines.lake.prescribing import source_geography
 from pipelines.months import from_partition_key
 from pipelines.organisations.ccg_successors import MAP_2020, MAP_2022
+from pipelines.parquet_files import check_readable
 from pipelines.resources import MsiSettings
 from pipelines.sqlfiles import load_sql
 
@@ -31,6 +32,7 @@ def _lake_map_codes(msi: MsiSettings) -> set[str]:
     files = sorted((msi.layout.lake / "practice_geography").glob("month=*/data.parquet"))
     if not files:
         return set()
+    check_readable(files)
     with duckdb.connect() as con:
         rows = con.execute("SELECT DISTINCT sub_icb_code FROM read_parquet($p)", {"p": [str(f) for f in files]}).fetchall()
     return {r[0] for r in rows}

@@ -58,7 +58,7 @@ SAME_EXTRACT = ("EXTRACT_DATE is the same on every row",
 def _one_row_per(key: str, what: str, columns: str) -> object:
     return row_rule(f"one row per {what}",
                     f"SELECT {columns} FROM (SELECT *, count(*) OVER (PARTITION BY {key}) AS copies FROM {{batch}}) "
-                    "WHERE copies > 1 ORDER BY line")
+                    f"WHERE copies > 1 ORDER BY {key}, line")  # each repeat beside its first
 
 
 def quin_expectations() -> list:

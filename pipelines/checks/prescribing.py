@@ -9,11 +9,11 @@
 import json
 
 import dagster as dg
-import pyarrow.parquet as pq
 
 from pipelines.assets.lake import prescribing_month
 from pipelines.months import add_months, from_partition_key
 from pipelines.checks.prescribing_validation import read_validation, sha256
+from pipelines.parquet_files import parquet_rows
 from pipelines.resources import MsiSettings
 
 ROW_COUNT_TOLERANCE = 0.25  # real months move by a few per cent; a quarter means something went wrong
@@ -48,7 +48,7 @@ def prescribing_month_expectations(context: dg.AssetCheckExecutionContext, msi: 
 
 
 def row_count(path) -> int | None:
-    return pq.ParquetFile(path).metadata.num_rows if path.is_file() else None
+    return parquet_rows(path) if path.is_file() else None
 
 
 @dg.asset_check(asset=prescribing_month, blocking=False,

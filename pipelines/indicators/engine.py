@@ -34,6 +34,7 @@ from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
 from pipelines.reference import REFERENCE_DIR
+from pipelines.parquet_files import check_readable
 from pipelines.sqlfiles import load_sql, month_files, sql_literal
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
@@ -140,6 +141,7 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         raise IndicatorError(f"no normalised prescribing for {month} in {layout.lake}; ingest the month first")
     lists, lists_month = layout.nearest_lake_file("list_sizes", month)
     gp_map, map_month = layout.nearest_lake_file("practice_geography", month)
+    check_readable([rx, px] + [f for f in (lists, gp_map) if f is not None])
     with scratch_dir(layout.tmp, f"indicators-{month}") as work:
         con = duckdb_connection(work, "2GB")
         if lists is None:  # no list sizes at all yet: list-size denominators stay NULL (values NULL)
@@ -201,6 +203,11 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
     practice_files = [month_files(practice_dir, "data.parquet")]
     if patient_level and any(practice_dir.glob(f"month=*/{PATIENT_FILE}")):
         practice_files.append(month_files(practice_dir, PATIENT_FILE))
+    # Every file the globs below read, named in one line if an earlier run left one damaged.
+    check_readable(sorted(f for table in ("indicator_practice", "indicator_practice_breakdown")
+                          for f in (layout.warehouse / table).glob("month=*/*.parquet"))
+                   + sorted(f for table in ("practices", "practice_geography")
+                            for f in (layout.lake / table).glob("month=*/data.parquet")))
     with scratch_dir(layout.tmp, "warehouse") as work:
         con = duckdb_connection(work, "2GB")
         _register(con, indicators, [])

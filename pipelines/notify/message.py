@@ -53,16 +53,22 @@ def body_text(icb: str, icb_name: str, month_label: str, signals: list[Signal], 
     return "\n".join(lines) + "\n"
 
 
+def one_line(text: str) -> str:
+    """A header value on one line: any line break or control character (a name from the data, an address
+    written as a YAML block) becomes a space, so nothing can end the header block or add a header."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def compose(sender: str, to: list[str], subject: str, text: str, workbook: Path | None) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    message["From"] = one_line(sender)
+    message["To"] = ", ".join(one_line(a) for a in to)
+    message["Subject"] = one_line(subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None)
     message.set_content(text)
     if workbook is not None and workbook.is_file():
-        message.add_attachment(workbook.read_bytes(), maintype=XLSX[0], subtype=XLSX[1], filename=workbook.name)
+        message.add_attachment(workbook.read_bytes(), maintype=XLSX[0], subtype=XLSX[1], filename=one_line(workbook.name))
     return message
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipelines.atomic import publish_file, scratch_name
 from pipelines.layout import Layout
+from pipelines.lock import data_lock
 from pipelines.months import month_label
 from pipelines.notify.message import body_text, compose, subject_line
 from pipelines.notify.signals import icb_signals
@@ -23,8 +24,14 @@ SENT = "sent.json"
 def notify_month(layout: Layout, month: str | None = None, subscriptions: Path | None = None, dry_run: bool = False,
                  smtp: SmtpSettings | None = None, resend: bool = False, log=lambda _: None, **send_options) -> dict:
     """Write the month's messages (one per subscription entry) and, unless `dry_run`, send those not yet sent.
-    Returns what was written and sent; raises NotifyError when sending fails (the .eml files stay)."""
+    Returns what was written and sent; raises NotifyError when sending fails (the .eml files stay). Holds
+    the data directory's lock: the outbox and sent.json have one writer, and the outputs read are whole."""
     subs = load_subscriptions(subscriptions or layout.subscriptions)
+    with data_lock(layout.root, "msi notify", on_wait=log):
+        return _notify_month(layout, subs, month, dry_run, smtp, resend, log, **send_options)
+
+
+def _notify_month(layout: Layout, subs, month, dry_run, smtp, resend, log, **send_options) -> dict:
     analysis = load_analysis(layout, month)
     month = analysis.month
     outbox = layout.outbox(month)

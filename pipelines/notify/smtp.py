@@ -6,6 +6,10 @@ MSI_SMTP_USER, MSI_SMTP_PASSWORD   optional login; the password is never logged 
 MSI_SMTP_FROM      the sender address
 MSI_SMTP_STARTTLS  default true; false only for a relay on this machine (127.0.0.1/localhost)
 MSI_SMTP_CA_FILE   a CA bundle for a server whose certificate a private CA signed
+MSI_SMTP_TIMEOUT   seconds to wait for any one answer (default 30)
+MSI_SMTP_DEADLINE  seconds for the whole send, every attempt included (default 300); each connection also
+                   ends after CONNECTION_SECONDS. A timeout only bounds one read: a server that trickles its
+                   answer a byte at a time would otherwise hold the send for ever.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ import os
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from pipelines.notify.subscriptions import ADDRESS
+
 ATTEMPTS = 3
+CONNECTION_SECONDS = 180.0  # one connection: greeting, STARTTLS, login and every message
 
 
 class NotifyError(RuntimeError):
@@ -36,6 +44,7 @@ class SmtpSettings:
     starttls: bool = True
     ca_file: str = ""
     timeout: float = 30.0
+    deadline: float = 300.0
 
     @classmethod
     def from_env(cls, env=None) -> "SmtpSettings | None":
@@ -44,33 +53,78 @@ class SmtpSettings:
         if not host:
             return None
         sender = env.get("MSI_SMTP_FROM", "").strip()
-        if "@" not in sender:
-            raise NotifyError("MSI_SMTP_FROM must be the sender's e-mail address")
+        if not ADDRESS.fullmatch(sender):
+            raise NotifyError(f"MSI_SMTP_FROM must be the sender's e-mail address (one address, like "
+                              f"msi@example.nhs.uk), not {sender!r}")
         starttls = env.get("MSI_SMTP_STARTTLS", "true").strip().lower() not in ("false", "0", "no")
         if not starttls and host not in ("127.0.0.1", "localhost", "::1"):
             raise NotifyError(f"MSI_SMTP_STARTTLS=false is only allowed for a relay on this machine, not {host}")
-        try:
-            port = int(env.get("MSI_SMTP_PORT", "587"))
-        except ValueError:
-            raise NotifyError("MSI_SMTP_PORT must be a number") from None
-        return cls(host=host, sender=sender, port=port, user=env.get("MSI_SMTP_USER", ""),
+        numbers = {}
+        for name, key, default in (("port", "MSI_SMTP_PORT", "587"), ("timeout", "MSI_SMTP_TIMEOUT", "30"),
+                                   ("deadline", "MSI_SMTP_DEADLINE", "300")):
+            try:
+                numbers[name] = (int if name == "port" else float)(env.get(key, default))
+            except ValueError:
+                raise NotifyError(f"{key} must be a number") from None
+            if numbers[name] <= 0:
+                raise NotifyError(f"{key} must be above 0")
+        return cls(host=host, sender=sender, user=env.get("MSI_SMTP_USER", ""),
                    password=env.get("MSI_SMTP_PASSWORD", ""), starttls=starttls,
-                   ca_file=env.get("MSI_SMTP_CA_FILE", ""))
+                   ca_file=env.get("MSI_SMTP_CA_FILE", ""), **numbers)
 
 
-# Worth trying again: the server was not there, went away, or answered 4xx (try later).
-TRANSIENT = (ConnectionError, socket.timeout, TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
+# Worth trying again: the server was not there or went away (a 4xx answer, "try later", is handled below).
+# A server that accepted the connection and then said nothing in time is not tried again: it is reported.
+TRANSIENT = (ConnectionError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
+
+
+class _Deadline:
+    """Ends a connection at a wall-clock deadline by shutting its socket down from a timer thread: the read
+    waiting on it returns at once, and `passed` tells the sender why."""
+
+    def __init__(self, smtp: smtplib.SMTP, seconds: float) -> None:
+        self.smtp, self.passed = smtp, False
+        self.timer = threading.Timer(max(seconds, 0.0), self._end)
+        self.timer.daemon = True
+
+    def _end(self) -> None:
+        self.passed = True
+        sock = getattr(self.smtp, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self) -> "_Deadline":
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.timer.cancel()
 
 
 def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: list[str], attempts: int = ATTEMPTS,
              wait: Callable[[int], float] = lambda k: 5.0 * k, log: Callable[[str], None] = lambda _: None) -> None:
     """Send every message (key -> message) over one connection, reconnecting up to `attempts` times while
-    the server is unreachable. The key of each message the server accepted is appended to `sent` as it
-    goes (so the caller knows, even when this raises); one already accepted is not sent again."""
+    the server is unreachable, all within the settings' deadline. The key of each message the server
+    accepted is appended to `sent` as it goes (so the caller knows, even when this raises); one already
+    accepted is not sent again."""
     where = f"{settings.host}:{settings.port}"
+    end = time.monotonic() + settings.deadline
+    problem = "not tried"
     for attempt in range(1, attempts + 1):
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        # Made without a host so that the deadline's timer runs before the greeting is read; smtplib keeps
+        # the host for STARTTLS's certificate check in _host, which only its constructor sets.
+        smtp = smtplib.SMTP(timeout=min(settings.timeout, left))
+        smtp._host = settings.host
+        deadline = _Deadline(smtp, min(CONNECTION_SECONDS, left))
         try:
-            with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+            with deadline, smtp:
+                smtp.connect(settings.host, settings.port)
                 smtp.ehlo()
                 if settings.starttls:
                     if not smtp.has_extn("starttls"):
@@ -86,10 +140,18 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
             return
         except smtplib.SMTPAuthenticationError as exc:
             raise NotifyError(f"{where} refused the login for MSI_SMTP_USER ({exc.smtp_code}); check the credentials") from None
+        except (socket.timeout, TimeoutError) as exc:
+            raise _timed_out(where, f"no answer within {smtp.timeout:g} s", sent, messages) from exc
         except ssl.SSLError as exc:
+            if deadline.passed:
+                raise _timed_out(where, f"the connection's {min(CONNECTION_SECONDS, left):g} s deadline passed",
+                                 sent, messages) from None
             raise NotifyError(f"{where}: TLS failed ({exc.reason or exc}); set MSI_SMTP_CA_FILE if a private CA "
                               "signed the server's certificate") from None
         except TRANSIENT as exc:
+            if deadline.passed:  # our timer closed the connection: the server was too slow, not gone
+                raise _timed_out(where, f"the connection's {min(CONNECTION_SECONDS, left):g} s deadline passed",
+                                 sent, messages) from None
             problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         except smtplib.SMTPRecipientsRefused as exc:
             raise NotifyError(f"{where} refused the recipient(s) {', '.join(exc.recipients)}") from None
@@ -100,6 +162,14 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
             problem = f"{exc.smtp_code} (try later)"
         log(f"attempt {attempt} of {attempts} to reach {where} failed: {problem}")
         if attempt < attempts:
-            time.sleep(wait(attempt))
+            time.sleep(max(0.0, min(wait(attempt), end - time.monotonic())))
+    if time.monotonic() >= end:
+        raise _timed_out(where, f"the whole send's {settings.deadline:g} s deadline (MSI_SMTP_DEADLINE) passed "
+                                f"({problem})", sent, messages)
     raise NotifyError(f"could not reach the SMTP server {where} after {attempts} attempts ({problem}); "
                       f"{len(sent)} of {len(messages)} messages sent")
+
+
+def _timed_out(where: str, why: str, sent: list[str], messages: dict) -> NotifyError:
+    return NotifyError(f"timed out sending to the SMTP server {where}: {why}; {len(sent)} of {len(messages)} "
+                       "messages sent (MSI_SMTP_TIMEOUT, MSI_SMTP_DEADLINE)")

@@ -21,8 +21,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from indicators.catalogue import catalogue
 
-ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-ICB_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
+# Whole-value patterns (fullmatch): `$` would also match before a trailing newline, which in an address
+# would end a message's header block.
+ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+ICB_CODE = re.compile(r"[A-Z0-9]{3,5}")
 
 
 class SubscriptionError(ValueError):
@@ -38,7 +40,7 @@ class Subscription(BaseModel):
     @field_validator("icb")
     @classmethod
     def _icb(cls, value: str) -> str:
-        if not ICB_CODE.match(value):
+        if not ICB_CODE.fullmatch(value):
             raise ValueError(f"{value!r} is not an ICB code (3-5 letters and digits, e.g. QOP)")
         return value
 
@@ -47,9 +49,9 @@ class Subscription(BaseModel):
     def _to(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("give at least one address")
-        bad = [a for a in value if not ADDRESS.match(a)]
+        bad = [a for a in value if not ADDRESS.fullmatch(a)]
         if bad:
-            raise ValueError(f"not an e-mail address: {', '.join(bad)}")
+            raise ValueError(f"not an e-mail address: {', '.join(repr(a) for a in bad)}")
         return value
 
     @field_validator("indicators")

@@ -19,6 +19,7 @@ from pipelines.outputs.disclosure import disclose
 from pipelines.layout import Layout
 from pipelines.months import month_range
 from pipelines.resources import DEFAULT_BASELINE
+from pipelines.parquet_files import check_readable
 from pipelines.sqlfiles import load_sql, month_files
 from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
@@ -165,6 +166,9 @@ def load_analysis(layout: Layout, month: str | None = None, baseline: str = DEFA
     if month not in months_all:
         raise FileNotFoundError(f"no indicator values for {month} (have {months_all[0]} to {months_all[-1]})")
     months = [m for m in months_all if m <= month][-SERIES_MONTHS:]
+    # Every file the globs below read (all months: the baseline reads them too), named if one is damaged.
+    check_readable(sorted(f for table in ("indicator_values", "indicator_deciles")
+                          for f in (layout.warehouse / table).glob("month=*/*.parquet")))
     with duckdb.connect() as con:
         values = con.sql(
             "SELECT * FROM read_parquet($p) WHERE geography = 'current' AND month >= $first AND month <= $last",

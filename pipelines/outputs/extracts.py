@@ -25,7 +25,7 @@ from pipelines.atomic import publish_dir, scratch_name
 from pipelines.indicators.describe import code_sections, rule_text
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
-from pipelines.outputs.wording import FUNNEL, SAFE_CODE, SPC, SUPPRESSED, related, worst_first
+from pipelines.outputs.wording import FUNNEL, SPC, SUPPRESSED, related, safe_code, worst_first
 
 def sheet_name(indicator_id: str) -> str:
     return indicator_id[:31]  # Excel's limit; ids are unique within 31 characters (tested)
@@ -44,7 +44,7 @@ def write_extracts(analysis: Analysis) -> dict:
     assessed = analysis.assessed
     icbs = assessed.filter(pl.col("org_type") == "icb").select("org_code", "org_name", "region_code").unique("org_code")
     # File names are made only from validated codes.
-    wanted = [icb for icb in icbs.sort("org_code").iter_rows(named=True) if SAFE_CODE.match(icb["org_code"] or "")]
+    wanted = [icb for icb in icbs.sort("org_code").iter_rows(named=True) if safe_code(icb["org_code"])]
     rows = WorkbookRows(analysis)
     _ = analysis.baseline, analysis.opioids_without_ome  # read through DuckDB/polars: before the writers fork
 

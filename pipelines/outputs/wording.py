@@ -8,7 +8,9 @@ import re
 
 from indicators.model import Indicator
 
-SAFE_CODE = re.compile(r"^[A-Z0-9]{3,6}$")  # file names and links are made only from codes like these
+# File names and links are made only from codes like these (the whole value: fullmatch, never `$`, which
+# also matches before a trailing newline).
+SAFE_CODE = re.compile(r"[A-Z0-9]{3,6}")
 SUPPRESSED = "*"  # disclosure control: a patient count of 1-7, or suppressed so that one cannot be recovered
 SPC = {"concern": "special cause: concerning", "improvement": "special cause: improving",
        "special": "special cause", "common": "common cause", "none": "no limits yet"}
@@ -16,7 +18,7 @@ FUNNEL = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": 
 
 
 def safe_code(code) -> bool:
-    return bool(SAFE_CODE.match(code or ""))
+    return isinstance(code, str) and SAFE_CODE.fullmatch(code) is not None
 
 
 def fmt(value, digits: int = 2, suppressed: bool = False) -> str:

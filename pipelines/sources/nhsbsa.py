@@ -26,7 +26,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 DEFAULT_BASE_URL = "https://opendata.nhsbsa.net/api/3/action"
 SNOMED_PACKAGE = "english-prescribing-dataset-epd-with-snomed-code"
 LEGACY_PACKAGE = "english-prescribing-data-epd"
-_NAME = re.compile(r"^(EPD_SNOMED|EPD)_(\d{4})(\d{2})$")
+_NAME = re.compile(r"(EPD_SNOMED|EPD)_(\d{4})(\d{2})")
 
 
 class CkanError(RuntimeError):
@@ -108,7 +108,7 @@ class CkanClient:
         result = self._action("package_show", id=package)
         out = []
         for res in result.get("resources", []):
-            m = _NAME.match((res.get("name") or "").strip())
+            m = _NAME.fullmatch((res.get("name") or "").strip())
             if not m:
                 continue
             dataset = "snomed" if m.group(1) == "EPD_SNOMED" else "epd"

@@ -64,7 +64,7 @@ def test_indicators_without_a_direction_never_alert():
 # --- subscriptions ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, says", [
-    ("subscriptions:\n  - icb: QOP\n    to: [not-an-address]\n", "subscriptions.0.to: not an e-mail address: not-an-address"),
+    ("subscriptions:\n  - icb: QOP\n    to: [not-an-address]\n", "subscriptions.0.to: not an e-mail address: 'not-an-address'"),
     ("subscriptions:\n  - icb: QOP\n    to: [a@b.nhs.uk]\n    indicators: [no_such]\n", "unknown indicator(s) no_such"),
     ("subscriptions:\n  - icb: qop!\n    to: [a@b.nhs.uk]\n", "is not an ICB code"),
     ("subscriptions:\n  - icb: QOP\n    to: [a@b.nhs.uk]\n    cc: [c@d.nhs.uk]\n", "subscriptions.0.cc: Extra inputs"),
