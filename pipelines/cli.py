@@ -80,7 +80,7 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, re
             elif state == "outputs":
                 progress.update(task, description=f"extracts and report site for {month}")
             elif state == "waiting":  # `month` is the line saying whose lock this run waits for
-                progress.console.print(f"[yellow]{month}[/yellow]", highlight=False)
+                progress.console.print(f"[yellow]{month}[/yellow]", highlight=False, soft_wrap=True)
             else:
                 progress.advance(task)
 
@@ -88,13 +88,13 @@ def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, re
             outcomes = run_months(settings, months, on_month, report=report)
         except RunFailed as exc:
             progress.stop()
-            console.print(f"[red]Failed[/red] {exc}", highlight=False)
-            console.print(f"Earlier months' data is untouched under {settings.layout.lake}.")
+            console.print(f"[red]Failed[/red] {exc}", highlight=False, soft_wrap=True)
+            console.print(f"Earlier months' data is untouched under {settings.layout.lake}.", soft_wrap=True)
             raise SystemExit(1) from None
         except Exception as exc:  # noqa: BLE001 - anything else: one line here, the traceback in the log
             progress.stop()
-            console.print(f"[red]Failed[/red] {unexpected(exc, settings.layout)}", highlight=False)
-            console.print(f"Earlier months' data is untouched under {settings.layout.lake}.")
+            console.print(f"[red]Failed[/red] {unexpected(exc, settings.layout)}", highlight=False, soft_wrap=True)
+            console.print(f"Earlier months' data is untouched under {settings.layout.lake}.", soft_wrap=True)
             raise SystemExit(1) from None
     _summary(settings, outcomes, time.time() - started)
     return outcomes
@@ -321,10 +321,10 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
         result = notify_month(layout, month, Path(subscriptions) if subscriptions else None, dry_run=dry_run,
                               smtp=smtp, resend=resend, log=lambda line: console.print(f"[yellow]{line}[/yellow]"))
     except (SubscriptionError, NotifyError, FileNotFoundError, LockTimeout) as exc:
-        console.print(f"[red]msi notify: {exc}[/red]", highlight=False)
+        console.print(f"[red]msi notify: {exc}[/red]", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
     except Exception as exc:  # noqa: BLE001 - one line here, the traceback in the log
-        console.print(f"[red]msi notify: {unexpected(exc, layout)}[/red]", highlight=False)
+        console.print(f"[red]msi notify: {unexpected(exc, layout)}[/red]", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
     for key, path in result["files"].items():
         state = ("written (dry run)" if dry_run else "sent" if key in result["sent"]

@@ -70,7 +70,7 @@ def _failure_message(result, month: str, log: Path) -> str:
             while cause.cause is not None and cause.cls_name.startswith("Dagster"):
                 cause = cause.cause  # our own exception (which says what and where), not Dagster's wrapper
             # Drop the exception's qualified class name; the message itself says what and where.
-            message = re.sub(r"^[\w.]*(Error|Exception)\w*: ", "", cause.message.strip())
+            message = re.sub(r"^(?:[\w.]*(?:Error|Exception)\w*|pipelines(?:\.\w+)+): ", "", cause.message.strip())
             line = line or f"{month}: step '{event.step_key}' failed: {message}"
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
@@ -107,7 +107,7 @@ def _writer(settings: MsiSettings, what: str, on_month: Callable[[str, str], Non
                        on_wait=(lambda line: on_month(line, "waiting")) if on_month else None):
             yield
     except LockTimeout as exc:
-        raise RunFailed(f"{what}: {exc}") from None
+        raise RunFailed(str(exc)) from None
 
 
 def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str, str], None] | None = None,
@@ -116,7 +116,7 @@ def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str
     of the indicators and (for the last month) the extracts and the report site."""
     defs = build_definitions(settings)
     instance = instance or dagster_instance(settings)
-    with _writer(settings, "sweeping what killed runs left", on_month):
+    with _writer(settings, "start", on_month):
         sweep_scratch(settings.layout.tmp)  # what a killed run left behind
     outcomes = []
     reference = defs.resolve_job_def("reference_job").execute_in_process(instance=instance, raise_on_error=False,

@@ -121,7 +121,8 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
         # the host for STARTTLS's certificate check in _host, which only its constructor sets.
         smtp = smtplib.SMTP(timeout=min(settings.timeout, left))
         smtp._host = settings.host
-        deadline = _Deadline(smtp, min(CONNECTION_SECONDS, left))
+        limit = min(CONNECTION_SECONDS, left)
+        deadline = _Deadline(smtp, limit)
         try:
             with deadline, smtp:
                 smtp.connect(settings.host, settings.port)
@@ -141,17 +142,17 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
         except smtplib.SMTPAuthenticationError as exc:
             raise NotifyError(f"{where} refused the login for MSI_SMTP_USER ({exc.smtp_code}); check the credentials") from None
         except (socket.timeout, TimeoutError) as exc:
-            raise _timed_out(where, f"no answer within {smtp.timeout:g} s", sent, messages) from exc
+            raise _timed_out(where, f"no answer within {smtp.timeout:.0f} s", sent, messages) from exc
         except ssl.SSLError as exc:
             if deadline.passed:
-                raise _timed_out(where, f"the connection's {min(CONNECTION_SECONDS, left):g} s deadline passed",
-                                 sent, messages) from None
+                raise _timed_out(where, f"the connection's {limit:.0f} s deadline passed", sent, messages) from None
             raise NotifyError(f"{where}: TLS failed ({exc.reason or exc}); set MSI_SMTP_CA_FILE if a private CA "
                               "signed the server's certificate") from None
         except TRANSIENT as exc:
             if deadline.passed:  # our timer closed the connection: the server was too slow, not gone
-                raise _timed_out(where, f"the connection's {min(CONNECTION_SECONDS, left):g} s deadline passed",
-                                 sent, messages) from None
+                raise _timed_out(where, f"the connection's {limit:.0f} s deadline passed", sent, messages) from None
+            if "timed out" in str(exc):  # smtplib reports a read that timed out as the server going away
+                raise _timed_out(where, f"no answer within {smtp.timeout:.0f} s", sent, messages) from None
             problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         except smtplib.SMTPRecipientsRefused as exc:
             raise NotifyError(f"{where} refused the recipient(s) {', '.join(exc.recipients)}") from None
@@ -164,7 +165,7 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
         if attempt < attempts:
             time.sleep(max(0.0, min(wait(attempt), end - time.monotonic())))
     if time.monotonic() >= end:
-        raise _timed_out(where, f"the whole send's {settings.deadline:g} s deadline (MSI_SMTP_DEADLINE) passed "
+        raise _timed_out(where, f"the whole send's {settings.deadline:.0f} s deadline (MSI_SMTP_DEADLINE) passed "
                                 f"({problem})", sent, messages)
     raise NotifyError(f"could not reach the SMTP server {where} after {attempts} attempts ({problem}); "
                       f"{len(sent)} of {len(messages)} messages sent")
