@@ -11,5 +11,4 @@ COPY (
                                       encoding = $encoding, parallel = false)))
     )
     WHERE org_type IS NULL OR upper(org_type) = 'GP'
-    ORDER BY line
 ) TO $out_path (FORMAT parquet, COMPRESSION zstd);

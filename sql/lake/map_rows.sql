@@ -14,5 +14,4 @@ COPY (
            $first_extract_date AS first_extract_date
     FROM read_csv($path, header = false, skip = 1, names = $names, all_varchar = true, encoding = $encoding,
                   parallel = false)
-    ORDER BY line
 ) TO $out_path (FORMAT parquet, COMPRESSION zstd);

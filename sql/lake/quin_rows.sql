@@ -2,7 +2,8 @@
 -- the file, for the expectations (pipelines/checks/nhs_digital_suite.py) and then lake/list_sizes. Columns
 -- were mapped to canonical names by header (nhs_digital_format.py); a file without ORG_TYPE (2017's has
 -- one; some layouts say TYPE) lists practices only. Read in file order (the connection keeps insertion
--- order, one thread), so row_number() + 1 is the line.
+-- order, one thread), so row_number() + 1 is the line (the rows are written as they come: a sort costs
+-- more than the rest, and every rule that names rows orders them itself).
 COPY (
     SELECT line, extract_date, org_code, sex, age_group, patients, $first_extract_date AS first_extract_date
     FROM (
@@ -14,5 +15,4 @@ COPY (
                                       encoding = $encoding, parallel = false)))
     )
     WHERE org_type IS NULL OR upper(org_type) = 'GP'
-    ORDER BY line
 ) TO $out_path (FORMAT parquet, COMPRESSION zstd);
