@@ -30,22 +30,22 @@ CASES = [
     ("a list size of 10,000,000", QUIN, quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",10000000")),
      f"{QUIN} for 2026-01 refused by the quinary-age list size expectations: NUMBER_OF_PATIENTS is at most 300,000 "
      "(the largest real practice list is 108,789): 1 unexpected, e.g. ['line 65; org_code P85002; sex ALL; "
-     "age_group ALL; patients 10000000']"),
+     "age ALL; patients 10000000']"),
     ("a list size of -6,000", QUIN, quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",-6000")),
      "NUMBER_OF_PATIENTS is a whole number, not negative: 1 unexpected, e.g. ['line 65; org_code P85002; sex ALL; "
-     "age_group ALL; patients -6000']"),
+     "age ALL; patients -6000']"),
     ("a count that is not a whole number", QUIN, quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",5830.5")),
      "NUMBER_OF_PATIENTS is a whole number, not negative: 1 unexpected"),
     ("a practice's list-size rows repeated", QUIN, quin_text() + "".join(_lines(quin_text(), "P85002")),
      "one row per practice x SEX x AGE_GROUP_5: 18 unexpected, e.g. ['line 66; org_code P85002; sex ALL; "
-     "age_group 30_34; patients 4374', 'line 84; org_code P85002; sex ALL; age_group 30_34; patients 4374'"),
+     "age 30_34; patients 4374', 'line 84; org_code P85002; sex ALL; age 30_34; patients 4374'"),
     ("the sexes do not add up to the total", QUIN, quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",6830")),
      "MALE + FEMALE add up to the total (SEX ALL), short of it by at most 10 patients or 0.5%: 1 unexpected, "
-     "e.g. ['line 65; org_code P85002; sex ALL; age_group ALL; published 6830; sexes 5830']"),
+     "e.g. ['line 65; org_code P85002; sex ALL; age ALL; published 6830; parts 5830']"),
     ("an age band that does not add up", QUIN, quin_text().replace(
         "GP,P85002,,OL1 3UL,ALL,30_34,4374", "GP,P85002,,OL1 3UL,ALL,30_34,4375"),
      "each sex's age bands add up to its total (AGE_GROUP_5 ALL): 1 unexpected, e.g. ['line 65; org_code "
-     "P85002; sex ALL; age_group ALL; published 5830; bands 5831']"),
+     "P85002; sex ALL; age ALL; published 5830; parts 5831']"),
     ("a practice code that is not one", QUIN, quin_text().replace(",P85002,", ",P8500,"),
      "ORG_CODE is a GP practice code (a letter and five digits): 9 unexpected"),
     ("single-year rows repeated", FEMALE, female_text() + "".join(_lines(female_text(), "P85003")),
@@ -53,7 +53,7 @@ CASES = [
      "6 unexpected"),
     ("single years that do not add up", FEMALE, female_text().replace("OL1 3UL,FEMALE,32,2187", "OL1 3UL,FEMALE,32,2188"),
      "the single years of age add up to the practice's total (AGE ALL): 1 unexpected, e.g. ['line 23; org_code "
-     "P85002; sex FEMALE; age ALL; published 2915; ages 2916']"),
+     "P85002; sex FEMALE; age ALL; published 2915; parts 2916']"),
     ("a practice twice in the map (two ICBs)", MAP, map_text() + P85002_MAP.replace(",QOP,", ",QKK,"),
      f"{MAP} for 2026-01 refused by the practice map expectations: one row per practice (a practice listed twice "
      "would count twice, perhaps in two ICBs): 2 unexpected, e.g. ['line 9; practice_code P85002; pcn_code U14327; "

@@ -32,23 +32,16 @@ SINGLE_AGES = "[0-9]|[1-8][0-9]|9[0-4]|95\\+|ALL"
 
 # The columns that name a refused row in the one-line message (the file's line number first).
 NAMING = {
-    "quin_rows": ["line", "org_code", "sex", "age_group", "patients", "published", "bands", "sexes"],
-    "female_rows": ["line", "org_code", "sex", "age", "patients", "published", "ages"],
+    "quin_rows": ["line", "org_code", "sex", "age", "patients", "published", "parts"],
+    "female_rows": ["line", "org_code", "sex", "age", "patients", "published", "parts"],
     "map_rows": ["line", "practice_code", "pcn_code", "sub_icb_code", "icb_code", "region_code"],
 }
+LIST_SIZE_COLUMNS = "line, org_code, sex, age, patients"
 
 
 def _not(pattern: str, column: str) -> str:
     """Rows whose `column` is missing or does not match `pattern` exactly."""
     return f"NOT regexp_full_match(coalesce({column}, ''), '({pattern})')"
-
-
-def _counts(column: str = "patients") -> list[tuple[str, str]]:
-    return [
-        ("NUMBER_OF_PATIENTS is a whole number, not negative", _not("[0-9]+", column)),
-        (f"NUMBER_OF_PATIENTS is at most {MAX_PATIENTS:,} (the largest real practice list is 108,789)",
-         f"regexp_full_match(coalesce({column}, ''), '[0-9]+') AND TRY_CAST({column} AS DOUBLE) > {MAX_PATIENTS}"),
-    ]
 
 
 SAME_EXTRACT = ("EXTRACT_DATE is the same on every row",
@@ -61,59 +54,55 @@ def _one_row_per(key: str, what: str, columns: str) -> object:
                     f"WHERE copies > 1 ORDER BY {key}, line")  # each repeat beside its first
 
 
-def quin_expectations() -> list:
+def _adds_up(what: str, total: str, parts: str, key: str, wrong: str = "p.parts IS DISTINCT FROM t.total") -> object:
+    """Each practice's total row (the rows WHERE `total`) against the sum of its parts (the rows WHERE
+    `parts`, p.n of them), matched on `key`: the total rows for which `wrong` holds."""
+    return row_rule(what, "SELECT t.line, t.org_code, t.sex, t.age, t.patients AS published, p.parts FROM "
+                          "(SELECT *, TRY_CAST(patients AS BIGINT) AS total FROM {batch} WHERE " + total + ") t JOIN "
+                          "(SELECT " + key + ", sum(TRY_CAST(patients AS BIGINT)) AS parts, count(*) AS n FROM {batch} "
+                          "WHERE " + parts + " GROUP BY ALL) p USING (" + key + ") WHERE " + wrong + " ORDER BY t.line")
+
+
+def _list_size_expectations(sex: tuple[str, str], age: tuple[str, str], key: tuple[str, str]) -> list:
+    """What every row of a list-size file must meet. Each argument is (the rule in words, its SQL): `sex`
+    the valid SEX values, `age` the pattern of the age column, `key` what identifies a row."""
     import great_expectations.expectations as gxe
 
-    columns = "line, org_code, sex, age_group, patients"
-    rows = f"SELECT {columns} FROM {{batch}} WHERE "
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, description="the file lists GP practices (ORG_TYPE GP)"),
-        *rule_set(rows, [
+        *rule_set(f"SELECT {LIST_SIZE_COLUMNS} FROM {{batch}} WHERE ", [
             SAME_EXTRACT,
             ("ORG_CODE is a GP practice code (a letter and five digits)", _not(PRACTICE_CODE, "org_code")),
-            ("SEX is ALL, MALE or FEMALE", "sex IS NULL OR sex NOT IN ('ALL', 'MALE', 'FEMALE')"),
-            ("AGE_GROUP_5 is a five-year band (0_4 to 90_94, 95+) or ALL", _not(BANDS, "age_group")),
-            *_counts(),
+            (sex[0], f"sex IS NULL OR sex NOT IN ({sex[1]})"),
+            (age[0], _not(age[1], "age")),
+            ("NUMBER_OF_PATIENTS is a whole number, not negative", _not("[0-9]+", "patients")),
+            (f"NUMBER_OF_PATIENTS is at most {MAX_PATIENTS:,} (the largest real practice list is 108,789)",
+             f"regexp_full_match(coalesce(patients, ''), '[0-9]+') AND TRY_CAST(patients AS DOUBLE) > {MAX_PATIENTS}"),
         ]),
-        _one_row_per("org_code, sex, age_group", "practice x SEX x AGE_GROUP_5", columns),
-        row_rule("each sex's age bands add up to its total (AGE_GROUP_5 ALL)",
-                 f"SELECT t.line, t.org_code, t.sex, t.age_group, t.patients AS published, b.bands "
-                 "FROM (SELECT * FROM {batch} WHERE age_group = 'ALL') t JOIN "
-                 "(SELECT org_code, sex, sum(TRY_CAST(patients AS BIGINT)) AS bands FROM {batch} "
-                 "WHERE age_group <> 'ALL' GROUP BY ALL) b USING (org_code, sex) "
-                 "WHERE b.bands IS DISTINCT FROM TRY_CAST(t.patients AS BIGINT) ORDER BY t.line"),
-        row_rule(f"MALE + FEMALE add up to the total (SEX ALL), short of it by at most {SEX_GAP_PATIENTS} patients or "
-                 f"{SEX_GAP_SHARE:.1%}",
-                 "SELECT t.line, t.org_code, t.sex, t.age_group, t.patients AS published, s.sexes "
-                 "FROM (SELECT * FROM {batch} WHERE sex = 'ALL' AND age_group = 'ALL') t JOIN "
-                 "(SELECT org_code, sum(TRY_CAST(patients AS BIGINT)) AS sexes, count(*) AS n FROM {batch} "
-                 "WHERE sex IN ('MALE', 'FEMALE') AND age_group = 'ALL' GROUP BY ALL) s USING (org_code) "
-                 "WHERE s.n = 2 AND (s.sexes > TRY_CAST(t.patients AS BIGINT) OR TRY_CAST(t.patients AS BIGINT) - s.sexes "
-                 f"> greatest({SEX_GAP_PATIENTS}, {SEX_GAP_SHARE} * TRY_CAST(t.patients AS BIGINT))) ORDER BY t.line"),
+        _one_row_per(key[1], key[0], LIST_SIZE_COLUMNS),
+    ]
+
+
+def quin_expectations() -> list:
+    return [
+        *_list_size_expectations(("SEX is ALL, MALE or FEMALE", "'ALL', 'MALE', 'FEMALE'"),
+                                 ("AGE_GROUP_5 is a five-year band (0_4 to 90_94, 95+) or ALL", BANDS),
+                                 ("practice x SEX x AGE_GROUP_5", "org_code, sex, age")),
+        _adds_up("each sex's age bands add up to its total (AGE_GROUP_5 ALL)", "age = 'ALL'", "age <> 'ALL'",
+                 "org_code, sex"),
+        _adds_up(f"MALE + FEMALE add up to the total (SEX ALL), short of it by at most {SEX_GAP_PATIENTS} patients or "
+                 f"{SEX_GAP_SHARE:.1%}", "sex = 'ALL' AND age = 'ALL'", "sex IN ('MALE', 'FEMALE') AND age = 'ALL'",
+                 "org_code", f"p.n = 2 AND (p.parts > t.total OR t.total - p.parts > greatest({SEX_GAP_PATIENTS}, "
+                             f"{SEX_GAP_SHARE} * t.total))"),
     ]
 
 
 def female_expectations() -> list:
-    import great_expectations.expectations as gxe
-
-    columns = "line, org_code, sex, age, patients"
-    rows = f"SELECT {columns} FROM {{batch}} WHERE "
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="the file lists GP practices (ORG_TYPE GP)"),
-        *rule_set(rows, [
-            SAME_EXTRACT,
-            ("ORG_CODE is a GP practice code (a letter and five digits)", _not(PRACTICE_CODE, "org_code")),
-            ("SEX is FEMALE", "sex IS DISTINCT FROM 'FEMALE'"),
-            ("AGE is a single year (0 to 94, 95+) or ALL", _not(SINGLE_AGES, "age")),
-            *_counts(),
-        ]),
-        _one_row_per("org_code, age", "practice x AGE", columns),
-        row_rule("the single years of age add up to the practice's total (AGE ALL)",
-                 "SELECT t.line, t.org_code, t.sex, t.age, t.patients AS published, a.ages "
-                 "FROM (SELECT * FROM {batch} WHERE age = 'ALL') t JOIN "
-                 "(SELECT org_code, sum(TRY_CAST(patients AS BIGINT)) AS ages FROM {batch} "
-                 "WHERE age <> 'ALL' GROUP BY ALL) a USING (org_code) "
-                 "WHERE a.ages IS DISTINCT FROM TRY_CAST(t.patients AS BIGINT) ORDER BY t.line"),
+        *_list_size_expectations(("SEX is FEMALE", "'FEMALE'"), ("AGE is a single year (0 to 94, 95+) or ALL", SINGLE_AGES),
+                                 ("practice x AGE", "org_code, age")),
+        _adds_up("the single years of age add up to the practice's total (AGE ALL)", "age = 'ALL'", "age <> 'ALL'",
+                 "org_code"),
     ]
 
 

@@ -52,11 +52,11 @@ def stage_list_sizes(folder: Path, month: str, layout: Layout, work: Path) -> St
         stack.callback(con.close)
         quin = stack.enter_context(opened_csv(quin_file, work))
         quin_rows, female_rows = work / "quin_rows.parquet", work / "female_rows.parquet"
-        extract = stage_rows(con, "quin_rows", quin, QUIN_COLUMNS, quin_file.name, month, quin_rows)
+        extract = stage_rows(con, "list_size_rows", quin, QUIN_COLUMNS, quin_file.name, month, quin_rows)
         check_rows(quin_rows, "quin_rows", quin_expectations(), work, quin_file.name, month)
         if female_file is not None:
             female = stack.enter_context(opened_csv(female_file, work))
-            stage_rows(con, "female_rows", female, FEMALE_COLUMNS, female_file.name, month, female_rows)
+            stage_rows(con, "list_size_rows", female, FEMALE_COLUMNS, female_file.name, month, female_rows)
             check_rows(female_rows, "female_rows", female_expectations(), work, female_file.name, month)
         else:
             write_empty(con, female_rows, EMPTY_FEMALE_ROWS)

@@ -14,7 +14,7 @@ from pipelines.textfiles import parse_header_line, text_encoding
 # canonical name -> accepted published names (first match wins); `required` ones must be present.
 QUIN_COLUMNS = {
     "extract_date": ["EXTRACT_DATE"], "org_type": ["ORG_TYPE", "TYPE"], "org_code": ["ORG_CODE", "CODE"],
-    "sex": ["SEX"], "age_group": ["AGE_GROUP_5"], "patients": ["NUMBER_OF_PATIENTS"],
+    "sex": ["SEX"], "age": ["AGE_GROUP_5"], "patients": ["NUMBER_OF_PATIENTS"],
 }
 FEMALE_COLUMNS = {
     "extract_date": ["EXTRACT_DATE"], "org_type": ["ORG_TYPE", "TYPE"], "org_code": ["ORG_CODE", "CODE"],

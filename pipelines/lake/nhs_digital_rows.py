@@ -15,15 +15,15 @@ WHAT = {"quin_rows": "quinary-age list size", "female_rows": "single-year female
         "map_rows": "practice map"}
 
 
-def stage_rows(con, table: str, csv_path: Path, columns: dict[str, list[str]], label: str, month: str,
+def stage_rows(con, sql: str, csv_path: Path, columns: dict[str, list[str]], label: str, month: str,
                out: Path) -> str:
-    """Write the file's rows to `out` (sql/lake/<table>.sql) and return its first EXTRACT_DATE as published,
+    """Write the file's rows to `out` (sql/lake/<sql>.sql) and return its first EXTRACT_DATE as published,
     once that is known to be in `month`. `con` keeps insertion order on one thread (line numbers)."""
     names = map_columns(csv_path, columns, label)
     first = first_extract_text(csv_path, names, label)
     check_month(parse_extract_date(first), month, label)
     try:
-        con.execute(load_sql(f"lake/{table}"), {
+        con.execute(load_sql(f"lake/{sql}"), {
             "path": str(csv_path), "names": names, "encoding": text_encoding(csv_path),
             "first_extract_date": first, "out_path": str(out)})
     except Exception as exc:  # duckdb's error: say which file

@@ -1,10 +1,10 @@
 -- Registered patients per GP practice for one month, from the GP rows of NHS Digital's quinary-age and
--- single-year-female files as staged (sql/lake/quin_rows.sql, female_rows.sql) and checked by the
+-- single-year-female files as staged (sql/lake/list_size_rows.sql) and checked by the
 -- expectations: one row per practice x sex x band, whole numbers. Without a female file its rows are an
 -- empty table and the female columns are NULL.
 COPY (
     WITH quin AS (
-        SELECT org_code AS practice_code, sex, age_group, CAST(patients AS BIGINT) AS patients
+        SELECT org_code AS practice_code, sex, age AS age_group, CAST(patients AS BIGINT) AS patients
         FROM read_parquet($quin_rows)
     ),
     quin_wide AS (

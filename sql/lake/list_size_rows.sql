@@ -1,5 +1,10 @@
--- Every GP practice row of NHS Digital's single-year-of-age female file as published (trimmed text), with
--- its line in the file (as sql/lake/quin_rows.sql).
+-- Every GP practice row of one of NHS Digital's list-size files (quinary-age, or single-year female) as
+-- published (trimmed text), with its line in the file, for the expectations
+-- (pipelines/checks/nhs_digital_suite.py) and then lake/list_sizes. Columns were mapped to canonical names
+-- by header (nhs_digital_format.py; `age` is AGE_GROUP_5 or AGE); a file without ORG_TYPE (some layouts say
+-- TYPE, 2017's has one) lists practices only. Read in file order (the connection keeps insertion order, one
+-- thread), so row_number() + 1 is the line; the rows are written as they come (a sort costs more than the
+-- rest, and every rule that names rows orders them itself).
 COPY (
     SELECT line, extract_date, org_code, sex, age, patients, $first_extract_date AS first_extract_date
     FROM (
