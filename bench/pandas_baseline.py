@@ -10,18 +10,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from indicators.catalogue import catalogue
+from indicators.catalogue import catalogue, group_references
 from indicators.model import CodeFilter, expand
 
 INDICATORS = ("methotrexate_10mg_pct", "opioid_high_dose_pct_120")
 
 
 def _code_sets(codes_seen) -> dict[str, tuple[set, set]]:
+    from pipelines.bnf.groups import group_members
+
     out = {}
     for ind_id in INDICATORS:
         ind = catalogue()[ind_id]
-        num = set(expand([CodeFilter.parse(c) for c in ind.numerator.codes], codes_seen))
-        den = set(expand([CodeFilter.parse(c) for c in ind.denominator.codes], codes_seen))
+        groups = group_members(codes_seen, wanted=group_references(ind))
+        num = set(expand([CodeFilter.parse(c) for c in ind.numerator.codes], codes_seen, groups))
+        den = set(expand([CodeFilter.parse(c) for c in ind.denominator.codes], codes_seen, groups))
         out[ind_id] = (num, den)
     return out
 

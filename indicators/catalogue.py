@@ -8,10 +8,13 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from indicators.model import CodeSet, Indicator
+from indicators.model import CodeFilter, DrugGroup, Indicator
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 DRUG_GROUPS_FILE = CATALOGUE_DIR / "shared" / "drug_groups.yaml"
+# Cited sources' lists that are not published as BNF codes (PINCER's dm+d lists, OpenPrescribing's dm+d
+# opioid table), described by ingredient in the drug groups' terms, for comparison only.
+CITED_LISTS_FILE = CATALOGUE_DIR / "shared" / "cited_lists.yaml"
 
 
 class CatalogueError(ValueError):
@@ -35,13 +38,13 @@ def load_file(path: Path) -> Indicator:
     return indicator
 
 
-def load_drug_groups(path: Path = DRUG_GROUPS_FILE) -> dict[str, CodeSet]:
-    """The named drug groups that patient-level rules refer to."""
+def load_drug_groups(path: Path = DRUG_GROUPS_FILE) -> dict[str, DrugGroup]:
+    """The named drug groups, defined by ingredient, that code lists (@name) and patient-level rules use."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     out = {}
     for name, body in data.items():
         try:
-            out[name] = CodeSet.model_validate(body)
+            out[name] = DrugGroup.model_validate(body)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors())
             raise CatalogueError(f"{path.name}: group {name}: {problems}") from None
@@ -54,7 +57,7 @@ def load_catalogue(folder: Path = CATALOGUE_DIR, grain: str | None = None) -> di
     for path in sorted(folder.glob("*.yaml")):
         indicator = load_file(path)
         rules = [indicator.numerator.patients, indicator.denominator.patients if indicator.denominator else None]
-        unknown = sorted({g for r in rules if r for g in r.groups} - set(groups))
+        unknown = sorted(({g for r in rules if r for g in r.groups} | group_references(indicator)) - set(groups))
         if unknown:
             raise CatalogueError(f"{path.name}: drug groups {unknown} are not in shared/drug_groups.yaml")
         if grain is None or indicator.grain == grain:
@@ -64,11 +67,27 @@ def load_catalogue(folder: Path = CATALOGUE_DIR, grain: str | None = None) -> di
     return out
 
 
+def code_lists(indicator: Indicator) -> list[list[str]]:
+    """Every code list of a definition: the numerator's (or each component's) and the denominator's."""
+    lists = [c.codes for c in indicator.numerator.components or []] + [indicator.numerator.codes or []]
+    return lists + [indicator.denominator.codes or []] if indicator.denominator else lists
+
+
+def group_references(indicator: Indicator) -> set[str]:
+    """The drug groups (@name) a definition's code lists use."""
+    return {f.pattern for codes in code_lists(indicator) for f in map(CodeFilter.parse, codes) if f.kind == "group"}
+
+
 @cache
 def catalogue() -> dict[str, Indicator]:
     return load_catalogue()
 
 
 @cache
-def drug_groups() -> dict[str, CodeSet]:
+def drug_groups() -> dict[str, DrugGroup]:
     return load_drug_groups()
+
+
+@cache
+def cited_lists() -> dict[str, DrugGroup]:
+    return load_drug_groups(CITED_LISTS_FILE)

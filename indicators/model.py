@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-_FILTER = re.compile(r"~?[0-9]{2}[0-9A-Z%_]*")
+_FILTER = re.compile(r"~?[0-9]{2}[0-9A-Z%_]*|~?@[a-z][a-z0-9_]*")  # a BNF code pattern, or @ a drug group
 Measure = Literal["items", "quantity", "adq", "ome_mg"]
 ListSize = Literal["patients", "aged_65_plus", "female_13_54", "adults"]
 Unit = Literal["percent", "per_1000", "per_1000_per_day", "count", "ratio"]
@@ -40,19 +41,21 @@ UNIT_LABELS = {
 class CodeFilter:
     text: str
     exclude: bool
-    kind: Literal["like", "exact", "prefix"]
-    pattern: str
+    kind: Literal["like", "exact", "prefix", "group"]
+    pattern: str  # for a group: its name in indicators/shared/drug_groups.yaml
 
     @classmethod
     def parse(cls, raw: str) -> "CodeFilter":
         text = raw.split("#", 1)[0].strip()
         if not _FILTER.fullmatch(text):
             raise ValueError(
-                f"bad code filter {raw!r}: use digits, capitals, % or _ after the 2-digit BNF chapter, "
-                "optionally with a leading ~"
+                f"bad code filter {raw!r}: use digits, capitals, % or _ after the 2-digit BNF chapter, or @ and a "
+                "drug group's name, optionally with a leading ~"
             )
         exclude = text.startswith("~")
         body = text.lstrip("~")
+        if body.startswith("@"):
+            return cls(text, exclude, "group", body[1:])
         if "%" in body or "_" in body:
             kind = "like"
         elif len(body) == 15 or (len(body) == 11 and body[:2] in ("20", "21", "22", "23")):
@@ -64,6 +67,8 @@ class CodeFilter:
         return cls(text, exclude, kind, body)
 
     def matches(self, code: str) -> bool:
+        if self.kind == "group":
+            raise ValueError(f"{self.text}: a drug group is matched through expand(), which knows its members")
         if self.kind == "exact":
             return code == self.pattern
         if self.kind == "prefix":
@@ -81,15 +86,22 @@ def _like(pattern: str) -> re.Pattern:
     return _LIKE_CACHE[pattern]
 
 
-def expand(filters: list[CodeFilter], codes) -> list[str]:
+def expand(filters: list[CodeFilter], codes, groups: Mapping[str, set[str]] | None = None) -> list[str]:
     """The codes (from `codes`) that a filter list selects, sorted: those an include filter matches and no
     exclude filter does. Each filter looks only at the codes that begin with its literal part (a range of
-    the sorted codes), so a month's ~20,000 codes are not each tried against every filter."""
+    the sorted codes), so a month's ~20,000 codes are not each tried against every filter. A drug group
+    (@name) selects its members among `codes`: `groups` maps each group to its member codes
+    (pipelines/bnf/groups.py resolves them from NHSBSA's lists and the codes' own names)."""
     ordered = sorted(set(codes))
 
     def selected(wanted: list[CodeFilter]) -> set[str]:
         out: set[str] = set()
         for f in wanted:
+            if f.kind == "group":
+                if groups is None or f.pattern not in groups:
+                    raise ValueError(f"{f.text}: no members given for drug group {f.pattern!r}")
+                out.update(groups[f.pattern].intersection(ordered))
+                continue
             literal = re.split(r"[%_]", f.pattern, maxsplit=1)[0]
             start = bisect.bisect_left(ordered, literal)
             end = bisect.bisect_left(ordered, literal + "\U0010ffff")
@@ -126,6 +138,87 @@ class CodeSet(_Strict):
     @property
     def filters(self) -> list[CodeFilter]:
         return [CodeFilter.parse(c) for c in self.codes]
+
+
+class Selection(_Strict):
+    """Presentations picked by code filters (BNF patterns, no groups) or by a pattern on their published
+    names (a regular expression, case-insensitive), and why."""
+
+    codes: list[str] = []
+    names: str | None = None
+    reason: str = Field(min_length=10)
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not self.codes and not self.names:
+            raise ValueError("a selection needs `codes` or `names`")
+        for f in self.filters:
+            if f.kind == "group" or f.exclude:
+                raise ValueError(f"{f.text}: a selection takes BNF code patterns only (no @group, no ~)")
+        if self.names is not None:
+            try:
+                re.compile(self.names)
+            except re.error as exc:
+                raise ValueError(f"names {self.names!r} is not a regular expression: {exc}") from None
+        return self
+
+    @property
+    def filters(self) -> list[CodeFilter]:
+        return [CodeFilter.parse(c) for c in self.codes]
+
+
+class DrugGroup(_Strict):
+    """A drug group defined by its ingredients: every presentation of NHSBSA's lists, in any BNF chapter,
+    whose names, chemical, product or generic equivalent name an ingredient; narrowed by `only`, less each
+    `exclude`, plus each `include` (a product whose names show no ingredient). Every presentation an
+    ingredient names and the group leaves out has a stated reason (tests/reference/test_drug_groups.py)."""
+
+    description: str
+    ingredients: list[str] = Field(min_length=1)  # lower-case spellings, matched where a word starts
+    only: Selection | None = None
+    exclude: list[Selection] = []
+    include: list[Selection] = []
+
+    @field_validator("ingredients")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v != v.lower() or len(v) < 4]
+        if bad:
+            raise ValueError(f"ingredients are lower-case spellings of 4 characters or more: {bad}")
+        return value
+
+
+class ScopeDifference(Selection):
+    """Presentations on one side only of a comparison with a cited source: `added` (ours, not the source's)
+    or `left_out` (the source's, not ours), with the reason."""
+
+    kind: Literal["added", "left_out"]
+
+
+class CitedScope(_Strict):
+    """One of our code lists against the list of a source the definition cites (an OpenPrescribing measure,
+    a PINCER code list), with every difference declared; tests/reference/test_cited_scopes.py resolves both
+    on NHSBSA's lists and fails on a difference no declaration covers, or a declaration that covers none."""
+
+    source: str  # the source, as the definition's `sources` name it
+    ours: str  # numerator, denominator, component_1.., or @group (a drug group a patient rule uses)
+    theirs: list[str] = Field(min_length=1)  # the source's list: BNF patterns as published, or @ a cited list
+    note: str | None = None  # what the source's list is, where it is not published as BNF codes
+    differences: list[ScopeDifference] = []
+
+    @field_validator("ours")
+    @classmethod
+    def _ours(cls, value: str) -> str:
+        if not re.fullmatch(r"numerator|denominator|component_[1-9]|@[a-z][a-z0-9_]*", value):
+            raise ValueError(f"ours {value!r}: numerator, denominator, component_N or @group")
+        return value
+
+    @field_validator("theirs")
+    @classmethod
+    def _theirs(cls, value: list[str]) -> list[str]:
+        for raw in value:
+            CodeFilter.parse(raw)
+        return value
 
 
 class _OptionalCodes(_Strict):
@@ -234,6 +327,7 @@ class Indicator(_Strict):
     low_numbers_below: float = Field(ge=0, description="denominator below this flags low numbers")
     tags: list[str] = []
     proxy_of: list[str] = []  # grain `patient`: the public-data proxies it is the true version of
+    cited_scope: list[CitedScope] = []  # our code lists against the cited sources' lists, differences declared
 
     @model_validator(mode="after")
     def _coherent(self):

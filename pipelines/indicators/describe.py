@@ -6,7 +6,7 @@ import csv
 
 import duckdb
 
-from indicators.model import Indicator, expand
+from indicators.model import Indicator
 from pipelines.layout import Layout
 from pipelines.reference import REFERENCE_DIR
 
@@ -58,7 +58,7 @@ def code_sections(indicator: Indicator) -> list[tuple[str, str, list[str]]]:
         groups = drug_groups()
         rules = [indicator.numerator.patients, indicator.denominator.patients if indicator.denominator else None]
         names = list(dict.fromkeys(g for r in rules if r for g in r.groups))
-        return [(f"drug group {name}", groups[name].description, groups[name].codes) for name in names]
+        return [(f"drug group {name}", groups[name].description, [f"@{name}"]) for name in names]
     if indicator.numerator.components:
         for i, component in enumerate(indicator.numerator.components, start=1):
             out.append((f"numerator component {i}", component.description, component.codes))
@@ -69,9 +69,48 @@ def code_sections(indicator: Indicator) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def describe(indicator: Indicator, seen: dict[str, str], seen_label: str) -> str:
-    from indicators.model import CodeFilter
+def used_groups(indicator: Indicator) -> list[str]:
+    """The drug groups a definition uses, in the order its code lists name them."""
+    return list(dict.fromkeys(f.split("#")[0].strip().lstrip("~")[1:] for _, _, filters in code_sections(indicator)
+                              for f in filters if f.split("#")[0].strip().lstrip("~").startswith("@")))
 
+
+def matched(indicator: Indicator, seen: dict[str, str]) -> list[tuple[str, str, list[str], list[str]]]:
+    """(heading, description, filters, matched codes) for each code list, expanded against `seen` (code ->
+    name), drug groups resolved from NHSBSA's lists and those names."""
+    from indicators.model import CodeFilter, expand
+    from pipelines.bnf.groups import group_members
+
+    groups = group_members(seen, seen, used_groups(indicator))
+    return [(heading, description, filters, expand([CodeFilter.parse(f) for f in filters], seen, groups))
+            for heading, description, filters in code_sections(indicator)]
+
+
+def group_text(name: str, examples: int = 3) -> str:
+    """A drug group in words: what it is, its ingredients, and each reason something is left out, with how
+    many of NHSBSA's presentations (both lists) that leaves out and a few of their names."""
+    import polars as pl
+
+    from indicators.catalogue import drug_groups
+    from pipelines.bnf.groups import LEFT_OUT, resolve
+
+    group = drug_groups()[name]
+    resolved = resolve(group)
+    included = resolved.filter(pl.col("status") != LEFT_OUT).height
+    lines = [f"@{name}: {group.description.strip()} Ingredients: {', '.join(group.ingredients)}. "
+             f"{included:,} presentations of NHSBSA's lists are in."]
+    left = resolved.filter(pl.col("status") == LEFT_OUT).group_by("reason", maintain_order=True).agg(
+        pl.len(), pl.col("names").head(examples))
+    for reason, count, names in left.iter_rows():
+        shown = "; ".join(n.split(" | ")[-1] for n in names)
+        lines.append(f"Left out, {count:,} presentation{'s' if count != 1 else ''} ({shown}): {reason}")
+    added = resolved.filter(pl.col("reason").str.starts_with("added: "))
+    for reason, count in added.group_by("reason").len().iter_rows():
+        lines.append(f"Added, {count:,}: {reason.removeprefix('added: ')}")
+    return "\n".join(lines)
+
+
+def describe(indicator: Indicator, seen: dict[str, str], seen_label: str) -> str:
     lines = [
         f"{indicator.id} — {indicator.title}",
         f"  {indicator.short_description}",
@@ -92,13 +131,14 @@ def describe(indicator: Indicator, seen: dict[str, str], seen_label: str) -> str
         lines.append(f"  limitation: {limitation}")
     for source in indicator.sources:
         lines.append(f"  source: {source.name}" + (f" <{source.url}>" if source.url else ""))
+    for name in used_groups(indicator):
+        lines += ["  " + line for line in group_text(name).splitlines()]
     lines.append(f"  codes expanded against {seen_label}:")
-    for heading, description, filters in code_sections(indicator):
-        matched = expand([CodeFilter.parse(f) for f in filters], seen)
+    for heading, description, filters, codes in matched(indicator, seen):
         lines.append(f"  [{heading}] {description}")
         lines.append(f"    filters: {', '.join(f.split('#')[0].strip() for f in filters)}")
-        for code in matched:
+        for code in codes:
             lines.append(f"    {code}  {seen[code]}")
-        if not matched:
+        if not codes:
             lines.append("    (no presentation seen matches)")
     return "\n".join(lines)

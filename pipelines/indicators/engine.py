@@ -20,10 +20,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from indicators.catalogue import catalogue
+from indicators.catalogue import catalogue, group_references
 from indicators.model import Indicator, expand
 from pipelines.atomic import publish_dir, publish_file, scratch_dir, scratch_name
 from pipelines.bnf.code_changes import code_changes_table, current
+from pipelines.bnf.groups import group_members
 from pipelines.bnf.lists import names as bnf_names
 from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, coverage, ome_table
 from pipelines.bnf.ome import chemicals as opioid_chemicals
@@ -68,9 +69,14 @@ def public_indicators() -> dict[str, Indicator]:
     return {k: v for k, v in catalogue().items() if v.grain == "practice_aggregate"}
 
 
-def code_tables(indicators: dict[str, Indicator], codes_seen) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(indicator_codes, indicator_roles, indicator_specs) for the SQL, from the catalogue."""
+def code_tables(indicators: dict[str, Indicator], codes_seen,
+                groups: dict[str, set[str]] | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(indicator_codes, indicator_roles, indicator_specs) for the SQL, from the catalogue. `groups`: the
+    drug groups' members among `codes_seen` (default: resolved here, without the codes' own names)."""
     seen = sorted(set(codes_seen))
+    if groups is None:
+        wanted = set().union(*(group_references(i) for i in indicators.values()))
+        groups = group_members(seen, wanted=wanted) if seen else {g: set() for g in wanted}
     code_rows, role_rows, spec_rows = [], [], []
     for ind in indicators.values():
         roles = []
@@ -85,7 +91,7 @@ def code_tables(indicators: dict[str, Indicator], codes_seen) -> tuple[pl.DataFr
             roles.append(("denominator", ind.denominator.measure, ind.denominator.filters))
         for role, measure, filters in roles:
             role_rows.append({"indicator_id": ind.id, "role": role, "measure": measure})
-            code_rows += [{"indicator_id": ind.id, "role": role, "bnf_code": c} for c in expand(filters, seen)]
+            code_rows += [{"indicator_id": ind.id, "role": role, "bnf_code": c} for c in expand(filters, seen, groups)]
         spec_rows.append({
             "indicator_id": ind.id, "numerator_measure": ind.numerator.measure,
             "list_size": ind.denominator.list_size if ind.denominator else None,
@@ -112,6 +118,14 @@ def month_opioid_ome(presentations: pl.DataFrame) -> pl.DataFrame:
     return ome_table(seen).join(items, on="bnf_code", how="left")
 
 
+def month_groups(indicators: dict[str, Indicator], presentations: pl.DataFrame, seen: list[str]) -> dict[str, set[str]]:
+    """The members among today's codes `seen` of every drug group the indicators use: from NHSBSA's lists,
+    and a code the lists do not hold (newer than November 2024) from the name the month publishes for it."""
+    wanted = set().union(*(group_references(i) for i in indicators.values()))
+    names = {current(c): n for c, n in zip(presentations["bnf_code"].to_list(), presentations["bnf_name"].to_list())}
+    return group_members(seen, names, wanted)
+
+
 def current_names(recoded: list[str]) -> pl.DataFrame:
     """The current code's name in NHSBSA's newest list, for the month's recoded presentations."""
     newest = bnf_names("2024")
@@ -127,8 +141,8 @@ def opioid_presentations_without_ome(ome_path: Path) -> list[dict]:
     return frame.sort("items", descending=True).select("bnf_code", "bnf_name", "items", "reason").to_dicts()
 
 
-def _register(con, indicators: dict[str, Indicator], codes_seen) -> None:
-    codes, roles, specs = code_tables(indicators, codes_seen)
+def _register(con, indicators: dict[str, Indicator], codes_seen, groups: dict[str, set[str]] | None = None) -> None:
+    codes, roles, specs = code_tables(indicators, codes_seen, groups)
     con.register("indicator_codes", codes.to_arrow())
     con.register("indicator_roles", roles.to_arrow())
     con.register("indicator_specs", specs.to_arrow())
@@ -151,7 +165,7 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         presentations = month_presentations(con, rx)
         published = presentations["bnf_code"].unique().to_list()
         seen = sorted({current(c) for c in published})  # code lists match today's codes
-        _register(con, indicators, seen)
+        _register(con, indicators, seen, month_groups(indicators, presentations, seen))
         con.register("bnf_code_changes", code_changes_table().to_arrow())
         con.register("current_names", current_names([c for c in published if current(c) != c]).to_arrow())
         ome = month_opioid_ome(presentations)

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import polars as pl
 
-from indicators.catalogue import catalogue, drug_groups
-from indicators.model import Indicator, expand
+from indicators.catalogue import catalogue
+from indicators.model import Indicator
 from pipelines.atomic import publish_file, scratch_dir
 from pipelines.duck import copy_query, duckdb_connection, write_empty
 from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.bnf.code_changes import code_changes_table, current
+from pipelines.bnf.groups import group_members
 from pipelines.bnf.ome import reference_ome_table
 from pipelines.layout import Layout
 from pipelines.months import add_months, days_in_month
@@ -56,7 +57,6 @@ def window(month: str) -> tuple[date, date, int]:
 
 def rule_tables(indicators: dict[str, Indicator], codes_seen) -> dict[str, pl.DataFrame]:
     """The catalogue's patient rules as the tables sql/patient/members.sql reads."""
-    groups = drug_groups()
     rules, rule_groups, specs, used = [], [], [], set()
     for ind in indicators.values():
         specs.append({"indicator_id": ind.id, "multiplier": ind.multiplier, "unit": ind.unit})
@@ -73,8 +73,8 @@ def rule_tables(indicators: dict[str, Indicator], codes_seen) -> dict[str, pl.Da
                     rule_groups.append({"indicator_id": ind.id, "role": role, "group_name": name,
                                         "kind": kind, "position": position})
                     used.add(name)
-    seen = sorted(set(codes_seen))
-    codes = [{"group_name": g, "bnf_code": c} for g in sorted(used) for c in expand(groups[g].filters, seen)]
+    members = group_members(codes_seen, wanted=used)  # an extract carries codes, not names
+    codes = [{"group_name": g, "bnf_code": c} for g in sorted(used) for c in sorted(members[g])]
     return {
         "patient_rules": pl.DataFrame(rules, schema={
             "indicator_id": pl.String, "role": pl.String, "sex": pl.String, "age_min": pl.Int32, "age_max": pl.Int32,

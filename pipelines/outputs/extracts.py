@@ -20,9 +20,9 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from indicators.model import CodeFilter, Indicator, expand
+from indicators.model import Indicator
 from pipelines.atomic import publish_dir, scratch_name
-from pipelines.indicators.describe import code_sections, rule_text
+from pipelines.indicators.describe import group_text, matched, rule_text, used_groups
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.wording import FUNNEL, SPC, SUPPRESSED, related, safe_code, worst_first
@@ -231,32 +231,34 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     # Definitions
     ws = wb.add_worksheet("Definitions")
     ws.write_row(0, 0, ["Indicator", "Title", "Numerator", "Denominator", "Unit", "Better when", "Code filters",
-                        "Presentations matched (this data)", "Thresholds", "Definition version", "Data months",
+                        "Presentations matched (this data)", "Drug groups: ingredients, and what is left out and why",
+                        "Thresholds", "Definition version", "Data months",
                         "Basis", "Limitations", "Sources", "Opioid presentations without an OME (data month)"],
                  f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
-        filters, matched = data.definitions[ind_id]
+        filters, matched_text, groups = data.definitions[ind_id]
         values = [ind_id, ind.title, ind.numerator.description,
                   ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
-                  ind.direction, filters, matched,
+                  ind.direction, filters, matched_text, groups,
                   ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
                   f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
                   "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind)]
         for c, v in enumerate(values):
             ws.write_string(r, c, v, f["wrap"])
-    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 16, 10, 18, 10, 60, 50, 60])
+    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 70, 16, 10, 18, 10, 60, 50, 60])
     wb.close()
 
 
-def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str]:
-    parts, matched = [], []
+def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str, str]:
+    """The definition's code filters and rules, the presentations they match in this data, and each drug
+    group it uses: its ingredients and what it leaves out, with the reason."""
+    parts, matched_lines = [], []
     rules = [f"{role} rule: {rule_text(ind, role)}" for role in ("numerator", "denominator") if rule_text(ind, role)]
-    for label, _, filters in code_sections(ind):
-        clean = [x.split("#")[0].strip() for x in filters]
-        parts.append(f"{label}: {' '.join(clean)}")
-        codes = expand([CodeFilter.parse(x) for x in clean], codes_seen)
-        matched.append(f"{label}: " + "; ".join(f"{c} {codes_seen[c]}" for c in codes))
-    return "\n".join(rules + parts), "\n".join(matched)
+    for label, _, filters, codes in matched(ind, codes_seen):
+        parts.append(f"{label}: {' '.join(x.split('#')[0].strip() for x in filters)}")
+        matched_lines.append(f"{label}: " + "; ".join(f"{c} {codes_seen[c]}" for c in codes))
+    groups = "\n".join(group_text(name) for name in used_groups(ind))
+    return "\n".join(rules + parts), "\n".join(matched_lines), groups
 
 
 def _write_counts(ws, r: int, first: int, row: dict, f: dict) -> None:

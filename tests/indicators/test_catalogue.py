@@ -149,7 +149,10 @@ def _universe() -> tuple[str, ...]:
 
 
 def expanded(filters):
-    return expand([CodeFilter.parse(f) for f in filters], _universe())
+    from pipelines.bnf.groups import group_members
+
+    groups = group_members(_universe(), wanted=[f.pattern for f in map(CodeFilter.parse, filters) if f.kind == "group"])
+    return expand([CodeFilter.parse(f) for f in filters], _universe(), groups)
 
 
 def test_long_acting_denominator_is_openprescribings_plus_the_stated_additions():
@@ -190,12 +193,20 @@ def test_methotrexate_matches_openprescribing():
     assert "1001030U0AAAFAF" not in expanded(ind.denominator.codes)  # oral solution is outside the measure
 
 
-def test_valproate_and_nsaid_codes_from_the_research_notes():
+def test_valproate_and_nsaid_use_their_ingredient_groups():
+    from pipelines.bnf.groups import group_members
+    from pipelines.bnf.lists import names
+
+    codes = set(names("2024")) | set(names("2020"))
+
+    def expanded(filters):
+        return expand([CodeFilter.parse(f) for f in filters], codes, group_members(codes))
+
     valproate = expanded(CATALOGUE["valproate_per_1000_female_13_54"].numerator.codes)
-    assert valproate and all(c[:9] in ("0408010W0", "0402030Q0") for c in valproate)
-    assert "0408010W0BBALA2" in valproate  # the real Epilim Chrono row
+    assert {c[:9] for c in valproate} == {"0408010W0", "0402030Q0", "040801020", "0407042A0"}
+    assert {"0408010W0BBALA2", "040801020BCACAH"} <= set(valproate)  # the real Epilim Chrono row; Convulex/Depakote
     nsaid = expanded(CATALOGUE["nsaid_per_1000_65plus"].numerator.codes)
-    assert all(c.startswith("100101") for c in nsaid) and "1001010P0BUAABB" in nsaid
+    assert "1001010P0BUAABB" in nsaid and "0407041U0AAABAB" in nsaid  # Vimovo; tolfenamic acid (BNF 4.7.4)
 
 
 def test_ome_scope_is_the_opioid_chemicals_and_excludes_substance_dependence():
@@ -234,9 +245,9 @@ def _patient(tmp_path, changes=None, numerator_rule=None):
 @pytest.mark.parametrize("changes, rule, message", [
     ({"proxy": True}, None, "a patient-level indicator counts patients; it is not a proxy"),
     ({"unit": "ratio"}, None, "does not fit a count of patients"),
-    ({}, {"age_min": 70, "age_max": 18, "issued_all": ["nsaid_oral"]}, "age_min is above age_max"),
-    ({}, {"issued_all": ["nsaid_oral"], "co_issued_within_days": 28}, "needs two or more issued_all groups"),
-    ({}, {"issued_all": ["nsaid_oral"], "min_ome_mg_per_day": "ome_mg_per_day"}, "not in thresholds"),
+    ({}, {"age_min": 70, "age_max": 18, "issued_all": ["nsaid"]}, "age_min is above age_max"),
+    ({}, {"issued_all": ["nsaid"], "co_issued_within_days": 28}, "needs two or more issued_all groups"),
+    ({}, {"issued_all": ["nsaid"], "min_ome_mg_per_day": "ome_mg_per_day"}, "not in thresholds"),
     ({"grain": "practice_aggregate"}, None, "belong to grain `patient` only"),
     ({}, {"issued_all": ["nsaids_typo"]}, "drug groups ['nsaids_typo'] are not in shared/drug_groups.yaml"),
 ])
@@ -257,23 +268,28 @@ def test_patient_level_definitions_name_real_proxies_and_groups():
 def test_expand_selects_what_the_filters_say_on_every_real_code():
     """expand() looks only at the sorted range each filter's literal part allows; it must select exactly
     what trying every filter on every code selects, for every filter list of the catalogue and drug groups,
-    over every code of NHSBSA's 2020 and 2024 lists."""
+    over every code of NHSBSA's 2020 and 2024 lists (a drug group selects its members)."""
     from indicators.catalogue import catalogue, drug_groups
     from indicators.model import expand
+    from pipelines.bnf.groups import group_members
     from pipelines.bnf.lists import names
 
     codes = set(names("2024")) | set(names("2020"))
+    groups = group_members(codes)
+
+    def hit(f, c):
+        return c in groups[f.pattern] if f.kind == "group" else f.matches(c)
 
     def plain(filters):
         inc, exc = [f for f in filters if not f.exclude], [f for f in filters if f.exclude]
-        return sorted(c for c in codes if any(f.matches(c) for f in inc) and not any(f.matches(c) for f in exc))
+        return sorted(c for c in codes if any(hit(f, c) for f in inc) and not any(hit(f, c) for f in exc))
 
     lists = []
     for ind in catalogue().values():
         for part in (ind.numerator, ind.denominator):
             lists += [getattr(part, "filters", None)] + [c.filters for c in (getattr(part, "components", None) or [])]
-    lists += [getattr(g, "filters", None) for g in drug_groups().values()]
+    lists += [s.filters for g in drug_groups().values() for s in [g.only] + g.exclude + g.include if s]
     lists = [f for f in lists if f]
     assert len(lists) >= 17
     for filters in lists:
-        assert expand(filters, codes) == plain(filters)
+        assert expand(filters, codes, groups) == plain(filters)

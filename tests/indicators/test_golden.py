@@ -66,6 +66,11 @@ ROWS = [
     ("P84001", "0402030Q0BBAAAA", "Depakote 250mg gastro-resistant tablets", 90, 1, 18),
     ("P84002", "0212000B0AAABAB", "Atorvastatin 20mg tablets", 28, 10, 280),
     ("P84002", "1001010P0AAAEAE", "Naproxen 500mg tablets", 28, 2, 56),
+    # Products the BNF files outside their drug's own section, counted by ingredient (drug_groups.yaml):
+    ("P84002", "0205051N0BBAAAA", "Coversyl Plus tablets", 30, 2, 60),  # perindopril + indapamide: RAAS and diuretic
+    ("P84002", "0407010ADAAAAAA", "Paracetamol 500mg / Ibuprofen 200mg tablets", 24, 1, 10),  # an NSAID (BNF 4.7.1)
+    ("P84002", "040801020BCACAH", "Depakote 125mg sprinkle gastro-resistant capsules", 100, 3, 10),  # valproic acid, BNF 4.8.1
+    ("P84002", "0103050A0BDAAAC", "Pylera 140mg/125mg/125mg capsules", 120, 1, 20),  # filed with PPIs, holds none
     ("-", "0407020A0AAAFAF", "Fentanyl 50micrograms/hour transdermal patches", 5, 7, 11.67),
     ("-", "1001030U0AAACAC", "Methotrexate 10mg tablets", 100, 2, 0),
     ("P84998", "1001030U0AAACAC", "Methotrexate 10mg tablets", 100, 1, 0),
@@ -204,30 +209,36 @@ EXPECTED = {
     "methotrexate_10mg_items": {
         ("practice", "K81001"): (1, None, 1.0), ("practice", "P84001"): (0, None, 0.0), ("icb", "QOP"): (0, None, 0.0),
         ("icb", "S0E4D"): (1, None, 1.0), ("england", "ENG"): (1, None, 1.0)},
-    # NSAID items / 65+: K81001 naproxen 4 / 800; P84001 ibuprofen 5 + Vimovo 1 = 6 / 1,500; P84002 2 / 200.
+    # NSAID items / 65+: K81001 naproxen 4 / 800; P84001 ibuprofen 5 + Vimovo 1 = 6 / 1,500; P84002 naproxen 2
+    # + paracetamol/ibuprofen 1 (BNF 4.7.1, an NSAID by ingredient) = 3 / 200.
     "nsaid_per_1000_65plus": {
-        ("practice", "K81001"): (4, 800, 5.0), ("practice", "P84001"): (6, 1500, 4.0), ("practice", "P84002"): (2, 200, 10.0),
-        ("icb", "QOP"): (8, 1700, 8 / 1700 * 1000), ("england", "ENG"): (12, 2500, 4.8)},
+        ("practice", "K81001"): (4, 800, 5.0), ("practice", "P84001"): (6, 1500, 4.0), ("practice", "P84002"): (3, 200, 15.0),
+        ("icb", "QOP"): (9, 1700, 9 / 1700 * 1000), ("england", "ENG"): (13, 2500, 5.2)},
     # Ulcer-healing ADQ / NSAID ADQ: K81001 omeprazole 140 / naproxen 112; P84001 Vimovo 60 (protected
-    # combination) / (ibuprofen 40 + Vimovo 60); P84002 0 / 56.
+    # combination) / (ibuprofen 40 + Vimovo 60); P84002 0 (Pylera holds no PPI: not gastroprotection) /
+    # (naproxen 56 + paracetamol/ibuprofen 10).
     "nsaid_gastro_cover_ratio": {
-        ("practice", "K81001"): (140, 112, 1.25), ("practice", "P84001"): (60, 100, 0.6), ("practice", "P84002"): (0, 56, 0.0),
-        ("icb", "QOP"): (60, 156, 60 / 156), ("england", "ENG"): (200, 268, 200 / 268)},
+        ("practice", "K81001"): (140, 112, 1.25), ("practice", "P84001"): (60, 100, 0.6), ("practice", "P84002"): (0, 66, 0.0),
+        ("icb", "QOP"): (60, 166, 60 / 166), ("england", "ENG"): (200, 278, 200 / 278)},
     # Expected co-exposure = NSAID ADQ/day x min(RAAS ADQ/day, diuretic ADQ/day) / adults (30 days):
     # K81001 (112/30) x min(168/30, 84/30) / 3,250; P84001 (100/30) x min(280/30, 140/30) / 7,900;
-    # P84002 has no RAAS or diuretic: 0. Values per 1,000 adults.
+    # P84002 (66/30) x min(60/30, 60/30) / 1,540: Coversyl Plus (perindopril with indapamide) is both its
+    # RAAS inhibitor and its diuretic. Values per 1,000 adults.
     "triple_whammy_expected_per_1000_adults": {
         ("practice", "K81001"): ((112 / 30) * (84 / 30) / 3250, 3250, (112 / 30) * (84 / 30) / 3250 / 3250 * 1000),
         ("practice", "P84001"): ((100 / 30) * (140 / 30) / 7900, 7900, (100 / 30) * (140 / 30) / 7900 / 7900 * 1000),
-        ("practice", "P84002"): (0, 1540, 0.0),
-        ("icb", "QOP"): ((100 / 30) * (140 / 30) / 7900, 9440, (100 / 30) * (140 / 30) / 7900 / 9440 * 1000),
-        ("england", "ENG"): ((112 / 30) * (84 / 30) / 3250 + (100 / 30) * (140 / 30) / 7900, 12690,
-                             ((112 / 30) * (84 / 30) / 3250 + (100 / 30) * (140 / 30) / 7900) / 12690 * 1000)},
+        ("practice", "P84002"): ((66 / 30) * (60 / 30) / 1540, 1540, (66 / 30) * (60 / 30) / 1540 / 1540 * 1000),
+        ("icb", "QOP"): ((100 / 30) * (140 / 30) / 7900 + (66 / 30) * (60 / 30) / 1540, 9440,
+                         ((100 / 30) * (140 / 30) / 7900 + (66 / 30) * (60 / 30) / 1540) / 9440 * 1000),
+        ("england", "ENG"): ((112 / 30) * (84 / 30) / 3250 + (100 / 30) * (140 / 30) / 7900 + (66 / 30) * (60 / 30) / 1540,
+                             12690, ((112 / 30) * (84 / 30) / 3250 + (100 / 30) * (140 / 30) / 7900
+                                     + (66 / 30) * (60 / 30) / 1540) / 12690 * 1000)},
     # Valproate items / females 13-54: K81001 Epilim Chrono (a brand, by chemical prefix) 2 / 1,200
-    # (ages 13, 30, 54; not 12 or 55); P84001 Depakote 1 / 3,000; P84002 0 / 500.
+    # (ages 13, 30, 54; not 12 or 55); P84001 Depakote tablets (valproic acid, BNF 4.2.3) 1 / 3,000; P84002
+    # Depakote sprinkle capsules (valproic acid, BNF 4.8.1) 3 / 500.
     "valproate_per_1000_female_13_54": {
-        ("practice", "K81001"): (2, 1200, 2 / 1.2), ("practice", "P84001"): (1, 3000, 1 / 3), ("practice", "P84002"): (0, 500, 0.0),
-        ("icb", "QOP"): (1, 3500, 1 / 3.5), ("england", "ENG"): (3, 4700, 3 / 4.7)},
+        ("practice", "K81001"): (2, 1200, 2 / 1.2), ("practice", "P84001"): (1, 3000, 1 / 3), ("practice", "P84002"): (3, 500, 6.0),
+        ("icb", "QOP"): (4, 3500, 4 / 3.5), ("england", "ENG"): (6, 4700, 6 / 4.7)},
 }
 
 
@@ -324,7 +335,7 @@ def test_pcn_rows(warehouse):
     for geography in ("current", "as_published"):
         for month in ("2026-03", "2026-04"):
             assert value(warehouse, "opioid_high_dose_pct_120", "pcn", "U62051", month, geography) == (2, 4, A(50.0))
-    assert value(warehouse, "nsaid_per_1000_65plus", "pcn", "U62051") == (8, 1700, A(8 / 1700 * 1000))
+    assert value(warehouse, "nsaid_per_1000_65plus", "pcn", "U62051") == (9, 1700, A(9 / 1700 * 1000))
     assert value(warehouse, "opioid_ome_per_1000_day", "pcn", "U62051") == (14000, 12000, A(14000 / 12000 * 1000 / 30))
     row = warehouse[("opioid_high_dose_pct_120", "2026-04", "current", "pcn", "U62051")]
     assert (row["org_name"], row["sub_icb_code"], row["icb_code"], row["region_code"], row["practices"]) == (

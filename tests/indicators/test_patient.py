@@ -15,6 +15,10 @@ Expected patient lists, worked out by hand from the fixture (see the notes in re
   >= 90, < 120. p13: codeine 30 mg x 100 x 0.1 = 300 mg / 90 = 3.3 mg/day.
 * p17 (male) and p22 (sex U) on valproate: in no female row; p18 (12, Epilim Chrono) is in the 0-12 row;
   p21 left on 2026-03-30 and counts nowhere.
+* p23 (71) has Coversyl Plus (perindopril with indapamide: a RAAS inhibitor and a diuretic in one product)
+  and, 9 days later, ibuprofen: a whole triple whammy in two products (28-day rule too), and an NSAID in
+  the over-65s with no gastroprotection.
+* p24 (a woman of 30) has Depakote sprinkle capsules, valproic acid as the BNF files it for epilepsy (4.8.1).
 """
 
 import duckdb
@@ -31,17 +35,18 @@ from pathlib import Path
 EXTRACT = Path(__file__).resolve().parents[2] / "pipelines" / "sample" / "patient_edge_cases"
 
 EXPECTED = {
-    "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06"}, {"p01", "p03", "p04", "p05", "p06"}),
-    "pl_nsaid_gi_p3a": ({"p01", "p03", "p04", "p06"}, {"p01", "p02", "p03", "p04", "p06", "p10", "p11"}),
-    "pl_triple_whammy": ({"p06", "p07"}, {"p06", "p07", "p13"}),
-    # p06's diuretic is 69 days after his NSAID; p07's ramipril is 4 and indapamide 15 days from hers.
-    "pl_triple_whammy_28d": ({"p07"}, {"p06", "p07", "p13"}),
+    "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06", "p23"}, {"p01", "p03", "p04", "p05", "p06", "p23"}),
+    "pl_nsaid_gi_p3a": ({"p01", "p03", "p04", "p06", "p23"}, {"p01", "p02", "p03", "p04", "p06", "p10", "p11", "p23"}),
+    "pl_triple_whammy": ({"p06", "p07", "p23"}, {"p06", "p07", "p13", "p23"}),
+    # p06's diuretic is 69 days after his NSAID; p07's ramipril is 4 and indapamide 15 days from hers;
+    # p23's Coversyl Plus is 9 days from his ibuprofen.
+    "pl_triple_whammy_28d": ({"p07", "p23"}, {"p06", "p07", "p13", "p23"}),
     "pl_nsaid_with_anticoagulant": ({"p09"}, {"p09", "p10"}),
     "pl_opioid_high_dose_120": ({"p11"}, {"p11", "p12", "p13"}),
     "pl_opioid_high_dose_90": ({"p11", "p12"}, {"p11", "p12", "p13"}),
     "pl_methotrexate_10mg": ({"p15", "p16"}, {"p14", "p15", "p16"}),
     "pl_methotrexate_both_strengths": ({"p16"}, {"p14", "p15", "p16"}),
-    "pl_valproate_female_13_54": ({"p19"}, {"p07", "p14", "p19", "p20"}),
+    "pl_valproate_female_13_54": ({"p19", "p24"}, {"p07", "p14", "p19", "p20", "p24"}),
     "pl_valproate_female_0_12": ({"p18"}, {"p18"}),
 }
 
@@ -63,7 +68,7 @@ def members(layout):
 
 def test_extract_is_loaded_whole(march):
     _, summary, result = march
-    assert (summary.prescriptions, summary.registrations, summary.patients) == (36, 23, 22)
+    assert (summary.prescriptions, summary.registrations, summary.patients) == (39, 25, 24)
     assert (summary.first_issue, summary.last_issue) == ("2025-12-31", "2026-04-01")
     assert (str(result.window_start), str(result.window_end)) == ("2026-01-01", "2026-03-31")
 
@@ -88,11 +93,11 @@ def test_practice_values(march):
         rows = {(r[0], r[1]): r[2:] for r in con.execute(
             "SELECT indicator_id, practice_code, numerator, denominator, value FROM read_parquet($p)",
             {"p": str(result.values_path)}).fetchall()}
-    # P00001: p01, p03 unprotected of p01, p03, p04, p05; P00002: p06 of p06.
+    # P00001: p01, p03 unprotected of p01, p03, p04, p05; P00002: p06 and p23 of p06 and p23.
     assert rows[("pl_nsaid_no_gastroprotection_65plus", "P00001")] == (2.0, 4.0, 50.0)
-    assert rows[("pl_nsaid_no_gastroprotection_65plus", "P00002")] == (1.0, 1.0, 100.0)
-    # 1 of 4 females aged 13-54 at P00001 (p14, p19, p20; p07 is at P00002) -> 1 / 3 per 1,000.
-    assert rows[("pl_valproate_female_13_54", "P00001")] == (1.0, 3.0, pytest.approx(1000 / 3))
+    assert rows[("pl_nsaid_no_gastroprotection_65plus", "P00002")] == (2.0, 2.0, 100.0)
+    # P00001: p19 and p24 of its females aged 13-54 (p14, p19, p20, p24; p07 is at P00002) -> 2 / 4 per 1,000.
+    assert rows[("pl_valproate_female_13_54", "P00001")] == (2.0, 4.0, pytest.approx(500.0))
     assert rows[("pl_valproate_female_13_54", "P00002")] == (0.0, 1.0, 0.0)
     # No anticoagulant patients at P00001: a denominator of 0 gives no value.
     assert rows[("pl_nsaid_with_anticoagulant", "P00001")] == (0.0, 0.0, None)

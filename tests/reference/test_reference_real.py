@@ -127,7 +127,9 @@ def _exact_codes(filters) -> list[str]:
     return [f.lstrip("~") for f in filters if "%" not in f and "_" not in f and len(f.lstrip("~")) == 15]
 
 
-def _catalogue_filters():
+def _catalogue_filters(selections: bool = True):
+    """Every code list of the public indicators and, with `selections`, the code patterns that shape each
+    drug group (its `only`, `exclude` and `include`)."""
     for ind in catalogue().values():
         if ind.grain != "practice_aggregate":
             continue
@@ -136,8 +138,10 @@ def _catalogue_filters():
             yield ind.id, list(part.codes or [])
             for component in getattr(part, "components", None) or []:
                 yield ind.id, list(component.codes)
-    for name, group in drug_groups().items():
-        yield name, list(group.codes)
+    for name, group in drug_groups().items() if selections else []:
+        for selection in [group.only] + group.exclude + group.include:
+            if selection is not None:
+                yield name, list(selection.codes)
 
 
 def test_every_exact_code_in_the_code_lists_exists():
@@ -158,6 +162,8 @@ def test_every_pattern_in_the_code_lists_matches_a_real_presentation():
     for owner, filters in _catalogue_filters():
         for raw in filters:
             f = CodeFilter.parse(raw)
+            if f.kind == "group":  # a drug group: its members come from these same lists
+                continue
             literal = re.split(r"[%_]", f.pattern, maxsplit=1)[0]  # only codes under the literal start can match
             if not any(f.matches(c) for c in codes if c.startswith(literal)):
                 empty.append((owner, raw))
@@ -165,20 +171,16 @@ def test_every_pattern_in_the_code_lists_matches_a_real_presentation():
 
 
 def test_code_list_fixes_from_the_real_lists():
-    from indicators.model import CodeFilter
+    """Products the BNF files under another drug's section are in their groups, and the indicators use them."""
+    from pipelines.bnf.groups import listed_members
 
-    groups = drug_groups()
-    def covers(filters, code):
-        parsed = [CodeFilter.parse(f) for f in filters]
-        return any(f.matches(code) for f in parsed if not f.exclude) and not any(f.matches(code) for f in parsed if f.exclude)
     tw = catalogue()["triple_whammy_expected_per_1000_adults"].numerator.components
-    for raas in (groups["raas_inhibitor"].codes, tw[1].codes):
-        assert covers(raas, "0206020Z0AAAAAA")  # Amlodipine 5mg / Valsartan 80mg tablets
-    for diuretic in (groups["diuretic"].codes, tw[2].codes):
-        assert covers(diuretic, "020400040AAAAAA") and covers(diuretic, "020400030AAAEAE")  # co-tenidone; timolol/bendroflumethiazide
-    cover = catalogue()["nsaid_gastro_cover_ratio"].numerator.codes
+    assert [c.codes for c in tw] == [["@nsaid"], ["@raas_inhibitor"], ["@diuretic"]]
+    assert "0206020Z0AAAAAA" in listed_members("raas_inhibitor")  # Amlodipine 5mg / Valsartan 80mg tablets
+    assert {"020400040AAAAAA", "020400030AAAEAE"} <= listed_members("diuretic")  # co-tenidone; timolol/bendroflumethiazide
+    assert catalogue()["nsaid_gastro_cover_ratio"].numerator.codes == ["@gastroprotection"]
     for code in ("1001010P0AABBBB", "1001010P0BUAABB", "1001010P0BKAAAL", "1001010L0BQAAAM", "1001010C0CNAAAM"):
-        assert covers(cover, code) and covers(groups["gastroprotection"].codes, code), code
+        assert code in listed_members("gastroprotection"), code
 
 
 def test_sample_names_come_from_the_real_lists():
@@ -203,12 +205,15 @@ def test_code_lists_follow_nhsbsas_code_changes():
     old code must select its current code too, or the product would drop out of its indicator at the recode."""
     from indicators.model import CodeFilter, expand
     from pipelines.bnf.code_changes import current_codes
+    from pipelines.bnf.groups import group_members
 
     mapping = current_codes()
     codes = sorted(set(mapping) | set(mapping.values()))
+    groups = group_members(codes)  # a drug group's members among them, new codes included
     lost = []
-    for owner, filters in _catalogue_filters():
-        selected = set(expand([CodeFilter.parse(f) for f in filters], codes))
+    owned = [(owner, set(expand([CodeFilter.parse(f) for f in filters], codes, groups)))
+             for owner, filters in _catalogue_filters(selections=False)] + list(groups.items())
+    for owner, selected in owned:
         lost += [(owner, old, new) for old, new in mapping.items() if old in selected and new not in selected]
     assert not lost
 
