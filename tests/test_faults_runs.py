@@ -45,7 +45,7 @@ def _inputs(root: Path, month: str = "2026-01") -> tuple[Path, Path]:
 def good_data(tmp_path_factory):
     root = tmp_path_factory.mktemp("good_runs")
     epd, lists = _inputs(root)
-    result = run(epd, lists, root / "data", report=True)
+    result = run(epd, lists, root / "data")
     assert result.exit_code == 0, result.output
     return root / "data"
 
@@ -171,17 +171,21 @@ def test_a_run_paused_mid_rebuild_holds_back_a_second_month(good_data, tmp_path)
         assert a.poll() is None and time.monotonic() < deadline, a.stdout.read() if a.poll() is not None else "slow"
         time.sleep(0.02)
     a.send_signal(signal.SIGSTOP)
-    b = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--months", "2026-02", "--epd-dir", str(epd_b),
-                          *common], cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    said = tmp_path / "b.out"
+    with open(said, "w") as out_b:
+        b = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--months", "2026-02", "--epd-dir",
+                              str(epd_b), *common], cwd=PROJECT, env=env, stdout=out_b, stderr=subprocess.STDOUT, text=True)
     try:
-        time.sleep(8)  # B starts (imports, Dagster) and reaches the lock
-        assert b.poll() is None, b.stdout.read()
+        deadline = time.monotonic() + 90  # B starts (imports, Dagster), reaches the lock and says whom it waits for
+        while f"waiting for process {a.pid}" not in " ".join(said.read_text().split()):
+            assert b.poll() is None and time.monotonic() < deadline, said.read_text()
+            time.sleep(0.1)
         assert not (data / "lake" / "prescribing" / "month=2026-02").exists()  # B has written nothing
     finally:
         a.send_signal(signal.SIGCONT)
-    out_a, out_b = a.communicate(timeout=180)[0], b.communicate(timeout=180)[0]
-    assert a.returncode == 0 and b.returncode == 0, out_a + out_b
-    assert f"waiting for process {a.pid}" in " ".join(out_b.split())
+    out_a = a.communicate(timeout=180)[0]
+    b.wait(timeout=180)
+    assert a.returncode == 0 and b.returncode == 0, out_a + said.read_text()
     with duckdb.connect(str(data / "warehouse" / "msi.duckdb"), read_only=True) as con:
         months = con.execute("SELECT DISTINCT month FROM indicator_values ORDER BY 1").fetchall()
     assert months == [("2026-01",), ("2026-02",)]

@@ -78,13 +78,19 @@ def test_extract_workbook_matches_indicator_values(run):
                                                "AND icb_code = $c AND value > 0", {"c": icb})}
     signals = {(r[0], r[1]) for r in wb["Signals"].iter_rows(min_row=2, values_only=True)}
     assert {("methotrexate_10mg_items", code) for code in mtx} <= signals
-    definitions = {r[0]: r for r in wb["Definitions"].iter_rows(min_row=2, values_only=True)}
-    assert "1001030U0AAACAC" in definitions["methotrexate_10mg_pct"][7]  # codes matched in this data
-    assert "2026-02 to 2026-07" == definitions["methotrexate_10mg_pct"][10]
+    head = [c.value for c in wb["Definitions"][1]]
+    definitions = {r[0]: dict(zip(head, r)) for r in wb["Definitions"].iter_rows(min_row=2, values_only=True)}
+    assert "1001030U0AAACAC" in definitions["methotrexate_10mg_pct"]["Presentations matched (this data)"]
+    assert "2026-02 to 2026-07" == definitions["methotrexate_10mg_pct"]["Data months"]
+    # Each drug group an indicator uses, with every exclusion and its reason (drug_groups.yaml).
+    groups = definitions["valproate_per_1000_female_13_54"]["Drug groups: ingredients, and what is left out and why"]
+    assert groups.startswith("@valproate: every valproate") and "Left out, 2 presentations (Lamictal_Tab 25mg (Valpr)" in groups
+    nsaid = definitions["nsaid_per_1000_65plus"]["Drug groups: ingredients, and what is left out and why"]
+    assert "eye drops (BNF 11.4.2, 11.8.2)" in nsaid and "applied to the skin" in nsaid
     # The OME indicator lists the month's opioid presentations that add no OME, with items and reason.
-    without = definitions["opioid_ome_per_1000_day"][14]
+    without = definitions["opioid_ome_per_1000_day"]["Opioid presentations without an OME (data month)"]
     assert "buccal" in without and "injection" in without and "unread" not in without
-    assert definitions["methotrexate_10mg_pct"][14] in (None, "")
+    assert definitions["methotrexate_10mg_pct"]["Opioid presentations without an OME (data month)"] in (None, "")
 
 
 def test_report_pages_state_the_baseline(run):
