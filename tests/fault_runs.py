@@ -35,3 +35,25 @@ def copy_data(good: Path, into: Path) -> Path:
     data = into / "data"
     shutil.copytree(good, data)
     return data
+
+
+def month_inputs(root: Path, changed: dict[str, bytes] | None = None, epd: bytes | None = None,
+                 month: str = MONTH) -> tuple[Path, Path]:
+    """--epd-dir and --list-size-dir for `month`: the 17 real January 2026 EPD rows (as `month`, or `epd`) and
+    NHS Digital's three January files for their practices (any of them replaced by `changed`)."""
+    from tests.epd_fixtures import REAL_ROWS
+    from tests.nhs_digital_fixtures import write_month
+
+    (root / "epd").mkdir(parents=True, exist_ok=True)
+    rows = epd if epd is not None else REAL_ROWS.read_bytes().replace(b'"2026-01"', f'"{month}"'.encode())
+    (root / "epd" / f"EPD_SNOMED_{month.replace('-', '')}.csv").write_bytes(rows)
+    write_month(root / "lists" / MONTH, changed)
+    return root / "epd", root / "lists"
+
+
+def good_month(root: Path) -> Path:
+    """A data directory that holds a good January 2026 (month_inputs, all checks passed)."""
+    result = run(*month_inputs(root), root / "data")
+    assert result.exit_code == 0, result.output
+    assert "no gp-reg-pat-prac" not in one_line(result)  # all three NHS Digital files were read
+    return root / "data"

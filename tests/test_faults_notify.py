@@ -18,23 +18,16 @@ from pipelines.cli import main
 from pipelines.notify.message import compose
 from pipelines.notify.subscriptions import ICB_CODE, load_subscriptions, SubscriptionError
 from pipelines.outputs.wording import safe_code
-from tests.epd_fixtures import REAL_ROWS
-from tests.fault_runs import copy_data, digests, one_line, run
-from tests.nhs_digital_fixtures import write_month
+from tests.fault_runs import copy_data, digests, good_month, month_inputs, one_line, run
 
 GOOD_SUBSCRIPTIONS = "subscriptions:\n  - icb: QOP\n    to: [gm.medicines.safety@example.nhs.uk]\n"
 
 
 @pytest.fixture(scope="module")
 def good_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("good_notify")
-    (root / "epd").mkdir()
-    (root / "epd" / "EPD_SNOMED_202601.csv").write_bytes(REAL_ROWS.read_bytes())
-    write_month(root / "lists" / "2026-01")
-    result = run(root / "epd", root / "lists", root / "data")
-    assert result.exit_code == 0, result.output
-    (root / "data" / "subscriptions.yaml").write_text(GOOD_SUBSCRIPTIONS)
-    return root / "data"
+    data = good_month(tmp_path_factory.mktemp("good_notify"))
+    (data / "subscriptions.yaml").write_text(GOOD_SUBSCRIPTIONS)
+    return data
 
 
 def notify(data: Path, *args: str, env: dict | None = None):
@@ -77,11 +70,8 @@ def test_a_pcn_code_with_a_line_end_in_the_map_is_refused(tmp_path):
     a report page's file name (pcn/U14327\\n.html)."""
     from tests.nhs_digital_fixtures import map_text
 
-    (tmp_path / "epd").mkdir()
-    (tmp_path / "epd" / "EPD_SNOMED_202601.csv").write_bytes(REAL_ROWS.read_bytes())
     bad = map_text().replace(",U14327,OLDHAM CENTRAL PCN,", ',"U14327\n",OLDHAM CENTRAL PCN,')
-    write_month(tmp_path / "lists" / "2026-01", {"gp-reg-pat-prac-map.csv": bad.encode()})
-    result = run(tmp_path / "epd", tmp_path / "lists", tmp_path / "data")
+    result = run(*month_inputs(tmp_path, {"gp-reg-pat-prac-map.csv": bad.encode()}), tmp_path / "data")
     output = one_line(result)
     assert result.exit_code == 1 and "PCN_CODE is 'U' and five digits, 'U' (no PCN) or blank: 2 unexpected" in output
     assert not (tmp_path / "data" / "lake" / "practice_geography").exists()

@@ -17,9 +17,7 @@ import pytest
 
 from pipelines.layout import Layout
 from pipelines.lock import data_lock
-from tests.epd_fixtures import REAL_ROWS
-from tests.fault_runs import copy_data, digests, one_line, run
-from tests.nhs_digital_fixtures import write_month
+from tests.fault_runs import copy_data, digests, good_month, month_inputs, one_line, run
 
 PROJECT = Path(__file__).resolve().parent.parent
 HOLDER = """
@@ -33,21 +31,12 @@ with data_lock(Path(sys.argv[1]), "msi run: month 2025-03 (held by a test)"):
 
 
 def _inputs(root: Path, month: str = "2026-01") -> tuple[Path, Path]:
-    epd, lists = root / "epd", root / "lists"
-    epd.mkdir(parents=True, exist_ok=True)
-    (epd / f"EPD_SNOMED_{month.replace('-', '')}.csv").write_bytes(
-        REAL_ROWS.read_bytes().replace(b'"2026-01"', f'"{month}"'.encode()))
-    write_month(lists / "2026-01")
-    return epd, lists
+    return month_inputs(root, month=month)
 
 
 @pytest.fixture(scope="module")
 def good_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("good_runs")
-    epd, lists = _inputs(root)
-    result = run(epd, lists, root / "data")
-    assert result.exit_code == 0, result.output
-    return root / "data"
+    return good_month(tmp_path_factory.mktemp("good_runs"))
 
 
 def _hold_lock(data: Path, seconds: float) -> subprocess.Popen:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.epd_fixtures import REAL_ROWS
-from tests.fault_runs import copy_data, digests, one_line, run
-from tests.nhs_digital_fixtures import female_text, map_text, quin_text, write_month
+from tests.fault_runs import copy_data, digests, good_month, month_inputs, one_line, run
+from tests.nhs_digital_fixtures import female_text, map_text, quin_text
 
 QUIN, FEMALE, MAP = "gp-reg-pat-prac-quin-age.csv", "gp-reg-pat-prac-sing-age-female.csv", "gp-reg-pat-prac-map.csv"
 P85002_TOTAL = "GP_PRAC_PAT_LIST,01JAN2026,GP,P85002,,OL1 3UL,ALL,ALL,5830\n"
@@ -76,20 +76,12 @@ CASES = [
 
 
 def _month(root: Path, changed: dict[str, bytes] | None = None, epd: bytes | None = None) -> tuple[Path, Path]:
-    (root / "epd").mkdir(parents=True, exist_ok=True)
-    (root / "epd" / "EPD_SNOMED_202601.csv").write_bytes(epd if epd is not None else REAL_ROWS.read_bytes())
-    write_month(root / "lists" / "2026-01", changed)
-    return root / "epd", root / "lists"
+    return month_inputs(root, changed, epd)
 
 
 @pytest.fixture(scope="module")
 def good_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("good_side_files")
-    epd, lists = _month(root)
-    result = run(epd, lists, root / "data")
-    assert result.exit_code == 0, result.output
-    assert "no gp-reg-pat-prac" not in one_line(result)  # all three files were read, none stood in
-    return root / "data"
+    return good_month(tmp_path_factory.mktemp("good_side_files"))
 
 
 @pytest.mark.parametrize("case, name, text, says", CASES, ids=[c[0] for c in CASES])
