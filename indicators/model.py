@@ -328,11 +328,18 @@ class Indicator(_Strict):
     tags: list[str] = []
     proxy_of: list[str] = []  # grain `patient`: the public-data proxies it is the true version of
     cited_scope: list[CitedScope] = []  # our code lists against the cited sources' lists, differences declared
+    # How much harm a signal can mean (the signal model's harm rank, pipelines/outputs/signals.py): `high`
+    # signals lead every list and are never hidden by the small-numbers rule meant for rates.
+    severity: Literal["high", "medium", "low"]
+    # Every item is a signal, whatever the rates say (methotrexate 10 mg tablets: each one is worth a review).
+    signal_on_any_item: bool = False
 
     @model_validator(mode="after")
     def _coherent(self):
         if self.proxy and not self.limitations:
             raise ValueError("an ecological proxy must state its limitations")
+        if self.signal_on_any_item and (self.unit != "count" or self.low_is_good is not True):
+            raise ValueError("signal_on_any_item is for counts where lower is better (any item is worth a review)")
         if self.grain == "patient":
             return self._patient_coherent()
         if self.numerator.patients or (self.denominator and self.denominator.patients) or self.proxy_of:

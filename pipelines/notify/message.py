@@ -1,5 +1,6 @@
-"""The signals e-mail for one ICB: plain text grouped by indicator then practice, a link to the ICB's
-report page, and the ICB's workbook attached."""
+"""The signals e-mail for one ICB: plain text, the new signals of the one signal model
+(pipelines/outputs/signals.py) harm first, grouped by indicator then practice, a link to the ICB's report
+page, and the ICB's workbook attached."""
 
 from __future__ import annotations
 
@@ -7,43 +8,51 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from pipelines.notify.signals import MAX_LINES, MIN_NUMERATOR, Signal
+from pipelines.outputs.signals import MIN_NUMERATOR, Signal, count_words, new_only
+from pipelines.outputs.wording import fmt_value
 from pipelines.organisations.names import short_icb_name
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _value(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}"
+MAX_LINES = 20  # a message is read while it stays short; the rest are counted and on the Signals sheet
 
 
 def body_text(icb: str, icb_name: str, month_label: str, signals: list[Signal], report_link: str,
-              workbook: str | None, filtered: list[str] | None) -> str:
-    shown = signals[:MAX_LINES]
-    lines = [f"Medication safety indicators — {icb_name} ({icb})", f"Data month: {month_label}", ""]
-    if signals:
-        lines.append(f"{len(signals)} new signal{'s' if len(signals) != 1 else ''} this month: new special-cause "
-                     "variation of concern, or newly beyond England's 99.8% funnel limit on the worse side.")
-    else:
-        lines.append("No new signals this month: nothing newly concerning in this ICB or its practices.")
-    lines.append(f"Left out: improvements, signals already there last month, low numbers and numerators under "
-                 f"{MIN_NUMERATOR}.")
+              workbook: str | None, filtered: list[str] | None, pcn_names: dict[str, str] | None = None) -> str:
+    """The message: the ICB's count of new concerning signals (the same as its report page and workbook),
+    then the new signals of the subscribed indicators, harm first, each practice named with its PCN."""
+    pcn_names = pcn_names or {}
+    mine = new_only([s for s in signals if not filtered or s.indicator.id in filtered])
+    shown = mine[:MAX_LINES]
+    lines = [f"Medication safety indicators — {icb_name} ({icb})", f"Data month: {month_label}", "",
+             f"{count_words(signals)} in {icb_name} this month: the same count as the ICB's report page and the "
+             "rows marked 'new this month' on the workbook's Signals sheet."]
     if filtered:
-        lines.append(f"Indicators you subscribed to: {', '.join(filtered)}.")
+        lines.append(f"{len(mine)} of them in the indicators you subscribed to ({', '.join(filtered)}), below.")
+    if not mine:
+        lines.append("No new concerning signal" + (" in those indicators" if filtered else "") + " this month.")
+    lines.append("A signal is new special-cause variation of concern, or a value newly beyond England's 99.8% "
+                 "funnel limit on the worse side, or (methotrexate 10 mg) any practice newly issuing it. Low numbers "
+                 f"and numerators under {MIN_NUMERATOR} are left out, except for high-harm indicators. High harm first.")
     current = None
     for s in shown:
         if s.indicator.id != current:
             current = s.indicator.id
-            count = sum(1 for x in signals if x.indicator.id == current)
-            lines += ["", f"{s.indicator.title} ({s.indicator.direction}, {s.indicator.unit_label}) — {count}"]
-        who = "the ICB as a whole" if s.org_type == "icb" else f"{s.org_name} ({s.org_code}" + (
-            f", PCN {s.pcn_code})" if s.pcn_code else ")")
-        lines.append(f"  - {who}: {_value(s.value)}; {'; '.join(s.reasons)}")
-    if len(signals) > len(shown):
+            count = sum(1 for x in mine if x.indicator.id == current)
+            harm = " — HIGH HARM" if s.indicator.severity == "high" else ""
+            lines += ["", f"{s.indicator.title} ({s.indicator.direction}, {s.indicator.unit_label}){harm}: {count}"]
+        if s.org_type == "icb":
+            who = "the ICB as a whole"
+        else:
+            pcn = pcn_names.get(s.pcn_code or "") or s.pcn_code
+            who = f"{s.org_name} ({s.org_code}" + (f"; {pcn}" if pcn else "; in no PCN") + ")"
+        lines.append(f"  - {who}: {fmt_value(s.indicator, s.value)}; {'; '.join(s.reasons)}")
+    if len(mine) > len(shown):
         rest: dict[str, int] = {}
-        for s in signals[len(shown):]:
+        for s in mine[len(shown):]:
             rest[s.indicator.title] = rest.get(s.indicator.title, 0) + 1
-        lines += ["", f"…and {len(signals) - len(shown)} more ({'; '.join(f'{t}: {n}' for t, n in rest.items())}): "
+        lines += ["", f"…and {len(mine) - len(shown)} more ({'; '.join(f'{t}: {n}' for t, n in rest.items())}): "
                   "see the Signals sheet of the attached workbook."]
     lines += ["", f"The ICB's report page: {report_link}"]
     lines.append(f"Workbook: {workbook} (attached)" if workbook else "Workbook: none was written for this month")
@@ -72,6 +81,6 @@ def compose(sender: str, to: list[str], subject: str, text: str, workbook: Path 
     return message
 
 
-def subject_line(icb_name: str, month_label: str, signals: int) -> str:
-    what = f"{signals} new signal{'s' if signals != 1 else ''}" if signals else "no new signals"
+def subject_line(icb_name: str, month_label: str, signals: list[Signal]) -> str:
+    what = count_words(signals) if new_only(signals) else "no new concerning signals"
     return f"Medication safety, {month_label}: {what} — {short_icb_name(icb_name)}"

@@ -13,7 +13,7 @@ from pipelines.layout import Layout
 from pipelines.lock import data_lock
 from pipelines.months import month_label
 from pipelines.notify.message import body_text, compose, subject_line
-from pipelines.notify.signals import icb_signals
+from pipelines.outputs.signals import icb_signals, new_only
 from pipelines.notify.smtp import NotifyError, SmtpSettings, send_all
 from pipelines.notify.subscriptions import load_subscriptions
 from pipelines.outputs.analysis import load_analysis
@@ -36,24 +36,25 @@ def _notify_month(layout: Layout, subs, month, dry_run, smtp, resend, log, **sen
     month = analysis.month
     outbox = layout.outbox(month)
     names = {r["org_code"]: r["org_name"] for r in analysis.latest("icb").iter_rows(named=True)}
+    pcn_names = {r["org_code"]: r["org_name"] for r in analysis.latest("pcn").iter_rows(named=True)}
     sender = smtp.sender if smtp else "msi@localhost"
     messages, files, counts, problems = {}, {}, {}, []
     for icb, entries in subs.by_icb().items():
         if icb not in names:
             problems.append(f"{icb}: no rows for this ICB in {month} (is it one of today's ICBs?); nothing written")
             continue
+        signals = icb_signals(analysis, icb)  # the ICB's count, as its page and workbook give it
         for n, entry in enumerate(entries, start=1):
             key = icb if n == 1 else f"{icb}-{n}"
-            signals = icb_signals(analysis, icb, entry.indicators)
             page = f"{month}/icb/{icb}.html"
             link = (f"{subs.report_url.rstrip('/')}/{page}" if subs.report_url
                     else (layout.report(month) / "icb" / f"{icb}.html").as_uri())
             workbook = layout.extracts(month) / f"{icb}.xlsx"
             text = body_text(icb, names[icb] or icb, month_label(month), signals, link,
-                             workbook.name if workbook.is_file() else None, entry.indicators)
-            message = compose(sender, entry.to, subject_line(names[icb] or icb, month_label(month), len(signals)),
+                             workbook.name if workbook.is_file() else None, entry.indicators, pcn_names)
+            message = compose(sender, entry.to, subject_line(names[icb] or icb, month_label(month), signals),
                               text, workbook)
-            messages[key], counts[key] = message, len(signals)
+            messages[key], counts[key] = message, len(new_only(signals))
             files[key] = _write_eml(layout, outbox / f"{key}.eml", message)
     result = {"month": month, "folder": outbox, "files": files, "signals": counts, "problems": problems, "sent": []}
     if dry_run:

@@ -235,9 +235,11 @@ def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict
         if keep is not None:
             keep[key] = {"values": series, "chart": chart}
         row = _assess_one(key, {c: cols[c][current] for c in cols}, series, chart, indicators[key[0]], england)
-        # Last month's funnel position, so that a signal can be told to be new (the e-mail sends only those).
+        # Last month's funnel position and numerator, so that a signal can be told to be new
+        # (pipelines/outputs/signals.py).
         row["funnel_before"] = ("none" if before is None else
                                 _funnel(indicators[key[0]], key[1], {c: cols[c][before] for c in cols}, england_before))
+        row["numerator_before"] = None if before is None else cols["numerator"][before]
         out.append(row)
     return pl.DataFrame(out, infer_schema_length=None)
 

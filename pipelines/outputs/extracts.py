@@ -25,6 +25,7 @@ from pipelines.atomic import publish_dir, scratch_name
 from pipelines.indicators.describe import group_text, matched, rule_text, used_groups
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
+from pipelines.outputs.signals import count_words, signals_by_icb
 from pipelines.outputs.wording import FUNNEL, SPC, SUPPRESSED, related, safe_code, worst_first
 
 def sheet_name(indicator_id: str) -> str:
@@ -87,6 +88,7 @@ class WorkbookRows:
     def __init__(self, analysis: Analysis):
         # The Definitions sheet's code lists are the same in every ICB's workbook: expanded once.
         self.definitions = {i: definition_codes(ind, analysis.codes_seen) for i, ind in analysis.indicators.items()}
+        self.signals = signals_by_icb(analysis)  # the one signal model: the report and the e-mail count the same
         self.practices: dict[str, list[dict]] = {}
         self.pcns: dict[str, list[dict]] = {}  # by the ICB most of each PCN's practices are in
         self.orgs: dict[tuple[str, str], dict[str, dict]] = {}
@@ -128,9 +130,11 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     ws.write_string(0, 0, f"{icb['org_name']} ({code}) — medication safety indicators", f["title"])
     ws.write_string(1, 0, "Data month")
     ws.write_datetime(1, 1, month_date(month), f["month"])
-    ws.write_string(2, 0, "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not "
+    ws.write_string(1, 3, "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not "
                    "patients. Patient-level indicators count patients; their published counts are rounded to 5 and "
                    "counts of 1-7 suppressed ('*'), with secondary suppression.")
+    ws.write_string(2, 0, f"{count_words(data.signals.get(code, []))} this month: listed on the Signals sheet (rows marked "
+                    "'new this month'), the same count as the ICB's report page and the monthly e-mail.")
     headers = ["Indicator", "Title", "Unit", "ICB value", "England value", "Region value", "Better when",
                "12-month trend (ICB)", "SPC signal (ICB, this month)", "Practices above 99.8% funnel limit",
                "Basis", "Definition version", "Related indicators",
@@ -204,29 +208,26 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             _write_assessment(ws, r, 9, row, f)
         _finish(ws, 0, len(rows), [12, 36, 10, 30, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
 
-    # Signals
+    # Signals: the one signal model (pipelines/outputs/signals.py), harm first
     ws = wb.add_worksheet("Signals")
-    ws.write_row(0, 0, ["Indicator", "Practice code", "Practice name", "Signal", "Value", "Detail"], f["head"])
-    r = 1
-    signals = [p for p in practices if p["new_signal"] or p["funnel"] in ("above", "below")
-               or (p["indicator_id"] == "methotrexate_10mg_items" and (p["value"] or 0) > 0)]
-    for row in sorted(signals, key=lambda p: (p["indicator_id"], p["org_code"])):
-        kinds = []
-        if row["new_signal"]:
-            kinds.append(f"new {SPC[row['spc']]} ({row['spc_rules']})")
-        if row["funnel"] in ("above", "below"):
-            kinds.append(f"funnel outlier: {FUNNEL[row['funnel']]}")
-        if row["indicator_id"] == "methotrexate_10mg_items" and (row["value"] or 0) > 0:
-            kinds.append("methotrexate 10 mg tablets prescribed: review each patient")
-        ws.write_string(r, 0, row["indicator_id"])
-        ws.write_string(r, 1, row["org_code"])
-        ws.write_string(r, 2, row["org_name"] or "")
-        ws.write_string(r, 3, "; ".join(kinds))
-        if row["value"] is not None:
-            ws.write_number(r, 4, row["value"], f["num"])
-        ws.write_string(r, 5, "low numbers: interpret with care" if row["low_numbers"] else "")
-        r += 1
-    _finish(ws, 0, r - 1, [30, 12, 36, 60, 12, 30])
+    signals = data.signals.get(code, [])
+    ws.write_string(0, 0, f"{count_words(signals)} this month (rows marked 'new this month'), the same count as the "
+                    "ICB's report page and the e-mail; continuing signals below them. High harm first.", f["title"])
+    ws.write_row(1, 0, ["Status", "Harm", "Indicator", "Org", "Code", "Name", "PCN", "Value", "Numerator", "Why"],
+                 f["head"])
+    for r, s in enumerate(sorted(signals, key=lambda s: not s.new), start=2):
+        ws.write_string(r, 0, s.status, f["concern"] if s.new else None)
+        ws.write_string(r, 1, s.indicator.severity)
+        ws.write_string(r, 2, s.indicator.id)
+        ws.write_string(r, 3, "ICB" if s.org_type == "icb" else "practice")
+        ws.write_string(r, 4, s.org_code)
+        ws.write_string(r, 5, s.org_name or "")
+        ws.write_string(r, 6, data.pcn_name(s.pcn_code) if s.org_type == "practice" else "")
+        ws.write_number(r, 7, s.value, f["int"] if s.indicator.unit == "count" else f["num"])
+        if s.numerator is not None:
+            ws.write_number(r, 8, s.numerator, f["int"])
+        ws.write_string(r, 9, "; ".join(s.reasons))
+    _finish(ws, 1, len(signals), [16, 8, 30, 9, 10, 36, 30, 12, 10, 70])
 
     # Definitions
     ws = wb.add_worksheet("Definitions")

@@ -15,6 +15,23 @@ SUPPRESSED = "*"  # disclosure control: a patient count of 1-7, or suppressed so
 SPC = {"concern": "special cause: concerning", "improvement": "special cause: improving",
        "special": "special cause", "common": "common cause", "none": "no limits yet"}
 FUNNEL = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": "within limits", "none": ""}
+# The SPC rules (pipelines/stats/spc.py) in the words a reader knows them by, never their code names.
+SPC_RULES = {"outside": "a point outside the limits", "shift": "7 points in a row on one side of the mean",
+             "trend": "7 points in a row rising or falling", "two_of_three": "2 of 3 points close to a limit"}
+SEVERITY = {"high": "high harm: severe harm is possible from one error or one exposure",
+            "medium": "serious harm builds with continued exposure", "low": "a marker of risk across the population"}
+
+
+def rules_in_words(rules: str | None) -> str:
+    """'outside, two_of_three' -> 'a point outside the limits; 2 of 3 points close to a limit'."""
+    return "; ".join(SPC_RULES.get(r.strip(), r.strip()) for r in (rules or "").split(",") if r.strip())
+
+
+def fmt_value(ind: Indicator, value, suppressed: bool = False) -> str:
+    """An indicator's value as shown: a count as a whole number, a rate as fmt() gives it."""
+    if value is not None and ind.unit == "count":
+        return f"{value:,.0f}"
+    return fmt(value, suppressed=suppressed)
 
 
 def safe_code(code) -> bool:

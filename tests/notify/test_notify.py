@@ -1,11 +1,12 @@
-"""The monthly signals e-mail: the alert rules on hand-made rows, the messages written from a real run
-(.eml, dry run), and delivery to a local SMTP server (aiosmtpd, STARTTLS, login) started by the test,
+"""The monthly signals e-mail: the signal model's rules on hand-made rows, the messages written from a real
+run (.eml, dry run), and delivery to a local SMTP server (aiosmtpd, STARTTLS, login) started by the test,
 including a refused connection retried and then reported without touching the run's outputs."""
 
 import datetime as dt
 import email
 import hashlib
 import ipaddress
+import re
 import socket
 import ssl
 from email import policy
@@ -17,7 +18,8 @@ import pytest
 
 from indicators.catalogue import catalogue
 from pipelines.notify.outbox import SENT, notify_month
-from pipelines.notify.signals import MAX_LINES, new_concerns
+from pipelines.notify.message import MAX_LINES
+from pipelines.outputs.signals import NEW, assess
 from pipelines.notify.smtp import NotifyError, SmtpSettings
 from pipelines.notify.subscriptions import SubscriptionError, load_subscriptions
 
@@ -29,13 +31,21 @@ USER, PASSWORD = "msi-sender", "s3cret-Pa55word"
 
 def row(**kw):
     base = {"value": 12.0, "numerator": 20.0, "low_numbers": False, "suppressed": False, "spc": "common",
-            "new_signal": False, "spc_rules": "", "funnel": "within", "funnel_before": "within"}
+            "new_signal": False, "spc_rules": "", "funnel": "within", "funnel_before": "within",
+            "numerator_before": 20.0}
     return {**base, **kw}
+
+
+def new_concerns(r, ind) -> bool:
+    verdict = assess(r, ind)
+    return bool(verdict) and verdict[0] == NEW
 
 
 LOWER_BETTER = catalogue()["opioid_high_dose_pct_120"]
 HIGHER_BETTER = next(i for i in catalogue().values() if i.low_is_good is False)
 NO_JUDGEMENT = [i for i in catalogue().values() if i.low_is_good is None]
+VALPROATE = catalogue()["valproate_per_1000_female_13_54"]
+MTX_ITEMS = catalogue()["methotrexate_10mg_items"]
 
 
 @pytest.mark.parametrize("ind, r, alerts", [
@@ -51,9 +61,24 @@ NO_JUDGEMENT = [i for i in catalogue().values() if i.low_is_good is None]
     (LOWER_BETTER, row(funnel="above", funnel_before="within", numerator=4.0), False),     # numerator < 5
     (LOWER_BETTER, row(funnel="above", funnel_before="within", numerator=5.0), True),
     (LOWER_BETTER, row(funnel="above", funnel_before="within", suppressed=True, value=None), False),
+    # High harm: small numbers do not hide a signal (valproate, one patient is enough to matter).
+    (VALPROATE, row(funnel="above", funnel_before="within", numerator=2.0, low_numbers=True), True),
+    (VALPROATE, row(funnel="above", funnel_before="above", numerator=2.0), False),   # continuing, not new
+    # Any item: a practice newly issuing methotrexate 10 mg tablets, however few.
+    (MTX_ITEMS, row(value=1.0, numerator=1.0, numerator_before=0.0, funnel="none", funnel_before="none"), True),
+    (MTX_ITEMS, row(value=1.0, numerator=1.0, numerator_before=None, funnel="none", funnel_before="none"), True),
+    (MTX_ITEMS, row(value=2.0, numerator=2.0, numerator_before=1.0, funnel="none", funnel_before="none"), False),
+    (MTX_ITEMS, row(value=0.0, numerator=0.0, numerator_before=0.0, funnel="none", funnel_before="none"), False),
 ])
 def test_alert_rules(ind, r, alerts):
-    assert bool(new_concerns(r, ind)) is alerts
+    assert new_concerns(r, ind) is alerts
+
+
+def test_words_say_the_rule_not_its_code_name():
+    verdict = assess(row(spc="concern", new_signal=True, spc_rules="outside, two_of_three"), LOWER_BETTER)
+    assert verdict[1] == ("new special-cause variation of concern (a point outside the limits; 2 of 3 points close "
+                          "to a limit)",)
+    assert "_" not in " ".join(assess(row(funnel="above", funnel_before="within"), LOWER_BETTER)[1])
 
 
 def test_indicators_without_a_direction_never_alert():
@@ -102,21 +127,32 @@ subscriptions:
 
 
 def expected_lines(layout, icb: str, indicators=None) -> list[tuple[str, str]]:
-    """(indicator, org code) of every alert for the ICB, from all_icbs.csv by the test's own reading of the
-    rules: a worse-side SPC concern that is new, or newly beyond the funnel on the worse side; no low
-    numbers, suppressed cells or numerators under 5."""
+    """(indicator, org code) of every new signal for the ICB, from all_icbs.csv and last month's indicator
+    values by the test's own reading of the rules: a worse-side SPC concern that is new, or newly beyond the
+    funnel on the worse side, or (any-item indicators) a practice issuing it this month and not last; no low
+    numbers, suppressed cells or numerators under 5 unless the indicator is high harm or any-item."""
+    import duckdb
+
     rows = pl.read_csv(layout.extracts(MONTH) / "all_icbs.csv", infer_schema_length=None).filter(
         ((pl.col("org_type") == "icb") & (pl.col("org_code") == icb))
         | ((pl.col("org_type") == "practice") & (pl.col("icb_code") == icb)))
+    with duckdb.connect() as con:
+        before = {(r[0], r[1], r[2]): r[3] for r in con.execute(
+            "SELECT indicator_id, org_type, org_code, numerator FROM read_parquet($p) WHERE geography = 'current'",
+            {"p": str(layout.warehouse / "indicator_values" / "month=2026-06" / "*.parquet")}).fetchall()}
     out = []
     for r in rows.iter_rows(named=True):
         ind = catalogue()[r["indicator_id"]]
-        if ind.low_is_good is None or (indicators and ind.id not in indicators):
+        if ind.low_is_good is None or (indicators and ind.id not in indicators) or r["value"] is None:
             continue
-        if r["low_numbers"] or r["suppressed"] or r["value"] is None or (r["numerator"] or 0) < 5:
+        small = r["low_numbers"] or r["suppressed"] or (r["numerator"] or 0) < 5
+        if small and not (ind.severity == "high" or ind.signal_on_any_item):
             continue
         worse = "above" if ind.low_is_good else "below"
-        if (r["spc"] == "concern" and r["new_signal"]) or (r["funnel"] == worse and r["funnel_before"] != worse):
+        newly_issued = ind.signal_on_any_item and (r["numerator"] or 0) > 0 and not before.get(
+            (ind.id, r["org_type"], r["org_code"]))
+        if (r["spc"] == "concern" and r["new_signal"]) or (r["funnel"] == worse and r["funnel_before"] != worse) \
+                or newly_issued:
             out.append((ind.id, r["org_code"]))
     return sorted(out)
 
@@ -135,11 +171,12 @@ def test_dry_run_writes_one_message_per_subscribed_icb(run):
         message = email.message_from_bytes((run.outbox(MONTH) / f"{icb}.eml").read_bytes(), policy=policy.default)
         assert message["To"] == to and "July 2026" in message["Subject"]
         text = message.get_body(("plain",)).get_content()
-        expected = expected_lines(run, icb, only)
-        assert result["signals"][icb] == len(expected)
+        everything, expected = expected_lines(run, icb), expected_lines(run, icb, only)
+        assert result["signals"][icb] == len(everything)  # the ICB's count, whatever the subscription shows
+        assert f"{len(everything)} new concerning signal" in text and f"{len(everything)} new concerning signal" in message["Subject"]
         lines = listed(text)
         assert len(lines) == min(len(expected), MAX_LINES)
-        shown_codes = [line.split("(")[-1].split(",")[0].rstrip("):") if "the ICB as a whole" not in line else icb
+        shown_codes = [re.search(r"\(([A-Z0-9]{3,6})[;)]", line).group(1) if "the ICB as a whole" not in line else icb
                        for line in lines]
         assert set(shown_codes) <= {code for _, code in expected} | {icb}
         if len(expected) > MAX_LINES:
@@ -148,14 +185,20 @@ def test_dry_run_writes_one_message_per_subscribed_icb(run):
         attachment = next(message.iter_attachments())
         assert attachment.get_filename() == f"{icb}.xlsx"
         assert attachment.get_content() == (run.extracts(MONTH) / f"{icb}.xlsx").read_bytes()
-    # Grouped by indicator: each indicator's heading once, in catalogue order.
+    # Grouped by indicator, harm first: each heading once, high harm before medium before low, then catalogue order.
     qop = email.message_from_bytes((run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default)
-    headings = [line for line in qop.get_body(("plain",)).get_content().splitlines()
-                if line and not line.startswith(" ") and " — " in line and "(" in line and "Medication" not in line]
-    titles = [i.title for i in catalogue().values()]
-    order = [next(k for k, t in enumerate(titles) if h.startswith(t + " (")) for h in headings]
-    assert order == sorted(order) and len(set(order)) == len(order)
+    text = qop.get_body(("plain",)).get_content()
+    headings = [line for line in text.splitlines()
+                if line and not line.startswith(" ") and line.rstrip()[-1:].isdigit() and " (" in line and ": " in line
+                and "Medication" not in line and "Data month" not in line]
+    titles = {i.title: (["high", "medium", "low"].index(i.severity), k) for k, i in enumerate(catalogue().values())}
+    order = [next(v for t, v in titles.items() if h.startswith(t + " (")) for h in headings]
+    assert order == sorted(order) and len(set(order)) == len(order) and order
     assert expected_lines(run, "QOP"), "the sample must have signals to send"
+    # Practices are named with their PCN by name, never a bare code.
+    for line in listed(text):
+        if "the ICB as a whole" not in line:
+            assert re.search(r"\([A-Z0-9]{6}; ([^)]+)\)", line), line  # (code; PCN name or 'in no PCN')
 
 
 def test_an_icb_not_in_the_data_is_reported_not_invented(run):
@@ -359,3 +402,23 @@ def test_clear_text_is_refused_unless_the_relay_is_local():
     assert SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "127.0.0.1"}).starttls is False
     assert SmtpSettings.from_env({}) is None
     assert PASSWORD not in repr(SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "localhost", "MSI_SMTP_PASSWORD": PASSWORD}))
+
+
+def test_one_icb_gives_the_same_count_on_its_page_in_its_workbook_and_in_its_e_mail(run):
+    """The one signal model: the report's ICB page, the workbook's Signals sheet (and Summary) and the e-mail
+    state the same number of new concerning signals for the ICB and month."""
+    import openpyxl
+
+    from pipelines.outputs.analysis import load_analysis
+    from pipelines.outputs.signals import count_words, icb_signals
+
+    words = count_words(icb_signals(load_analysis(run, MONTH), "QOP"))
+    assert words[0].isdigit() and int(words.split()[0]) == len(expected_lines(run, "QOP"))
+    page = (run.report(MONTH) / "icb" / "QOP.html").read_text()
+    assert f"Needs attention this month: {words}</h2>" in page
+    wb = openpyxl.load_workbook(run.extracts(MONTH) / "QOP.xlsx", read_only=True)
+    assert wb["Signals"]["A1"].value.startswith(words + " this month") and wb["Summary"]["A3"].value.startswith(words)
+    path = subscribe(run, "subscriptions:\n  - icb: QOP\n    to: [gm@example.nhs.uk]\n")
+    notify_month(run, MONTH, path, dry_run=True)
+    message = email.message_from_bytes((run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default)
+    assert words in message["Subject"] and f"{words} in " in message.get_body(("plain",)).get_content()

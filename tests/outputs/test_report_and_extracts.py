@@ -76,8 +76,14 @@ def test_extract_workbook_matches_indicator_values(run):
         assert isinstance(row["Month"], datetime) and isinstance(row["Low numbers"], bool)
     mtx = {r["org_code"] for r in values(run, "indicator_id = 'methotrexate_10mg_items' AND org_type = 'practice' "
                                                "AND icb_code = $c AND value > 0", {"c": icb})}
-    signals = {(r[0], r[1]) for r in wb["Signals"].iter_rows(min_row=2, values_only=True)}
-    assert {("methotrexate_10mg_items", code) for code in mtx} <= signals
+    head = [c.value for c in wb["Signals"][2]]
+    signals = [dict(zip(head, r)) for r in wb["Signals"].iter_rows(min_row=3, values_only=True)]
+    # Every practice issuing methotrexate 10 mg tablets is a signal (any item), whatever the small numbers.
+    assert {("methotrexate_10mg_items", code) for code in mtx} <= {(r["Indicator"], r["Code"]) for r in signals}
+    assert all(r["Status"] in ("new this month", "continuing") and r["Why"] for r in signals)
+    new = sum(1 for r in signals if r["Status"] == "new this month")
+    assert wb["Signals"]["A1"].value.startswith(f"{new} new concerning signal")
+    assert wb["Summary"]["A3"].value.startswith(f"{new} new concerning signal")
     head = [c.value for c in wb["Definitions"][1]]
     definitions = {r[0]: dict(zip(head, r)) for r in wb["Definitions"].iter_rows(min_row=2, values_only=True)}
     assert "1001030U0AAACAC" in definitions["methotrexate_10mg_pct"]["Presentations matched (this data)"]

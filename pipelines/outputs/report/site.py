@@ -34,7 +34,8 @@ from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
 from pipelines.outputs.report.charts import templates
-from pipelines.outputs.wording import FUNNEL, SPC, fmt, related, safe_code, standing, worst_first
+from pipelines.outputs.signals import count_words, new_only, signals_by_icb
+from pipelines.outputs.wording import FUNNEL, SPC, fmt, fmt_value, related, rules_in_words, safe_code, standing, worst_first
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -56,7 +57,8 @@ class _Environment(jinja2.Environment):
 def environment() -> jinja2.Environment:
     env = _Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                        undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
-    env.filters.update(fmt=fmt, spc_words=lambda v: SPC.get(v, ""), funnel_words=lambda v: FUNNEL.get(v, ""))
+    env.filters.update(fmt=fmt, spc_words=lambda v: SPC.get(v, ""), funnel_words=lambda v: FUNNEL.get(v, ""),
+                       value=fmt_value, rules=rules_in_words)
     env.tests["safe_code"] = safe_code
     return env
 
@@ -107,6 +109,7 @@ class SiteBuilder:
         england = analysis.values.filter(pl.col("org_type") == "england")
         self.england_series = {(r["indicator_id"], r["month"]): r["value"] for r in england.iter_rows(named=True)}
         self.assessed = {}
+        self.signals = signals_by_icb(analysis)  # the one signal model: the workbook and the e-mail count the same
         self.names: dict[tuple[str, str], str] = {}  # (org type, code) -> name, for headings and links
         for row in analysis.assessed.iter_rows(named=True):
             self.assessed[(row["indicator_id"], row["org_type"], row["org_code"])] = row
@@ -282,33 +285,18 @@ class SiteBuilder:
             sections.append(self.section(ind, value=now, baseline=self.baseline(ind, "icb", code, now),
                                          pcns=worst_first(ind, pcns.get(ind_id, [])), rows=worst_first(ind, rows)))
         return self.render("icb.html", f"{name} — medication safety", f"{name} ({code})", charts, 1, name=name,
-                           sections=sections, digest=self.digest(practices), pcns=pcn_names, no_pcn=no_pcn)
+                           sections=sections, digest=self.digest(code), pcns=pcn_names, no_pcn=no_pcn)
 
-    def digest(self, practices: dict[str, list[dict]]) -> dict:
-        """What needs attention first, grouped by indicator with counts: new concerning special causes and
-        practices beyond the funnel in the worse direction (low numbers excluded), the worst first and at
-        most SIGNALS_SHOWN per indicator; improvements and methotrexate 10 mg prescribers summarised with a
-        link to their tables (a long undifferentiated list is what users call noise)."""
-        groups, improvements, mtx = [], 0, 0
-        for ind_id, rows in practices.items():
-            ind = self.a.indicators[ind_id]
-            concerns = []
-            for r in worst_first(ind, rows):
-                reasons = []
-                if r["new_signal"] and r["spc"] == "concern":
-                    reasons.append(f"new special cause, concerning ({r['spc_rules']})")
-                if ind.worse_side and r["funnel"] == ind.worse_side and not r["low_numbers"]:
-                    reasons.append(FUNNEL[r["funnel"]])
-                if reasons:
-                    concerns.append({"row": r, "reasons": reasons})
-                elif r["new_signal"] and r["spc"] == "improvement":
-                    improvements += 1
-                if ind_id == "methotrexate_10mg_items" and (r["value"] or 0) > 0:
-                    mtx += 1
-            if concerns:
-                groups.append({"ind": ind, "concerns": concerns})
-        return {"groups": groups, "total": sum(len(g["concerns"]) for g in groups), "shown": SIGNALS_SHOWN,
-                "improvements": improvements, "methotrexate": mtx}
+    def digest(self, icb: str) -> dict:
+        """What needs attention first: the ICB's new concerning signals (the one signal model: the same count
+        as its workbook and e-mail), grouped by indicator, high harm first, at most SIGNALS_SHOWN per
+        indicator with the rest counted; then how many signals continue from last month."""
+        signals = self.signals.get(icb, [])
+        groups: dict[str, dict] = {}
+        for s in new_only(signals):
+            groups.setdefault(s.indicator.id, {"ind": s.indicator, "signals": []})["signals"].append(s)
+        return {"groups": list(groups.values()), "count": count_words(signals), "shown": SIGNALS_SHOWN,
+                "continuing": sum(1 for s in signals if not s.new)}
 
     def pcn(self, code: str, rows: dict[str, dict], practices: dict[str, list[dict]]) -> str:
         any_row = next(iter(rows.values()))
