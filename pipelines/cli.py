@@ -42,6 +42,18 @@ def _partition_months(spec: str) -> list[str]:
     return months
 
 
+def check_source(source: str, epd_dir: str, list_size_dir: str) -> None:
+    """What a source needs, said in one line before any work (`msi run` and `msi serve` alike)."""
+    if source == "local" and not epd_dir:
+        raise click.UsageError("--source local needs --epd-dir (the folder of EPD files; or MSI_EPD_DIR)")
+    if source in ("local", "nhsbsa") and not list_size_dir:
+        raise click.UsageError(f"--source {source} needs --list-size-dir (NHS Digital files in YYYY-MM folders; "
+                               "or MSI_LIST_SIZE_DIR)")
+    for flag, folder in (("--epd-dir", epd_dir), ("--list-size-dir", list_size_dir)):
+        if folder and not Path(folder).is_dir():
+            raise click.UsageError(f"{flag} {folder}: no such folder")
+
+
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), default=None,
     help="Where the lake and outputs go (default: $MSI_DATA_DIR or ./data).")
@@ -228,10 +240,7 @@ def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, repor
         patient_level_dir=str(Path(patient_level).resolve()) if patient_level else "", baseline=baseline,
         **({"ckan_base_url": ckan_url} if ckan_url else {}),
     )
-    if source == "local" and not epd_dir:
-        raise click.UsageError("--source local needs --epd-dir")
-    if source in ("local", "nhsbsa") and not list_size_dir:
-        raise click.UsageError(f"--source {source} needs --list-size-dir (NHS Digital files in YYYY-MM folders)")
+    check_source(source, epd_dir, list_size_dir)
     run_pipeline(settings, _partition_months(months), pregenerate=source == "sample", report=report)
 
 
@@ -331,7 +340,9 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
                  else "already sent (--resend to send again)")
         console.print(f"{key}: {result['signals'][key]} new signal(s), {state} -> {path}", highlight=False)
     for problem in result["problems"]:
-        console.print(f"[yellow]{problem}[/yellow]", highlight=False)
+        console.print(f"[red]msi notify: {problem}[/red]", highlight=False, soft_wrap=True)
+    if result["problems"]:  # a subscriber who gets nothing is a failure, not a warning
+        raise SystemExit(1)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -346,20 +357,49 @@ def bench(ctx: click.Context) -> None:
 @main.command()
 @data_dir_option
 @click.option("--port", default=3000, show_default=True)
+@click.option("--source", type=click.Choice(SOURCES), envvar="MSI_SOURCE", default=None,
+              help="Where scheduled and sensor runs read the EPD: nhsbsa (the live portal), local (--epd-dir) or "
+                   "sample (synthetic, the default only when nothing is said). Also MSI_SOURCE.")
+@click.option("--epd-dir", envvar="MSI_EPD_DIR", type=click.Path(file_okay=False), default="",
+              help="--source local: EPD files. Also MSI_EPD_DIR.")
+@click.option("--list-size-dir", envvar="MSI_LIST_SIZE_DIR", type=click.Path(file_okay=False), default="",
+              help="NHS Digital registered-patient files, one YYYY-MM folder per month. Also MSI_LIST_SIZE_DIR.")
+@click.option("--ckan-url", envvar="MSI_CKAN_URL", default=None, help="NHSBSA CKAN API base (default: the live portal).")
 @click.option("--patient-level", "patient_level", type=click.Path(file_okay=False, exists=True), default=None,
               help="A patient-level extract: the code location then includes the patient-level assets.")
-def serve(data_dir: str | None, port: int, patient_level: str | None) -> None:
+def serve(data_dir: str | None, port: int, source: str | None, epd_dir: str, list_size_dir: str,
+          ckan_url: str | None, patient_level: str | None) -> None:
     """Start the Dagster UI and daemon (schedules and sensors run) with a persistent DAGSTER_HOME."""
     from pipelines.runner import dagster_instance
 
+    check_source(source or "sample", epd_dir, list_size_dir)
     settings = MsiSettings(data_dir=str(resolve_data_dir(data_dir)))
     dagster_instance(settings)  # writes dagster.yaml if missing
-    env = {**os.environ, "MSI_DATA_DIR": str(settings.layout.root), "DAGSTER_HOME": str(settings.layout.dagster_home)}
+    env = {**os.environ, "MSI_DATA_DIR": str(settings.layout.root), "DAGSTER_HOME": str(settings.layout.dagster_home),
+           "MSI_SOURCE": source or "sample", "MSI_EPD_DIR": str(Path(epd_dir).resolve()) if epd_dir else "",
+           "MSI_LIST_SIZE_DIR": str(Path(list_size_dir).resolve()) if list_size_dir else ""}
+    if ckan_url:
+        env["MSI_CKAN_URL"] = ckan_url
     if patient_level:
         env["MSI_PATIENT_LEVEL_DIR"] = str(Path(patient_level).resolve())
+    console.print(serve_source_line(source, env), highlight=False, soft_wrap=True)
     console.print(f"Dagster UI on http://127.0.0.1:{port} ; DAGSTER_HOME={env['DAGSTER_HOME']}")
     cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-p", str(port)]
     raise SystemExit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=env))
+
+
+def serve_source_line(source: str | None, env: dict) -> str:
+    """The first thing `msi serve` says: which data every scheduled and sensor run will read."""
+    if source is None:
+        return ("[bold yellow]Source: the built-in SAMPLE (synthetic data), because no source was given.[/bold yellow] "
+                "For NHS data: msi serve --source nhsbsa --list-size-dir DIR (or MSI_SOURCE=nhsbsa).")
+    if source == "sample":
+        return "[bold]Source: the built-in sample (synthetic data)[/bold], as asked."
+    from pipelines.sources.nhsbsa import DEFAULT_BASE_URL
+
+    where = (f"NHSBSA's portal {env.get('MSI_CKAN_URL') or DEFAULT_BASE_URL}"
+             if source == "nhsbsa" else f"local EPD files in {env['MSI_EPD_DIR']}")
+    return f"[bold]Source: {where}[/bold]; list sizes from {env['MSI_LIST_SIZE_DIR']}."
 
 
 if __name__ == "__main__":

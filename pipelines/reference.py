@@ -52,6 +52,18 @@ def valid_icb_codes(month: str) -> list[str]:
     return sorted(r["icb_ods_code"] for r in rows(table))
 
 
+def known_icb_codes() -> dict[str, str]:
+    """Every ICB code either reference list holds (July 2022 - March 2026 and from April 2026), with its name."""
+    return {r["icb_ods_code"]: r["icb_name"] for table in ("icbs_2022_07_to_2026_03", "icbs_from_2026_04")
+            for r in rows(table)}
+
+
+def icb_successors(code: str) -> list[str]:
+    """The April 2026 ICBs that took over (all or part of) an ICB abolished then; [] for one that continued."""
+    return sorted(r["icb_ods_code"] for r in rows("icbs_from_2026_04")
+                  if code in (p.split("(")[0] for p in r["predecessor_icb_ods_codes"].split(";")))
+
+
 def region_codes() -> list[str]:
     """The ODS codes of NHS England's 7 commissioning regions."""
     return sorted(r["region_ods_code"] for r in rows("regions"))

@@ -1,6 +1,9 @@
 """Sensors: NHSBSA publishing or republishing an EPD month; the chain month -> indicators -> outputs; and
 the monthly signals e-mail after each month's outputs.
 
+The chain's three sensors are on by default, so turning on the monthly schedule (or the publication
+sensor) is the one switch that delivers a month: ingest, indicators, extracts and report, e-mail.
+
 It polls CKAN `package_show` for both datasets and keeps, in its cursor, the publication stamp
 (`last_modified`, else `created`) it last acted on for each month. A new month, or a changed stamp (a
 republication: later batches subsume earlier ones), requests a run of that month's partition.
@@ -45,14 +48,19 @@ def nhsbsa_publication_sensor(context: dg.SensorEvaluationContext, msi: MsiSetti
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
 
 
+CHAIN = {"default_status": dg.DefaultSensorStatus.RUNNING, "minimum_interval_seconds": 10}
+
+
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[monthly_job],
-                      request_job=indicators_job, description="After a month lands, rebuild indicator_values.")
+                      request_job=indicators_job, description="After a month lands, rebuild indicator_values.",
+                      **CHAIN)
 def indicators_after_month(context: dg.RunStatusSensorContext):
     return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}")
 
 
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[indicators_job],
-                      request_job=outputs_job, description="After indicator_values, refresh the newest month's outputs.")
+                      request_job=outputs_job, description="After indicator_values, refresh the newest month's outputs.",
+                      **CHAIN)
 def outputs_after_indicators(context: dg.RunStatusSensorContext):
     months = available_months(MsiSettings.from_env().layout)
     if not months:
@@ -61,7 +69,8 @@ def outputs_after_indicators(context: dg.RunStatusSensorContext):
 
 
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[outputs_job],
-                      description="After a month's outputs, e-mail each subscribed ICB its new concerning signals.")
+                      description="After a month's outputs, e-mail each subscribed ICB its new concerning signals.",
+                      **CHAIN)
 def signals_email(context: dg.RunStatusSensorContext):
     """Sends through SMTP (MSI_SMTP_*) to <data-dir>/subscriptions.yaml. The run it follows has already
     succeeded and published its outputs: a failure here is reported (the sensor's tick fails with one line;

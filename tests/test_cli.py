@@ -93,3 +93,35 @@ def test_run_with_a_broken_extract_names_the_problem(published, tmp_path):
         "--patient-level", str(extract)])
     assert result.exit_code == 1
     assert "prescriptions.csv: column issue_date, row 1 (line 2): '2025-02-30'" in " ".join(result.output.split())
+
+
+def test_serve_checks_its_source_before_starting_anything(tmp_path, monkeypatch):
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("started Dagster"))
+    for args, says in ((["--source", "local"], "--source local needs --epd-dir"),
+                       (["--source", "nhsbsa"], "--source nhsbsa needs --list-size-dir"),
+                       (["--source", "nhsbsa", "--list-size-dir", str(tmp_path / "nowhere")], "no such folder")):
+        result = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "d"), *args], env={"MSI_SOURCE": ""})
+        assert result.exit_code == 2 and says in result.output, result.output
+
+
+@pytest.mark.parametrize("source, says", [
+    (None, "Source: the built-in SAMPLE (synthetic data), because no source was given."),
+    ("sample", "Source: the built-in sample (synthetic data), as asked."),
+    ("nhsbsa", "Source: NHSBSA's portal https://opendata.nhsbsa.net/api/3/action; list sizes from {nhsd}."),
+])
+def test_serve_says_which_source_it_runs_on(tmp_path, monkeypatch, source, says):
+    import subprocess
+
+    started = {}
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env, **k: started.update(env) or 0)
+    (tmp_path / "nhsd").mkdir()
+    args = ["--source", source] if source else []
+    if source == "nhsbsa":
+        args += ["--list-size-dir", str(tmp_path / "nhsd")]
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "d"), *args],
+                                env={"MSI_SOURCE": None, "MSI_LIST_SIZE_DIR": None, "MSI_CKAN_URL": None})
+    assert result.exit_code == 0, result.output
+    assert says.format(nhsd=tmp_path / "nhsd") in result.output, result.output
+    assert started["MSI_SOURCE"] == (source or "sample")

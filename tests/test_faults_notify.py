@@ -47,6 +47,9 @@ def notify(data: Path, *args: str, env: dict | None = None):
      "not an e-mail address"),
     ("an ICB code ending in a newline", "subscriptions:\n  - icb: \"QOP\\n\"\n    to: [gm@example.nhs.uk]\n",
      r"subscriptions.0.icb: 'QOP\n' is not an ICB code"),
+    ("an ICB code in neither reference list", "subscriptions:\n  - icb: QZZ\n    to: [gm@example.nhs.uk]\n",
+     "subscriptions.0.icb: 'QZZ' is not an ICB in reference/icbs_2022_07_to_2026_03.csv or "
+     "reference/icbs_from_2026_04.csv"),
 ])
 def test_a_subscription_that_would_end_the_headers_is_refused(good_data, tmp_path, case, subscriptions, says):
     data = copy_data(good_data, tmp_path)
@@ -57,6 +60,24 @@ def test_a_subscription_that_would_end_the_headers_is_refused(good_data, tmp_pat
     assert result.exit_code == 1 and says in output, output
     assert "Traceback" not in result.output and not (data / "outbox").exists()
     assert digests(data) == before
+
+
+def test_sending_without_smtp_settings_is_one_line_and_writes_nothing(good_data, tmp_path):
+    data = copy_data(good_data, tmp_path)
+    before = digests(data)
+    result = notify(data, env={"MSI_SMTP_HOST": ""})
+    assert result.exit_code == 1, result.output
+    assert one_line(result) == ("msi notify: no SMTP server: set MSI_SMTP_HOST and MSI_SMTP_FROM (see README, "
+                                "'E-mail'), or use --dry-run to write the messages without sending")
+    assert not (data / "outbox").exists() and digests(data) == before
+
+
+def test_a_subscriber_who_gets_nothing_makes_notify_fail(good_data, tmp_path):
+    data = copy_data(good_data, tmp_path)
+    (data / "subscriptions.yaml").write_text(GOOD_SUBSCRIPTIONS + "  - icb: QHG\n    to: [blmk@example.nhs.uk]\n")
+    result = notify(data, "--dry-run")
+    assert result.exit_code == 1 and "QHG: no rows for this ICB in 2026-01" in result.output, result.output
+    assert (data / "outbox" / "2026-01" / "QOP.eml").is_file()  # the others are still written
 
 
 def test_codes_with_a_line_end_make_no_file_name():

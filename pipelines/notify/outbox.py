@@ -17,6 +17,7 @@ from pipelines.outputs.signals import icb_signals, new_only
 from pipelines.notify.smtp import NotifyError, SmtpSettings, send_all
 from pipelines.notify.subscriptions import load_subscriptions
 from pipelines.outputs.analysis import load_analysis
+from pipelines.reference import REORGANISATION_MONTH, icb_successors
 
 SENT = "sent.json"
 
@@ -27,6 +28,9 @@ def notify_month(layout: Layout, month: str | None = None, subscriptions: Path |
     Returns what was written and sent; raises NotifyError when sending fails (the .eml files stay). Holds
     the data directory's lock: the outbox and sent.json have one writer, and the outputs read are whole."""
     subs = load_subscriptions(subscriptions or layout.subscriptions)
+    if not dry_run and smtp is None:  # before any work: nothing could be sent
+        raise NotifyError("no SMTP server: set MSI_SMTP_HOST and MSI_SMTP_FROM (see README, 'E-mail'), or use "
+                          "--dry-run to write the messages without sending")
     with data_lock(layout.root, "msi notify", on_wait=log):
         return _notify_month(layout, subs, month, dry_run, smtp, resend, log, **send_options)
 
@@ -41,7 +45,10 @@ def _notify_month(layout: Layout, subs, month, dry_run, smtp, resend, log, **sen
     messages, files, counts, problems = {}, {}, {}, []
     for icb, entries in subs.by_icb().items():
         if icb not in names:
-            problems.append(f"{icb}: no rows for this ICB in {month} (is it one of today's ICBs?); nothing written")
+            successors = icb_successors(icb)
+            hint = (f"it was replaced on 2026-04-01 by {', '.join(successors)}: change the subscription"
+                    if successors and month >= REORGANISATION_MONTH else "is it one of this month's ICBs?")
+            problems.append(f"{icb}: no rows for this ICB in {month} ({hint}); nothing written")
             continue
         signals = icb_signals(analysis, icb)  # the ICB's count, as its page and workbook give it
         for n, entry in enumerate(entries, start=1):
@@ -59,9 +66,6 @@ def _notify_month(layout: Layout, subs, month, dry_run, smtp, resend, log, **sen
     result = {"month": month, "folder": outbox, "files": files, "signals": counts, "problems": problems, "sent": []}
     if dry_run:
         return result
-    if smtp is None:
-        raise NotifyError("no SMTP server: set MSI_SMTP_HOST (and MSI_SMTP_FROM), or use --dry-run; the messages "
-                          f"are in {outbox}")
     record = _read_sent(outbox)
     pending = {k: m for k, m in messages.items() if resend or k not in record}
     sent: list[str] = []

@@ -7,8 +7,8 @@
         to: [medicines.optimisation@example.nhs.uk]
         indicators: [opioid_high_dose_pct_120]  # optional: only these indicators (default: all)
 
-A mistake (an unknown indicator, an address without '@', an ICB code of the wrong shape, a key nobody
-reads) stops with one line naming the file, the entry and what to change.
+A mistake (an unknown indicator, an address without '@', an ICB code in neither reference list, a key
+nobody reads) stops with one line naming the file, the entry and what to change.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from indicators.catalogue import catalogue
+from pipelines.reference import known_icb_codes
 
 # Whole-value patterns (fullmatch): `$` would also match before a trailing newline, which in an address
 # would end a message's header block.
@@ -42,6 +43,10 @@ class Subscription(BaseModel):
     def _icb(cls, value: str) -> str:
         if not ICB_CODE.fullmatch(value):
             raise ValueError(f"{value!r} is not an ICB code (3-5 letters and digits, e.g. QOP)")
+        if value not in known_icb_codes():
+            raise ValueError(f"{value!r} is not an ICB in reference/icbs_2022_07_to_2026_03.csv or "
+                             "reference/icbs_from_2026_04.csv; use the ICB's ODS code (e.g. QOP for NHS Greater "
+                             "Manchester)")
         return value
 
     @field_validator("to")

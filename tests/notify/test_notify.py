@@ -201,10 +201,28 @@ def test_dry_run_writes_one_message_per_subscribed_icb(run):
             assert re.search(r"\([A-Z0-9]{6}; ([^)]+)\)", line), line  # (code; PCN name or 'in no PCN')
 
 
-def test_an_icb_not_in_the_data_is_reported_not_invented(run):
+def test_an_icb_in_neither_reference_list_stops_before_any_work(run):
     path = subscribe(run, "subscriptions:\n  - icb: QZZ\n    to: [x@example.nhs.uk]\n")
+    with pytest.raises(SubscriptionError, match="'QZZ' is not an ICB in reference/"):
+        notify_month(run, MONTH, path, dry_run=True)
+
+
+def test_an_icb_abolished_in_april_2026_is_reported_with_its_successor(run):
+    # QHG (Bedfordshire, Luton and Milton Keynes) is in the 2022 list; the 2026 list names S1Y5D as its successor.
+    path = subscribe(run, "subscriptions:\n  - icb: QHG\n    to: [x@example.nhs.uk]\n")
     result = notify_month(run, MONTH, path, dry_run=True)
-    assert result["files"] == {} and "QZZ: no rows for this ICB" in result["problems"][0]
+    assert result["files"] == {}
+    assert result["problems"] == [f"QHG: no rows for this ICB in {MONTH} (it was replaced on 2026-04-01 by S1Y5D: "
+                                  "change the subscription); nothing written"]
+
+
+def test_sending_without_smtp_settings_stops_before_any_work(run, monkeypatch):
+    import pipelines.notify.outbox as outbox
+
+    path = subscribe(run, "subscriptions:\n  - icb: QOP\n    to: [x@example.nhs.uk]\n")
+    monkeypatch.setattr(outbox, "load_analysis", lambda *a: pytest.fail("loaded the outputs before failing"))
+    with pytest.raises(NotifyError, match="no SMTP server: set MSI_SMTP_HOST"):
+        notify_month(run, MONTH, path, smtp=None)
 
 
 # --- delivery to a local SMTP server ------------------------------------------------------------------
