@@ -312,6 +312,7 @@ class Denominator(_OptionalCodes):
 class Indicator(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]+$")
     title: str
+    short_title: str = Field(max_length=30)  # a table's column heading: the England matrix fits 1,400 px
     short_description: str
     why_it_matters: str
     numerator: Numerator

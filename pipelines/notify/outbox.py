@@ -29,8 +29,8 @@ def notify_month(layout: Layout, month: str | None = None, subscriptions: Path |
     the data directory's lock: the outbox and sent.json have one writer, and the outputs read are whole."""
     subs = load_subscriptions(subscriptions or layout.subscriptions)
     if not dry_run and smtp is None:  # before any work: nothing could be sent
-        raise NotifyError("no SMTP server: set MSI_SMTP_HOST and MSI_SMTP_FROM (see README, 'E-mail'), or use "
-                          "--dry-run to write the messages without sending")
+        raise NotifyError("no SMTP server: set MSI_SMTP_HOST and MSI_SMTP_FROM (README: 'The monthly signals "
+                          "e-mail'), or use --dry-run to write the messages without sending")
     with data_lock(layout.root, "msi notify", on_wait=log):
         return _notify_month(layout, subs, month, dry_run, smtp, resend, log, **send_options)
 

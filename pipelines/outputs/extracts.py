@@ -8,6 +8,8 @@
   Signals       this month's new special-cause signals and funnel outliers, and every practice with any
                 methotrexate 10 mg tablet items
   Definitions   exact codes, thresholds, definition version, data months, caveats of each proxy
+  Presentations every presentation each indicator's code lists match in this data, one per row (a list
+                too long for one Excel cell is cut there with a marker pointing here)
 <data-dir>/extracts/<YYYY-MM>/all_icbs.csv: every org row of the month with the same assessments.
 Real Excel types (numbers as numbers, months as dates), frozen headers, widths and filters.
 """
@@ -26,7 +28,24 @@ from pipelines.indicators.describe import group_text, matched, rule_text, used_g
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.signals import count_words, signals_by_icb
-from pipelines.outputs.wording import FUNNEL, SPC, SUPPRESSED, related, safe_code, worst_first
+from pipelines.outputs.wording import FUNNEL, SPC, SUPPRESSED, related, rules_in_words, safe_code, worst_first
+
+# Excel's specifications and limits: "Total number of characters that a cell can contain: 32,767".
+# xlsxwriter cuts a longer string silently (write_string returns -2), so every long text goes through fit_cell.
+EXCEL_CELL_LIMIT = 32_767
+
+
+def fit_cell(text: str, where: str) -> str:
+    """`text` whole if it fits one Excel cell; else cut after its last whole item ('; ' or a line end) with
+    a marker saying how much was left out and where all of it is."""
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    total = len(text)
+    marker = f"\n[… cut at Excel's 32,767-character cell limit ({total:,} characters): {where}]"
+    head = text[:EXCEL_CELL_LIMIT - len(marker)]
+    cut = max(head.rfind("; "), head.rfind("\n"))
+    return (head[:cut] if cut > 0 else head) + marker
+
 
 def sheet_name(indicator_id: str) -> str:
     return indicator_id[:31]  # Excel's limit; ids are unique within 31 characters (tested)
@@ -237,7 +256,8 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                         "Basis", "Limitations", "Sources", "Opioid presentations without an OME (data month)"],
                  f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
-        filters, matched_text, groups = data.definitions[ind_id]
+        filters, matched_text, groups, presentations = data.definitions[ind_id]
+        everything = f"all {len(presentations):,} presentations are on the Presentations sheet"
         values = [ind_id, ind.title, ind.numerator.description,
                   ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
                   ind.direction, filters, matched_text, groups,
@@ -245,21 +265,34 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                   f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
                   "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind)]
         for c, v in enumerate(values):
-            ws.write_string(r, c, v, f["wrap"])
+            ws.write_string(r, c, fit_cell(v, everything if c == 7 else "see the indicator's YAML in indicators/"),
+                            f["wrap"])
     _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 70, 16, 10, 18, 10, 60, 50, 60])
+
+    # Presentations: every matched presentation, one per row (no cell limit to meet)
+    ws = wb.add_worksheet("Presentations")
+    ws.write_row(0, 0, ["Indicator", "Code list", "BNF code", "Presentation (name as in this data)"], f["head"])
+    r = 0
+    for ind_id in analysis.indicators:
+        for label, bnf_code, name in data.definitions[ind_id][3]:
+            r += 1
+            ws.write_row(r, 0, [ind_id, label, bnf_code, name])
+    _finish(ws, 0, r, [30, 24, 17, 70])
     wb.close()
 
 
-def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str, str]:
-    """The definition's code filters and rules, the presentations they match in this data, and each drug
-    group it uses: its ingredients and what it leaves out, with the reason."""
-    parts, matched_lines = [], []
+def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str, str, list[tuple[str, str, str]]]:
+    """The definition's code filters and rules, the presentations they match in this data (as text and as
+    (code list, BNF code, name) rows), and each drug group it uses: its ingredients and what it leaves out,
+    with the reason."""
+    parts, matched_lines, presentations = [], [], []
     rules = [f"{role} rule: {rule_text(ind, role)}" for role in ("numerator", "denominator") if rule_text(ind, role)]
     for label, _, filters, codes in matched(ind, codes_seen):
         parts.append(f"{label}: {' '.join(x.split('#')[0].strip() for x in filters)}")
         matched_lines.append(f"{label}: " + "; ".join(f"{c} {codes_seen[c]}" for c in codes))
+        presentations += [(label, c, codes_seen[c]) for c in codes]
     groups = "\n".join(group_text(name) for name in used_groups(ind))
-    return "\n".join(rules + parts), "\n".join(matched_lines), groups
+    return "\n".join(rules + parts), "\n".join(matched_lines), groups, presentations
 
 
 def _write_counts(ws, r: int, first: int, row: dict, f: dict) -> None:
@@ -277,7 +310,7 @@ def _write_assessment(ws, r: int, first: int, row: dict, f: dict) -> None:
         ws.write_number(r, first, row["percentile"], f["pct"])
     ws.write_string(r, first + 1, FUNNEL[row["funnel"]])
     ws.write_string(r, first + 2, SPC.get(row["spc"], ""), _spc_format(f, row["spc"]))
-    ws.write_string(r, first + 3, row["spc_rules"])
+    ws.write_string(r, first + 3, rules_in_words(row["spc_rules"]))
     ws.write_boolean(r, first + 4, bool(row["low_numbers"]))
 
 

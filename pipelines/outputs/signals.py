@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from indicators.model import Indicator
 from pipelines.outputs.analysis import Analysis
-from pipelines.outputs.wording import FUNNEL, rules_in_words
+from pipelines.outputs.wording import rules_in_words
 
 MIN_NUMERATOR = 5  # OpenPrescribing drops numerators under 15 from its alerts; safety events are rarer
 NEW, CONTINUING = "new this month", "continuing"
@@ -68,7 +68,7 @@ def assess(row: dict, ind: Indicator) -> tuple[str, tuple[str, ...]] | None:
         new = new or bool(row["new_signal"])
     if row["funnel"] == worse:
         before = row.get("funnel_before") != worse
-        reasons.append(("newly " if before else "") + f"{FUNNEL[worse].replace(' limit', '')} England's funnel limit")
+        reasons.append(("newly " if before else "") + f"{worse} England's 99.8% funnel limit")
         new = new or before
     if ind.signal_on_any_item and (row["numerator"] or 0) > 0:
         first = not row.get("numerator_before")

@@ -34,6 +34,17 @@ def fmt_value(ind: Indicator, value, suppressed: bool = False) -> str:
     return fmt(value, suppressed=suppressed)
 
 
+def amount(value, suppressed: bool = False) -> str:
+    """A numerator or denominator as shown: a whole number (items, patients) without decimals, else 1 decimal."""
+    if value is not None and float(value).is_integer():
+        return f"{value:,.0f}"
+    return fmt(value, 1, suppressed=suppressed)
+
+
+# standing()'s state in one word, under a value in the England matrix (its full label is the cell's title).
+STATE_WORDS = {"worse": "worse", "better": "better", "neutral": "differs", "expected": "", None: ""}
+
+
 def safe_code(code) -> bool:
     return isinstance(code, str) and SAFE_CODE.fullmatch(code) is not None
 

@@ -44,7 +44,7 @@ def test_extract_workbook_matches_indicator_values(run):
     folder = run.root / "extracts" / "2026-07"
     icb = "QOP"
     wb = openpyxl.load_workbook(folder / f"{icb}.xlsx")
-    assert wb.sheetnames[0] == "Summary" and wb.sheetnames[-2:] == ["Signals", "Definitions"]
+    assert wb.sheetnames[0] == "Summary" and wb.sheetnames[-3:] == ["Signals", "Definitions", "Presentations"]
     summary = wb["Summary"]
     assert isinstance(summary["B2"].value, datetime) and summary["B2"].value.strftime("%Y-%m") == "2026-07"
     header = [c.value for c in summary[5]]
@@ -88,6 +88,20 @@ def test_extract_workbook_matches_indicator_values(run):
     definitions = {r[0]: dict(zip(head, r)) for r in wb["Definitions"].iter_rows(min_row=2, values_only=True)}
     assert "1001030U0AAACAC" in definitions["methotrexate_10mg_pct"]["Presentations matched (this data)"]
     assert "2026-02 to 2026-07" == definitions["methotrexate_10mg_pct"]["Data months"]
+    # No cell is cut silently at Excel's 32,767-character limit: a cut cell says so and where the rest is,
+    # and the Presentations sheet lists every matched presentation, one per row.
+    listed = {}
+    for ind, _, code, name in wb["Presentations"].iter_rows(min_row=2, values_only=True):
+        listed.setdefault(ind, []).append(f"{code} {name}")
+    for ind, row in definitions.items():
+        text = row["Presentations matched (this data)"] or ""
+        assert len(text) < 32_767
+        if "cut at Excel's 32,767-character cell limit" in text:
+            assert text.endswith(f"all {len(listed[ind]):,} presentations are on the Presentations sheet]")
+        else:
+            assert sorted(listed.get(ind, [])) == sorted(x for line in text.splitlines()
+                                                         for x in line.split(": ", 1)[1].split("; ") if x)
+    assert len(listed["opioid_ome_per_1000_day"]) > 20  # every matched presentation, one row each
     # Each drug group an indicator uses, with every exclusion and its reason (drug_groups.yaml).
     groups = definitions["valproate_per_1000_female_13_54"]["Drug groups: ingredients, and what is left out and why"]
     assert groups.startswith("@valproate: every valproate") and "Left out, 2 presentations (Lamictal_Tab 25mg (Valpr)" in groups
@@ -266,6 +280,18 @@ def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser
     assert got == states
     assert {"worse", "better", "expected"} <= set(got.values())  # the sample has all three
     assert all(text.split("\n")[-1] for _, _, text in cells)  # every cell also says it in words
+    # ICBs with the most worse cells first; the count column says how many; the page does not scroll sideways.
+    rows = page.eval_on_selector_all("table.matrix tbody tr:not(.england)", """trs => trs.map(tr => [
+        tr.querySelector('td.count').innerText, tr.querySelectorAll('td.cell.worse').length])""")
+    assert [int(shown) for shown, _ in rows] == [n for _, n in rows]
+    assert [n for _, n in rows] == sorted((n for _, n in rows), reverse=True) and rows[0][1] > rows[-1][1]
+    page.set_viewport_size({"width": 1400, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    box = page.eval_on_selector("table.matrix", "t => t.getBoundingClientRect().right")
+    assert box <= 1400
+    # Counts (methotrexate 10 mg items) are whole numbers; rates keep their decimals.
+    mtx = page.eval_on_selector_all("table.matrix td.cell a[href$='#methotrexate_10mg_items'] .v", "els => els.map(e => e.innerText)")
+    assert mtx and all(v.replace(",", "").isdigit() for v in mtx), mtx
     worse = next(h for h, s in got.items() if s == "worse")
     page.click(f"table.matrix a[href='{worse}']")
     page.wait_for_url("**/" + worse)
@@ -282,13 +308,43 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
     page.wait_for_selector("#search-results a")
     hrefs = page.eval_on_selector_all("#search-results a", "els => els.map(a => a.getAttribute('href'))")
     assert f"../practice/{practice['org_code']}.html" in hrefs
+    # Each result says where it is (PCN by name, ICB, postcode), so same-named practices can be told apart.
+    shown = page.inner_text(f"#search-results a[href='../practice/{practice['org_code']}.html']")
+    pcn_row = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
+        (pl.col("org_type") == "pcn") & (pl.col("org_code") == practice["pcn_code"])).row(0, named=True)
+    postcode = pl.read_parquet(run.lake_file("practice_geography", "2026-07")).filter(
+        pl.col("practice_code") == practice["org_code"])["practice_postcode"][0]
+    assert f"practice · {pcn_row['org_name']} · GREATER MANCHESTER · " in shown
+    assert shown.endswith(postcode) and len(postcode) >= 6
+    page.fill("#search", postcode.lower())  # found by postcode too
+    page.wait_for_selector(f"#search-results a[href='../practice/{practice['org_code']}.html']")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "search.png"))
     page.click(f"#search-results a[href='../practice/{practice['org_code']}.html']")
     page.wait_for_url(f"**/practice/{practice['org_code']}.html")
-    # The practice page links to its PCN; the PCN is found by its code as well, from any page depth.
+    # The practice page's breadcrumbs name its ICB and PCN and link to them; the PCN is found by its code as
+    # well, from any page depth.
     pcn = practice["pcn_code"]
-    assert page.locator(f"a[href='../pcn/{pcn}.html']").count() == 1
+    crumbs = page.inner_text("nav.crumbs")
+    assert crumbs == f"England › GREATER MANCHESTER › {pcn_row['org_name']} › {practice['org_name']}", crumbs
+    assert page.locator(f"nav.crumbs a[href='../pcn/{pcn}.html']").count() == 1
+    assert page.locator("nav.crumbs a[href='../icb/QOP.html']").count() == 1
+    # The top of the page sums up its flags: each indicator where it stands apart (worked out here from
+    # all_icbs.csv with the test's own rule), and its new signals, the same rows as the workbook's Signals sheet.
+    from indicators.catalogue import catalogue
+
+    ind = catalogue()
+    mine = practices.filter(pl.col("org_code") == practice["org_code"])
+    apart = sorted(r["indicator_id"] for r in mine.iter_rows(named=True)
+                   if _expected_standing(ind[r["indicator_id"]].low_is_good, r["funnel"], r["spc"]) != "expected")
+    listed = page.eval_on_selector_all(".flags ul.standing li a", "els => els.map(a => a.getAttribute('href').slice(1))")
+    assert sorted(listed) == apart
+    sheet = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")["Signals"]
+    head = [c.value for c in sheet[2]]
+    new = [r for r in (dict(zip(head, v)) for v in sheet.iter_rows(min_row=3, values_only=True))
+           if r["Code"] == practice["org_code"] and r["Status"] == "new this month"]
+    summary = page.inner_text(".flags")
+    assert (f"{len(new)} new concerning signal" in summary) if new else ("No new concerning signal" in summary)
     index, _, _, _ = open_page(browser, (site / "index.html").as_uri(), "search-index.png")
     index.fill("#search", pcn.lower())
     index.wait_for_selector(f"#search-results a[href='pcn/{pcn}.html']")
@@ -333,6 +389,29 @@ def test_charts_fill_the_page_and_ranked_charts_stay_readable(run, browser):
     boxes = sorted((top, bottom) for t, top, bottom in labels if t in names)
     assert all(b[0] >= a[1] - 0.5 for a, b in zip(boxes, boxes[1:]))
     page.screenshot(path=str(SCREENSHOTS / "ranked.png"), full_page=False)
+
+
+def test_funnel_axes_cover_the_data_not_whole_decades_from_zero(run, browser):
+    """England's ICB funnel: the denominator axis spans the ICBs' list sizes (not rounded out to whole
+    decades) and the value axis the points and limits (not from zero)."""
+    import json
+    import re
+
+    site = run.root / "reports" / "2026-07"
+    data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>',
+                                (site / "index.html").read_text(), re.S).group(1))
+    chart = data["charts"]["nsaid_per_1000_65plus-icbs"]
+    assert chart["template"] == "funnel"
+    sizes = chart["datasets"]["points"]
+    band = chart["datasets"]["band"]  # from half the smallest ICB's denominator (funnel_band) to the largest
+    denominators = [p["denominator"] for p in sizes] + band["denominator"]
+    low, high = min(denominators), max(denominators)
+    values = [p["value"] for p in sizes] + [v for k in ("lo95", "hi95", "lo998", "hi998", "centre") for v in band[k]]
+    page, errors, _, _ = open_page(browser, (site / "index.html").as_uri(), "funnel.png")
+    x = page.evaluate("document.querySelector(\"[data-chart='nsaid_per_1000_65plus-icbs']\").vegaView.scale('x').domain()")
+    y = page.evaluate("document.querySelector(\"[data-chart='nsaid_per_1000_65plus-icbs']\").vegaView.scale('y').domain()")
+    assert x == pytest.approx([low, high], rel=1e-3)  # not rounded out to whole decades (100 to 100,000)
+    assert y == pytest.approx([min(values), max(values)], rel=1e-3) and min(values) > 0
 
 
 def test_ranked_chart_of_hundreds_of_practices_shows_the_worst_thirty():

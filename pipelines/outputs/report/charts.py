@@ -56,15 +56,19 @@ def trend_template(with_england: bool, with_deciles: bool) -> dict:
 
 def funnel_template() -> dict:
     """Orgs by denominator and value, coloured by their funnel flag, inside 95 % and 99.8 % limits."""
-    band = alt.Chart(alt.NamedData("band")).encode(x=alt.X("denominator:Q", scale=alt.Scale(type="log"), title="denominator"))
+    # Axes on the data's range: a log axis "nice"-rounded to whole decades was up to two decades wider than
+    # the data (ICB list sizes span 0.5-3 million), and a value axis from zero squashed the points together.
+    x_scale = alt.Scale(type="log", nice=False)
+    y_scale = alt.Scale(zero=False, nice=False)
+    band = alt.Chart(alt.NamedData("band")).encode(x=alt.X("denominator:Q", scale=x_scale, title="denominator"))
     points = alt.Chart(alt.NamedData("points")).mark_circle(size=40, opacity=0.8).encode(
-        x=alt.X("denominator:Q", scale=alt.Scale(type="log")), y=alt.Y("value:Q", title=None),
+        x=alt.X("denominator:Q", scale=x_scale), y=alt.Y("value:Q", title=None, scale=y_scale),
         color=alt.Color("funnel:N", scale=FUNNEL_SCALE, legend=alt.Legend(title="99.8% limits")),
         href="href:N",
         tooltip=[alt.Tooltip("name:N"), alt.Tooltip("code:N"), alt.Tooltip("value:Q", format=",.3~f"),
                  alt.Tooltip("denominator:Q", format=",.0f"), alt.Tooltip("funnel:N")])
     return alt.layer(
-        band.mark_line(color=COMMON, strokeDash=[2, 2]).encode(y="lo95:Q"),
+        band.mark_line(color=COMMON, strokeDash=[2, 2]).encode(y=alt.Y("lo95:Q", scale=y_scale)),
         band.mark_line(color=COMMON, strokeDash=[2, 2]).encode(y="hi95:Q"),
         band.mark_line(color=COMMON).encode(y="lo998:Q"),
         band.mark_line(color=COMMON).encode(y="hi998:Q"),

@@ -35,7 +35,8 @@ from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
 from pipelines.outputs.report.charts import templates
 from pipelines.outputs.signals import count_words, new_only, signals_by_icb
-from pipelines.outputs.wording import FUNNEL, SPC, fmt, fmt_value, related, rules_in_words, safe_code, standing, worst_first
+from pipelines.outputs.wording import (FUNNEL, SPC, STATE_WORDS, amount, fmt, fmt_value, related, rules_in_words,
+                                       safe_code, standing, worst_first)
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -58,7 +59,7 @@ def environment() -> jinja2.Environment:
     env = _Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                        undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
     env.filters.update(fmt=fmt, spc_words=lambda v: SPC.get(v, ""), funnel_words=lambda v: FUNNEL.get(v, ""),
-                       value=fmt_value, rules=rules_in_words)
+                       value=fmt_value, amount=amount, rules=rules_in_words)
     env.tests["safe_code"] = safe_code
     return env
 
@@ -110,6 +111,11 @@ class SiteBuilder:
         self.england_series = {(r["indicator_id"], r["month"]): r["value"] for r in england.iter_rows(named=True)}
         self.assessed = {}
         self.signals = signals_by_icb(analysis)  # the one signal model: the workbook and the e-mail count the same
+        self.org_signals: dict[tuple[str, str], list] = {}  # (org type, code) -> its new signals, for its page
+        for found in self.signals.values():
+            for sig in found:
+                if sig.new:
+                    self.org_signals.setdefault((sig.org_type, sig.org_code), []).append(sig)
         self.names: dict[tuple[str, str], str] = {}  # (org type, code) -> name, for headings and links
         for row in analysis.assessed.iter_rows(named=True):
             self.assessed[(row["indicator_id"], row["org_type"], row["org_code"])] = row
@@ -168,7 +174,7 @@ class SiteBuilder:
             # One list per field, a value for each of assets/national.js's months (site.js makes the rows):
             # a page's data is then a few flat lists, not a dict per month.
             fields = {"value": list(found["values"]), "variation": list(chart.variation),
-                       "rules": [", ".join(sorted(r)) for r in chart.rules]}
+                       "rules": [rules_in_words(", ".join(sorted(r))) for r in chart.rules]}
         return {"template": template, "title": title, "subtitle": subtitle, "indicator": key[0],
                 "series": fields, "stats": stats}
 
@@ -249,12 +255,12 @@ class SiteBuilder:
     def matrix(self, icbs: list[dict]) -> list[dict]:
         """ICBs x indicators: each cell the ICB's value, coloured and labelled by where it stands in the
         indicator's good/bad direction (99.8 % funnel position, this month's SPC signal), linking to the
-        ICB page's section for the indicator."""
+        ICB page's section for the indicator. ICBs with the most worse cells first, then by name."""
         by_icb: dict[str, dict[str, dict]] = {}
         for r in icbs:
             by_icb.setdefault(r["org_code"], {})[r["indicator_id"]] = r
         out = []
-        for code, rows in sorted(by_icb.items(), key=lambda kv: next(iter(kv[1].values()))["org_name"] or kv[0]):
+        for code, rows in by_icb.items():
             if not safe_code(code):
                 continue
             name = next(iter(rows.values()))["org_name"] or code
@@ -263,9 +269,31 @@ class SiteBuilder:
                 r = rows.get(ind_id)
                 state, label = standing(ind, r) if r else (None, None)
                 cells.append(None if r is None else {"indicator": ind_id, "state": state, "label": label,
-                                                     "value": r["value"], "suppressed": r["suppressed"]})
-            out.append({"code": code, "name": name, "short_name": short_icb_name(name), "cells": cells})
-        return out
+                                                     "word": STATE_WORDS[state] or label,
+                                                     "shown": fmt_value(ind, r["value"], r["suppressed"])})
+            worse = sum(1 for c in cells if c and c["state"] == "worse")
+            out.append({"code": code, "name": name, "short_name": short_icb_name(name), "cells": cells,
+                        "worse": worse})
+        return sorted(out, key=lambda icb: (-icb["worse"], icb["short_name"], icb["code"]))
+
+    def flags(self, org_type: str, code: str, rows: dict[str, dict]) -> dict:
+        """The top of a PCN or practice page: its new concerning signals (the one signal model; practices
+        only, as signals are of ICBs and practices) and each indicator where it stands apart this month,
+        worse first, high harm first."""
+        standing_apart = []
+        for ind_id, ind in self.a.indicators.items():
+            r = rows.get(ind_id)
+            if r is None:
+                continue
+            state, label = standing(ind, r)
+            if state != "expected":
+                standing_apart.append({"ind": ind, "state": state, "label": label,
+                                       "shown": fmt_value(ind, r["value"], r["suppressed"])})
+        rank = {"worse": 0, "neutral": 1, "better": 2}
+        severity = {"high": 0, "medium": 1, "low": 2}
+        standing_apart.sort(key=lambda f: (rank[f["state"]], severity[f["ind"].severity]))
+        return {"signals": self.org_signals.get((org_type, code), []), "standing": standing_apart,
+                "worse": sum(1 for f in standing_apart if f["state"] == "worse"), "indicators": len(rows)}
 
     def icb(self, code: str, practices: dict[str, list[dict]], pcns: dict[str, list[dict]]) -> str:
         name = self.names.get(("icb", code), code)
@@ -285,7 +313,9 @@ class SiteBuilder:
             sections.append(self.section(ind, value=now, baseline=self.baseline(ind, "icb", code, now),
                                          pcns=worst_first(ind, pcns.get(ind_id, [])), rows=worst_first(ind, rows)))
         return self.render("icb.html", f"{name} — medication safety", f"{name} ({code})", charts, 1, name=name,
-                           sections=sections, digest=self.digest(code), pcns=pcn_names, no_pcn=no_pcn)
+                           sections=sections, digest=self.digest(code), pcns=pcn_names, no_pcn=no_pcn,
+                           pcn_name=lambda c: self.names.get(("pcn", c), c) if c else "in no PCN",
+                           crumbs=self.crumbs(icb=code))
 
     def digest(self, icb: str) -> dict:
         """What needs attention first: the ICB's new concerning signals (the one signal model: the same count
@@ -314,7 +344,8 @@ class SiteBuilder:
                                          baseline=self.baseline(ind, "pcn", code, r["value"])))
         return self.render("pcn.html", f"{name} — medication safety", f"{name} ({code})", charts, 1, name=name,
                            sections=sections, icb=any_row["icb_code"], sub_icb=any_row["sub_icb_code"],
-                           practices=len({r["org_code"] for rs in practices.values() for r in rs}))
+                           practices=len({r["org_code"] for rs in practices.values() for r in rs}),
+                           summary=self.flags("pcn", code, rows), crumbs=self.crumbs(icb=any_row["icb_code"], pcn=code))
 
     def practice(self, code: str, rows: dict[str, dict], products: dict) -> str:
         any_row = next(iter(rows.values()))
@@ -331,7 +362,22 @@ class SiteBuilder:
         pcn = any_row.get("pcn_code")
         return self.render("practice.html", f"{name} — medication safety", f"{name} ({code})", charts, 1,
                            sections=sections, icb=any_row["icb_code"], sub_icb=any_row["sub_icb_code"], pcn=pcn,
-                           pcn_name=self.names.get(("pcn", pcn), pcn), product_months=PRODUCT_MONTHS)
+                           pcn_name=self.names.get(("pcn", pcn), pcn), product_months=PRODUCT_MONTHS,
+                           summary=self.flags("practice", code, rows),
+                           crumbs=self.crumbs(icb=any_row["icb_code"], pcn=pcn, practice=code))
+
+    def crumbs(self, icb: str | None, pcn: str | None = None, practice: str | None = None) -> list[dict]:
+        """England > ICB > PCN > practice, by name, each but the page's own a link (pages are one folder down)."""
+        out = [{"name": "England", "href": "../index.html"}]
+        for kind, code in (("icb", icb), ("pcn", pcn), ("practice", practice)):
+            if safe_code(code):
+                name = self.names.get((kind, code), code)
+                out.append({"name": short_icb_name(name) if kind == "icb" else name, "code": code,
+                            "href": f"../{kind}/{code}.html"})
+        if practice is not None and not safe_code(pcn):
+            out.insert(2, {"name": "in no PCN"})
+        out[-1].pop("href", None)
+        return out
 
 
 def build_site(analysis: Analysis) -> dict:
@@ -405,9 +451,36 @@ def vega_bundle(layout) -> Path:
 
 
 def search_index(analysis: Analysis) -> list[list[str]]:
-    """[kind, code, name, parent] for every ICB, PCN and practice with a page: what the search box looks in."""
-    orgs = (analysis.assessed.filter(pl.col("org_type").is_in(["icb", "pcn", "practice"]))
+    """[kind, code, name, where] for every ICB, PCN and practice with a page: what the search box looks in and
+    shows. `where` tells same-named orgs apart: a practice's PCN, ICB and postcode, a PCN's ICB, an ICB's region."""
+    orgs = (analysis.assessed.filter(pl.col("org_type").is_in(["icb", "pcn", "practice", "region"]))
             .unique(["org_type", "org_code"]).sort("org_type", "org_code"))
-    return [[r["org_type"], r["org_code"], r["org_name"] or r["org_code"],
-             (r["pcn_code"] or r["icb_code"] or "") if r["org_type"] == "practice" else (r["icb_code"] or "")]
-            for r in orgs.iter_rows(named=True) if safe_code(r["org_code"])]
+    names = {(r["org_type"], r["org_code"]): r["org_name"] or r["org_code"] for r in orgs.iter_rows(named=True)}
+    postcodes = practice_postcodes(analysis)
+
+    def icb(code):
+        return short_icb_name(names.get(("icb", code), code or ""))
+
+    out = []
+    for r in orgs.iter_rows(named=True):
+        kind, code = r["org_type"], r["org_code"]
+        if kind == "region" or not safe_code(code):
+            continue
+        if kind == "practice":
+            pcn = names.get(("pcn", r["pcn_code"]), "in no PCN") if r["pcn_code"] else "in no PCN"
+            where = " · ".join(x for x in (pcn, icb(r["icb_code"]), postcodes.get(code, "")) if x)
+        elif kind == "pcn":
+            where = icb(r["icb_code"])
+        else:
+            where = names.get(("region", r["region_code"]), "")
+        out.append([kind, code, names[(kind, code)], where])
+    return out
+
+
+def practice_postcodes(analysis: Analysis) -> dict[str, str]:
+    """Practice -> postcode from NHS Digital's practice map of the month (or the nearest earlier one)."""
+    path, _ = analysis.layout.nearest_lake_file("practice_geography", analysis.month)
+    if path is None:
+        return {}
+    frame = pl.read_parquet(path, columns=["practice_code", "practice_postcode"], glob=False)
+    return {c: p for c, p in frame.iter_rows() if p}

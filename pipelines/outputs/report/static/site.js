@@ -53,18 +53,20 @@
     spec.datasets = chart.datasets ? rowsOf(chart.datasets) : { series: trendRows(chart) };
     spec.title = { text: chart.title, subtitle: chart.subtitle, anchor: "start", fontSize: 13, subtitleFontSize: 11 };
     window.vegaEmbed(el, spec, options)
-      .then(function () { el.dataset.rendered = "true"; })
+      .then(function (result) { el.vegaView = result.view; el.dataset.rendered = "true"; })  // the view: for tests
       .catch(function (err) { el.dataset.rendered = "error"; el.textContent = "Chart failed to render: " + err; console.error(err); });
   });
 
-  // Offline search over the site's index (assets/search.js): ICBs, PCNs and practices by name or code.
+  // Offline search over the site's index (assets/search.js): ICBs, PCNs and practices by name, code, PCN,
+  // ICB or postcode; each result says where it is.
   const input = document.getElementById("search");
   const results = document.getElementById("search-results");
   const KINDS = { icb: "ICB", pcn: "PCN", practice: "practice" };
   const LIMIT = 20;
   if (input && results && window.MSI_SEARCH) {
     const orgs = window.MSI_SEARCH.orgs.map(function (o) {
-      return { kind: o[0], code: o[1], name: o[2], parent: o[3] || "", text: (o[1] + " " + o[2]).toLowerCase() };
+      // o[3] tells same-named orgs apart: a practice's PCN, ICB and postcode; a PCN's ICB; an ICB's region.
+      return { kind: o[0], code: o[1], name: o[2], where: o[3] || "", text: (o[1] + " " + o[2] + " " + (o[3] || "")).toLowerCase() };
     });
     input.addEventListener("input", function () {
       const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -78,7 +80,7 @@
         a.textContent = o.name + " (" + o.code + ")";
         const kind = document.createElement("span");
         kind.className = "kind";
-        kind.textContent = KINDS[o.kind] + (o.parent ? " · " + o.parent : "");
+        kind.textContent = KINDS[o.kind] + (o.where ? " · " + o.where : "");
         a.appendChild(kind);
         li.appendChild(a);
         results.appendChild(li);
