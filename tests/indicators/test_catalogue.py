@@ -277,12 +277,17 @@ def test_expand_selects_what_the_filters_say_on_every_real_code():
     codes = set(names("2024")) | set(names("2020"))
     groups = group_members(codes)
 
-    def hit(f, c):
-        return c in groups[f.pattern] if f.kind == "group" else f.matches(c)
+    tried: dict = {}  # every code tried against each distinct filter once (filters repeat across lists)
+
+    def hits(f) -> set[str]:
+        key = (f.kind, f.pattern, str(f))
+        if key not in tried:
+            tried[key] = {c for c in codes if (c in groups[f.pattern] if f.kind == "group" else f.matches(c))}
+        return tried[key]
 
     def plain(filters):
-        inc, exc = [f for f in filters if not f.exclude], [f for f in filters if f.exclude]
-        return sorted(c for c in codes if any(hit(f, c) for f in inc) and not any(hit(f, c) for f in exc))
+        inc = set().union(*(hits(f) for f in filters if not f.exclude))
+        return sorted(inc.difference(*(hits(f) for f in filters if f.exclude)))
 
     lists = []
     for ind in catalogue().values():

