@@ -10,7 +10,6 @@ import email
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,27 +20,13 @@ from pipelines.runner import DAGSTER_YAML
 from pipelines.sample.generate import write_sample_month
 from pipelines.sources.nhsbsa import SNOMED_PACKAGE
 from tests.ckan_server import FakeCkan
+from tests.smtp_server import Inbox, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MONTH = "2026-06"
 ICB = "S1Y5D"  # NHS Central East ICB (reference/icbs_from_2026_04.csv), which has practices in the 3% sample
 WAIT_SECONDS = 420
-
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):

@@ -7,7 +7,6 @@ import email
 import hashlib
 import ipaddress
 import re
-import socket
 import ssl
 from email import policy
 from pathlib import Path
@@ -22,6 +21,7 @@ from pipelines.notify.message import MAX_LINES
 from pipelines.outputs.signals import NEW, assess
 from pipelines.notify.smtp import NotifyError, SmtpSettings
 from pipelines.notify.subscriptions import SubscriptionError, load_subscriptions
+from tests.smtp_server import Inbox, free_port
 
 MONTH = "2026-07"
 USER, PASSWORD = "msi-sender", "s3cret-Pa55word"
@@ -227,12 +227,6 @@ def test_sending_without_smtp_settings_stops_before_any_work(run, monkeypatch):
 
 # --- delivery to a local SMTP server ------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1, so that STARTTLS is real and verified against it."""
@@ -255,15 +249,6 @@ def certificate(tmp_path_factory):
     (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                        serialization.NoEncryption()))
     return folder / "cert.pem", folder / "key.pem"
-
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
 
 
 def start_server(certificate, port: int):
