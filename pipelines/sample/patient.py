@@ -52,6 +52,8 @@ PRODUCTS = {
     "methotrexate_10": ([Product("1001030U0AAACAC", 4)], [1.0]),
     "valproate": ([Product("0408010W0AAAAAA", 100), Product("0408010W0AAABAB", 100)], [0.6, 0.4]),
     "statin": ([Product("0212000B0AAABAB", 28)], [1.0]),
+    "topiramate": ([Product("040801050AAAAAA", 60), Product("040801050AAADAD", 60)], [0.6, 0.4]),
+    "gabapentinoid": ([Product("0408010AEAAACAC", 56), Product("0408010G0AAABAB", 100)], [0.55, 0.45]),
 }
 
 
@@ -155,6 +157,13 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
     issue("methotrexate_10", mtx10, 0.85)
     issue("valproate", valproate, 0.9)
     issue("statin", statin, 0.85)
+    # Drawn after every other exposure and issue, so that adding them changed none of theirs. Topiramate:
+    # mostly women (migraine prophylaxis), rates assumed.
+    topiramate = (age >= 10) & (u() < np.where(sex == "F", 0.004, 0.0015))
+    issue("topiramate", topiramate, 0.85)
+    # Gabapentinoids (rates assumed): more often beside an opioid, both being given for pain.
+    gabapentinoid = adult & (u() < np.where(opioid, 0.12, np.where(older, 0.03, 0.015)))
+    issue("gabapentinoid", gabapentinoid, 0.85)
     rx = pl.concat(parts)
     # Issues follow the patient: a mover's issues before the move are at the old practice.
     spell_practice = np.where(mover[rx["p"].to_numpy()] & (rx["issue_date"].to_numpy() >= change[rx["p"].to_numpy()]),

@@ -52,6 +52,8 @@ ROWS = [
     ("K81001", "0205051R0AAADAD", "Ramipril 10mg capsules", 28, 6, 168),
     ("K81001", "0202020L0AABDBD", "Furosemide 40mg tablets", 28, 3, 84),
     ("K81001", "0408010W0BBALA2", "Epilim Chrono 500 tablets", 100, 2, 84),
+    ("K81001", "040801050BBAAAA", "Topamax 50mg tablets", 60, 3, 30),  # a brand
+    ("K81001", "0408010AEAAACAC", "Pregabalin 75mg capsules", 56, 3, 42),
     ("P84001", "0407020ADAAAHAH", "Oxycodone 40mg modified-release tablets", 56, 2, 0),
     ("P84001", "0407020ADAAARAR", "Oxycodone 30mg modified-release tablets", 56, 1, 0),
     ("P84001", "0407020ADBQACAH", "Onexila XL 40mg tablets", 28, 1, 0),  # brand, once daily: not high dose
@@ -64,12 +66,15 @@ ROWS = [
     ("P84001", "0205052N0AAABAB", "Losartan 50mg tablets", 28, 10, 280),
     ("P84001", "0202010B0AAABAB", "Bendroflumethiazide 2.5mg tablets", 28, 5, 140),
     ("P84001", "0402030Q0BBAAAA", "Depakote 250mg gastro-resistant tablets", 90, 1, 18),
+    ("P84001", "040801050AAADAD", "Topiramate 25mg tablets", 60, 1, 5),
+    ("P84001", "0408010G0AAABAB", "Gabapentin 300mg capsules", 100, 2, 30),
     ("P84002", "0212000B0AAABAB", "Atorvastatin 20mg tablets", 28, 10, 280),
     ("P84002", "1001010P0AAAEAE", "Naproxen 500mg tablets", 28, 2, 56),
     # Products the BNF files outside their drug's own section, counted by ingredient (drug_groups.yaml):
     ("P84002", "0205051N0BBAAAA", "Coversyl Plus tablets", 30, 2, 60),  # perindopril + indapamide: RAAS and diuretic
     ("P84002", "0407010ADAAAAAA", "Paracetamol 500mg / Ibuprofen 200mg tablets", 24, 1, 10),  # an NSAID (BNF 4.7.1)
     ("P84002", "040801020BCACAH", "Depakote 125mg sprinkle gastro-resistant capsules", 100, 3, 10),  # valproic acid, BNF 4.8.1
+    ("P84002", "040801050AACECE", "Topiramate 25mg/5ml oral solution", 100, 2, 5),  # a liquid counts as any form
     ("P84002", "0103050A0BDAAAC", "Pylera 140mg/125mg/125mg capsules", 120, 1, 20),  # filed with PPIs, holds none
     ("-", "0407020A0AAAFAF", "Fentanyl 50micrograms/hour transdermal patches", 5, 7, 11.67),
     ("-", "1001030U0AAACAC", "Methotrexate 10mg tablets", 100, 2, 0),
@@ -239,6 +244,19 @@ EXPECTED = {
     "valproate_per_1000_female_13_54": {
         ("practice", "K81001"): (2, 1200, 2 / 1.2), ("practice", "P84001"): (1, 3000, 1 / 3), ("practice", "P84002"): (3, 500, 6.0),
         ("icb", "QOP"): (4, 3500, 4 / 3.5), ("england", "ENG"): (6, 4700, 6 / 4.7)},
+    # Topiramate items / females 13-54: K81001 Topamax (a brand) 3 / 1,200; P84001 topiramate tablets 1 / 3,000;
+    # P84002 topiramate oral solution 2 / 500. QOP (1 + 2) / 3,500; Thames Valley (K81001 from April) 3 / 1,200.
+    "topiramate_per_1000_female_13_54": {
+        ("practice", "K81001"): (3, 1200, 2.5), ("practice", "P84001"): (1, 3000, 1 / 3), ("practice", "P84002"): (2, 500, 4.0),
+        ("icb", "QOP"): (3, 3500, 3 / 3.5), ("icb", "S0E4D"): (3, 1200, 2.5), ("england", "ENG"): (6, 4700, 6 / 4.7)},
+    # Expected co-exposure = gabapentinoid ADQ/day x opioid ADQ/day / adults (30 days): K81001 pregabalin 42 x
+    # (fentanyl 3.33 + buprenorphine 0 + MXL 16.8 = 20.13); P84001 gabapentin 30 x 0 (its opioid rows carry
+    # no ADQ); P84002 has neither. QOP 0 / 9,440; Thames Valley and England K81001's alone.
+    "gabapentinoid_opioid_expected_per_1000_adults": {
+        ("practice", "K81001"): ((42 / 30) * (20.13 / 30) / 3250, 3250, (42 / 30) * (20.13 / 30) / 3250 / 3250 * 1000),
+        ("practice", "P84001"): (0, 7900, 0.0), ("practice", "P84002"): (0, 1540, 0.0), ("icb", "QOP"): (0, 9440, 0.0),
+        ("icb", "S0E4D"): ((42 / 30) * (20.13 / 30) / 3250, 3250, (42 / 30) * (20.13 / 30) / 3250 / 3250 * 1000),
+        ("england", "ENG"): ((42 / 30) * (20.13 / 30) / 3250, 12690, (42 / 30) * (20.13 / 30) / 3250 / 12690 * 1000)},
 }
 
 

@@ -19,6 +19,9 @@ Expected patient lists, worked out by hand from the fixture (see the notes in re
   and, 9 days later, ibuprofen: a whole triple whammy in two products (28-day rule too), and an NSAID in
   the over-65s with no gastroprotection.
 * p24 (a woman of 30) has Depakote sprinkle capsules, valproic acid as the BNF files it for epilepsy (4.8.1).
+* p20 (a woman of 26) has topiramate 25 mg tablets; p17 (male) topiramate 50 mg: in no female row.
+* p13 has pregabalin 19 days after his codeine (both in the window): a gabapentinoid with an opioid; p09
+  has gabapentin and no opioid: in the denominator only.
 """
 
 import duckdb
@@ -48,6 +51,8 @@ EXPECTED = {
     "pl_methotrexate_both_strengths": ({"p16"}, {"p14", "p15", "p16"}),
     "pl_valproate_female_13_54": ({"p19", "p24"}, {"p07", "p14", "p19", "p20", "p24"}),
     "pl_valproate_female_0_12": ({"p18"}, {"p18"}),
+    "pl_topiramate_female_13_54": ({"p20"}, {"p07", "p14", "p19", "p20", "p24"}),
+    "pl_gabapentinoid_with_opioid": ({"p13"}, {"p09", "p13"}),
 }
 
 
@@ -68,7 +73,7 @@ def members(layout):
 
 def test_extract_is_loaded_whole(march):
     _, summary, result = march
-    assert (summary.prescriptions, summary.registrations, summary.patients) == (39, 25, 24)
+    assert (summary.prescriptions, summary.registrations, summary.patients) == (43, 25, 24)
     assert (summary.first_issue, summary.last_issue) == ("2025-12-31", "2026-04-01")
     assert (str(result.window_start), str(result.window_end)) == ("2026-01-01", "2026-03-31")
 

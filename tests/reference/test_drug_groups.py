@@ -54,6 +54,10 @@ def _status(name: str, code: str) -> tuple[str | None, str | None]:
     ("valproate", "040801020BBACAC", IN, None),               # Convulex 500mg capsules (2020 list)
     ("valproate", "0402030Q0BBAAAA", IN, None),               # Depakote 250mg tablets (4.2.3)
     ("valproate", "0408010H0BBAIAC", LEFT_OUT, "Lamictal"),  # "Lamictal_Tab 25mg (Valpr)": lamotrigine
+    # topiramate: every product (MHRA's Pregnancy Prevention Programme, 2024)
+    ("topiramate", "040801050BBAEAU", IN, None),              # Topamax 15mg sprinkle capsules
+    ("topiramate", "040801050BCAAAA", IN, None),              # Epitomax_Tab 50mg (2020 list, a parallel import)
+    ("topiramate", "040801050AACECE", IN, None),              # Topiramate 25mg/5ml oral solution
     # diuretic and RAAS inhibitor: combinations filed under the other drug
     ("diuretic", "0205051N0BBAAAA", IN, None),                # Coversyl Plus tablets (perindopril/indapamide)
     ("raas_inhibitor", "0205051N0BBAAAA", IN, None),
