@@ -54,6 +54,7 @@ PRODUCTS = {
     "statin": ([Product("0212000B0AAABAB", 28)], [1.0]),
     "topiramate": ([Product("040801050AAAAAA", 60), Product("040801050AAADAD", 60)], [0.6, 0.4]),
     "gabapentinoid": ([Product("0408010AEAAACAC", 56), Product("0408010G0AAABAB", 100)], [0.55, 0.45]),
+    "antiplatelet": ([Product("0209000A0AAABAB", 28), Product("0209000C0AAAAAA", 28)], [0.6, 0.4]),
 }
 
 
@@ -164,6 +165,9 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
     # Gabapentinoids (rates assumed): more often beside an opioid, both being given for pain.
     gabapentinoid = adult & (u() < np.where(opioid, 0.12, np.where(older, 0.03, 0.015)))
     issue("gabapentinoid", gabapentinoid, 0.85)
+    # Antiplatelets (rates assumed): common in the over-65s, and beside an anticoagulant for some.
+    antiplatelet = adult & (u() < np.where(anticoag, 0.06, np.where(older, 0.12, 0.02)))
+    issue("antiplatelet", antiplatelet, 0.85)
     rx = pl.concat(parts)
     # Issues follow the patient: a mover's issues before the move are at the old practice.
     spell_practice = np.where(mover[rx["p"].to_numpy()] & (rx["issue_date"].to_numpy() >= change[rx["p"].to_numpy()]),

@@ -22,6 +22,8 @@ Expected patient lists, worked out by hand from the fixture (see the notes in re
 * p20 (a woman of 26) has topiramate 25 mg tablets; p17 (male) topiramate 50 mg: in no female row.
 * p13 has pregabalin 19 days after his codeine (both in the window): a gabapentinoid with an opioid; p09
   has gabapentin and no opioid: in the denominator only.
+* p10 (anticoagulant 2026-02-15) has clopidogrel 23 days later and no ulcer-healing drug: PINCER GI_P3E;
+  p09 (anticoagulant, no ulcer-healing drug, no antiplatelet) is in its denominator only.
 """
 
 import duckdb
@@ -53,6 +55,7 @@ EXPECTED = {
     "pl_valproate_female_0_12": ({"p18"}, {"p18"}),
     "pl_topiramate_female_13_54": ({"p20"}, {"p07", "p14", "p19", "p20", "p24"}),
     "pl_gabapentinoid_with_opioid": ({"p13"}, {"p09", "p13"}),
+    "pl_anticoagulant_antiplatelet_gi_p3e": ({"p10"}, {"p09", "p10"}),
 }
 
 
@@ -73,7 +76,7 @@ def members(layout):
 
 def test_extract_is_loaded_whole(march):
     _, summary, result = march
-    assert (summary.prescriptions, summary.registrations, summary.patients) == (43, 25, 24)
+    assert (summary.prescriptions, summary.registrations, summary.patients) == (44, 25, 24)
     assert (summary.first_issue, summary.last_issue) == ("2025-12-31", "2026-04-01")
     assert (str(result.window_start), str(result.window_end)) == ("2026-01-01", "2026-03-31")
 
