@@ -55,6 +55,9 @@ PRODUCTS = {
     "topiramate": ([Product("040801050AAAAAA", 60), Product("040801050AAADAD", 60)], [0.6, 0.4]),
     "gabapentinoid": ([Product("0408010AEAAACAC", 56), Product("0408010G0AAABAB", 100)], [0.55, 0.45]),
     "antiplatelet": ([Product("0209000A0AAABAB", 28), Product("0209000C0AAAAAA", 28)], [0.6, 0.4]),
+    "sedative": ([Product("0401010Z0AAAAAA", 28), Product("0401020K0AAAHAH", 28)], [0.6, 0.4]),
+    "antipsychotic": ([Product("0402010ABAAABAB", 60), Product("040201030AAAKAK", 28), Product("040201060AAAAAA", 28)],
+                      [0.5, 0.25, 0.25]),
 }
 
 
@@ -168,6 +171,11 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
     # Antiplatelets (rates assumed): common in the over-65s, and beside an anticoagulant for some.
     antiplatelet = adult & (u() < np.where(anticoag, 0.06, np.where(older, 0.12, 0.02)))
     issue("antiplatelet", antiplatelet, 0.85)
+    # Sedatives and antipsychotics (rates assumed): more in the over-65s.
+    sedative = adult & (u() < np.where(older, 0.05, 0.02))
+    issue("sedative", sedative, 0.8)
+    antipsychotic = adult & (u() < np.where(older, 0.02, 0.008))
+    issue("antipsychotic", antipsychotic, 0.9)
     rx = pl.concat(parts)
     # Issues follow the patient: a mover's issues before the move are at the old practice.
     spell_practice = np.where(mover[rx["p"].to_numpy()] & (rx["issue_date"].to_numpy() >= change[rx["p"].to_numpy()]),

@@ -44,7 +44,8 @@ WINTER_GROUPS = {"nsaid", "opioid_other"}
 PRACTICE_SIGMA = 0.30
 # Groups whose use rises with the share of over-65s (elasticity 1, assumption).
 AGE_DRIVEN = {"opioid_long_acting", "opioid_other", "nsaid", "nsaid_gastroprotected", "ppi", "h2ra", "misoprostol",
-              "acei", "arb", "renin_inhibitor", "diuretic", "anticoagulant", "methotrexate", "gabapentinoid"}
+              "acei", "arb", "renin_inhibitor", "diuretic", "anticoagulant", "methotrexate", "gabapentinoid",
+              "sedative", "antipsychotic", "antiemetic"}
 # National-scale filler: real presentations outside every indicator's BNF chapters (the rates are the
 # assumption, sized so a national month has ~18.4 M rows, as NHSBSA's January 2026 file has 18,342,436).
 FILLER_CHAPTERS = ["03", "05", "06", "07", "09", "11", "12", "13", "15"]

@@ -260,7 +260,7 @@ def test_invalid_patient_level_definitions_are_refused(tmp_path, changes, rule, 
 
 def test_patient_level_definitions_name_real_proxies_and_groups():
     patient = {k: v for k, v in CATALOGUE.items() if v.grain == "patient"}
-    assert len(patient) == 14
+    assert len(patient) == 18
     for ind in patient.values():
         assert all(CATALOGUE[p].grain == "practice_aggregate" for p in ind.proxy_of), ind.id
 

@@ -54,6 +54,7 @@ ROWS = [
     ("K81001", "0408010W0BBALA2", "Epilim Chrono 500 tablets", 100, 2, 84),
     ("K81001", "040801050BBAAAA", "Topamax 50mg tablets", 60, 3, 30),  # a brand
     ("K81001", "0408010AEAAACAC", "Pregabalin 75mg capsules", 56, 3, 42),
+    ("K81001", "0401010Z0AAAAAA", "Zopiclone 7.5mg tablets", 28, 4, 28),
     ("P84001", "0407020ADAAAHAH", "Oxycodone 40mg modified-release tablets", 56, 2, 0),
     ("P84001", "0407020ADAAARAR", "Oxycodone 30mg modified-release tablets", 56, 1, 0),
     ("P84001", "0407020ADBQACAH", "Onexila XL 40mg tablets", 28, 1, 0),  # brand, once daily: not high dose
@@ -68,6 +69,8 @@ ROWS = [
     ("P84001", "0402030Q0BBAAAA", "Depakote 250mg gastro-resistant tablets", 90, 1, 18),
     ("P84001", "040801050AAADAD", "Topiramate 25mg tablets", 60, 1, 5),
     ("P84001", "0408010G0AAABAB", "Gabapentin 300mg capsules", 100, 2, 30),
+    ("P84001", "0401020K0AAAHAH", "Diazepam 2mg tablets", 28, 2, 5),
+    ("P84001", "0406000T0AAAGAG", "Prochlorperazine 5mg tablets", 28, 3, 5),  # an antiemetic (BNF 4.6): not an antipsychotic
     ("P84002", "0212000B0AAABAB", "Atorvastatin 20mg tablets", 28, 10, 280),
     ("P84002", "1001010P0AAAEAE", "Naproxen 500mg tablets", 28, 2, 56),
     # Products the BNF files outside their drug's own section, counted by ingredient (drug_groups.yaml):
@@ -75,6 +78,7 @@ ROWS = [
     ("P84002", "0407010ADAAAAAA", "Paracetamol 500mg / Ibuprofen 200mg tablets", 24, 1, 10),  # an NSAID (BNF 4.7.1)
     ("P84002", "040801020BCACAH", "Depakote 125mg sprinkle gastro-resistant capsules", 100, 3, 10),  # valproic acid, BNF 4.8.1
     ("P84002", "040801050AACECE", "Topiramate 25mg/5ml oral solution", 100, 2, 5),  # a liquid counts as any form
+    ("P84002", "0402010ABAAABAB", "Quetiapine 25mg tablets", 60, 1, 2),
     ("P84002", "0103050A0BDAAAC", "Pylera 140mg/125mg/125mg capsules", 120, 1, 20),  # filed with PPIs, holds none
     ("-", "0407020A0AAAFAF", "Fentanyl 50micrograms/hour transdermal patches", 5, 7, 11.67),
     ("-", "1001030U0AAACAC", "Methotrexate 10mg tablets", 100, 2, 0),
@@ -257,6 +261,14 @@ EXPECTED = {
         ("practice", "P84001"): (0, 7900, 0.0), ("practice", "P84002"): (0, 1540, 0.0), ("icb", "QOP"): (0, 9440, 0.0),
         ("icb", "S0E4D"): ((42 / 30) * (20.13 / 30) / 3250, 3250, (42 / 30) * (20.13 / 30) / 3250 / 3250 * 1000),
         ("england", "ENG"): ((42 / 30) * (20.13 / 30) / 3250, 12690, (42 / 30) * (20.13 / 30) / 3250 / 12690 * 1000)},
+    # Sedative items / 65+: K81001 zopiclone 4 / 800; P84001 diazepam 2 / 1,500; P84002 none / 200.
+    "sedative_per_1000_65plus": {
+        ("practice", "K81001"): (4, 800, 5.0), ("practice", "P84001"): (2, 1500, 2 / 1.5), ("practice", "P84002"): (0, 200, 0.0),
+        ("icb", "QOP"): (2, 1700, 2 / 1.7), ("icb", "S0E4D"): (4, 800, 5.0), ("england", "ENG"): (6, 2500, 2.4)},
+    # Antipsychotic items / 65+: P84002 quetiapine 1 / 200; P84001's prochlorperazine is an antiemetic: 0.
+    "antipsychotic_per_1000_65plus": {
+        ("practice", "K81001"): (0, 800, 0.0), ("practice", "P84001"): (0, 1500, 0.0), ("practice", "P84002"): (1, 200, 5.0),
+        ("icb", "QOP"): (1, 1700, 1 / 1.7), ("england", "ENG"): (1, 2500, 0.4)},
 }
 
 

@@ -24,6 +24,9 @@ Expected patient lists, worked out by hand from the fixture (see the notes in re
   has gabapentin and no opioid: in the denominator only.
 * p10 (anticoagulant 2026-02-15) has clopidogrel 23 days later and no ulcer-healing drug: PINCER GI_P3E;
   p09 (anticoagulant, no ulcer-healing drug, no antiplatelet) is in its denominator only.
+* Falls: 65+ on the last day are p01 p02 p03 p04 p05 p06 p10 p11 p23; 75+ p01 (75) p04 p05 p06 p10. p05 (80)
+  has zopiclone; p02's temazepam (2025-12-31) is the day before the window; p10 (78) has risperidone and p23 (71)
+  quetiapine; p04's prochlorperazine is an antiemetic (BNF 4.6), not counted as an antipsychotic.
 """
 
 import duckdb
@@ -39,6 +42,8 @@ from pathlib import Path
 # The hand-made extract ships with the package: the synthetic sample embeds the same edge cases.
 EXTRACT = Path(__file__).resolve().parents[2] / "pipelines" / "sample" / "patient_edge_cases"
 
+OVER_65 = {"p01", "p02", "p03", "p04", "p05", "p06", "p10", "p11", "p23"}
+OVER_75 = {"p01", "p04", "p05", "p06", "p10"}
 EXPECTED = {
     "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06", "p23"}, {"p01", "p03", "p04", "p05", "p06", "p23"}),
     "pl_nsaid_gi_p3a": ({"p01", "p03", "p04", "p06", "p23"}, {"p01", "p02", "p03", "p04", "p06", "p10", "p11", "p23"}),
@@ -56,6 +61,10 @@ EXPECTED = {
     "pl_topiramate_female_13_54": ({"p20"}, {"p07", "p14", "p19", "p20", "p24"}),
     "pl_gabapentinoid_with_opioid": ({"p13"}, {"p09", "p13"}),
     "pl_anticoagulant_antiplatelet_gi_p3e": ({"p10"}, {"p09", "p10"}),
+    "pl_sedative_65plus": ({"p05"}, OVER_65),
+    "pl_sedative_75plus": ({"p05"}, OVER_75),
+    "pl_antipsychotic_65plus": ({"p10", "p23"}, OVER_65),
+    "pl_antipsychotic_75plus": ({"p10"}, OVER_75),
 }
 
 
@@ -76,7 +85,7 @@ def members(layout):
 
 def test_extract_is_loaded_whole(march):
     _, summary, result = march
-    assert (summary.prescriptions, summary.registrations, summary.patients) == (44, 25, 24)
+    assert (summary.prescriptions, summary.registrations, summary.patients) == (49, 25, 24)
     assert (summary.first_issue, summary.last_issue) == ("2025-12-31", "2026-04-01")
     assert (str(result.window_start), str(result.window_end)) == ("2026-01-01", "2026-03-31")
 

@@ -58,6 +58,14 @@ def _status(name: str, code: str) -> tuple[str | None, str | None]:
     ("topiramate", "040801050BBAEAU", IN, None),              # Topamax 15mg sprinkle capsules
     ("topiramate", "040801050BCAAAA", IN, None),              # Epitomax_Tab 50mg (2020 list, a parallel import)
     ("topiramate", "040801050AACECE", IN, None),              # Topiramate 25mg/5ml oral solution
+    # gabapentinoids: every systemic form; the gel and cream are applied to the skin
+    ("gabapentinoid", "0408010AEAAACAC", IN, None),           # Pregabalin 75mg capsules
+    ("gabapentinoid", "0407030ADAAAAAA", LEFT_OUT, "applied to the skin"),  # Gabapentin 6% gel
+    # falls in frailty: hypnotics and anxiolytics, antipsychotics
+    ("benzodiazepine_z", "0401010Z0AAAAAA", IN, None),        # Zopiclone 7.5mg tablets
+    ("benzodiazepine_z", "0401020K0AAAHAH", IN, None),        # Diazepam 2mg tablets
+    ("antipsychotic", "040201030AAAKAK", IN, None),           # Risperidone 500microgram tablets
+    ("antipsychotic", "0406000T0AAAGAG", LEFT_OUT, "antiemetic"),  # Prochlorperazine 5mg tablets (BNF 4.6)
     # diuretic and RAAS inhibitor: combinations filed under the other drug
     ("diuretic", "0205051N0BBAAAA", IN, None),                # Coversyl Plus tablets (perindopril/indapamide)
     ("raas_inhibitor", "0205051N0BBAAAA", IN, None),
