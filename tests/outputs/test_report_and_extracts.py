@@ -29,8 +29,8 @@ def values(layout, where: str, params: dict):
 def published_value(row):
     """What the outputs may show for an indicator_values row, worked out independently of disclosure.py:
     public rows as they are; patient counts suppressed at 1-7, else to the nearest 5, and the rate
-    recomputed. (Secondary suppression never touches ICB and England rows here: each is the only child
-    of its parent or has several suppressed siblings.)"""
+    recomputed. (Secondary suppression can also hide an ICB or England row: the test checks those against
+    the published CSV.)"""
     if row["grain"] != "patient":
         return row["value"]
     num, den = row["numerator"], row["denominator"]
@@ -38,6 +38,12 @@ def published_value(row):
         return None
     num, den = 5 * round(num / 5 + 1e-9), 5 * round(den / 5 + 1e-9)
     return num / den * (1000 if row["unit"] == "per_1000" else 100) if den else None
+
+
+def suppressed_in_csv(layout, indicator: str, org_type: str, org_code: str) -> bool:
+    frame = pl.read_csv(layout.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
+        (pl.col("indicator_id") == indicator) & (pl.col("org_type") == org_type) & (pl.col("org_code") == org_code))
+    return frame.height == 1 and bool(frame["suppressed"][0]) and frame["value"][0] is None
 
 
 def test_extract_workbook_matches_indicator_values(run):
@@ -54,8 +60,13 @@ def test_extract_workbook_matches_indicator_values(run):
     assert set(rows) == set(icb_values)
     assert any(i.startswith("pl_") for i in rows) and any(not i.startswith("pl_") for i in rows)
     for ind, row in rows.items():
-        assert row["ICB value"] == pytest.approx(published_value(icb_values[ind]))
-        assert row["England value"] == pytest.approx(published_value(england[ind]))
+        for got, want in ((row["ICB value"], icb_values[ind]), (row["England value"], england[ind])):
+            if got is None and want["grain"] == "patient" and published_value(want) is not None:
+                # Secondary suppression: a patient count hidden so that a suppressed sibling cannot be worked
+                # out from it; the published CSV must hide it too.
+                assert suppressed_in_csv(run, ind, want["org_type"], want["org_code"]), (ind, want["org_code"])
+            else:
+                assert got == pytest.approx(published_value(want)), ind
         # Change since the programme's 2021 baseline: this sample has no 2021 data, and says so.
         assert row["ICB baseline (calendar 2021)"] == ("not for patient-level counts" if ind.startswith("pl_")
                                                        else "no baseline data")
