@@ -246,6 +246,24 @@ def test_a_damaged_file_of_another_month_is_named_with_what_to_do(good_data, tmp
     assert {k: after[k] for k in before} == before  # every file that was there is as it was
 
 
+def test_a_damaged_practice_map_is_named_when_the_report_reads_its_postcodes(good_data, tmp_path):
+    """The report's search reads postcodes from the month's practice map in the lake (written by an earlier
+    run): a damaged one is named with what to do, and nothing is written."""
+    from pipelines.outputs.analysis import load_analysis
+    from pipelines.outputs.report.site import search_index
+    from pipelines.parquet_files import DamagedFile
+
+    data = copy_data(good_data, tmp_path)
+    damaged = data / "lake" / "practice_geography" / "month=2026-01" / "data.parquet"
+    _damage(damaged)
+    before = digests(data)
+    with pytest.raises(DamagedFile) as found:
+        search_index(load_analysis(Layout(data), "2026-01"))
+    said = " ".join(str(found.value).split())
+    assert f"{damaged} cannot be read (" in said and "run the month again (msi run --months 2026-01 ...)" in said
+    assert digests(data) == before
+
+
 # --- a full disk ------------------------------------------------------------------------------------------
 
 @pytest.fixture

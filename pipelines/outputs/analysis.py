@@ -112,6 +112,17 @@ class Analysis:
         return out
 
     @cached_property
+    def practice_postcodes(self) -> dict[str, str]:
+        """Practice -> postcode from NHS Digital's practice map of the month (or the nearest earlier one), which
+        the report's search shows; a damaged map file is named (DamagedFile), not met as a bare error."""
+        path, _ = self.layout.nearest_lake_file("practice_geography", self.month)
+        if path is None:
+            return {}
+        check_readable([path])
+        frame = pl.read_parquet(path, columns=["practice_code", "practice_postcode"], glob=False)
+        return {code: postcode for code, postcode in frame.iter_rows() if postcode}
+
+    @cached_property
     def codes_seen(self) -> dict[str, str]:
         """BNF code -> name of every presentation dispensed in the reporting window (what Definitions list)."""
         return presentations_seen(self.layout, self.months)[0]

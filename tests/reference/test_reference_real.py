@@ -247,3 +247,14 @@ def test_a_practice_in_no_pcn_is_what_nhs_digitals_real_maps_call_u(name, unallo
         mapped = dict(con.execute("SELECT c, ods_pcn(c) FROM unnest($codes) t(c)", {"codes": codes}).fetchall())
     assert mapped.pop("U") is None
     assert all(code == kept for code, kept in mapped.items()) and len(mapped) >= 1250
+
+
+def test_every_code_the_patient_sample_issues_is_real():
+    """The synthetic extract's products and its hand-made edge cases name presentations of NHSBSA's lists."""
+    from pipelines.sample.patient import EDGE_CASES, PRODUCTS
+
+    codes = {p.bnf_code for products, _ in PRODUCTS.values() for p in products}
+    with open(EDGE_CASES / "prescriptions.csv", newline="", encoding="utf-8") as fh:
+        codes |= {r["bnf_code"] for r in csv.DictReader(fh)}
+    assert len(codes) > 30
+    assert not [c for c in sorted(codes) if not (_name(c, "2024") or _name(c, "2020"))]

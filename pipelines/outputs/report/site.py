@@ -456,7 +456,7 @@ def search_index(analysis: Analysis) -> list[list[str]]:
     orgs = (analysis.assessed.filter(pl.col("org_type").is_in(["icb", "pcn", "practice", "region"]))
             .unique(["org_type", "org_code"]).sort("org_type", "org_code"))
     names = {(r["org_type"], r["org_code"]): r["org_name"] or r["org_code"] for r in orgs.iter_rows(named=True)}
-    postcodes = practice_postcodes(analysis)
+    postcodes = analysis.practice_postcodes
 
     def icb(code):
         return short_icb_name(names.get(("icb", code), code or ""))
@@ -476,11 +476,3 @@ def search_index(analysis: Analysis) -> list[list[str]]:
         out.append([kind, code, names[(kind, code)], where])
     return out
 
-
-def practice_postcodes(analysis: Analysis) -> dict[str, str]:
-    """Practice -> postcode from NHS Digital's practice map of the month (or the nearest earlier one)."""
-    path, _ = analysis.layout.nearest_lake_file("practice_geography", analysis.month)
-    if path is None:
-        return {}
-    frame = pl.read_parquet(path, columns=["practice_code", "practice_postcode"], glob=False)
-    return {c: p for c, p in frame.iter_rows() if p}
