@@ -27,6 +27,9 @@ _FILTER = re.compile(r"~?[0-9]{2}[0-9A-Z%_]*|~?@[a-z][a-z0-9_]*")  # a BNF code 
 Measure = Literal["items", "quantity", "adq", "ome_mg"]
 ListSize = Literal["patients", "aged_65_plus", "female_13_54", "adults"]
 Unit = Literal["percent", "per_1000", "per_1000_per_day", "count", "ratio"]
+# Optional Y/N columns of a patient-level extract's registrations (pipelines/lake/patient_contract.py
+# reads its optional columns from here): a rule naming one counts only the patients flagged Y.
+RegistrationFlag = Literal["learning_disability_or_autism"]
 
 UNIT_LABELS = {
     "percent": "%",
@@ -252,6 +255,9 @@ class PatientRule(_Strict):
     # Average daily oral morphine equivalent over the window (all opioid analgesics summed) at least the
     # named threshold (a key of `thresholds`).
     min_ome_mg_per_day: str | None = None
+    # Only patients whose registration is flagged Y in each of these optional columns. An indicator whose
+    # rules name a flag is computed only from an extract that carries it (never as zero without it).
+    flagged: list[RegistrationFlag] = []
 
     @model_validator(mode="after")
     def _sensible(self):
@@ -376,7 +382,15 @@ class Indicator(_Strict):
                 continue
             if rule.min_ome_mg_per_day and rule.min_ome_mg_per_day not in self.thresholds:
                 raise ValueError(f"threshold {rule.min_ome_mg_per_day!r} is not in thresholds")
+        if d is not None and set(self.numerator.patients.flagged) != set(d.patients.flagged):
+            raise ValueError("numerator and denominator must name the same `flagged` columns (one population)")
         return self
+
+    @property
+    def registration_flags(self) -> set[str]:
+        """The optional registration columns this indicator needs (empty for every public indicator)."""
+        rules = [p.patients for p in (self.numerator, self.denominator) if p is not None and p.patients]
+        return {flag for rule in rules for flag in rule.flagged}
 
     @property
     def multiplier(self) -> float:

@@ -160,6 +160,8 @@ def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
     for o in outcomes:  # what a month lacked and what stood in: loud, one line a month
         if notes := stand_ins(o):
             console.print(f"[yellow]{o.month}[/yellow]: {notes}")
+        for indicator_id, why in (o.metadata.get("patient_indicator_practice", {}).get("not_computed") or {}).items():
+            console.print(f"[yellow]{o.month}[/yellow]: {indicator_id} {why}")
     layout = settings.layout
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")

@@ -68,6 +68,12 @@ def test_sample_patient_level_then_run_with_it(published, tmp_path):
                                        "--patients", "3000", "--format", "parquet"])
     assert result.exit_code == 0, result.output
     assert (extract / "prescriptions.parquet").is_file() and (extract / "registrations.parquet").is_file()
+    # A supplier without the optional STOMP flag: the run says which indicator it left out, and why.
+    registrations = extract / "registrations.parquet"
+    with duckdb.connect() as con:
+        con.execute("COPY (SELECT * EXCLUDE (learning_disability_or_autism) FROM read_parquet($p)) TO $o (FORMAT parquet)",
+                    {"p": str(registrations), "o": str(tmp_path / "r.parquet")})
+    (tmp_path / "r.parquet").replace(registrations)
     result = CliRunner().invoke(main, [
         "run", "--source", "local", "--months", "2025-02", "--epd-dir", str(published),
         "--list-size-dir", str(published), "--data-dir", str(tmp_path / "data"), "--no-report",
@@ -80,7 +86,10 @@ def test_sample_patient_level_then_run_with_it(published, tmp_path):
     from indicators.catalogue import catalogue
 
     every = [i.grain for i in catalogue().values()]  # every indicator of the catalogue, at its grain
-    assert grains == {g: every.count(g) for g in set(every)} and grains["patient"] >= 11
+    # every indicator of the catalogue at its grain, but the one that needs the flag
+    assert grains == {g: every.count(g) - (g == "patient") for g in set(every)} and grains["patient"] >= 11
+    assert ("2025-02: pl_antipsychotic_ld_autism not computed: the extract's registrations carry no "
+            "learning_disability_or_autism column") in " ".join(result.output.split())
 
 
 def test_run_with_a_broken_extract_names_the_problem(published, tmp_path):

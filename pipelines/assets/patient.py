@@ -24,7 +24,8 @@ def patient_extract(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.M
     return dg.MaterializeResult(metadata={
         "patients": summary.patients, "prescriptions": summary.prescriptions,
         "registrations": summary.registrations, "issues": f"{summary.first_issue} to {summary.last_issue}",
-        "folder": dg.MetadataValue.path(summary.folder)})
+        "folder": dg.MetadataValue.path(summary.folder),
+        "optional_flags": ", ".join(summary.flags) or "none (indicators that need one are not computed)"})
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="patient_level", kinds={"duckdb", "parquet"},
@@ -36,7 +37,10 @@ def patient_indicator_practice(context: dg.AssetExecutionContext, msi: MsiSettin
     month = from_partition_key(context.partition_key)
     with writing(context, msi):
         result = compute_patient_month(msi.layout, month)
+    for indicator_id, why in result.not_computed.items():
+        context.log.warning(f"{indicator_id}: {why}")
     return dg.MaterializeResult(metadata={
         "window": f"{result.window_start} to {result.window_end}", "practices": result.practices,
-        "indicators": len(patient_indicators()), "member_rows": result.members,
+        "indicators": len(patient_indicators()) - len(result.not_computed), "member_rows": result.members,
+        "not_computed": dg.MetadataValue.json(result.not_computed),
         "path": dg.MetadataValue.path(str(result.values_path))})

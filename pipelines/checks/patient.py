@@ -55,6 +55,9 @@ RULES = {
              "< TRY_CAST(trim(registered_from) AS DATE)"),
         Rule("date_of_birth", "date_of_birth must not be after registered_from",
              "TRY_CAST(trim(date_of_birth) AS DATE) > TRY_CAST(trim(registered_from) AS DATE)"),
+        Rule("learning_disability_or_autism", "learning_disability_or_autism must be Y, N or empty (not recorded)",
+             "NOT " + _blank("learning_disability_or_autism")
+             + " AND upper(trim(learning_disability_or_autism)) NOT IN ('Y', 'N')"),
     ],
 }
 

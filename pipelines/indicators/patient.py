@@ -19,6 +19,7 @@ from indicators.catalogue import catalogue
 from indicators.model import Indicator
 from pipelines.atomic import publish_file, scratch_dir
 from pipelines.duck import copy_query, duckdb_connection, write_empty
+from pipelines.lake.patient import carried_flags
 from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.groups import group_members
@@ -41,6 +42,8 @@ class PatientMonth:
     practices: int
     members: int
     values_path: Path
+    # Indicators left out because the extract lacks an optional column their rules need: id -> why.
+    not_computed: dict[str, str]
 
 
 def patient_indicators() -> dict[str, Indicator]:
@@ -57,7 +60,7 @@ def window(month: str) -> tuple[date, date, int]:
 
 def rule_tables(indicators: dict[str, Indicator], codes_seen) -> dict[str, pl.DataFrame]:
     """The catalogue's patient rules as the tables sql/patient/members.sql reads."""
-    rules, rule_groups, specs, used = [], [], [], set()
+    rules, rule_groups, rule_flags, specs, used = [], [], [], [], set()
     for ind in indicators.values():
         specs.append({"indicator_id": ind.id, "multiplier": ind.multiplier, "unit": ind.unit})
         for role, part in (("numerator", ind.numerator), ("denominator", ind.denominator)):
@@ -68,6 +71,7 @@ def rule_tables(indicators: dict[str, Indicator], codes_seen) -> dict[str, pl.Da
                           "age_max": rule.age_max, "n_all": len(rule.issued_all),
                           "co_days": rule.co_issued_within_days,
                           "min_ome": ind.thresholds[rule.min_ome_mg_per_day] if rule.min_ome_mg_per_day else None})
+            rule_flags += [{"indicator_id": ind.id, "role": role, "flag": flag} for flag in rule.flagged]
             for kind, names in (("all", rule.issued_all), ("none", rule.issued_none)):
                 for position, name in enumerate(names, start=1):
                     rule_groups.append({"indicator_id": ind.id, "role": role, "group_name": name,
@@ -82,6 +86,8 @@ def rule_tables(indicators: dict[str, Indicator], codes_seen) -> dict[str, pl.Da
         "patient_rule_groups": pl.DataFrame(rule_groups, schema={
             "indicator_id": pl.String, "role": pl.String, "group_name": pl.String, "kind": pl.String,
             "position": pl.Int32}),
+        "patient_rule_flags": pl.DataFrame(rule_flags, schema={
+            "indicator_id": pl.String, "role": pl.String, "flag": pl.String}),
         "drug_group_codes": pl.DataFrame(codes, schema={"group_name": pl.String, "bnf_code": pl.String}),
         "patient_specs": pl.DataFrame(specs, schema={"indicator_id": pl.String, "multiplier": pl.Float64,
                                                     "unit": pl.String}),
@@ -92,12 +98,26 @@ def has_patient_data(layout: Layout) -> bool:
     return layout.patient_file("prescriptions").is_file() and layout.patient_file("registrations").is_file()
 
 
+def computable(indicators: dict[str, Indicator], flags: tuple[str, ...]) -> tuple[dict[str, Indicator], dict[str, str]]:
+    """The indicators an extract carrying `flags` can answer, and why each other one is left out: a rule
+    on a flag the extract does not carry would count nobody, which is not the same as zero."""
+    ok, left_out = {}, {}
+    for key, ind in indicators.items():
+        missing = sorted(ind.registration_flags - set(flags))
+        if missing:
+            left_out[key] = (f"not computed: the extract's registrations carry no {', '.join(missing)} column "
+                             "(optional in contract v1; docs/patient_level_extract.md)")
+        else:
+            ok[key] = ind
+    return ok, left_out
+
+
 def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indicator] | None = None) -> PatientMonth:
-    indicators = indicators or patient_indicators()
     if not has_patient_data(layout):
         raise PatientDataError(f"no checked patient-level extract in {layout.lake / 'patient'}; load one first")
     start, end, days = window(month)
     rx, rg = layout.patient_file("prescriptions"), layout.patient_file("registrations")
+    indicators, not_computed = computable(indicators or patient_indicators(), carried_flags(rg))
     geography, _ = layout.nearest_lake_file("practice_geography", month)
     with scratch_dir(layout.tmp, f"patient-{month}") as work:
         con = duckdb_connection(work, "2GB")
@@ -124,4 +144,4 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         out_values = layout.warehouse_file("indicator_practice", month).with_name(PATIENT_FILE)
         publish_file(values, out_values)
         publish_file(members, layout.warehouse_file("patient_members", month))
-        return PatientMonth(month, start, end, int(practices), int(n_members), out_values)
+        return PatientMonth(month, start, end, int(practices), int(n_members), out_values, not_computed)

@@ -29,6 +29,14 @@ class ExtractSummary:
     patients: int
     first_issue: str
     last_issue: str
+    flags: tuple[str, ...] = ()  # the optional registration flags the extract carries
+
+
+def carried_flags(registrations: Path) -> tuple[str, ...]:
+    """The optional registration flags (contract v1) that a normalised registrations file carries."""
+    with duckdb.connect() as con:
+        return tuple(sorted(r[0] for r in con.execute(load_sql("patient/flags_carried"),
+                                                       {"registrations_path": str(registrations)}).fetchall()))
 
 
 def _register_source(con, path: Path, table: Table) -> None:
@@ -103,7 +111,7 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
                                             "FROM read_parquet($p)", {"p": rx}).fetchall()[0]
             n_rg, patients = con.execute("SELECT count(*), count(DISTINCT patient_id) FROM read_parquet($p)",
                                          {"p": rg}).fetchall()[0]
-        summary = ExtractSummary(str(folder), int(n_rx), int(n_rg), int(patients), first, last)
+        summary = ExtractSummary(str(folder), int(n_rx), int(n_rg), int(patients), first, last, carried_flags(rg))
         manifest = work / "manifest.json"
         manifest.write_text(json.dumps({"contract_version": CONTRACT_VERSION, **summary.__dict__,
                                         "files": {t: str(p) for t, (_, p) in built.items()}}, indent=2))

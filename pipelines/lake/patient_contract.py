@@ -19,12 +19,18 @@ registrations   one row per registration spell
     date_of_birth   ISO date (a first-of-month date is fine)
     registered_from ISO date
     registered_to   ISO date, empty while registered
+    learning_disability_or_autism
+                    optional: Y when the patient has a learning disability, autism or both (as the
+                    practice's records say), N when not, empty when not recorded
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
+
+from indicators.model import RegistrationFlag
 
 CONTRACT_VERSION = "1"
 
@@ -42,8 +48,10 @@ class Table:
 
 PRESCRIPTIONS = Table("prescriptions", ("patient_id", "practice_code", "issue_date", "bnf_code", "quantity"),
                       ("snomed_code", "dose_text"))
+# The registrations' optional columns are the flags a patient rule can name (indicators/model.py).
+REGISTRATION_FLAGS: tuple[str, ...] = get_args(RegistrationFlag)
 REGISTRATIONS = Table("registrations", ("patient_id", "practice_code", "sex", "date_of_birth", "registered_from",
-                                        "registered_to"))
+                                        "registered_to"), REGISTRATION_FLAGS)
 TABLES = (PRESCRIPTIONS, REGISTRATIONS)
 
 

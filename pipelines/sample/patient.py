@@ -2,7 +2,8 @@
 of the order PINCER published (research note §1.5: e.g. ~3.6 % of over-65s without an ulcer-healer on an
 NSAID, ~4.4 % of anticoagulated patients on an NSAID), plus the hand-made edge cases in patient_edge_cases/
 (window edges, a patient turning 65, a gastroprotected combination, a practice move, patches and liquids,
-a male on valproate, a 12-year-old girl) placed at the first two practices.
+a male on valproate, a 12-year-old girl) placed at the first two practices. Registrations carry the optional
+learning_disability_or_autism flag (Y or N for every synthetic patient).
 
 Vectorised with numpy: one million patients and a year of issues take seconds. Nothing here is real.
 """
@@ -176,6 +177,12 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
     issue("sedative", sedative, 0.8)
     antipsychotic = adult & (u() < np.where(older, 0.02, 0.008))
     issue("antipsychotic", antipsychotic, 0.9)
+    # Learning disability, autism or both (the optional registration flag; rates assumed): STOMP's population,
+    # given antipsychotics far more often than others (NHS England: about 16 times for a learning disability).
+    ld_autism = u() < 0.012
+    issue("antipsychotic", ld_autism & (age >= 10) & ~antipsychotic & (u() < 0.15), 0.9)
+    registrations = registrations.with_columns(pl.Series(
+        "learning_disability_or_autism", np.where(np.concatenate([ld_autism, ld_autism[moved]]), "Y", "N")))
     rx = pl.concat(parts)
     # Issues follow the patient: a mover's issues before the move are at the old practice.
     spell_practice = np.where(mover[rx["p"].to_numpy()] & (rx["issue_date"].to_numpy() >= change[rx["p"].to_numpy()]),

@@ -4,18 +4,26 @@
 -- Registered by pipelines/patient/engine.py from the catalogue (never from input):
 --   patient_rules(indicator_id, role, sex, age_min, age_max, n_all, co_days, min_ome)
 --   patient_rule_groups(indicator_id, role, group_name, kind ('all' | 'none'), position)
+--   patient_rule_flags(indicator_id, role, flag)   registration flags a rule needs (Y); only rules whose
+--                                                 flags the extract carries are registered
 --   drug_group_codes(group_name, bnf_code)      the shared drug groups expanded against the extract's codes
 --   opioid_ome(bnf_code, ome_mg_per_unit)        read from NHSBSA's published names (pipelines/bnf/ome.py)
 --   bnf_code_changes(old_code, new_code)         NHSBSA's code changes: drug groups match the current code
 WITH reg AS (
     -- The registration in force on the last day of M (the latest spell if a supplier's spells overlap).
-    SELECT patient_id, practice_code, sex,
+    -- The optional flag columns are NULL in a lake file written before they existed.
+    SELECT patient_id, practice_code, sex, learning_disability_or_autism,
            year($window_end) - year(date_of_birth)
              - CASE WHEN strftime(date_of_birth, '%m%d') > strftime($window_end, '%m%d') THEN 1 ELSE 0 END AS age
-    FROM read_parquet($registrations_path)
+    FROM ((SELECT NULL::BOOLEAN AS learning_disability_or_autism WHERE false)
+          UNION ALL BY NAME (SELECT * FROM read_parquet($registrations_path)))
     WHERE registered_from <= $window_end AND (registered_to IS NULL OR registered_to >= $window_end)
       AND date_of_birth <= $window_end
     QUALIFY row_number() OVER (PARTITION BY patient_id ORDER BY registered_from DESC, practice_code) = 1
+),
+reg_flags AS (
+    -- One row per patient and registration flag set to Y on the registration in force.
+    SELECT patient_id, 'learning_disability_or_autism' AS flag FROM reg WHERE learning_disability_or_autism
 ),
 issues AS (
     -- Issues at any practice count: a patient who moved brings their window with them.
@@ -81,6 +89,9 @@ WHERE c.none_present = 0
   AND (r.age_min IS NULL OR g.age >= r.age_min)
   AND (r.age_max IS NULL OR g.age <= r.age_max)
   AND (r.min_ome IS NULL OR coalesce(o.ome_mg_per_day, 0) >= r.min_ome)
+  AND NOT EXISTS (SELECT 1 FROM patient_rule_flags f
+                  WHERE f.indicator_id = c.indicator_id AND f.role = c.role
+                    AND NOT EXISTS (SELECT 1 FROM reg_flags rf WHERE rf.patient_id = c.patient_id AND rf.flag = f.flag))
   AND (r.co_days IS NULL OR EXISTS (SELECT 1 FROM co_issued x WHERE x.indicator_id = c.indicator_id
                                     AND x.role = c.role AND x.patient_id = c.patient_id))
 ORDER BY c.indicator_id, c.role, c.patient_id

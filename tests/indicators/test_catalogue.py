@@ -250,6 +250,8 @@ def _patient(tmp_path, changes=None, numerator_rule=None):
     ({}, {"issued_all": ["nsaid"], "min_ome_mg_per_day": "ome_mg_per_day"}, "not in thresholds"),
     ({"grain": "practice_aggregate"}, None, "belong to grain `patient` only"),
     ({}, {"issued_all": ["nsaids_typo"]}, "drug groups ['nsaids_typo'] are not in shared/drug_groups.yaml"),
+    ({}, {"issued_all": ["nsaid"], "flagged": ["learning_disability_or_autism"]}, "the same `flagged` columns"),
+    ({}, {"issued_all": ["nsaid"], "flagged": ["frailty"]}, "learning_disability_or_autism"),  # not in the contract
 ])
 def test_invalid_patient_level_definitions_are_refused(tmp_path, changes, rule, message):
     folder = _patient(tmp_path, changes, rule)
@@ -260,7 +262,7 @@ def test_invalid_patient_level_definitions_are_refused(tmp_path, changes, rule, 
 
 def test_patient_level_definitions_name_real_proxies_and_groups():
     patient = {k: v for k, v in CATALOGUE.items() if v.grain == "patient"}
-    assert len(patient) == 18
+    assert len(patient) == 19
     for ind in patient.values():
         assert all(CATALOGUE[p].grain == "practice_aggregate" for p in ind.proxy_of), ind.id
 

@@ -269,6 +269,11 @@ EXPECTED = {
     "antipsychotic_per_1000_65plus": {
         ("practice", "K81001"): (0, 800, 0.0), ("practice", "P84001"): (0, 1500, 0.0), ("practice", "P84002"): (1, 200, 5.0),
         ("icb", "QOP"): (1, 1700, 1 / 1.7), ("england", "ENG"): (1, 2500, 0.4)},
+    # Antipsychotic items / every registered patient (STOMP, not specific to a learning disability): P84002
+    # quetiapine 1 / 2,000; the prochlorperazine at P84001 is not counted. QOP 1 / 12,000; England 1 / 16,000.
+    "antipsychotic_per_1000_patients": {
+        ("practice", "K81001"): (0, 4000, 0.0), ("practice", "P84001"): (0, 10000, 0.0), ("practice", "P84002"): (1, 2000, 0.5),
+        ("icb", "QOP"): (1, 12000, 1 / 12), ("icb", "S0E4D"): (0, 4000, 0.0), ("england", "ENG"): (1, 16000, 0.0625)},
 }
 
 

@@ -27,6 +27,10 @@ Expected patient lists, worked out by hand from the fixture (see the notes in re
 * Falls: 65+ on the last day are p01 p02 p03 p04 p05 p06 p10 p11 p23; 75+ p01 (75) p04 p05 p06 p10. p05 (80)
   has zopiclone; p02's temazepam (2025-12-31) is the day before the window; p10 (78) has risperidone and p23 (71)
   quetiapine; p04's prochlorperazine is an antiemetic (BNF 4.6), not counted as an antipsychotic.
+* STOMP (learning_disability_or_autism): flagged Y on the registration in force are p06 (his new practice's
+  spell only), p08 (15, P00002, risperidone 2026-03-05), p13 (no antipsychotic) and p14 ('y', lower case,
+  P00001); p21 is flagged but left; p10 is N (his risperidone does not count); p23's flag is empty (not
+  recorded: in neither count). P00002: 1 of p06, p08, p13 = 33.3 %; P00001: 0 of p14.
 """
 
 import duckdb
@@ -65,6 +69,7 @@ EXPECTED = {
     "pl_sedative_75plus": ({"p05"}, OVER_75),
     "pl_antipsychotic_65plus": ({"p10", "p23"}, OVER_65),
     "pl_antipsychotic_75plus": ({"p10"}, OVER_75),
+    "pl_antipsychotic_ld_autism": ({"p08"}, {"p06", "p08", "p13", "p14"}),
 }
 
 
@@ -85,9 +90,10 @@ def members(layout):
 
 def test_extract_is_loaded_whole(march):
     _, summary, result = march
-    assert (summary.prescriptions, summary.registrations, summary.patients) == (49, 25, 24)
+    assert (summary.prescriptions, summary.registrations, summary.patients) == (50, 25, 24)
     assert (summary.first_issue, summary.last_issue) == ("2025-12-31", "2026-04-01")
     assert (str(result.window_start), str(result.window_end)) == ("2026-01-01", "2026-03-31")
+    assert summary.flags == ("learning_disability_or_autism",) and result.not_computed == {}
 
 
 @pytest.mark.parametrize("indicator_id", sorted(EXPECTED))
@@ -118,6 +124,53 @@ def test_practice_values(march):
     assert rows[("pl_valproate_female_13_54", "P00002")] == (0.0, 1.0, 0.0)
     # No anticoagulant patients at P00001: a denominator of 0 gives no value.
     assert rows[("pl_nsaid_with_anticoagulant", "P00001")] == (0.0, 0.0, None)
+    # STOMP: P00002 p08 of p06, p08, p13; P00001 none of p14.
+    assert rows[("pl_antipsychotic_ld_autism", "P00002")] == (1.0, 3.0, pytest.approx(100 / 3))
+    assert rows[("pl_antipsychotic_ld_autism", "P00001")] == (0.0, 1.0, 0.0)
+
+
+def _without_column(text: str, column: str) -> str:
+    lines = [line.split(",") for line in text.splitlines()]
+    at = lines[0].index(column)
+    return "".join(",".join(cells[:at] + cells[at + 1:]) + "\n" for cells in lines)
+
+
+@pytest.mark.parametrize("how", ["no column", "column left empty"])
+def test_an_extract_without_the_flag_leaves_stomp_out_and_the_rest_unchanged(tmp_path, march, how):
+    layout, _, _ = march
+    folder = tmp_path / "no_flag"
+    reg = (EXTRACT / "registrations.csv").read_text()
+    if how == "no column":
+        reg = _without_column(reg, "learning_disability_or_autism")
+    else:
+        reg = "\n".join(",".join(c if i != 6 or n == 0 else "" for i, c in enumerate(line.split(",")))
+                        for n, line in enumerate(reg.splitlines())) + "\n"
+    _write(folder, "registrations.csv", reg)
+    _write(folder, "prescriptions.csv", (EXTRACT / "prescriptions.csv").read_text())
+    other = Layout(tmp_path / "data")
+    summary = load_extract(folder, other)
+    result = compute_patient_month(other, "2026-03")
+    assert summary.flags == ()
+    assert list(result.not_computed) == ["pl_antipsychotic_ld_autism"]
+    assert "no learning_disability_or_autism column" in result.not_computed["pl_antipsychotic_ld_autism"]
+    with duckdb.connect() as con:
+        ids = {r[0] for r in con.execute("SELECT DISTINCT indicator_id FROM read_parquet($p)",
+                                         {"p": str(result.values_path)}).fetchall()}
+    assert ids == set(EXPECTED) - {"pl_antipsychotic_ld_autism"}  # not a row of zeros: no row at all
+    assert sorted(members(other)) == sorted(m for m in members(layout) if m[0] != "pl_antipsychotic_ld_autism")
+
+
+def test_a_lake_file_from_before_the_flag_is_read_as_not_carrying_it(tmp_path):
+    # Registrations normalised by an earlier version have no flag column at all.
+    layout = Layout(tmp_path / "data")
+    load_extract(EXTRACT, layout)
+    path = layout.patient_file("registrations")
+    with duckdb.connect() as con:
+        con.execute("COPY (SELECT * EXCLUDE (learning_disability_or_autism) FROM read_parquet($p)) TO $o (FORMAT parquet)",
+                    {"p": str(path), "o": str(tmp_path / "old.parquet")})
+    (tmp_path / "old.parquet").replace(path)
+    result = compute_patient_month(layout, "2026-03")
+    assert list(result.not_computed) == ["pl_antipsychotic_ld_autism"]
 
 
 def _write(folder, name, text):
@@ -129,7 +182,8 @@ def test_bad_values_are_named_by_file_column_and_row(tmp_path):
     bad = tmp_path / "bad"
     rx = (EXTRACT / "prescriptions.csv").read_text().replace("p03,P00001,2026-01-20", "p03,P00001,2026-01-32")
     _write(bad, "prescriptions.csv", rx.replace("p13,P00002,2026-02-01,0407020C0AAABAB,100", "p13,P00002,2026-02-01,0407020C0AAABAB,ten"))
-    _write(bad, "registrations.csv", (EXTRACT / "registrations.csv").read_text().replace("p22,P00001,U", "p22,P00001,X"))
+    _write(bad, "registrations.csv", (EXTRACT / "registrations.csv").read_text().replace("p22,P00001,U", "p22,P00001,X")
+           .replace("2000-01-01,,N,", "2000-01-01,,no,"))
     layout = Layout(tmp_path / "data")
     with pytest.raises(ExtractError) as err:
         load_extract(bad, layout)
@@ -137,6 +191,8 @@ def test_bad_values_are_named_by_file_column_and_row(tmp_path):
     assert "prescriptions.csv: column issue_date, row 4 (line 5): '2026-01-32'" in text
     assert "prescriptions.csv: column quantity, row 25 (line 26): 'ten' — quantity must be a number above 0" in text
     assert "registrations.csv: column sex, row 23 (line 24): 'X' — sex must be F, M or U" in text
+    assert ("registrations.csv: column learning_disability_or_autism, row 11 (line 12): 'no' — "
+            "learning_disability_or_autism must be Y, N or empty (not recorded) (1 row in all)") in text
     assert not layout.patient_file("prescriptions").exists()  # nothing published
 
 
@@ -205,3 +261,7 @@ def test_synthetic_extract_is_seeded_and_plausible(tmp_path):
     assert rates["pl_opioid_high_dose_120"] < rates["pl_opioid_high_dose_90"] < 15
     assert rates["pl_methotrexate_both_strengths"] < rates["pl_methotrexate_10mg"] < 15
     assert rates["pl_triple_whammy_28d"] <= rates["pl_triple_whammy"]
+    # STOMP: ~15 % of flagged patients aged 10+ are given an antipsychotic in the sample (assumed), far
+    # above the over-65s' rate.
+    assert 5 < rates["pl_antipsychotic_ld_autism"] < 30
+    assert rates["pl_antipsychotic_ld_autism"] > 3 * rates["pl_antipsychotic_65plus"]

@@ -6,8 +6,8 @@ Rows that matter (practice, code, name, ITEMS):
   G85034  0408010W0BBAMBS  Epilim Chronosphere MR 500mg granules sachets   1   valproate
   Y05540  0401010Z0AAAAAA  Zopiclone 7.5mg tablets                         3   sedatives (falls)
   Y05540  0401020K0AAAHAH  Diazepam 2mg tablets                            2   sedatives (falls)
-  M83038  0402010ADAAAAAA  Aripiprazole 10mg tablets                       5   antipsychotics (falls)
-  K83010  040201030AAAAAA  Risperidone 1mg tablets                         5   antipsychotics (falls)
+  M83038  0402010ADAAAAAA  Aripiprazole 10mg tablets                       5   antipsychotics (falls; STOMP)
+  K83010  040201030AAAAAA  Risperidone 1mg tablets                         5   antipsychotics (falls; STOMP)
 Every other row (dressings, appliances, clarithromycin, fexofenadine, EpiPen, Ipinnia XL, Glucophage SR,
 Mounjaro) is in no indicator's code list."""
 
@@ -42,9 +42,11 @@ def test_no_other_indicator_counts_these_rows(values):
     got, result = values
     counted = {(ind, p) for (ind, p), v in got.items() if v[0]}
     assert counted == {("valproate_per_1000_female_13_54", "G85034"), ("sedative_per_1000_65plus", "Y05540"),
-                       ("antipsychotic_per_1000_65plus", "M83038"), ("antipsychotic_per_1000_65plus", "K83010")}
+                       ("antipsychotic_per_1000_65plus", "M83038"), ("antipsychotic_per_1000_65plus", "K83010"),
+                       ("antipsychotic_per_1000_patients", "M83038"), ("antipsychotic_per_1000_patients", "K83010")}
     assert got[("sedative_per_1000_65plus", "Y05540")][0] == 3 + 2  # zopiclone 3 items, diazepam 2
-    assert got[("antipsychotic_per_1000_65plus", "M83038")][0] == 5 and got[("antipsychotic_per_1000_65plus", "K83010")][0] == 5
+    for ind in ("antipsychotic_per_1000_65plus", "antipsychotic_per_1000_patients"):
+        assert got[(ind, "M83038")][0] == 5 and got[(ind, "K83010")][0] == 5
     assert result.opioid_items_in_scope == 0
     # Every identified cost centre in the file gets a row (no practice map loaded).
     assert {p for _, p in got} == {"P85002", "P85003", "M83038", "Y05540", "K83010", "M88610", "G85034", "C84656",

@@ -224,8 +224,8 @@ def test_report_pages_render_offline_and_link(run, browser):
     link.click()
     icb.wait_for_url("**" + target.lstrip("."))
     practice, errors, charts, _ = open_page(browser, icb.url, "practice.png")
-    # 15 public-data indicators and, with the extract supplied, the 18 patient-level ones beside them.
-    assert errors == [] and len(charts) == 33 and all(c == ["true", True] for c in charts)
+    # 16 public-data indicators and, with the extract supplied, the 19 patient-level ones beside them.
+    assert errors == [] and len(charts) == 35 and all(c == ["true", True] for c in charts)
     assert "patients counted" in practice.inner_text("#pl_triple_whammy .basis.patient")
     assert "ecological proxy" in practice.inner_text("#triple_whammy_expected_per_1000_adults .basis")
     order = practice.eval_on_selector_all("section.indicator", "els => els.map(e => e.id)")
