@@ -103,18 +103,11 @@ def outputs(data_dir: str, month: str) -> dict:
 def monthly(data_dir: str, epd_dir: str, month: str) -> dict:
     """Dagster's monthly_job for one month (raw file, checked lake month, list sizes, map, practice values):
     what each of ~150 months of a backfill costs."""
-    import dagster as dg
+    from pipelines.settings import Settings
+    from pipelines.wiring.runner import run_job_once
 
-    from pipelines.definitions import build_definitions
-    from pipelines.months import partition_key
-    from pipelines.resources import MsiSettings
-    from pipelines.runner import QUIET
-
-    settings = MsiSettings(data_dir=data_dir, source="local", epd_dir=epd_dir, list_size_dir=epd_dir)
-    result = build_definitions(settings).resolve_job_def("monthly_job").execute_in_process(
-        partition_key=partition_key(month), instance=dg.DagsterInstance.ephemeral(), run_config=QUIET,
-        raise_on_error=True)
-    return {"success": result.success}
+    settings = Settings(data_dir=data_dir, source="local", epd_dir=epd_dir, list_size_dir=epd_dir)
+    return {"success": run_job_once(settings, "monthly_job", month)}
 
 
 def pandas_baseline(csv_path: str, map_path: str, out_path: str) -> dict:

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from pipelines.layout import resolve_data_dir
 from pipelines.months import month_range
-from pipelines.resources import DEFAULT_BASELINE, SOURCES, MsiSettings
+from pipelines.settings import DEFAULT_BASELINE, SOURCES, Settings
 from pipelines.sample.generate import (DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder,
                                       write_sample_month)
 
@@ -33,7 +33,7 @@ def _months(spec: str) -> list[str]:
 
 def _partition_months(spec: str) -> list[str]:
     """Months a run may process: within the monthly partitions, else one line saying the range."""
-    from pipelines.partitions import months_outside
+    from pipelines.months import months_outside
 
     months = _months(spec)
     reason = months_outside(months)
@@ -64,8 +64,8 @@ def main() -> None:
     """Medication Safety Indicators: English Prescribing Dataset -> ICB medication-safety indicators."""
 
 
-def run_pipeline(settings: MsiSettings, months: list[str], pregenerate: bool, report: bool = True) -> list:
-    from pipelines.runner import RunFailed, run_months  # imports Dagster: keep `msi --help` fast
+def run_pipeline(settings: Settings, months: list[str], pregenerate: bool, report: bool = True) -> list:
+    from pipelines.wiring.runner import RunFailed, run_months  # imports Dagster: keep `msi --help` fast
 
     started = time.time()
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
@@ -118,7 +118,7 @@ def unexpected(exc: BaseException, layout) -> str:
     import traceback
 
     from pipelines.diskspace import disk_full_line, is_disk_full
-    from pipelines.runner import write_log
+    from pipelines.runlog import write_log
 
     write_log(layout.log_file, "unexpected error", "".join(traceback.format_exception(exc)))
     if is_disk_full(exc):
@@ -146,7 +146,7 @@ def stand_ins(outcome) -> str:
     return "; ".join(notes)
 
 
-def _summary(settings: MsiSettings, outcomes: list, seconds: float) -> None:
+def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
     table = Table(title="Months processed")
     for col in ("month", "EPD rows", "items", "practices", "registered patients", "checks"):
         table.add_column(col, justify="right" if col not in ("month", "checks") else "left")
@@ -199,7 +199,7 @@ def write_patient_extract(out: Path, months: list[str], patients: int, seed: int
                    "patient-level indicators next to their public-data proxies.")
 def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
     """Run the whole pipeline on the built-in England-like sample."""
-    settings = MsiSettings(data_dir=str(resolve_data_dir(data_dir)), source="sample", sample_scale="demo")
+    settings = Settings(data_dir=str(resolve_data_dir(data_dir)), source="sample", sample_scale="demo")
     chosen = _partition_months(months)
     console.print(f"[bold]msi demo[/bold]: built-in sample, months {months}, data in {settings.layout.root}")
     if patient_level:
@@ -208,7 +208,7 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
             info = write_patient_extract(folder, chosen, PATIENT_SAMPLE_PATIENTS, settings.sample_seed)
             console.print(f"synthetic patient-level extract: {info['patients']:,} patients, "
                           f"{info['prescriptions']:,} issues -> {folder}")
-        settings = MsiSettings(data_dir=str(settings.layout.root), source="sample", sample_scale="demo",
+        settings = Settings(data_dir=str(settings.layout.root), source="sample", sample_scale="demo",
                                patient_level_dir=str(folder))
     run_pipeline(settings, chosen, pregenerate=True)
     subscriptions = settings.layout.subscriptions
@@ -236,7 +236,7 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
 def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, report, patient_level, baseline) -> None:
     """Run the asset graph for chosen months from the sample, NHSBSA or local files."""
     _months(baseline)  # a malformed baseline is a one-line error before anything runs
-    settings = MsiSettings(
+    settings = Settings(
         data_dir=str(resolve_data_dir(data_dir)), source=source, epd_dir=epd_dir or "",
         list_size_dir=list_size_dir or "", sample_scale=scale,
         patient_level_dir=str(Path(patient_level).resolve()) if patient_level else "", baseline=baseline,
@@ -326,7 +326,7 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
     from pipelines.lock import LockTimeout
     from pipelines.notify.subscriptions import SubscriptionError
 
-    layout = MsiSettings(data_dir=str(resolve_data_dir(data_dir))).layout
+    layout = Settings(data_dir=str(resolve_data_dir(data_dir))).layout
     try:
         smtp = None if dry_run else SmtpSettings.from_env()
         result = notify_month(layout, month, Path(subscriptions) if subscriptions else None, dry_run=dry_run,
@@ -372,10 +372,10 @@ def bench(ctx: click.Context) -> None:
 def serve(data_dir: str | None, port: int, source: str | None, epd_dir: str, list_size_dir: str,
           ckan_url: str | None, patient_level: str | None) -> None:
     """Start the Dagster UI and daemon (schedules and sensors run) with a persistent DAGSTER_HOME."""
-    from pipelines.runner import dagster_instance
+    from pipelines.wiring.runner import dagster_instance
 
     check_source(source or "sample", epd_dir, list_size_dir)
-    settings = MsiSettings(data_dir=str(resolve_data_dir(data_dir)))
+    settings = Settings(data_dir=str(resolve_data_dir(data_dir)))
     dagster_instance(settings)  # writes dagster.yaml if missing
     env = {**os.environ, "MSI_DATA_DIR": str(settings.layout.root), "DAGSTER_HOME": str(settings.layout.dagster_home),
            "MSI_SOURCE": source or "sample", "MSI_EPD_DIR": str(Path(epd_dir).resolve()) if epd_dir else "",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import os
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
@@ -59,3 +60,26 @@ def from_partition_key(key: str) -> str:
 def month_label(month: str) -> str:
     """'2026-06' -> 'June 2026'."""
     return date(int(month[:4]), int(month[5:]), 1).strftime("%B %Y")
+
+
+# NHSBSA's English Prescribing Dataset starts with January 2014 (nhsbsa_data.md); the deployment covers
+# every month from then unless MSI_FIRST_MONTH says otherwise (the monthly partitions start here too).
+EPD_FIRST_MONTH = "2014-01"
+FIRST_MONTH = os.environ.get("MSI_FIRST_MONTH", EPD_FIRST_MONTH)
+
+
+def partition_span(today: datetime | None = None) -> tuple[str, str]:
+    """The first and last month a run may ask for: FIRST_MONTH to the last complete month."""
+    today = today or datetime.now(timezone.utc)
+    return FIRST_MONTH, add_months(month_of(today.date()), -1)
+
+
+def months_outside(months: list[str], today: datetime | None = None) -> str | None:
+    """A one-line reason when any month falls outside the partitions, else None."""
+    first, last = partition_span(today)
+    outside = [m for m in months if m < first or m > last]
+    if not outside:
+        return None
+    return (f"{outside[0]}{' and ' + str(len(outside) - 1) + ' more' if len(outside) > 1 else ''} outside the "
+            f"monthly partitions {first} to {last} (the first is MSI_FIRST_MONTH, default {EPD_FIRST_MONTH}; "
+            "the last is the last complete month)")

@@ -1,9 +1,11 @@
 """Reference tables in reference/ (data, not code): ICBs before and after April 2026, regions, BNF
-presentations, opioid tables. Read here; pipelines/assets/reference.py declares them to Dagster."""
+presentations, opioid tables. Read here; pipelines/wiring/assets/reference.py declares them to Dagster,
+versioned by content_version()."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +21,23 @@ FILES = {
     "opioid_name_overrides": "opioid_name_overrides.csv",
     "ccg_successors": "ccg_successors.csv",
 }
+
+
+# The files behind each reference asset (a folder: every file in it).
+ORGANISATIONS = ("icbs_2022_07_to_2026_03.csv", "icbs_from_2026_04.csv", "regions.csv", "ccg_successors.csv")
+BNF = ("bnf_presentations.csv", "opioid_chemicals.csv", "opioid_ome_factors.csv", "opioid_name_overrides.csv",
+       "sources")
+
+
+def content_version(names: tuple[str, ...]) -> str:
+    """SHA-256 over the files (folders: every file in them), names included, in a fixed order."""
+    digest = hashlib.sha256()
+    for name in names:
+        path = REFERENCE_DIR / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(str(file.relative_to(REFERENCE_DIR)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @cache

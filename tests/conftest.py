@@ -4,8 +4,8 @@ import dagster as dg
 import pytest
 
 from pipelines.sample.patient import issue_months, sample_practices, write_patient_sample
-from pipelines.resources import MsiSettings
-from pipelines.runner import run_months
+from pipelines.wiring.resources import MsiSettings
+from pipelines.wiring.runner import run_months
 from pipelines.sample.generate import _keep, write_sample_month
 
 MONTHS = ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07"]

@@ -5,16 +5,16 @@ from datetime import datetime, timezone
 import dagster as dg
 import pytest
 
-from pipelines.assets.lake import lake_month, list_sizes, practice_geography, prescribing_month
-from pipelines.assets.sources import epd_source_file, list_size_source_files
-from pipelines.partitions import monthly_partitions
-from pipelines.checks.prescribing import prescribing_month_expectations, prescribing_month_row_count_drift
-from pipelines.definitions import build_definitions, defs
-from pipelines.resources import MsiSettings
-from pipelines.runner import RunFailed, run_months
+from pipelines.wiring.assets.lake import lake_month, list_sizes, practice_geography, prescribing_month
+from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
+from pipelines.wiring.partitions import monthly_partitions
+from pipelines.wiring.asset_checks import prescribing_month_expectations, prescribing_month_row_count_drift
+from pipelines.wiring.definitions import build_definitions, defs
+from pipelines.wiring.resources import MsiSettings
+from pipelines.wiring.runner import RunFailed, run_months
 from pipelines.sample.generate import write_sample_month
-from pipelines.schedules import monthly_schedule
-from pipelines.sensors import nhsbsa_publication_sensor
+from pipelines.wiring.schedules import monthly_schedule
+from pipelines.wiring.sensors import nhsbsa_publication_sensor
 from pipelines.sources.nhsbsa import SNOMED_PACKAGE
 from tests.ckan_server import FakeCkan
 from tests.epd_fixtures import REAL_ROWS, write
@@ -49,7 +49,7 @@ def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
     # The reorganisation shows in the geography: 42 ICB codes' worth of practices before, 36 after.
     assert outcomes[0].metadata["practice_geography"]["icbs"] > outcomes[1].metadata["practice_geography"]["icbs"]
     # The reference data were observed first, each with a hash of its files as the data version.
-    from pipelines.assets.reference import BNF, ORGANISATIONS, content_version
+    from pipelines.reference import BNF, ORGANISATIONS, content_version
 
     for key, files in (("reference_organisations", ORGANISATIONS), ("reference_bnf", BNF)):
         observed = instance.get_latest_data_version_record(dg.AssetKey(key))
@@ -140,7 +140,7 @@ def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
     assert not result.success and ran == []  # the downstream asset never ran
     assert hashlib.sha256(lake.read_bytes()).hexdigest() == before  # the good month's bytes are still there
     # What `msi run` prints: the rule, the column, the count and values, and where the details are.
-    from pipelines.runner import _failure_message
+    from pipelines.wiring.runner import _failure_message
 
     line = _failure_message(result, "2026-05", tmp_path / "logs" / "msi.log")
     assert line.startswith("2026-05: step 'lake_month' failed: EPD_SNOMED_202605.csv for 2026-05 refused by "
@@ -224,7 +224,7 @@ def _finished_run():
 
 
 def test_run_status_sensors_chain_indicators_and_outputs(tmp_path, monkeypatch):
-    from pipelines.sensors import indicators_after_month, outputs_after_indicators
+    from pipelines.wiring.sensors import indicators_after_month, outputs_after_indicators
 
     instance, result = _finished_run()
     context = dg.build_run_status_sensor_context(

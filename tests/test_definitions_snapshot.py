@@ -1,12 +1,12 @@
 """The Dagster graph as reviewed: a change to assets, what they read, checks, jobs, schedules or sensors
-must come with an updated tests/snapshots/definitions.txt (`uv run python -m pipelines.graph --write`)."""
+must come with an updated tests/snapshots/definitions.txt (`uv run python -m pipelines.wiring.graph --write`)."""
 
-from pipelines.graph import SNAPSHOT, snapshot_text
+from pipelines.wiring.graph import SNAPSHOT, snapshot_text
 
 
 def test_definitions_match_the_reviewed_snapshot():
     assert snapshot_text() == SNAPSHOT.read_text(), (
-        "the Dagster definitions changed: review `uv run python -m pipelines.graph` against "
+        "the Dagster definitions changed: review `uv run python -m pipelines.wiring.graph` against "
         "tests/snapshots/definitions.txt and rewrite it with --write")
 
 

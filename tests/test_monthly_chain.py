@@ -16,7 +16,7 @@ import time
 from email import policy
 from pathlib import Path
 
-from pipelines.runner import DAGSTER_YAML
+from pipelines.wiring.runner import DAGSTER_YAML
 from pipelines.sample.generate import write_sample_month
 from pipelines.sources.nhsbsa import SNOMED_PACKAGE
 from tests.ckan_server import FakeCkan

@@ -1,4 +1,5 @@
-"""Asset check: are the month's commissioner (PCO) codes the CCGs or sub-ICB locations of their era?
+"""Are the month's commissioner (PCO) codes the CCGs or sub-ICB locations of their era? (The asset check
+prescribing_month_commissioners in pipelines/wiring/asset_checks.py reports this.)
 
 Warning only: the codes are EPD's own and a few non-GP cost centres sit under other bodies, so a
 stranger is reported, not refused. The reference set used is said in the result:
@@ -11,25 +12,22 @@ stranger is reported, not refused. The reference set used is said in the result:
 
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.assets.lake import prescribing_month
-from pipelines.assets.sources import read_record
 from pipelines.duck import duckdb_connection
 from pipelines.lake.prescribing import source_geography
-from pipelines.months import from_partition_key
+from pipelines.layout import Layout
 from pipelines.organisations.ccg_successors import MAP_2020, MAP_2022
 from pipelines.parquet_files import check_readable
-from pipelines.resources import MsiSettings
+from pipelines.sources.records import read_record
 from pipelines.sqlfiles import load_sql
 
 KNOWN_SHARE = 0.99  # of identified items
 
 
-def _lake_map_codes(msi: MsiSettings) -> set[str]:
-    files = sorted((msi.layout.lake / "practice_geography").glob("month=*/data.parquet"))
+def _lake_map_codes(layout: Layout) -> set[str]:
+    files = sorted((layout.lake / "practice_geography").glob("month=*/data.parquet"))
     if not files:
         return set()
     check_readable(files)
@@ -38,44 +36,37 @@ def _lake_map_codes(msi: MsiSettings) -> set[str]:
     return {r[0] for r in rows}
 
 
-def reference_set(msi: MsiSettings, header_geography: str) -> tuple[str, set[str] | None]:
+def reference_set(layout: Layout, header_geography: str) -> tuple[str, set[str] | None]:
     if header_geography == "STP":
-        codes = _lake_map_codes(msi)
+        codes = _lake_map_codes(layout)
         for path in (MAP_2020, MAP_2022):
             codes |= set(pl.read_csv(path, infer_schema=False)["CCG_CODE"].to_list())
         return ("CCGs of NHS Digital's September 2020 and January 2022 practice maps and of the lake's maps",
                 codes)
     if header_geography == "ICB":
-        codes = _lake_map_codes(msi)
+        codes = _lake_map_codes(layout)
         if not codes:
             return "no practice map in the lake: not checked", None
         return "sub-ICB locations of the practice maps in the lake", codes
     return "area-team era: no reference set of 2014-2017 CCGs is held; not checked", None
 
 
-@dg.asset_check(asset=prescribing_month, blocking=False,
-                description=f"Warns when under {KNOWN_SHARE:.0%} of identified items carry a commissioner (PCO) code "
-                            "of their era's reference set, naming the codes and the set used")
-def prescribing_month_commissioners(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
-    month = from_partition_key(context.partition_key)
-    record = read_record(msi.layout.raw_epd(month), "EPD file", month)
-    used, codes = reference_set(msi, source_geography(Path(record["path"])))
+def commissioner_codes(layout: Layout, month: str) -> dict:
+    """The share of the month's identified items whose commissioner code is in its era's reference set:
+    {passed, description, reference_set, known_share, unknown: [(code, items), ...] most items first}."""
+    record = read_record(layout.raw_epd(month), "EPD file", month)
+    used, codes = reference_set(layout, source_geography(Path(record["path"])))
     if codes is None:
-        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN, description=used,
-                                   metadata={"reference_set": used})
-    con = duckdb_connection(msi.layout.tmp, "1GB")
+        return {"passed": True, "description": used, "reference_set": used, "known_share": None, "unknown": []}
+    con = duckdb_connection(layout.tmp, "1GB")
     try:
         rows = con.execute(load_sql("lake/commissioner_codes"),
-                           {"practices_path": str(msi.layout.lake_file("practices", month))}).fetchall()
+                           {"practices_path": str(layout.lake_file("practices", month))}).fetchall()
     finally:
         con.close()
     total = sum(items for _, items in rows) or 0
     unknown = sorted(((code, items) for code, items in rows if code not in codes), key=lambda r: -r[1])
     share = 1 - sum(items for _, items in unknown) / total if total else 1.0
-    return dg.AssetCheckResult(
-        passed=share >= KNOWN_SHARE, severity=dg.AssetCheckSeverity.WARN,
-        description=(f"{share:.2%} of identified items carry a commissioner code of the {used}"
-                     + (f"; unknown: {', '.join(c for c, _ in unknown[:10])}" if unknown else "")),
-        metadata={"reference_set": used, "known_share": round(share, 6),
-                  "unknown_codes": dg.MetadataValue.json([{"code": c, "items": i} for c, i in unknown[:50]])},
-    )
+    return {"passed": share >= KNOWN_SHARE, "reference_set": used, "known_share": share, "unknown": unknown,
+            "description": (f"{share:.2%} of identified items carry a commissioner code of the {used}"
+                            + (f"; unknown: {', '.join(c for c, _ in unknown[:10])}" if unknown else ""))}

@@ -1,69 +1,46 @@
-"""Asset checks on the normalised prescribing month.
+"""What the asset checks on the normalised prescribing month report (pipelines/wiring/asset_checks.py):
 
-* `prescribing_month_expectations` (blocking): the Great Expectations suite, run inside DuckDB so memory
-  stays bounded at national scale. A failure stops every downstream asset of that month.
-* `prescribing_month_row_count_drift` (warning only): the month's row count against the previous month's.
+* the Great Expectations suite's result, recorded when the staged month was checked before publishing,
+  and whether the published partition is the bytes that passed (blocking);
+* the month's row count against the previous month's (warning only).
 """
 
-
-import json
-
-import dagster as dg
-
-from pipelines.assets.lake import prescribing_month
-from pipelines.months import add_months, from_partition_key
 from pipelines.checks.prescribing_validation import read_validation, sha256
+from pipelines.layout import Layout
+from pipelines.months import add_months
 from pipelines.parquet_files import parquet_rows
-from pipelines.resources import MsiSettings
 
 ROW_COUNT_TOLERANCE = 0.25  # real months move by a few per cent; a quarter means something went wrong
 
 
-@dg.asset_check(asset=prescribing_month, blocking=True,
-                description="Great Expectations suite, run on the staged month before it was published: columns and "
-                            "types, code formats, non-negative measures, TOTAL_QUANTITY = QUANTITY x ITEMS, geography "
-                            "codes valid for the file's era; and the published partition is the bytes that passed")
-def prescribing_month_expectations(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
-    month = from_partition_key(context.partition_key)
-    summary = read_validation(msi.layout.raw_epd(month))
-    published = msi.layout.lake_file("prescribing", month)
+def expectations_result(layout: Layout, month: str) -> dict | None:
+    """{passed, description, summary} of the month's recorded validation; None when there is none."""
+    summary = read_validation(layout.raw_epd(month))
+    published = layout.lake_file("prescribing", month)
     if summary is None or not published.is_file():
-        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
-                                   description=f"no validated prescribing for {month}: run prescribing_month")
+        return None
     same_bytes = sha256(published) == summary.get("sha256")
-    failed = summary["failed"]
     description = "; ".join(
         f"{f['expectation']}({f['column'] or f['description'] or ''}): {f['unexpected_count'] or f['error'] or 'failed'}"
-        for f in failed)
+        for f in summary["failed"])
     if not same_bytes:
         description = "the published partition is not the file the expectations passed; " + description
-    return dg.AssetCheckResult(
-        passed=summary["success"] and same_bytes,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=("all expectations met" if summary["success"] and same_bytes else f"failed: {description}")[:2000],
-        metadata={"evaluated": summary["evaluated"], "failed": dg.MetadataValue.json(failed),
-                  "geography_checked_against": summary["geography_rule"], "sha256": summary.get("sha256", ""),
-                  "statistics": dg.MetadataValue.json(json.loads(json.dumps(summary["statistics"], default=str)))},
-    )
+    passed = summary["success"] and same_bytes
+    return {"passed": passed, "summary": summary,
+            "description": ("all expectations met" if passed else f"failed: {description}")[:2000]}
 
 
 def row_count(path) -> int | None:
     return parquet_rows(path) if path.is_file() else None
 
 
-@dg.asset_check(asset=prescribing_month, blocking=False,
-                description="Warns when the month's row count moves more than 25% from the previous month's")
-def prescribing_month_row_count_drift(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
-    month = from_partition_key(context.partition_key)
-    current = row_count(msi.layout.lake_file("prescribing", month))
-    previous = row_count(msi.layout.lake_file("prescribing", add_months(month, -1)))
+def row_count_drift(layout: Layout, month: str) -> dict:
+    """{passed, description, rows, previous_rows, change}: the month's rows against the month before's."""
+    current = row_count(layout.lake_file("prescribing", month))
+    previous = row_count(layout.lake_file("prescribing", add_months(month, -1)))
     if previous is None or not current:
-        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
-                                   description="no previous month in the lake to compare with",
-                                   metadata={"rows": current or 0})
+        return {"passed": True, "description": "no previous month in the lake to compare with", "rows": current or 0}
     change = current / previous - 1
-    return dg.AssetCheckResult(
-        passed=abs(change) <= ROW_COUNT_TOLERANCE, severity=dg.AssetCheckSeverity.WARN,
-        description=f"{current:,} rows vs {previous:,} in {add_months(month, -1)} ({change:+.1%})",
-        metadata={"rows": current, "previous_rows": previous, "change": round(change, 4)},
-    )
+    return {"passed": abs(change) <= ROW_COUNT_TOLERANCE, "rows": current, "previous_rows": previous,
+            "change": round(change, 4),
+            "description": f"{current:,} rows vs {previous:,} in {add_months(month, -1)} ({change:+.1%})"}

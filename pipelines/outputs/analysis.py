@@ -18,7 +18,7 @@ from pipelines.indicators.describe import presentations_seen
 from pipelines.outputs.disclosure import disclose
 from pipelines.layout import Layout
 from pipelines.months import month_range
-from pipelines.resources import DEFAULT_BASELINE
+from pipelines.settings import DEFAULT_BASELINE
 from pipelines.parquet_files import check_readable
 from pipelines.sqlfiles import load_sql, month_files
 from pipelines.stats.funnel import Z95, Z998, limits

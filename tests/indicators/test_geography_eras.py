@@ -74,8 +74,8 @@ def test_both_eras_end_to_end_through_dagster(tmp_path):
     geography check with no NHS Digital files at all, the ICB-era month with its map; values as above."""
     import dagster as dg
 
-    from pipelines.resources import MsiSettings
-    from pipelines.runner import run_months
+    from pipelines.wiring.resources import MsiSettings
+    from pipelines.wiring.runner import run_months
 
     write_era_files(tmp_path)
     settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(tmp_path),
@@ -118,10 +118,10 @@ def test_the_succession_table_is_what_the_real_maps_say():
 def test_commissioner_codes_are_checked_against_the_eras_ccgs(tmp_path, org, passes):
     import dagster as dg
 
-    from pipelines.assets.lake import lake_month
-    from pipelines.assets.sources import epd_source_file, list_size_source_files
-    from pipelines.checks.commissioners import prescribing_month_commissioners
-    from pipelines.resources import MsiSettings
+    from pipelines.wiring.assets.lake import lake_month
+    from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
+    from pipelines.wiring.asset_checks import prescribing_month_commissioners
+    from pipelines.wiring.resources import MsiSettings
 
     epd = tmp_path / "epd"
     epd.mkdir()

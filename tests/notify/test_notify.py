@@ -365,7 +365,7 @@ def test_no_starttls_no_send(run, certificate):
 
 
 def test_the_sensor_sends_after_the_outputs_run(run, certificate, monkeypatch):
-    from pipelines.sensors import signals_email
+    from pipelines.wiring.sensors import signals_email
 
     @dg.op
     def noop():

@@ -5,9 +5,9 @@ import zipfile
 
 import pytest
 
-from pipelines.assets.sources import locate_epd
-from pipelines.resources import MsiSettings
-from pipelines.sensors import publication_requests
+from pipelines.sources.records import locate_epd
+from pipelines.wiring.resources import MsiSettings
+from pipelines.wiring.sensors import publication_requests
 from pipelines.sources.nhsbsa import LEGACY_PACKAGE, SNOMED_PACKAGE, CkanClient, CkanError, TransientError
 from tests.ckan_server import FakeCkan
 from tests.epd_fixtures import LEGACY_ICB_HEADER, legacy_rows

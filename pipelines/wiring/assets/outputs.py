@@ -5,13 +5,13 @@ import time
 
 import dagster as dg
 
-from pipelines.assets.locking import writing
+from pipelines.wiring.locking import writing
 from pipelines.months import from_partition_key
 from pipelines.outputs.analysis import SERIES_MONTHS, load_analysis
 from pipelines.outputs.extracts import write_extracts
-from pipelines.partitions import monthly_partitions
+from pipelines.wiring.partitions import monthly_partitions
 from pipelines.outputs.report.site import build_site
-from pipelines.resources import MsiSettings
+from pipelines.wiring.resources import MsiSettings
 
 
 # Everything the outputs read comes through the analysis step (pipelines/outputs/analysis.py): every org's

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.assets.lake import practice_geography
-from pipelines.assets.locking import writing
-from pipelines.assets.reference import reference_bnf
+from pipelines.wiring.assets.lake import practice_geography
+from pipelines.wiring.locking import writing
+from pipelines.wiring.assets.reference import reference_bnf
 from pipelines.months import from_partition_key
-from pipelines.partitions import monthly_partitions
+from pipelines.wiring.partitions import monthly_partitions
 from pipelines.indicators.patient import compute_patient_month, patient_indicators
 from pipelines.lake.patient import load_extract
-from pipelines.resources import MsiSettings
+from pipelines.wiring.resources import MsiSettings
 
 
 @dg.asset(group_name="patient_input", kinds={"duckdb", "parquet"})

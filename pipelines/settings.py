@@ -1,9 +1,9 @@
-"""The one resource every asset uses: where the data lives and where the raw files come from."""
-
+"""Run settings: where the data lives and where the raw files come from. Plain (no Dagster): the CLI and
+every module below the wiring read these; pipelines/wiring/resources.py makes them the Dagster resource."""
 
 import os
 
-import dagster as dg
+from pydantic import BaseModel
 
 from pipelines.layout import Layout, resolve_data_dir
 from pipelines.sources.nhsbsa import DEFAULT_BASE_URL
@@ -13,7 +13,7 @@ SOURCES = ("sample", "nhsbsa", "local")
 DEFAULT_BASELINE = "2021-01:2021-12"
 
 
-class MsiSettings(dg.ConfigurableResource):
+class Settings(BaseModel):
     """Run settings. `msi` sets them from its options; `dg dev`/`msi serve` read MSI_* variables."""
 
     data_dir: str = "data"
@@ -31,7 +31,7 @@ class MsiSettings(dg.ConfigurableResource):
         return Layout(resolve_data_dir(self.data_dir))
 
     @classmethod
-    def from_env(cls) -> "MsiSettings":
+    def from_env(cls):
         source = os.environ.get("MSI_SOURCE", "sample")
         if source not in SOURCES:
             raise ValueError(f"MSI_SOURCE must be one of {SOURCES}, not {source!r}")

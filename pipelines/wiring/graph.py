@@ -1,6 +1,6 @@
 """The Dagster definitions as text: assets with their group, partitioning and what each reads (deps), the
 asset checks, jobs, schedules and sensors. tests/snapshots/definitions.txt holds the reviewed version, so
-a change to the graph shows up as a diff; `uv run python -m pipelines.graph --write` rewrites it."""
+a change to the graph shows up as a diff; `uv run python -m pipelines.wiring.graph --write` rewrites it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-SNAPSHOT = Path(__file__).resolve().parent.parent / "tests" / "snapshots" / "definitions.txt"
+SNAPSHOT = Path(__file__).resolve().parents[2] / "tests" / "snapshots" / "definitions.txt"
 
 
 def _key(k: dg.AssetKey) -> str:
@@ -46,8 +46,8 @@ def definitions_text(defs: dg.Definitions, title: str) -> str:
 
 
 def snapshot_text() -> str:
-    from pipelines.definitions import build_definitions
-    from pipelines.resources import MsiSettings
+    from pipelines.wiring.definitions import build_definitions
+    from pipelines.wiring.resources import MsiSettings
 
     public = build_definitions(MsiSettings(data_dir="data"))
     patient = build_definitions(MsiSettings(data_dir="data", patient_level_dir="patient-extract"))

@@ -1,5 +1,6 @@
-"""Sensors: NHSBSA publishing or republishing an EPD month; the chain month -> indicators -> outputs; and
-the monthly signals e-mail after each month's outputs.
+"""Sensors: NHSBSA publishing or republishing an EPD month; the chain month -> indicators -> outputs (made
+from the declared steps, steps.py, which `msi run` walks too); and the monthly signals e-mail after each
+month's outputs.
 
 The chain's three sensors are on by default, so turning on the monthly schedule (or the publication
 sensor) is the one switch that delivers a month: ingest, indicators, extracts and report, e-mail.
@@ -14,11 +15,12 @@ import json
 
 import dagster as dg
 
-from pipelines.jobs import indicators_job, monthly_job, outputs_job
+from pipelines.wiring.jobs import monthly_job
 from pipelines.outputs.analysis import available_months
 from pipelines.months import from_partition_key, partition_key
-from pipelines.partitions import monthly_partitions
-from pipelines.resources import MsiSettings
+from pipelines.wiring.partitions import monthly_partitions
+from pipelines.wiring.resources import MsiSettings
+from pipelines.wiring.steps import LAST, Step, chain
 from pipelines.sources.nhsbsa import CkanClient
 
 
@@ -51,24 +53,33 @@ def nhsbsa_publication_sensor(context: dg.SensorEvaluationContext, msi: MsiSetti
 CHAIN = {"default_status": dg.DefaultSensorStatus.RUNNING, "minimum_interval_seconds": 10}
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[monthly_job],
-                      request_job=indicators_job, description="After a month lands, rebuild indicator_values.",
-                      **CHAIN)
-def indicators_after_month(context: dg.RunStatusSensorContext):
-    return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}")
-
-
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[indicators_job],
-                      request_job=outputs_job, description="After indicator_values, refresh the newest month's outputs.",
-                      **CHAIN)
-def outputs_after_indicators(context: dg.RunStatusSensorContext):
+def _newest_month() -> str | None:
     months = available_months(MsiSettings.from_env().layout)
-    if not months:
-        return dg.SkipReason("no indicator values yet")
-    return dg.RunRequest(run_key=f"outputs-{context.dagster_run.run_id}", partition_key=partition_key(months[-1]))
+    return months[-1] if months else None
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[outputs_job],
+def _chain_sensor(step: Step, after: Step) -> dg.SensorDefinition:
+    """Start `step` when `after` succeeds; a step of the run's newest month runs for the newest month with
+    indicator values."""
+
+    @dg.run_status_sensor(name=step.sensor, run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[after.job],
+                          request_job=step.job, description=step.description, **CHAIN)
+    def _sensor(context: dg.RunStatusSensorContext):
+        if step.months == "none":
+            return dg.RunRequest(run_key=f"{step.run_key}-{context.dagster_run.run_id}")
+        month = _newest_month()
+        if month is None:
+            return dg.SkipReason("no indicator values yet")
+        return dg.RunRequest(run_key=f"{step.run_key}-{context.dagster_run.run_id}", partition_key=partition_key(month))
+
+    return _sensor
+
+
+CHAIN_SENSORS = [_chain_sensor(step, after) for step, after in chain()]
+indicators_after_month, outputs_after_indicators = CHAIN_SENSORS  # by name, for tests and the UI's docs
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[LAST.job],
                       description="After a month's outputs, e-mail each subscribed ICB its new concerning signals.",
                       **CHAIN)
 def signals_email(context: dg.RunStatusSensorContext):

@@ -7,14 +7,14 @@ small practice-level tables, which takes seconds. Its files are still one folder
 
 import dagster as dg
 
-from pipelines.assets.locking import writing
-from pipelines.assets.lake import list_sizes, practice_geography, prescribing_month
-from pipelines.assets.reference import reference_bnf, reference_organisations
+from pipelines.wiring.locking import writing
+from pipelines.wiring.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
 from pipelines.indicators.engine import (build_warehouse, compute_practice_month, opioid_presentations_without_ome,
                                          public_indicators)
 from pipelines.months import from_partition_key
-from pipelines.partitions import monthly_partitions
-from pipelines.resources import MsiSettings
+from pipelines.wiring.partitions import monthly_partitions
+from pipelines.wiring.resources import MsiSettings
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="indicators", kinds={"duckdb", "parquet"},

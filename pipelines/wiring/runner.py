@@ -4,9 +4,8 @@ data directory (so `msi serve` later shows the same run history)."""
 import json
 import os
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -14,11 +13,14 @@ import dagster as dg
 
 from pipelines.atomic import sweep_scratch
 from pipelines.checks.gx_duckdb import describe_failed_rule
-from pipelines.definitions import build_definitions
+from pipelines.runlog import write_log
+from pipelines.settings import Settings
+from pipelines.wiring.definitions import build_definitions
 from pipelines.diskspace import disk_full_line, is_disk_full_text
 from pipelines.lock import LockTimeout, data_lock
 from pipelines.months import partition_key
-from pipelines.resources import MsiSettings
+from pipelines.wiring.resources import as_resource
+from pipelines.wiring.steps import steps
 
 DAGSTER_YAML = """\
 telemetry:
@@ -45,7 +47,7 @@ class MonthOutcome:
     checks: dict = field(default_factory=dict)
 
 
-def dagster_instance(settings: MsiSettings) -> dg.DagsterInstance:
+def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     home = settings.layout.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -55,7 +57,7 @@ def dagster_instance(settings: MsiSettings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(home))
 
 
-def log_path(settings: MsiSettings) -> Path:
+def log_path(settings: Settings) -> Path:
     return settings.layout.log_file
 
 
@@ -87,19 +89,8 @@ def _failure_message(result, month: str, log: Path) -> str:
     return f"{check_line or line or month + ': run failed'} (details: {log})"
 
 
-def write_log(log: Path, what: str, details: str) -> None:
-    """Append to the log file; on a full disk there may be no room even for that, and the console's one line
-    must still be said."""
-    try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} {what}\n{details}\n")
-    except OSError:
-        pass
-
-
 @contextmanager
-def _writer(settings: MsiSettings, what: str, on_month: Callable[[str, str], None] | None):
+def _writer(settings: Settings, what: str, on_month: Callable[[str, str], None] | None):
     """The data directory's lock for one job: its steps take it again (re-entrant), so the job's reads and
     writes are one state of the data; a second `msi run` waits, saying for whom, or fails naming the holder."""
     try:
@@ -110,59 +101,50 @@ def _writer(settings: MsiSettings, what: str, on_month: Callable[[str, str], Non
         raise RunFailed(str(exc)) from None
 
 
-def run_months(settings: MsiSettings, months: list[str], on_month: Callable[[str, str], None] | None = None,
+def run_months(settings: Settings, months: list[str], on_month: Callable[[str, str], None] | None = None,
                instance: dg.DagsterInstance | None = None, report: bool = True) -> list[MonthOutcome]:
-    """Materialise reference tables once, the monthly job for each month in order, then every org level
-    of the indicators and (for the last month) the extracts and the report site."""
+    """Walk the declared steps (steps.py) in order: the reference tables once, the patient-level extract
+    when configured, the monthly job for each month, then every org level of the indicators and (for the
+    last month) the extracts and the report site."""
+    settings = as_resource(settings)
     defs = build_definitions(settings)
     instance = instance or dagster_instance(settings)
+    say = on_month or (lambda what, state: None)
     with _writer(settings, "start", on_month):
         sweep_scratch(settings.layout.tmp)  # what a killed run left behind
     outcomes = []
-    reference = defs.resolve_job_def("reference_job").execute_in_process(instance=instance, raise_on_error=False,
-                                                                         run_config=QUIET)
-    if not reference.success:
-        raise RunFailed(_failure_message(reference, "reference tables", log_path(settings)))
-    if settings.patient_level_dir:
-        if on_month:
-            on_month("patient-level extract", "patient")
-        loaded = defs.resolve_job_def("patient_extract_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET)
-        if not loaded.success:
-            raise RunFailed(_failure_message(loaded, "patient-level extract", log_path(settings)))
-    job = defs.resolve_job_def("monthly_job")
-    for month in months:
-        if on_month:
-            on_month(month, "running")
-        with _writer(settings, f"month {month}", on_month):
-            result = job.execute_in_process(partition_key=partition_key(month), instance=instance,
-                                            raise_on_error=False, run_config=QUIET)
-        if not result.success:
-            raise RunFailed(_failure_message(result, month, log_path(settings)))
-        outcome = MonthOutcome(month)
-        for event in result.get_asset_materialization_events():
-            m = event.event_specific_data.materialization
-            outcome.metadata[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
-        for evaluation in result.get_asset_check_evaluations():
-            outcome.checks[evaluation.check_name] = evaluation.passed
-        outcomes.append(outcome)
-        if on_month:
-            on_month(month, "done")
-    if on_month:
-        on_month("all months", "indicators")
-    with _writer(settings, "indicator values", on_month):
-        result = defs.resolve_job_def("indicators_job").execute_in_process(instance=instance, raise_on_error=False,
-                                                                           run_config=QUIET)
-    if not result.success:
-        raise RunFailed(_failure_message(result, "indicator values", log_path(settings)))
-    if months:
-        if on_month:
-            on_month(months[-1], "outputs")
-        selection = [dg.AssetKey("icb_extracts")] + ([dg.AssetKey("report_site")] if report else [])
-        with _writer(settings, f"{months[-1]} outputs", on_month):
-            result = defs.resolve_job_def("outputs_job").execute_in_process(
-                partition_key=partition_key(months[-1]), instance=instance, raise_on_error=False, run_config=QUIET,
-                asset_selection=selection)
-        if not result.success:
-            raise RunFailed(_failure_message(result, f"{months[-1]} extracts and report", log_path(settings)))
+    for step in steps(patient_level=bool(settings.patient_level_dir)):
+        job = defs.resolve_job_def(step.job.name)
+        for month in {"none": [None], "each": months, "last": months[-1:]}[step.months]:
+            fill = (lambda text: text.format(month=month)) if month else (lambda text: text)
+            if step.progress:
+                say(fill(step.progress[0]), step.progress[1])
+            kwargs = {"partition_key": partition_key(month)} if month else {}
+            if step.without_report is not None and not report:
+                kwargs["asset_selection"] = [dg.AssetKey(k) for k in step.without_report]
+            with _writer(settings, fill(step.lock), on_month) if step.lock else nullcontext():
+                result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, **kwargs)
+            if not result.success:
+                raise RunFailed(_failure_message(result, fill(step.name), log_path(settings)))
+            if step.months == "each":
+                outcomes.append(_outcome(result, month))
+                say(month, "done")
     return outcomes
+
+
+def _outcome(result, month: str) -> MonthOutcome:
+    outcome = MonthOutcome(month)
+    for event in result.get_asset_materialization_events():
+        m = event.event_specific_data.materialization
+        outcome.metadata[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
+    for evaluation in result.get_asset_check_evaluations():
+        outcome.checks[evaluation.check_name] = evaluation.passed
+    return outcome
+
+
+def run_job_once(settings: Settings, job_name: str, month: str) -> bool:
+    """One job for one month on a throw-away instance, raising on failure (the benchmark's monthly step)."""
+    result = build_definitions(as_resource(settings)).resolve_job_def(job_name).execute_in_process(
+        partition_key=partition_key(month), instance=dg.DagsterInstance.ephemeral(), run_config=QUIET,
+        raise_on_error=True)
+    return result.success

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.lock import data_lock
-from pipelines.resources import MsiSettings
+from pipelines.wiring.resources import MsiSettings
 
 
 def writing(context: dg.AssetExecutionContext, msi: MsiSettings):

@@ -3,27 +3,11 @@ shows which steps read them, and each observation records a hash of the files as
 that a changed list marks everything downstream stale in the UI (reference_job observes them; every
 `msi run` does so first)."""
 
-import hashlib
 import warnings
 
 import dagster as dg
 
-from pipelines.reference import REFERENCE_DIR
-
-ORGANISATIONS = ("icbs_2022_07_to_2026_03.csv", "icbs_from_2026_04.csv", "regions.csv", "ccg_successors.csv")
-BNF = ("bnf_presentations.csv", "opioid_chemicals.csv", "opioid_ome_factors.csv", "opioid_name_overrides.csv",
-       "sources")
-
-
-def content_version(names: tuple[str, ...]) -> str:
-    """SHA-256 over the files (folders: every file in them), names included, in a fixed order."""
-    digest = hashlib.sha256()
-    for name in names:
-        path = REFERENCE_DIR / name
-        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if file.is_file():
-                digest.update(str(file.relative_to(REFERENCE_DIR)).encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()[:16]
+from pipelines.reference import BNF, ORGANISATIONS, content_version
 
 
 def reference_organisations():
