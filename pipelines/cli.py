@@ -17,6 +17,7 @@ from rich.table import Table
 from pipelines.layout import resolve_data_dir
 from pipelines.months import month_range
 from pipelines.settings import DEFAULT_BASELINE, SOURCES, Settings
+from pipelines.tables import TABLES
 from pipelines.sample.generate import (DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder,
                                       write_sample_month)
 
@@ -165,9 +166,9 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
     layout = settings.layout
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")
-    console.print(f"    prescribing: {layout.lake / 'prescribing'}")
-    console.print(f"    list sizes:  {layout.lake / 'list_sizes'}")
-    console.print(f"    geography:   {layout.lake / 'practice_geography'}")
+    console.print(f"    prescribing: {TABLES['prescribing'].root(layout)}")
+    console.print(f"    list sizes:  {TABLES['list_sizes'].root(layout)}")
+    console.print(f"    geography:   {TABLES['practice_geography'].root(layout)}")
     if outcomes and layout.report(outcomes[-1].month).is_dir():
         last = outcomes[-1].month
         console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.report(last) / 'index.html'}")
@@ -176,8 +177,8 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
         console.print(f"  patient-level extract (checked, internal): {layout.lake / 'patient'} from "
                       f"{settings.patient_level_dir}; its indicators (pl_*, grain 'patient') are in the "
                       "extracts and report with counts of 1-7 suppressed and others rounded to 5")
-    console.print(f"  indicator values (Parquet per month):  {layout.warehouse / 'indicator_values'}")
-    console.print(f"  DuckDB views (indicator_values, ...):  {layout.warehouse / 'msi.duckdb'}")
+    console.print(f"  indicator values (Parquet per month):  {TABLES['indicator_values'].root(layout)}")
+    console.print(f"  DuckDB views (indicator_values, ...):  {layout.views}")
     console.print(f"  raw source records:                   {layout.raw}")
     console.print(f"  Dagster run history (see `msi serve`): {layout.dagster_home}")
 
@@ -320,17 +321,18 @@ def indicators_show(indicator_id: str, data_dir: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Write the .eml files to <data-dir>/outbox/<month>/ and send nothing.")
 @click.option("--resend", is_flag=True, help="Send again messages sent.json records as already sent.")
 def notify(data_dir: str | None, month: str | None, subscriptions: str | None, dry_run: bool, resend: bool) -> None:
-    """E-mail each subscribed ICB the month's new concerning signals (SMTP settings: MSI_SMTP_*)."""
-    from pipelines.notify.outbox import notify_month
-    from pipelines.notify.smtp import NotifyError, SmtpSettings
+    """Send each subscribed ICB the month's new concerning signals (e-mail: MSI_SMTP_*)."""
     from pipelines.lock import LockTimeout
+    from pipelines.notify.channels import NotifyError, configured
+    from pipelines.notify.outbox import notify_month
     from pipelines.notify.subscriptions import SubscriptionError
 
     layout = Settings(data_dir=str(resolve_data_dir(data_dir))).layout
     try:
-        smtp = None if dry_run else SmtpSettings.from_env()
+        channels = [] if dry_run else configured()
         result = notify_month(layout, month, Path(subscriptions) if subscriptions else None, dry_run=dry_run,
-                              smtp=smtp, resend=resend, log=lambda line: console.print(f"[yellow]{line}[/yellow]"))
+                              channels=channels, resend=resend,
+                              log=lambda line: console.print(f"[yellow]{line}[/yellow]"))
     except (SubscriptionError, NotifyError, FileNotFoundError, LockTimeout) as exc:
         console.print(f"[red]msi notify: {exc}[/red]", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None

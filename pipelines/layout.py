@@ -29,6 +29,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.tables import table as _table
+
 DEFAULT_DATA_DIR = "data"
 
 
@@ -60,29 +62,38 @@ class Layout:
     def lake(self) -> Path:
         return self.root / "lake"
 
+    # Tables are declared in pipelines/tables.py (columns, partitioning, writer, SQL); these find their files.
     def lake_file(self, table: str, month: str) -> Path:
-        return self.lake / table / f"month={month}" / "data.parquet"
+        return _table(table, "lake").path(self, month)
 
     def lake_months(self, table: str) -> list[str]:
         """The months a lake table holds, oldest first."""
-        folder = self.lake / table
-        return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*") if (p / "data.parquet").is_file())
+        return _table(table, "lake").months(self)
 
     def nearest_lake_file(self, table: str, month: str) -> tuple[Path | None, str | None]:
         """The month's file of a lake table, else the nearest earlier month's (outputs then say which)."""
-        earlier = [m for m in self.lake_months(table) if m <= month]
-        return (self.lake_file(table, earlier[-1]), earlier[-1]) if earlier else (None, None)
+        return _table(table, "lake").nearest(self, month)
 
     def patient_file(self, table: str) -> Path:
         """lake/patient/<table>.parquet: the checked patient-level extract (never leaves the data dir)."""
-        return self.lake / "patient" / f"{table}.parquet"
+        return _table(f"patient_{table}", "lake").path(self)
+
+    @property
+    def patient_manifest(self) -> Path:
+        """What the checked extract was: its folder, counts and the optional columns it carries."""
+        return self.lake / "patient" / "manifest.json"
 
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse"
 
+    @property
+    def views(self) -> Path:
+        """warehouse/msi.duckdb: a view per warehouse table (sql/warehouse/views.sql), for analysts."""
+        return self.warehouse / "msi.duckdb"
+
     def warehouse_file(self, table: str, month: str) -> Path:
-        return self.warehouse / table / f"month={month}" / "data.parquet"
+        return _table(table, "warehouse").path(self, month)
 
     def extracts(self, month: str) -> Path:
         return self.root / "extracts" / month

@@ -22,17 +22,18 @@ from pipelines.organisations.ccg_successors import MAP_2020, MAP_2022
 from pipelines.parquet_files import check_readable
 from pipelines.sources.records import read_record
 from pipelines.sqlfiles import load_sql
+from pipelines.tables import TABLES
 
 KNOWN_SHARE = 0.99  # of identified items
 
 
 def _lake_map_codes(layout: Layout) -> set[str]:
-    files = sorted((layout.lake / "practice_geography").glob("month=*/data.parquet"))
+    files = TABLES["practice_geography"].files(layout)
     if not files:
         return set()
     check_readable(files)
     with duckdb.connect() as con:
-        rows = con.execute("SELECT DISTINCT sub_icb_code FROM read_parquet($p)", {"p": [str(f) for f in files]}).fetchall()
+        rows = con.execute(load_sql("lake/map_sub_icb_codes"), {"p": [str(f) for f in files]}).fetchall()
     return {r[0] for r in rows}
 
 

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from pipelines.checks import verhoeff
+from pipelines.sqlfiles import load_sql
 from pipelines.checks.prescribing_suite import NAMING_COLUMNS
 from pipelines.reference import geography_rule
 
@@ -47,8 +48,7 @@ def _check_snomed_digits(path: Path, summary: dict) -> dict:
     import duckdb
 
     with duckdb.connect() as con:
-        rows = con.execute("SELECT snomed_code, count(*) FROM read_parquet($p) WHERE snomed_code IS NOT NULL "
-                           "GROUP BY snomed_code", {"p": str(path)}).fetchall()
+        rows = con.execute(load_sql("lake/snomed_code_counts"), {"p": str(path)}).fetchall()
     bad = [(code, n) for code, n in rows if not verhoeff.valid(code)]
     out = {**summary, "evaluated": summary["evaluated"] + 1}
     if bad:

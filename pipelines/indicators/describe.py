@@ -9,19 +9,19 @@ import duckdb
 from indicators.model import Indicator
 from pipelines.layout import Layout
 from pipelines.reference import REFERENCE_DIR
+from pipelines.sqlfiles import load_sql
+from pipelines.tables import TABLES
 
 
 def presentations_seen(layout: Layout, months: list[str] | None = None) -> tuple[dict[str, str], str]:
     """BNF code -> name for every presentation the indicator step saw (warehouse/presentations, written
     with each month's practice values; only `months` if given), else the reference table; and which."""
-    folder = layout.warehouse / "presentations"
-    if months is None:
-        months = [p.name.split("=", 1)[1] for p in folder.glob("month=*")]
-    files = [str(f) for f in (layout.warehouse_file("presentations", m) for m in months) if f.is_file()]
+    table = TABLES["presentations"]
+    folder = table.root(layout)
+    files = [str(f) for f in table.files(layout, months)]
     if files:
         with duckdb.connect() as con:
-            rows = con.execute("SELECT bnf_code, any_value(bnf_name) FROM read_parquet($p) GROUP BY bnf_code",
-                               {"p": files}).fetchall()
+            rows = con.execute(load_sql("indicators/presentation_names"), {"p": files}).fetchall()
         return dict(rows), f"presentations seen in {folder}"
     with open(REFERENCE_DIR / "bnf_presentations.csv", newline="", encoding="utf-8") as fh:
         rows = {r["bnf_code"]: r["bnf_name"] for r in csv.DictReader(fh)}

@@ -13,6 +13,7 @@ Two steps, so that history can be re-based cheaply:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,6 @@ from pipelines.bnf.groups import group_members
 from pipelines.bnf.lists import names as bnf_names
 from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, coverage, ome_table
 from pipelines.bnf.ome import chemicals as opioid_chemicals
-from pipelines.indicators.patient import PATIENT_FILE
 from pipelines.duck import copy_query, create_temp_table, duckdb_connection, write_empty
 from pipelines.lake.list_sizes import EMPTY as LIST_SIZES_EMPTY
 from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
@@ -37,6 +37,7 @@ from pipelines.months import days_in_month
 from pipelines.reference import REFERENCE_DIR
 from pipelines.parquet_files import check_readable
 from pipelines.sqlfiles import load_sql, month_files, sql_literal
+from pipelines.tables import TABLES
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
 MONTHS_PER_BATCH = 12  # org rows are built a year at a time (memory stays flat however long the history)
@@ -182,7 +183,7 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         ome_path, seen_path = work / "opioid_ome.parquet", work / "presentations.parquet"
         ome.write_parquet(ome_path)
         presentations.write_parquet(seen_path)  # what the outputs' Definitions list as matched in this data
-        practices = con.execute("SELECT count(DISTINCT practice_code) FROM read_parquet($p)", {"p": str(values)}).fetchone()[0]
+        practices = con.execute(load_sql("files/practice_count"), {"p": str(values)}).fetchone()[0]
         con.close()
         out_values = layout.warehouse_file("indicator_practice", month)
         out_breakdown = layout.warehouse_file("indicator_practice_breakdown", month)
@@ -196,42 +197,32 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
                              out_values, out_breakdown, out_ome, map_month)
 
 
-def _months_in(folder: Path) -> list[str]:
-    return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*") if any(p.glob("*.parquet")))
-
-
-def _glob(folder: Path) -> str:
-    return month_files(folder)
-
-
 def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
     """Rebuild indicator_values, indicator_deciles and indicator_breakdown for every month with practice
     values, in today's ('current') and the published geography, and the views in msi.duckdb. With
     `patient_level` (the patient-level assets are in the graph), the patient-level practice values join
     the public ones."""
     indicators = {k: v for k, v in catalogue().items() if v.grain == "practice_aggregate" or patient_level}
-    practice_dir = layout.warehouse / "indicator_practice"
-    months = _months_in(practice_dir)
+    public, patient = TABLES["indicator_practice"], TABLES["patient_indicator_practice"]
+    months = public.months(layout)
     if not months:
-        raise IndicatorError(f"no practice indicator values under {practice_dir}")
-    practice_files = [month_files(practice_dir, "data.parquet")]
-    if patient_level and any(practice_dir.glob(f"month=*/{PATIENT_FILE}")):
-        practice_files.append(month_files(practice_dir, PATIENT_FILE))
+        raise IndicatorError(f"no practice indicator values under {public.root(layout)}")
+    with_patient = patient_level and bool(patient.months(layout))
+    practice_files = [public.glob(layout)] + ([patient.glob(layout)] if with_patient else [])
+    reads = ("indicator_practice", "patient_indicator_practice", "indicator_practice_breakdown", "practices",
+             "practice_geography")
     # Every file the globs below read, named in one line if an earlier run left one damaged.
-    check_readable(sorted(f for table in ("indicator_practice", "indicator_practice_breakdown")
-                          for f in (layout.warehouse / table).glob("month=*/*.parquet"))
-                   + sorted(f for table in ("practices", "practice_geography")
-                            for f in (layout.lake / table).glob("month=*/data.parquet")))
+    check_readable([f for name in reads for f in TABLES[name].files(layout)])
     with scratch_dir(layout.tmp, "warehouse") as work:
         con = duckdb_connection(work, "2GB")
         _register(con, indicators, [])
-        geographies = _months_in(layout.lake / "practice_geography")
-        practices_files = _glob(layout.lake / "practices")
+        geographies = layout.lake_months("practice_geography")
+        practices_files = TABLES["practices"].glob(layout)
         geography_path = (layout.lake_file("practice_geography", geographies[-1]) if geographies
                           else work / "no_geography.parquet")
         if not geographies:
             write_empty(con, geography_path, MAP_EMPTY)
-        maps_files = _glob(layout.lake / "practice_geography") if geographies else str(geography_path)
+        maps_files = TABLES["practice_geography"].glob(layout) if geographies else str(geography_path)
         con.register("ccg_successors", pl.read_csv(REFERENCE_DIR / "ccg_successors.csv", infer_schema=False)
                      .select("ccg_code_2020", "ccg_code_2022").to_arrow())
         create_temp_table(con, "current_geography", "indicators/current_geography", {
@@ -255,14 +246,14 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
             parts = {t: work / f"{t}-batch{start}" for t in WAREHOUSE_TABLES}
             # Only the batch's own files are read (a glob over every month, filtered by month, read them all:
             # the second year's breakdown took 12.7 s against the first's 1.7 s).
-            batch_practice = [str(f) for m in batch for f in sorted((practice_dir / f"month={m}").glob("*.parquet"))
-                              if f.name == "data.parquet" or (patient_level and f.name == PATIENT_FILE)]
+            batch_practice = [str(f) for t in ([public, patient] if patient_level else [public])
+                              for f in t.files(layout, batch)]
             batch_breakdown = [str(layout.warehouse_file("indicator_practice_breakdown", m)) for m in batch
                                if layout.warehouse_file("indicator_practice_breakdown", m).is_file()]
             copy_query(con, "indicators/org_values", parts["indicator_values"],
                        {"practice_files": batch_practice, "months": batch}, partitioned)
             copy_query(con, "indicators/deciles", parts["indicator_deciles"],
-                       {"values_files": _glob(parts["indicator_values"])}, partitioned)
+                       {"values_files": month_files(parts["indicator_values"])}, partitioned)
             if batch_breakdown:
                 copy_query(con, "indicators/breakdown", parts["indicator_breakdown"], {
                     "breakdown_files": batch_breakdown, "practice_files": batch_practice, "months": batch},
@@ -272,15 +263,12 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
                 for folder in part.iterdir() if part.is_dir() else []:
                     os.replace(folder, built[table] / folder.name)
                 shutil.rmtree(part, ignore_errors=True)
-        rows = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": _glob(built["indicator_values"])}).fetchone()[0]
-        # Practices with values but in no PCN today (not in the newest map, or 'U' there): counted, not hidden.
-        without_pcn = con.execute(
-            "SELECT month, count(DISTINCT org_code) FROM read_parquet($p) WHERE org_type = 'practice' AND "
-            "geography = 'current' AND pcn_code IS NULL GROUP BY month ORDER BY month",
-            {"p": _glob(built["indicator_values"])}).fetchall()
+        rows = con.execute(load_sql("files/row_count"), {"p": month_files(built["indicator_values"])}).fetchone()[0]
+        without_pcn = con.execute(load_sql("indicators/practices_without_pcn"),
+                                  {"p": month_files(built["indicator_values"])}).fetchall()
         con.close()
         for table, folder in built.items():
-            publish_dir(folder, layout.warehouse / table, layout.tmp)
+            publish_dir(folder, TABLES[table].root(layout), layout.tmp)
         catalogue_path = write_catalogue_table(layout, indicators)
         write_views(layout)
         return {"months": months, "rows": int(rows), "current_geography_month": geographies[-1] if geographies else None,
@@ -299,7 +287,7 @@ def write_catalogue_table(layout: Layout, indicators: dict[str, Indicator]) -> P
         "limitations": " | ".join(i.limitations), "sources": " | ".join(s.name for s in i.sources),
         "definition_version": i.definition_version, "low_numbers_below": float(i.low_numbers_below),
     } for i in indicators.values()])
-    target = layout.warehouse / "indicator_catalogue.parquet"
+    target = TABLES["indicator_catalogue"].path(layout)
     built = layout.tmp / scratch_name("catalogue", ".parquet")
     built.parent.mkdir(parents=True, exist_ok=True)
     frame.write_parquet(built)
@@ -310,22 +298,14 @@ def write_catalogue_table(layout: Layout, indicators: dict[str, Indicator]) -> P
 def write_views(layout: Layout) -> Path:
     """warehouse/msi.duckdb with a view per table, built in a temporary file and renamed into place.
     View definitions cannot take parameters, so the (our own) paths are written as quoted literals."""
-    target = layout.warehouse / "msi.duckdb"
+    target = layout.views
     built = layout.tmp / scratch_name("msi", ".duckdb")
     built.parent.mkdir(parents=True, exist_ok=True)
+    views = load_sql("warehouse/views")
+    for name in re.findall(r"@([a-z_]+)@", views):
+        t = TABLES[name]
+        views = views.replace(f"@{name}@", sql_literal(t.glob(layout) if t.by_month else str(t.path(layout))))
     with duckdb.connect(str(built)) as con:
-        for table in ("indicator_values", "indicator_deciles"):
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
-                        f"{sql_literal(_glob(layout.warehouse / table))})")
-        # Practice rows as written each month (ICB as published) plus the ICB (current) and England rows.
-        con.execute(
-            "CREATE VIEW indicator_breakdown AS "
-            "SELECT month, indicator_id, 'practice' AS org_type, practice_code AS org_code, NULL::VARCHAR AS icb_code,"
-            " bnf_code, bnf_name, items, quantity, adq, ome_mg FROM read_parquet("
-            f"{sql_literal(_glob(layout.warehouse / 'indicator_practice_breakdown'))}) "
-            "UNION ALL BY NAME SELECT * FROM read_parquet("
-            f"{sql_literal(_glob(layout.warehouse / 'indicator_breakdown'))})")
-        con.execute("CREATE VIEW indicator_catalogue AS SELECT * FROM read_parquet("
-                    f"{sql_literal(str(layout.warehouse / 'indicator_catalogue.parquet'))})")
+        con.execute(views)
     os.replace(built, target)
     return target

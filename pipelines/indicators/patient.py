@@ -26,8 +26,7 @@ from pipelines.bnf.groups import group_members
 from pipelines.bnf.ome import reference_ome_table
 from pipelines.layout import Layout
 from pipelines.months import add_months, days_in_month
-
-PATIENT_FILE = "patient.parquet"  # next to the public data.parquet in indicator_practice/month=M/
+from pipelines.sqlfiles import load_sql
 
 
 class PatientDataError(RuntimeError):
@@ -124,8 +123,7 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         if geography is None:  # no practice map yet: practice rows without names or organisations
             geography = write_empty(con, work / "no_geography.parquet", MAP_EMPTY)
         seen = sorted({current(r[0]) for r in con.execute(  # drug groups match today's codes
-            "SELECT DISTINCT bnf_code FROM read_parquet($p) WHERE issue_date BETWEEN $s AND $e",
-            {"p": str(rx), "s": start, "e": end}).fetchall()})
+            load_sql("patient/window_codes"), {"p": str(rx), "s": start, "e": end}).fetchall()})
         con.register("bnf_code_changes", code_changes_table().to_arrow())
         for name, frame in rule_tables(indicators, seen).items():
             con.register(name, frame.to_arrow())
@@ -137,11 +135,10 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         copy_query(con, "patient/practice_values", values, {
             "registrations_path": str(rg), "window_end": end, "members_path": str(members),
             "geography_path": str(geography), "month": month})
-        n_members, = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": str(members)}).fetchall()[0]
-        practices, = con.execute("SELECT count(DISTINCT practice_code) FROM read_parquet($p)",
-                                 {"p": str(values)}).fetchall()[0]
+        n_members, = con.execute(load_sql("files/row_count"), {"p": str(members)}).fetchall()[0]
+        practices, = con.execute(load_sql("files/practice_count"), {"p": str(values)}).fetchall()[0]
         con.close()
-        out_values = layout.warehouse_file("indicator_practice", month).with_name(PATIENT_FILE)
+        out_values = layout.warehouse_file("patient_indicator_practice", month)  # beside the public data.parquet
         publish_file(values, out_values)
         publish_file(members, layout.warehouse_file("patient_members", month))
         return PatientMonth(month, start, end, int(practices), int(n_members), out_values, not_computed)

@@ -64,13 +64,11 @@ def stage_list_sizes(folder: Path, month: str, layout: Layout, work: Path) -> St
         con.execute(load_sql("lake/list_sizes"), {
             "quin_rows": str(quin_rows), "female_rows": str(female_rows), "month": month,
             "extract_date": parse_extract_date(extract).isoformat(), "out_path": str(out), **AGE_BANDS})
-        practices, patients = con.execute(
-            "SELECT count(*), coalesce(sum(patients), 0) FROM read_parquet($p)", {"p": str(out)}).fetchone()
-        underived = {c: [r[0] for r in con.execute(
-            f"SELECT practice_code FROM read_parquet($p) WHERE {c} IS NULL ORDER BY 1", {"p": str(out)}).fetchall()]
-            for c in QUIN_DENOMINATORS}  # column names are this module's constants
-        without_female = con.execute("SELECT count(*) FROM read_parquet($p) WHERE female_13_54 IS NULL",
-                                     {"p": str(out)}).fetchone()[0]
+        practices, patients, without_female = con.execute(load_sql("lake/list_sizes_summary"),
+                                                          {"p": str(out)}).fetchone()
+        underived = {c: [] for c in QUIN_DENOMINATORS}
+        for column, code in con.execute(load_sql("lake/list_sizes_underived"), {"p": str(out)}).fetchall():
+            underived[column].append(code)
     bad = {c: codes for c, codes in underived.items() if codes}
     if bad:
         column, codes = next(iter(bad.items()))

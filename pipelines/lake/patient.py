@@ -107,15 +107,13 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
             raise ExtractError("the patient-level extract breaks the contract:\n  " + "\n  ".join(problems))
         with duckdb.connect() as con:
             rx, rg = str(built["prescriptions"][0]), str(built["registrations"][0])
-            n_rx, first, last = con.execute("SELECT count(*), min(issue_date)::VARCHAR, max(issue_date)::VARCHAR "
-                                            "FROM read_parquet($p)", {"p": rx}).fetchall()[0]
-            n_rg, patients = con.execute("SELECT count(*), count(DISTINCT patient_id) FROM read_parquet($p)",
-                                         {"p": rg}).fetchall()[0]
+            n_rx, first, last = con.execute(load_sql("patient/prescriptions_summary"), {"p": rx}).fetchall()[0]
+            n_rg, patients = con.execute(load_sql("patient/registrations_summary"), {"p": rg}).fetchall()[0]
         summary = ExtractSummary(str(folder), int(n_rx), int(n_rg), int(patients), first, last, carried_flags(rg))
         manifest = work / "manifest.json"
         manifest.write_text(json.dumps({"contract_version": CONTRACT_VERSION, **summary.__dict__,
                                         "files": {t: str(p) for t, (_, p) in built.items()}}, indent=2))
         for name, (out, _) in built.items():
             publish_file(out, layout.patient_file(name))
-        publish_file(manifest, layout.patient_file("manifest").with_suffix(".json"))
+        publish_file(manifest, layout.patient_manifest)
         return summary

@@ -36,8 +36,7 @@ def stage_practice_geography(folder: Path, month: str, layout: Layout, work: Pat
             con.execute(load_sql("lake/practice_geography"), {
                 "rows_path": str(rows), "month": month, "extract_date": parse_extract_date(extract).isoformat(),
                 "out_path": str(out)})
-            practices, icbs = con.execute(
-                "SELECT count(*), count(DISTINCT icb_code) FROM read_parquet($p)", {"p": str(out)}).fetchone()
+            practices, icbs = con.execute(load_sql("lake/map_summary"), {"p": str(out)}).fetchone()
         finally:
             con.close()
     return StagedFile(out, layout.lake_file("practice_geography", month), {

@@ -243,8 +243,8 @@ def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="suite") as pool:
         checking = pool.submit(validate, fact, flavour.geography) if validate else None
         con.execute(load_sql("lake/practice_counts"), {"fact_path": str(fact)})
-        keys = con.execute("SELECT practice_code, sub_icb_code, row FROM practice_counts ORDER BY row").fetchall()
-        data_rows = con.execute("SELECT coalesce(sum(rows), 0) FROM practice_counts").fetchone()[0]
+        found = con.execute(load_sql("lake/practice_keys")).fetchall()
+        keys, data_rows = [r[:3] for r in found], (found[0][3] if found else 0)
         names, encoding = scan.practice_names(keys, csv_path, flavour, int(data_rows))
         suspects = dict(con.execute(load_sql("lake/presentation_name_suspects"), {"fact_path": str(fact)}).fetchall())
         validation = checking.result() if checking else None
@@ -298,10 +298,7 @@ def stage_epd_month(source: Path, month: str, layout: Layout, work: Path, memory
         check_complete(csv_path, source.name)
         con = duckdb_connection(work, memory_limit)
         fact, names, encoding, validation = _stage(csv_path, flavour, month, work, source.name, con, validate)
-    rows, items, practices, unidentified_rows, without_month = con.execute(
-        "SELECT coalesce(sum(rows), 0), coalesce(sum(items), 0), count(DISTINCT practice_code), "
-        "coalesce(sum(unidentified_rows), 0), coalesce(sum(rows_without_month), 0) FROM practice_counts"
-    ).fetchall()[0]
+    rows, items, practices, unidentified_rows, without_month = con.execute(load_sql("lake/month_summary")).fetchall()[0]
     if rows == 0:
         raise IngestError(f"{source.name}: no data rows")
     if without_month:  # the read casts YEAR_MONTH strictly to the month; only a blank one gets here

@@ -1,9 +1,11 @@
-"""The signals e-mail for one ICB: plain text, the new signals of the one signal model
-(pipelines/outputs/signals.py) harm first, grouped by indicator then practice, a link to the ICB's report
-page, and the ICB's workbook attached."""
+"""The signals message for one ICB, whatever channel carries it: plain text, the new signals of the one
+signal model (pipelines/outputs/signals.py) harm first, grouped by indicator then practice, a link to the
+ICB's report page, and the ICB's workbook attached. `as_email` makes it an e-mail (the .eml archive and
+the SMTP channel carry the same one, Message-ID included)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -13,6 +15,31 @@ from pipelines.outputs.wording import fmt_value
 from pipelines.organisations.names import short_icb_name
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str  # the ICB's code (and -2, -3 ... for its further subscription entries): the outbox's file names
+    icb: str
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    attachment: Path | None  # the ICB's workbook, when one was written
+    message_id: str  # one identity whichever channel carries it
+    date: str
+
+
+def new_message(key: str, icb: str, sender: str, to: list[str], subject: str, text: str,
+                attachment: Path | None) -> Message:
+    return Message(key, icb, sender, tuple(to), subject, text,
+                   attachment if attachment is not None and attachment.is_file() else None,
+                   make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None), formatdate(localtime=False))
+
+
+def as_email(message: Message) -> EmailMessage:
+    return compose(message.sender, list(message.to), message.subject, message.text, message.attachment,
+                   message_id=message.message_id, date=message.date)
 
 
 MAX_LINES = 20  # a message is read while it stays short; the rest are counted and on the Signals sheet
@@ -68,13 +95,14 @@ def one_line(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def compose(sender: str, to: list[str], subject: str, text: str, workbook: Path | None) -> EmailMessage:
+def compose(sender: str, to: list[str], subject: str, text: str, workbook: Path | None,
+            message_id: str | None = None, date: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = one_line(sender)
     message["To"] = ", ".join(one_line(a) for a in to)
     message["Subject"] = one_line(subject)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None)
+    message["Date"] = date or formatdate(localtime=False)
+    message["Message-ID"] = message_id or make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None)
     message.set_content(text)
     if workbook is not None and workbook.is_file():
         message.add_attachment(workbook.read_bytes(), maintype=XLSX[0], subtype=XLSX[1], filename=one_line(workbook.name))

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.sqlfiles import load_sql
 from pipelines.reference import REFERENCE_DIR
 
 MAPS = REFERENCE_DIR / "sources" / "nhs_digital"
@@ -24,19 +25,7 @@ TABLE = REFERENCE_DIR / "ccg_successors.csv"
 
 def derive(map_2020: Path = MAP_2020, map_2022: Path = MAP_2022) -> pl.DataFrame:
     with duckdb.connect() as con:
-        rows = con.execute("""
-            WITH a AS (SELECT PRACTICE_CODE AS practice, CCG_CODE AS ccg, CCG_NAME AS name
-                       FROM read_csv($old, all_varchar = true, header = true)),
-                 b AS (SELECT PRACTICE_CODE AS practice, CCG_CODE AS ccg, CCG_NAME AS name
-                       FROM read_csv($new, all_varchar = true, header = true)),
-                 moves AS (SELECT a.ccg AS old, any_value(a.name) AS old_name, b.ccg AS new,
-                                  any_value(b.name) AS new_name, count(*) AS practices
-                           FROM a JOIN b USING (practice) GROUP BY a.ccg, b.ccg)
-            SELECT old AS ccg_code_2020, any_value(old_name) AS ccg_name_2020,
-                   arg_max(new, practices) AS ccg_code_2022, arg_max(new_name, practices) AS ccg_name_2022,
-                   max(practices) AS practices_moved, sum(practices) AS practices_in_both
-            FROM moves GROUP BY old ORDER BY old
-        """, {"old": str(map_2020), "new": str(map_2022)}).fetchall()
+        rows = con.execute(load_sql("organisations/ccg_successors"), {"old": str(map_2020), "new": str(map_2022)}).fetchall()
     cols = ["ccg_code_2020", "ccg_name_2020", "ccg_code_2022", "ccg_name_2022", "practices_moved", "practices_in_both"]
     return pl.DataFrame(rows, schema=cols, orient="row")
 

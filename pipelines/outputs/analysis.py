@@ -7,7 +7,6 @@ import gc
 from dataclasses import dataclass
 from functools import cached_property
 
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -20,7 +19,8 @@ from pipelines.layout import Layout
 from pipelines.months import month_range
 from pipelines.settings import DEFAULT_BASELINE
 from pipelines.parquet_files import check_readable
-from pipelines.sqlfiles import load_sql, month_files
+from pipelines.sqlfiles import load_sql
+from pipelines.tables import TABLES
 from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
 
@@ -85,7 +85,7 @@ class Analysis:
         with duckdb.connect() as con:
             con.register("indicator_specs", specs.to_arrow())
             rows = con.execute(load_sql("outputs/baseline"), {
-                "values_files": month_files(self.layout.warehouse / "indicator_values"),
+                "values_files": TABLES["indicator_values"].glob(self.layout),
                 "first": first, "last": last}).fetchall()
         return {(i, t, c): {"value": v, "months": n} for i, t, c, v, n in rows}
 
@@ -93,17 +93,11 @@ class Analysis:
     def recent_products(self) -> dict:
         """practice -> indicator -> top presentations over the last PRODUCT_MONTHS months."""
         months = self.months[-PRODUCT_MONTHS:]
-        files = [str(self.layout.warehouse_file("indicator_practice_breakdown", m)) for m in months]
-        files = [f for f in files if Path(f).is_file()]
+        files = [str(f) for f in TABLES["indicator_practice_breakdown"].files(self.layout, months)]
         if not files:
             return {}
         with duckdb.connect() as con:
-            frame = con.sql(
-                "SELECT practice_code, indicator_id, bnf_code, any_value(bnf_name) AS bnf_name, sum(items) AS items,"
-                " sum(quantity) AS quantity, sum(ome_mg) AS ome_mg FROM read_parquet($files)"
-                " GROUP BY practice_code, indicator_id, bnf_code QUALIFY row_number() OVER (PARTITION BY practice_code,"
-                " indicator_id ORDER BY coalesce(sum(ome_mg), 0) DESC, sum(items) DESC, bnf_code) <= $top",
-                params={"files": files, "top": TOP_PRODUCTS}).pl()
+            frame = con.sql(load_sql("outputs/recent_products"), params={"files": files, "top": TOP_PRODUCTS}).pl()
         out: dict = {}
         ordered = frame.with_columns(pl.col("ome_mg").fill_null(0).alias("_ome")).sort(
             "practice_code", "indicator_id", "_ome", "items", descending=[False, False, True, True]).drop("_ome")
@@ -165,8 +159,7 @@ def side_by_side(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
 
 
 def available_months(layout: Layout) -> list[str]:
-    folder = layout.warehouse / "indicator_values"
-    return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*"))
+    return TABLES["indicator_values"].months(layout)
 
 
 def load_analysis(layout: Layout, month: str | None = None, baseline: str = DEFAULT_BASELINE) -> Analysis:
@@ -178,17 +171,13 @@ def load_analysis(layout: Layout, month: str | None = None, baseline: str = DEFA
         raise FileNotFoundError(f"no indicator values for {month} (have {months_all[0]} to {months_all[-1]})")
     months = [m for m in months_all if m <= month][-SERIES_MONTHS:]
     # Every file the globs below read (all months: the baseline reads them too), named if one is damaged.
-    check_readable(sorted(f for table in ("indicator_values", "indicator_deciles")
-                          for f in (layout.warehouse / table).glob("month=*/*.parquet")))
+    check_readable(TABLES["indicator_values"].files(layout) + TABLES["indicator_deciles"].files(layout))
     with duckdb.connect() as con:
         values = con.sql(
-            "SELECT * FROM read_parquet($p) WHERE geography = 'current' AND month >= $first AND month <= $last",
-            params={"p": month_files(layout.warehouse / "indicator_values"), "first": months[0],
+            load_sql("outputs/current_values"), params={"p": TABLES["indicator_values"].glob(layout), "first": months[0],
                     "last": month}).pl()
         deciles = con.sql(
-            "SELECT * FROM read_parquet($p) WHERE geography = 'current' AND org_type = 'practice' "
-            "AND month >= $first AND month <= $last",
-            params={"p": month_files(layout.warehouse / "indicator_deciles"), "first": months[0],
+            load_sql("outputs/current_deciles"), params={"p": TABLES["indicator_deciles"].glob(layout), "first": months[0],
                     "last": month}).pl()
     # Every indicator with values (patient-level ones only when an extract was supplied), in catalogue order.
     present = set(values["indicator_id"].unique().to_list())

@@ -83,22 +83,24 @@ indicators_after_month, outputs_after_indicators = CHAIN_SENSORS  # by name, for
                       description="After a month's outputs, e-mail each subscribed ICB its new concerning signals.",
                       **CHAIN)
 def signals_email(context: dg.RunStatusSensorContext):
-    """Sends through SMTP (MSI_SMTP_*) to <data-dir>/subscriptions.yaml. The run it follows has already
-    succeeded and published its outputs: a failure here is reported (the sensor's tick fails with one line;
-    the .eml files stay in the outbox for `msi notify`), never undone into the run. sent.json keeps a
+    """Sends through every configured channel (pipelines/notify/channels/: SMTP with MSI_SMTP_*) to
+    <data-dir>/subscriptions.yaml. The run it follows has already succeeded and published its outputs: a
+    failure here is reported (the sensor's tick fails with one line; the .eml files stay in the outbox for
+    `msi notify`), never undone into the run. Each channel's record (sent.json for SMTP) keeps a
     re-evaluated tick from sending a message twice."""
+    from pipelines.notify.channels import configured
     from pipelines.notify.outbox import notify_month
-    from pipelines.notify.smtp import SmtpSettings
 
     layout = MsiSettings.from_env().layout
     if not layout.subscriptions.is_file():
         return dg.SkipReason(f"no subscriptions file at {layout.subscriptions}")
-    smtp = SmtpSettings.from_env()
-    if smtp is None:
-        return dg.SkipReason("MSI_SMTP_HOST is not set: no e-mail is sent (msi notify --dry-run writes the messages)")
+    channels = configured()
+    if not channels:
+        return dg.SkipReason("no sending channel is configured (MSI_SMTP_HOST is not set: no e-mail is sent); "
+                             "msi notify --dry-run writes the messages")
     partition = context.dagster_run.tags.get("dagster/partition")
     month = from_partition_key(partition) if partition else None
-    result = notify_month(layout, month, smtp=smtp, log=context.log.warning)
+    result = notify_month(layout, month, channels=channels, log=context.log.warning)
     for problem in result["problems"]:
         context.log.warning(problem)
     return dg.SkipReason(f"{result['month']}: sent {len(result['sent'])} message(s) "

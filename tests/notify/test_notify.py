@@ -6,6 +6,8 @@ import datetime as dt
 import email
 import hashlib
 import ipaddress
+import json
+import os
 import re
 import ssl
 from email import policy
@@ -19,7 +21,7 @@ from indicators.catalogue import catalogue
 from pipelines.notify.outbox import SENT, notify_month
 from pipelines.notify.message import MAX_LINES
 from pipelines.outputs.signals import NEW, assess
-from pipelines.notify.smtp import NotifyError, SmtpSettings
+from pipelines.notify.channels.smtp import NotifyError, SmtpSettings
 from pipelines.notify.subscriptions import SubscriptionError, load_subscriptions
 from tests.smtp_server import Inbox, free_port
 
@@ -425,3 +427,38 @@ def test_one_icb_gives_the_same_count_on_its_page_in_its_workbook_and_in_its_e_m
     notify_month(run, MONTH, path, dry_run=True)
     message = email.message_from_bytes((run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default)
     assert words in message["Subject"] and f"{words} in " in message.get_body(("plain",)).get_content()
+
+
+def test_a_third_channel_is_one_file(run, tmp_path, monkeypatch):
+    # The channel module is copied into the channels package's path and nothing else is changed: `msi
+    # notify` finds it, sends through it (no SMTP configured) and, run again, sends nothing twice.
+    import shutil
+    import sys
+
+    from click.testing import CliRunner
+
+    import pipelines.notify.channels as channels
+    from pipelines.cli import main
+
+    folder = tmp_path / "channels"
+    folder.mkdir()
+    shutil.copy(Path(__file__).with_name("record_channel.py"), folder / "record.py")
+    monkeypatch.setattr(channels, "__path__", [*channels.__path__, str(folder)])
+    monkeypatch.delitem(sys.modules, "pipelines.notify.channels.record", raising=False)
+    for name in [k for k in os.environ if k.startswith("MSI_SMTP_")]:
+        monkeypatch.delenv(name)
+    delivered = tmp_path / "delivered.jsonl"
+    monkeypatch.setenv("MSI_RECORD_CHANNEL_FILE", str(delivered))
+    path = subscribe(run, SUBSCRIPTIONS)
+    assert "record" in channels.available() and [c.name for c in channels.configured()] == ["record"]
+    first = CliRunner().invoke(main, ["notify", "--data-dir", str(run.root), "--month", MONTH,
+                                      "--subscriptions", str(path)])
+    assert first.exit_code == 0, first.output
+    lines = [json.loads(x) for x in delivered.read_text().splitlines()]
+    assert sorted(x["key"] for x in lines) == ["QOP", "QWE"] and all("July 2026" in x["subject"] for x in lines)
+    assert "QOP: " in first.output and ", sent ->" in first.output
+    again = CliRunner().invoke(main, ["notify", "--data-dir", str(run.root), "--month", MONTH,
+                                      "--subscriptions", str(path)])
+    assert again.exit_code == 0 and "already sent" in again.output
+    assert len(delivered.read_text().splitlines()) == 2  # nothing sent twice
+    (run.outbox(MONTH) / "sent-record.json").unlink()  # leave the shared run's outbox as the other tests expect

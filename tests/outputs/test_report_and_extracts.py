@@ -485,3 +485,21 @@ def test_charts_draw_every_month_and_the_whole_funnel_band(run, browser):
     shapes = [lines.nth(i).get_attribute("d") for i in range(lines.count())]
     assert errors == [] and len(shapes) == 5  # 95 % and 99.8 % limits either side, and England's line
     assert all(len(re.findall(r"L", d)) == 60 for d in shapes)
+
+
+def test_every_table_the_run_wrote_has_its_declared_columns(run):
+    # The shared run writes every table of the registry (patient-level ones too); each file's columns and
+    # types are those pipelines/tables.py declares, and each table's months are the run's months.
+    from pipelines.tables import TABLES
+    from tests.conftest import MONTHS
+
+    with duckdb.connect() as con:
+        for table in TABLES.values():
+            files = table.files(run)
+            assert files, table.name
+            for path in files:
+                got = tuple((c[0], c[1]) for c in con.execute(
+                    "DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)}).fetchall())
+                assert got == table.columns, (table.name, path)
+            if table.by_month and table.zone == "warehouse":
+                assert table.months(run) == MONTHS, table.name

@@ -13,6 +13,7 @@ from pipelines.wiring.assets.reference import reference_bnf, reference_organisat
 from pipelines.indicators.engine import (build_warehouse, compute_practice_month, opioid_presentations_without_ome,
                                          public_indicators)
 from pipelines.months import from_partition_key
+from pipelines.tables import TABLES
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 
@@ -73,8 +74,8 @@ def indicator_values_asset(patient_level: bool) -> dg.AssetsDefinition:
             "current_geography_month": info["current_geography_month"] or "none (EPD only)",
             "unplaced_practices": dg.MetadataValue.json(info["unplaced"]),
             "practices_without_pcn": dg.MetadataValue.json(info["practices_without_pcn"]),
-            "path": dg.MetadataValue.path(str(msi.layout.warehouse / "indicator_values")),
-            "duckdb": dg.MetadataValue.path(str(msi.layout.warehouse / "msi.duckdb")),
+            "path": dg.MetadataValue.path(str(TABLES["indicator_values"].root(msi.layout))),
+            "duckdb": dg.MetadataValue.path(str(msi.layout.views)),
         })
 
     return indicator_values

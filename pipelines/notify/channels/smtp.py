@@ -1,4 +1,5 @@
-"""Sending through SMTP: STARTTLS before anything else, credentials from the environment, retries.
+"""The e-mail channel: sending through SMTP, STARTTLS before anything else, credentials from the
+environment, retries; what went out is recorded in the outbox's sent.json.
 
 MSI_SMTP_HOST      the server (no host: nothing is sent; `msi notify --dry-run` still writes the .eml files)
 MSI_SMTP_PORT      default 587 (submission)
@@ -24,14 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from pipelines.notify.channels import NotifyError
+from pipelines.notify.message import Message, as_email
 from pipelines.notify.subscriptions import ADDRESS
 
 ATTEMPTS = 3
 CONNECTION_SECONDS = 180.0  # one connection: greeting, STARTTLS, login and every message
-
-
-class NotifyError(RuntimeError):
-    """Messages could not be sent; the message says why and what to do (never a credential)."""
 
 
 @dataclass(frozen=True)
@@ -174,3 +173,25 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
 def _timed_out(where: str, why: str, sent: list[str], messages: dict) -> NotifyError:
     return NotifyError(f"timed out sending to the SMTP server {where}: {why}; {len(sent)} of {len(messages)} "
                        "messages sent (MSI_SMTP_TIMEOUT, MSI_SMTP_DEADLINE)")
+
+
+@dataclass(frozen=True)
+class SmtpChannel:
+    settings: SmtpSettings
+    name = "smtp"
+    record = "sent.json"
+
+    @classmethod
+    def from_env(cls, env=None) -> "SmtpChannel | None":
+        settings = SmtpSettings.from_env(env)
+        return cls(settings) if settings else None
+
+    @property
+    def sender(self) -> str:
+        return self.settings.sender
+
+    def send(self, messages: dict[str, Message], sent: list[str], log=lambda _: None, **options) -> None:
+        send_all(self.settings, {k: as_email(m) for k, m in messages.items()}, sent, log=log, **options)
+
+
+CHANNEL = SmtpChannel

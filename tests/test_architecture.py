@@ -1,0 +1,68 @@
+"""What docs/architecture.md says of the code, checked: Dagster is imported only by the wiring package,
+every SQL statement is a file under sql/ (the few exceptions are named here with their reason), and every
+SQL file the code names exists."""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATEMENT = re.compile(r"^\s*\(?\s*(SELECT|WITH|COPY|CREATE|INSERT|UPDATE|DELETE|DESCRIBE|ATTACH)\b")
+# SQL that is not a statement of ours but a wrapper or a rule, each for a stated reason:
+NOT_FILES = {
+    "pipelines/duck.py": "wraps a file's statement in COPY ... TO or CREATE TEMP TABLE ... AS",
+    "pipelines/checks/gx_duckdb.py": "a view over the checked file for Great Expectations",
+    "pipelines/checks/gx_rules.py": "Great Expectations row rules: each rule is its own SQL condition",
+    "pipelines/checks/nhs_digital_suite.py": "Great Expectations row rules",
+    "pipelines/checks/prescribing_suite.py": "Great Expectations row rules",
+    "pipelines/checks/patient.py": "Great Expectations row rules",
+    "pipelines/lake/patient.py": "finds the first row breaking one of checks/patient.py's rules",
+}
+
+
+def modules(*folders):
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text())
+
+
+def test_only_the_wiring_package_imports_dagster():
+    importers = []
+    for name, tree in modules("pipelines", "indicators", "bench"):
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "dagster" or n.startswith("dagster.") or n.startswith("dagster_") for n in names):
+                importers.append(name)
+    assert importers and all(n.startswith("pipelines/wiring/") for n in importers), sorted(set(importers))
+
+
+def test_every_sql_statement_is_a_file():
+    inline = []
+    for name, tree in modules("pipelines"):
+        if name in NOT_FILES:
+            continue
+        docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+                text = node.value
+            elif isinstance(node, ast.JoinedStr):
+                text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            else:
+                continue
+            if STATEMENT.match(text):
+                inline.append(f"{name}:{node.lineno}: {text[:60]!r}")
+    assert inline == []
+
+
+def test_every_sql_file_the_code_names_exists():
+    named = set()
+    for _, tree in modules("pipelines"):
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in
+                    ("load_sql", "copy_query", "create_temp_table")):
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "/" in arg.value:
+                        named.add(arg.value)
+    assert len(named) > 30
+    assert sorted(n for n in named if not (ROOT / "sql" / f"{n}.sql").is_file()) == []
