@@ -62,7 +62,7 @@ ROW_RULES = [
 
 def repeated_rows_query(select: str) -> str:
     """The rows whose key (ROW_KEY) another row of the month shares. A 64-bit hash of the key finds the
-    candidates in one aggregate (~2.6 s a national month, against ~7 s grouping on the key itself); the key
+    candidates in one aggregate (a third of the time of grouping on the key itself); the key
     is then compared exactly among the candidates only, so a hash collision never refuses a month."""
     key = ", ".join(ROW_KEY)
     hashed = "hash(" + key.replace("snomed_key", SNOMED_KEY) + ")"
@@ -89,7 +89,7 @@ def prescribing_expectations(month: str, geography_rule: tuple[str, list[str] | 
 
     # A rule's query selects only the columns that name a refused row (pipelines/checks/prescribing_validation.py
     # runs it again, for a failed rule only, to name them); the suite counts every row rule in one scan of the
-    # month (gx_rules.rule_set: ~6 s a national month, against ~13 s one query per rule, ~17 s counted and listed).
+    # month (gx_rules.rule_set: half the time of one query per rule; BENCHMARKS.md, "Why the code is shaped so").
     rows = "SELECT " + ", ".join(NAMING_COLUMNS) + " FROM {batch} WHERE "
     in_set, geography_format = geography_rules(geography_rule)
     row_rules = [

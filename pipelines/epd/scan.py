@@ -71,8 +71,8 @@ def fact_plan(frame: pl.LazyFrame, flavour: Flavour, month: str) -> pl.LazyFrame
         "bnf_name", snomed.alias("snomed_code"),
         _number("quantity"), _number("items", pl.Int32), _number("total_quantity"),
         _number("adq_usage", empty_is_null=True), _number("nic"), _number("actual_cost"),
-        # A strict cast to an enum is ~6 s cheaper on a national month than replace_strict, and still
-        # refuses anything but Y or N.
+        # A strict cast to an enum is cheaper than replace_strict on a national month, and still refuses
+        # anything but Y or N.
         (pl.col("unidentified").cast(UNIDENTIFIED, strict=True) == "Y").alias("unidentified"),
     )
 

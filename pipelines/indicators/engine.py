@@ -244,8 +244,8 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
         for start in range(0, len(months), MONTHS_PER_BATCH):
             batch = months[start:start + MONTHS_PER_BATCH]
             parts = {t: work / f"{t}-batch{start}" for t in WAREHOUSE_TABLES}
-            # Only the batch's own files are read (a glob over every month, filtered by month, read them all:
-            # the second year's breakdown took 12.7 s against the first's 1.7 s).
+            # Only the batch's own files are read: a glob over every month, filtered by month, reads them all
+            # and slows every batch after the first (BENCHMARKS.md, "Why the code is shaped so").
             batch_practice = [str(f) for t in ([public, patient] if patient_level else [public])
                               for f in t.files(layout, batch)]
             batch_breakdown = [str(layout.warehouse_file("indicator_practice_breakdown", m)) for m in batch

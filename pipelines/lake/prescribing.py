@@ -130,9 +130,9 @@ CHUNK = 16 * 1024 * 1024
 
 
 def inflate(source: Path, member: zipfile.ZipInfo, target: Path) -> None:
-    """Extract one deflated ZIP member with ISA-L (about twice as fast as zlib's inflate), writing in a
-    second thread so that inflating and writing overlap (both release the GIL): a national month's 7.8 GB
-    in ~14 s instead of ~26 s. Sizes and offsets come from the central directory (zipfile reads ZIP64);
+    """Extract one deflated ZIP member with ISA-L (faster than zlib's inflate), writing in a second thread
+    so that inflating and writing overlap (both release the GIL; BENCHMARKS.md, "Why the code is shaped
+    so"). Sizes and offsets come from the central directory (zipfile reads ZIP64);
     the CRC-32 and the length are checked, as zipfile would."""
     from isal import isal_zlib
 
@@ -231,9 +231,9 @@ def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name
     """The typed fact (file row order), the practice names and the suite's verdict on the fact, or an
     IngestError saying what and where.
 
-    The suite (Great Expectations in DuckDB, ~5-9 s a national month) runs in a thread while the names
-    are decoded from the raw lines (numpy and Python, one core, ~4-6 s): neither reads what the other
-    writes. Should a presentation name need repairing (rare), the fact is rewritten and checked again,
+    The suite (Great Expectations in DuckDB) runs in a thread while the names are decoded from the raw
+    lines (numpy and Python, one core): neither reads what the other writes, and the two take similar
+    time. Should a presentation name need repairing (rare), the fact is rewritten and checked again,
     so the verdict is always on the bytes that will be published."""
     fact = work / "fact.parquet"
     try:

@@ -1,8 +1,8 @@
 """Vega-Lite chart templates, built once per site with Altair over *named* datasets.
 
 Pages carry only their data; the browser fills each template's `datasets` and renders it with the
-Vega bundle shipped once in the site folder. Building an Altair chart per page would cost ~10 ms x
-70,000 charts; this costs nothing per page.
+Vega bundle shipped once in the site folder. Building an Altair chart per page would cost a few
+milliseconds times tens of thousands of charts; this costs nothing per page.
 
 Colours are Okabe-Ito (colour-blind safe): orange = special cause, concerning; blue = special cause,
 improving; grey = common cause; black = the org; dashed = England.

@@ -437,8 +437,8 @@ def build_site(analysis: Analysis) -> dict:
 
 
 def vega_bundle(layout) -> Path:
-    """Vega, Vega-Lite and vega-embed in one file, from vl-convert; built once per vl-convert version (it
-    takes ~1.2 s) and kept under <data-dir>/cache/."""
+    """Vega, Vega-Lite and vega-embed in one file, from vl-convert; built once per vl-convert version and
+    kept under <data-dir>/cache/."""
     import vl_convert
 
     path = layout.cache / f"vega-{vl_convert.__version__}.js"
