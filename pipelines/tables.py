@@ -114,8 +114,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("opioid_ome", "warehouse", True, (
         ("bnf_code", V), ("bnf_name", V), ("ingredient", V), ("route", V), ("strength_mg", D), ("per", V),
         ("patch_hours", D), ("ome_factor", D), ("ome_mg_per_unit", D), ("status", V), ("reason", V),
-        ("items", B), ("month", V)), "pipelines.indicators.engine"),
-    Table("presentations", "warehouse", True, (("bnf_code", V), ("bnf_name", V), ("items", B), ("month", V)),
+        ("items", B)), "pipelines.indicators.engine"),
+    Table("presentations", "warehouse", True, (("bnf_code", V), ("bnf_name", V), ("items", B)),
           "pipelines.indicators.engine", ("indicators/month_presentations",)),
     Table("indicator_values", "warehouse", True, (
         ("indicator_id", V), ("month", V), ("org_type", V), ("geography", V), ("org_code", V), ("org_name", V),

@@ -238,8 +238,9 @@ def test_run_status_sensors_chain_indicators_and_outputs(tmp_path, monkeypatch):
         sensor_name="outputs_after_indicators", dagster_instance=instance, dagster_run=result.dagster_run,
         dagster_event=result.get_run_success_event())
     assert isinstance(outputs_after_indicators(context), dg.SkipReason)  # nothing computed yet
-    for month in ("2026-05", "2026-06"):
+    for month in ("2026-05", "2026-06"):  # a month holds values when its folder holds a file (pipelines/tables.py)
         (tmp_path / "warehouse" / "indicator_values" / f"month={month}").mkdir(parents=True)
+        (tmp_path / "warehouse" / "indicator_values" / f"month={month}" / "data_0.parquet").write_bytes(b"")
     request = outputs_after_indicators(context)
     assert request.partition_key == "2026-06-01"  # the newest month's extracts and report
 
