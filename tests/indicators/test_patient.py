@@ -265,3 +265,17 @@ def test_synthetic_extract_is_seeded_and_plausible(tmp_path):
     # above the over-65s' rate.
     assert 5 < rates["pl_antipsychotic_ld_autism"] < 30
     assert rates["pl_antipsychotic_ld_autism"] > 3 * rates["pl_antipsychotic_65plus"]
+
+
+def test_every_registration_flag_is_staged_checked_typed_and_read():
+    # A flag is declared once (indicators/model.py RegistrationFlag); the SQL that stages, types, detects and
+    # reads it names each column, and the suite checks its values: adding a flag without them fails here.
+    from pipelines.checks.patient import RULES
+    from pipelines.lake.patient_contract import REGISTRATION_FLAGS
+    from pipelines.sqlfiles import load_sql
+
+    assert REGISTRATION_FLAGS == ("learning_disability_or_autism",)
+    for flag in REGISTRATION_FLAGS:
+        for name in ("stage_registrations", "normalise_registrations", "flags_carried", "members"):
+            assert flag in load_sql(f"patient/{name}"), (flag, name)
+        assert any(rule.column == flag for rule in RULES["registrations"])
