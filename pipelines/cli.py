@@ -210,7 +210,7 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
             console.print(f"synthetic patient-level extract: {info['patients']:,} patients, "
                           f"{info['prescriptions']:,} issues -> {folder}")
         settings = Settings(data_dir=str(settings.layout.root), source="sample", sample_scale="demo",
-                               patient_level_dir=str(folder))
+                            patient_level_dir=str(folder))
     run_pipeline(settings, chosen, pregenerate=True)
     subscriptions = settings.layout.subscriptions
     if not subscriptions.exists():  # so that `msi notify --dry-run` works on the demo at once

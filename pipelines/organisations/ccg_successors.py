@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.sqlfiles import load_sql
 from pipelines.reference import REFERENCE_DIR
+from pipelines.sqlfiles import load_sql
 
 MAPS = REFERENCE_DIR / "sources" / "nhs_digital"
 MAP_2020, MAP_2022 = MAPS / "2020-09_gp-reg-pat-prac-map.csv", MAPS / "2022-01_gp-reg-pat-prac-map.csv"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.wiring.asset_checks import CHECKS
 from pipelines.wiring.assets.indicators import indicator_practice_values, indicator_values_asset
 from pipelines.wiring.assets.lake import lake_month
 from pipelines.wiring.assets.outputs import monthly_outputs
+from pipelines.wiring.assets.patient import patient_extract, patient_indicator_practice
 from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
-from pipelines.wiring.asset_checks import CHECKS
-from pipelines.wiring.assets.patient import patient_extract, patient_indicator_practice
-from pipelines.wiring.steps import steps
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.schedules import monthly_schedule
 from pipelines.wiring.sensors import CHAIN_SENSORS, nhsbsa_publication_sensor, signals_email
+from pipelines.wiring.steps import steps
 
 ASSETS = [reference_organisations, reference_bnf, epd_source_file, list_size_source_files, lake_month,
           indicator_practice_values, monthly_outputs]

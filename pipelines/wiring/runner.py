@@ -13,12 +13,12 @@ import dagster as dg
 
 from pipelines.atomic import sweep_scratch
 from pipelines.checks.gx_duckdb import describe_failed_rule
-from pipelines.runlog import write_log
-from pipelines.settings import Settings
-from pipelines.wiring.definitions import build_definitions
 from pipelines.diskspace import disk_full_line, is_disk_full_text
 from pipelines.lock import LockTimeout, data_lock
 from pipelines.months import partition_key
+from pipelines.runlog import write_log
+from pipelines.settings import Settings
+from pipelines.wiring.definitions import build_definitions
 from pipelines.wiring.resources import as_resource
 from pipelines.wiring.steps import steps
 

@@ -8,8 +8,8 @@ late, the publication sensor picks the month up when it appears.
 
 import dagster as dg
 
-from pipelines.wiring.jobs import monthly_job
 from pipelines.months import add_months, month_of, partition_key
+from pipelines.wiring.jobs import monthly_job
 
 PUBLICATION_LAG_MONTHS = 2
 

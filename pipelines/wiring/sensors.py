@@ -15,13 +15,13 @@ import json
 
 import dagster as dg
 
-from pipelines.wiring.jobs import monthly_job
-from pipelines.outputs.analysis import available_months
 from pipelines.months import from_partition_key, partition_key
+from pipelines.outputs.analysis import available_months
+from pipelines.sources.nhsbsa import CkanClient
+from pipelines.wiring.jobs import monthly_job
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.steps import LAST, Step, chain
-from pipelines.sources.nhsbsa import CkanClient
 
 
 def publication_requests(available: dict, seen: dict, partition_keys: set[str]) -> tuple[list[dg.RunRequest], dict]:

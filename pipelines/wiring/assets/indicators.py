@@ -7,13 +7,13 @@ small practice-level tables, which takes seconds. Its files are still one folder
 
 import dagster as dg
 
-from pipelines.wiring.locking import writing
-from pipelines.wiring.assets.lake import list_sizes, practice_geography, prescribing_month
-from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
 from pipelines.indicators.engine import (build_warehouse, compute_practice_month, opioid_presentations_without_ome,
                                          public_indicators)
 from pipelines.months import from_partition_key
 from pipelines.tables import TABLES
+from pipelines.wiring.assets.lake import list_sizes, practice_geography, prescribing_month
+from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
+from pipelines.wiring.locking import writing
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.wiring.locking import writing
-from pipelines.wiring.assets.reference import reference_organisations
-from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
-from pipelines.sources.records import read_record
 from pipelines.checks.prescribing_validation import validate_prescribing, write_validation
 from pipelines.lake.month import ingest_month
 from pipelines.months import from_partition_key
+from pipelines.sources.nhs_digital import FILE_STEMS
+from pipelines.sources.records import read_record
+from pipelines.wiring.assets.reference import reference_organisations
+from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
+from pipelines.wiring.locking import writing
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
-from pipelines.sources.nhs_digital import FILE_STEMS
 
 prescribing_month = dg.AssetKey("prescribing_month")
 list_sizes = dg.AssetKey("list_sizes")

@@ -5,12 +5,12 @@ import time
 
 import dagster as dg
 
-from pipelines.wiring.locking import writing
 from pipelines.months import from_partition_key
 from pipelines.outputs.analysis import SERIES_MONTHS, load_analysis
 from pipelines.outputs.extracts import write_extracts
-from pipelines.wiring.partitions import monthly_partitions
 from pipelines.outputs.report.site import build_site
+from pipelines.wiring.locking import writing
+from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 
 

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.wiring.assets.lake import practice_geography
-from pipelines.wiring.locking import writing
-from pipelines.wiring.assets.reference import reference_bnf
-from pipelines.months import from_partition_key
-from pipelines.wiring.partitions import monthly_partitions
 from pipelines.indicators.patient import compute_patient_month, patient_indicators
 from pipelines.lake.patient import load_extract
+from pipelines.months import from_partition_key
+from pipelines.wiring.assets.lake import practice_geography
+from pipelines.wiring.assets.reference import reference_bnf
+from pipelines.wiring.locking import writing
+from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 
 
