@@ -34,7 +34,7 @@ from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
 from pipelines.outputs.report.charts import templates
-from pipelines.outputs.signals import count_words, new_only, signals_by_icb
+from pipelines.outputs.signals import SEVERITY_RANK, count_words, new_only, signals_by_icb
 from pipelines.outputs.wording import (FUNNEL, SPC, STATE_WORDS, amount, fmt, fmt_value, related, rules_in_words,
                                        safe_code, standing, worst_first)
 
@@ -290,8 +290,7 @@ class SiteBuilder:
                 standing_apart.append({"ind": ind, "state": state, "label": label,
                                        "shown": fmt_value(ind, r["value"], r["suppressed"])})
         rank = {"worse": 0, "neutral": 1, "better": 2}
-        severity = {"high": 0, "medium": 1, "low": 2}
-        standing_apart.sort(key=lambda f: (rank[f["state"]], severity[f["ind"].severity]))
+        standing_apart.sort(key=lambda f: (rank[f["state"]], SEVERITY_RANK[f["ind"].severity]))
         return {"signals": self.org_signals.get((org_type, code), []), "standing": standing_apart,
                 "worse": sum(1 for f in standing_apart if f["state"] == "worse"), "indicators": len(rows)}
 
