@@ -4,7 +4,7 @@ data directory (so `msi serve` later shows the same run history)."""
 import json
 import os
 import re
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -108,9 +108,10 @@ def run_months(settings: Settings, months: list[str], on_month: Callable[[str, s
     last month) the extracts and the report site."""
     settings = as_resource(settings)
     defs = build_definitions(settings)
-    instance = instance or dagster_instance(settings)
     say = on_month or (lambda what, state: None)
     with _writer(settings, "start", on_month):
+        # Opening the instance writes to Dagster's SQLite storage: a second run waits for the lock first.
+        instance = instance or dagster_instance(settings)
         sweep_scratch(settings.layout.tmp)  # what a killed run left behind
     outcomes = []
     for step in steps(patient_level=bool(settings.patient_level_dir)):
@@ -122,7 +123,7 @@ def run_months(settings: Settings, months: list[str], on_month: Callable[[str, s
             kwargs = {"partition_key": partition_key(month)} if month else {}
             if step.without_report is not None and not report:
                 kwargs["asset_selection"] = [dg.AssetKey(k) for k in step.without_report]
-            with _writer(settings, fill(step.lock), on_month) if step.lock else nullcontext():
+            with _writer(settings, fill(step.lock), on_month):
                 result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, **kwargs)
             if not result.success:
                 raise RunFailed(_failure_message(result, fill(step.name), log_path(settings)))

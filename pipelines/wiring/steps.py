@@ -18,7 +18,9 @@ class Step:
     job: dg.UnresolvedAssetJobDefinition
     months: Literal["none", "each", "last"]  # unpartitioned; each month of the run; the run's newest month
     progress: tuple[str, str] | None  # (what, state) for the CLI's progress line; None: not shown
-    lock: str | None  # `msi run` holds the data lock around the whole job in this name; None: the steps alone
+    # `msi run` holds the data lock around the whole job, in this name (its steps take it again), so a second
+    # run waits before it touches anything, Dagster's run storage included.
+    lock: str
     patient_only: bool = False  # only when a patient-level extract is configured
     sensor: str | None = None  # chained: the run-status sensor that starts it after the step before
     run_key: str = ""  # chained: its run requests' key, before the triggering run's id
@@ -31,9 +33,9 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("reference tables", reference_job, "none", None, None),
-    Step("patient-level extract", patient_extract_job, "none", ("patient-level extract", "patient"), None,
-         patient_only=True),
+    Step("reference tables", reference_job, "none", None, "reference tables"),
+    Step("patient-level extract", patient_extract_job, "none", ("patient-level extract", "patient"),
+         "patient-level extract", patient_only=True),
     Step("{month}", monthly_job, "each", ("{month}", "running"), "month {month}"),
     Step("indicator values", indicators_job, "none", ("all months", "indicators"), "indicator values",
          sensor="indicators_after_month", run_key="after",
