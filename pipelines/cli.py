@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -387,9 +388,46 @@ def serve(data_dir: str | None, port: int, source: str | None, epd_dir: str, lis
     if patient_level:
         env["MSI_PATIENT_LEVEL_DIR"] = str(Path(patient_level).resolve())
     console.print(serve_source_line(source, env), highlight=False, soft_wrap=True)
-    console.print(f"Dagster UI on http://127.0.0.1:{port} ; DAGSTER_HOME={env['DAGSTER_HOME']}")
-    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-p", str(port)]
-    raise SystemExit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=env))
+    console.print(f"Dagster UI on http://127.0.0.1:{port} (this machine's pages only: requests from other "
+                  f"sites are refused); DAGSTER_HOME={env['DAGSTER_HOME']}")
+    raise SystemExit(serve_processes(port, env))
+
+
+def serve_processes(port: int, env: dict) -> int:
+    """The guarded webserver and the daemon, as two processes (pipelines/wiring/webserver.py says why); when
+    either stops, or on Ctrl-C, both are stopped. Returns the exit status."""
+    workspace = str(PROJECT_ROOT / "workspace.yaml")
+    commands = {"webserver": [sys.executable, "-m", "pipelines.wiring.webserver", "--port", str(port),
+                              "--workspace", workspace],
+                "daemon": [sys.executable, "-m", "dagster._daemon", "run", "-w", workspace]}
+    processes = {name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()}
+    status = 0
+
+    def stop(signum, frame):  # a service manager's SIGTERM stops both, as Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in processes.values()):
+            time.sleep(0.5)
+        for name, process in processes.items():
+            if process.returncode is not None:
+                console.print(f"[red]msi serve: the {name} stopped (exit {process.returncode}; what it said is "
+                              "above); stopping the rest.[/red]", highlight=False)
+                status = process.returncode or 1
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes.values():  # as Ctrl-C would: each stops its code server too
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return status
 
 
 def serve_source_line(source: str | None, env: dict) -> str:

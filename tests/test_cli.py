@@ -108,9 +108,9 @@ def test_run_with_a_broken_extract_names_the_problem(published, tmp_path):
 
 
 def test_serve_checks_its_source_before_starting_anything(tmp_path, monkeypatch):
-    import subprocess
+    import pipelines.cli
 
-    monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("started Dagster"))
+    monkeypatch.setattr(pipelines.cli, "serve_processes", lambda *a, **k: pytest.fail("started Dagster"))
     for args, says in ((["--source", "local"], "--source local needs --epd-dir"),
                        (["--source", "nhsbsa"], "--source nhsbsa needs --list-size-dir"),
                        (["--source", "nhsbsa", "--list-size-dir", str(tmp_path / "nowhere")], "no such folder")):
@@ -124,10 +124,10 @@ def test_serve_checks_its_source_before_starting_anything(tmp_path, monkeypatch)
     ("nhsbsa", "Source: NHSBSA's portal https://opendata.nhsbsa.net/api/3/action; list sizes from {nhsd}."),
 ])
 def test_serve_says_which_source_it_runs_on(tmp_path, monkeypatch, source, says):
-    import subprocess
+    import pipelines.cli
 
     started = {}
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env, **k: started.update(env) or 0)
+    monkeypatch.setattr(pipelines.cli, "serve_processes", lambda port, env: started.update(env) or 0)
     (tmp_path / "nhsd").mkdir()
     args = ["--source", source] if source else []
     if source == "nhsbsa":
