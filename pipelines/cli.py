@@ -64,6 +64,23 @@ data_dir_option = click.option(
 @click.group()
 def main() -> None:
     """Medication Safety Indicators: English Prescribing Dataset -> ICB medication-safety indicators."""
+    check_environment()
+
+
+def check_environment() -> None:
+    """Every MSI_* variable checked before any work: a bad value is one line naming it (exit 2); a variable
+    nobody reads (a misspelling) is said, not silently ignored."""
+    from pipelines import environment
+    from pipelines.notify.channels import plugged_in_variables
+
+    problems = environment.check()
+    for problem in problems:
+        console.print(f"[red]msi: {problem}[/red]", highlight=False, soft_wrap=True)
+    if problems:
+        raise SystemExit(2)
+    for name in environment.unknown(also=plugged_in_variables()):
+        console.print(f"[yellow]msi: {name} is set but nothing reads it (is it misspelt? `msi --help` "
+                      "and the README list every MSI_ variable)[/yellow]", highlight=False, soft_wrap=True)
 
 
 def run_pipeline(settings: Settings, months: list[str], pregenerate: bool, report: bool = True) -> list:

@@ -29,14 +29,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines import environment
 from pipelines.tables import table as _table
 
-DEFAULT_DATA_DIR = "data"
+DEFAULT_DATA_DIR = environment.VARIABLES["MSI_DATA_DIR"].default
 
 
 def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:
     """--data-dir beats MSI_DATA_DIR beats ./data."""
-    chosen = value or os.environ.get("MSI_DATA_DIR") or DEFAULT_DATA_DIR
+    chosen = value or environment.value("MSI_DATA_DIR")
     return Path(chosen).expanduser().resolve()
 
 

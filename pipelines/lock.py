@@ -23,8 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from pipelines import environment
+
 LOCK_FILE = "lock"
-DEFAULT_WAIT_SECONDS = 6 * 3600.0  # a national month's run is minutes; a backfill's step never holds it hours
+DEFAULT_WAIT_SECONDS = environment.VARIABLES["MSI_LOCK_WAIT"].default  # a national month's run is minutes; a backfill's step never holds it hours
 POLL_SECONDS = 0.2
 
 
@@ -47,11 +49,10 @@ _registry = threading.Lock()
 
 def wait_seconds() -> float:
     """MSI_LOCK_WAIT: how long a writer waits for the lock before giving up (seconds)."""
-    value = os.environ.get("MSI_LOCK_WAIT", "")
     try:
-        return float(value) if value.strip() else DEFAULT_WAIT_SECONDS
-    except ValueError:
-        raise LockTimeout(f"MSI_LOCK_WAIT must be a number of seconds, not {value!r}") from None
+        return float(environment.value("MSI_LOCK_WAIT"))
+    except environment.SettingError as exc:
+        raise LockTimeout(str(exc)) from None
 
 
 def holder_of(path: Path) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import calendar
-import os
 import re
 from datetime import date, datetime, timezone
+
+from pipelines import environment
+from pipelines.environment import EPD_FIRST_MONTH
 
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
@@ -64,14 +66,14 @@ def month_label(month: str) -> str:
 
 # NHSBSA's English Prescribing Dataset starts with January 2014 (nhsbsa_data.md); the deployment covers
 # every month from then unless MSI_FIRST_MONTH says otherwise (the monthly partitions start here too).
-EPD_FIRST_MONTH = "2014-01"
-FIRST_MONTH = os.environ.get("MSI_FIRST_MONTH", EPD_FIRST_MONTH)
+def first_month() -> str:
+    return environment.value("MSI_FIRST_MONTH")
 
 
 def partition_span(today: datetime | None = None) -> tuple[str, str]:
-    """The first and last month a run may ask for: FIRST_MONTH to the last complete month."""
+    """The first and last month a run may ask for: MSI_FIRST_MONTH to the last complete month."""
     today = today or datetime.now(timezone.utc)
-    return FIRST_MONTH, add_months(month_of(today.date()), -1)
+    return first_month(), add_months(month_of(today.date()), -1)
 
 
 def months_outside(months: list[str], today: datetime | None = None) -> str | None:

@@ -1,16 +1,12 @@
 """Run settings: where the data lives and where the raw files come from. Plain (no Dagster): the CLI and
 every module below the wiring read these; pipelines/wiring/resources.py makes them the Dagster resource."""
 
-import os
-
 from pydantic import BaseModel
 
+from pipelines.environment import DEFAULT_BASELINE, DEFAULT_CKAN_URL, SOURCES, value
 from pipelines.layout import Layout, resolve_data_dir
-from pipelines.sources.nhsbsa import DEFAULT_BASE_URL
 
-SOURCES = ("sample", "nhsbsa", "local")
-# NHS England's Medicines Safety Improvement Programme measures change against calendar 2021.
-DEFAULT_BASELINE = "2021-01:2021-12"
+__all__ = ["DEFAULT_BASELINE", "SOURCES", "Settings"]
 
 
 class Settings(BaseModel):
@@ -20,7 +16,7 @@ class Settings(BaseModel):
     source: str = "sample"  # sample | nhsbsa | local
     epd_dir: str = ""  # --source local: folder of EPD files
     list_size_dir: str = ""  # local/nhsbsa: folder of NHS Digital files in YYYY-MM sub-folders
-    ckan_base_url: str = DEFAULT_BASE_URL
+    ckan_base_url: str = DEFAULT_CKAN_URL
     sample_scale: str = "demo"  # demo | national
     sample_seed: int = 20260101
     patient_level_dir: str = ""  # a patient-level extract (contract v1); empty: public data only
@@ -32,16 +28,15 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls):
-        source = os.environ.get("MSI_SOURCE", "sample")
-        if source not in SOURCES:
-            raise ValueError(f"MSI_SOURCE must be one of {SOURCES}, not {source!r}")
+        """The settings `msi serve`'s code location runs with, from the MSI_* variables (each checked:
+        a bad one raises SettingError naming it)."""
         return cls(
             data_dir=str(resolve_data_dir(None)),
-            source=source,
-            epd_dir=os.environ.get("MSI_EPD_DIR", ""),
-            list_size_dir=os.environ.get("MSI_LIST_SIZE_DIR", ""),
-            ckan_base_url=os.environ.get("MSI_CKAN_URL", DEFAULT_BASE_URL),
-            sample_scale=os.environ.get("MSI_SAMPLE_SCALE", "demo"),
-            patient_level_dir=os.environ.get("MSI_PATIENT_LEVEL_DIR", ""),
-            baseline=os.environ.get("MSI_BASELINE", DEFAULT_BASELINE),
+            source=value("MSI_SOURCE"),
+            epd_dir=value("MSI_EPD_DIR"),
+            list_size_dir=value("MSI_LIST_SIZE_DIR"),
+            ckan_base_url=value("MSI_CKAN_URL"),
+            sample_scale=value("MSI_SAMPLE_SCALE"),
+            patient_level_dir=value("MSI_PATIENT_LEVEL_DIR"),
+            baseline=value("MSI_BASELINE"),
         )

@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
+from pipelines.environment import value
+
 MIN_ITEMS = 16  # below this, forking costs more than it saves
 log = logging.getLogger("msi.outputs")
 WORKER_TIMEOUT_S = 1800  # a national month's pages take ~15 s; a worker still busy after this is stuck
@@ -23,7 +25,7 @@ _WRITE: Callable[[list], int] | None = None  # the writer the forked workers cal
 
 
 def workers() -> int:
-    return int(os.environ.get("MSI_OUTPUT_WORKERS", 0)) or min(4, os.cpu_count() or 1)
+    return value("MSI_OUTPUT_WORKERS") or min(4, os.cpu_count() or 1)
 
 
 def in_parallel(write: Callable[[list], int], items: list) -> None:

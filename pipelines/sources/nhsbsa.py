@@ -23,7 +23,9 @@ from pathlib import Path
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-DEFAULT_BASE_URL = "https://opendata.nhsbsa.net/api/3/action"
+from pipelines.environment import DEFAULT_CKAN_URL
+
+DEFAULT_BASE_URL = DEFAULT_CKAN_URL
 SNOMED_PACKAGE = "english-prescribing-dataset-epd-with-snomed-code"
 LEGACY_PACKAGE = "english-prescribing-data-epd"
 _NAME = re.compile(r"(EPD_SNOMED|EPD)_(\d{4})(\d{2})")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 class RecordChannel:
     path: str
     name = "record"
+    variables = ("MSI_RECORD_CHANNEL_FILE",)
     record = "sent-record.json"
 
     @classmethod

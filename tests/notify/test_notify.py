@@ -404,7 +404,11 @@ def test_clear_text_is_refused_unless_the_relay_is_local():
     base = {"MSI_SMTP_HOST": "smtp.example.nhs.uk", "MSI_SMTP_FROM": "msi@example.nhs.uk", "MSI_SMTP_STARTTLS": "false"}
     with pytest.raises(NotifyError, match="only allowed for a relay on this machine"):
         SmtpSettings.from_env(base)
-    assert SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "127.0.0.1"}).starttls is False
+    assert SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "127.0.0.1"}).starttls == "off"
+    unset = {k: v for k, v in base.items() if k != "MSI_SMTP_STARTTLS"}
+    assert SmtpSettings.from_env(unset).starttls == "required"  # another machine: always
+    assert SmtpSettings.from_env({**unset, "MSI_SMTP_HOST": "localhost"}).starttls == "if offered"
+    assert SmtpSettings.from_env({**unset, "MSI_SMTP_HOST": "127.0.0.1", "MSI_SMTP_STARTTLS": "true"}).starttls == "required"
     assert SmtpSettings.from_env({}) is None
     assert PASSWORD not in repr(SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "localhost", "MSI_SMTP_PASSWORD": PASSWORD}))
 

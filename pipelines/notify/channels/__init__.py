@@ -44,6 +44,12 @@ def available() -> dict[str, type]:
     return found
 
 
+def plugged_in_variables() -> tuple[str, ...]:
+    """The MSI_* variables channels outside pipelines/environment.py read (a channel may list its own in a
+    `variables` attribute), so that `msi` does not call them misspelt."""
+    return tuple(name for cls in available().values() for name in getattr(cls, "variables", ()))
+
+
 def configured(env=None) -> list[Channel]:
     """The sending channels the environment configures (none: nothing can be sent)."""
     env = os.environ if env is None else env

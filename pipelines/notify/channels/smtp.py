@@ -5,7 +5,9 @@ MSI_SMTP_HOST      the server (no host: nothing is sent; `msi notify --dry-run` 
 MSI_SMTP_PORT      default 587 (submission)
 MSI_SMTP_USER, MSI_SMTP_PASSWORD   optional login; the password is never logged or put in an error
 MSI_SMTP_FROM      the sender address
-MSI_SMTP_STARTTLS  default true; false only for a relay on this machine (127.0.0.1/localhost)
+MSI_SMTP_STARTTLS  unset: required, except to a relay on this machine (127.0.0.1/localhost/::1), where it is
+                   used when offered (the message never leaves the machine in clear); true: required there
+                   too; false: never (a relay on this machine only)
 MSI_SMTP_CA_FILE   a CA bundle for a server whose certificate a private CA signed
 MSI_SMTP_TIMEOUT   seconds to wait for any one answer (default 30)
 MSI_SMTP_DEADLINE  seconds for the whole send, every attempt included (default 300); each connection also
@@ -15,7 +17,6 @@ MSI_SMTP_DEADLINE  seconds for the whole send, every attempt included (default 3
 
 from __future__ import annotations
 
-import os
 import smtplib
 import socket
 import ssl
@@ -25,11 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from pipelines.environment import SettingError, value
 from pipelines.notify.channels import NotifyError
 from pipelines.notify.message import Message, as_email
 from pipelines.notify.subscriptions import ADDRESS
 
 ATTEMPTS = 3
+LOOPBACK = ("127.0.0.1", "localhost", "::1")  # a relay here: the message does not cross a network in clear
 CONNECTION_SECONDS = 180.0  # one connection: greeting, STARTTLS, login and every message
 
 
@@ -40,36 +43,34 @@ class SmtpSettings:
     port: int = 587
     user: str = ""
     password: str = field(default="", repr=False)
-    starttls: bool = True
+    starttls: str = "required"  # required | if offered | off (LOOPBACK hosts only for the last two)
     ca_file: str = ""
     timeout: float = 30.0
     deadline: float = 300.0
 
     @classmethod
     def from_env(cls, env=None) -> "SmtpSettings | None":
-        env = os.environ if env is None else env
-        host = env.get("MSI_SMTP_HOST", "").strip()
+        """From the MSI_SMTP_* variables (pipelines/environment.py checks each); None without a host."""
+        def get(name: str):
+            try:
+                return value(name, env)
+            except SettingError as exc:
+                raise NotifyError(str(exc)) from None
+
+        host = get("MSI_SMTP_HOST")
         if not host:
             return None
-        sender = env.get("MSI_SMTP_FROM", "").strip()
+        sender = get("MSI_SMTP_FROM")
         if not ADDRESS.fullmatch(sender):
             raise NotifyError(f"MSI_SMTP_FROM must be the sender's e-mail address (one address, like "
                               f"msi@example.nhs.uk), not {sender!r}")
-        starttls = env.get("MSI_SMTP_STARTTLS", "true").strip().lower() not in ("false", "0", "no")
-        if not starttls and host not in ("127.0.0.1", "localhost", "::1"):
+        asked, local = get("MSI_SMTP_STARTTLS"), host in LOOPBACK
+        if asked is False and not local:
             raise NotifyError(f"MSI_SMTP_STARTTLS=false is only allowed for a relay on this machine, not {host}")
-        numbers = {}
-        for name, key, default in (("port", "MSI_SMTP_PORT", "587"), ("timeout", "MSI_SMTP_TIMEOUT", "30"),
-                                   ("deadline", "MSI_SMTP_DEADLINE", "300")):
-            try:
-                numbers[name] = (int if name == "port" else float)(env.get(key, default))
-            except ValueError:
-                raise NotifyError(f"{key} must be a number") from None
-            if numbers[name] <= 0:
-                raise NotifyError(f"{key} must be above 0")
-        return cls(host=host, sender=sender, user=env.get("MSI_SMTP_USER", ""),
-                   password=env.get("MSI_SMTP_PASSWORD", ""), starttls=starttls,
-                   ca_file=env.get("MSI_SMTP_CA_FILE", ""), **numbers)
+        starttls = "required" if asked or (asked is None and not local) else "if offered" if asked is None else "off"
+        return cls(host=host, sender=sender, user=get("MSI_SMTP_USER"), password=get("MSI_SMTP_PASSWORD"),
+                   starttls=starttls, ca_file=get("MSI_SMTP_CA_FILE"), port=get("MSI_SMTP_PORT"),
+                   timeout=get("MSI_SMTP_TIMEOUT"), deadline=get("MSI_SMTP_DEADLINE"))
 
 
 # Worth trying again: the server was not there or went away (a 4xx answer, "try later", is handled below).
@@ -126,9 +127,11 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
             with deadline, smtp:
                 smtp.connect(settings.host, settings.port)
                 smtp.ehlo()
-                if settings.starttls:
-                    if not smtp.has_extn("starttls"):
-                        raise NotifyError(f"{where} offers no STARTTLS; msi will not send over a clear connection")
+                offered = smtp.has_extn("starttls")
+                if settings.starttls == "required" and not offered:
+                    raise NotifyError(f"{where} offers no STARTTLS; msi will not send over a clear connection "
+                                      "to another machine")
+                if offered and settings.starttls != "off":
                     smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file or None))
                     smtp.ehlo()
                 if settings.user:
