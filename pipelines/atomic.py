@@ -106,6 +106,7 @@ def scratch_dir(tmp: Path, prefix: str) -> Iterator[Path]:
     what is built there is a rename), removed afterwards whatever happens."""
     work = tmp / scratch_name(prefix)
     work.mkdir(parents=True, exist_ok=True)
+    os.chmod(work, 0o700)  # owner-only whatever the umask: patient data passes through some of these
     try:
         yield work
     finally:

@@ -28,6 +28,7 @@ class Table:
     sql: tuple[str, ...] = ()  # sql/<name>.sql files that build it
     folder: str = ""  # the table's folder under its zone, when not its name (two tables share one)
     file: str = "data.parquet"  # the file in each month's folder; a glob where DuckDB names the parts
+    private: bool = False  # written from a patient-level extract: owner-only (pipelines/private.py)
 
     def root(self, layout: Layout) -> Path:
         return getattr(layout, self.zone) / (self.folder or self.name)
@@ -94,20 +95,21 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("patient_prescriptions", "lake", False, (
         ("patient_id", V), ("practice_code", V), ("issue_date", DATE), ("bnf_code", V), ("quantity", D),
         ("snomed_code", V), ("dose_text", V)), "pipelines.lake.patient",
-        ("patient/stage_prescriptions", "patient/normalise_prescriptions"), folder="patient", file="prescriptions.parquet"),
+        ("patient/stage_prescriptions", "patient/normalise_prescriptions"), folder="patient", file="prescriptions.parquet",
+        private=True),
     Table("patient_registrations", "lake", False, (
         ("patient_id", V), ("practice_code", V), ("sex", V), ("date_of_birth", DATE), ("registered_from", DATE),
         ("registered_to", DATE), ("learning_disability_or_autism", F)), "pipelines.lake.patient",
         ("patient/stage_registrations", "patient/normalise_registrations", "patient/flags_carried"),
-        folder="patient", file="registrations.parquet"),
+        folder="patient", file="registrations.parquet", private=True),
     # --- the warehouse: per-month practice values, then every org level for all months
     Table("indicator_practice", "warehouse", True, _PRACTICE_VALUES, "pipelines.indicators.engine",
           ("indicators/practice_values",)),
     Table("patient_indicator_practice", "warehouse", True, _PRACTICE_VALUES, "pipelines.indicators.patient",
-          ("patient/practice_values",), folder="indicator_practice", file="patient.parquet"),
+          ("patient/practice_values",), folder="indicator_practice", file="patient.parquet", private=True),
     Table("patient_members", "warehouse", True, (
         ("indicator_id", V), ("role", V), ("patient_id", V), ("practice_code", V)),
-        "pipelines.indicators.patient", ("patient/members",)),
+        "pipelines.indicators.patient", ("patient/members",), private=True),
     Table("indicator_practice_breakdown", "warehouse", True,
           (("month", V), ("indicator_id", V), ("practice_code", V), *_BREAKDOWN), "pipelines.indicators.engine",
           ("indicators/practice_breakdown",)),

@@ -59,3 +59,55 @@ def test_a_bad_flag_is_named_and_the_last_good_extract_kept(good, tmp_path, case
     assert result.exit_code == 1, output
     assert said in output and "Traceback" not in result.output
     assert digests(data) == before  # the last good extract, the lake and the warehouse, byte for byte
+
+
+def _modes(data: Path) -> dict[str, str]:
+    from pipelines.layout import Layout
+    from pipelines.private import private_paths
+
+    return {str(p.relative_to(data)): f"{p.stat().st_mode & 0o777:04o}" for p in private_paths(Layout(data))}
+
+
+def test_patient_data_is_owner_only_whatever_the_umask(good, tmp_path):
+    """Every file written from the extract is 0600 and every folder holding only such files 0700, even when
+    the umask would let every user read and write them."""
+    import os
+
+    root, epd, lists = good
+    data = tmp_path / "data"
+    old = os.umask(0)
+    try:
+        result = run_with_extract(epd, lists, data, EXTRACT)
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    modes = _modes(data)
+    assert modes == {
+        "lake/patient": "0700", "lake/patient/manifest.json": "0600", "lake/patient/prescriptions.parquet": "0600",
+        "lake/patient/registrations.parquet": "0600", "warehouse/patient_members": "0700",
+        f"warehouse/patient_members/month={MONTH}": "0700",
+        f"warehouse/patient_members/month={MONTH}/data.parquet": "0600",
+        f"warehouse/indicator_practice/month={MONTH}/patient.parquet": "0600"}, modes
+    public = data / "warehouse" / "indicator_practice" / f"month={MONTH}" / "data.parquet"
+    assert public.stat().st_mode & 0o777 == 0o666  # public data follows the umask, as before
+
+
+@pytest.mark.parametrize("path, mode", [("lake/patient/prescriptions.parquet", 0o644), ("lake/patient", 0o755),
+                                        (f"warehouse/indicator_practice/month={MONTH}/patient.parquet", 0o640)])
+def test_patient_data_open_to_others_is_refused(good, tmp_path, path, mode):
+    import os
+
+    root, epd, lists = good
+    data = copy_data(root / "data", tmp_path)
+    os.chmod(data / path, mode)
+    before = digests(data)
+    result = run_with_extract(epd, lists, data, EXTRACT)
+    output = one_line(result)
+    assert result.exit_code == 1, output
+    assert f"{data / path}: patient data open to other users (mode {mode:04o})" in output, output
+    assert "must be owner-only" in output and "chmod go-rwx" in output and "Traceback" not in result.output
+    assert digests(data) == before
+    # a run of public data alone is refused too: the data directory holds the open files either way
+    result = CliRunner().invoke(main, ["run", "--source", "local", "--months", MONTH, "--epd-dir", str(epd),
+                                       "--list-size-dir", str(lists), "--data-dir", str(data), "--no-report"])
+    assert result.exit_code == 1 and "patient data open to other users" in one_line(result)

@@ -17,7 +17,7 @@ import polars as pl
 
 from indicators.catalogue import catalogue
 from indicators.model import Indicator
-from pipelines.atomic import publish_file, scratch_dir
+from pipelines.atomic import scratch_dir
 from pipelines.duck import copy_query, duckdb_connection, write_empty
 from pipelines.lake.patient import carried_flags
 from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
@@ -25,6 +25,7 @@ from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.groups import group_members
 from pipelines.bnf.ome import reference_ome_table
 from pipelines.layout import Layout
+from pipelines.private import check_private, publish_private
 from pipelines.months import add_months, days_in_month
 from pipelines.sqlfiles import load_sql
 
@@ -114,6 +115,7 @@ def computable(indicators: dict[str, Indicator], flags: tuple[str, ...]) -> tupl
 def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indicator] | None = None) -> PatientMonth:
     if not has_patient_data(layout):
         raise PatientDataError(f"no checked patient-level extract in {layout.lake / 'patient'}; load one first")
+    check_private(layout)
     start, end, days = window(month)
     rx, rg = layout.patient_file("prescriptions"), layout.patient_file("registrations")
     indicators, not_computed = computable(indicators or patient_indicators(), carried_flags(rg))
@@ -139,6 +141,6 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         practices, = con.execute(load_sql("files/practice_count"), {"p": str(values)}).fetchall()[0]
         con.close()
         out_values = layout.warehouse_file("patient_indicator_practice", month)  # beside the public data.parquet
-        publish_file(values, out_values)
-        publish_file(members, layout.warehouse_file("patient_members", month))
+        publish_private(values, out_values, layout)
+        publish_private(members, layout.warehouse_file("patient_members", month), layout)
         return PatientMonth(month, start, end, int(practices), int(n_members), out_values, not_computed)

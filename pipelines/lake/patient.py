@@ -13,9 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.atomic import publish_file, scratch_dir
+from pipelines.atomic import scratch_dir
 from pipelines.duck import duckdb_connection
 from pipelines.layout import Layout
+from pipelines.private import check_private, publish_private
 from pipelines.checks.patient import RULES, expectations
 from pipelines.lake.patient_contract import CONTRACT_VERSION, TABLES, ExtractError, Table, find_table
 from pipelines.sqlfiles import load_sql
@@ -78,6 +79,7 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
     from pipelines.checks.gx_duckdb import validate_parquet
 
     folder = Path(folder)
+    check_private(layout)
     if not folder.is_dir():
         raise ExtractError(f"patient-level extract folder not found: {folder}")
     with scratch_dir(layout.tmp, f"patient") as work:
@@ -114,6 +116,6 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
         manifest.write_text(json.dumps({"contract_version": CONTRACT_VERSION, **summary.__dict__,
                                         "files": {t: str(p) for t, (_, p) in built.items()}}, indent=2))
         for name, (out, _) in built.items():
-            publish_file(out, layout.patient_file(name))
-        publish_file(manifest, layout.patient_manifest)
+            publish_private(out, layout.patient_file(name), layout)
+        publish_private(manifest, layout.patient_manifest, layout)
         return summary

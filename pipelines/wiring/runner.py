@@ -16,6 +16,7 @@ from pipelines.checks.gx_duckdb import describe_failed_rule
 from pipelines.diskspace import disk_full_line, is_disk_full_text
 from pipelines.lock import LockTimeout, data_lock
 from pipelines.months import partition_key
+from pipelines.private import NotPrivate, check_private
 from pipelines.runlog import write_log
 from pipelines.settings import Settings
 from pipelines.wiring.definitions import build_definitions
@@ -113,6 +114,10 @@ def run_months(settings: Settings, months: list[str], on_month: Callable[[str, s
         # Opening the instance writes to Dagster's SQLite storage: a second run waits for the lock first.
         instance = instance or dagster_instance(settings)
         sweep_scratch(settings.layout.tmp)  # what a killed run left behind
+        try:
+            check_private(settings.layout)  # before any step: patient data open to others is refused
+        except NotPrivate as exc:
+            raise RunFailed(str(exc)) from None
     outcomes = []
     for step in steps(patient_level=bool(settings.patient_level_dir)):
         job = defs.resolve_job_def(step.job.name)
