@@ -59,6 +59,16 @@ CASES = [
      "180.0; adq_usage nan"),
     ("NIC that is infinite", _replace_line(11, lambda l: l.replace(b',"52.38",', b',"inf",')), 1,
      "measures are finite numbers"),
+    # Encodings no publisher uses: named for what they are, with the file (was Python's "new-line character
+    # seen in unquoted field - do you need to open the file in universal-newline mode?", naming no file).
+    ("UTF-16 with its byte-order mark", GOOD.decode("latin-1").encode("utf-16"), 1,
+     "EPD_SNOMED_202601.csv: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); NHSBSA and NHS "
+     "Digital publish UTF-8 or Latin-1 CSV"),
+    ("UTF-16 without a byte-order mark", GOOD.decode("latin-1").encode("utf-16-le"), 1,
+     "EPD_SNOMED_202601.csv: NUL bytes at line 1 (UTF-16 text without a byte-order mark, or not text at all)"),
+    ("UTF-32", GOOD.decode("latin-1").encode("utf-32"), 1, "the file is UTF-32 text"),
+    ("a NUL byte in a row", _replace_line(7, lambda l: l.replace(b'"NHS NORTHAMPTONSHIRE', b'"NHS\0NORTHAMPTONSHIRE')),
+     1, "EPD_SNOMED_202601.csv: NUL bytes at line 8"),
     ("a QUANTITY of 1e300", _replace_line(11, lambda l: l.replace(b'"180.",1,"180."', b'"1e300",1,"1e300"')), 1,
      "measures are within what a real row can have: items <= 1,000,000, quantity <= 1,000,000"),
 ]
@@ -110,6 +120,38 @@ def test_fault(good_data, tmp_path, case, content, status, said):
         wb = openpyxl.load_workbook(data / "extracts" / "2026-01" / "QOP.xlsx")
         cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if str(c.value).startswith("=HYPER")]
         assert cells and all(c.data_type == "s" for c in cells)
+
+
+def _lying_zip(path: Path) -> bytes:
+    """A ZIP of the month whose member declares 7,000 bytes and inflates to 256 MiB."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("EPD_SNOMED_202601.csv", "w") as dst:
+            dst.write(GOOD)
+            for _ in range(4):
+                dst.write(b"\0" * (64 << 20))
+    data = bytearray(path.read_bytes())
+    member = zipfile.ZipFile(path).infolist()[0]
+    data[member.header_offset + 22:member.header_offset + 26] = (7000).to_bytes(4, "little")
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 24:central + 28] = (7000).to_bytes(4, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("case, content, said", [
+    ("a member that lies about its size", "lying",
+     "EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv inflates beyond the 7,000 bytes its header declares (stopped at"),
+    ("an encrypted member", "encrypted", "EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv is encrypted "
+                                         "(password-protected): msi cannot read it, and downloading it again will not help"),
+])
+def test_a_zip_that_cannot_be_read_as_published_is_named(good_data, tmp_path, case, content, said):
+    bytes_ = (_lying_zip(tmp_path / "lying.zip") if content == "lying" else
+              (Path(__file__).parent / "fixtures" / "encrypted_EPD_SNOMED_202601.zip").read_bytes())
+    data, before, result = _copy_and_run(good_data, tmp_path / "run", "EPD_SNOMED_202601.zip", bytes_)
+    output = one_line(result)
+    assert result.exit_code == 1 and said in output, output
+    assert "Traceback" not in result.output
+    assert digests(data) == before
+    assert not any((data / "tmp").rglob("*.csv"))  # nothing of it left on disk
 
 
 def test_a_truncated_zip_is_refused_and_the_month_kept(good_data, tmp_path):

@@ -70,6 +70,9 @@ CASES = [
      "PCN_CODE is 'U' and five digits, 'U' (no PCN) or blank: 2 unexpected"),
     ("a region that is none of the 7", MAP, map_text().replace(",Y62,", ",Y99,"),
      "COMM_REGION_CODE is one of the 7 NHS England regions: 2 unexpected"),
+    ("a list-size file in UTF-16", QUIN, quin_text(),
+     f"{QUIN} for 2026-01: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); NHSBSA and NHS "
+     "Digital publish UTF-8 or Latin-1 CSV"),
     ("a map row of another month", MAP, map_text().replace(P85002_MAP, P85002_MAP.replace("01JAN2026", "01DEC2025")),
      "EXTRACT_DATE is the same on every row: 1 unexpected, e.g. ['line 9; practice_code P85002"),
 ]
@@ -88,7 +91,7 @@ def good_data(tmp_path_factory):
 def test_side_file_fault(good_data, tmp_path, case, name, text, says):
     data = copy_data(good_data, tmp_path)
     before = digests(data)
-    epd, lists = _month(tmp_path, {name: text.encode("latin-1")})
+    epd, lists = _month(tmp_path, {name: text.encode("utf-16" if "UTF-16" in case else "latin-1")})
     result = run(epd, lists, data)
     output = one_line(result)
     assert result.exit_code == 1, output

@@ -9,10 +9,6 @@ previous good partition byte-for-byte as it was.
 
 from __future__ import annotations
 
-import queue
-import shutil
-import struct
-import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,12 +19,13 @@ from typing import Callable, Iterator
 import duckdb
 import polars as pl
 
+from pipelines.archives import ArchiveError, extract_csv
 from pipelines.atomic import StagedFile, scratch_dir
 from pipelines.checks.gx_duckdb import failure_text
 from pipelines.epd import scan
 from pipelines.duck import duckdb_connection
 from pipelines.epd.flavours import Flavour, detect_flavour
-from pipelines.textfiles import parse_header_line
+from pipelines.textfiles import NotText, check_text, parse_header_line
 from pipelines.layout import Layout
 from pipelines.parquet_files import DamagedFile, parquet_rows
 from pipelines.sqlfiles import load_sql
@@ -73,11 +70,18 @@ def check_complete(csv_path: Path, source_name: str) -> None:
                           "line): it was cut short; download it again")
 
 
-def read_header(path: Path) -> list[str]:
+def read_header(path: Path, name: str | None = None) -> list[str]:
+    """The header's column names, once the file's start is known to be text (a UTF-16 file is named as such,
+    not met later as a CSV error); `name` is the published file's (a ZIP's, for its member)."""
     with open(path, "rb") as fh:
-        first = fh.readline()
+        start = fh.read(1 << 20)
+    try:
+        check_text(start, name or path.name)
+    except NotText as exc:
+        raise IngestError(str(exc)) from None
+    first = start.split(b"\n", 1)[0] + b"\n"
     if not first.strip():
-        raise IngestError(f"{path.name}: file is empty (no header line)")
+        raise IngestError(f"{name or path.name}: file is empty (no header line)")
     return parse_header_line(first)
 
 
@@ -97,90 +101,18 @@ def source_geography(source: Path) -> str:
 
 @contextmanager
 def csv_from_source(source: Path, scratch: Path) -> Iterator[Path]:
-    """Yield a CSV path for `source`; a ZIP is extracted (CRC-checked) into `scratch` first."""
+    """Yield a CSV path for `source`; a ZIP's one CSV is extracted, within bounds, into `scratch` first."""
     if source.suffix.lower() != ".zip":
         yield source
         return
-    scratch.mkdir(parents=True, exist_ok=True)
     try:
-        with zipfile.ZipFile(source) as zf:  # handles ZIP64, as NHSBSA's >4 GB files need
-            members = [m for m in zf.infolist() if m.filename.lower().endswith(".csv")]
-            if len(members) != 1:
-                raise IngestError(
-                    f"{source.name}: expected exactly one CSV inside the ZIP, found "
-                    f"{[m.filename for m in zf.infolist()]}"
-                )
-            target = scratch / Path(members[0].filename).name
-            if members[0].compress_type == zipfile.ZIP_DEFLATED:
-                inflate(source, members[0], target)
-            else:  # stored, or a method ISA-L does not do: the standard library (it checks the CRC-32 too)
-                with zf.open(members[0]) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, length=CHUNK)
-    except zipfile.BadZipFile as exc:
-        raise IngestError(f"{source.name}: not a complete ZIP file ({exc}); download it again") from exc
-    except EOFError as exc:
-        raise IngestError(f"{source.name}: ZIP ends early (truncated download)") from exc
+        target = extract_csv(source, scratch)
+    except ArchiveError as exc:
+        raise IngestError(str(exc)) from None
     try:
         yield target
     finally:
         target.unlink(missing_ok=True)
-
-
-CHUNK = 16 * 1024 * 1024
-
-
-def inflate(source: Path, member: zipfile.ZipInfo, target: Path) -> None:
-    """Extract one deflated ZIP member with ISA-L (faster than zlib's inflate), writing in a second thread
-    so that inflating and writing overlap (both release the GIL; BENCHMARKS.md, "Why the code is shaped
-    so"). Sizes and offsets come from the central directory (zipfile reads ZIP64);
-    the CRC-32 and the length are checked, as zipfile would."""
-    from isal import isal_zlib
-
-    with open(source, "rb") as fh:
-        fh.seek(member.header_offset)
-        local = fh.read(30)
-        if len(local) < 30 or local[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(f"no local header for {member.filename}")
-        names, extra = struct.unpack("<HH", local[26:30])
-        fh.seek(member.header_offset + 30 + names + extra)
-        pending: queue.Queue = queue.Queue(maxsize=8)
-        failed: list[BaseException] = []
-
-        def write() -> None:
-            try:
-                with open(target, "wb") as dst:
-                    while (block := pending.get()) is not None:
-                        dst.write(block)
-            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
-                failed.append(exc)
-                while pending.get() is not None:  # drain, so the reader never blocks on a full queue
-                    pass
-
-        writer = threading.Thread(target=write, name="zip-writer")
-        writer.start()
-        crc, size, left = 0, 0, member.compress_size
-        try:
-            inflater = isal_zlib.decompressobj(-15)  # raw deflate, as ZIP stores it
-            while left:
-                chunk = fh.read(min(CHUNK, left))
-                if not chunk:
-                    raise EOFError
-                left -= len(chunk)
-                block = inflater.decompress(chunk)
-                crc, size = isal_zlib.crc32(block, crc), size + len(block)
-                pending.put(block)
-            block = inflater.flush()
-            crc, size = isal_zlib.crc32(block, crc), size + len(block)
-            pending.put(block)
-        except isal_zlib.error as exc:
-            raise zipfile.BadZipFile(f"corrupt deflate data ({exc})") from exc
-        finally:
-            pending.put(None)
-            writer.join()
-    if failed:
-        raise failed[0]
-    if size != member.file_size or crc != member.CRC:
-        raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {member.filename!r}")
 
 
 def _locate_bad_value(con, csv_path: Path, flavour: Flavour) -> str:
@@ -294,7 +226,7 @@ def stage_epd_month(source: Path, month: str, layout: Layout, work: Path, memory
         raise IngestError(f"EPD file for {month} not found: {source}")
     work.mkdir(parents=True, exist_ok=True)
     with csv_from_source(source, work) as csv_path:
-        flavour = detect_flavour(read_header(csv_path), source=source.name)
+        flavour = detect_flavour(read_header(csv_path, source.name), source=source.name)
         check_complete(csv_path, source.name)
         con = duckdb_connection(work, memory_limit)
         fact, names, encoding, validation = _stage(csv_path, flavour, month, work, source.name, con, validate)

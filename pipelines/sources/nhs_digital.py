@@ -10,11 +10,11 @@ Reading them into the lake: pipelines/lake/list_sizes.py and pipelines/lake/prac
 
 from __future__ import annotations
 
-import shutil
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from pipelines.archives import ArchiveError, extract_csv
 
 FILE_STEMS = {
     "quin_age": "gp-reg-pat-prac-quin-age",
@@ -43,16 +43,9 @@ def opened_csv(path: Path, scratch: Path) -> Iterator[Path]:
         yield path
         return
     try:
-        with zipfile.ZipFile(path) as zf:
-            members = [m for m in zf.infolist() if m.filename.lower().endswith(".csv")]
-            if len(members) != 1:
-                raise ListSizeError(f"{path.name}: expected one CSV inside, found {[m.filename for m in zf.infolist()]}")
-            scratch.mkdir(parents=True, exist_ok=True)
-            target = scratch / Path(members[0].filename).name
-            with zf.open(members[0]) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-    except (zipfile.BadZipFile, EOFError) as exc:
-        raise ListSizeError(f"{path.name}: not a complete ZIP file ({exc})") from exc
+        target = extract_csv(path, scratch)
+    except ArchiveError as exc:
+        raise ListSizeError(str(exc)) from None
     try:
         yield target
     finally:
