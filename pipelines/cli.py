@@ -165,6 +165,16 @@ def stand_ins(outcome) -> str:
     return "; ".join(notes)
 
 
+def read_from(outcome) -> str:
+    """The file a month's EPD was read from, its size and when it was published, from the source asset."""
+    source = outcome.metadata.get("epd_source_file", {})
+    if not source.get("file"):
+        return "EPD file not recorded"
+    size = source.get("bytes") or 0
+    shown = f"{size:,} bytes" if size < 1e6 else f"{size / 1e6:,.1f} MB" if size < 1e9 else f"{size / 1e9:,.2f} GB"
+    return f"EPD read from {source['file']} ({shown}; {source.get('published') or 'publication time unknown'})"
+
+
 def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
     table = Table(title="Months processed")
     for col in ("month", "EPD rows", "items", "practices", "registered patients", "checks"):
@@ -176,7 +186,8 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
         table.add_row(o.month, f"{rx.get('dagster/row_count', 0):,}", f"{rx.get('items', 0):,}",
                       f"{rx.get('practices', 0):,}", f"{ls.get('patients', 0):,}", checks)
     console.print(table)
-    for o in outcomes:  # what a month lacked and what stood in: loud, one line a month
+    for o in outcomes:  # which file each month was read from, and what it lacked and what stood in
+        console.print(f"{o.month}: {read_from(o)}", highlight=False, soft_wrap=True)
         if notes := stand_ins(o):
             console.print(f"[yellow]{o.month}[/yellow]: {notes}")
         for indicator_id, why in (o.metadata.get("patient_indicator_practice", {}).get("not_computed") or {}).items():

@@ -162,3 +162,51 @@ def test_a_truncated_zip_is_refused_and_the_month_kept(good_data, tmp_path):
                                          whole.read_bytes()[: whole.stat().st_size // 2])
     assert result.exit_code == 1 and "ZIP" in result.output, result.output
     assert digests(data) == before
+
+
+def _zip_of(path: Path, content: bytes) -> bytes:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("EPD_SNOMED_202601.csv", content)
+    return path.read_bytes()
+
+
+def _run_with(good_data, tmp_path, files: dict[str, bytes]):
+    data = tmp_path / "data"
+    shutil.copytree(good_data, data)
+    before = digests(data)
+    epd, lists = tmp_path / "epd", tmp_path / "lists"
+    (lists / "2026-01").mkdir(parents=True)
+    for name, content in files.items():
+        (epd / name).parent.mkdir(parents=True, exist_ok=True)
+        (epd / name).write_bytes(content)
+    return data, before, run(epd, lists, data)
+
+
+REPUBLISHED = GOOD.replace(b'"28.",5,"140."', b'"28.",6,"168."')  # one row restated, as a republication does
+
+
+@pytest.mark.parametrize("case, files", [
+    ("last month's CSV left beside the republished ZIP", lambda t: {
+        "EPD_SNOMED_202601.csv": GOOD, "EPD_SNOMED_202601.zip": _zip_of(t / "new.zip", REPUBLISHED)}),
+    ("the month under both datasets' names", lambda t: {"EPD_SNOMED_202601.csv": REPUBLISHED, "EPD_202601.csv": GOOD}),
+    ("the folder and its month sub-folder", lambda t: {"EPD_SNOMED_202601.csv": REPUBLISHED,
+                                                       "2026-01/EPD_SNOMED_202601.csv": GOOD}),
+])
+def test_two_different_files_for_a_month_are_refused_naming_both(good_data, tmp_path, case, files):
+    chosen = files(tmp_path)
+    data, before, result = _run_with(good_data, tmp_path, chosen)
+    output = one_line(result)
+    assert result.exit_code == 1, output
+    assert "EPD for 2026-01: 2 different files" in output and "msi will not guess which is current" in output, output
+    for name in chosen:
+        assert name.split("/")[-1] in output
+    assert digests(data) == before
+
+
+def test_the_same_month_as_csv_and_zip_is_read_once_and_named(good_data, tmp_path):
+    data, before, result = _run_with(good_data, tmp_path, {
+        "EPD_SNOMED_202601.csv": REPUBLISHED, "EPD_SNOMED_202601.zip": _zip_of(tmp_path / "same.zip", REPUBLISHED)})
+    output = one_line(result)
+    assert result.exit_code == 0, output
+    assert f"2026-01: EPD read from {tmp_path / 'epd' / 'EPD_SNOMED_202601.csv'} ({len(REPUBLISHED):,} bytes; " \
+           "file modified " in output, output

@@ -127,3 +127,19 @@ def test_a_refused_epd_month_publishes_no_side_files(good_data, tmp_path):
     result = run(bad_epd, lists, data)
     assert result.exit_code == 1 and "refused by the prescribing expectations" in one_line(result), one_line(result)
     assert digests(data) == before
+
+
+def test_a_list_size_csv_beside_a_different_zip_is_refused(good_data, tmp_path):
+    import zipfile
+
+    data = copy_data(good_data, tmp_path)
+    before = digests(data)
+    epd, lists = _month(tmp_path)
+    grown = quin_text().replace("GP,P85002,,OL1 3UL,ALL,30_34,4374", "GP,P85002,,OL1 3UL,ALL,30_34,4375")
+    with zipfile.ZipFile(lists / "2026-01" / "gp-reg-pat-prac-quin-age.zip", "w") as zf:
+        zf.writestr(QUIN, grown)
+    result = run(epd, lists, data)
+    output = one_line(result)
+    assert result.exit_code == 1, output
+    assert "gp-reg-pat-prac-quin-age for 2026-01: 2 different files" in output and QUIN in output, output
+    assert "gp-reg-pat-prac-quin-age.zip" in output and digests(data) == before

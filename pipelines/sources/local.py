@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipelines.months import compact
 from pipelines.sources.nhs_digital import FILE_STEMS
+from pipelines.sources.one_file import one_file
 
 
 class MissingSourceError(FileNotFoundError):
@@ -19,18 +20,19 @@ class MissingSourceError(FileNotFoundError):
 
 
 def epd_candidates(month: str) -> list[str]:
-    # The SNOMED dataset is preferred where both exist (the legacy dataset is retired); CSV before ZIP
-    # because it needs no extraction.
+    # Where two hold the same data, the SNOMED dataset's name and a CSV (no extraction) are read first.
     names = [f"EPD_SNOMED_{compact(month)}", f"EPD_{compact(month)}"]
     return [f"{n}{ext}" for n in names for ext in (".csv", ".CSV", ".zip", ".ZIP")]
 
 
 def find_epd_file(epd_dir: Path, month: str) -> Path:
+    """The month's one EPD file; two different ones (a CSV beside a ZIP, the two datasets' names, the folder
+    and its month sub-folder) are refused, naming both (pipelines/sources/one_file.py)."""
     epd_dir = Path(epd_dir)
-    for folder in (epd_dir, epd_dir / month):
-        for name in epd_candidates(month):
-            if (folder / name).is_file():
-                return folder / name
+    found = [folder / name for folder in (epd_dir, epd_dir / month) for name in epd_candidates(month)
+             if (folder / name).is_file()]
+    if found:
+        return one_file(found, f"EPD for {month}")
     raise MissingSourceError(
         f"no EPD file for {month} in {epd_dir} (looked for EPD_SNOMED_{compact(month)} or "
         f"EPD_{compact(month)} as .csv/.zip, directly or in {month}/)"

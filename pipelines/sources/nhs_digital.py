@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipelines.archives import ArchiveError, extract_csv
+from pipelines.sources.one_file import SourceConflict, one_file
 
 FILE_STEMS = {
     "quin_age": "gp-reg-pat-prac-quin-age",
@@ -28,12 +29,16 @@ class ListSizeError(ValueError):
 
 
 def find_file(folder: Path, kind: str) -> Path:
+    """The folder's one file of `kind`: a CSV and a ZIP that differ are refused, naming both."""
     stem = FILE_STEMS[kind]
-    for suffix in (".csv", ".zip", ".CSV", ".ZIP"):
-        candidate = folder / f"{stem}{suffix}"
-        if candidate.is_file():
-            return candidate
-    raise ListSizeError(f"{folder}: no {stem}.csv or {stem}.zip")
+    found = [folder / f"{stem}{suffix}" for suffix in (".csv", ".zip", ".CSV", ".ZIP")
+             if (folder / f"{stem}{suffix}").is_file()]
+    if not found:
+        raise ListSizeError(f"{folder}: no {stem}.csv or {stem}.zip")
+    try:
+        return one_file(found, f"{stem} for {folder.name}")
+    except SourceConflict as exc:
+        raise ListSizeError(str(exc)) from None
 
 
 @contextmanager

@@ -5,6 +5,7 @@ it was published; the lake step reads that record, so it never cares where a fil
 """
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.sample.generate import ensure_sample_month as ensure_month
@@ -46,7 +47,8 @@ def locate_epd(msi: Settings, month: str, log=None) -> dict:
         if not msi.epd_dir:
             raise ValueError("--source local needs --epd-dir")
         path = find_epd_file(Path(msi.epd_dir), month)
-        return {"source": "local", "path": str(path), "published": f"file mtime {int(path.stat().st_mtime)}"}
+        modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return {"source": "local", "path": str(path), "published": f"file modified {modified}"}
     client = CkanClient(msi.ckan_base_url)
     resource = client.resource(month)
     folder = layout.raw_epd(month)
