@@ -190,6 +190,9 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
         console.print(f"{o.month}: {read_from(o)}", highlight=False, soft_wrap=True)
         if notes := stand_ins(o):
             console.print(f"[yellow]{o.month}[/yellow]: {notes}")
+        if "prescribing_month_coverage" in o.warnings:  # a whole ICB missing is said, not only listed
+            console.print(f"[bold yellow]warning[/bold yellow] {o.warnings['prescribing_month_coverage']}",
+                          highlight=False, soft_wrap=True)
         for indicator_id, why in (o.metadata.get("patient_indicator_practice", {}).get("not_computed") or {}).items():
             console.print(f"[yellow]{o.month}[/yellow]: {indicator_id} {why}")
     layout = settings.layout

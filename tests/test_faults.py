@@ -12,7 +12,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pipelines.cli import main
 from tests.epd_fixtures import REAL_ROWS
 from tests.fault_runs import digests, one_line, run
 
@@ -210,3 +212,39 @@ def test_the_same_month_as_csv_and_zip_is_read_once_and_named(good_data, tmp_pat
     assert result.exit_code == 0, output
     assert f"2026-01: EPD read from {tmp_path / 'epd' / 'EPD_SNOMED_202601.csv'} ({len(REPUBLISHED):,} bytes; " \
            "file modified " in output, output
+
+
+def test_a_whole_icb_missing_from_the_month_is_said_everywhere(good_data, tmp_path):
+    """The month's EPD without Greater Manchester's rows (QOP: its 2 practices are in NHS Digital's map): the
+    month publishes, with a warning naming the ICB in the run summary and the asset check, and QOP's report
+    page, workbook and e-mail say "no prescribing data" instead of lacking the month."""
+    import html
+
+    import openpyxl
+
+    from tests.fault_runs import month_inputs
+
+    without = b"".join(line for line in LINES if b'"QOP"' not in line)
+    assert without.count(b"\n") == 16  # the header and 15 rows: the two Greater Manchester rows are gone
+    epd, lists = month_inputs(tmp_path, epd=without)
+    data = tmp_path / "data"
+    result = run(epd, lists, data, report=True)
+    output = one_line(result)
+    assert result.exit_code == 0, output
+    said = ("warning 2026-01: no prescribing for ICB QOP (NHS GREATER MANCHESTER INTEGRATED CARE BOARD: 0 of 2 "
+            "practices in the month's practice map)")
+    assert said in output, output
+    line = "No prescribing data for January 2026: NHSBSA's file for the month has no rows for this ICB's 2 practices"
+    page = html.unescape((data / "reports" / "2026-01" / "icb" / "QOP.html").read_text())
+    assert line in page and line in html.unescape((data / "reports" / "2026-01" / "index.html").read_text())
+    sheet = openpyxl.load_workbook(data / "extracts" / "2026-01" / "QOP.xlsx")["Summary"]
+    assert sheet["A3"].value.startswith(line)
+    (data / "subscriptions.yaml").write_text("subscriptions:\n  - icb: QOP\n    to: [gm@example.nhs.uk]\n")
+    notified = CliRunner().invoke(main, ["notify", "--dry-run", "--data-dir", str(data)])
+    assert notified.exit_code == 0, notified.output
+    import email
+    from email import policy
+
+    message = email.message_from_bytes((data / "outbox" / "2026-01" / "QOP.eml").read_bytes(), policy=policy.default)
+    assert message["Subject"].startswith("Medication safety, January 2026: no prescribing data — ")
+    assert line in " ".join(message.get_body(("plain",)).get_content().split())

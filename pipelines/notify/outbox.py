@@ -20,6 +20,8 @@ from pipelines.notify.message import body_text, new_message, one_line, subject_l
 from pipelines.notify.subscriptions import load_subscriptions
 from pipelines.outputs.analysis import load_analysis
 from pipelines.outputs.signals import icb_signals, new_only
+from pipelines.organisations.names import short_icb_name
+from pipelines.outputs.wording import no_prescribing
 from pipelines.reference import REORGANISATION_MONTH, icb_successors
 
 SENT = SmtpChannel.record
@@ -51,6 +53,17 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
     sender = next((c.sender for c in sending if getattr(c, "sender", None)), "msi@localhost")
     messages, counts, problems = {}, {}, []
     for icb, entries in subs.by_icb().items():
+        if icb not in names and icb in analysis.absent_icbs:  # the EPD lacks it this month: said, not skipped
+            absent = analysis.absent_icbs[icb]
+            for n, entry in enumerate(entries, start=1):
+                key = icb if n == 1 else f"{icb}-{n}"
+                messages[key] = new_message(
+                    key, icb, sender, entry.to,
+                    f"Medication safety, {month_label(month)}: no prescribing data — {short_icb_name(absent.name)}",
+                    f"Medication safety indicators — {absent.name} ({icb})\nData month: {month_label(month)}\n\n"
+                    f"{no_prescribing(absent, month_label(month))}\n", None)
+                counts[key] = 0
+            continue
         if icb not in names:
             successors = icb_successors(icb)
             hint = (f"it was replaced on 2026-04-01 by {', '.join(successors)}: change the subscription"

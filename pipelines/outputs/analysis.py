@@ -55,6 +55,14 @@ class Analysis:
         return self.assessed.filter(pl.col("org_type") == org_type)
 
     @cached_property
+    def absent_icbs(self) -> dict:
+        """ICBs with no prescribing in the month's EPD though its practice map (or last month's EPD) has
+        them, by code: their outputs say "no prescribing data for this month" rather than lacking it."""
+        from pipelines.checks.coverage import month_coverage
+
+        return {a.code: a for a in month_coverage(self.layout, self.month).absent_icbs}
+
+    @cached_property
     def opioids_without_ome(self) -> list[dict]:
         """The data month's in-scope opioid presentations that add no OME (unread names and forms outside
         the scope), with items and the reason, most items first; shown beside every OME indicator."""

@@ -24,11 +24,13 @@ import xlsxwriter
 
 from indicators.model import Indicator
 from pipelines.atomic import publish_dir, scratch_name
+from pipelines.months import month_label
 from pipelines.indicators.describe import group_text, matched, rule_text, used_groups
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.signals import count_words, signals_by_icb
-from pipelines.outputs.wording import FUNNEL, SPC, SUPPRESSED, related, rules_in_words, safe_code, worst_first
+from pipelines.outputs.wording import (FUNNEL, SPC, SUPPRESSED, no_prescribing, related, rules_in_words, safe_code,
+                                       worst_first)
 
 # Excel's specifications and limits: "Total number of characters that a cell can contain: 32,767".
 # xlsxwriter cuts a longer string silently (write_string returns -2), so every long text goes through fit_cell.
@@ -75,6 +77,10 @@ def write_extracts(analysis: Analysis) -> dict:
 
     in_parallel(write, wanted)
     written = [f"{icb['org_code']}.xlsx" for icb in wanted]
+    for code, absent in sorted(analysis.absent_icbs.items()):  # said in a workbook of its own, not left out
+        if safe_code(code) and f"{code}.xlsx" not in written:
+            write_absent_workbook(work / f"{code}.xlsx", absent, month_label(month))
+            written.append(f"{code}.xlsx")
     csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "pcn_code", "sub_icb_code", "icb_code", "region_code",
                    "numerator", "denominator", "value", "suppressed", "percentile", "low_numbers", "spc", "spc_rules",
                    "new_signal", "funnel", "funnel_before", "trend"]
@@ -86,6 +92,18 @@ def write_extracts(analysis: Analysis) -> dict:
     csv_safe(table).write_csv(work / "all_icbs.csv")
     publish_dir(work, final, layout.tmp)
     return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
+
+
+def write_absent_workbook(path: Path, absent, label: str) -> None:
+    """The workbook of an ICB the month's EPD lacks: one sheet that says so."""
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Summary")
+        ws.set_column(0, 0, 120)
+        ws.write_string(0, 0, f"{absent.name} ({absent.code}) — medication safety indicators, {label}",
+                        wb.add_format({"bold": True, "font_size": 14}))
+        ws.write_string(2, 0, no_prescribing(absent, label), wb.add_format({"bold": True, "font_color": "#d5281b",
+                                                                            "text_wrap": True}))
+        ws.set_row(2, 45)
 
 
 # OWASP, CSV injection: a cell beginning with one of these is read as a formula by spreadsheet programs.

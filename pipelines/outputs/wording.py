@@ -93,3 +93,11 @@ def standing(ind: Indicator, row: dict) -> tuple[str, str]:
     if state == "expected":
         return state, "as expected" if row["funnel"] != "none" or row["spc"] != "none" else "no limits"
     return state, f"{state}: {', '.join(flags)}" if state in ("worse", "better") else ", ".join(flags)
+
+
+def no_prescribing(absent, month_label: str) -> str:
+    """What every output says for an ICB the month's EPD lacks (pipelines/checks/coverage.py), instead of
+    leaving it out: report page, workbook and e-mail alike."""
+    return (f"No prescribing data for {month_label}: NHSBSA's file for the month has no rows for this ICB's "
+            f"{absent.practices:,} practices (checked against {absent.against}). Its figures stop at the month "
+            "before; check NHSBSA's publication, and run the month again when it is republished.")

@@ -4,6 +4,8 @@
   month before it was published; a failure stops every downstream asset of that month.
 * prescribing_month_row_count_drift (warning): the month's row count against the previous month's.
 * prescribing_month_commissioners (warning): commissioner codes against their era's reference set.
+* prescribing_month_coverage (warning): an ICB or sub-ICB of the month's practice map (or of last month's
+  EPD) with no prescribing, or too many of the map's practices without any.
 * opioid_ome_coverage (warning): opioid items whose OME could not be read.
 """
 
@@ -12,6 +14,7 @@ import json
 import dagster as dg
 
 from pipelines.checks.commissioners import KNOWN_SHARE, commissioner_codes
+from pipelines.checks.coverage import MISSING_SHARE, month_coverage
 from pipelines.checks.opioid_ome import ome_coverage
 from pipelines.checks.prescribing import expectations_result, row_count_drift
 from pipelines.indicators.engine import OME_UNREAD_WARN_SHARE
@@ -63,6 +66,18 @@ def prescribing_month_commissioners(context: dg.AssetCheckExecutionContext, msi:
                                metadata=metadata)
 
 
+@dg.asset_check(asset=prescribing_month, blocking=False,
+                description="Warns when an ICB or sub-ICB location of the month's practice map (or a whole ICB of the "
+                            f"previous month's EPD) has no prescribing, or over {MISSING_SHARE:.0%} of the map's "
+                            "practices have none, naming each; the outputs then say so for that ICB")
+def prescribing_month_coverage(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
+    coverage = month_coverage(msi.layout, from_partition_key(context.partition_key))
+    return dg.AssetCheckResult(
+        passed=coverage.passed, severity=WARN, description=coverage.description(),
+        metadata={"absent": dg.MetadataValue.json([a.__dict__ for a in coverage.absent]),
+                  "map_practices": coverage.map_practices, "map_practices_without_prescribing": coverage.map_missing})
+
+
 @dg.asset_check(asset=indicator_practice_values, blocking=False,
                 description=f"Warns when opioid items without an OME exceed {OME_UNREAD_WARN_SHARE:.1%} of the "
                             "month's in-scope opioid items, naming each presentation and why")
@@ -83,4 +98,4 @@ def opioid_ome_coverage(context: dg.AssetCheckExecutionContext, msi: MsiSettings
     )
 
 CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift, prescribing_month_commissioners,
-          opioid_ome_coverage]
+          prescribing_month_coverage, opioid_ome_coverage]

@@ -46,6 +46,7 @@ class MonthOutcome:
     month: str
     metadata: dict = field(default_factory=dict)
     checks: dict = field(default_factory=dict)
+    warnings: dict = field(default_factory=dict)  # a failed warning check's description, by check name
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
@@ -145,6 +146,8 @@ def _outcome(result, month: str) -> MonthOutcome:
         outcome.metadata[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
     for evaluation in result.get_asset_check_evaluations():
         outcome.checks[evaluation.check_name] = evaluation.passed
+        if not evaluation.passed and evaluation.description:
+            outcome.warnings[evaluation.check_name] = evaluation.description
     return outcome
 
 

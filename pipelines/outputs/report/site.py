@@ -35,8 +35,8 @@ from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
 from pipelines.outputs.report.charts import templates
 from pipelines.outputs.signals import SEVERITY_RANK, count_words, new_only, signals_by_icb
-from pipelines.outputs.wording import (FUNNEL, SPC, STATE_WORDS, amount, fmt, fmt_value, related, rules_in_words,
-                                       safe_code, standing, worst_first)
+from pipelines.outputs.wording import (FUNNEL, SPC, STATE_WORDS, amount, fmt, fmt_value, no_prescribing, related,
+                                       rules_in_words, safe_code, standing, worst_first)
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -132,6 +132,7 @@ class SiteBuilder:
     # --- shared pieces ---------------------------------------------------------------------------
 
     def render(self, template: str, title: str, heading: str, charts: dict, depth: int, **context) -> str:
+        context.setdefault("notices", [])
         return self.env.get_template(template).render(
             title=title, heading=heading, up="../" * depth, site=self.site,
             page_data=Markup(page_json({"charts": charts})), **context)
@@ -249,8 +250,16 @@ class SiteBuilder:
             charts[f"{ind_id}-england"] = self.trend((ind_id, "england", "ENG"), "England", self.subtitle(ind), "trend")
             sections.append(self.section(ind, england=True, england_value=eng.get("value"), rows=worst_first(ind, rows),
                                          baseline=self.baseline(ind, "england", "ENG", eng.get("value"))))
+        notices = [f"{a.name} ({code}): {no_prescribing(a, self.site['month_label'])}"
+                   for code, a in sorted(self.a.absent_icbs.items())]
         return self.render("index.html", "Medication safety indicators — England", "England overview", charts, 0,
-                           sections=sections, matrix=self.matrix(icbs))
+                           sections=sections, matrix=self.matrix(icbs), notices=notices)
+
+    def absent_icb(self, absent) -> str:
+        """The page of an ICB the month's EPD lacks: says so, rather than the ICB vanishing from the site."""
+        return self.render("icb_absent.html", f"{absent.name} — medication safety", f"{absent.name} ({absent.code})",
+                           {}, 1, notices=[no_prescribing(absent, self.site["month_label"])],
+                           crumbs=[{"name": "England", "href": "../index.html"}, {"name": absent.name}])
 
     def matrix(self, icbs: list[dict]) -> list[dict]:
         """ICBs x indicators: each cell the ICB's value, coloured and labelled by where it stands in the
@@ -426,6 +435,9 @@ def build_site(analysis: Analysis) -> dict:
         return len(keys)
 
     icb_keys = [("icb", c) for c in sorted(c for c in by_icb if c and safe_code(c))]
+    for code, absent in analysis.absent_icbs.items():
+        if code not in by_icb and safe_code(code):
+            (work / "icb" / f"{code}.html").write_text(builder.absent_icb(absent), encoding="utf-8")
     pcn_keys = [("pcn", c) for c in sorted(by_pcn) if safe_code(c)]
     practice_keys = [("practice", c) for c in sorted(by_practice) if safe_code(c)]
     builder.prepare()  # what pages read through DuckDB or polars, computed before any worker is forked
