@@ -196,6 +196,9 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
         for indicator_id, why in (o.metadata.get("patient_indicator_practice", {}).get("not_computed") or {}).items():
             console.print(f"[yellow]{o.month}[/yellow]: {indicator_id} {why}")
     layout = settings.layout
+    if outcomes and (failure := email_failure_line(
+            layout, outcomes[-1].month, "msi serve's signals_email_sensor tries again; `msi notify` sends it now")):
+        console.print(f"[yellow]{failure}[/yellow]", highlight=False, soft_wrap=True)
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")
     console.print(f"    prescribing: {TABLES['prescribing'].root(layout)}")
@@ -213,6 +216,17 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
     console.print(f"  DuckDB views (indicator_values, ...):  {layout.views}")
     console.print(f"  raw source records:                   {layout.raw}")
     console.print(f"  Dagster run history (see `msi serve`): {layout.dagster_home}")
+
+
+def email_failure_line(layout, month: str, then: str) -> str | None:
+    """The month's last failed e-mail send, in one line, until a send succeeds (pipelines/notify/outbox.py)."""
+    from pipelines.notify.outbox import last_failure
+
+    failure = last_failure(layout, month)
+    if failure is None:
+        return None
+    return (f"e-mail: the last send for {month} failed at {failure.get('at')} ({failure.get('channel')}): "
+            f"{failure.get('error')}; {then}")
 
 
 PATIENT_SAMPLE_PATIENTS = 1_000_000
@@ -360,6 +374,11 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
     from pipelines.notify.subscriptions import SubscriptionError
 
     layout = Settings(data_dir=str(resolve_data_dir(data_dir))).layout
+    from pipelines.outputs.analysis import available_months
+
+    newest = month or (available_months(layout) or [None])[-1]
+    if newest and not dry_run and (failure := email_failure_line(layout, newest, "sending again")):
+        console.print(f"[yellow]{failure}[/yellow]", highlight=False, soft_wrap=True)
     try:
         channels = [] if dry_run else configured()
         result = notify_month(layout, month, Path(subscriptions) if subscriptions else None, dry_run=dry_run,

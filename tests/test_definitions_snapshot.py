@@ -17,4 +17,4 @@ def test_every_read_is_declared():
     assert ("indicator_values [indicators, unpartitioned] <- indicator_practice_values, patient_indicator_practice, "
             "practice_geography, prescribing_month, reference_organisations") in text
     assert "report_site [outputs, monthly] <- indicator_practice_values, indicator_values" in text
-    assert "signals_email (after outputs_job succeeds)" in text
+    assert "signals_email [notify, monthly] <- icb_extracts" in text and "signals_email_sensor -> email_job" in text

@@ -1,5 +1,5 @@
 """One switch delivers the month: with the publication sensor turned on, Dagster's own daemon runs the whole
-chain (month -> indicators -> extracts and report -> e-mail) with nothing else started by hand.
+chain (month -> indicators -> extracts and report -> e-mail, each a run) with nothing else started by hand.
 
 It runs the real machinery: the workspace in workspace.yaml, `dagster sensor start`, and `dagster-daemon run`
 (sensors, the run queue, runs launched in their own processes). NHSBSA's portal is a local CKAN stand-in
@@ -60,7 +60,8 @@ def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):
             daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", *workspace], cwd=ROOT, env=env,
                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             deadline = time.monotonic() + WAIT_SECONDS
-            while not inbox.envelopes and time.monotonic() < deadline and daemon.poll() is None:
+            while time.monotonic() < deadline and daemon.poll() is None and not (
+                    inbox.envelopes and ("email_job", "SUCCESS") in _runs(home)):  # sent, and its run ended
                 time.sleep(2)
         finally:
             if daemon is not None and daemon.poll() is None:
@@ -76,7 +77,7 @@ def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):
 
     # Every link of the chain ran, each as its own run of the declared jobs, all successful.
     runs = _runs(home)
-    assert [job for job, _ in runs] == ["monthly_job", "indicators_job", "outputs_job"], runs
+    assert [job for job, _ in runs] == ["monthly_job", "indicators_job", "outputs_job", "email_job"], runs
     assert {status for _, status in runs} == {"SUCCESS"}, runs
 
     # The message: to the subscriber, with the ICB's workbook, saying the same count as the ICB's page.

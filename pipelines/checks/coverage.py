@@ -16,7 +16,7 @@ import duckdb
 from pipelines.layout import Layout
 from pipelines.sqlfiles import load_sql
 
-MISSING_SHARE = 0.05  # of the map's practices with no items: real months are about 1-2% (non-prescribing)
+MISSING_SHARE = 0.05  # of the map's practices with no items (a stated threshold, not measured on a national month)
 MIN_PRACTICES = 5  # an ICB or sub-ICB "gone" since last month needs at least this many practices then
 
 

@@ -25,6 +25,7 @@ from pipelines.outputs.wording import no_prescribing
 from pipelines.reference import REORGANISATION_MONTH, icb_successors
 
 SENT = SmtpChannel.record
+FAILED = "failed.json"  # the month's last failed send, removed by the next that succeeds
 NO_CHANNEL = ("no SMTP server: set MSI_SMTP_HOST and MSI_SMTP_FROM (README: 'The monthly signals e-mail'), or "
               "use --dry-run to write the messages without sending")
 
@@ -56,7 +57,7 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
         if icb not in names and icb in analysis.absent_icbs:  # the EPD lacks it this month: said, not skipped
             absent = analysis.absent_icbs[icb]
             for n, entry in enumerate(entries, start=1):
-                key = icb if n == 1 else f"{icb}-{n}"
+                key = message_key(icb, n)
                 messages[key] = new_message(
                     key, icb, sender, entry.to,
                     f"Medication safety, {month_label(month)}: no prescribing data — {short_icb_name(absent.name)}",
@@ -72,7 +73,7 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
             continue
         signals = icb_signals(analysis, icb)  # the ICB's count, as its page and workbook give it
         for n, entry in enumerate(entries, start=1):
-            key = icb if n == 1 else f"{icb}-{n}"
+            key = message_key(icb, n)
             page = f"{month}/icb/{icb}.html"
             link = (f"{subs.report_url.rstrip('/')}/{page}" if subs.report_url
                     else (layout.report(month) / "icb" / f"{icb}.html").as_uri())
@@ -93,8 +94,11 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
         sent: list[str] = []
         try:
             channel.send(pending, sent, log=log, **send_options)
+        except NotifyError as exc:  # said again by the next msi run and msi notify, until a send succeeds
+            _write_record(layout, outbox, FAILED, {"at": _now(), "channel": channel.name, "error": str(exc)})
+            raise
         finally:  # what went out is recorded even when the rest could not be sent
-            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            now = _now()
             for key in sent:
                 record[key] = {"to": ", ".join(one_line(a) for a in messages[key].to), "message_id": messages[key].message_id,
                                "sent_at": now}
@@ -103,7 +107,39 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
         pending_any |= set(pending)
     result["sent"] = [k for k in messages if k in sent_any]
     result["already_sent"] = sorted(k for k in messages if k not in pending_any) if sending else []
+    if sending and problems:
+        _write_record(layout, outbox, FAILED, {"at": _now(), "channel": "subscriptions", "error": "; ".join(problems)})
+    elif sending:
+        (outbox / FAILED).unlink(missing_ok=True)
     return result
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def message_key(icb: str, n: int) -> str:
+    """The key of an ICB's n-th subscription's message: the .eml's name and each record's entry."""
+    return icb if n == 1 else f"{icb}-{n}"
+
+
+def message_keys(subs) -> list[str]:
+    return [message_key(icb, n) for icb, entries in subs.by_icb().items() for n in range(1, len(entries) + 1)]
+
+
+def unsent(layout: Layout, month: str, channels: list[Channel]) -> list[str]:
+    """The month's messages some sending channel has not recorded as delivered (none: every one went out).
+    Read from the subscriptions and the records alone: cheap enough for a sensor's every tick."""
+    keys = message_keys(load_subscriptions(layout.subscriptions))
+    outbox = layout.outbox(month)
+    records = [_read_record(outbox, c.record) for c in channels]
+    return [k for k in keys if any(k not in r for r in records)]
+
+
+def last_failure(layout: Layout, month: str) -> dict | None:
+    """The month's last failed send ({at, channel, error}), until a send succeeds."""
+    record = _read_record(layout.outbox(month), FAILED)
+    return record or None
 
 
 def _read_record(outbox: Path, name: str) -> dict:

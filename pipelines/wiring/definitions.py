@@ -7,17 +7,19 @@ import dagster as dg
 from pipelines.wiring.asset_checks import CHECKS
 from pipelines.wiring.assets.indicators import indicator_practice_values, indicator_values_asset
 from pipelines.wiring.assets.lake import lake_month
+from pipelines.wiring.assets.notify import signals_email
 from pipelines.wiring.assets.outputs import monthly_outputs
 from pipelines.wiring.assets.patient import patient_extract, patient_indicator_practice
 from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
 from pipelines.wiring.resources import MsiSettings
+from pipelines.wiring.jobs import email_job
 from pipelines.wiring.schedules import monthly_schedule
-from pipelines.wiring.sensors import CHAIN_SENSORS, nhsbsa_publication_sensor, signals_email
+from pipelines.wiring.sensors import CHAIN_SENSORS, nhsbsa_publication_sensor, signals_email_sensor
 from pipelines.wiring.steps import steps
 
 ASSETS = [reference_organisations, reference_bnf, epd_source_file, list_size_source_files, lake_month,
-          indicator_practice_values, monthly_outputs]
+          indicator_practice_values, monthly_outputs, signals_email]
 
 
 PATIENT_ASSETS = [patient_extract, patient_indicator_practice]
@@ -29,9 +31,9 @@ def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=ASSETS + [indicator_values_asset(patient)] + (PATIENT_ASSETS if patient else []),
         asset_checks=CHECKS,
-        jobs=[step.job for step in steps(patient)],
+        jobs=[step.job for step in steps(patient)] + [email_job],
         schedules=[monthly_schedule],
-        sensors=[nhsbsa_publication_sensor, *CHAIN_SENSORS, signals_email],
+        sensors=[nhsbsa_publication_sensor, *CHAIN_SENSORS, signals_email_sensor],
         resources={"msi": settings},
     )
 

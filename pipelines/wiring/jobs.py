@@ -26,6 +26,9 @@ reference_job = _job(
     "Observe the reference data (a hash of reference/ files): a change marks what reads them stale.")
 outputs_job = _job(
     "outputs_job", dg.AssetSelection.groups("outputs"), "Excel extracts and the report site for one month.")
+email_job = _job(
+    "email_job", dg.AssetSelection.groups("notify"),
+    "Send the month's signals e-mail (started, and retried until sent, by signals_email_sensor).")
 patient_extract_job = _job(
     "patient_extract_job", dg.AssetSelection.groups("patient_input"),
     "Check and load the patient-level extract (only when one is configured).")

@@ -2,8 +2,9 @@
 from the declared steps, steps.py, which `msi run` walks too); and the monthly signals e-mail after each
 month's outputs.
 
-The chain's three sensors are on by default, so turning on the monthly schedule (or the publication
-sensor) is the one switch that delivers a month: ingest, indicators, extracts and report, e-mail.
+The chain's sensors are on by default, so turning on the monthly schedule (or the publication sensor) is the
+one switch that delivers a month: ingest, indicators, extracts and report, then the e-mail, which
+signals_email_sensor sends as a run of its own and retries until every message is sent.
 
 It polls CKAN `package_show` for both datasets and keeps, in its cursor, the publication stamp
 (`last_modified`, else `created`) it last acted on for each month. A new month, or a changed stamp (a
@@ -12,16 +13,17 @@ republication: later batches subsume earlier ones), requests a run of that month
 
 
 import json
+import time
 
 import dagster as dg
 
 from pipelines.months import from_partition_key, partition_key
 from pipelines.outputs.analysis import available_months
 from pipelines.sources.nhsbsa import CkanClient
-from pipelines.wiring.jobs import monthly_job
+from pipelines.wiring.jobs import email_job, monthly_job
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
-from pipelines.wiring.steps import LAST, Step, chain
+from pipelines.wiring.steps import Step, chain
 
 
 def publication_requests(available: dict, seen: dict, partition_keys: set[str]) -> tuple[list[dg.RunRequest], dict]:
@@ -79,17 +81,29 @@ CHAIN_SENSORS = [_chain_sensor(step, after) for step, after in chain()]
 indicators_after_month, outputs_after_indicators = CHAIN_SENSORS  # by name, for tests and the UI's docs
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[LAST.job],
-                      description="After a month's outputs, e-mail each subscribed ICB its new concerning signals.",
-                      **CHAIN)
-def signals_email(context: dg.RunStatusSensorContext):
-    """Sends through every configured channel (pipelines/notify/channels/: SMTP with MSI_SMTP_*) to
-    <data-dir>/subscriptions.yaml. The run it follows has already succeeded and published its outputs: a
-    failure here is reported (the sensor's tick fails with one line; the .eml files stay in the outbox for
-    `msi notify`), never undone into the run. Each channel's record (sent.json for SMTP) keeps a
-    re-evaluated tick from sending a message twice."""
+RETRY_SECONDS = 300  # after a failed send: 5 minutes, doubling with each failure, at most EMAIL_RETRY_CAP
+EMAIL_RETRY_CAP = 6 * 3600
+UNDER_WAY = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED)
+
+
+def _newest_outputs_month(layout) -> str | None:
+    """The newest month with indicator values whose extracts are written: the month the e-mail is about."""
+    months = [m for m in available_months(layout) if layout.extracts(m).is_dir()]
+    return months[-1] if months else None
+
+
+@dg.sensor(job=email_job, name="signals_email_sensor", minimum_interval_seconds=30,
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Sends the newest month's signals e-mail once its outputs exist, and retries a failed send "
+                       f"({RETRY_SECONDS // 60} min, doubling, at most {EMAIL_RETRY_CAP // 3600} h apart) until "
+                       "every subscriber's message is sent.")
+def signals_email_sensor(context: dg.SensorEvaluationContext):
+    """Each tick: is every subscribed message of the newest month with outputs sent through every configured
+    channel (their records: sent.json for SMTP)? If not, and no send is under way, and the last failed one
+    is old enough, a run of email_job sends the rest; its failure is a failed run, with the reason."""
     from pipelines.notify.channels import configured
-    from pipelines.notify.outbox import notify_month
+    from pipelines.notify.outbox import unsent
 
     layout = MsiSettings.from_env().layout
     if not layout.subscriptions.is_file():
@@ -98,10 +112,23 @@ def signals_email(context: dg.RunStatusSensorContext):
     if not channels:
         return dg.SkipReason("no sending channel is configured (MSI_SMTP_HOST is not set: no e-mail is sent); "
                              "msi notify --dry-run writes the messages")
-    partition = context.dagster_run.tags.get("dagster/partition")
-    month = from_partition_key(partition) if partition else None
-    result = notify_month(layout, month, channels=channels, log=context.log.warning)
-    for problem in result["problems"]:
-        context.log.warning(problem)
-    return dg.SkipReason(f"{result['month']}: sent {len(result['sent'])} message(s) "
-                         f"({len(result.get('already_sent', []))} sent before)")
+    month = _newest_outputs_month(layout)
+    if month is None:
+        return dg.SkipReason("no month has outputs yet")
+    waiting = unsent(layout, month, channels)
+    if not waiting:
+        return dg.SkipReason(f"{month}: every subscribed message is sent")
+    key = partition_key(month)
+    records = context.instance.get_run_records(dg.RunsFilter(job_name=email_job.name, tags={"dagster/partition": key}))
+    if any(r.dagster_run.status in UNDER_WAY for r in records):
+        return dg.SkipReason(f"{month}: a send is under way")
+    failed = [r for r in records if r.dagster_run.status == dg.DagsterRunStatus.FAILURE]
+    if failed:
+        wait = min(RETRY_SECONDS * 2 ** (len(failed) - 1), EMAIL_RETRY_CAP)
+        ended = max((r.end_time or 0) for r in failed)
+        if time.time() - ended < wait:
+            return dg.SkipReason(f"{month}: {len(failed)} failed send(s); the next try in "
+                                 f"{wait - (time.time() - ended):.0f} s")
+    return dg.RunRequest(run_key=f"email-{month}-{len(records) + 1}", partition_key=key,
+                         tags={"msi/month": month, "msi/attempt": str(len(failed) + 1),
+                               "msi/unsent": ", ".join(waiting[:20])})

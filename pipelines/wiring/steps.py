@@ -58,4 +58,3 @@ def chain() -> list[tuple[Step, Step]]:
     return [(step, order[i - 1]) for i, step in enumerate(order) if step.chained]
 
 
-LAST = STEPS[-1]  # the e-mail follows the last step's success (sensors.signals_email)

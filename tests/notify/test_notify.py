@@ -366,38 +366,64 @@ def test_no_starttls_no_send(run, certificate):
         controller.stop()
 
 
-def test_the_sensor_sends_after_the_outputs_run(run, certificate, monkeypatch):
-    from pipelines.wiring.sensors import signals_email
+def test_the_e_mail_is_a_run_that_fails_visibly_and_is_retried_until_sent(run, monkeypatch):
+    """Issue 28: with nothing listening, the send is a failed run of email_job naming why; msi notify and the
+    sensor say so; the sensor asks again once the wait has passed; then a plain relay on 127.0.0.1 (no
+    STARTTLS, no MSI_SMTP_STARTTLS set: allowed on this machine) receives both messages, and the sensor
+    has nothing left to do."""
+    from aiosmtpd.controller import Controller
+    from click.testing import CliRunner
 
-    @dg.op
-    def noop():
-        return None
-
-    @dg.job
-    def outputs():
-        noop()
+    from pipelines.cli import main
+    from pipelines.notify.outbox import last_failure
+    from pipelines.wiring import sensors
+    from pipelines.wiring.definitions import build_definitions
+    from pipelines.wiring.resources import MsiSettings
+    from pipelines.wiring.runner import QUIET
 
     fresh_outbox(run)
     subscribe(run, SUBSCRIPTIONS)
-    instance = dg.DagsterInstance.ephemeral()
-    result = outputs.execute_in_process(instance=instance, tags={"dagster/partition": "2026-07-01"})
     port = free_port()
-    controller, inbox = start_server(certificate, port)
     env = {"MSI_DATA_DIR": str(run.root), "MSI_SMTP_HOST": "127.0.0.1", "MSI_SMTP_PORT": str(port),
-           "MSI_SMTP_FROM": "msi@example.nhs.uk", "MSI_SMTP_USER": USER, "MSI_SMTP_PASSWORD": PASSWORD,
-           "MSI_SMTP_CA_FILE": str(certificate[0])}
+           "MSI_SMTP_FROM": "msi@example.nhs.uk", "MSI_SMTP_DEADLINE": "2"}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
+    monkeypatch.delenv("MSI_SMTP_STARTTLS", raising=False)
+    instance = dg.DagsterInstance.ephemeral()
+    job = build_definitions(MsiSettings.from_env()).resolve_job_def("email_job")
+
+    def tick():
+        return sensors.signals_email_sensor(dg.build_sensor_context(instance=instance))
+
+    def send(request):
+        return job.execute_in_process(instance=instance, partition_key=request.partition_key, tags=request.tags,
+                                      run_config=QUIET, raise_on_error=False)
+
+    first = tick()
+    assert first.partition_key == "2026-07-01" and first.run_key == "email-2026-07-1", first
+    failed = send(first)
+    assert not failed.success  # a failed run, which the UI lists as failed
+    [failure] = [e for e in failed.all_events if e.is_step_failure]
+    assert "timed out sending to the SMTP server 127.0.0.1" in failure.step_failure_data.error.cause.message
+    assert "0 of 2 messages sent" in last_failure(run, MONTH)["error"]
+    notified = CliRunner().invoke(main, ["notify", "--data-dir", str(run.root)], env=env)
+    assert notified.exit_code == 1
+    assert f"the last send for {MONTH} failed at " in " ".join(notified.output.split()), notified.output
+    assert "the next try in" in tick().skip_message  # not at once: 5 minutes, doubling
+    monkeypatch.setattr(sensors, "RETRY_SECONDS", 0)
+    retry = tick()
+    assert retry.run_key == "email-2026-07-2" and retry.tags["msi/attempt"] == "2", retry
+    inbox = Inbox()
+    relay = Controller(inbox, hostname="127.0.0.1", port=port)  # plain: it offers no STARTTLS
+    relay.start()
     try:
-        context = dg.build_run_status_sensor_context(
-            sensor_name="signals_email", dagster_instance=instance, dagster_run=result.dagster_run,
-            dagster_event=result.get_run_success_event())
-        outcome = signals_email(context)
-        assert "2026-07: sent 2 message(s)" in outcome.skip_message and len(inbox.envelopes) == 2
-        monkeypatch.delenv("MSI_SMTP_HOST")
-        assert "MSI_SMTP_HOST is not set" in signals_email(context).skip_message
+        assert send(retry).success
     finally:
-        controller.stop()
+        relay.stop()
+    assert len(inbox.envelopes) == 2 and last_failure(run, MONTH) is None
+    assert tick().skip_message == "2026-07: every subscribed message is sent"
+    monkeypatch.delenv("MSI_SMTP_HOST")
+    assert "MSI_SMTP_HOST is not set" in tick().skip_message
 
 
 def test_clear_text_is_refused_unless_the_relay_is_local():
