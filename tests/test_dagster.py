@@ -42,7 +42,8 @@ def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
     assert [o.month for o in outcomes] == ["2026-03", "2026-04"]
     for o in outcomes:
         assert o.checks == {"prescribing_month_expectations": True, "prescribing_month_row_count_drift": True,
-                            "prescribing_month_commissioners": True, "opioid_ome_coverage": True}
+                            "prescribing_month_commissioners": True, "prescribing_month_coverage": True,
+                            "opioid_ome_coverage": True}
         rx = o.metadata["prescribing_month"]
         assert rx["dagster/row_count"] > 10000 and rx["header_flavour"] == "snomed_2025 (ICB)"
         assert o.metadata["list_sizes"]["dagster/row_count"] > 100

@@ -169,6 +169,7 @@ def test_a_lake_file_from_before_the_flag_is_read_as_not_carrying_it(tmp_path):
         con.execute("COPY (SELECT * EXCLUDE (learning_disability_or_autism) FROM read_parquet($p)) TO $o (FORMAT parquet)",
                     {"p": str(path), "o": str(tmp_path / "old.parquet")})
     (tmp_path / "old.parquet").replace(path)
+    path.chmod(0o600)  # as its owner makes it after the upgrade (an open patient file is refused)
     result = compute_patient_month(layout, "2026-03")
     assert list(result.not_computed) == ["pl_antipsychotic_ld_autism"]
 
