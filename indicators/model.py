@@ -31,6 +31,9 @@ Unit = Literal["percent", "per_1000", "per_1000_per_day", "count", "ratio"]
 # reads its optional columns from here): a rule naming one counts only the patients flagged Y.
 RegistrationFlag = Literal["learning_disability_or_autism"]
 
+# The list-size denominators in words (sql/indicators/practice_values.sql: adults are 18+, 18-19 estimated).
+POPULATIONS = {"patients": "patients", "aged_65_plus": "patients aged 65+", "female_13_54": "females aged 13–54",
+               "adults": "adults aged 18+"}
 UNIT_LABELS = {
     "percent": "%",
     "per_1000": "per 1,000 patients",
@@ -337,7 +340,12 @@ class Indicator(_Strict):
     cited_scope: list[CitedScope] = []  # our code lists against the cited sources' lists, differences declared
     # How much harm a signal can mean (the signal model's harm rank, pipelines/outputs/signals.py): `high`
     # signals lead every list and are never hidden by the small-numbers rule meant for rates.
+    # The safety concern it measures (methotrexate, valproate, opioid_high_dose ...): indicators of one concern
+    # are one line per practice on the short list (pipelines/outputs/signals.py) and one column group.
+    concern: str = Field(pattern=r"^[a-z][a-z0-9_]+$")
     severity: Literal["high", "medium", "low"]
+    harm_reason: str = Field(min_length=20)  # why this tier: said beside every priority (signals.py)
+    action: str = Field(min_length=10)  # what to do about a signal, in one sentence, on every short list
     # Every item is a signal, whatever the rates say (methotrexate 10 mg tablets: each one is worth a review).
     signal_on_any_item: bool = False
 
@@ -398,7 +406,35 @@ class Indicator(_Strict):
 
     @property
     def unit_label(self) -> str:
+        """The unit in words, the population from the denominator ("per 1,000 females aged 13-54"): one
+        place, so the catalogue, pages, workbooks and e-mail say the same."""
+        if self.unit in ("per_1000", "per_1000_per_day"):
+            return f"per 1,000 {self.population}" + (" per day" if self.unit == "per_1000_per_day" else "")
+        if self.unit == "count":
+            return "patients" if self.grain == "patient" else "items"
+        if self.unit == "percent" and self.denominator is not None:
+            return f"% of {self.population}" if self.grain == "patient" else "% of items"
         return UNIT_LABELS[self.unit]
+
+    @property
+    def population(self) -> str:
+        """Who the denominator counts, in words: a list-size population or a patient rule's sex and ages."""
+        d = self.denominator
+        if d is None:
+            return ""
+        if d.list_size is not None:
+            return POPULATIONS[d.list_size]
+        rule = d.patients
+        if rule is None:
+            return "items"
+        who = {"F": "female patients", "M": "male patients"}.get(rule.sex or "", "patients")
+        if rule.age_min is not None and rule.age_max is not None:
+            return f"{who} aged {rule.age_min}–{rule.age_max}"
+        if rule.age_min is not None:
+            return f"{who} aged {rule.age_min}+"
+        if rule.age_max is not None:
+            return f"{who} aged up to {rule.age_max}"
+        return who
 
     @property
     def basis(self) -> str:

@@ -261,7 +261,8 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
     subscriptions = settings.layout.subscriptions
     if not subscriptions.exists():  # so that `msi notify --dry-run` works on the demo at once
         shutil.copyfile(Path(__file__).resolve().parent / "notify" / "subscriptions.example.yaml", subscriptions)
-        console.print(f"example e-mail subscriptions: {subscriptions} (try `uv run msi notify --dry-run`)")
+        where = "" if settings.layout.root == resolve_data_dir(None) else f" --data-dir {settings.layout.root}"
+        console.print(f"example e-mail subscriptions: {subscriptions} (try `uv run msi notify --dry-run{where}`)")
 
 
 @main.command()
@@ -393,7 +394,7 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
     for key, path in result["files"].items():
         state = ("written (dry run)" if dry_run else "sent" if key in result["sent"]
                  else "already sent (--resend to send again)")
-        console.print(f"{key}: {result['signals'][key]} new signal(s), {state} -> {path}", highlight=False)
+        console.print(f"{key}: {result['signals'][key]} to act on first, {state} -> {path}", highlight=False)
     for problem in result["problems"]:
         console.print(f"[red]msi notify: {problem}[/red]", highlight=False, soft_wrap=True)
     if result["problems"]:  # a subscriber who gets nothing is a failure, not a warning

@@ -88,8 +88,8 @@ def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):
     [attachment] = [p.get_filename() for p in message.iter_attachments()]
     assert attachment == f"{ICB}.xlsx" and (data / "extracts" / MONTH / attachment).is_file()
     page = (data / "reports" / MONTH / "icb" / f"{ICB}.html").read_text()
-    said = re.search(r"(\d+) new concerning signals?|no new concerning signals", message["Subject"]).group(0)
-    assert said in page
+    said = re.search(r"(\d+) to act on first|nothing to act on first", message["Subject"])
+    assert f"Act on first: {int(said.group(1) or 0)} of this month's signals" in page  # the list the body gives
 
 
 def _runs(home: Path) -> list[tuple[str, str]]:

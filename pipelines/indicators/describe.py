@@ -25,7 +25,9 @@ def presentations_seen(layout: Layout, months: list[str] | None = None) -> tuple
         return dict(rows), f"presentations seen in {folder}"
     with open(REFERENCE_DIR / "bnf_presentations.csv", newline="", encoding="utf-8") as fh:
         rows = {r["bnf_code"]: r["bnf_name"] for r in csv.DictReader(fh)}
-    return rows, "reference/bnf_presentations.csv (no prescribing in the lake yet)"
+    why = ("no prescribing in the lake yet" if layout.root.is_dir()
+           else f"there is no data directory at {layout.root}: give --data-dir to expand against your data")
+    return rows, f"reference/bnf_presentations.csv ({why})"
 
 
 def rule_text(indicator: Indicator, role: str) -> str:

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from pipelines.outputs.signals import MIN_NUMERATOR, Signal, count_words, new_only
-from pipelines.outputs.wording import fmt_value
+from pipelines.outputs.signals import PRIORITY_RULE, Signal, act_on_first, count_words
+from pipelines.outputs.wording import SYNTHETIC, SYNTHETIC_TAG, act_first_entry
 from pipelines.organisations.names import short_icb_name
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -42,46 +42,32 @@ def as_email(message: Message) -> EmailMessage:
                    message_id=message.message_id, date=message.date)
 
 
-MAX_LINES = 20  # a message is read while it stays short; the rest are counted and on the Signals sheet
-
-
 def body_text(icb: str, icb_name: str, month_label: str, signals: list[Signal], report_link: str,
-              workbook: str | None, filtered: list[str] | None, pcn_names: dict[str, str] | None = None) -> str:
-    """The message: the ICB's count of new concerning signals (the same as its report page and workbook),
-    then the new signals of the subscribed indicators, harm first, each practice named with its PCN."""
+              workbook: str | None, filtered: list[str] | None, pcn_names: dict[str, str] | None = None,
+              synthetic: bool = False) -> str:
+    """The message: the ICB's short list to act on first (the one signal model: the same list, in the same
+    order, as the top of its report page and its workbook's first sheet; of the subscribed indicators, when
+    the subscription names some), each line in words; then how many signals there are in all."""
     pcn_names = pcn_names or {}
-    mine = new_only([s for s in signals if not filtered or s.indicator.id in filtered])
-    shown = mine[:MAX_LINES]
-    lines = [f"Medication safety indicators — {icb_name} ({icb})", f"Data month: {month_label}", "",
-             f"{count_words(signals)} in {icb_name} this month: the same count as the ICB's report page and the "
-             "rows marked 'new this month' on the workbook's Signals sheet."]
+    mine = [s for s in signals if not filtered or s.indicator.id in filtered]
+    first = act_on_first(mine)
+    lines = [f"Medication safety indicators — {icb_name} ({icb})", f"Data month: {month_label}"]
+    if synthetic:
+        lines.append(SYNTHETIC)
+    lines += ["", f"Act on first: {len(first)} signal{'s' if len(first) != 1 else ''}, highest priority first — the "
+              "same list, in the same order, as the top of the ICB's report page and the workbook's first sheet."]
     if filtered:
-        lines.append(f"{len(mine)} of them in the indicators you subscribed to ({', '.join(filtered)}), below.")
-    if not mine:
-        lines.append("No new concerning signal" + (" in those indicators" if filtered else "") + " this month.")
-    lines.append("A signal is new special-cause variation of concern, or a value newly beyond England's 99.8% "
-                 "funnel limit on the worse side, or (methotrexate 10 mg) any practice newly issuing it. Low numbers "
-                 f"and numerators under {MIN_NUMERATOR} are left out, except for high-harm indicators. High harm first.")
-    current = None
-    for s in shown:
-        if s.indicator.id != current:
-            current = s.indicator.id
-            count = sum(1 for x in mine if x.indicator.id == current)
-            harm = " — HIGH HARM" if s.indicator.severity == "high" else ""
-            lines += ["", f"{s.indicator.title} ({s.indicator.direction}, {s.indicator.unit_label}){harm}: {count}"]
-        if s.org_type == "icb":
-            who = "the ICB as a whole"
-        else:
-            pcn = pcn_names.get(s.pcn_code or "") or s.pcn_code
-            who = f"{s.org_name} ({s.org_code}" + (f"; {pcn}" if pcn else "; in no PCN") + ")"
-        lines.append(f"  - {who}: {fmt_value(s.indicator, s.value)}; {'; '.join(s.reasons)}")
-    if len(mine) > len(shown):
-        rest: dict[str, int] = {}
-        for s in mine[len(shown):]:
-            rest[s.indicator.title] = rest.get(s.indicator.title, 0) + 1
-        lines += ["", f"…and {len(mine) - len(shown)} more ({'; '.join(f'{t}: {n}' for t, n in rest.items())}): "
-                  "see the Signals sheet of the attached workbook."]
-    lines += ["", f"The ICB's report page: {report_link}"]
+        titles = [s.indicator.title for s in mine] or filtered
+        lines.append(f"Only the indicators you subscribed to: {'; '.join(dict.fromkeys(titles))}.")
+    lines.append(PRIORITY_RULE)
+    if not first:
+        lines += ["", "Nothing to act on first this month" + (" in those indicators" if filtered else "") + "."]
+    for n, s in enumerate(first, start=1):
+        e = act_first_entry(s, pcn_names.get(s.pcn_code or ""))
+        lines += ["", f"{n}. {e['who']}", f"   {e['indicator']} — {e['harm']}",
+                  f"   {e['against']}; {e['excess']}; {e['how_long']}.", f"   What to do: {e['action']}"]
+    lines += ["", f"In all: {count_words(mine)}, {sum(1 for s in mine if not s.new)} continuing — every one on the "
+              "Signals sheet of the workbook.", "", f"The ICB's report page: {report_link}"]
     lines.append(f"Workbook: {workbook} (attached)" if workbook else "Workbook: none was written for this month")
     lines += ["", "Ecological proxies describe prescribing volumes, not patients; patient-level counts are rounded "
               "to 5 with 1-7 suppressed.", "Sent by msi (Medication Safety Indicators) from NHSBSA's English "
@@ -109,6 +95,7 @@ def compose(sender: str, to: list[str], subject: str, text: str, workbook: Path 
     return message
 
 
-def subject_line(icb_name: str, month_label: str, signals: list[Signal]) -> str:
-    what = count_words(signals) if new_only(signals) else "no new concerning signals"
-    return f"Medication safety, {month_label}: {what} — {short_icb_name(icb_name)}"
+def subject_line(icb_name: str, month_label: str, first: list[Signal], synthetic: bool = False) -> str:
+    """The subject counts what the body lists: the short list to act on first."""
+    what = f"{len(first)} to act on first" if first else "nothing to act on first"
+    return f"{SYNTHETIC_TAG if synthetic else ''}Medication safety, {month_label}: {what} — {short_icb_name(icb_name)}"

@@ -19,9 +19,9 @@ from pipelines.notify.channels.smtp import SmtpChannel, SmtpSettings
 from pipelines.notify.message import body_text, new_message, one_line, subject_line
 from pipelines.notify.subscriptions import load_subscriptions
 from pipelines.outputs.analysis import load_analysis
-from pipelines.outputs.signals import icb_signals, new_only
+from pipelines.outputs.signals import act_on_first, icb_signals
 from pipelines.organisations.names import short_icb_name
-from pipelines.outputs.wording import no_prescribing
+from pipelines.outputs.wording import SYNTHETIC_TAG, no_prescribing
 from pipelines.reference import REORGANISATION_MONTH, icb_successors
 
 SENT = SmtpChannel.record
@@ -60,7 +60,8 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
                 key = message_key(icb, n)
                 messages[key] = new_message(
                     key, icb, sender, entry.to,
-                    f"Medication safety, {month_label(month)}: no prescribing data — {short_icb_name(absent.name)}",
+                    f"{SYNTHETIC_TAG if analysis.synthetic else ''}Medication safety, {month_label(month)}: no "
+                    f"prescribing data — {short_icb_name(absent.name)}",
                     f"Medication safety indicators — {absent.name} ({icb})\nData month: {month_label(month)}\n\n"
                     f"{no_prescribing(absent, month_label(month))}\n", None)
                 counts[key] = 0
@@ -79,10 +80,12 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
                     else (layout.report(month) / "icb" / f"{icb}.html").as_uri())
             workbook = layout.extracts(month) / f"{icb}.xlsx"
             text = body_text(icb, names[icb] or icb, month_label(month), signals, link,
-                             workbook.name if workbook.is_file() else None, entry.indicators, pcn_names)
-            messages[key] = new_message(key, icb, sender, entry.to,
-                                        subject_line(names[icb] or icb, month_label(month), signals), text, workbook)
-            counts[key] = len(new_only(signals))
+                             workbook.name if workbook.is_file() else None, entry.indicators, pcn_names,
+                             synthetic=analysis.synthetic)
+            first = act_on_first([s for s in signals if not entry.indicators or s.indicator.id in entry.indicators])
+            messages[key] = new_message(key, icb, sender, entry.to, subject_line(
+                names[icb] or icb, month_label(month), first, analysis.synthetic), text, workbook)
+            counts[key] = len(first)
     archive = EmlChannel(layout, outbox)
     archive.send(messages, [])
     result = {"month": month, "folder": outbox, "files": {k: archive.path(k) for k in messages}, "signals": counts,

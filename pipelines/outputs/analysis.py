@@ -55,6 +55,16 @@ class Analysis:
         return self.assessed.filter(pl.col("org_type") == org_type)
 
     @cached_property
+    def synthetic(self) -> bool:
+        """Made from the built-in sample (the month's EPD source record says `source: sample`): every page,
+        workbook and e-mail then says so (wording.SYNTHETIC). Sample files run as --source local are not
+        told apart from published ones: their bytes are NHSBSA's format exactly."""
+        from pipelines.sources.nhsbsa import read_source_record
+
+        record = read_source_record(self.layout.raw_epd(self.month))
+        return bool(record and record.get("source") == "sample")
+
+    @cached_property
     def absent_icbs(self) -> dict:
         """ICBs with no prescribing in the month's EPD though its practice map (or last month's EPD) has
         them, by code: their outputs say "no prescribing data for this month" rather than lacking it."""

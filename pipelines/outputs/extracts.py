@@ -28,9 +28,9 @@ from pipelines.months import month_label
 from pipelines.indicators.describe import group_text, matched, rule_text, used_groups
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
-from pipelines.outputs.signals import count_words, signals_by_icb
-from pipelines.outputs.wording import (FUNNEL, SPC, SUPPRESSED, no_prescribing, related, rules_in_words, safe_code,
-                                       worst_first)
+from pipelines.outputs.signals import HISTORY, NEW_AFTER, PRIORITY_RULE, act_on_first, count_words, signals_by_icb
+from pipelines.outputs.wording import (FUNNEL, SPC, SUPPRESSED, SYNTHETIC, act_first_entry, no_prescribing, related,
+                                       rules_in_words, safe_code, worst_first)
 
 # Excel's specifications and limits: "Total number of characters that a cell can contain: 32,767".
 # xlsxwriter cuts a longer string silently (write_string returns -2), so every long text goes through fit_cell.
@@ -49,8 +49,10 @@ def fit_cell(text: str, where: str) -> str:
     return (head[:cut] if cut > 0 else head) + marker
 
 
-def sheet_name(indicator_id: str) -> str:
-    return indicator_id[:31]  # Excel's limit; ids are unique within 31 characters (tested)
+def sheet_name(ind: Indicator) -> str:
+    """An indicator's sheet: its short title (at most 30 characters, unique: tested) without the characters
+    Excel forbids in a sheet name."""
+    return "".join({":": " -"}.get(ch, " " if ch in "[]*?/\\" else ch) for ch in ind.short_title)[:31]
 
 
 def month_date(month: str) -> date:
@@ -150,17 +152,22 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     f = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}),
-        "num": wb.add_format({"num_format": "#,##0.###"}), "int": wb.add_format({"num_format": "#,##0"}),
+        "num": wb.add_format({"num_format": "#,##0.00"}), "int": wb.add_format({"num_format": "#,##0"}),
+        "small": wb.add_format({"num_format": "0.000##"}),  # rates below 0.1: as the report shows them (0.0512)
         "pct": wb.add_format({"num_format": "0.0"}), "month": wb.add_format({"num_format": "mmm yyyy"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "concern": wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
         "improve": wb.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
+        "synthetic": wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#D5281B"}),
     }
     month, code = analysis.month, icb["org_code"]
     practices = data.practices.get(code, [])
     icb_rows = data.orgs.get(("icb", code), {})
     region_rows = data.orgs.get(("region", icb["region_code"]), {})
     england = data.orgs.get(("england", "ENG"), {})
+
+    # Act on first: the short list (pipelines/outputs/signals.py), the same as the ICB page and the e-mail
+    _act_on_first_sheet(wb, f, analysis, data, icb)
 
     # Summary
     ws = wb.add_worksheet("Summary")
@@ -176,47 +183,47 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
                "12-month trend (ICB)", "SPC signal (ICB, this month)", "Practices above 99.8% funnel limit",
                "Basis", "Definition version", "Related indicators",
                f"ICB baseline ({analysis.baseline_label})", "ICB change since baseline", "ICB change since baseline (%)",
-               f"England baseline ({analysis.baseline_label})", "England change since baseline (%)"]
+               f"England baseline ({analysis.baseline_label})", "England change since baseline (%)", "Indicator id"]
     ws.write_row(4, 0, headers, f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=5):
         mine_row, eng, reg = icb_rows.get(ind_id, {}), england.get(ind_id, {}), region_rows.get(ind_id, {})
         flagged = sum(1 for p in practices if p["indicator_id"] == ind_id and p["funnel"] == "above")
-        ws.write_string(r, 0, ind_id)
-        ws.write_string(r, 1, ind.title)
-        ws.write_string(r, 2, ind.unit_label)
+        ws.write_string(r, 0, ind.short_title)
+        ws.write_string(r, 1, ind.title, f["wrap"])
+        ws.write_string(r, 2, ind.unit_label, f["wrap"])
         for c, value in ((3, mine_row.get("value")), (4, eng.get("value")), (5, reg.get("value"))):
-            if value is not None:
-                ws.write_number(r, c, value, f["num"])
+            _number(ws, r, c, value, f)
         ws.write_string(r, 6, ind.direction)
         ws.write_string(r, 7, mine_row.get("trend", ""))
         ws.write_string(r, 8, SPC.get(mine_row.get("spc", "none"), ""), _spc_format(f, mine_row.get("spc")))
         ws.write_number(r, 9, flagged, f["int"])
-        ws.write_string(r, 10, ind.basis)
+        ws.write_string(r, 10, ind.basis, f["wrap"])
         ws.write_string(r, 11, ind.definition_version)
-        ws.write_string(r, 12, related(ind, analysis.indicators))
+        ws.write_string(r, 12, related(ind, analysis.indicators), f["wrap"])
         mine_change = analysis.change_since_baseline(ind_id, "icb", code, mine_row.get("value"))
         eng_change = analysis.change_since_baseline(ind_id, "england", "ENG", eng.get("value"))
         for c, value in ((13, mine_change["baseline"]), (14, mine_change["change"]), (15, mine_change["relative"]),
                          (16, eng_change["baseline"]), (17, eng_change["relative"])):
             if value is not None:
-                ws.write_number(r, c, value, f["num"])
+                _number(ws, r, c, value, f)
             elif c in (13, 16):
                 ws.write_string(r, c, "no baseline data" if ind.grain != "patient" else "not for patient-level counts")
+        ws.write_string(r, 18, ind_id)
     no_pcn = len({p["org_code"] for p in practices if not p.get("pcn_code")})
     ws.write_string(3, 0, f"Practices in no PCN: {no_pcn} (NHS Digital's map gives them PCN 'U', Unallocated, or does "
                     "not list them); the indicator sheets show them with an empty PCN.")
-    _finish(ws, 4, len(analysis.indicators), [30, 48, 20, 12, 12, 12, 34, 14, 24, 14, 40, 10, 40, 14, 14, 14, 14, 14])
+    _finish(ws, 4, len(analysis.indicators), [28, 48, 22, 12, 12, 12, 20, 14, 24, 14, 40, 10, 40, 14, 14, 14, 14, 14, 34])
 
     # PCNs: each of the ICB's Primary Care Networks on every indicator
     ws = wb.add_worksheet("PCNs")
     ws.write_row(0, 0, ["Indicator", "PCN code", "PCN name", "Practices counted", "Month", "Numerator", "Denominator", "Value",
-                        "Unit", "Percentile among PCNs", "Funnel (99.8%)", "SPC signal", "SPC rules", "Low numbers"],
-                 f["head"])
+                        "Unit", "Percentile among PCNs", "Funnel (99.8%)", "SPC signal", "SPC rules", "Low numbers",
+                        "Indicator id"], f["head"])
     order = {ind_id: k for k, ind_id in enumerate(analysis.indicators)}
     pcns = sorted(data.pcns.get(code, []), key=lambda p: (order.get(p["indicator_id"], 99), p["org_code"]))
     for r, row in enumerate(pcns, start=1):
         ind = analysis.indicators[row["indicator_id"]]
-        ws.write_string(r, 0, row["indicator_id"])
+        ws.write_string(r, 0, ind.short_title)
         ws.write_string(r, 1, row["org_code"])
         ws.write_string(r, 2, row["org_name"] or "")
         if row["practices"] is not None:
@@ -225,11 +232,12 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         _write_counts(ws, r, 5, row, f)
         ws.write_string(r, 8, ind.unit_label)
         _write_assessment(ws, r, 9, row, f)
-    _finish(ws, 0, len(pcns), [30, 10, 36, 10, 10, 12, 12, 12, 18, 12, 18, 24, 20, 10])
+        ws.write_string(r, 14, row["indicator_id"])
+    _finish(ws, 0, len(pcns), [28, 10, 36, 10, 10, 12, 12, 12, 30, 12, 18, 24, 30, 10, 34])
 
     # One sheet per indicator
     for ind_id, ind in analysis.indicators.items():
-        ws = wb.add_worksheet(sheet_name(ind_id))
+        ws = wb.add_worksheet(sheet_name(ind))
         ws.write_row(0, 0, ["Practice code", "Practice name", "PCN code", "PCN name", "Sub-ICB", "Month", "Numerator",
                             "Denominator", f"Value ({ind.unit_label})", "National percentile", "Funnel (99.8%)",
                             "SPC signal", "SPC rules", "Low numbers"], f["head"])
@@ -243,60 +251,105 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             ws.write_datetime(r, 5, month_date(month), f["month"])
             _write_counts(ws, r, 6, row, f)
             _write_assessment(ws, r, 9, row, f)
-        _finish(ws, 0, len(rows), [12, 36, 10, 30, 10, 10, 12, 12, 14, 12, 18, 24, 20, 10])
+        _finish(ws, 0, len(rows), [12, 36, 10, 30, 10, 10, 12, 12, 16, 12, 18, 24, 30, 10])
 
     # Signals: the one signal model (pipelines/outputs/signals.py), harm first
     ws = wb.add_worksheet("Signals")
     signals = data.signals.get(code, [])
-    ws.write_string(0, 0, f"{count_words(signals)} this month (rows marked 'new this month'), the same count as the "
-                    "ICB's report page and the e-mail; continuing signals below them. High harm first.", f["title"])
-    ws.write_row(1, 0, ["Status", "Harm", "Indicator", "Org", "Code", "Name", "PCN", "Value", "Numerator", "Why"],
-                 f["head"])
-    for r, s in enumerate(sorted(signals, key=lambda s: not s.new), start=2):
+    ws.write_string(0, 0, f"Every signal this month, highest priority first: {count_words(signals)} (status 'new this "
+                    f"month': none in the {NEW_AFTER} months before), the rest continuing. The first sheet lists the "
+                    "ones to act on first.", f["title"])
+    ws.write_row(1, 0, ["Status", "Harm", "Indicator", "Org", "Code", "Name", "PCN", "Value", "England", "Numerator",
+                        "Excess over England's rate", "Excess counts", f"Months a signal (last {HISTORY})", "Priority",
+                        "Why", "Indicator id"], f["head"])
+    for r, s in enumerate(signals, start=2):
         ws.write_string(r, 0, s.status, f["concern"] if s.new else None)
         ws.write_string(r, 1, s.indicator.severity)
-        ws.write_string(r, 2, s.indicator.id)
+        ws.write_string(r, 2, s.indicator.short_title)
         ws.write_string(r, 3, "ICB" if s.org_type == "icb" else "practice")
         ws.write_string(r, 4, s.org_code)
         ws.write_string(r, 5, s.org_name or "")
         ws.write_string(r, 6, data.pcn_name(s.pcn_code) if s.org_type == "practice" else "")
-        ws.write_number(r, 7, s.value, f["int"] if s.indicator.unit == "count" else f["num"])
-        if s.numerator is not None:
-            ws.write_number(r, 8, s.numerator, f["int"])
-        ws.write_string(r, 9, "; ".join(s.reasons))
-    _finish(ws, 1, len(signals), [16, 8, 30, 9, 10, 36, 30, 12, 10, 70])
+        _number(ws, r, 7, s.value, f)
+        if not s.indicator.signal_on_any_item:
+            _number(ws, r, 8, s.england_value, f)
+        _number(ws, r, 9, s.numerator, f)
+        _number(ws, r, 10, None if s.excess is None else round(s.excess), f)
+        ws.write_string(r, 11, s.excess_unit or "")
+        ws.write_number(r, 12, s.months_on, f["int"])
+        if s.priority > 0:
+            ws.write_number(r, 13, round(s.priority), f["int"])
+        ws.write_string(r, 14, "; ".join(s.reasons), f["wrap"])
+        ws.write_string(r, 15, s.indicator.id)
+    _finish(ws, 1, len(signals), [16, 8, 28, 9, 10, 36, 30, 12, 12, 10, 12, 12, 10, 10, 60, 34])
 
     # Definitions
     ws = wb.add_worksheet("Definitions")
     ws.write_row(0, 0, ["Indicator", "Title", "Numerator", "Denominator", "Unit", "Better when", "Code filters",
                         "Presentations matched (this data)", "Drug groups: ingredients, and what is left out and why",
                         "Thresholds", "Definition version", "Data months",
-                        "Basis", "Limitations", "Sources", "Opioid presentations without an OME (data month)"],
-                 f["head"])
+                        "Basis", "Limitations", "Sources", "Opioid presentations without an OME (data month)",
+                        "Harm tier", "Why this tier", "What to do about a signal", "Indicator id"], f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
         filters, matched_text, groups, presentations = data.definitions[ind_id]
         everything = f"all {len(presentations):,} presentations are on the Presentations sheet"
-        values = [ind_id, ind.title, ind.numerator.description,
+        values = [ind.short_title, ind.title, ind.numerator.description,
                   ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
                   ind.direction, filters, matched_text, groups,
                   ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
                   f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
-                  "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind)]
+                  "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind),
+                  ind.severity, ind.harm_reason, ind.action, ind_id]
         for c, v in enumerate(values):
             ws.write_string(r, c, fit_cell(v, everything if c == 7 else "see the indicator's YAML in indicators/"),
                             f["wrap"])
-    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 14, 26, 40, 60, 70, 16, 10, 18, 10, 60, 50, 60])
+    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 22, 20, 40, 60, 70, 16, 10, 18, 24, 60, 50, 60,
+                                              10, 50, 50, 34])
 
     # Presentations: every matched presentation, one per row (no cell limit to meet)
     ws = wb.add_worksheet("Presentations")
-    ws.write_row(0, 0, ["Indicator", "Code list", "BNF code", "Presentation (name as in this data)"], f["head"])
+    ws.write_row(0, 0, ["Indicator", "Code list", "BNF code", "Presentation (name as in this data)", "Indicator id"],
+                 f["head"])
     r = 0
     for ind_id in analysis.indicators:
         for label, bnf_code, name in data.definitions[ind_id][3]:
             r += 1
-            ws.write_row(r, 0, [ind_id, label, bnf_code, name])
-    _finish(ws, 0, r, [30, 24, 17, 70])
+            ws.write_row(r, 0, [analysis.indicators[ind_id].short_title, label, bnf_code, name, ind_id])
+    _finish(ws, 0, r, [28, 24, 17, 70, 34])
     wb.close()
+
+
+def _act_on_first_sheet(wb, f: dict, analysis: Analysis, data: "WorkbookRows", icb: dict) -> None:
+    """The first sheet: what the ICB's report page and the e-mail open with, the same lines in the same order."""
+    ws = wb.add_worksheet("Act on first")
+    r = 0
+    if analysis.synthetic:
+        ws.write_string(r, 0, SYNTHETIC, f["synthetic"])
+        r += 1
+    signals = data.signals.get(icb["org_code"], [])
+    first = act_on_first(signals)
+    ws.write_string(r, 0, f"{icb['org_name']} ({icb['org_code']}) — act on first, {month_label(analysis.month)}: "
+                    f"{len(first)} of {len(signals)} signals", f["title"])
+    ws.write_string(r + 1, 0, PRIORITY_RULE + " The same list as the ICB's report page and the e-mail; every "
+                    "signal is on the Signals sheet.", f["wrap"])
+    ws.set_row(r + 1, 30)
+    headers = ["#", "Practice", "Code", "PCN", "Indicator", "Harm", "Value against England", "Excess",
+               "For how long", "What to do", "Why this harm tier", "Priority", "Indicator id"]
+    ws.write_row(r + 3, 0, headers, f["head"])
+    for n, s in enumerate(first, start=1):
+        e = act_first_entry(s, data.pcn_name(s.pcn_code))
+        row = r + 3 + n
+        ws.write_number(row, 0, n, f["int"])
+        for c, key in enumerate(("practice", "code", "pcn", "indicator", "harm", "against", "excess", "how_long",
+                                 "action", "why"), start=1):
+            ws.write_string(row, c, e[key], f["wrap"])
+        ws.write_number(row, 11, round(s.priority), f["int"])
+        ws.write_string(row, 12, s.indicator.id)
+    if not first:
+        ws.write_string(r + 4, 1, "Nothing to act on first this month: no practice signal counted in items or patients.")
+    ws.freeze_panes(r + 4, 0)
+    for c, width in enumerate([4, 30, 9, 26, 34, 11, 30, 30, 18, 50, 50, 9, 30]):
+        ws.set_column(c, c, width)
 
 
 def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str, str, list[tuple[str, str, str]]]:
@@ -313,11 +366,17 @@ def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, s
     return "\n".join(rules + parts), "\n".join(matched_lines), groups, presentations
 
 
+def _number(ws, r: int, c: int, value, f: dict) -> None:
+    """A number as a reader expects it: a whole number without decimals (46, not '46.'), else two."""
+    if value is not None:
+        ws.write_number(r, c, value, f["int"] if float(value).is_integer() else f["small"] if abs(value) < 0.1 else f["num"])
+
+
 def _write_counts(ws, r: int, first: int, row: dict, f: dict) -> None:
     """Numerator, denominator and value from column `first`; '*' where disclosure control hid them."""
     for c, key in enumerate(("numerator", "denominator", "value"), start=first):
         if row[key] is not None:
-            ws.write_number(r, c, row[key], f["num"])
+            _number(ws, r, c, row[key], f)
         elif row["suppressed"]:
             ws.write_string(r, c, SUPPRESSED)
 

@@ -41,20 +41,19 @@ def amount(value, suppressed: bool = False) -> str:
     return fmt(value, 1, suppressed=suppressed)
 
 
-# standing()'s state in one word, under a value in the England matrix (its full label is the cell's title).
-STATE_WORDS = {"worse": "worse", "better": "better", "neutral": "differs", "expected": "", None: ""}
-
-
 def safe_code(code) -> bool:
     return isinstance(code, str) and SAFE_CODE.fullmatch(code) is not None
 
 
 def fmt(value, digits: int = 2, suppressed: bool = False) -> str:
-    """A number as a reader sees it: thousands separated, `digits` decimals below 1,000; '*' if suppressed."""
+    """A number as a reader sees it: thousands separated, `digits` decimals below 1,000, and below 0.1 three
+    significant figures (0.0512, not 0.05: small rates must still tell orgs apart); '*' if suppressed."""
     if value is None:
         return SUPPRESSED if suppressed else "–"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
+    if 0 < abs(value) < 0.1 and digits >= 2:
+        return f"{value:.3g}"
     return f"{value:,.{digits}f}"
 
 
@@ -72,27 +71,53 @@ def worst_first(ind: Indicator, rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["value"] is None, sign * (r["value"] or 0), r.get("org_code") or r.get("code") or ""))
 
 
+def position(ind: Indicator, row: dict) -> tuple[str, str]:
+    """Where an org stands against England this month (the 99.8 % funnel), one mark of two: 'worse' or
+    'better' (beyond the limit on that side of the indicator's direction), 'neutral' (beyond a limit where
+    the indicator makes no judgement), 'within', or 'none' (no funnel). Never the SPC reading: see variation()."""
+    funnel = row.get("funnel")
+    if funnel not in ("above", "below"):
+        return ("within", "within England's 99.8% limits") if funnel == "within" else ("none", "")
+    words = f"{funnel} England's 99.8% limit"
+    if ind.worse_side is None:
+        return "neutral", f"{words} (the indicator makes no judgement)"
+    return ("worse", f"{words}: worse than England") if funnel == ind.worse_side else ("better", f"{words}: better than England")
+
+
+# NHS England's Making Data Count variation icons, in words: (class, words); the letter is H or L, the side of
+# the mean the special cause is on.
+VARIATION = {"concern": "special cause variation — concerning", "improvement": "special cause variation — improving",
+             "special": "special cause variation — neither better nor worse", "common": "common cause variation",
+             "none": "too few months for SPC limits"}
+
+
+def variation(ind: Indicator, row: dict) -> tuple[str, str, str]:
+    """The org's own variation over time (SPC, Making Data Count), the other mark: (state, H/L letter, words).
+    An improving trend is 'improving', whatever its level against England (that is position())."""
+    state = row.get("spc") or "none"
+    if state not in VARIATION:
+        state = "none"
+    letter = ""
+    if state in ("concern", "improvement", "special") and row.get("value") is not None and row.get("spc_mean") is not None:
+        letter = "H" if row["value"] >= row["spc_mean"] else "L"
+    words = VARIATION[state] + (f" ({'high' if letter == 'H' else 'low'})" if letter else "")
+    return state, letter, words
+
+
 def standing(ind: Indicator, row: dict) -> tuple[str, str]:
-    """(state, label) of an org this month in the indicator's own direction: 'worse' or 'better' (beyond the
-    99.8 % funnel limit on that side, or a special-cause SPC signal of concern/improvement), 'neutral' (beyond
-    a limit, or special cause, where the indicator makes no judgement), else 'expected'."""
-    worse = ind.worse_side
-    flags, state = [], "expected"
-    if row["funnel"] in ("above", "below"):
-        flags.append(f"{row['funnel']} limit")
-        state = "neutral" if worse is None else ("worse" if row["funnel"] == worse else "better")
-    if row["spc"] == "concern":
-        flags.append("SPC concern")
-        state = "worse"
-    elif row["spc"] == "improvement":
-        flags.append("SPC improving")
-        state = "better" if state == "expected" else state
-    elif row["spc"] == "special":
-        flags.append("SPC special cause")
-        state = "neutral" if state == "expected" else state
-    if state == "expected":
-        return state, "as expected" if row["funnel"] != "none" or row["spc"] != "none" else "no limits"
-    return state, f"{state}: {', '.join(flags)}" if state in ("worse", "better") else ", ".join(flags)
+    """(state, label) for a list of where an org stands apart: the position's state when it is beyond a limit,
+    else 'concern' or 'improving' from the variation; the label gives both marks in their own words."""
+    where, where_words = position(ind, row)
+    how, _, how_words = variation(ind, row)
+    if where in ("worse", "better", "neutral"):
+        state = where
+    elif how in ("concern", "improvement", "special"):
+        state = {"concern": "concern", "improvement": "improving", "special": "neutral"}[how]
+    else:
+        return "expected", "as expected" if where != "none" or how != "none" else "no limits"
+    label = "; ".join(w for w in (where_words if where in ("worse", "better", "neutral") else "",
+                                  how_words if how in ("concern", "improvement", "special") else "") if w)
+    return state, label
 
 
 def no_prescribing(absent, month_label: str) -> str:
@@ -101,3 +126,37 @@ def no_prescribing(absent, month_label: str) -> str:
     return (f"No prescribing data for {month_label}: NHSBSA's file for the month has no rows for this ICB's "
             f"{absent.practices:,} practices (checked against {absent.against}). Its figures stop at the month "
             "before; check NHSBSA's publication, and run the month again when it is republished.")
+
+
+HARM_WORDS = {"high": "high harm", "medium": "medium harm", "low": "low harm"}
+
+
+def act_first_entry(s, pcn_name: str | None) -> dict[str, str]:
+    """One line of the short list ("act on first", pipelines/outputs/signals.py) in words, the same in the
+    report, the workbook and the e-mail: who (with PCN), what, the value against England, the excess in items
+    or patients, for how long, what to do and why it ranks where it does."""
+    ind = s.indicator
+    about = "about " if ind.grain == "patient" else ""  # published patient counts are rounded to 5
+    excess = f"{s.excess:,.0f}"
+    unit = s.excess_unit if excess != "1" else s.excess_unit.removesuffix("s")
+    if ind.signal_on_any_item:
+        shown = fmt_value(ind, s.value)
+        against = f"{shown} {ind.unit_label if shown != '1' else ind.unit_label.removesuffix('s')} (the right number is none)"
+        size = f"{excess} {unit}, every one to review" if excess != "1" else f"1 {unit}, to review"
+    else:
+        against = f"{fmt_value(ind, s.value)} {ind.unit_label}, England {fmt_value(ind, s.england_value)}"
+        size = f"{about}{excess} {unit} more than England's rate would give"
+    return {
+        "practice": s.org_name, "code": s.org_code, "pcn": pcn_name or "in no PCN",
+        "who": f"{s.org_name} ({s.org_code}; {pcn_name or 'in no PCN'})",
+        "indicator": ind.title, "short_title": ind.short_title, "indicator_id": ind.id,
+        "harm": HARM_WORDS[ind.severity], "against": against, "excess": size,
+        "how_long": s.persistence_words, "action": ind.action, "why": ind.harm_reason,
+        "priority": f"{s.priority:,.0f}",
+    }
+
+
+# Outputs made from the built-in sample say so on every page, workbook and e-mail (Analysis.synthetic).
+SYNTHETIC_TAG = "[SYNTHETIC SAMPLE] "
+SYNTHETIC = ("SYNTHETIC SAMPLE DATA — made by msi's built-in generator for trying the pipeline, not NHS "
+             "prescribing: the organisations' names are real, the numbers are not.")

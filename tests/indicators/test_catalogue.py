@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 import yaml
 
-from indicators.catalogue import CatalogueError, load_catalogue, load_file
+from indicators.catalogue import CatalogueError, catalogue, load_catalogue, load_file
 from indicators.model import CodeFilter, expand
 from pipelines.reference import REFERENCE_DIR
 
@@ -300,3 +300,34 @@ def test_expand_selects_what_the_filters_say_on_every_real_code():
     assert len(lists) >= 17
     for filters in lists:
         assert expand(filters, codes, groups) == plain(filters)
+
+
+def test_every_indicator_says_its_harm_tier_why_and_what_to_do_in_plain_words():
+    """What readers see of a definition (titles, descriptions, limitations, sources, the harm reason, the
+    action) never carries research shorthand such as UNVERIFIED; each states its tier's reason and an action."""
+    for ind in catalogue().values():
+        shown = [ind.title, ind.short_title, ind.short_description, ind.why_it_matters, ind.harm_reason, ind.action,
+                 *ind.limitations, *(s.name for s in ind.sources)]
+        assert not any("UNVERIFIED" in text for text in shown), ind.id
+        assert ind.harm_reason.endswith(".") and ind.action.endswith("."), ind.id
+
+
+def test_units_name_the_denominators_population():
+    c = catalogue()
+    assert c["valproate_per_1000_female_13_54"].unit_label == "per 1,000 females aged 13–54"
+    assert c["topiramate_per_1000_female_13_54"].unit_label == "per 1,000 females aged 13–54"
+    assert c["triple_whammy_expected_per_1000_adults"].unit_label == "per 1,000 adults aged 18+"
+    assert c["sedative_per_1000_65plus"].unit_label == "per 1,000 patients aged 65+"
+    assert c["opioid_ome_per_1000_day"].unit_label == "per 1,000 patients per day"
+    assert c["methotrexate_10mg_items"].unit_label == "items"
+    assert c["pl_valproate_female_13_54"].unit_label == "per 1,000 female patients aged 13–54"
+    assert c["opioid_high_dose_pct_120"].unit_label == "% of items"
+
+
+def test_sheet_names_are_short_titles_unique_and_allowed_by_excel():
+    from pipelines.outputs.extracts import sheet_name
+
+    names = [sheet_name(ind) for ind in catalogue().values()]
+    assert len(set(n.lower() for n in names)) == len(names)  # Excel compares sheet names without case
+    assert all(0 < len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    assert sheet_name(catalogue()["sedative_per_1000_65plus"]) == "Falls - sedatives, 65+"

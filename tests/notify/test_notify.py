@@ -19,8 +19,7 @@ import pytest
 
 from indicators.catalogue import catalogue
 from pipelines.notify.outbox import SENT, notify_month
-from pipelines.notify.message import MAX_LINES
-from pipelines.outputs.signals import NEW, assess
+from pipelines.outputs.signals import concerning
 from pipelines.notify.channels.smtp import NotifyError, SmtpSettings
 from pipelines.notify.subscriptions import SubscriptionError, load_subscriptions
 from tests.smtp_server import Inbox, free_port
@@ -33,14 +32,12 @@ USER, PASSWORD = "msi-sender", "s3cret-Pa55word"
 
 def row(**kw):
     base = {"value": 12.0, "numerator": 20.0, "low_numbers": False, "suppressed": False, "spc": "common",
-            "new_signal": False, "spc_rules": "", "funnel": "within", "funnel_before": "within",
-            "numerator_before": 20.0}
+            "spc_rules": "", "funnel": "within"}
     return {**base, **kw}
 
 
-def new_concerns(r, ind) -> bool:
-    verdict = assess(r, ind)
-    return bool(verdict) and verdict[0] == NEW
+def signal(r, ind) -> bool:
+    return bool(concerning(r, ind))
 
 
 LOWER_BETTER = catalogue()["opioid_high_dose_pct_120"]
@@ -50,42 +47,37 @@ VALPROATE = catalogue()["valproate_per_1000_female_13_54"]
 MTX_ITEMS = catalogue()["methotrexate_10mg_items"]
 
 
+# Which rows are signals (in any month; whether one is new, and its priority, are tests/outputs/test_priority.py).
 @pytest.mark.parametrize("ind, r, alerts", [
-    (LOWER_BETTER, row(spc="concern", new_signal=True, spc_rules="outside"), True),   # new concern
-    (LOWER_BETTER, row(spc="concern", new_signal=False, spc_rules="shift"), False),   # not new
-    (LOWER_BETTER, row(spc="improvement", new_signal=True), False),                   # better, not worse
-    (LOWER_BETTER, row(funnel="above", funnel_before="within"), True),                # newly above
-    (LOWER_BETTER, row(funnel="above", funnel_before="above"), False),                # above last month too
-    (LOWER_BETTER, row(funnel="below", funnel_before="within"), False),               # below is better here
-    (HIGHER_BETTER, row(funnel="below", funnel_before="none"), True),                 # below is worse here
-    (HIGHER_BETTER, row(funnel="above", funnel_before="within"), False),
-    (LOWER_BETTER, row(funnel="above", funnel_before="within", low_numbers=True), False),  # low numbers
-    (LOWER_BETTER, row(funnel="above", funnel_before="within", numerator=4.0), False),     # numerator < 5
-    (LOWER_BETTER, row(funnel="above", funnel_before="within", numerator=5.0), True),
-    (LOWER_BETTER, row(funnel="above", funnel_before="within", suppressed=True, value=None), False),
+    (LOWER_BETTER, row(spc="concern", spc_rules="outside"), True),                    # special cause, concerning
+    (LOWER_BETTER, row(spc="improvement"), False),                                     # better, not worse
+    (LOWER_BETTER, row(funnel="above"), True),                                         # above England's limit
+    (LOWER_BETTER, row(funnel="below"), False),                                        # below is better here
+    (HIGHER_BETTER, row(funnel="below"), True),                                        # below is worse here
+    (HIGHER_BETTER, row(funnel="above"), False),
+    (LOWER_BETTER, row(funnel="above", low_numbers=True), False),                      # low numbers
+    (LOWER_BETTER, row(funnel="above", numerator=4.0), False),                         # numerator < 5
+    (LOWER_BETTER, row(funnel="above", numerator=5.0), True),
+    (LOWER_BETTER, row(funnel="above", suppressed=True, value=None), False),
     # High harm: small numbers do not hide a signal (valproate, one patient is enough to matter).
-    (VALPROATE, row(funnel="above", funnel_before="within", numerator=2.0, low_numbers=True), True),
-    (VALPROATE, row(funnel="above", funnel_before="above", numerator=2.0), False),   # continuing, not new
-    # Any item: a practice newly issuing methotrexate 10 mg tablets, however few.
-    (MTX_ITEMS, row(value=1.0, numerator=1.0, numerator_before=0.0, funnel="none", funnel_before="none"), True),
-    (MTX_ITEMS, row(value=1.0, numerator=1.0, numerator_before=None, funnel="none", funnel_before="none"), True),
-    (MTX_ITEMS, row(value=2.0, numerator=2.0, numerator_before=1.0, funnel="none", funnel_before="none"), False),
-    (MTX_ITEMS, row(value=0.0, numerator=0.0, numerator_before=0.0, funnel="none", funnel_before="none"), False),
+    (VALPROATE, row(funnel="above", numerator=2.0, low_numbers=True), True),
+    # Any item: a practice issuing methotrexate 10 mg tablets, however few.
+    (MTX_ITEMS, row(value=1.0, numerator=1.0, funnel="none"), True),
+    (MTX_ITEMS, row(value=0.0, numerator=0.0, funnel="none"), False),
 ])
 def test_alert_rules(ind, r, alerts):
-    assert new_concerns(r, ind) is alerts
+    assert signal(r, ind) is alerts
 
 
 def test_words_say_the_rule_not_its_code_name():
-    verdict = assess(row(spc="concern", new_signal=True, spc_rules="outside, two_of_three"), LOWER_BETTER)
-    assert verdict[1] == ("new special-cause variation of concern (a point outside the limits; 2 of 3 points close "
-                          "to a limit)",)
-    assert "_" not in " ".join(assess(row(funnel="above", funnel_before="within"), LOWER_BETTER)[1])
+    assert concerning(row(spc="concern", spc_rules="outside, two_of_three"), LOWER_BETTER) == (
+        "special-cause variation of concern (a point outside the limits; 2 of 3 points close to a limit)",)
+    assert "_" not in " ".join(concerning(row(funnel="above"), LOWER_BETTER))
 
 
 def test_indicators_without_a_direction_never_alert():
     for ind in NO_JUDGEMENT:
-        assert new_concerns(row(spc="special", new_signal=True, funnel="above"), ind) == ()
+        assert concerning(row(spc="special", funnel="above"), ind) == ()
 
 
 # --- subscriptions ------------------------------------------------------------------------------------
@@ -128,42 +120,45 @@ subscriptions:
 """
 
 
-def expected_lines(layout, icb: str, indicators=None) -> list[tuple[str, str]]:
-    """(indicator, org code) of every new signal for the ICB, from all_icbs.csv and last month's indicator
-    values by the test's own reading of the rules: a worse-side SPC concern that is new, or newly beyond the
-    funnel on the worse side, or (any-item indicators) a practice issuing it this month and not last; no low
-    numbers, suppressed cells or numerators under 5 unless the indicator is high harm or any-item."""
-    import duckdb
-
+def signals_by_the_tests_reading(layout, icb: str) -> set[tuple[str, str]]:
+    """(indicator, org code) of every signal this month for the ICB's practices, from all_icbs.csv by the
+    test's own reading of the rules: a worse-side SPC concern, or beyond the funnel on the worse side, or
+    (any-item indicators) a practice issuing it; no low numbers, suppressed cells or numerators under 5
+    unless the indicator is high harm or any-item."""
     rows = pl.read_csv(layout.extracts(MONTH) / "all_icbs.csv", infer_schema_length=None).filter(
-        ((pl.col("org_type") == "icb") & (pl.col("org_code") == icb))
-        | ((pl.col("org_type") == "practice") & (pl.col("icb_code") == icb)))
-    with duckdb.connect() as con:
-        before = {(r[0], r[1], r[2]): r[3] for r in con.execute(
-            "SELECT indicator_id, org_type, org_code, numerator FROM read_parquet($p) WHERE geography = 'current'",
-            {"p": str(layout.warehouse / "indicator_values" / "month=2026-06" / "*.parquet")}).fetchall()}
-    out = []
+        (pl.col("org_type") == "practice") & (pl.col("icb_code") == icb))
+    out = set()
     for r in rows.iter_rows(named=True):
         ind = catalogue()[r["indicator_id"]]
-        if ind.low_is_good is None or (indicators and ind.id not in indicators) or r["value"] is None:
+        if ind.low_is_good is None or r["value"] is None:
             continue
         small = r["low_numbers"] or r["suppressed"] or (r["numerator"] or 0) < 5
         if small and not (ind.severity == "high" or ind.signal_on_any_item):
             continue
         worse = "above" if ind.low_is_good else "below"
-        newly_issued = ind.signal_on_any_item and (r["numerator"] or 0) > 0 and not before.get(
-            (ind.id, r["org_type"], r["org_code"]))
-        if (r["spc"] == "concern" and r["new_signal"]) or (r["funnel"] == worse and r["funnel_before"] != worse) \
-                or newly_issued:
-            out.append((ind.id, r["org_code"]))
-    return sorted(out)
+        if r["spc"] == "concern" or r["funnel"] == worse or (ind.signal_on_any_item and (r["numerator"] or 0) > 0):
+            out.add((ind.id, r["org_code"]))
+    return out
 
 
-def listed(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.startswith("  - ")]
+ENTRY = re.compile(r"^(\d+)\. (.+) \(([A-Z0-9]{3,6}); ([^)]+)\)$")
+
+
+def entries(text: str) -> list[tuple[str, str]]:
+    """(indicator id, practice code) of each numbered line of a message body, in order."""
+    titles = {i.title: i.id for i in catalogue().values()}
+    lines, out = text.splitlines(), []
+    for k, line in enumerate(lines):
+        m = ENTRY.match(line)
+        if m:
+            title = lines[k + 1].strip().rsplit(" — ", 1)[0]
+            out.append((titles[title], m.group(3)))
+    return out
 
 
 def test_dry_run_writes_one_message_per_subscribed_icb(run):
+    import openpyxl
+
     path = subscribe(run, SUBSCRIPTIONS)
     result = notify_month(run, MONTH, path, dry_run=True)
     assert sorted(result["files"]) == ["QOP", "QWE"] and result["sent"] == []
@@ -173,34 +168,29 @@ def test_dry_run_writes_one_message_per_subscribed_icb(run):
         message = email.message_from_bytes((run.outbox(MONTH) / f"{icb}.eml").read_bytes(), policy=policy.default)
         assert message["To"] == to and "July 2026" in message["Subject"]
         text = message.get_body(("plain",)).get_content()
-        everything, expected = expected_lines(run, icb), expected_lines(run, icb, only)
-        assert result["signals"][icb] == len(everything)  # the ICB's count, whatever the subscription shows
-        assert f"{len(everything)} new concerning signal" in text and f"{len(everything)} new concerning signal" in message["Subject"]
-        lines = listed(text)
-        assert len(lines) == min(len(expected), MAX_LINES)
-        shown_codes = [re.search(r"\(([A-Z0-9]{3,6})[;)]", line).group(1) if "the ICB as a whole" not in line else icb
-                       for line in lines]
-        assert set(shown_codes) <= {code for _, code in expected} | {icb}
-        if len(expected) > MAX_LINES:
-            assert f"…and {len(expected) - MAX_LINES} more" in text
+        listed = entries(text)
+        # The subject counts what the body lists; every line is a signal by the test's own reading.
+        assert result["signals"][icb] == len(listed) and 0 < len(listed) <= 12
+        assert f": {len(listed)} to act on first — " in message["Subject"]
+        assert set(listed) <= signals_by_the_tests_reading(run, icb)
+        assert len(set(listed)) == len(listed)
+        if only:  # only the subscribed indicators, named by title, never by id
+            assert {ind for ind, _ in listed} <= set(only) and "opioid_high_dose_pct_120" not in text
         assert f"https://intranet.example.nhs.uk/msi/reports/{MONTH}/icb/{icb}.html" in text
         attachment = next(message.iter_attachments())
         assert attachment.get_filename() == f"{icb}.xlsx"
         assert attachment.get_content() == (run.extracts(MONTH) / f"{icb}.xlsx").read_bytes()
-    # Grouped by indicator, harm first: each heading once, high harm before medium before low, then catalogue order.
+        # Each line says what to do, and names the practice with its PCN by name, never a bare code.
+        for line in text.splitlines():
+            if ENTRY.match(line):
+                assert ENTRY.match(line).group(4) and not re.fullmatch(r"U\d{5}", ENTRY.match(line).group(4))
+        assert text.count("What to do: ") == len(listed)
+    # The whole-ICB message is the ICB's list: the same lines, in the same order, as its workbook's first sheet.
     qop = email.message_from_bytes((run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default)
-    text = qop.get_body(("plain",)).get_content()
-    headings = [line for line in text.splitlines()
-                if line and not line.startswith(" ") and line.rstrip()[-1:].isdigit() and " (" in line and ": " in line
-                and "Medication" not in line and "Data month" not in line]
-    titles = {i.title: (["high", "medium", "low"].index(i.severity), k) for k, i in enumerate(catalogue().values())}
-    order = [next(v for t, v in titles.items() if h.startswith(t + " (")) for h in headings]
-    assert order == sorted(order) and len(set(order)) == len(order) and order
-    assert expected_lines(run, "QOP"), "the sample must have signals to send"
-    # Practices are named with their PCN by name, never a bare code.
-    for line in listed(text):
-        if "the ICB as a whole" not in line:
-            assert re.search(r"\([A-Z0-9]{6}; ([^)]+)\)", line), line  # (code; PCN name or 'in no PCN')
+    sheet = openpyxl.load_workbook(run.extracts(MONTH) / "QOP.xlsx")["Act on first"]
+    head_row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "#")
+    rows = [dict(zip(head_row, r)) for r in sheet.iter_rows(values_only=True) if isinstance(r[0], (int, float))]
+    assert [(r["Indicator id"], r["Code"]) for r in rows] == entries(qop.get_body(("plain",)).get_content())
 
 
 def test_an_icb_in_neither_reference_list_stops_before_any_work(run):
@@ -439,24 +429,30 @@ def test_clear_text_is_refused_unless_the_relay_is_local():
     assert PASSWORD not in repr(SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "localhost", "MSI_SMTP_PASSWORD": PASSWORD}))
 
 
-def test_one_icb_gives_the_same_count_on_its_page_in_its_workbook_and_in_its_e_mail(run):
-    """The one signal model: the report's ICB page, the workbook's Signals sheet (and Summary) and the e-mail
-    state the same number of new concerning signals for the ICB and month."""
+def test_one_icb_gives_the_same_list_on_its_page_in_its_workbook_and_in_its_e_mail(run):
+    """The one signal model: the report's ICB page, the workbook's first sheet and the e-mail open with the same
+    short list in the same order; the page, the Signals sheet and the Summary give the same count of new
+    signals."""
+    import html
+
     import openpyxl
 
     from pipelines.outputs.analysis import load_analysis
     from pipelines.outputs.signals import count_words, icb_signals
 
     words = count_words(icb_signals(load_analysis(run, MONTH), "QOP"))
-    assert words[0].isdigit() and int(words.split()[0]) == len(expected_lines(run, "QOP"))
-    page = (run.report(MONTH) / "icb" / "QOP.html").read_text()
-    assert f"Needs attention this month: {words}</h2>" in page
+    page = html.unescape((run.report(MONTH) / "icb" / "QOP.html").read_text())
+    assert f"Every new signal this month: {words}</h2>" in page
     wb = openpyxl.load_workbook(run.extracts(MONTH) / "QOP.xlsx", read_only=True)
-    assert wb["Signals"]["A1"].value.startswith(words + " this month") and wb["Summary"]["A3"].value.startswith(words)
+    assert f": {words}" in wb["Signals"]["A1"].value and wb["Summary"]["A3"].value.startswith(words)
     path = subscribe(run, "subscriptions:\n  - icb: QOP\n    to: [gm@example.nhs.uk]\n")
     notify_month(run, MONTH, path, dry_run=True)
     message = email.message_from_bytes((run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default)
-    assert words in message["Subject"] and f"{words} in " in message.get_body(("plain",)).get_content()
+    mailed = entries(message.get_body(("plain",)).get_content())
+    first = page.split('<table class="actfirst">', 1)[1].split("</table>", 1)[0]
+    on_page = [(ind, code) for code, ind in re.findall(r'href="../practice/([A-Z0-9]+)\.html">.*?href="#([a-z0-9_]+)"',
+                                                       first)]
+    assert mailed and on_page == mailed
 
 
 def test_a_third_channel_is_one_file(run, tmp_path, monkeypatch):

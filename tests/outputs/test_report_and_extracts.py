@@ -11,6 +11,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from indicators.catalogue import catalogue
 from pipelines.outputs.analysis import load_analysis
 from pipelines.outputs.report.site import SiteBuilder, page_json
 from pipelines.outputs.disclosure import round_count
@@ -50,11 +51,15 @@ def test_extract_workbook_matches_indicator_values(run):
     folder = run.root / "extracts" / "2026-07"
     icb = "QOP"
     wb = openpyxl.load_workbook(folder / f"{icb}.xlsx")
-    assert wb.sheetnames[0] == "Summary" and wb.sheetnames[-3:] == ["Signals", "Definitions", "Presentations"]
+    assert wb.sheetnames[:2] == ["Act on first", "Summary"]
+    assert wb.sheetnames[-3:] == ["Signals", "Definitions", "Presentations"]
     summary = wb["Summary"]
     assert isinstance(summary["B2"].value, datetime) and summary["B2"].value.strftime("%Y-%m") == "2026-07"
     header = [c.value for c in summary[5]]
-    rows = {r[0]: dict(zip(header, r)) for r in summary.iter_rows(min_row=6, values_only=True) if r[0]}
+    assert header[0] == "Indicator" and header[-1] == "Indicator id"  # titles to read, the id in its own column
+    rows = {r[-1]: dict(zip(header, r)) for r in summary.iter_rows(min_row=6, values_only=True) if r[0]}
+    titles = {ind.id: ind.short_title for ind in catalogue().values()}
+    assert all(row["Indicator"] == titles[ind] for ind, row in rows.items())
     icb_values = {r["indicator_id"]: r for r in values(run, "org_type = 'icb' AND org_code = $c", {"c": icb})}
     england = {r["indicator_id"]: r for r in values(run, "org_type = 'england'", {})}
     assert set(rows) == set(icb_values)
@@ -73,7 +78,7 @@ def test_extract_workbook_matches_indicator_values(run):
         assert row["Better when"] in ("lower is better", "higher is better")
         assert row["Basis"].startswith("patient-level extract" if ind.startswith("pl_") else "public EPD data")
     assert rows["pl_triple_whammy"]["Related indicators"] == "public-data proxy: triple_whammy_expected_per_1000_adults"
-    sheet = wb["methotrexate_10mg_pct"]
+    sheet = wb["Methotrexate 10 mg share"]  # sheets are named by short title
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:N")
     head = [c.value for c in sheet[1]]
     got = {r[0]: dict(zip(head, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
@@ -83,26 +88,29 @@ def test_extract_workbook_matches_indicator_values(run):
     for code, row in got.items():
         assert row["Numerator"] == pytest.approx(expected[code]["numerator"])
         assert row["Denominator"] == pytest.approx(expected[code]["denominator"])
-        assert (row["Value (%)"] is None) == (expected[code]["value"] is None)
+        assert (row["Value (% of items)"] is None) == (expected[code]["value"] is None)
         assert isinstance(row["Month"], datetime) and isinstance(row["Low numbers"], bool)
     mtx = {r["org_code"] for r in values(run, "indicator_id = 'methotrexate_10mg_items' AND org_type = 'practice' "
                                                "AND icb_code = $c AND value > 0", {"c": icb})}
     head = [c.value for c in wb["Signals"][2]]
     signals = [dict(zip(head, r)) for r in wb["Signals"].iter_rows(min_row=3, values_only=True)]
     # Every practice issuing methotrexate 10 mg tablets is a signal (any item), whatever the small numbers.
-    assert {("methotrexate_10mg_items", code) for code in mtx} <= {(r["Indicator"], r["Code"]) for r in signals}
+    assert {("methotrexate_10mg_items", code) for code in mtx} <= {(r["Indicator id"], r["Code"]) for r in signals}
     assert all(r["Status"] in ("new this month", "continuing") and r["Why"] for r in signals)
     new = sum(1 for r in signals if r["Status"] == "new this month")
-    assert wb["Signals"]["A1"].value.startswith(f"{new} new concerning signal")
+    assert f": {new} new concerning signal" in wb["Signals"]["A1"].value
     assert wb["Summary"]["A3"].value.startswith(f"{new} new concerning signal")
+    # whole numbers are shown whole: a count's cells carry no decimal format ('46', never '46.')
+    counts = [c for row in wb["Methotrexate 10 mg items"].iter_rows(min_row=2, min_col=7, max_col=7) for c in row]
+    assert counts and all(c.number_format == "#,##0" for c in counts if isinstance(c.value, (int, float)))
     head = [c.value for c in wb["Definitions"][1]]
-    definitions = {r[0]: dict(zip(head, r)) for r in wb["Definitions"].iter_rows(min_row=2, values_only=True)}
+    definitions = {r[-1]: dict(zip(head, r)) for r in wb["Definitions"].iter_rows(min_row=2, values_only=True)}
     assert "1001030U0AAACAC" in definitions["methotrexate_10mg_pct"]["Presentations matched (this data)"]
     assert "2026-02 to 2026-07" == definitions["methotrexate_10mg_pct"]["Data months"]
     # No cell is cut silently at Excel's 32,767-character limit: a cut cell says so and where the rest is,
     # and the Presentations sheet lists every matched presentation, one per row.
     listed = {}
-    for ind, _, code, name in wb["Presentations"].iter_rows(min_row=2, values_only=True):
+    for _, _, code, name, ind in wb["Presentations"].iter_rows(min_row=2, values_only=True):
         listed.setdefault(ind, []).append(f"{code} {name}")
     for ind, row in definitions.items():
         text = row["Presentations matched (this data)"] or ""
@@ -218,7 +226,7 @@ def test_report_pages_render_offline_and_link(run, browser):
     index.wait_for_url("**/icb/QOP.html")
     icb, errors, charts, _ = open_page(browser, index.url, "icb.png")
     assert errors == [] and len(charts) >= 30 and all(c == ["true", True] for c in charts)
-    assert "Needs attention this month" in icb.inner_text(".digest")
+    assert icb.inner_text(".digest.first").startswith("Act on first:")
     link = icb.locator("#methotrexate_10mg_pct table.practices a").first
     target = link.get_attribute("href")
     link.click()
@@ -252,7 +260,7 @@ def test_patient_level_rows_are_internal_exact_and_published_controlled(run):
     assert any(1 <= p["numerator"] <= 7 for p in practices), "the sample must have small counts to control"
     # Every published patient count is 0, a multiple of 5 above 7, or suppressed ('*').
     wb = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")
-    cells = [c for row in wb["pl_opioid_high_dose_90"].iter_rows(min_row=2, min_col=7, max_col=8, values_only=True)
+    cells = [c for row in wb["Opioids ≥90 mg (patients)"].iter_rows(min_row=2, min_col=7, max_col=8, values_only=True)
              for c in row]
     assert "*" in cells
     assert all(c == "*" or c == 0 or (c % 5 == 0 and c > 7) for c in cells)
@@ -289,19 +297,34 @@ def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser
         "table.matrix td.cell a", "els => els.map(a => [a.getAttribute('href'), a.parentElement.className, a.innerText])")
     assert len(cells) == icbs.height and icbs["org_code"].n_unique() >= 30  # every ICB x indicator
     ind = catalogue()
-    states = {}
+    # Two marks, worked out here with the test's own rules: the cell's class is the position against England
+    # (the funnel in the indicator's direction), the circle the SPC variation - never one for both.
+    positions, variations = {}, {}
     for row in icbs.iter_rows(named=True):
         href = f"icb/{row['org_code']}.html#{row['indicator_id']}"
-        states[href] = _expected_standing(ind[row["indicator_id"]].low_is_good, row["funnel"], row["spc"])
-    got = {href: cls.split()[-1] for href, cls, _ in cells}
-    assert got == states
-    assert {"worse", "better", "expected"} <= set(got.values())  # the sample has all three
-    assert all(text.split("\n")[-1] for _, _, text in cells)  # every cell also says it in words
-    # ICBs with the most worse cells first; the count column says how many; the page does not scroll sideways.
-    rows = page.eval_on_selector_all("table.matrix tbody tr:not(.england)", """trs => trs.map(tr => [
-        tr.querySelector('td.count').innerText, tr.querySelectorAll('td.cell.worse').length])""")
-    assert [int(shown) for shown, _ in rows] == [n for _, n in rows]
-    assert [n for _, n in rows] == sorted((n for _, n in rows), reverse=True) and rows[0][1] > rows[-1][1]
+        low_is_good = ind[row["indicator_id"]].low_is_good
+        if row["funnel"] in ("above", "below"):
+            worse = None if low_is_good is None else ("above" if low_is_good else "below")
+            positions[href] = "neutral" if worse is None else ("worse" if row["funnel"] == worse else "better")
+        else:
+            positions[href] = "within" if row["funnel"] == "within" else "none"
+        variations[href] = row["spc"] or "none"
+    got = {href: cls.split()[-1].removeprefix("pos-") for href, cls, _ in cells}
+    assert got == positions
+    assert {"worse", "better", "within"} <= set(got.values())  # the sample has all three
+    marks = dict(page.eval_on_selector_all("table.matrix td.cell a", """els => els.map(a => [a.getAttribute('href'),
+        (a.querySelector('.var') || {className: 'var var-none'}).className.split(' ').pop().slice(4)])"""))
+    assert marks == variations
+    titles = page.eval_on_selector_all("table.matrix td.cell:not(.none)", "tds => tds.map(td => td.getAttribute('title'))")
+    assert all(titles) and not any("better than England" in t and "worse" in t for t in titles)
+    legend = page.inner_text(".legend")
+    assert "Position against England" in legend and "Variation over time" in legend
+    # ICBs in priority order (the sum of their act-on-first list's priorities, shown); columns by harm tier.
+    rows = page.eval_on_selector_all("table.matrix tbody tr:not(.england)",
+                                     "trs => trs.map(tr => Number(tr.querySelector('td.count').innerText.replace(/,/g, '')))")
+    assert rows == sorted(rows, reverse=True) and rows[0] > rows[-1]
+    tiers = page.eval_on_selector_all("table.matrix tr.tiers th.tier", "ths => ths.map(th => th.innerText)")
+    assert tiers == ["High harm", "Medium harm", "Low harm"]
     page.set_viewport_size({"width": 1400, "height": 900})
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
     box = page.eval_on_selector("table.matrix", "t => t.getBoundingClientRect().right")
@@ -358,10 +381,15 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
     assert sorted(listed) == apart
     sheet = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")["Signals"]
     head = [c.value for c in sheet[2]]
-    new = [r for r in (dict(zip(head, v)) for v in sheet.iter_rows(min_row=3, values_only=True))
-           if r["Code"] == practice["org_code"] and r["Status"] == "new this month"]
-    summary = page.inner_text(".flags")
-    assert (f"{len(new)} new concerning signal" in summary) if new else ("No new concerning signal" in summary)
+    own = [r for r in (dict(zip(head, v)) for v in sheet.iter_rows(min_row=3, values_only=True))
+           if r["Code"] == practice["org_code"] and r["Org"] == "practice"]
+    # The page opens with the practice's own signals, continuing ones too: each either a line of its table
+    # or named among its other signals.
+    lines = page.locator(".flags table.actfirst tbody tr").count()
+    others = page.locator(".flags p.other a").count()
+    assert lines + others == len(own)
+    if not own:
+        assert "Nothing to act on first this month" in page.inner_text(".flags")
     index, _, _, _ = open_page(browser, (site / "index.html").as_uri(), "search-index.png")
     index.fill("#search", pcn.lower())
     index.wait_for_selector(f"#search-results a[href='pcn/{pcn}.html']")
@@ -381,10 +409,10 @@ def test_every_pcn_has_a_page_and_practices_without_one_are_counted(run):
     wb = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")
     rows = list(wb["PCNs"].iter_rows(min_row=2, values_only=True))
     expected = {(r["indicator_id"], r["org_code"]): r for r in values(run, "org_type = 'pcn' AND icb_code = 'QOP'", {})}
-    assert {(r[0], r[1]) for r in rows} == set(expected)
+    assert {(r[14], r[1]) for r in rows} == set(expected)  # the id in its own column, the title first
     for r in rows:
-        if not r[0].startswith("pl_"):
-            assert r[7] == pytest.approx(expected[(r[0], r[1])]["value"])
+        if not r[14].startswith("pl_"):
+            assert r[7] == pytest.approx(expected[(r[14], r[1])]["value"])
     no_pcn = {r["org_code"] for r in values(run, "org_type = 'practice' AND icb_code = 'QOP' AND pcn_code IS NULL", {})}
     assert wb["Summary"]["A4"].value.startswith(f"Practices in no PCN: {len(no_pcn)} ")
 

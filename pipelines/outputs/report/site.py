@@ -34,9 +34,11 @@ from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
 from pipelines.outputs.report.charts import templates
-from pipelines.outputs.signals import SEVERITY_RANK, count_words, new_only, signals_by_icb
-from pipelines.outputs.wording import (FUNNEL, SPC, STATE_WORDS, amount, fmt, fmt_value, no_prescribing, related,
-                                       rules_in_words, safe_code, standing, worst_first)
+from pipelines.outputs.signals import (PRIORITY_RULE, SEVERITY_RANK, act_on_first, count_words, new_only,
+                                      signals_by_icb)
+from pipelines.outputs.wording import (FUNNEL, HARM_WORDS, SPC, SYNTHETIC, VARIATION, act_first_entry, amount, fmt,
+                                       fmt_value, no_prescribing, position, related, rules_in_words, safe_code,
+                                       standing, variation, worst_first)
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -105,17 +107,17 @@ class SiteBuilder:
         self.macros = self.env.get_template("macros.html").make_module()
         self.intros: dict[tuple[str, bool], Markup] = {}
         self.site = {"month_label": month_label(analysis.month),
-                     "versions": ", ".join(sorted({i.definition_version for i in analysis.indicators.values()}))}
+                     "versions": ", ".join(sorted({i.definition_version for i in analysis.indicators.values()})),
+                     "synthetic": SYNTHETIC if analysis.synthetic else "", "priority_rule": PRIORITY_RULE}
         self.deciles = {(r["indicator_id"], r["month"]): r for r in analysis.deciles.iter_rows(named=True)}
         england = analysis.values.filter(pl.col("org_type") == "england")
         self.england_series = {(r["indicator_id"], r["month"]): r["value"] for r in england.iter_rows(named=True)}
         self.assessed = {}
         self.signals = signals_by_icb(analysis)  # the one signal model: the workbook and the e-mail count the same
-        self.org_signals: dict[tuple[str, str], list] = {}  # (org type, code) -> its new signals, for its page
+        self.org_signals: dict[tuple[str, str], list] = {}  # (org type, code) -> its signals, highest priority first
         for found in self.signals.values():
             for sig in found:
-                if sig.new:
-                    self.org_signals.setdefault((sig.org_type, sig.org_code), []).append(sig)
+                self.org_signals.setdefault((sig.org_type, sig.org_code), []).append(sig)
         self.names: dict[tuple[str, str], str] = {}  # (org type, code) -> name, for headings and links
         for row in analysis.assessed.iter_rows(named=True):
             self.assessed[(row["indicator_id"], row["org_type"], row["org_code"])] = row
@@ -133,6 +135,8 @@ class SiteBuilder:
 
     def render(self, template: str, title: str, heading: str, charts: dict, depth: int, **context) -> str:
         context.setdefault("notices", [])
+        # the search box ranks the page's own ICB first (its PCNs' and practices' pages say which)
+        context.setdefault("search_icb", context.get("icb_code") or context.get("icb") or "")
         return self.env.get_template(template).render(
             title=title, heading=heading, up="../" * depth, site=self.site,
             page_data=Markup(page_json({"charts": charts})), **context)
@@ -252,8 +256,12 @@ class SiteBuilder:
                                          baseline=self.baseline(ind, "england", "ENG", eng.get("value"))))
         notices = [f"{a.name} ({code}): {no_prescribing(a, self.site['month_label'])}"
                    for code, a in sorted(self.a.absent_icbs.items())]
+        tiers = [{"label": HARM_WORDS[tier].capitalize(), "span": sum(1 for i in self.tiered if i.severity == tier)}
+                 for tier in SEVERITY_RANK if any(i.severity == tier for i in self.tiered)]
+        order = {ind.id: k for k, ind in enumerate(self.tiered)}
         return self.render("index.html", "Medication safety indicators — England", "England overview", charts, 0,
-                           sections=sections, matrix=self.matrix(icbs), notices=notices)
+                           sections=sorted(sections, key=lambda s: order[s["ind"].id]), matrix=self.matrix(icbs),
+                           tiers=tiers, notices=notices, variations=VARIATION)
 
     def absent_icb(self, absent) -> str:
         """The page of an ICB the month's EPD lacks: says so, rather than the ICB vanishing from the site."""
@@ -262,9 +270,10 @@ class SiteBuilder:
                            crumbs=[{"name": "England", "href": "../index.html"}, {"name": absent.name}])
 
     def matrix(self, icbs: list[dict]) -> list[dict]:
-        """ICBs x indicators: each cell the ICB's value, coloured and labelled by where it stands in the
-        indicator's good/bad direction (99.8 % funnel position, this month's SPC signal), linking to the
-        ICB page's section for the indicator. ICBs with the most worse cells first, then by name."""
+        """ICBs x indicators (in self.tiered order): each cell the ICB's value and two separate marks, Making
+        Data Count's way - its position against England (the 99.8 % funnel: the cell's colour and an arrow) and
+        its own variation over time (SPC: a lettered circle) - linking to the ICB page's section. ICBs in the
+        order of the priority model: the sum of their act-on-first list's priorities, highest first."""
         by_icb: dict[str, dict[str, dict]] = {}
         for r in icbs:
             by_icb.setdefault(r["org_code"], {})[r["indicator_id"]] = r
@@ -274,21 +283,31 @@ class SiteBuilder:
                 continue
             name = next(iter(rows.values()))["org_name"] or code
             cells = []
-            for ind_id, ind in self.a.indicators.items():
-                r = rows.get(ind_id)
-                state, label = standing(ind, r) if r else (None, None)
-                cells.append(None if r is None else {"indicator": ind_id, "state": state, "label": label,
-                                                     "word": STATE_WORDS[state] or label,
-                                                     "shown": fmt_value(ind, r["value"], r["suppressed"])})
-            worse = sum(1 for c in cells if c and c["state"] == "worse")
+            for ind in self.tiered:
+                r = rows.get(ind.id)
+                if r is None:
+                    cells.append(None)
+                    continue
+                where, where_words = position(ind, r)
+                how, letter, how_words = variation(ind, r)
+                shown = fmt_value(ind, r["value"], r["suppressed"])
+                cells.append({"indicator": ind.id, "position": where, "variation": how, "letter": letter,
+                              "arrow": {"above": "▲", "below": "▼"}.get(r["funnel"], ""), "shown": shown,
+                              "label": "; ".join(w for w in (where_words, how_words) if w)})
+            priority = sum(s.priority for s in act_on_first(self.signals.get(code, [])))
             out.append({"code": code, "name": name, "short_name": short_icb_name(name), "cells": cells,
-                        "worse": worse})
-        return sorted(out, key=lambda icb: (-icb["worse"], icb["short_name"], icb["code"]))
+                        "priority": priority, "worse": sum(1 for c in cells if c and c["position"] == "worse")})
+        return sorted(out, key=lambda icb: (-icb["priority"], icb["short_name"], icb["code"]))
 
-    def flags(self, org_type: str, code: str, rows: dict[str, dict]) -> dict:
-        """The top of a PCN or practice page: its new concerning signals (the one signal model; practices
-        only, as signals are of ICBs and practices) and each indicator where it stands apart this month,
-        worse first, high harm first."""
+    @property
+    def tiered(self) -> list[Indicator]:
+        """The indicators grouped by harm tier (high, medium, low), each tier in the catalogue's order."""
+        return sorted(self.a.indicators.values(), key=lambda i: SEVERITY_RANK[i.severity])
+
+    def flags(self, org_type: str, code: str, rows: dict[str, dict], practices: set[str] | None = None) -> dict:
+        """The top of a PCN or practice page: its items in the order of the ICB's short list (the one signal model:
+        a PCN's are its `practices`', a practice's its own, continuing ones included), then each indicator where it
+        stands apart this month, worse first, high harm first."""
         standing_apart = []
         for ind_id, ind in self.a.indicators.items():
             r = rows.get(ind_id)
@@ -298,9 +317,18 @@ class SiteBuilder:
             if state != "expected":
                 standing_apart.append({"ind": ind, "state": state, "label": label,
                                        "shown": fmt_value(ind, r["value"], r["suppressed"])})
-        rank = {"worse": 0, "neutral": 1, "better": 2}
+        rank = {"worse": 0, "concern": 1, "neutral": 2, "better": 3, "improving": 4}
         standing_apart.sort(key=lambda f: (rank[f["state"]], SEVERITY_RANK[f["ind"].severity]))
-        return {"signals": self.org_signals.get((org_type, code), []), "standing": standing_apart,
+        if org_type == "pcn":  # a PCN's items are its practices', in the ICB list's order
+            icb = next(iter(rows.values()))["icb_code"]
+            mine = [s for s in self.signals.get(icb, []) if s.org_type == "practice" and s.org_code in (practices or ())]
+            items = act_on_first(mine, size=None)
+        else:  # a practice's own signals, continuing ones too
+            mine = self.org_signals.get((org_type, code), [])
+            items = act_on_first(mine, size=None)
+        uncounted = [s for s in mine if s not in items and s.org_type == "practice"]
+        return {"first": [act_first_entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in items],
+                "uncounted": uncounted, "signals": mine, "standing": standing_apart,
                 "worse": sum(1 for f in standing_apart if f["state"] == "worse"), "indicators": len(rows)}
 
     def icb(self, code: str, practices: dict[str, list[dict]], pcns: dict[str, list[dict]]) -> str:
@@ -314,14 +342,20 @@ class SiteBuilder:
             eng = self.a.england.get(ind_id, {})
             charts[f"{ind_id}-trend"] = self.org_trend(ind, "icb", code, name)
             charts[f"{ind_id}-practices"] = self.spread_chart(ind, rows, eng, "../practice/{code}.html", "Practices")
+            behind = self.pareto(ind, rows, eng)
+            share = behind[-1]["cumulative"] if behind else 0
             charts[f"{ind_id}-pareto"] = {
-                "template": "pareto", "title": "Practices behind most of the excess over England's rate",
-                "subtitle": self.subtitle(ind), "datasets": {"pareto": self.pareto(ind, rows, eng)}}
+                "template": "pareto", "subtitle": self.subtitle(ind), "datasets": {"pareto": behind},
+                "title": (f"The {len(behind)} practice{'s' if len(behind) != 1 else ''} with the most excess over "
+                          f"England's rate: {share:.0%} of the ICB's practices' excess") if behind
+                else "No practice above England's rate"}
             now = self.assessed.get((ind_id, "icb", code), {}).get("value")
             sections.append(self.section(ind, value=now, baseline=self.baseline(ind, "icb", code, now),
                                          pcns=worst_first(ind, pcns.get(ind_id, [])), rows=worst_first(ind, rows)))
+        first = [act_first_entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in act_on_first(self.signals.get(code, []))]
         return self.render("icb.html", f"{name} — medication safety", f"{name} ({code})", charts, 1, name=name,
-                           sections=sections, digest=self.digest(code), pcns=pcn_names, no_pcn=no_pcn,
+                           sections=sections, digest=self.digest(code), pcns=pcn_names, no_pcn=no_pcn, first=first,
+                           icb_code=code,
                            pcn_name=lambda c: self.names.get(("pcn", c), c) if c else "in no PCN",
                            crumbs=self.crumbs(icb=code))
 
@@ -353,7 +387,8 @@ class SiteBuilder:
         return self.render("pcn.html", f"{name} — medication safety", f"{name} ({code})", charts, 1, name=name,
                            sections=sections, icb=any_row["icb_code"], sub_icb=any_row["sub_icb_code"],
                            practices=len({r["org_code"] for rs in practices.values() for r in rs}),
-                           summary=self.flags("pcn", code, rows), crumbs=self.crumbs(icb=any_row["icb_code"], pcn=code))
+                           summary=self.flags("pcn", code, rows, {r["org_code"] for rs in practices.values() for r in rs}),
+                           crumbs=self.crumbs(icb=any_row["icb_code"], pcn=code))
 
     def practice(self, code: str, rows: dict[str, dict], products: dict) -> str:
         any_row = next(iter(rows.values()))
@@ -484,6 +519,6 @@ def search_index(analysis: Analysis) -> list[list[str]]:
             where = icb(r["icb_code"])
         else:
             where = names.get(("region", r["region_code"]), "")
-        out.append([kind, code, names[(kind, code)], where])
+        out.append([kind, code, names[(kind, code)], where, r["icb_code"] or ""])
     return out
 

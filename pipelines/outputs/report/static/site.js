@@ -66,13 +66,27 @@
   if (input && results && window.MSI_SEARCH) {
     const orgs = window.MSI_SEARCH.orgs.map(function (o) {
       // o[3] tells same-named orgs apart: a practice's PCN, ICB and postcode; a PCN's ICB; an ICB's region.
-      return { kind: o[0], code: o[1], name: o[2], where: o[3] || "", text: (o[1] + " " + o[2] + " " + (o[3] || "")).toLowerCase() };
+      return { kind: o[0], code: o[1], name: o[2], where: o[3] || "", icb: o[4] || "",
+               text: (o[1] + " " + o[2] + " " + (o[3] || "")).toLowerCase() };
     });
+    // The page's own ICB first (an ICB, PCN or practice page names it), then names that begin with what was
+    // typed, then ICBs, PCNs and practices in that order: a practice of the ICB being read is never
+    // crowded out by same-named practices elsewhere.
+    const home = results.dataset.icb || "";
+    const ORDER = { icb: 0, pcn: 1, practice: 2 };
+    function rank(o, first) {
+      return [o.icb === home && home ? 0 : 1, o.name.toLowerCase().indexOf(first) === 0 ? 0 : 1, ORDER[o.kind]];
+    }
     input.addEventListener("input", function () {
       const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       results.textContent = "";
       if (!words.length) return;
       const found = orgs.filter(function (o) { return words.every(function (w) { return o.text.indexOf(w) >= 0; }); });
+      found.sort(function (a, b) {
+        const x = rank(a, words[0]), y = rank(b, words[0]);
+        for (let i = 0; i < x.length; i++) { if (x[i] !== y[i]) return x[i] - y[i]; }
+        return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+      });
       found.slice(0, LIMIT).forEach(function (o) {
         const li = document.createElement("li");
         const a = document.createElement("a");
