@@ -186,15 +186,24 @@ class _History:
 
 
 def signals_by_icb(analysis: Analysis, indicators: list[str] | None = None) -> dict[str, list[Signal]]:
-    """Every ICB's signals (its own and its practices', of `indicators` if given), highest priority first:
-    computed once, before the outputs' writers fork."""
-    wanted = [i for i in analysis.indicators if indicators is None or i in indicators]
+    """Every ICB's signals (its own and its practices', of `indicators` if given), highest priority first.
+    Computed once per analysis (the workbooks, the site and the e-mail share it), before the writers fork."""
+    every = analysis.__dict__.get("_signals")
+    if every is None:
+        every = analysis.__dict__["_signals"] = _signals_by_icb(analysis)
+    if indicators is None:
+        return every
+    return {icb: kept for icb, found in every.items() if (kept := [s for s in found if s.indicator.id in indicators])}
+
+
+def _signals_by_icb(analysis: Analysis) -> dict[str, list[Signal]]:
+    wanted = list(analysis.indicators)
     order = {ind_id: k for k, ind_id in enumerate(wanted)}
     candidates = []
     for row in analysis.assessed.filter(pl.col("org_type").is_in(["icb", "practice"])).iter_rows(named=True):
         ind = analysis.indicators.get(row["indicator_id"])
         icb = row["org_code"] if row["org_type"] == "icb" else row["icb_code"]
-        if ind is None or ind.id not in order or not icb:
+        if ind is None or not icb:
             continue
         reasons = concerning(row, ind)
         if reasons:
