@@ -30,9 +30,10 @@ limit for 2 months, 9 x 12 x 1.33 = 144. Signals whose size is not counted in it
 in mg, the NSAID gastroprotection ratio of ADQs), or whose excess is under one item or patient, rank after
 every counted one, by harm and persistence; they stay on the Signals sheet and the pages' tables.
 
-The **short list** ("act on first"): an ICB's practices' signals with an excess of at least one, highest
-priority first, SHORT_LIST of them, at most PER_INDICATOR from any one indicator (so that one indicator
-cannot fill the list). The ICB page, the workbook's first sheet and the e-mail open with it; PCN pages
+The **short list** ("act on first"): an ICB's practices' signals with an excess of at least one, one line per
+practice and concern, highest priority first, SHORT_LIST of them: the practice with the largest excess of
+every high-harm concern first (its biggest methotrexate 10 mg prescriber is always on it), then the rest by
+priority, at most PER_CONCERN from any one concern (so that one concern cannot fill the list). The ICB page, the workbook's first sheet and the e-mail open with it; PCN pages
 with their practices' signals in the same order; practice pages with their own, continuing ones included.
 """
 
@@ -237,10 +238,10 @@ def icb_signals(analysis: Analysis, icb: str, indicators: list[str] | None = Non
 
 def act_on_first(signals: list[Signal], size: int | None = SHORT_LIST) -> list[Signal]:
     """The short list: practices' signals counted in items or patients (excess at least one), one line per
-    practice and concern (its highest-priority indicator). First the top line of every high-harm concern the
-    ICB has a signal in (so its biggest methotrexate 10 mg prescriber is always there), then the rest by
-    priority, at most PER_CONCERN from one concern; shown highest priority first. `size` None: every line,
-    without the caps (a PCN's or a practice's page)."""
+    practice and concern (its highest-priority indicator). First, for every high-harm concern the ICB has a
+    signal in, the practice with the largest excess (so its biggest methotrexate 10 mg prescriber is always
+    there), then the rest by priority, at most PER_CONCERN from one concern; shown highest priority first.
+    `size` None: every line, without the caps (a PCN's or a practice's page)."""
     lines, seen = [], set()
     for s in sorted((s for s in signals if s.org_type == "practice" and s.counted), key=lambda s: -s.priority):
         if (s.org_code, s.indicator.concern) not in seen:
@@ -249,7 +250,7 @@ def act_on_first(signals: list[Signal], size: int | None = SHORT_LIST) -> list[S
     if size is None:
         return lines
     chosen, per_concern = [], {}
-    for s in lines:  # the top line of each high-harm concern
+    for s in sorted(lines, key=lambda s: (-s.excess, -s.priority)):  # each high-harm concern's biggest excess
         if s.indicator.severity == "high" and s.indicator.concern not in per_concern and len(chosen) < size:
             chosen.append(s)
             per_concern[s.indicator.concern] = 1

@@ -97,3 +97,22 @@ def test_an_improving_trend_above_england_is_never_called_better_than_england(an
     state, label = standing(ind, row)
     assert state == "worse" and "worse than England" in label and "improving" in label
     assert "better than England" not in label
+
+
+def test_each_high_harm_concerns_biggest_practice_is_always_on_the_short_list():
+    """Twelve sedative lines of high priority (3 x 100 x 2 = 600 each) and one ICB methotrexate 10 mg
+    prescriber of 3 items this month only (27 x 3 x 7/6 = 94.5): methotrexate is a high-harm concern, so its
+    biggest practice takes a place; sedatives, one concern, get at most four."""
+    from dataclasses import replace
+
+    from pipelines.outputs.signals import Signal, priority
+
+    c = catalogue()
+    sedative = [Signal(c[SED], "practice", f"S{k:05d}", "x", None, 150.0, 150.0, "continuing", ("",), months_on=6,
+                       excess=100.0) for k in range(12)]
+    sedative = [replace(s, priority=priority(s.indicator, s.excess, 6, True)) for s in sedative]
+    mtx = Signal(c[MTX], "practice", "M00001", "x", None, 3.0, 3.0, "new this month", ("",), excess=3.0)
+    mtx = replace(mtx, priority=priority(mtx.indicator, 3.0, 1, True))
+    assert sedative[0].priority == pytest.approx(600) and mtx.priority == pytest.approx(94.5)
+    first = act_on_first(sedative + [mtx])
+    assert [s.org_code for s in first] == ["S00000", "S00001", "S00002", "S00003", "M00001"]
