@@ -137,3 +137,11 @@ def test_serve_says_which_source_it_runs_on(tmp_path, monkeypatch, source, says)
     assert result.exit_code == 0, result.output
     assert says.format(nhsd=tmp_path / "nhsd") in result.output, result.output
     assert started["MSI_SOURCE"] == (source or "sample")
+
+
+def test_indicators_show_says_when_the_data_directory_does_not_exist(tmp_path):
+    result = CliRunner().invoke(main, ["indicators", "show", "valproate_per_1000_female_13_54", "--data-dir",
+                                       str(tmp_path / "nowhere")])
+    assert result.exit_code == 0
+    assert (f"reference/bnf_presentations.csv (there is no data directory at {tmp_path / 'nowhere'}: give --data-dir"
+            in " ".join(result.output.split()))

@@ -96,6 +96,7 @@ def compose(sender: str, to: list[str], subject: str, text: str, workbook: Path 
 
 
 def subject_line(icb_name: str, month_label: str, first: list[Signal], synthetic: bool = False) -> str:
-    """The subject counts what the body lists: the short list to act on first."""
+    """The subject counts what the body lists: the short list to act on first. ASCII around the name: a
+    non-ASCII dash becomes an encoded word that mail clients show after a doubled space."""
     what = f"{len(first)} to act on first" if first else "nothing to act on first"
-    return f"{SYNTHETIC_TAG if synthetic else ''}Medication safety, {month_label}: {what} — {short_icb_name(icb_name)}"
+    return f"{SYNTHETIC_TAG if synthetic else ''}Medication safety, {month_label}: {what} - {short_icb_name(icb_name)}"

@@ -61,7 +61,7 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
                 messages[key] = new_message(
                     key, icb, sender, entry.to,
                     f"{SYNTHETIC_TAG if analysis.synthetic else ''}Medication safety, {month_label(month)}: no "
-                    f"prescribing data — {short_icb_name(absent.name)}",
+                    f"prescribing data - {short_icb_name(absent.name)}",
                     f"Medication safety indicators — {absent.name} ({icb})\nData month: {month_label(month)}\n\n"
                     f"{no_prescribing(absent, month_label(month))}\n", None)
                 counts[key] = 0

@@ -58,8 +58,8 @@ PER_CONCERN = 4  # at most this many of the short list from any one concern (met
 # Said wherever a short list is shown (README: a worked example).
 PRIORITY_RULE = (f"Priority = harm (high x{HARM_WEIGHT['high']}, medium x{HARM_WEIGHT['medium']}, low "
                  f"x{HARM_WEIGHT['low']}) x the excess in items or patients over England's rate x (1 + months a "
-                 f"signal in the last {HISTORY} / {HISTORY}); the top practice of every high-harm concern is always "
-                 f"listed, and at most {PER_CONCERN} lines come from one concern.")
+                 f"signal in the last {HISTORY} / {HISTORY}); each high-harm concern's practice with the largest excess is "
+                 f"always listed, and at most {PER_CONCERN} lines come from one concern.")
 COUNTED = {"items": "items", "patients": "patients", "expected_co_exposure": "expected co-exposed patients"}
 
 

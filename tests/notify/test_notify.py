@@ -171,7 +171,7 @@ def test_dry_run_writes_one_message_per_subscribed_icb(run):
         listed = entries(text)
         # The subject counts what the body lists; every line is a signal by the test's own reading.
         assert result["signals"][icb] == len(listed) and 0 < len(listed) <= 12
-        assert f": {len(listed)} to act on first — " in message["Subject"]
+        assert f": {len(listed)} to act on first - " in message["Subject"]
         assert set(listed) <= signals_by_the_tests_reading(run, icb)
         assert len(set(listed)) == len(listed)
         if only:  # only the subscribed indicators, named by title, never by id

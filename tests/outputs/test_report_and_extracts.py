@@ -348,6 +348,9 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
     page.wait_for_selector("#search-results a")
     hrefs = page.eval_on_selector_all("#search-results a", "els => els.map(a => a.getAttribute('href'))")
     assert f"../practice/{practice['org_code']}.html" in hrefs
+    # From an ICB's page its own ICB's matches come first, before same-named ones elsewhere in England.
+    in_gm = ["GREATER MANCHESTER" in t for t in page.eval_on_selector_all("#search-results a", "els => els.map(a => a.innerText)")]
+    assert in_gm[0] and in_gm == sorted(in_gm, reverse=True)
     # Each result says where it is (PCN by name, ICB, postcode), so same-named practices can be told apart.
     shown = page.inner_text(f"#search-results a[href='../practice/{practice['org_code']}.html']")
     pcn_row = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
