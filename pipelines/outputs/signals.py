@@ -198,8 +198,7 @@ def signals_by_icb(analysis: Analysis, indicators: list[str] | None = None) -> d
 
 
 def _signals_by_icb(analysis: Analysis) -> dict[str, list[Signal]]:
-    wanted = list(analysis.indicators)
-    order = {ind_id: k for k, ind_id in enumerate(wanted)}
+    order = {ind_id: k for k, ind_id in enumerate(analysis.indicators)}
     candidates = []
     for row in analysis.assessed.filter(pl.col("org_type").is_in(["icb", "practice"])).iter_rows(named=True):
         ind = analysis.indicators.get(row["indicator_id"])
