@@ -246,5 +246,5 @@ def test_a_whole_icb_missing_from_the_month_is_said_everywhere(good_data, tmp_pa
     from email import policy
 
     message = email.message_from_bytes((data / "outbox" / "2026-01" / "QOP.eml").read_bytes(), policy=policy.default)
-    assert message["Subject"].startswith("Medication safety, January 2026: no prescribing data - ")
+    assert message["Subject"].strip().startswith("Medication safety, January 2026: no prescribing data - ")
     assert line in " ".join(message.get_body(("plain",)).get_content().split())
