@@ -140,9 +140,15 @@ def unsent(layout: Layout, month: str, channels: list[Channel]) -> list[str]:
 
 
 def last_failure(layout: Layout, month: str) -> dict | None:
-    """The month's last failed send ({at, channel, error}), until a send succeeds."""
-    record = _read_record(layout.outbox(month), FAILED)
-    return record or None
+    """The month's last failed send ({at, channel, error}), until a send succeeds. The record is an earlier
+    run's file: one that cannot be read is said as such, never a traceback after a good run."""
+    path = layout.outbox(month) / FAILED
+    try:
+        record = _read_record(layout.outbox(month), FAILED)
+    except (OSError, ValueError):
+        return {"at": "an unknown time", "channel": "unknown",
+                "error": f"the record of it, {path}, cannot be read (delete it; the next send writes a new one)"}
+    return record if isinstance(record, dict) and record else None
 
 
 def _read_record(outbox: Path, name: str) -> dict:

@@ -488,3 +488,15 @@ def test_a_third_channel_is_one_file(run, tmp_path, monkeypatch):
     assert again.exit_code == 0 and "already sent" in again.output
     assert len(delivered.read_text().splitlines()) == 2  # nothing sent twice
     (run.outbox(MONTH) / "sent-record.json").unlink()  # leave the shared run's outbox as the other tests expect
+
+
+def test_a_damaged_failure_record_is_said_not_a_traceback(run):
+    from pipelines.cli import email_failure_line
+
+    fresh_outbox(run)
+    run.outbox(MONTH).mkdir(parents=True)
+    (run.outbox(MONTH) / "failed.json").write_text('{"at": "2026-')  # cut short
+    line = email_failure_line(run, MONTH, "sending again")
+    assert "failed.json, cannot be read (delete it; the next send writes a new one)" in line
+    fresh_outbox(run)
+    assert email_failure_line(run, MONTH, "sending again") is None
