@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from indicators.model import CodeFilter, DrugGroup, Indicator
+from indicators.model import CitedList, CodeFilter, DrugGroup, Indicator
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 DRUG_GROUPS_FILE = CATALOGUE_DIR / "shared" / "drug_groups.yaml"
@@ -54,12 +54,22 @@ def load_drug_groups(path: Path = DRUG_GROUPS_FILE) -> dict[str, DrugGroup]:
 def load_catalogue(folder: Path = CATALOGUE_DIR, grain: str | None = None) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     groups = load_drug_groups(folder / "shared" / "drug_groups.yaml") if (folder / "shared").is_dir() else {}
+    cited = load_cited_lists(folder / "shared" / "cited_lists.yaml") if groups else {}
+    for name, group in groups.items():
+        unknown = sorted({c.list for c in group.cites} - set(cited))
+        if unknown:
+            raise CatalogueError(f"drug_groups.yaml: group {name} cites {unknown}, which shared/cited_lists.yaml lacks")
     for path in sorted(folder.glob("*.yaml")):
         indicator = load_file(path)
         rules = [indicator.numerator.patients, indicator.denominator.patients if indicator.denominator else None]
         unknown = sorted(({g for r in rules if r for g in r.groups} | group_references(indicator)) - set(groups))
         if unknown:
             raise CatalogueError(f"{path.name}: drug groups {unknown} are not in shared/drug_groups.yaml")
+        theirs = {f.pattern for scope in indicator.cited_scope for f in map(CodeFilter.parse, scope.theirs)
+                  if f.kind == "group"}
+        if theirs - set(cited) - set(groups):
+            raise CatalogueError(f"{path.name}: cited_scope names {sorted(theirs - set(cited) - set(groups))}, "
+                                 "neither a cited list nor a drug group")
         if grain is None or indicator.grain == grain:
             out[indicator.id] = indicator
     if not out:
@@ -88,6 +98,20 @@ def drug_groups() -> dict[str, DrugGroup]:
     return load_drug_groups()
 
 
+def load_cited_lists(path: Path = CITED_LISTS_FILE) -> dict[str, CitedList]:
+    """The code lists of the sources indicators cite (shared/cited_lists.yaml), named for `@name` in a
+    cited_scope's `theirs`."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = {}
+    for name, body in data.items():
+        try:
+            out[name] = CitedList.model_validate(body)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors())
+            raise CatalogueError(f"{path.name}: list {name}: {problems}") from None
+    return out
+
+
 @cache
-def cited_lists() -> dict[str, DrugGroup]:
-    return load_drug_groups(CITED_LISTS_FILE)
+def cited_lists() -> dict[str, CitedList]:
+    return load_cited_lists()

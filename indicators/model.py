@@ -173,17 +173,46 @@ class Selection(_Strict):
         return [CodeFilter.parse(c) for c in self.codes]
 
 
+class ScopeDifference(Selection):
+    """Presentations on one side only of a comparison with a cited source: `added` (ours, not the source's)
+    or `left_out` (the source's, not ours), with the reason."""
+
+    kind: Literal["added", "left_out"]
+
+
+class Citation(_Strict):
+    """A drug group set against the list of a source it follows (a name in shared/cited_lists.yaml), with
+    every presentation on one side only declared."""
+
+    list: str
+    differences: list[ScopeDifference] = []
+
+
 class DrugGroup(_Strict):
     """A drug group defined by its ingredients: every presentation of NHSBSA's lists, in any BNF chapter,
-    whose names, chemical, product or generic equivalent name an ingredient; narrowed by `only`, less each
-    `exclude`, plus each `include` (a product whose names show no ingredient). Every presentation an
-    ingredient names and the group leaves out has a stated reason (tests/reference/test_drug_groups.py)."""
+    whose names, product or generic equivalent name an ingredient, or whose chemical substance (the code's
+    first nine characters) is named by one in either list, or that the BNF files under one of the group's
+    `classes`; narrowed by `only`, less each `exclude`, plus each `include` (a product whose names show no
+    ingredient). Every presentation so found and left out has a stated reason
+    (tests/reference/test_drug_groups.py)."""
 
     description: str
     ingredients: list[str] = Field(min_length=1)  # lower-case spellings, matched where a word starts
+    # The BNF's own filing of the class (section, paragraph or chemical codes): every chemical under them is
+    # in the group or left out below with its reason, so a chemical no spelling names cannot be missed.
+    classes: list[str] = []
     only: Selection | None = None
     exclude: list[Selection] = []
     include: list[Selection] = []
+    cites: list[Citation] = []  # the sources' lists it follows, each difference declared
+
+    @field_validator("classes")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not re.fullmatch(r"[0-9]{4}[0-9A-Z]{0,5}", v)]
+        if bad:
+            raise ValueError(f"classes are BNF section, paragraph or chemical codes (4 to 9 characters): {bad}")
+        return value
 
     @field_validator("ingredients")
     @classmethod
@@ -194,11 +223,39 @@ class DrugGroup(_Strict):
         return value
 
 
-class ScopeDifference(Selection):
-    """Presentations on one side only of a comparison with a cited source: `added` (ours, not the source's)
-    or `left_out` (the source's, not ours), with the reason."""
+class CitedList(_Strict):
+    """The code list of a source an indicator cites, as data with where it comes from: an OpenPrescribing
+    measure's BNF filters as published (repository, commit, file), a measure's dm+d rule put in the drug
+    groups' terms (`rule`, when the measure has no BNF list), or an OpenSAFELY PINCER code list
+    (reference/sources/pincer/pincer-<name>.csv, dm+d concepts, matched to BNF presentations by
+    pipelines/bnf/pincer.py)."""
 
-    kind: Literal["added", "left_out"]
+    description: str
+    source: Literal["openprescribing", "pincer"]
+    measure: str | None = None  # OpenPrescribing's measure id
+    repository: str | None = None
+    commit: str | None = None  # the commit the file was read at ("<sha>^": the one before it)
+    path: str | None = None
+    codes: list[str] = []  # the BNF filters as the measure publishes them
+    rule: DrugGroup | None = None  # a dm+d rule in ingredient terms, where the measure has no BNF list
+    pincer: str | None = None  # the PINCER list's name (pincer-<name>.csv)
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.source == "openprescribing":
+            missing = [f for f in ("measure", "repository", "commit", "path") if not getattr(self, f)]
+            if missing:
+                raise ValueError(f"an OpenPrescribing list names its {', '.join(missing)}")
+            if bool(self.codes) == bool(self.rule):
+                raise ValueError("an OpenPrescribing list has either `codes` (BNF filters) or a `rule`")
+            if self.commit and not re.fullmatch(r"[0-9a-f]{7,40}\^?", self.commit):
+                raise ValueError(f"commit {self.commit!r} is not a git commit")
+            for raw in self.codes:
+                if CodeFilter.parse(raw).kind == "group":
+                    raise ValueError(f"{raw}: a published list holds BNF filters only")
+        elif not self.pincer or self.codes or self.rule:
+            raise ValueError("a PINCER list names its file (`pincer`) and nothing else")
+        return self
 
 
 class CitedScope(_Strict):

@@ -1,11 +1,13 @@
-"""Drug groups resolved by ingredient (indicators/shared/drug_groups.yaml) against NHSBSA's real BNF lists
-and, for a month, the codes and names the month itself carries.
+"""Drug groups resolved by ingredient and BNF class (indicators/shared/drug_groups.yaml) against NHSBSA's real
+BNF lists and, for a month, the codes and names the month itself carries.
 
 A presentation's text is everything that can name its ingredients: its own names (both releases' styles),
-its chemical substance's names, its product's names, and the names of its generic equivalent (the code
+its chemical substance's names in both lists (by the code's first nine characters, so an abbreviated 2020
+name or a brand that names nothing still has its chemical's name), its product's names, and the names of its generic equivalent (the code
 with product "AA" and the last two characters as its strength: a brand such as Coversyl Plus, whose
 names say nothing, inherits "Perindopril erbumine 4mg / Indapamide 1.25mg tablets"). An ingredient is a
-lower-case spelling found in that text where a word starts; `only`, `exclude` and `include` then shape the group,
+lower-case spelling found in that text where a word starts; every presentation the BNF files under one of
+the group's `classes` is found too; `only`, `exclude` and `include` then shape the group,
 each with its reason. A code no list holds and whose name is unknown (a patient-level extract carries
 codes only) is a member when its generic equivalent is and the group's code rules keep it (a new brand of
 a member generic), or when its whole chemical substance is (every listed presentation of that chemical a
@@ -70,9 +72,10 @@ def _texts(extra: Mapping[str, str] | None) -> pl.DataFrame:
         base = pl.concat([base, more.filter(~pl.col("bnf_code").is_in(base["bnf_code"]))], how="diagonal")
     names = dict(zip(base["bnf_code"].to_list(), base["names"].to_list()))
     generic = [names.get(generic_equivalent(c) or "") for c in base["bnf_code"].to_list()]
+    # The chemical's names from both lists, by its code: a presentation only the 2020 list holds is named by
+    # its chemical's 2024 name too, and a code no list holds by its chemical's.
     return base.with_columns(
-        chemical=pl.coalesce(pl.col("chemical"),
-                             pl.col("bnf_code").str.slice(0, 9).replace_strict(_joined_chemicals(), default=None)),
+        chemical=pl.col("bnf_code").str.slice(0, 9).replace_strict(_joined_chemicals(), default=None),
         generic=pl.Series(generic, dtype=pl.String),
     ).with_columns(
         text=pl.concat_str([pl.col("names"), pl.col("chemical"), pl.col("product"), pl.col("generic")],
@@ -113,6 +116,8 @@ def resolve(group: DrugGroup, texts: pl.DataFrame | None = None) -> pl.DataFrame
     status is IN or LEFT_OUT and reason says why one is left out (or, for an included one, why added)."""
     texts = presentation_texts() if texts is None else texts
     named = texts["text"].str.contains(ingredient_pattern(group.ingredients))
+    if group.classes:
+        named = named | pl.any_horizontal([texts["bnf_code"].str.starts_with(c) for c in group.classes])
     frame = texts.with_columns(named=named, status=pl.lit(None, pl.String), reason=pl.lit(None, pl.String))
     for selection in group.include:
         frame = frame.with_columns(

@@ -236,8 +236,8 @@ def _patient(tmp_path, changes=None, numerator_rule=None):
         data["numerator"]["patients"] = numerator_rule
     folder = tmp_path / "cat"
     (folder / "shared").mkdir(parents=True, exist_ok=True)
-    (folder / "shared" / "drug_groups.yaml").write_text(
-        (REFERENCE_DIR.parent / "indicators" / "shared" / "drug_groups.yaml").read_text())
+    for shared in ("drug_groups.yaml", "cited_lists.yaml"):
+        (folder / "shared" / shared).write_text((REFERENCE_DIR.parent / "indicators" / "shared" / shared).read_text())
     (folder / "pl_triple_whammy.yaml").write_text(yaml.safe_dump(data))
     return folder
 
@@ -252,6 +252,8 @@ def _patient(tmp_path, changes=None, numerator_rule=None):
     ({}, {"issued_all": ["nsaids_typo"]}, "drug groups ['nsaids_typo'] are not in shared/drug_groups.yaml"),
     ({}, {"issued_all": ["nsaid"], "flagged": ["learning_disability_or_autism"]}, "the same `flagged` columns"),
     ({}, {"issued_all": ["nsaid"], "flagged": ["frailty"]}, "learning_disability_or_autism"),  # not in the contract
+    ({"cited_scope": [{"source": "PINCER", "ours": "@nsaid", "theirs": ["@pincer_nsaids_typo"]}]}, None,
+     "cited_scope names ['pincer_nsaids_typo'], neither a cited list nor a drug group"),
 ])
 def test_invalid_patient_level_definitions_are_refused(tmp_path, changes, rule, message):
     folder = _patient(tmp_path, changes, rule)

@@ -70,6 +70,8 @@ def _all_codes() -> set[str]:
     ("sources/openprescribing/bnf_code_mapping.csv", "bnf_code_changes/bnf_code_mapping.csv"),
     ("sources/nhs_digital/2020-09_gp-reg-pat-prac-map.csv", "nhs_digital/2020-09_gp-reg-pat-prac-map.csv"),
     ("sources/nhs_digital/2022-01_gp-reg-pat-prac-map.csv", "nhs_digital/2022-01_gp-reg-pat-prac-map.csv"),
+    *[(f"sources/pincer/{n}", f"pincer/{n}") for n in sorted(
+        p.name for p in (REFERENCE_DIR / "sources" / "pincer").iterdir())],
 ])
 def test_sources_are_byte_copies_of_the_real_files(copy, original):
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
