@@ -43,7 +43,7 @@ def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
     for o in outcomes:
         assert o.checks == {"prescribing_month_expectations": True, "prescribing_month_row_count_drift": True,
                             "prescribing_month_commissioners": True, "prescribing_month_coverage": True,
-                            "opioid_ome_coverage": True}
+                            "opioid_ome_coverage": True, "pincer_agreement": True}
         rx = o.metadata["prescribing_month"]
         assert rx["dagster/row_count"] > 10000 and rx["header_flavour"] == "snomed_2025 (ICB)"
         assert o.metadata["list_sizes"]["dagster/row_count"] > 100

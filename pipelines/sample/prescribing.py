@@ -14,6 +14,8 @@ find; each is named where it is set.
 
 from __future__ import annotations
 
+import csv
+import re
 import zlib
 from dataclasses import dataclass
 from functools import cache
@@ -136,6 +138,20 @@ def _real_filler(n: int, known_chemicals: set[str]) -> pl.DataFrame:
         price_per_unit=pl.Series(rng.uniform(0.01, 0.6, n).round(3)),
         provenance=pl.lit("code and name: NHSBSA BNF Code Information, Nov 2024 (national-scale filler; rate assumed)"),
     )
+
+
+@cache
+def _published_dmd_ids() -> dict[str, str]:
+    """Presentation name -> a real dm+d code, from OpenSAFELY's PINCER lists (reference/sources/pincer/):
+    a term equal to a name of NHSBSA's 2024 list, a pack's supplier in brackets aside; the first such term in
+    file order. Read here with csv and plain equality, not with the matcher the PINCER check uses."""
+    out: dict[str, str] = {}
+    for path in sorted((bnf_lists.SOURCES / "pincer").glob("pincer-*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                name = re.sub(r" \((?:[^()]|\([^()]*\))*\)$", "", row["term"])
+                out.setdefault(name, row["id"])
+    return out
 
 
 def _snomed_for(codes: pl.Series) -> pl.Series:
@@ -279,11 +295,13 @@ def other_prescribing(england: England, month: str, geo: pl.DataFrame, scale: st
 def decorate(rows: pl.DataFrame, geo: pl.DataFrame, month: str, scale: str, seed: int) -> pl.DataFrame:
     """Add organisation and product columns plus the derived measures to bare rows."""
     pres = presentations(scale).with_row_index("pres_idx").with_columns(pl.col("pres_idx").cast(pl.Int32))
+    # A real dm+d code where a published list holds one under the presentation's own (2024) name.
+    pres = pres.with_columns(published_dmd=pl.col("bnf_name").replace_strict(_published_dmd_ids(), default=None))
     if bnf_lists.release_for(month) == "2020":
         pres = pres.with_columns(bnf_name=pl.col("bnf_name_2020"))
     pres = pres.with_columns(
         snomed_code=pl.when(pl.col("snomed_code").is_null() | (pl.col("snomed_code") == ""))
-        .then(_snomed_for(pres["bnf_code"]))
+        .then(pl.coalesce(pl.col("published_dmd"), _snomed_for(pres["bnf_code"])))
         .otherwise(pl.col("snomed_code"))
     )
     rng = _month_seed(seed, month, f"cost{rows.height}")

@@ -7,6 +7,8 @@
 * prescribing_month_coverage (warning): an ICB or sub-ICB of the month's practice map (or of last month's
   EPD) with no prescribing, or too many of the map's practices without any.
 * opioid_ome_coverage (warning): opioid items whose OME could not be read.
+* pincer_agreement (warning): rows where a drug group and the PINCER list it cites disagree by the month's
+  dm+d codes without a declared reason.
 """
 
 import json
@@ -16,6 +18,7 @@ import dagster as dg
 from pipelines.checks.commissioners import KNOWN_SHARE, commissioner_codes
 from pipelines.checks.coverage import MISSING_SHARE, month_coverage
 from pipelines.checks.opioid_ome import ome_coverage
+from pipelines.checks.pincer_agreement import pincer_agreement
 from pipelines.checks.prescribing import expectations_result, row_count_drift
 from pipelines.indicators.engine import OME_UNREAD_WARN_SHARE
 from pipelines.months import from_partition_key
@@ -78,6 +81,22 @@ def prescribing_month_coverage(context: dg.AssetCheckExecutionContext, msi: MsiS
                   "map_practices": coverage.map_practices, "map_practices_without_prescribing": coverage.map_missing})
 
 
+@dg.asset_check(asset=prescribing_month, blocking=False, name="pincer_agreement",
+                description="Warns when a drug group and the PINCER list it cites disagree on the month's rows by "
+                            "dm+d code (SNOMED_CODE, from Nov 2020) where the group declares no difference, naming "
+                            "each presentation, dm+d code and its items")
+def pincer_agreement_check(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
+    month = from_partition_key(context.partition_key)
+    path = msi.layout.lake_file("prescribing", month)
+    if not path.is_file():
+        return dg.AssetCheckResult(passed=False, severity=WARN, description=f"{path} is missing: run prescribing_month")
+    agreement = pincer_agreement(path)
+    return dg.AssetCheckResult(
+        passed=agreement.passed, severity=WARN, description=agreement.description(),
+        metadata={"declared": len(agreement.disagreements) - len(agreement.undeclared),
+                  "undeclared": dg.MetadataValue.json([d.__dict__ for d in agreement.undeclared[:200]])})
+
+
 @dg.asset_check(asset=indicator_practice_values, blocking=False,
                 description=f"Warns when opioid items without an OME exceed {OME_UNREAD_WARN_SHARE:.1%} of the "
                             "month's in-scope opioid items, naming each presentation and why")
@@ -98,4 +117,4 @@ def opioid_ome_coverage(context: dg.AssetCheckExecutionContext, msi: MsiSettings
     )
 
 CHECKS = [prescribing_month_expectations, prescribing_month_row_count_drift, prescribing_month_commissioners,
-          prescribing_month_coverage, opioid_ome_coverage]
+          prescribing_month_coverage, opioid_ome_coverage, pincer_agreement_check]
