@@ -39,3 +39,38 @@ def provenance(name: str) -> str:
         return (f"OpenSAFELY PINCER list {pincer.version(cited.pincer)} "
                 f"(opensafely/pincer-measures, codelists/pincer-{cited.pincer}.csv)")
     return f"OpenPrescribing measure {cited.measure} ({cited.repository} @ {cited.commit}: {cited.path})"
+
+
+def differences(ours: frozenset[str] | set[str], theirs: list[str],
+                declared: list) -> list[tuple[str, str, list[str]]]:
+    """Our presentations against a source's list (filters as a cited_scope's `theirs`: BNF patterns or
+    @cited lists), on the presentations the source can be compared on: (kind, reason, codes) for each
+    declared difference with the presentations it covers, then ("added"/"left_out", "not declared", codes)
+    for any left over (tests/reference/test_cited_scopes.py keeps that empty)."""
+    import re
+
+    from indicators.model import CodeFilter, expand
+    from pipelines.bnf.groups import listed_members
+
+    parsed = [CodeFilter.parse(f) for f in theirs]
+    named = [f.pattern for f in parsed if f.kind == "group"]
+    frame = list_presentations()
+    codes, names = frame["bnf_code"].to_list(), dict(zip(frame["bnf_code"].to_list(), frame["names"].to_list()))
+    comparable_codes = set(codes)
+    for name in named:
+        comparable_codes &= comparable(name) if name in cited_lists() else comparable_codes
+    groups = {n: set(members(n)) if n in cited_lists() else set(listed_members(n)) for n in named}
+    theirs_codes = set(expand(parsed, codes, groups)) & comparable_codes
+    ours = set(ours) & comparable_codes
+    out = []
+    for kind, side in (("added", ours - theirs_codes), ("left_out", theirs_codes - ours)):
+        left = set(side)
+        for d in (d for d in declared if d.kind == kind):
+            by_code = set(expand(d.filters, sorted(side))) if d.codes else set()
+            by_name = {c for c in side if d.names and re.search("(?i)" + d.names, names.get(c, ""))}
+            covered = sorted(side & (by_code | by_name))
+            out.append((kind, d.reason, covered))
+            left -= set(covered)
+        if left:
+            out.append((kind, "not declared", sorted(left)))
+    return out

@@ -75,7 +75,7 @@ def _texts(extra: Mapping[str, str] | None) -> pl.DataFrame:
     # The chemical's names from both lists, by its code: a presentation only the 2020 list holds is named by
     # its chemical's 2024 name too, and a code no list holds by its chemical's.
     return base.with_columns(
-        chemical=pl.col("bnf_code").str.slice(0, 9).replace_strict(_joined_chemicals(), default=None),
+        chemical=pl.col("bnf_code").str.slice(0, 9).replace_strict(chemical_names(), default=None),
         generic=pl.Series(generic, dtype=pl.String),
     ).with_columns(
         text=pl.concat_str([pl.col("names"), pl.col("chemical"), pl.col("product"), pl.col("generic")],
@@ -84,7 +84,7 @@ def _texts(extra: Mapping[str, str] | None) -> pl.DataFrame:
 
 
 @cache
-def _joined_chemicals() -> dict[str, str]:
+def chemical_names() -> dict[str, str]:
     """chemical code -> its names in both releases, joined."""
     out: dict[str, list[str]] = {}
     for release in lists.RELEASES:

@@ -74,12 +74,10 @@ def pincer_agreement(prescribing: Path) -> Agreement:
     cites = [(name, c, cited_lists()[c.list].pincer) for name, group in drug_groups().items() for c in group.cites
              if cited_lists()[c.list].pincer]
     with duckdb.connect() as con:
-        coded = con.execute("SELECT count(*) FROM read_parquet($p) WHERE snomed_code IS NOT NULL AND snomed_code <> ''",
-                            {"p": str(prescribing)}).fetchone()[0]
+        coded = con.execute(load_sql("lake/snomed_coded_rows"), {"p": str(prescribing)}).fetchone()[0]
         if not coded:
             return Agreement(checked=False)
-        names = dict(con.execute("SELECT bnf_code, any_value(bnf_name) FROM read_parquet($p) GROUP BY bnf_code",
-                                 {"p": str(prescribing)}).fetchall())
+        names = dict(con.execute(load_sql("lake/presentation_names"), {"p": str(prescribing)}).fetchall())
         members = group_members(names, names, sorted({g for g, _, _ in cites}))
         con.register("cites", pl.DataFrame([(g, lst) for g, _, lst in cites], schema=["grp", "list"], orient="row"))
         con.register("members", pl.DataFrame([(g, c) for g in members for c in sorted(members[g])],

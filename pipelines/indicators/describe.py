@@ -94,7 +94,8 @@ def group_text(name: str, examples: int = 3) -> str:
     import polars as pl
 
     from indicators.catalogue import drug_groups
-    from pipelines.bnf.groups import LEFT_OUT, resolve
+    from pipelines.bnf.cited import provenance
+    from pipelines.bnf.groups import LEFT_OUT, chemical_names, listed_members, resolve
 
     group = drug_groups()[name]
     resolved = resolve(group)
@@ -109,6 +110,55 @@ def group_text(name: str, examples: int = 3) -> str:
     added = resolved.filter(pl.col("reason").str.starts_with("added: "))
     for reason, count in added.group_by("reason").len().iter_rows():
         lines.append(f"Added, {count:,}: {reason.removeprefix('added: ')}")
+    members = listed_members(name)
+    chemicals = chemical_names()
+    per_chemical = pl.DataFrame({"chem": [c[:9] for c in members]}, schema={"chem": pl.String}).group_by("chem").len()
+    shown = [f"{chemicals.get(c, c).split(' | ')[-1]} ({c}, {n:,})" for c, n in per_chemical.sort("chem").iter_rows()]
+    lines.append(f"Chemicals in ({len(shown)}; BNF chemical code, presentations): {', '.join(shown)}")
+    for citation in group.cites:
+        lines += cited_lines(provenance(citation.list), members, [f"@{citation.list}"], citation.differences)
+    return "\n".join(lines)
+
+
+def cited_lines(source: str, ours, theirs: list[str], declared) -> list[str]:
+    """A comparison with a cited source in words: each declared difference, how many presentations it
+    covers and a few of their names."""
+    from pipelines.bnf.cited import differences
+    from pipelines.bnf.groups import list_presentations
+
+    names = dict(zip(list_presentations()["bnf_code"].to_list(), list_presentations()["names"].to_list()))
+    found = differences(ours, theirs, declared)
+    total = sum(len(codes) for _, _, codes in found)
+    lines = [f"Against {source}: " + (f"{total:,} presentations differ, each declared below" if total
+                                       else "the same presentations")]
+    for kind, reason, codes in found:
+        shown = "; ".join(names.get(c, c).split(" | ")[-1] for c in codes[:3])
+        word = "only here" if kind == "added" else "only in the source"
+        lines.append(f"  {word}, {len(codes):,} ({shown}): {reason}")
+    return lines
+
+
+def cited_text(indicator: Indicator) -> str:
+    """The indicator's own code lists against the sources it cites (its cited_scope), in words."""
+    from indicators.model import CodeFilter, expand
+    from pipelines.bnf.cited import provenance
+    from pipelines.bnf.groups import list_presentations, listed_members
+
+    codes = list_presentations()["bnf_code"].to_list()
+    lines = []
+    for scope in indicator.cited_scope:
+        if scope.ours.startswith("@"):
+            ours = listed_members(scope.ours[1:])
+        else:
+            section = (indicator.numerator.components[int(scope.ours.split("_")[1]) - 1]
+                       if scope.ours.startswith("component_") else getattr(indicator, scope.ours))
+            parsed = [CodeFilter.parse(f) for f in section.codes]
+            ours = expand(parsed, codes, {f.pattern: set(listed_members(f.pattern)) for f in parsed
+                                          if f.kind == "group"})
+        cited = [f.pattern for f in map(CodeFilter.parse, scope.theirs) if f.kind == "group"]
+        source = "; ".join(provenance(n) for n in cited) if cited else scope.source
+        lines += [f"{scope.ours}: " + line if i == 0 else line
+                  for i, line in enumerate(cited_lines(source, set(ours), scope.theirs, scope.differences))]
     return "\n".join(lines)
 
 
@@ -135,6 +185,7 @@ def describe(indicator: Indicator, seen: dict[str, str], seen_label: str) -> str
         lines.append(f"  source: {source.name}" + (f" <{source.url}>" if source.url else ""))
     for name in used_groups(indicator):
         lines += ["  " + line for line in group_text(name).splitlines()]
+    lines += ["  " + line for line in cited_text(indicator).splitlines()]
     lines.append(f"  codes expanded against {seen_label}:")
     for heading, description, filters, codes in matched(indicator, seen):
         lines.append(f"  [{heading}] {description}")

@@ -25,7 +25,7 @@ import xlsxwriter
 from indicators.model import Indicator
 from pipelines.atomic import publish_dir, scratch_name
 from pipelines.months import month_label
-from pipelines.indicators.describe import group_text, matched, rule_text, used_groups
+from pipelines.indicators.describe import cited_text, group_text, matched, rule_text, used_groups
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.signals import HISTORY, NEW_AFTER, PRIORITY_RULE, act_on_first, count_words, signals_by_icb
@@ -287,15 +287,16 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     ws = wb.add_worksheet("Definitions")
     ws.write_row(0, 0, ["Indicator", "Title", "Numerator", "Denominator", "Unit", "Better when", "Code filters",
                         "Presentations matched (this data)", "Drug groups: ingredients, and what is left out and why",
+                        "Against the sources cited: each difference and why",
                         "Thresholds", "Definition version", "Data months",
                         "Basis", "Limitations", "Sources", "Opioid presentations without an OME (data month)",
                         "Harm tier", "Why this tier", "What to do about a signal", "Indicator id"], f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
-        filters, matched_text, groups, presentations = data.definitions[ind_id]
+        filters, matched_text, groups, presentations, cited = data.definitions[ind_id]
         everything = f"all {len(presentations):,} presentations are on the Presentations sheet"
         values = [ind.short_title, ind.title, ind.numerator.description,
                   ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
-                  ind.direction, filters, matched_text, groups,
+                  ind.direction, filters, matched_text, groups, cited or "(this definition cites no code list)",
                   ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
                   f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
                   "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind),
@@ -303,7 +304,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         for c, v in enumerate(values):
             ws.write_string(r, c, fit_cell(v, everything if c == 7 else "see the indicator's YAML in indicators/"),
                             f["wrap"])
-    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 22, 20, 40, 60, 70, 16, 10, 18, 24, 60, 50, 60,
+    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 22, 20, 40, 60, 70, 60, 16, 10, 18, 24, 60, 50, 60,
                                               10, 50, 50, 34])
 
     # Presentations: every matched presentation, one per row (no cell limit to meet)
@@ -352,10 +353,11 @@ def _act_on_first_sheet(wb, f: dict, analysis: Analysis, data: "WorkbookRows", i
         ws.set_column(c, c, width)
 
 
-def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str, str, list[tuple[str, str, str]]]:
+def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str, str, list[tuple[str, str, str]], str]:
     """The definition's code filters and rules, the presentations they match in this data (as text and as
-    (code list, BNF code, name) rows), and each drug group it uses: its ingredients and what it leaves out,
-    with the reason."""
+    (code list, BNF code, name) rows), each drug group it uses (its ingredients, chemicals, what it leaves
+    out and why, and its differences from the sources it follows), and its own code lists against the
+    sources it cites."""
     parts, matched_lines, presentations = [], [], []
     rules = [f"{role} rule: {rule_text(ind, role)}" for role in ("numerator", "denominator") if rule_text(ind, role)]
     for label, _, filters, codes in matched(ind, codes_seen):
@@ -363,7 +365,7 @@ def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, s
         matched_lines.append(f"{label}: " + "; ".join(f"{c} {codes_seen[c]}" for c in codes))
         presentations += [(label, c, codes_seen[c]) for c in codes]
     groups = "\n".join(group_text(name) for name in used_groups(ind))
-    return "\n".join(rules + parts), "\n".join(matched_lines), groups, presentations
+    return "\n".join(rules + parts), "\n".join(matched_lines), groups, presentations, cited_text(ind)
 
 
 def _number(ws, r: int, c: int, value, f: dict) -> None:

@@ -206,8 +206,9 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
 
 
 def _with_edge_cases(rx: pl.DataFrame, reg: pl.DataFrame, practices: list[str]):
-    """The hand-made patients of patient_edge_cases/ (see tests/indicators/test_patient.py), at the first two practices."""
-    practice_map = {"P00001": practices[0], "P00002": practices[1 % len(practices)]}
+    """The hand-made patients of patient_edge_cases/ (see tests/indicators/test_patient.py), at the first three practices."""
+    practice_map = {"P00001": practices[0], "P00002": practices[1 % len(practices)],
+                    "P00003": practices[2 % len(practices)]}
     e_reg = pl.read_csv(EDGE_CASES / "registrations.csv", infer_schema=False).select(reg.columns).with_columns(
         pl.col("practice_code").replace(practice_map), pl.col("date_of_birth").str.to_date(),
         pl.col("registered_from").str.to_date(), pl.col("registered_to").str.to_date())

@@ -31,6 +31,22 @@ Expected patient lists, worked out by hand from the fixture (see the notes in re
   spell only), p08 (15, P00002, risperidone 2026-03-05), p13 (no antipsychotic) and p14 ('y', lower case,
   P00001); p21 is flagged but left; p10 is N (his risperidone does not count); p23's flag is empty (not
   recorded: in neither count). P00002: 1 of p06, p08, p13 = 33.3 %; P00001: 0 of p14.
+
+Edge cases of the newer indicators, at P00003 (issue 30), each worked out by hand:
+* Gabapentinoid with an opioid (issues fewer than 28 days apart): p25's gabapentin is 27 days after his
+  codeine (2026-01-10 to 2026-02-06): in the numerator; p26's is 29 days after (2026-01-10 to 2026-02-08):
+  denominator only. Their codeine 30mg tablets put both in the opioid denominators (3.3 mg OME a day).
+* Anticoagulant with an antiplatelet and no ulcer-healing drug (GI_P3E): p27 (76) has apixaban and,
+  14 days later, clopidogrel, no PPI: numerator. p28 (76) the same with omeprazole in the window: in neither
+  GI_P3E count (its denominator is anticoagulated patients without an ulcer-healing drug), in the GI_P3D
+  denominator (every anticoagulated patient), and not in GI_P3A's (65+ without one).
+* Topiramate in women and girls 13-54: p29, born 1971-04-01, is 54 on 2026-03-31: numerator and
+  denominator (of the valproate indicator too). p30, born 1971-03-31, is 55 that day: in neither.
+* Falls: p31, born 1961-04-01, is 64 on the last day: his zopiclone counts nowhere; p32, born 1961-03-31,
+  is 65: her zopiclone is in the 65+ numerator, and she is not 75. p33, born 1951-03-31, is 75 on the last
+  day: olanzapine counts in both the 65+ and 75+ antipsychotic numerators. p34 (78) has a depot injection,
+  haloperidol decanoate 50mg/1ml (BNF 4.2.2): an antipsychotic in both numerators.
+* Denominators by age: 65+ gains p27 p28 p32 p33 p34; 75+ gains p27 p28 p33 p34.
 """
 
 import duckdb
@@ -46,29 +62,30 @@ from pathlib import Path
 # The hand-made extract ships with the package: the synthetic sample embeds the same edge cases.
 EXTRACT = Path(__file__).resolve().parents[2] / "pipelines" / "sample" / "patient_edge_cases"
 
-OVER_65 = {"p01", "p02", "p03", "p04", "p05", "p06", "p10", "p11", "p23"}
-OVER_75 = {"p01", "p04", "p05", "p06", "p10"}
+OVER_65 = {"p01", "p02", "p03", "p04", "p05", "p06", "p10", "p11", "p23", "p27", "p28", "p32", "p33", "p34"}
+OVER_75 = {"p01", "p04", "p05", "p06", "p10", "p27", "p28", "p33", "p34"}
 EXPECTED = {
     "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06", "p23"}, {"p01", "p03", "p04", "p05", "p06", "p23"}),
-    "pl_nsaid_gi_p3a": ({"p01", "p03", "p04", "p06", "p23"}, {"p01", "p02", "p03", "p04", "p06", "p10", "p11", "p23"}),
+    "pl_nsaid_gi_p3a": ({"p01", "p03", "p04", "p06", "p23"},
+                        {"p01", "p02", "p03", "p04", "p06", "p10", "p11", "p23", "p27", "p32", "p33", "p34"}),
     "pl_triple_whammy": ({"p06", "p07", "p23"}, {"p06", "p07", "p13", "p23"}),
     # p06's diuretic is 69 days after his NSAID; p07's ramipril is 4 and indapamide 15 days from hers;
     # p23's Coversyl Plus is 9 days from his ibuprofen.
     "pl_triple_whammy_28d": ({"p07", "p23"}, {"p06", "p07", "p13", "p23"}),
-    "pl_nsaid_with_anticoagulant": ({"p09"}, {"p09", "p10"}),
-    "pl_opioid_high_dose_120": ({"p11"}, {"p11", "p12", "p13"}),
-    "pl_opioid_high_dose_90": ({"p11", "p12"}, {"p11", "p12", "p13"}),
+    "pl_nsaid_with_anticoagulant": ({"p09"}, {"p09", "p10", "p27", "p28"}),
+    "pl_opioid_high_dose_120": ({"p11"}, {"p11", "p12", "p13", "p25", "p26"}),
+    "pl_opioid_high_dose_90": ({"p11", "p12"}, {"p11", "p12", "p13", "p25", "p26"}),
     "pl_methotrexate_10mg": ({"p15", "p16"}, {"p14", "p15", "p16"}),
     "pl_methotrexate_both_strengths": ({"p16"}, {"p14", "p15", "p16"}),
-    "pl_valproate_female_13_54": ({"p19", "p24"}, {"p07", "p14", "p19", "p20", "p24"}),
+    "pl_valproate_female_13_54": ({"p19", "p24"}, {"p07", "p14", "p19", "p20", "p24", "p29"}),
     "pl_valproate_female_0_12": ({"p18"}, {"p18"}),
-    "pl_topiramate_female_13_54": ({"p20"}, {"p07", "p14", "p19", "p20", "p24"}),
-    "pl_gabapentinoid_with_opioid": ({"p13"}, {"p09", "p13"}),
-    "pl_anticoagulant_antiplatelet_gi_p3e": ({"p10"}, {"p09", "p10"}),
-    "pl_sedative_65plus": ({"p05"}, OVER_65),
+    "pl_topiramate_female_13_54": ({"p20", "p29"}, {"p07", "p14", "p19", "p20", "p24", "p29"}),
+    "pl_gabapentinoid_with_opioid": ({"p13", "p25"}, {"p09", "p13", "p25", "p26"}),
+    "pl_anticoagulant_antiplatelet_gi_p3e": ({"p10", "p27"}, {"p09", "p10", "p27"}),
+    "pl_sedative_65plus": ({"p05", "p32"}, OVER_65),
     "pl_sedative_75plus": ({"p05"}, OVER_75),
-    "pl_antipsychotic_65plus": ({"p10", "p23"}, OVER_65),
-    "pl_antipsychotic_75plus": ({"p10"}, OVER_75),
+    "pl_antipsychotic_65plus": ({"p10", "p23", "p33", "p34"}, OVER_65),
+    "pl_antipsychotic_75plus": ({"p10", "p33", "p34"}, OVER_75),
     "pl_antipsychotic_ld_autism": ({"p08"}, {"p06", "p08", "p13", "p14"}),
 }
 
@@ -90,7 +107,7 @@ def members(layout):
 
 def test_extract_is_loaded_whole(march):
     _, summary, result = march
-    assert (summary.prescriptions, summary.registrations, summary.patients) == (50, 25, 24)
+    assert (summary.prescriptions, summary.registrations, summary.patients) == (65, 35, 34)  # 15 rows, 10 registrations and 10 patients at P00003 since issue 30
     assert (summary.first_issue, summary.last_issue) == ("2025-12-31", "2026-04-01")
     assert (str(result.window_start), str(result.window_end)) == ("2026-01-01", "2026-03-31")
     assert summary.flags == ("learning_disability_or_autism",) and result.not_computed == {}
