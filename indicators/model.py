@@ -19,6 +19,7 @@ import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -92,13 +93,19 @@ def _like(pattern: str) -> re.Pattern:
     return _LIKE_CACHE[pattern]
 
 
+@lru_cache(maxsize=16)
+def _ordered(codes: tuple[str, ...]) -> tuple[list[str], frozenset[str]]:
+    """The codes sorted and as a set, kept for the few code lists a run expands against again and again."""
+    return sorted(set(codes)), frozenset(codes)
+
+
 def expand(filters: list[CodeFilter], codes, groups: Mapping[str, set[str]] | None = None) -> list[str]:
     """The codes (from `codes`) that a filter list selects, sorted: those an include filter matches and no
     exclude filter does. Each filter looks only at the codes that begin with its literal part (a range of
     the sorted codes), so a month's ~20,000 codes are not each tried against every filter. A drug group
     (@name) selects its members among `codes`: `groups` maps each group to its member codes
     (pipelines/bnf/groups.py resolves them from NHSBSA's lists and the codes' own names)."""
-    ordered = sorted(set(codes))
+    ordered, members = _ordered(codes if isinstance(codes, tuple) else tuple(codes))
 
     def selected(wanted: list[CodeFilter]) -> set[str]:
         out: set[str] = set()
@@ -106,7 +113,7 @@ def expand(filters: list[CodeFilter], codes, groups: Mapping[str, set[str]] | No
             if f.kind == "group":
                 if groups is None or f.pattern not in groups:
                     raise ValueError(f"{f.text}: no members given for drug group {f.pattern!r}")
-                out.update(groups[f.pattern].intersection(ordered))
+                out.update(members.intersection(groups[f.pattern]))
                 continue
             literal = re.split(r"[%_]", f.pattern, maxsplit=1)[0]
             start = bisect.bisect_left(ordered, literal)

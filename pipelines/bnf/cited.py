@@ -10,7 +10,7 @@ from functools import cache
 from indicators.catalogue import cited_lists
 from indicators.model import CodeFilter, expand
 from pipelines.bnf import pincer
-from pipelines.bnf.groups import IN, list_presentations, resolve
+from pipelines.bnf.groups import IN, list_presentations, listed_codes, resolve
 
 
 @cache
@@ -21,15 +21,19 @@ def members(name: str) -> frozenset[str]:
         return pincer.bnf_presentations(cited.pincer)
     if cited.rule is not None:
         return frozenset(r["bnf_code"] for r in resolve(cited.rule).to_dicts() if r["status"] == IN)
-    codes = list_presentations()["bnf_code"].to_list()
-    return frozenset(expand([CodeFilter.parse(c) for c in cited.codes], codes))
+    return frozenset(expand([CodeFilter.parse(c) for c in cited.codes], listed_codes()))
 
 
 def comparable(name: str) -> frozenset[str]:
     """The presentations a comparison with this cited list is made on."""
     if cited_lists()[name].pincer:
         return pincer.comparable()
-    return frozenset(list_presentations()["bnf_code"].to_list())
+    return _all()
+
+
+@cache
+def _all() -> frozenset[str]:
+    return frozenset(listed_codes())
 
 
 def provenance(name: str) -> str:
@@ -39,6 +43,13 @@ def provenance(name: str) -> str:
         return (f"OpenSAFELY PINCER list {pincer.version(cited.pincer)} "
                 f"(opensafely/pincer-measures, codelists/pincer-{cited.pincer}.csv)")
     return f"OpenPrescribing measure {cited.measure} ({cited.repository} @ {cited.commit}: {cited.path})"
+
+
+@cache
+def presentation_names() -> dict[str, str]:
+    """BNF code -> its names in both lists, joined (every presentation of NHSBSA's lists)."""
+    frame = list_presentations()
+    return dict(zip(frame["bnf_code"].to_list(), frame["names"].to_list()))
 
 
 def differences(ours: frozenset[str] | set[str], theirs: list[str],
@@ -54,9 +65,9 @@ def differences(ours: frozenset[str] | set[str], theirs: list[str],
 
     parsed = [CodeFilter.parse(f) for f in theirs]
     named = [f.pattern for f in parsed if f.kind == "group"]
-    frame = list_presentations()
-    codes, names = frame["bnf_code"].to_list(), dict(zip(frame["bnf_code"].to_list(), frame["names"].to_list()))
-    comparable_codes = set(codes)
+    names = presentation_names()
+    codes = listed_codes()
+    comparable_codes = set(_all())
     for name in named:
         comparable_codes &= comparable(name) if name in cited_lists() else comparable_codes
     groups = {n: set(members(n)) if n in cited_lists() else set(listed_members(n)) for n in named}
@@ -66,7 +77,7 @@ def differences(ours: frozenset[str] | set[str], theirs: list[str],
     for kind, side in (("added", ours - theirs_codes), ("left_out", theirs_codes - ours)):
         left = set(side)
         for d in (d for d in declared if d.kind == kind):
-            by_code = set(expand(d.filters, sorted(side))) if d.codes else set()
+            by_code = set(expand(d.filters, codes)) & side if d.codes else set()
             by_name = {c for c in side if d.names and re.search("(?i)" + d.names, names.get(c, ""))}
             covered = sorted(side & (by_code | by_name))
             out.append((kind, d.reason, covered))

@@ -50,6 +50,12 @@ def list_presentations() -> pl.DataFrame:
     ).sort("bnf_code")
 
 
+@cache
+def listed_codes() -> tuple[str, ...]:
+    """Every presentation code of NHSBSA's two lists, sorted."""
+    return tuple(list_presentations()["bnf_code"].to_list())
+
+
 def presentation_texts(extra: Mapping[str, str] | None = None) -> pl.DataFrame:
     """(bnf_code, names, text) for every listed presentation and every code of `extra` that no list holds
     (code -> its name as a month publishes it): `text` is the lower-case text its ingredients are looked for
@@ -140,9 +146,15 @@ def resolve(group: DrugGroup, texts: pl.DataFrame | None = None) -> pl.DataFrame
 
 
 @cache
+def resolved(name: str) -> pl.DataFrame:
+    """A group resolved on NHSBSA's lists (resolve), once per process."""
+    return resolve(drug_groups()[name])
+
+
+@cache
 def listed_members(name: str) -> frozenset[str]:
     """A group's members among the presentations of NHSBSA's lists."""
-    return frozenset(_members(resolve(drug_groups()[name])))
+    return frozenset(_members(resolved(name)))
 
 
 @cache
@@ -163,8 +175,7 @@ def group_members(codes: Iterable[str], names: Mapping[str, str] | None = None,
     from NHSBSA's lists; a code the lists lack resolved from its name in `names` (as a month publishes it)
     if given, else a member when its whole chemical substance is."""
     codes = set(codes)
-    listed = set(list_presentations()["bnf_code"].to_list())
-    unknown = codes - listed
+    unknown = codes.difference(listed_codes())
     named = {c: names[c] for c in unknown if names and names.get(c)}
     groups = drug_groups()
     chosen = list(wanted) if wanted is not None else list(groups)

@@ -75,11 +75,21 @@ def matched(name: str) -> dict[str, frozenset[str]]:
 
 
 @cache
+def _by_generic() -> dict[str, tuple[str, ...]]:
+    """generic presentation -> the 2024 list's presentations equivalent to it (itself and its brands)."""
+    out: dict[str, list[str]] = {}
+    for code in comparable():
+        out.setdefault(generic_equivalent(code) or code, []).append(code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
 def bnf_presentations(name: str) -> frozenset[str]:
     """A PINCER list as BNF presentations of the 2024 list: those a term names, and every brand whose
     generic presentation is one of them."""
     named = set().union(*matched(name).values()) if matched(name) else set()
-    return frozenset(named | {c for c in comparable() if generic_equivalent(c) in named})
+    brands = _by_generic()
+    return frozenset(named.union(*(brands.get(c, ()) for c in named)))
 
 
 def ids(name: str) -> frozenset[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from functools import cache
 
 import duckdb
 
@@ -88,6 +89,7 @@ def matched(indicator: Indicator, seen: dict[str, str]) -> list[tuple[str, str, 
             for heading, description, filters in code_sections(indicator)]
 
 
+@cache
 def group_text(name: str, examples: int = 3) -> str:
     """A drug group in words: what it is, its ingredients, and each reason something is left out, with how
     many of NHSBSA's presentations (both lists) that leaves out and a few of their names."""
@@ -95,10 +97,10 @@ def group_text(name: str, examples: int = 3) -> str:
 
     from indicators.catalogue import drug_groups
     from pipelines.bnf.cited import provenance
-    from pipelines.bnf.groups import LEFT_OUT, chemical_names, listed_members, resolve
+    from pipelines.bnf.groups import LEFT_OUT, chemical_names, listed_members, resolved as resolved_group
 
     group = drug_groups()[name]
-    resolved = resolve(group)
+    resolved = resolved_group(name)
     included = resolved.filter(pl.col("status") != LEFT_OUT).height
     lines = [f"@{name}: {group.description.strip()} Ingredients: {', '.join(group.ingredients)}. "
              f"{included:,} presentations of NHSBSA's lists are in."]
@@ -123,10 +125,9 @@ def group_text(name: str, examples: int = 3) -> str:
 def cited_lines(source: str, ours, theirs: list[str], declared) -> list[str]:
     """A comparison with a cited source in words: each declared difference, how many presentations it
     covers and a few of their names."""
-    from pipelines.bnf.cited import differences
-    from pipelines.bnf.groups import list_presentations
+    from pipelines.bnf.cited import differences, presentation_names
 
-    names = dict(zip(list_presentations()["bnf_code"].to_list(), list_presentations()["names"].to_list()))
+    names = presentation_names()
     found = differences(ours, theirs, declared)
     total = sum(len(codes) for _, _, codes in found)
     lines = [f"Against {source}: " + (f"{total:,} presentations differ, each declared below" if total
@@ -139,12 +140,28 @@ def cited_lines(source: str, ours, theirs: list[str], declared) -> list[str]:
 
 
 def cited_text(indicator: Indicator) -> str:
-    """The indicator's own code lists against the sources it cites (its cited_scope), in words."""
+    """The indicator's own code lists against the sources it cites (its cited_scope), in words (once per
+    process for a catalogue definition: the lists do not change within a run)."""
+    from indicators.catalogue import catalogue
+
+    if catalogue().get(indicator.id) is indicator:
+        return _catalogue_cited_text(indicator.id)
+    return _cited_text(indicator)
+
+
+@cache
+def _catalogue_cited_text(indicator_id: str) -> str:
+    from indicators.catalogue import catalogue
+
+    return _cited_text(catalogue()[indicator_id])
+
+
+def _cited_text(indicator: Indicator) -> str:
     from indicators.model import CodeFilter, expand
     from pipelines.bnf.cited import provenance
-    from pipelines.bnf.groups import list_presentations, listed_members
+    from pipelines.bnf.groups import listed_codes, listed_members
 
-    codes = list_presentations()["bnf_code"].to_list()
+    codes = listed_codes()
     lines = []
     for scope in indicator.cited_scope:
         if scope.ours.startswith("@"):
