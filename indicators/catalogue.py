@@ -38,17 +38,22 @@ def load_file(path: Path) -> Indicator:
     return indicator
 
 
-def load_drug_groups(path: Path = DRUG_GROUPS_FILE) -> dict[str, DrugGroup]:
-    """The named drug groups, defined by ingredient, that code lists (@name) and patient-level rules use."""
+def _load_named(path: Path, model, what: str) -> dict:
+    """A YAML file of named definitions, each validated; an invalid one is refused naming file and entry."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     out = {}
     for name, body in data.items():
         try:
-            out[name] = DrugGroup.model_validate(body)
+            out[name] = model.model_validate(body)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors())
-            raise CatalogueError(f"{path.name}: group {name}: {problems}") from None
+            raise CatalogueError(f"{path.name}: {what} {name}: {problems}") from None
     return out
+
+
+def load_drug_groups(path: Path = DRUG_GROUPS_FILE) -> dict[str, DrugGroup]:
+    """The named drug groups, defined by ingredient, that code lists (@name) and patient-level rules use."""
+    return _load_named(path, DrugGroup, "group")
 
 
 def load_catalogue(folder: Path = CATALOGUE_DIR, grain: str | None = None) -> dict[str, Indicator]:
@@ -100,16 +105,8 @@ def drug_groups() -> dict[str, DrugGroup]:
 
 def load_cited_lists(path: Path = CITED_LISTS_FILE) -> dict[str, CitedList]:
     """The code lists of the sources indicators cite (shared/cited_lists.yaml), named for `@name` in a
-    cited_scope's `theirs`."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out = {}
-    for name, body in data.items():
-        try:
-            out[name] = CitedList.model_validate(body)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors())
-            raise CatalogueError(f"{path.name}: list {name}: {problems}") from None
-    return out
+    cited_scope's `theirs` and a group's `cites`."""
+    return _load_named(path, CitedList, "list")
 
 
 @cache

@@ -333,3 +333,27 @@ def test_sheet_names_are_short_titles_unique_and_allowed_by_excel():
     assert len(set(n.lower() for n in names)) == len(names)  # Excel compares sheet names without case
     assert all(0 < len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
     assert sheet_name(catalogue()["sedative_per_1000_65plus"]) == "Falls - sedatives, 65+"
+
+
+@pytest.mark.parametrize("file, entry, message", [
+    ("cited_lists.yaml", {"op_x": {"description": "a measure", "source": "openprescribing", "measure": "x",
+                                   "repository": "ebmdatalab/openprescribing", "path": "x.json", "codes": ["0401"]}},
+     "cited_lists.yaml: list op_x: (top): Value error, an OpenPrescribing list names its commit"),
+    ("cited_lists.yaml", {"op_x": {"description": "a measure", "source": "openprescribing", "measure": "x",
+                                   "repository": "r", "commit": "HEAD", "path": "x.json", "codes": ["0401"]}},
+     "commit 'HEAD' is not a git commit"),
+    ("cited_lists.yaml", {"pincer_x": {"description": "a list", "source": "pincer", "codes": ["0401"]}},
+     "a PINCER list names its file (`pincer`) and nothing else"),
+    ("drug_groups.yaml", {"g": {"description": "a group", "ingredients": ["zopiclone"], "classes": ["4.1"]}},
+     "classes are BNF section, paragraph or chemical codes"),
+    ("drug_groups.yaml", {"g": {"description": "a group", "ingredients": ["zopiclone"], "cites": [{"list": "op_nothing"}]}},
+     "group g cites ['op_nothing'], which shared/cited_lists.yaml lacks"),
+])
+def test_invalid_shared_definitions_are_refused_naming_file_and_entry(tmp_path, file, entry, message):
+    folder = _patient(tmp_path)
+    shared = folder / "shared" / file
+    data = yaml.safe_load(shared.read_text()) | entry
+    shared.write_text(yaml.safe_dump(data))
+    with pytest.raises(CatalogueError) as err:
+        load_catalogue(folder)
+    assert message in str(err.value), str(err.value)
