@@ -145,3 +145,14 @@ def test_indicators_show_says_when_the_data_directory_does_not_exist(tmp_path):
     assert result.exit_code == 0
     assert (f"reference/bnf_presentations.csv (there is no data directory at {tmp_path / 'nowhere'}: give --data-dir"
             in " ".join(result.output.split()))
+
+
+def test_indicators_show_lists_chemicals_left_out_items_and_differences_from_cited_sources(tmp_path):
+    result = CliRunner().invoke(main, ["indicators", "show", "pl_sedative_65plus", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "@hypnotic_anxiolytic:" in text and "Chemicals in (" in text and "Flunitrazepam (0401010I0, 2)" in text
+    assert "Left out, " in text and "daridorexant" in text
+    assert ("Against OpenPrescribing measure bdzadq (ebmdatalab/openprescribing @ "
+            "06d6e286fe606f0ceb5d6cd306adf60b80a9fb8f: openprescribing/measures/definitions/bdzadq.json)") in text
+    assert "only in the source, " in text and "OpenPrescribing has no ADQ for" in text

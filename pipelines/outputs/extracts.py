@@ -296,7 +296,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         everything = f"all {len(presentations):,} presentations are on the Presentations sheet"
         values = [ind.short_title, ind.title, ind.numerator.description,
                   ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
-                  ind.direction, filters, matched_text, groups, cited or "(this definition cites no code list)",
+                  ind.direction, filters, matched_text, groups, cited or _no_scope(ind),
                   ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
                   f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
                   "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind),
@@ -366,6 +366,15 @@ def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, s
         presentations += [(label, c, codes_seen[c]) for c in codes]
     groups = "\n".join(group_text(name) for name in used_groups(ind))
     return "\n".join(rules + parts), "\n".join(matched_lines), groups, presentations, cited_text(ind)
+
+
+def _no_scope(ind: Indicator) -> str:
+    """What the cited-sources cell says when the definition compares no list of its own."""
+    from indicators.catalogue import drug_groups
+
+    if any(drug_groups()[g].cites for g in used_groups(ind)):
+        return "Compared through its drug groups: each group's differences from the source it follows are in the column before."
+    return "No source it cites publishes a code list (MHRA and NHS England publish none); its groups follow the BNF's own classes."
 
 
 def _number(ws, r: int, c: int, value, f: dict) -> None:

@@ -126,6 +126,15 @@ def test_extract_workbook_matches_indicator_values(run):
     assert groups.startswith("@valproate: every valproate") and "Left out, 2 presentations (Lamictal_Tab 25mg (Valpr)" in groups
     nsaid = definitions["nsaid_per_1000_65plus"]["Drug groups: ingredients, and what is left out and why"]
     assert "eye drops (BNF 11.4.2, 11.8.2)" in nsaid and "applied to the skin" in nsaid
+    # Each group's chemicals and its differences from the source it follows; each definition's own lists
+    # against the sources it cites, with every difference's reason.
+    assert "Chemicals in (" in nsaid and "Against OpenSAFELY PINCER list pincer/nsaid/" in nsaid
+    assert "NSAID suppositories and injections" in nsaid
+    cited = definitions["opioid_high_dose_per_1000_120"]["Against the sources cited: each difference and why"]
+    assert "OpenPrescribing measure opioidper1000 (ebmdatalab/openprescribing @ 2500a221b^" in cited
+    assert "only in the source, 1 (Onexila XL_Tab 40mg)" in cited or "only in the source, 1 (Onexila XL 40mg" in cited
+    sedatives = definitions["sedative_per_1000_65plus"]["Against the sources cited: each difference and why"]
+    assert sedatives.startswith("Compared through its drug groups")
     # The OME indicator lists the month's opioid presentations that add no OME, with items and reason.
     without = definitions["opioid_ome_per_1000_day"]["Opioid presentations without an OME (data month)"]
     assert "buccal" in without and "injection" in without and "unread" not in without
