@@ -131,9 +131,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT / "bench" / "data"), help="where the sample month lives")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true",
+                        help="one national month end to end with the limit in the same run (~5 minutes): the guard "
+                             "every change to the run quotes")
     args = parser.parse_args(argv)
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
+    if args.quick:
+        quick(data)
+        return
     csv, zipped, map_file = ensure_sample(data)
     work = data / "runs"
     lake = work / "lake_month"
@@ -225,6 +231,89 @@ def main(argv: list[str] | None = None) -> None:
     out.write_text(json.dumps(results, indent=2))
     write_table(results, out)
     print(f"results: {out}")
+
+
+def quick(data: Path) -> None:
+    """`msi bench --quick`: the limit (three warm scans after a discarded one) and one `msi run` of the national
+    month, report included, in the same run; each Dagster step's time from the run's event log, the month's
+    report site and workbooks on disk. Results to bench/results/quick-<UTC time>.json and BENCHMARKS.md."""
+    csv = data / f"EPD_SNOMED_{MONTH.replace('-', '')}.csv"
+    if not (csv.is_file() and (data / MONTH).is_dir()):
+        print("generating the national-scale sample month (~2 minutes)", flush=True)
+        subprocess.run([sys.executable, "-m", "pipelines.cli", "sample", "--months", MONTH, "--out", str(data),
+                        "--scale", "national"], check=True, cwd=ROOT)
+    epd_dir = data / "quick_input"  # the CSV alone (hard-linked) with the month's NHS Digital files
+    if not epd_dir.is_dir():
+        epd_dir.mkdir()
+        os.link(csv, epd_dir / csv.name)
+        shutil.copytree(data / MONTH, epd_dir / MONTH)
+    out = data / "runs" / "quick"
+    results: dict = {"kind": "quick", "month": MONTH, "csv_bytes": csv.stat().st_size}
+    print("measuring (quick)", flush=True)
+    results["limit"] = measure("limit", step("limit", str(csv)), 3, warm_up=True)
+    argv = [sys.executable, "-m", "pipelines.cli", "run", "--source", "local", "--months", MONTH, "--epd-dir",
+            str(epd_dir), "--list-size-dir", str(epd_dir), "--data-dir", str(out)]
+    shutil.rmtree(out, ignore_errors=True)
+    results["month_end_to_end"] = measure("msi run end to end, report included", argv, 1)
+    results["steps_s"] = dagster_step_seconds(out / "dagster_home")
+    results["site_mb"] = round(folder_bytes(out / "reports" / MONTH) / 1e6, 1)
+    results["extracts_mb"] = round(folder_bytes(out / "extracts" / MONTH) / 1e6, 1)
+    limit_s = results["limit"]["wall_s"]
+    results["ratios"] = {"end_to_end_over_limit": round(results["month_end_to_end"]["wall_s"] / limit_s, 2),
+                         **{f"{k}_over_limit": round(v / limit_s, 2) for k, v in results["steps_s"].items()}}
+    results["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform()}
+    path = ROOT / "bench" / "results" / f"quick-{results['date'].replace(':', '')}.json"
+    path.write_text(json.dumps(results, indent=2))
+    write_quick_table(results, path)
+    print(f"end to end {results['month_end_to_end']['wall_s']} s = {results['ratios']['end_to_end_over_limit']} x "
+          f"the limit ({limit_s} s); site {results['site_mb']} MB; results: {path}")
+
+
+def dagster_step_seconds(dagster_home: Path) -> dict[str, float]:
+    """Seconds from each step's start to its success in the run's event log (steps of one month summed)."""
+    import sqlite3
+
+    seconds: dict[str, float] = {}
+    for db in sorted((dagster_home / "history" / "runs").glob("*.db")):
+        if db.name == "index.db":
+            continue
+        with sqlite3.connect(db) as con:
+            rows = con.execute("SELECT step_key, dagster_event_type, timestamp FROM event_logs WHERE "
+                               "dagster_event_type IN ('STEP_START', 'STEP_SUCCESS') ORDER BY id").fetchall()
+        started: dict[str, datetime] = {}
+        for key, kind, stamp in rows:
+            at = datetime.fromisoformat(str(stamp))
+            if kind == "STEP_START":
+                started[key] = at
+            elif key in started:
+                seconds[key] = round(seconds.get(key, 0.0) + (at - started.pop(key)).total_seconds(), 1)
+    return dict(sorted(seconds.items(), key=lambda kv: -kv[1]))
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
+
+
+def write_quick_table(r: dict, json_path: Path) -> None:
+    limit_s = r["limit"]["wall_s"]
+    e2e = r["month_end_to_end"]
+    lines = [f"`uv run msi bench --quick` ({r['date']}, {r['machine']['cpus']} cores): limit {limit_s:.1f} s "
+             f"(`{r['limit']['command']}`); `msi run` end to end, report included, **{e2e['wall_s']:.1f} s = "
+             f"{e2e['wall_s'] / limit_s:.1f} × the limit**, peak RSS {e2e['peak_rss_gb']:.2f} GB; report site "
+             f"{r['site_mb']} MB and workbooks {r['extracts_mb']} MB for the month.", "",
+             "| Dagster step | seconds | × limit |", "|---|---|---|"]
+    lines += [f"| {k} | {v:.1f} | {v / limit_s:.2f} |" for k, v in r["steps_s"].items() if v >= 0.5]
+    lines.append(f"\nRaw figures: `{json_path.relative_to(ROOT)}`.\n")
+    doc = ROOT / "BENCHMARKS.md"
+    text = doc.read_text() if doc.exists() else ""
+    start, end = "<!-- quick:start -->", "<!-- quick:end -->"
+    table = "\n".join(lines)
+    if start in text:
+        text = text[: text.index(start) + len(start)] + "\n" + table + text[text.index(end):]
+    else:
+        text += f"\n## Latest quick benchmark\n{start}\n{table}{end}\n"
+    doc.write_text(text)
 
 
 HISTORY_MONTHS = 150  # January 2014 to mid 2026
