@@ -9,11 +9,12 @@ groups found missing (valproic acid in BNF 4.8.1, Coversyl Plus as a diuretic, N
 Pylera counted as gastroprotection) and what must stay out."""
 
 import re
+from functools import cache
 
 import pytest
 
 from indicators.catalogue import drug_groups
-from pipelines.bnf.groups import IN, LEFT_OUT, resolve
+from pipelines.bnf.groups import IN, LEFT_OUT, resolved
 from pipelines.bnf.lists import RELEASES, bnf_list
 
 GROUPS = drug_groups()
@@ -37,22 +38,28 @@ def test_class_groups_name_the_bnf_sections_of_their_class():
 @pytest.mark.parametrize("name", sorted(n for n in GROUPS if GROUPS[n].classes))
 def test_every_chemical_the_bnf_files_under_a_class_is_in_or_left_out(name):
     """Walked with this file's own reading of the lists: each presentation under a class, in either list."""
-    resolved = {r["bnf_code"]: r["status"] for r in resolve(GROUPS[name]).to_dicts()}
+    statuses = {r["bnf_code"]: r["status"] for r in resolved(name).to_dicts()}
     missing, chemicals = [], set()
     for release in RELEASES:
         for row in bnf_list(release).iter_rows(named=True):
             if any(row["bnf_code"].startswith(c) for c in GROUPS[name].classes):
                 chemicals.add(row["chem_code"])
-                if row["bnf_code"] not in resolved:
+                if row["bnf_code"] not in statuses:
                     missing.append((release, row["bnf_code"], row["bnf_name"]))
     assert chemicals and not missing, missing[:10]
+
+
+@cache
+def _all_names() -> str:
+    """Every presentation and chemical name of both lists, lower case, one per line (read once)."""
+    return "\n".join(f"{r['bnf_name']} | {r['chem_name']}".lower() for release in RELEASES
+                     for r in bnf_list(release).select("bnf_name", "chem_name").unique().iter_rows(named=True))
 
 
 @pytest.mark.parametrize("name", sorted(GROUPS))
 def test_every_ingredient_spelling_names_something_in_the_lists(name):
     """A misspelt ingredient ("ethacrynic" where NHSBSA writes "Etacrynic") names nothing and misses a drug."""
-    text = "\n".join(f"{r['bnf_name']} | {r['chem_name']}".lower() for release in RELEASES
-                     for r in bnf_list(release).select("bnf_name", "chem_name").unique().iter_rows(named=True))
+    text = _all_names()
     dead = [i for i in GROUPS[name].ingredients if not re.search(r"(?<![a-z])" + re.escape(i), text)]
     allowed = {"zofenopril", "sufentanil"}  # sold abroad, never listed here; a month or an extract may carry one
     assert not set(dead) - allowed, dead
@@ -65,17 +72,17 @@ def _matcher(group):
 @pytest.mark.parametrize("name", sorted(GROUPS))
 def test_every_presentation_an_ingredient_names_is_in_or_left_out_with_a_reason(name):
     group = GROUPS[name]
-    resolved = {r["bnf_code"]: r for r in resolve(group).to_dicts()}
+    rows = {r["bnf_code"]: r for r in resolved(name).to_dicts()}
     named = _matcher(group).search
     unaccounted, walked = [], 0
     for release in RELEASES:
         for row in bnf_list(release).iter_rows(named=True):
             if named(row["bnf_name"].lower()) or named(row["chem_name"].lower()):
                 walked += 1
-                if row["bnf_code"] not in resolved:
+                if row["bnf_code"] not in rows:
                     unaccounted.append((release, row["bnf_code"], row["bnf_name"]))
     assert walked and not unaccounted, unaccounted[:10]
-    for code, r in resolved.items():
+    for code, r in rows.items():
         assert r["status"] in (IN, LEFT_OUT)
         if r["status"] == LEFT_OUT:
             assert r["reason"] and len(r["reason"]) > 20, (code, r)
@@ -84,7 +91,7 @@ def test_every_presentation_an_ingredient_names_is_in_or_left_out_with_a_reason(
 def _status(name: str, code: str) -> tuple[str | None, str | None]:
     """The status of a presentation, or of every presentation of a chemical (a 9-character code), which
     must all agree."""
-    rows = [r for r in resolve(GROUPS[name]).to_dicts() if r["bnf_code"].startswith(code)]
+    rows = [r for r in resolved(name).to_dicts() if r["bnf_code"].startswith(code)]
     found = {(r["status"], r["reason"]) for r in rows}
     assert len(found) <= 1, (code, found)
     return found.pop() if found else (None, None)
