@@ -6,6 +6,7 @@ its own outbox file (sent.json for SMTP), so that a message already sent is not 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from pipelines.notify.channels.smtp import SmtpChannel, SmtpSettings
 from pipelines.notify.message import body_text, new_message, one_line, subject_line
 from pipelines.notify.subscriptions import load_subscriptions
 from pipelines.outputs.analysis import load_analysis
-from pipelines.outputs.signals import act_on_first, icb_signals
+from pipelines.outputs.signals import SIGNALS_FILE, Signal, act_on_first, signals_by_icb, signals_from_document
 from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.wording import SYNTHETIC_TAG, no_prescribing
 from pipelines.reference import REORGANISATION_MONTH, icb_successors
@@ -45,22 +46,62 @@ def notify_month(layout: Layout, month: str | None = None, subscriptions: Path |
         return _notify_month(layout, subs, month, dry_run, [] if dry_run else sending, resend, log, **send_options)
 
 
-def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **send_options) -> dict:
+@dataclass(frozen=True)
+class MonthSignals:
+    """What the month's messages are made of."""
+
+    month: str
+    synthetic: bool
+    icbs: dict[str, str]  # code -> name, every ICB with results
+    pcns: dict[str, str]
+    signals: dict[str, list[Signal]]  # by ICB, highest priority first
+    absent_icbs: dict  # code -> coverage.Absent: ICBs the month's EPD lacks
+
+
+def month_signals(layout: Layout, month: str | None = None) -> MonthSignals:
+    """The month's signals as its outputs wrote them (extracts/<month>/signals.json, the list the workbook and
+    the report page show), read in a moment; assessed from the indicator values when the outputs have not
+    been written since those values were (or could not be read)."""
+    from indicators.catalogue import catalogue
+    from pipelines.checks.coverage import month_coverage
+    from pipelines.outputs.analysis import available_months
+    from pipelines.tables import TABLES
+
+    months = available_months(layout)
+    chosen = month or (months[-1] if months else None)
+    path = layout.extracts(chosen) / SIGNALS_FILE if chosen in months else None
+    values = TABLES["indicator_values"].files(layout)
+    if path is not None and path.is_file() and path.stat().st_mtime >= max(f.stat().st_mtime for f in values):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            signals = signals_from_document(document, catalogue())
+        except (OSError, ValueError, KeyError, TypeError):  # damaged or from another catalogue: assess instead
+            document = None
+        if document is not None and document.get("month") == chosen:
+            absent = {a.code: a for a in month_coverage(layout, chosen).absent_icbs}
+            return MonthSignals(chosen, bool(document["synthetic"]), document["icbs"], document["pcns"], signals, absent)
     analysis = load_analysis(layout, month)
-    month = analysis.month
+    return MonthSignals(analysis.month, analysis.synthetic,
+                        {r["org_code"]: r["org_name"] for r in analysis.latest("icb").iter_rows(named=True)},
+                        {r["org_code"]: r["org_name"] for r in analysis.latest("pcn").iter_rows(named=True)},
+                        signals_by_icb(analysis), analysis.absent_icbs)
+
+
+def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **send_options) -> dict:
+    view = month_signals(layout, month)
+    month = view.month
     outbox = layout.outbox(month)
-    names = {r["org_code"]: r["org_name"] for r in analysis.latest("icb").iter_rows(named=True)}
-    pcn_names = {r["org_code"]: r["org_name"] for r in analysis.latest("pcn").iter_rows(named=True)}
+    names, pcn_names = view.icbs, view.pcns
     sender = next((c.sender for c in sending if getattr(c, "sender", None)), "msi@localhost")
     messages, counts, problems = {}, {}, []
     for icb, entries in subs.by_icb().items():
-        if icb not in names and icb in analysis.absent_icbs:  # the EPD lacks it this month: said, not skipped
-            absent = analysis.absent_icbs[icb]
+        if icb not in names and icb in view.absent_icbs:  # the EPD lacks it this month: said, not skipped
+            absent = view.absent_icbs[icb]
             for n, entry in enumerate(entries, start=1):
                 key = message_key(icb, n)
                 messages[key] = new_message(
                     key, icb, sender, entry.to,
-                    f"{SYNTHETIC_TAG if analysis.synthetic else ''}Medication safety, {month_label(month)}: no "
+                    f"{SYNTHETIC_TAG if view.synthetic else ''}Medication safety, {month_label(month)}: no "
                     f"prescribing data - {short_icb_name(absent.name)}",
                     f"Medication safety indicators — {absent.name} ({icb})\nData month: {month_label(month)}\n\n"
                     f"{no_prescribing(absent, month_label(month))}\n", None)
@@ -72,7 +113,7 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
                     if successors and month >= REORGANISATION_MONTH else "is it one of this month's ICBs?")
             problems.append(f"{icb}: no rows for this ICB in {month} ({hint}); nothing written")
             continue
-        signals = icb_signals(analysis, icb)  # the ICB's count, as its page and workbook give it
+        signals = view.signals.get(icb, [])  # the ICB's count, as its page and workbook give it
         for n, entry in enumerate(entries, start=1):
             key = message_key(icb, n)
             page = f"{month}/icb/{icb}.html"
@@ -81,10 +122,10 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
             workbook = layout.extracts(month) / f"{icb}.xlsx"
             text = body_text(icb, names[icb] or icb, month_label(month), signals, link,
                              workbook.name if workbook.is_file() else None, entry.indicators, pcn_names,
-                             synthetic=analysis.synthetic)
+                             synthetic=view.synthetic)
             first = act_on_first([s for s in signals if not entry.indicators or s.indicator.id in entry.indicators])
             messages[key] = new_message(key, icb, sender, entry.to, subject_line(
-                names[icb] or icb, month_label(month), first, analysis.synthetic), text, workbook)
+                names[icb] or icb, month_label(month), first, view.synthetic), text, workbook)
             counts[key] = len(first)
     archive = EmlChannel(layout, outbox)
     archive.send(messages, [])

@@ -16,6 +16,7 @@ Real Excel types (numbers as numbers, months as dates), frozen headers, widths a
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +29,8 @@ from pipelines.months import month_label
 from pipelines.indicators.describe import cited_text, group_text, matched, rule_text, used_groups
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
-from pipelines.outputs.signals import HISTORY, NEW_AFTER, PRIORITY_RULE, act_on_first, count_words, signals_by_icb
+from pipelines.outputs.signals import (HISTORY, NEW_AFTER, PRIORITY_RULE, SIGNALS_FILE, act_on_first, count_words,
+                                      signals_by_icb, signals_document)
 from pipelines.outputs.wording import (FUNNEL, SPC, SUPPRESSED, SYNTHETIC, act_first_entry, no_prescribing, related,
                                        rules_in_words, safe_code, worst_first)
 
@@ -92,6 +94,7 @@ def write_extracts(analysis: Analysis) -> dict:
         csv_columns[:1] + ["grain"] + csv_columns[1:]).with_columns(month=pl.lit(month)).sort(
         "indicator_id", "org_type", "org_code")
     csv_safe(table).write_csv(work / "all_icbs.csv")
+    (work / SIGNALS_FILE).write_text(json.dumps(signals_document(analysis), separators=(",", ":")), encoding="utf-8")
     publish_dir(work, final, layout.tmp)
     return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
 

@@ -272,3 +272,31 @@ def count_words(signals: list[Signal]) -> str:
     high = sum(1 for s in new if s.indicator.severity == "high")
     return (f"{len(new)} new concerning signal{'s' if len(new) != 1 else ''}"
             + (f" ({high} high harm)" if high else ""))
+
+
+# The month's signals as the outputs computed them, next to the workbooks (extracts/<month>/signals.json):
+# `msi notify` and the e-mail asset read them instead of assessing every series again, and so send exactly
+# the list the workbook and the report page show.
+SIGNALS_FILE = "signals.json"
+_FIELDS = ("org_type", "org_code", "org_name", "pcn_code", "value", "numerator", "status", "months_on", "months_seen",
+           "excess", "expected", "england_value", "priority")
+
+
+def signals_document(analysis: Analysis) -> dict:
+    """What an e-mail needs of the month, as plain data: every ICB's signals in order, the ICBs' and PCNs' names,
+    and whether the month is synthetic."""
+    return {
+        "month": analysis.month, "synthetic": analysis.synthetic,
+        "icbs": {r["org_code"]: r["org_name"] for r in analysis.latest("icb").iter_rows(named=True)},
+        "pcns": {r["org_code"]: r["org_name"] for r in analysis.latest("pcn").iter_rows(named=True)},
+        "signals": {icb: [{"indicator_id": s.indicator.id, "reasons": list(s.reasons),
+                           **{f: getattr(s, f) for f in _FIELDS}} for s in found]
+                    for icb, found in signals_by_icb(analysis).items()},
+    }
+
+
+def signals_from_document(document: dict, indicators: dict[str, Indicator]) -> dict[str, list[Signal]]:
+    """The Signal objects back from signals_document's data (indicators by id from the catalogue)."""
+    return {icb: [Signal(indicator=indicators[s["indicator_id"]], reasons=tuple(s["reasons"]),
+                         **{f: s[f] for f in _FIELDS}) for s in found]
+            for icb, found in document["signals"].items()}

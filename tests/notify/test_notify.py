@@ -500,3 +500,39 @@ def test_a_damaged_failure_record_is_said_not_a_traceback(run):
     assert "failed.json, cannot be read (delete it; the next send writes a new one)" in line
     fresh_outbox(run)
     assert email_failure_line(run, MONTH, "sending again") is None
+
+
+def test_the_month_signals_are_read_as_the_outputs_wrote_them(run, tmp_path):
+    """msi notify reads extracts/<month>/signals.json (what the workbooks and pages show) instead of assessing
+    every series again: the same signals, field for field, as assessing them now; a damaged file, or one older
+    than the indicator values, is not trusted and the month is assessed instead."""
+    import os
+    import shutil
+
+    from pipelines.layout import Layout
+    from pipelines.notify import outbox
+    from pipelines.outputs.analysis import load_analysis
+    from pipelines.outputs.signals import SIGNALS_FILE, signals_by_icb
+
+    analysis = load_analysis(run, MONTH)
+    assessed = signals_by_icb(analysis)
+    read = outbox.month_signals(run, MONTH)
+    assert read.signals == assessed and sum(map(len, assessed.values())) > 10
+    assert set(read.icbs) >= set(assessed) and read.synthetic == analysis.synthetic
+
+    copy = Layout(tmp_path / "data")
+    shutil.copytree(run.root, copy.root, ignore=shutil.ignore_patterns("dagster_home"))
+    calls = []
+    real = outbox.load_analysis
+    outbox_load = lambda *a, **k: calls.append(a) or real(*a, **k)  # noqa: E731
+    try:
+        outbox.load_analysis = outbox_load
+        assert outbox.month_signals(copy, MONTH).signals == assessed and calls == []  # read, not assessed
+        (copy.extracts(MONTH) / SIGNALS_FILE).write_text('{"month": "2026-07", "signals": {"QOP": [{"indic')
+        assert outbox.month_signals(copy, MONTH).signals == assessed and len(calls) == 1  # damaged: assessed
+        shutil.copy(run.extracts(MONTH) / SIGNALS_FILE, copy.extracts(MONTH) / SIGNALS_FILE)
+        old = (copy.extracts(MONTH) / SIGNALS_FILE).stat().st_mtime - 3600
+        os.utime(copy.extracts(MONTH) / SIGNALS_FILE, (old, old))  # written before the values it came from
+        assert outbox.month_signals(copy, MONTH).signals == assessed and len(calls) == 2
+    finally:
+        outbox.load_analysis = real
