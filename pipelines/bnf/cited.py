@@ -5,12 +5,13 @@ list's presentations, the only ones whose names are dm+d's (pipelines/bnf/pincer
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from indicators.catalogue import cited_lists
 from indicators.model import CodeFilter, expand
 from pipelines.bnf import pincer
-from pipelines.bnf.groups import IN, list_presentations, listed_codes, resolve
+from pipelines.bnf.groups import IN, list_presentations, listed_codes, listed_members, resolve
 
 
 @cache
@@ -58,18 +59,11 @@ def differences(ours: frozenset[str] | set[str], theirs: list[str],
     @cited lists), on the presentations the source can be compared on: (kind, reason, codes) for each
     declared difference with the presentations it covers, then ("added"/"left_out", "not declared", codes)
     for any left over (tests/reference/test_cited_scopes.py keeps that empty)."""
-    import re
-
-    from indicators.model import CodeFilter, expand
-    from pipelines.bnf.groups import listed_members
-
     parsed = [CodeFilter.parse(f) for f in theirs]
     named = [f.pattern for f in parsed if f.kind == "group"]
     names = presentation_names()
     codes = listed_codes()
-    comparable_codes = set(_all())
-    for name in named:
-        comparable_codes &= comparable(name) if name in cited_lists() else comparable_codes
+    comparable_codes = set(_all()).intersection(*(comparable(n) for n in named if n in cited_lists()))
     groups = {n: set(members(n)) if n in cited_lists() else set(listed_members(n)) for n in named}
     theirs_codes = set(expand(parsed, codes, groups)) & comparable_codes
     ours = set(ours) & comparable_codes

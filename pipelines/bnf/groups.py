@@ -1,17 +1,17 @@
-"""Drug groups resolved by ingredient and BNF class (indicators/shared/drug_groups.yaml) against NHSBSA's real
-BNF lists and, for a month, the codes and names the month itself carries.
+"""Drug groups resolved by ingredient and BNF class (indicators/shared/drug_groups.yaml) against NHSBSA's
+real BNF lists and, for a month, the codes and names the month itself carries.
 
 A presentation's text is everything that can name its ingredients: its own names (both releases' styles),
 its chemical substance's names in both lists (by the code's first nine characters, so an abbreviated 2020
-name or a brand that names nothing still has its chemical's name), its product's names, and the names of its generic equivalent (the code
-with product "AA" and the last two characters as its strength: a brand such as Coversyl Plus, whose
-names say nothing, inherits "Perindopril erbumine 4mg / Indapamide 1.25mg tablets"). An ingredient is a
+name, or a brand whose name says nothing, still has its chemical's name), its product's names, and the names
+of its generic equivalent (the code with product "AA" and the last two characters as its strength: a brand
+such as Coversyl Plus inherits "Perindopril erbumine 4mg / Indapamide 1.25mg tablets"). An ingredient is a
 lower-case spelling found in that text where a word starts; every presentation the BNF files under one of
-the group's `classes` is found too; `only`, `exclude` and `include` then shape the group,
-each with its reason. A code no list holds and whose name is unknown (a patient-level extract carries
-codes only) is a member when its generic equivalent is and the group's code rules keep it (a new brand of
-a member generic), or when its whole chemical substance is (every listed presentation of that chemical a
-member, none left out).
+the group's `classes` is found too; `only`, `exclude` and `include` then shape the group, each with its
+reason. A code no list holds and whose name is unknown (a patient-level extract carries codes only) is a
+member when its generic equivalent is and the group's code rules keep it (a new brand of a member generic),
+or when its whole chemical substance is (every listed presentation of that chemical a member, none left
+out).
 """
 
 from __future__ import annotations
