@@ -69,15 +69,15 @@ def _covering(differences: list[ScopeDifference], kind: str, code: str, name: st
 
 
 def pincer_agreement(prescribing: Path) -> Agreement:
-    """The month's rows (lake prescribing parquet) compared group by group with the PINCER lists cited, in
-    one scan of the month."""
+    """The month's rows (lake prescribing parquet) compared group by group with the PINCER lists cited: one
+    pass for the month's presentations, one for the rows a group or a list holds."""
     cites = [(name, c, cited_lists()[c.list].pincer) for name, group in drug_groups().items() for c in group.cites
              if cited_lists()[c.list].pincer]
     with duckdb.connect() as con:
-        coded = con.execute(load_sql("lake/snomed_coded_rows"), {"p": str(prescribing)}).fetchone()[0]
-        if not coded:
+        presentations = con.execute(load_sql("lake/presentations_coded"), {"p": str(prescribing)}).fetchall()
+        if not any(coded for _, _, coded in presentations):
             return Agreement(checked=False)
-        names = dict(con.execute(load_sql("lake/presentation_names"), {"p": str(prescribing)}).fetchall())
+        names = {code: name for code, name, _ in presentations}
         members = group_members(names, names, sorted({g for g, _, _ in cites}))
         con.register("cites", pl.DataFrame([(g, lst) for g, _, lst in cites], schema=["grp", "list"], orient="row"))
         con.register("members", pl.DataFrame([(g, c) for g in members for c in sorted(members[g])],
