@@ -58,7 +58,7 @@ class MonthSignals:
     absent_icbs: dict  # code -> coverage.Absent: ICBs the month's EPD lacks
 
 
-def month_signals(layout: Layout, month: str | None = None) -> MonthSignals:
+def month_signals(layout: Layout, month: str | None = None, log=lambda _: None) -> MonthSignals:
     """The month's signals as its outputs wrote them (extracts/<month>/signals.json, the list the workbook and
     the report page show), read in a moment; assessed from the indicator values when the outputs have not
     been written since those values were (or could not be read)."""
@@ -75,7 +75,9 @@ def month_signals(layout: Layout, month: str | None = None) -> MonthSignals:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
             signals = signals_from_document(document, catalogue())
-        except (OSError, ValueError, KeyError, TypeError):  # damaged or from another catalogue: assess instead
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # damaged or from another catalogue
+            log(f"{path} could not be read ({type(exc).__name__}: {exc}); the month's signals are assessed again "
+                "from the indicator values (the next msi run writes the file anew)")
             document = None
         if document is not None and document.get("month") == chosen:
             absent = {a.code: a for a in month_coverage(layout, chosen).absent_icbs}
@@ -88,7 +90,7 @@ def month_signals(layout: Layout, month: str | None = None) -> MonthSignals:
 
 
 def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **send_options) -> dict:
-    view = month_signals(layout, month)
+    view = month_signals(layout, month, log)
     month = view.month
     outbox = layout.outbox(month)
     names, pcn_names = view.icbs, view.pcns

@@ -529,7 +529,11 @@ def test_the_month_signals_are_read_as_the_outputs_wrote_them(run, tmp_path):
         outbox.load_analysis = outbox_load
         assert outbox.month_signals(copy, MONTH).signals == assessed and calls == []  # read, not assessed
         (copy.extracts(MONTH) / SIGNALS_FILE).write_text('{"month": "2026-07", "signals": {"QOP": [{"indic')
-        assert outbox.month_signals(copy, MONTH).signals == assessed and len(calls) == 1  # damaged: assessed
+        said = []
+        assert outbox.month_signals(copy, MONTH, said.append).signals == assessed and len(calls) == 1  # assessed
+        assert said == [f"{copy.extracts(MONTH) / SIGNALS_FILE} could not be read (JSONDecodeError: Unterminated "
+                        "string starting at: line 1 column 43 (char 42)); the month's signals are assessed again "
+                        "from the indicator values (the next msi run writes the file anew)"]
         shutil.copy(run.extracts(MONTH) / SIGNALS_FILE, copy.extracts(MONTH) / SIGNALS_FILE)
         old = (copy.extracts(MONTH) / SIGNALS_FILE).stat().st_mtime - 3600
         os.utime(copy.extracts(MONTH) / SIGNALS_FILE, (old, old))  # written before the values it came from
