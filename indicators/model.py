@@ -105,7 +105,9 @@ def expand(filters: list[CodeFilter], codes, groups: Mapping[str, set[str]] | No
     the sorted codes), so a month's ~20,000 codes are not each tried against every filter. A drug group
     (@name) selects its members among `codes`: `groups` maps each group to its member codes
     (pipelines/bnf/groups.py resolves them from NHSBSA's lists and the codes' own names)."""
-    ordered, members = _ordered(codes if isinstance(codes, tuple) else tuple(codes))
+    codes = codes if isinstance(codes, tuple) else tuple(codes)
+    # Only the large lists (NHSBSA's, a month's) are kept: one-code calls must not push them out of the cache.
+    ordered, members = _ordered(codes) if len(codes) > 1000 else (sorted(set(codes)), frozenset(codes))
 
     def selected(wanted: list[CodeFilter]) -> set[str]:
         out: set[str] = set()
