@@ -140,23 +140,7 @@ def cited_lines(source: str, ours, theirs: list[str], declared) -> list[str]:
 
 
 def cited_text(indicator: Indicator) -> str:
-    """The indicator's own code lists against the sources it cites (its cited_scope), in words (once per
-    process for a catalogue definition: the lists do not change within a run)."""
-    from indicators.catalogue import catalogue
-
-    if catalogue().get(indicator.id) is indicator:
-        return _catalogue_cited_text(indicator.id)
-    return _cited_text(indicator)
-
-
-@cache
-def _catalogue_cited_text(indicator_id: str) -> str:
-    from indicators.catalogue import catalogue
-
-    return _cited_text(catalogue()[indicator_id])
-
-
-def _cited_text(indicator: Indicator) -> str:
+    """The indicator's own code lists against the sources it cites (its cited_scope), in words."""
     from indicators.model import CodeFilter, expand
     from pipelines.bnf.cited import provenance
     from pipelines.bnf.groups import listed_codes, listed_members
