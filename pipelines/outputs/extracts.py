@@ -377,7 +377,9 @@ def _no_scope(ind: Indicator) -> str:
 
     if any(drug_groups()[g].cites for g in used_groups(ind)):
         return "Compared through its drug groups: each group's differences from the source it follows are in the column before."
-    return "No source it cites publishes a code list (MHRA and NHS England publish none); its groups follow the BNF's own classes."
+    return ("Its sources publish no code list to compare with (MHRA, NHS England, Opioids Aware); its drug groups are "
+            "checked against every presentation of NHSBSA's BNF lists, and by BNF class where the BNF has one "
+            "(the column before).")
 
 
 def _number(ws, r: int, c: int, value, f: dict) -> None:
