@@ -206,7 +206,7 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
     console.print(f"    geography:   {TABLES['practice_geography'].root(layout)}")
     if outcomes and layout.report(outcomes[-1].month).is_dir():
         last = outcomes[-1].month
-        console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.report(last) / 'index.html'}")
+        console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.reports / 'index.html'}")
         console.print(f"  [bold]ICB Excel extracts[/bold]:               {layout.extracts(last)}")
     if settings.patient_level_dir:
         console.print(f"  patient-level extract (checked, internal): {layout.lake / 'patient'} from "

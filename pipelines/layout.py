@@ -15,7 +15,7 @@
   warehouse/indicator_practice_breakdown/, opioid_ome/, presentations/   per month, from the same step
   warehouse/patient_members/                    who counts in each patient-level indicator (internal)
   extracts/<YYYY-MM>/           per-ICB workbooks and all_icbs.csv
-  reports/<YYYY-MM>/            the offline report site
+  reports/                      the offline report site: shared pages, data/<YYYY-MM>/ per month
   subscriptions.yaml            who gets the monthly signals e-mail (pipelines/notify)
   outbox/<YYYY-MM>/             the month's signals e-mails as .eml files, and sent.json (what went out)
   cache/                        derived from installed packages only (the report's Vega bundle)
@@ -99,8 +99,14 @@ class Layout:
     def extracts(self, month: str) -> Path:
         return self.root / "extracts" / month
 
+    @property
+    def reports(self) -> Path:
+        """The report site: four shared pages and assets, and a data folder per month (outputs/report/site.py)."""
+        return self.root / "reports"
+
     def report(self, month: str) -> Path:
-        return self.root / "reports" / month
+        """The month's data folder of the report site."""
+        return self.root / "reports" / "data" / month
 
     @property
     def subscriptions(self) -> Path:

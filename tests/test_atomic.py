@@ -49,4 +49,5 @@ def test_a_data_directory_with_glob_characters(tmp_path):
                                        "--list-size-dir", str(root / "lists"), "--data-dir", str(root / "data")])
     assert result.exit_code == 0, result.output
     assert (root / "data" / "warehouse" / "indicator_values" / "month=2017-09").is_dir()
-    assert (root / "data" / "reports" / "2017-09" / "index.html").is_file()
+    assert (root / "data" / "reports" / "index.html").is_file()
+    assert (root / "data" / "reports" / "data" / "2017-09" / "month.js").is_file()

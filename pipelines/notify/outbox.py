@@ -20,6 +20,7 @@ from pipelines.notify.channels.smtp import SmtpChannel, SmtpSettings
 from pipelines.notify.message import body_text, new_message, one_line, subject_line
 from pipelines.notify.subscriptions import load_subscriptions
 from pipelines.outputs.analysis import load_analysis
+from pipelines.outputs.report.links import page_link
 from pipelines.outputs.signals import SIGNALS_FILE, Signal, act_on_first, signals_by_icb, signals_from_document
 from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.wording import SYNTHETIC_TAG, no_prescribing
@@ -118,9 +119,8 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
         signals = view.signals.get(icb, [])  # the ICB's count, as its page and workbook give it
         for n, entry in enumerate(entries, start=1):
             key = message_key(icb, n)
-            page = f"{month}/icb/{icb}.html"
-            link = (f"{subs.report_url.rstrip('/')}/{page}" if subs.report_url
-                    else (layout.report(month) / "icb" / f"{icb}.html").as_uri())
+            page = page_link("icb", month, icb)
+            link = f"{(subs.report_url or layout.reports.as_uri()).rstrip('/')}/{page}"
             workbook = layout.extracts(month) / f"{icb}.xlsx"
             text = body_text(icb, names[icb] or icb, month_label(month), signals, link,
                              workbook.name if workbook.is_file() else None, entry.indicators, pcn_names,

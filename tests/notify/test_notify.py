@@ -176,7 +176,7 @@ def test_dry_run_writes_one_message_per_subscribed_icb(run):
         assert len(set(listed)) == len(listed)
         if only:  # only the subscribed indicators, named by title, never by id
             assert {ind for ind, _ in listed} <= set(only) and "opioid_high_dose_pct_120" not in text
-        assert f"https://intranet.example.nhs.uk/msi/reports/{MONTH}/icb/{icb}.html" in text
+        assert f"https://intranet.example.nhs.uk/msi/reports/icb.html?code={icb}&month={MONTH}" in text
         attachment = next(message.iter_attachments())
         assert attachment.get_filename() == f"{icb}.xlsx"
         assert attachment.get_content() == (run.extracts(MONTH) / f"{icb}.xlsx").read_bytes()

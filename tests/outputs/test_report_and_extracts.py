@@ -13,11 +13,30 @@ import pytest
 
 from indicators.catalogue import catalogue
 from pipelines.outputs.analysis import load_analysis
-from pipelines.outputs.report.site import SiteBuilder, page_json
+from pipelines.outputs.report.site import SiteBuilder, data_module, read_data_module
 from pipelines.outputs.disclosure import round_count
+from tests.conftest import MONTHS
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MONTH = "2026-07"
+
+
+def site(layout) -> Path:
+    return layout.root / "reports"
+
+
+def url(layout, page: str) -> str:
+    """A page of the run's report site, as a browser opens it from disk: 'icb.html?code=QOP'."""
+    return (site(layout) / page.split("?")[0]).as_uri() + ("?" + page.split("?", 1)[1] if "?" in page else "")
+
+
+def month_data(layout) -> dict:
+    return read_data_module(layout.report(MONTH) / "month.js")[1]
+
+
+def icb_data(layout, icb: str) -> dict:
+    return read_data_module(layout.report(MONTH) / "icb" / f"{icb}.js")[1]
 
 
 def values(layout, where: str, params: dict):
@@ -141,9 +160,10 @@ def test_extract_workbook_matches_indicator_values(run):
     assert definitions["methotrexate_10mg_pct"]["Opioid presentations without an OME (data month)"] in (None, "")
 
 
-def test_report_pages_state_the_baseline(run):
-    page = (run.root / "reports" / "2026-07" / "index.html").read_text()
-    assert "no data for the baseline (calendar 2021)" in page
+def test_report_pages_state_the_baseline(run, browser):
+    assert "no data for the baseline (calendar 2021)" in month_data(run)["england"]["baseline"]["opioid_ome_per_1000_day"]
+    page, errors, _, _ = open_page(browser, url(run, "index.html"), "baseline.png")
+    assert errors == [] and "no data for the baseline (calendar 2021)" in page.inner_text("#opioid_ome_per_1000_day")
 
 
 def test_all_icbs_csv(run):
@@ -153,18 +173,31 @@ def test_all_icbs_csv(run):
     assert frame["icb_code"].drop_nulls().n_unique() == len(list((run.root / "extracts" / "2026-07").glob("*.xlsx")))
 
 
-def test_names_are_escaped(run):
+def test_names_are_escaped(run, browser, tmp_path):
+    """A name is data, never markup: the data file cannot close a <script> and the page shows the name as text."""
     analysis = load_analysis(run)
-    evil = '<script>alert("x")</script> & SONS'
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)> & SONS'
+    practice = analysis.assessed.filter((pl.col("org_type") == "practice") & (pl.col("icb_code") == "QOP"))["org_code"][0]
     analysis.assessed = analysis.assessed.with_columns(
-        org_name=pl.when(pl.col("org_code") == pl.col("org_code").first()).then(pl.lit(evil)).otherwise(pl.col("org_name")))
+        org_name=pl.when(pl.col("org_code") == practice).then(pl.lit(evil)).otherwise(pl.col("org_name")))
     builder = SiteBuilder(analysis)
-    code = analysis.assessed["org_code"][0]
-    rows = {r["indicator_id"]: r for r in analysis.assessed.filter(pl.col("org_code") == code).iter_rows(named=True)}
-    page = builder.practice(code, rows, {})
-    # Jinja2 autoescaping writes the quote as &#34; (html.escape would write &quot;): the same text.
-    assert "<script>alert" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; SONS" in page
-    assert "</script>" not in page_json({"name": evil}) and "\\u003c/script>" in page_json({"name": evil})
+    by_ind: dict = {}
+    pcns: dict = {}
+    for r in analysis.assessed.filter(pl.col("icb_code") == "QOP").iter_rows(named=True):
+        if r["org_type"] in ("practice", "pcn"):
+            (by_ind if r["org_type"] == "practice" else pcns).setdefault(r["indicator_id"], []).append(r)
+    text = data_module(f"icb:{MONTH}:QOP", builder.icb_data("QOP", by_ind, pcns))
+    assert "<" not in text and "\\u003cscript>" in text
+    copy = tmp_path / "reports"
+    shutil.copytree(site(run), copy)
+    (copy / "data" / MONTH / "icb" / "QOP.js").write_text(text, encoding="utf-8")
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto((copy / "practice.html").as_uri() + f"?code={practice}&month={MONTH}")
+    page.wait_for_selector("section.indicator")
+    assert page.inner_text("h1") == f"{evil} ({practice})" and dialogs == []
+    assert page.locator("main img, main script").count() == 0
 
 
 EVIL_NAMES = ['=HYPERLINK("http://x.example/?"&A1,"click me")', "{=1+1}", "http://x.example", "@SUM(1+1)", "+1",
@@ -226,20 +259,33 @@ def open_page(browser, url: str, shot: str):
 
 
 def test_report_pages_render_offline_and_link(run, browser):
-    site = run.root / "reports" / "2026-07"
-    index, errors, charts, requests = open_page(browser, (site / "index.html").as_uri(), "index.png")
+    index, errors, charts, requests = open_page(browser, url(run, "index.html"), "index.png")
     assert errors == [] and charts and all(c == ["true", True] for c in charts)
     assert all(r.startswith("file://") for r in requests)  # no CDN, no network
-    assert len(list(site.rglob("vega.js"))) == 1  # the Vega bundle ships once
+    assert len(list(site(run).rglob("vega.js"))) == 1  # the Vega bundle ships once
+    # One site for every month: the four pages once, a data folder per month (the latest is the default).
+    # `msi run` builds the last month's; the monthly job builds each month's in turn, as here.
+    from pipelines.outputs.report.site import build_site
+
+    before = {p.relative_to(site(run)): p.read_bytes() for p in site(run).rglob("*") if p.is_file()}
+    build_site(load_analysis(run, MONTHS[-2]))
+    after = {p.relative_to(site(run)): p.read_bytes() for p in site(run).rglob("*") if p.is_file()}
+    changed = {str(p) for p in after if before.get(p) != after[p]}
+    assert changed == {"data/months.js"} | {str(p) for p in after if str(p).startswith(f"data/{MONTHS[-2]}/")}
+    assert sorted(p.name for p in site(run).glob("*.html")) == ["icb.html", "index.html", "pcn.html", "practice.html"]
+    assert sorted(p.name for p in (site(run) / "data").iterdir()) == sorted(["months.js", MONTH, MONTHS[-2]])
+    index.reload()
+    assert index.input_value("#month-picker") == MONTH
     index.click("table.matrix >> text=GREATER MANCHESTER >> nth=0")
-    index.wait_for_url("**/icb/QOP.html")
+    index.wait_for_url(f"**/icb.html?code=QOP&month={MONTH}")
     icb, errors, charts, _ = open_page(browser, index.url, "icb.png")
     assert errors == [] and len(charts) >= 30 and all(c == ["true", True] for c in charts)
     assert icb.inner_text(".digest.first").startswith("Act on first:")
     link = icb.locator("#methotrexate_10mg_pct table.practices a").first
     target = link.get_attribute("href")
+    assert target.startswith("practice.html?code=")
     link.click()
-    icb.wait_for_url("**" + target.lstrip("."))
+    icb.wait_for_url("**/" + target)
     practice, errors, charts, _ = open_page(browser, icb.url, "practice.png")
     # 16 public-data indicators and, with the extract supplied, the 19 patient-level ones beside them.
     assert errors == [] and len(charts) == 35 and all(c == ["true", True] for c in charts)
@@ -249,10 +295,15 @@ def test_report_pages_render_offline_and_link(run, browser):
     assert order.index("pl_triple_whammy") == order.index("triple_whammy_expected_per_1000_adults") + 1
     assert "lower is better" in practice.inner_text("body")
     assert "Data month July 2026" in practice.inner_text("footer") and "2026.1" in practice.inner_text("footer")
+    # The month picker shows the same practice in another month (every month of the run was published).
+    practice.select_option("#month-picker", MONTHS[-2])
+    practice.wait_for_url(f"**/{target.replace(MONTH, MONTHS[-2])}")
+    practice.wait_for_selector("section.indicator")
+    assert "Data month June 2026" in practice.inner_text("footer")
 
 
 def test_sortable_tables(run, browser):
-    page, _, _, _ = open_page(browser, (run.root / "reports" / "2026-07" / "icb" / "QOP.html").as_uri(), "sorted.png")
+    page, _, _, _ = open_page(browser, url(run, "icb.html?code=QOP"), "sorted.png")
     table = page.locator("#opioid_high_dose_pct_120 table.practices")
     table.locator("th", has_text="Value").click()
     cells = [c for c in table.locator("tbody tr td:nth-child(3)").all_inner_texts() if c != "–"]
@@ -297,8 +348,7 @@ def _expected_standing(low_is_good, funnel: str, spc: str) -> str:
 def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser):
     from indicators.catalogue import catalogue
 
-    site = run.root / "reports" / "2026-07"
-    page, errors, _, _ = open_page(browser, (site / "index.html").as_uri(), "matrix.png")
+    page, errors, _, _ = open_page(browser, url(run, "index.html"), "matrix.png")
     assert errors == []
     icbs = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
         pl.col("org_type") == "icb")
@@ -310,7 +360,7 @@ def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser
     # (the funnel in the indicator's direction), the circle the SPC variation - never one for both.
     positions, variations = {}, {}
     for row in icbs.iter_rows(named=True):
-        href = f"icb/{row['org_code']}.html#{row['indicator_id']}"
+        href = f"icb.html?code={row['org_code']}&month={MONTH}#{row['indicator_id']}"
         low_is_good = ind[row["indicator_id"]].low_is_good
         if row["funnel"] in ("above", "below"):
             worse = None if low_is_good is None else ("above" if low_is_good else "below")
@@ -344,24 +394,25 @@ def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser
     worse = next(h for h, s in got.items() if s == "worse")
     page.click(f"table.matrix a[href='{worse}']")
     page.wait_for_url("**/" + worse)
+    page.wait_for_selector("section.indicator")
     assert page.locator(f"section#{worse.split('#')[1]}").count() == 1
 
 
 def test_search_finds_practices_and_pcns_offline(run, browser):
-    site = run.root / "reports" / "2026-07"
     practices = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
         (pl.col("org_type") == "practice") & (pl.col("icb_code") == "QOP"))
     practice = practices.sort("org_code").row(0, named=True)
-    page, errors, _, requests = open_page(browser, (site / "icb" / "QOP.html").as_uri(), "search-start.png")
+    page, errors, _, requests = open_page(browser, url(run, "icb.html?code=QOP"), "search-start.png")
+    href = f"practice.html?code={practice['org_code']}&month={MONTH}"
     page.fill("#search", practice["org_name"].lower())
     page.wait_for_selector("#search-results a")
     hrefs = page.eval_on_selector_all("#search-results a", "els => els.map(a => a.getAttribute('href'))")
-    assert f"../practice/{practice['org_code']}.html" in hrefs
+    assert href in hrefs
     # From an ICB's page its own ICB's matches come first, before same-named ones elsewhere in England.
     in_gm = ["GREATER MANCHESTER" in t for t in page.eval_on_selector_all("#search-results a", "els => els.map(a => a.innerText)")]
     assert in_gm[0] and in_gm == sorted(in_gm, reverse=True)
     # Each result says where it is (PCN by name, ICB, postcode), so same-named practices can be told apart.
-    shown = page.inner_text(f"#search-results a[href='../practice/{practice['org_code']}.html']")
+    shown = page.inner_text(f"#search-results a[href='{href}']")
     pcn_row = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
         (pl.col("org_type") == "pcn") & (pl.col("org_code") == practice["pcn_code"])).row(0, named=True)
     postcode = pl.read_parquet(run.lake_file("practice_geography", "2026-07")).filter(
@@ -369,18 +420,19 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
     assert f"practice · {pcn_row['org_name']} · GREATER MANCHESTER · " in shown
     assert shown.endswith(postcode) and len(postcode) >= 6
     page.fill("#search", postcode.lower())  # found by postcode too
-    page.wait_for_selector(f"#search-results a[href='../practice/{practice['org_code']}.html']")
+    page.wait_for_selector(f"#search-results a[href='{href}']")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "search.png"))
-    page.click(f"#search-results a[href='../practice/{practice['org_code']}.html']")
-    page.wait_for_url(f"**/practice/{practice['org_code']}.html")
+    page.click(f"#search-results a[href='{href}']")
+    page.wait_for_url(f"**/{href}")
+    page.wait_for_selector("section.indicator")
     # The practice page's breadcrumbs name its ICB and PCN and link to them; the PCN is found by its code as
     # well, from any page depth.
     pcn = practice["pcn_code"]
     crumbs = page.inner_text("nav.crumbs")
     assert crumbs == f"England › GREATER MANCHESTER › {pcn_row['org_name']} › {practice['org_name']}", crumbs
-    assert page.locator(f"nav.crumbs a[href='../pcn/{pcn}.html']").count() == 1
-    assert page.locator("nav.crumbs a[href='../icb/QOP.html']").count() == 1
+    assert page.locator(f"nav.crumbs a[href='pcn.html?code={pcn}&month={MONTH}']").count() == 1
+    assert page.locator(f"nav.crumbs a[href='icb.html?code=QOP&month={MONTH}']").count() == 1
     # The top of the page sums up its flags: each indicator where it stands apart (worked out here from
     # all_icbs.csv with the test's own rule), and its new signals, the same rows as the workbook's Signals sheet.
     from indicators.catalogue import catalogue
@@ -402,11 +454,12 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
     assert lines + others == len(own)
     if not own:
         assert "Nothing to act on first this month" in page.inner_text(".flags")
-    index, _, _, _ = open_page(browser, (site / "index.html").as_uri(), "search-index.png")
+    index, _, _, _ = open_page(browser, url(run, "index.html"), "search-index.png")
     index.fill("#search", pcn.lower())
-    index.wait_for_selector(f"#search-results a[href='pcn/{pcn}.html']")
-    index.click(f"#search-results a[href='pcn/{pcn}.html']")
-    index.wait_for_url(f"**/pcn/{pcn}.html")
+    pcn_href = f"pcn.html?code={pcn}&month={MONTH}"
+    index.wait_for_selector(f"#search-results a[href='{pcn_href}']")
+    index.click(f"#search-results a[href='{pcn_href}']")
+    index.wait_for_url(f"**/{pcn_href}")
     pcn_page, errors, charts, requests = open_page(browser, index.url, "pcn.png")
     assert errors == [] and charts and all(c == ["true", True] for c in charts)
     assert all(r.startswith("file://") for r in requests)
@@ -415,9 +468,11 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
 
 
 def test_every_pcn_has_a_page_and_practices_without_one_are_counted(run):
-    site = run.root / "reports" / "2026-07"
-    pcns = {r["org_code"] for r in values(run, "org_type = 'pcn'", {})}
-    assert pcns and {p.stem for p in (site / "pcn").glob("*.html")} == pcns
+    pcns = {r["org_code"]: r["icb_code"] for r in values(run, "org_type = 'pcn'", {})}
+    search = {o[1]: o[4] for o in month_data(run)["search"] if o[0] == "pcn"}
+    assert pcns and search == pcns  # found by the search box, in the data of the ICB its row names
+    for pcn, icb in pcns.items():
+        assert pcn in icb_data(run, icb)["pcn_pages"]
     wb = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")
     rows = list(wb["PCNs"].iter_rows(min_row=2, values_only=True))
     expected = {(r["indicator_id"], r["org_code"]): r for r in values(run, "org_type = 'pcn' AND icb_code = 'QOP'", {})}
@@ -430,11 +485,10 @@ def test_every_pcn_has_a_page_and_practices_without_one_are_counted(run):
 
 
 def test_charts_fill_the_page_and_ranked_charts_stay_readable(run, browser):
-    site = run.root / "reports" / "2026-07"
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto((site / "index.html").as_uri())
-    page.wait_for_function("Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered)",
-                           timeout=60_000)
+    page.goto(url(run, "index.html"))
+    page.wait_for_function("document.querySelectorAll('[data-chart]').length > 0 && Array.from("
+                           "document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered)", timeout=60_000)
     widths = page.eval_on_selector_all("[data-chart] svg", "els => els.map(e => e.getBoundingClientRect().width)")
     assert widths and min(widths) > 550  # two to a row on a 1,400 px page (they were ~300 px)
     # The OME chart of 42 ICBs is ranked (no funnel): at most 30 bars, labels one per bar, none overlapping.
@@ -451,80 +505,70 @@ def test_charts_fill_the_page_and_ranked_charts_stay_readable(run, browser):
 def test_funnel_axes_cover_the_data_not_whole_decades_from_zero(run, browser):
     """England's ICB funnel: the denominator axis spans the ICBs' list sizes (not rounded out to whole
     decades) and the value axis the points and limits (not from zero)."""
-    import json
-    import re
-
-    site = run.root / "reports" / "2026-07"
-    data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>',
-                                (site / "index.html").read_text(), re.S).group(1))
-    chart = data["charts"]["nsaid_per_1000_65plus-icbs"]
-    assert chart["template"] == "funnel"
-    sizes = chart["datasets"]["points"]
-    band = chart["datasets"]["band"]  # from half the smallest ICB's denominator (funnel_band) to the largest
-    denominators = [p["denominator"] for p in sizes] + band["denominator"]
+    page, errors, _, _ = open_page(browser, url(run, "index.html"), "funnel.png")
+    box = "document.querySelector(\"[data-chart='nsaid_per_1000_65plus-icbs']\").vegaView"
+    points, band = page.evaluate(f"[{box}.data('points'), {box}.data('band')]")
+    icbs = [r for r in month_data(run)["england"]["rows"]["nsaid_per_1000_65plus"] if r[2] is not None]
+    assert len(points) == len(icbs) >= 30 and band  # every ICB with a value, and the limits
+    assert min(b["denominator"] for b in band) == pytest.approx(min(r[9] for r in icbs) / 2, rel=1e-3)
+    denominators = [p["denominator"] for p in points] + [b["denominator"] for b in band]
     low, high = min(denominators), max(denominators)
-    values = [p["value"] for p in sizes] + [v for k in ("lo95", "hi95", "lo998", "hi998", "centre") for v in band[k]]
-    page, errors, _, _ = open_page(browser, (site / "index.html").as_uri(), "funnel.png")
-    x = page.evaluate("document.querySelector(\"[data-chart='nsaid_per_1000_65plus-icbs']\").vegaView.scale('x').domain()")
-    y = page.evaluate("document.querySelector(\"[data-chart='nsaid_per_1000_65plus-icbs']\").vegaView.scale('y').domain()")
+    values = [p["value"] for p in points] + [b[k] for b in band for k in ("lo95", "hi95", "lo998", "hi998", "centre")]
+    x = page.evaluate(f"{box}.scale('x').domain()")
+    y = page.evaluate(f"{box}.scale('y').domain()")
     assert x == pytest.approx([low, high], rel=1e-3)  # not rounded out to whole decades (100 to 100,000)
     assert y == pytest.approx([min(values), max(values)], rel=1e-3) and min(values) > 0
 
 
-def test_ranked_chart_of_hundreds_of_practices_shows_the_worst_thirty():
-    from indicators.catalogue import catalogue
-    from pipelines.outputs.report.site import RANKED_BARS, SiteBuilder
-
-    ind = catalogue()["opioid_ome_per_1000_day"]  # lower is better, no funnel: ranked
-    rows = [{"org_code": f"P{i:05d}", "org_name": f"PRACTICE {i}", "value": float(i % 97), "denominator": 1000.0,
-             "funnel": "none"} for i in range(240)]
-    chart = SiteBuilder.spread_chart(SiteBuilder.__new__(SiteBuilder), ind, rows, {}, "{code}.html", "Practices")
-    points = chart["datasets"]["points"]
-    assert len(points) == RANKED_BARS == 30 and "of 240" in chart["title"]
-    assert [p["value"] for p in points] == sorted((float(i % 97) for i in range(240)), reverse=True)[:30]
-    assert points[0]["label"].startswith("1. PRACTICE ")
+def test_ranked_chart_of_hundreds_of_practices_shows_the_worst_thirty(run, browser):
+    """OME per 1,000 (lower is better, no funnel) on an ICB page: its practices ranked, the 30 highest shown."""
+    page, errors, _, _ = open_page(browser, url(run, "icb.html?code=QOP"), "ranked-practices.png")
+    box = "document.querySelector(\"[data-chart='opioid_ome_per_1000_day-practices']\")"
+    points = page.evaluate(f"{box}.vegaView.data('points')")
+    rows = [r for r in icb_data(run, "QOP")["rows"]["opioid_ome_per_1000_day"]["practice"] if r[2] is not None]
+    expected = sorted((r[2] for r in rows), reverse=True)[:30]
+    assert errors == [] and len(points) == min(30, len(rows)) and [p["value"] for p in points] == expected
+    assert points[0]["label"].startswith("1. ") and points[0]["label"].endswith(f"({points[0]['code']})")
+    if len(rows) > 30:
+        assert f"of {len(rows)}" in page.inner_text(f"[data-chart='opioid_ome_per_1000_day-practices']")
 
 
 def test_no_spc_limit_is_drawn_below_zero(run):
-    import json
-    import re
-
-    site = run.root / "reports" / "2026-07"
-    pages = [site / "index.html", site / "icb" / "QOP.html", *sorted((site / "pcn").glob("*.html"))[:5],
-             *sorted((site / "practice").glob("*.html"))[:50]]
     lowers = []
-    for path in pages:
-        data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>',
-                                    path.read_text(), re.S).group(1))
-        lowers += [c["stats"]["lower"] for c in data["charts"].values() if c.get("stats", {}).get("lower") is not None]
+    for path in sorted((run.report(MONTH) / "icb").glob("*.js")):
+        for by_kind in read_data_module(path)[1]["trends"].values():
+            found = [by_kind.get("icb")] + list(by_kind.get("pcn", {}).values()) + list(by_kind.get("practice", {}).values())
+            lowers += [t[5] for t in found if t and len(t) > 5 and t[5] is not None]
     assert lowers and min(lowers) >= 0 and 0 in lowers  # small counts' limits are clipped at zero
 
 
 def test_charts_draw_every_month_and_the_whole_funnel_band(run, browser):
-    """Trends and funnel bands travel as a list per field (site.py trend() and columns(); site.js makes the
-    rows): every month with a value is a point on the chart, and the band is five lines of 61 points."""
-    import json
+    """Trends travel as a list per field (site.py trend(); site.js makes the rows): every month with a value is a
+    point on the chart. The practice funnel band is England's, drawn over the practices the chart shows."""
     import re
 
-    site = run.root / "reports" / "2026-07"
-    path = sorted((site / "practice").glob("P*.html"))[0]
-    data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>',
-                                path.read_text(), re.S).group(1))
-    page, errors, _, _ = open_page(browser, path.as_uri(), "practice-points.png")
-    trends = {k: c for k, c in data["charts"].items() if c["series"]}
+    data = icb_data(run, "QOP")
+    code = sorted(data["practice_pages"])[0]
+    page, errors, _, _ = open_page(browser, url(run, f"practice.html?code={code}"), "practice-points.png")
+    trends = {ind: t["practice"][code] for ind, t in data["trends"].items() if code in t.get("practice", {})}
     assert errors == [] and trends
     shown = []
-    for chart_id, chart in trends.items():
-        months = sum(v is not None for v in chart["series"]["value"])
+    for chart_id, series in trends.items():
+        months = sum(v is not None for v in series[0])
         drawn = page.locator(f'[data-chart="{chart_id}"] g.mark-symbol.role-mark path').count()
         assert drawn == months, chart_id
         shown.append(months)
     assert max(shown) == 6  # the run's six months, all on the chart
-    icb, errors, _, _ = open_page(browser, (site / "icb" / "QOP.html").as_uri(), "icb-funnel.png")
-    lines = icb.locator('[data-chart="methotrexate_10mg_pct-practices"] g.mark-line.role-mark path')
+    icb, errors, _, _ = open_page(browser, url(run, "icb.html?code=QOP"), "icb-funnel.png")
+    chart = '[data-chart="methotrexate_10mg_pct-practices"]'
+    lines = icb.locator(f"{chart} g.mark-line.role-mark path")
     shapes = [lines.nth(i).get_attribute("d") for i in range(lines.count())]
     assert errors == [] and len(shapes) == 5  # 95 % and 99.8 % limits either side, and England's line
-    assert all(len(re.findall(r"L", d)) == 60 for d in shapes)
+    assert all(len(re.findall(r"L", d)) >= 10 for d in shapes)
+    points, band = icb.evaluate(f"[document.querySelector('{chart}').vegaView.data('points'), "
+                                f"document.querySelector('{chart}').vegaView.data('band')]")
+    sizes = [p["denominator"] for p in points]
+    assert min(b["denominator"] for b in band) <= min(sizes) / 2 and max(b["denominator"] for b in band) >= max(sizes)
 
 
 def test_every_table_the_run_wrote_has_its_declared_columns(run):

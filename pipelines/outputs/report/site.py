@@ -1,20 +1,23 @@
-"""Static report site for Medication Safety Officers: opens offline, one folder per month.
+"""The report site for Medication Safety Officers: one site for every month, a few shared pages filled in the
+browser from small data files. Opens offline, from disk (`file://`), with no server and no network.
 
-<data-dir>/reports/<YYYY-MM>/
-  index.html                 England overview: a matrix of ICBs x indicators (funnel position and SPC
-                             signal in each indicator's good/bad direction, linking to the ICB), then per
-                             indicator ICBs on a funnel plot and a ranked table
-  icb/<ICB code>.html        signals grouped by indicator; per indicator the ICB's trend against England
-                             with SPC, its practices' funnel, the practices behind most of the excess
-                             (Pareto), and sortable PCN and practice tables
-  pcn/<PCN code>.html        per indicator the PCN's trend against England and its practices
-  practice/<code>.html       every indicator's trend with SPC and national decile bands, and the products
-                             behind each numerator over the last three months
-  assets/vega.js             Vega, Vega-Lite and vega-embed, once (from vl-convert; no CDN)
-  assets/templates.js        the chart templates (pipelines/outputs/report/charts.py); pages carry only data
-  assets/search.js           the offline search index (ICBs, PCNs, practices) for the search box on every page
-Pages are rendered from Jinja2 templates (templates/, autoescaped): a name such as "<script>" stays text;
-page data is JSON with '<' escaped; file names and links are made only from validated codes.
+<data-dir>/reports/
+  index.html, icb.html, pcn.html, practice.html
+                             the four pages, the same for every month and organisation: `icb.html?code=QOP&month=2026-07`
+                             (the month picker and the search box on every page; no month: the latest)
+  assets/                    site.js (renders a page from its data), site.css, templates.js (the Vega-Lite chart
+                             templates, pipelines/outputs/report/charts.py), vega.js (Vega, Vega-Lite and vega-embed,
+                             from vl-convert; no CDN)
+  data/months.js             the months published, for the month picker
+  data/<YYYY-MM>/month.js    the month's indicators and their words, England's page (the ICB matrix, ICB funnels and
+                             tables), England's series and the practice deciles, the search index, ICBs without data
+  data/<YYYY-MM>/icb/<code>.js  everything the ICB's, its PCNs' and its practices' pages show: rows, trends,
+                             signals, products (a practice page reads its ICB's file)
+A month adds its data folder, not a copy of every page (issue 31: ~400 MB of pages a national month before).
+Data files are JavaScript modules (`MSI.put(key, {...})`) because a browser will not fetch() a JSON file from
+disk but will run a <script>. What the pages say is decided here and in pipelines/outputs/wording.py (numbers
+formatted, words for SPC and funnel readings, signals, baselines); site.js only lays it out, always as text
+(never as HTML), and makes links only from codes matching SAFE_CODE.
 """
 
 from __future__ import annotations
@@ -23,17 +26,16 @@ import json
 import shutil
 from pathlib import Path
 
-import jinja2
 import polars as pl
-from markupsafe import Markup
 
 from indicators.model import Indicator
 from pipelines.atomic import publish_dir, publish_file, scratch_name
 from pipelines.months import month_label
 from pipelines.organisations.names import short_icb_name
-from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
+from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.report.charts import templates
+from pipelines.outputs.report.links import PAGES
 from pipelines.outputs.signals import (PRIORITY_RULE, SEVERITY_RANK, act_on_first, count_words, new_only,
                                       signals_by_icb)
 from pipelines.outputs.wording import (FUNNEL, HARM_WORDS, SPC, SYNTHETIC, VARIATION, act_first_entry, amount, fmt,
@@ -42,45 +44,39 @@ from pipelines.outputs.wording import (FUNNEL, HARM_WORDS, SPC, SYNTHETIC, VARIA
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
+FORMAT = 1  # the data files' shape; site.js refuses a month written in another (run the month again)
 RANKED_BARS = 30  # a ranked bar chart shows at most this many orgs (worst first); the table has them all
-SIGNALS_SHOWN = 12  # per indicator on an ICB page; the rest are counted and are in the tables
+SIGNALS_SHOWN = 12  # per indicator in an ICB page's digest; the rest are counted and are in the tables
+BAND_POINTS = 240  # the national practice funnel band: a page draws the part its practices span
+# A trend's SPC reading per month as one letter (site.js: VARIATION_CODES), '-' where the org had no value.
+VARIATION_LETTERS = {"concern": "C", "improvement": "I", "special": "S", "common": "c", "none": "n"}
+FOOTER = ("geography: practices in their current ICB · source: NHSBSA English Prescribing Dataset and NHS Digital "
+          "registered patients (OGL). Ecological proxies describe prescribing volumes, never numbers of patients. SPC: "
+          "XmR charts (Making Data Count); limits below zero are drawn at zero, as no indicator can be negative.")
 
 
-class _Environment(jinja2.Environment):
-    """Jinja2 looks `row.value` up as an attribute first and, for a dict, catches the AttributeError
-    before trying the key; every row, section and product here is a dict, and that exception was one of
-    the largest costs of rendering ~7,400 pages. Keys first for plain dicts, else Jinja2's own rule."""
-
-    def getattr(self, obj, attribute):
-        if type(obj) is dict and attribute in obj:
-            return obj[attribute]
-        return super().getattr(obj, attribute)
+def data_module(key: str, data) -> str:
+    """A data file's text: `MSI.put("<key>", {...});` ('<' escaped, so that no name can close a <script>)."""
+    return (f"MSI.put({json.dumps(key)}, " + json.dumps(_compact(data), separators=(",", ":"), default=str, ensure_ascii=False)
+            .replace("<", "\\u003c") + ");\n")
 
 
-def environment() -> jinja2.Environment:
-    env = _Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                       undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
-    env.filters.update(fmt=fmt, spc_words=lambda v: SPC.get(v, ""), funnel_words=lambda v: FUNNEL.get(v, ""),
-                       value=fmt_value, amount=amount, rules=rules_in_words)
-    env.tests["safe_code"] = safe_code
-    return env
-
-
-def page_json(data: dict) -> str:
-    # '<' escaped so that no name can close the <script> element holding the data
-    return json.dumps(_compact(data), separators=(",", ":"), default=str).replace("<", "\\u003c")
+def read_data_module(path: Path) -> tuple[str, object]:
+    """The key and data of a file data_module wrote (for tests and `msi` itself, never for a browser)."""
+    text = path.read_text(encoding="utf-8")
+    head, body = text.split(", ", 1)
+    return json.loads(head.removeprefix("MSI.put(")), json.loads(body.rstrip().removesuffix(");"))
 
 
 def _compact(value):
-    """Chart data to 4 significant figures (what a chart can show; the extracts keep full precision),
-    without empty fields in objects: a practice page is ~20 KB instead of ~55 KB. (Exact types first:
-    this runs over every page's data, ~7,400 pages a national month.)"""
+    """Numbers to 4 significant figures (what a chart can show; the extracts keep full precision), without
+    empty fields in objects. (Exact types first: this runs over every number of a national month.)"""
     kind = type(value)
     if kind is float:
         return float(f"{value:.4g}")
     if kind is dict:
         return {k: _compact(v) for k, v in value.items() if v is not None and v != ""}
-    if kind is list:  # trend series are lists of floats: rounded here without a call each
+    if kind is list or kind is tuple:
         return [float(f"{v:.4g}") if type(v) is float else _compact(v) for v in value]
     if isinstance(value, float):
         return float(f"{value:.4g}")
@@ -88,8 +84,7 @@ def _compact(value):
 
 
 def columns(rows: list[dict]) -> dict[str, list]:
-    """A dataset of numbers as a list per field (site.js makes the rows again): ~60 funnel points on each of
-    ~12,500 charts a national month were ~750,000 small dicts to round and encode."""
+    """A dataset of numbers as a list per field (site.js makes the rows again)."""
     return {k: [r[k] for r in rows] for k in rows[0]} if rows else {}
 
 
@@ -97,130 +92,99 @@ def iso(month: str) -> str:
     return f"{month}-01"
 
 
+def subtitle(ind: Indicator) -> str:
+    bits = [ind.direction, ind.unit_label]
+    if ind.proxy:
+        bits.append("ecological proxy: not a count of patients")
+    if ind.grain == "patient":
+        bits.append("patient-level: counts rounded to 5, 1-7 suppressed")
+    return " · ".join(bits)
+
+
+def row_cells(ind: Indicator, r: dict) -> list:
+    """One org's row of an indicator as the tables show it, and what the charts and sorting need:
+    [code, value shown, value, numerator shown, denominator shown, percentile shown, funnel, spc, low numbers,
+    denominator]. site.js: ROW."""
+    suppressed = r["suppressed"]
+    return [r["org_code"], fmt_value(ind, r["value"], suppressed), r["value"], amount(r["numerator"], suppressed),
+            amount(r["denominator"], suppressed), fmt(r["percentile"], 0), r["funnel"] or "none", r["spc"] or "none",
+            1 if r["low_numbers"] else 0, r["denominator"]]
+
+
 class SiteBuilder:
-    """The data of every page (sections, tables, charts); the templates make the markup."""
+    """The data of every page: what the pages say, decided here; site.js lays it out."""
 
     def __init__(self, analysis: Analysis):
         self.a = analysis
         self.month = analysis.month
-        self.env = environment()
-        self.macros = self.env.get_template("macros.html").make_module()
-        self.intros: dict[tuple[str, bool], Markup] = {}
-        self.site = {"month_label": month_label(analysis.month),
-                     "versions": ", ".join(sorted({i.definition_version for i in analysis.indicators.values()})),
-                     "synthetic": SYNTHETIC if analysis.synthetic else "", "priority_rule": PRIORITY_RULE}
         self.deciles = {(r["indicator_id"], r["month"]): r for r in analysis.deciles.iter_rows(named=True)}
         england = analysis.values.filter(pl.col("org_type") == "england")
         self.england_series = {(r["indicator_id"], r["month"]): r["value"] for r in england.iter_rows(named=True)}
-        self.assessed = {}
         self.signals = signals_by_icb(analysis)  # the one signal model: the workbook and the e-mail count the same
         self.org_signals: dict[tuple[str, str], list] = {}  # (org type, code) -> its signals, highest priority first
         for found in self.signals.values():
             for sig in found:
                 self.org_signals.setdefault((sig.org_type, sig.org_code), []).append(sig)
-        self.names: dict[tuple[str, str], str] = {}  # (org type, code) -> name, for headings and links
+        self.assessed: dict[tuple[str, str, str], dict] = {}
+        self.names: dict[tuple[str, str], str] = {}  # (org type, code) -> name
         for row in analysis.assessed.iter_rows(named=True):
             self.assessed[(row["indicator_id"], row["org_type"], row["org_code"])] = row
             self.names[(row["org_type"], row["org_code"])] = row["org_name"] or row["org_code"]
 
-    def prepare(self) -> None:
-        """Compute now, in this process, everything pages read lazily through DuckDB or polars (the page
-        writers may be forked children): England's rows, the baselines, every indicator's introduction."""
-        _ = self.a.england, self.a.baseline
-        for ind in self.a.indicators.values():
-            self.section(ind)
-            self.section(ind, england=True)
+    @property
+    def tiered(self) -> list[Indicator]:
+        """The indicators grouped by harm tier (high, medium, low), each tier in the catalogue's order."""
+        return sorted(self.a.indicators.values(), key=lambda i: SEVERITY_RANK[i.severity])
 
-    # --- shared pieces ---------------------------------------------------------------------------
+    # --- pieces ----------------------------------------------------------------------------------
 
-    def render(self, template: str, title: str, heading: str, charts: dict, depth: int, **context) -> str:
-        context.setdefault("notices", [])
-        # the search box ranks the page's own ICB first (its PCNs' and practices' pages say which)
-        context.setdefault("search_icb", context.get("icb_code") or context.get("icb") or "")
-        return self.env.get_template(template).render(
-            title=title, heading=heading, up="../" * depth, site=self.site,
-            page_data=Markup(page_json({"charts": charts})), **context)
-
-    def subtitle(self, ind: Indicator, extra: str = "") -> str:
-        bits = [ind.direction, ind.unit_label]
-        if ind.proxy:
-            bits.append("ecological proxy: not a count of patients")
-        if ind.grain == "patient":
-            bits.append("patient-level: counts rounded to 5, 1-7 suppressed")
-        return " · ".join(bits + ([extra] if extra else []))
-
-    def baseline(self, ind: Indicator, org_type: str, org_code: str, value) -> dict | None:
-        """The baseline value and the change since, for the templates' baseline() (None: not shown)."""
-        if ind.grain == "patient":
-            return None
-        c = self.a.change_since_baseline(ind.id, org_type, org_code, value)
-        return {"label": self.a.baseline_label, "value": c["baseline"], "change": c["change"], "relative": c["relative"]}
-
-    def section(self, ind: Indicator, england: bool = False, **extra) -> dict:
-        """What every indicator section starts with: its introduction (templates/macros.html: intro), the same
-        on every page, so rendered once per indicator, not once per page. The month's opioid presentations
-        without an OME are a national list (~26 KB for a national month): listed on the England page only,
-        linked from the others (on all ~7,400 pages it was half of the site's 476 MB)."""
-        key = (ind.id, england)
-        if key not in self.intros:
-            self.intros[key] = self.macros.intro({
-                "ind": ind, "related": related(ind, self.a.indicators), "without_ome": self.a.without_ome_text(ind),
-                "ome_list_here": england})
-        return {"ind": ind, "intro": self.intros[key], **extra}
-
-    def trend(self, key, title: str, subtitle: str, template: str) -> dict:
-        """A trend chart: the org's points, its SPC lines, and (added in the browser from
-        assets/national.js) England's series or the national practice deciles."""
+    def trend(self, key) -> list | None:
+        """An org's series as [values, SPC letter per month, {month index: rules in words}, mean, upper, lower],
+        aligned to the month's national months; None without one."""
         found = self.a.series.get(key)
-        fields, stats = {}, {}
-        if found:
-            chart = found["chart"]
-            stats = {"mean": chart.mean, "upper": chart.upper, "lower": chart.lower}
-            # One list per field, a value for each of assets/national.js's months (site.js makes the rows):
-            # a page's data is then a few flat lists, not a dict per month.
-            fields = {"value": list(found["values"]), "variation": list(chart.variation),
-                       "rules": [rules_in_words(", ".join(sorted(r))) for r in chart.rules]}
-        return {"template": template, "title": title, "subtitle": subtitle, "indicator": key[0],
-                "series": fields, "stats": stats}
+        if not found:
+            return None
+        chart = found["chart"]
+        letters = "".join("-" if v is None else VARIATION_LETTERS.get(state, "n")
+                          for v, state in zip(found["values"], chart.variation))
+        rules = {str(i): rules_in_words(", ".join(sorted(r))) for i, r in enumerate(chart.rules) if r}
+        return [list(found["values"]), letters, rules, chart.mean, chart.upper, chart.lower]
 
-    def org_trend(self, ind: Indicator, org_type: str, code: str, name: str) -> dict:
-        # A count is not comparable with England's count; rates and shares are.
-        with_england = ind.unit != "count"
-        return self.trend((ind.id, org_type, code), f"{name}" + (" against England (dashed)" if with_england else ""),
-                          self.subtitle(ind, "SPC centre line and process limits"),
-                          "trend_england" if with_england else "trend")
+    def baseline_words(self, ind: Indicator, org_type: str, org_code: str, value) -> str:
+        """' · baseline (calendar 2021): 12.34; change +1.20 (+11 %)', or '' (patient-level: not pooled)."""
+        if ind.grain == "patient":
+            return ""
+        c = self.a.change_since_baseline(ind.id, org_type, org_code, value)
+        label = self.a.baseline_label
+        if c["baseline"] is None:
+            return f" · no data for the baseline ({label})"
+        text = f" · baseline ({label}): {fmt(c['baseline'])}"
+        if c["change"] is not None:
+            text += f"; change {c['change']:+.2f}"
+            if c["relative"] is not None:
+                text += f" ({c['relative']:+.0f} %)"
+        return text
 
     def national(self) -> dict:
-        """England's value and the practice deciles by indicator and month, shipped once per site."""
+        """England's value and the practice deciles by indicator and month, once per month."""
         out: dict = {"months": [iso(m) for m in self.a.months], "england": {}, "deciles": {}}
         for (ind, m), v in self.england_series.items():
             out["england"].setdefault(ind, {})[iso(m)] = v
         for (ind, m), d in self.deciles.items():
             out["deciles"].setdefault(ind, {})[iso(m)] = [d["p10"], d["p50"], d["p90"]]
-        return _compact(out)
+        return out
 
-    def spread_chart(self, ind: Indicator, rows: list[dict], eng: dict, href: str, what: str) -> dict:
-        points = [{"code": r["org_code"], "name": r["org_name"], "value": r["value"], "denominator": r["denominator"],
-                   "funnel": r["funnel"], "href": href.format(code=r["org_code"])}
-                  for r in rows if r["value"] is not None and safe_code(r["org_code"])]
-        if funnel_kind(ind) and eng:
-            biggest = max((p["denominator"] or 0 for p in points), default=1)
-            smallest = min((p["denominator"] for p in points if p["denominator"]), default=1)
-            return {"template": "funnel", "title": f"{what} against England's value (funnel plot)",
-                    "subtitle": self.subtitle(ind, "95% and 99.8% limits"),
-                    "datasets": {"points": [p for p in points if p["denominator"]],
-                                 "band": columns(funnel_band(ind, eng, biggest, min_denominator=smallest))}}
-        # Ranked bars stay readable: the RANKED_BARS worst (highest where lower is better), labelled by name.
-        ordered = worst_first(ind, points)
-        shown = ordered[:RANKED_BARS]
-        for rank, p in enumerate(shown, start=1):
-            p["label"] = f"{rank}. {p['name'] or p['code']} ({p['code']})"
-        title = (f"{what} ranked" if len(ordered) <= RANKED_BARS
-                 else f"The {RANKED_BARS} {what.lower()} with the {'highest' if ind.low_is_good is not False else 'lowest'}"
-                      f" values, of {len(ordered)} (all are in the table)")
-        return {"template": "ranked", "title": title, "subtitle": self.subtitle(ind), "datasets": {"points": shown}}
+    def band(self, ind: Indicator, rows: list[dict], points: int = 60) -> dict:
+        """The funnel's limits over the denominators of `rows` (site.js draws the part a chart's orgs span)."""
+        eng = self.a.england.get(ind.id, {})
+        sizes = [r["denominator"] for r in rows if r["denominator"] and r["value"] is not None]
+        if not (funnel_kind(ind) and eng and sizes):
+            return {}
+        return columns(funnel_band(ind, eng, max(sizes), points=points, min_denominator=min(sizes)))
 
-    def pareto(self, ind: Indicator, rows: list[dict], eng: dict) -> list[dict]:
+    def pareto(self, ind: Indicator, rows: list[dict]) -> list[list]:
+        """The practices behind most of the ICB's excess over England's rate: [[code, excess, cumulative share]]."""
+        eng = self.a.england.get(ind.id, {})
         rows = [r for r in rows if r["numerator"] is not None]  # suppressed patient counts are not shown
         if ind.unit == "count":
             excess = [(r, r["numerator"] or 0) for r in rows]
@@ -236,52 +200,72 @@ class SiteBuilder:
         out, running = [], 0.0
         for r, e in positive:
             running += e
-            out.append({"code": r["org_code"], "name": r["org_name"], "excess": e, "cumulative": running / total,
-                        "href": f"../practice/{r['org_code']}.html"})
+            out.append([r["org_code"], e, running / total])
             if running / total >= 0.8 or len(out) >= 15:
                 break
         return out
 
-    # --- pages -----------------------------------------------------------------------------------
+    @staticmethod
+    def entry(s, pcn_name: str | None) -> dict:
+        """A line of an act-on-first table (wording.act_first_entry: the workbook's and e-mail's words)."""
+        e = act_first_entry(s, pcn_name)  # its indicator's title, harm and action are the indicator's (month.js)
+        return {k: e[k] for k in ("code", "practice", "pcn", "indicator_id", "against", "excess", "how_long")}
 
-    def index(self) -> str:
-        icbs = sorted((r for (i, t, c), r in self.assessed.items() if t == "icb"), key=lambda r: r["org_code"])
-        sections, charts = [], {}
+    def flags(self, org_type: str, code: str, rows: dict[str, dict], practices: set[str] | None = None) -> dict:
+        """The top of a PCN or practice page: its items in the order of the ICB's short list (a PCN's are its
+        practices', a practice's its own, continuing ones included), then each indicator where it stands apart
+        this month, worse first, high harm first."""
+        standing_apart = []
         for ind_id, ind in self.a.indicators.items():
-            rows = [r for r in icbs if r["indicator_id"] == ind_id]
-            eng = self.a.england.get(ind_id, {})
-            charts[f"{ind_id}-icbs"] = self.spread_chart(ind, rows, eng, "icb/{code}.html", "ICBs")
-            charts[f"{ind_id}-england"] = self.trend((ind_id, "england", "ENG"), "England", self.subtitle(ind), "trend")
-            sections.append(self.section(ind, england=True, england_value=eng.get("value"), rows=worst_first(ind, rows),
-                                         baseline=self.baseline(ind, "england", "ENG", eng.get("value"))))
-        notices = [f"{a.name} ({code}): {no_prescribing(a, self.site['month_label'])}"
-                   for code, a in sorted(self.a.absent_icbs.items())]
-        tiers = [{"label": HARM_WORDS[tier].capitalize(), "span": sum(1 for i in self.tiered if i.severity == tier)}
-                 for tier in SEVERITY_RANK if any(i.severity == tier for i in self.tiered)]
-        order = {ind.id: k for k, ind in enumerate(self.tiered)}
-        return self.render("index.html", "Medication safety indicators — England", "England overview", charts, 0,
-                           sections=sorted(sections, key=lambda s: order[s["ind"].id]), matrix=self.matrix(icbs),
-                           tiers=tiers, notices=notices, variations=VARIATION)
+            r = rows.get(ind_id)
+            if r is None:
+                continue
+            state, label = standing(ind, r)
+            if state != "expected":
+                standing_apart.append((ind, state, label, fmt_value(ind, r["value"], r["suppressed"])))
+        rank = {"worse": 0, "concern": 1, "neutral": 2, "better": 3, "improving": 4}
+        standing_apart.sort(key=lambda f: (rank[f[1]], SEVERITY_RANK[f[0].severity]))
+        if org_type == "pcn":
+            icb = next(iter(rows.values()))["icb_code"]
+            mine = [s for s in self.signals.get(icb, []) if s.org_type == "practice" and s.org_code in (practices or ())]
+        else:
+            mine = self.org_signals.get((org_type, code), [])
+        items = act_on_first(mine, size=None)
+        uncounted = [[s.indicator.id, s.org_name, s.status] for s in mine if s not in items and s.org_type == "practice"]
+        return {"first": [self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in items],
+                "uncounted": uncounted,
+                "standing": [[ind.id, state, label, shown] for ind, state, label, shown in standing_apart],
+                "worse": sum(1 for f in standing_apart if f[1] == "worse"), "indicators": len(rows)}
 
-    def absent_icb(self, absent) -> str:
-        """The page of an ICB the month's EPD lacks: says so, rather than the ICB vanishing from the site."""
-        return self.render("icb_absent.html", f"{absent.name} — medication safety", f"{absent.name} ({absent.code})",
-                           {}, 1, notices=[no_prescribing(absent, self.site["month_label"])],
-                           crumbs=[{"name": "England", "href": "../index.html"}, {"name": absent.name}])
+    def digest(self, icb: str) -> dict:
+        """What needs attention first: the ICB's new concerning signals (the one signal model: the same count as
+        its workbook and e-mail), grouped by indicator, high harm first, at most SIGNALS_SHOWN per indicator with
+        the rest counted; then how many continue from last month."""
+        signals = self.signals.get(icb, [])
+        groups: dict[str, dict] = {}
+        for s in new_only(signals):
+            g = groups.setdefault(s.indicator.id, {"indicator": s.indicator.id, "count": 0, "signals": []})
+            g["count"] += 1
+            if len(g["signals"]) < SIGNALS_SHOWN:
+                g["signals"].append([s.org_type, s.org_code, s.org_name,
+                                     self.names.get(("pcn", s.pcn_code), s.pcn_code) if s.pcn_code else "in no PCN",
+                                     fmt_value(s.indicator, s.value), "; ".join(s.reasons)])
+        return {"groups": list(groups.values()), "count": count_words(signals), "shown": SIGNALS_SHOWN,
+                "continuing": sum(1 for s in signals if not s.new)}
 
-    def matrix(self, icbs: list[dict]) -> list[dict]:
-        """ICBs x indicators (in self.tiered order): each cell the ICB's value and two separate marks, Making
-        Data Count's way - its position against England (the 99.8 % funnel: the cell's colour and an arrow) and
-        its own variation over time (SPC: a lettered circle) - linking to the ICB page's section. ICBs in the
-        order of the priority model: the sum of their act-on-first list's priorities, highest first."""
+    def matrix(self) -> list[dict]:
+        """ICBs x indicators (in tiered order): each cell the ICB's value and two separate marks, Making Data
+        Count's way - its position against England (the 99.8 % funnel: the cell's colour and an arrow) and its
+        own variation over time (SPC: a lettered circle). ICBs in the order of the priority model: the sum of
+        their act-on-first list's priorities, highest first. A cell: [indicator, position, variation, letter,
+        arrow, value shown, both marks in words]."""
         by_icb: dict[str, dict[str, dict]] = {}
-        for r in icbs:
-            by_icb.setdefault(r["org_code"], {})[r["indicator_id"]] = r
+        for (ind_id, kind, code), r in self.assessed.items():
+            if kind == "icb" and safe_code(code):
+                by_icb.setdefault(code, {})[ind_id] = r
         out = []
         for code, rows in by_icb.items():
-            if not safe_code(code):
-                continue
-            name = next(iter(rows.values()))["org_name"] or code
+            name = self.names.get(("icb", code), code)
             cells = []
             for ind in self.tiered:
                 r = rows.get(ind.id)
@@ -290,196 +274,216 @@ class SiteBuilder:
                     continue
                 where, where_words = position(ind, r)
                 how, letter, how_words = variation(ind, r)
-                shown = fmt_value(ind, r["value"], r["suppressed"])
-                cells.append({"indicator": ind.id, "position": where, "variation": how, "letter": letter,
-                              "arrow": {"above": "▲", "below": "▼"}.get(r["funnel"], ""), "shown": shown,
-                              "label": "; ".join(w for w in (where_words, how_words) if w)})
+                cells.append([ind.id, where, how, letter, {"above": "▲", "below": "▼"}.get(r["funnel"], ""),
+                              fmt_value(ind, r["value"], r["suppressed"]),
+                              "; ".join(w for w in (where_words, how_words) if w)])
             priority = sum(s.priority for s in act_on_first(self.signals.get(code, [])))
-            out.append({"code": code, "name": name, "short_name": short_icb_name(name), "cells": cells,
-                        "priority": priority, "worse": sum(1 for c in cells if c and c["position"] == "worse")})
-        return sorted(out, key=lambda icb: (-icb["priority"], icb["short_name"], icb["code"]))
+            out.append({"code": code, "priority": f"{priority:,.0f}", "_p": priority, "cells": cells,
+                        "_short": short_icb_name(name)})
+        out.sort(key=lambda icb: (-icb["_p"], icb["_short"], icb["code"]))
+        return [{k: v for k, v in icb.items() if not k.startswith("_")} for icb in out]
 
-    @property
-    def tiered(self) -> list[Indicator]:
-        """The indicators grouped by harm tier (high, medium, low), each tier in the catalogue's order."""
-        return sorted(self.a.indicators.values(), key=lambda i: SEVERITY_RANK[i.severity])
+    # --- the month's file --------------------------------------------------------------------------
 
-    def flags(self, org_type: str, code: str, rows: dict[str, dict], practices: set[str] | None = None) -> dict:
-        """The top of a PCN or practice page: its items in the order of the ICB's short list (the one signal model:
-        a PCN's are its `practices`', a practice's its own, continuing ones included), then each indicator where it
-        stands apart this month, worse first, high harm first."""
-        standing_apart = []
-        for ind_id, ind in self.a.indicators.items():
-            r = rows.get(ind_id)
-            if r is None:
-                continue
-            state, label = standing(ind, r)
-            if state != "expected":
-                standing_apart.append({"ind": ind, "state": state, "label": label,
-                                       "shown": fmt_value(ind, r["value"], r["suppressed"])})
-        rank = {"worse": 0, "concern": 1, "neutral": 2, "better": 3, "improving": 4}
-        standing_apart.sort(key=lambda f: (rank[f["state"]], SEVERITY_RANK[f["ind"].severity]))
-        if org_type == "pcn":  # a PCN's items are its practices', in the ICB list's order
-            icb = next(iter(rows.values()))["icb_code"]
-            mine = [s for s in self.signals.get(icb, []) if s.org_type == "practice" and s.org_code in (practices or ())]
-            items = act_on_first(mine, size=None)
-        else:  # a practice's own signals, continuing ones too
-            mine = self.org_signals.get((org_type, code), [])
-            items = act_on_first(mine, size=None)
-        uncounted = [s for s in mine if s not in items and s.org_type == "practice"]
-        return {"first": [act_first_entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in items],
-                "uncounted": uncounted, "signals": mine, "standing": standing_apart,
-                "worse": sum(1 for f in standing_apart if f["state"] == "worse"), "indicators": len(rows)}
+    def month_data(self) -> dict:
+        a = self.a
+        label = month_label(self.month)
+        icbs = sorted((r for (i, t, c), r in self.assessed.items() if t == "icb" and safe_code(c)),
+                      key=lambda r: r["org_code"])
+        practices = [r for (i, t, c), r in self.assessed.items() if t == "practice"]
+        england: dict = {"value": {}, "baseline": {}, "rows": {}, "trends": {}, "bands": {}}
+        bands = {}
+        for ind_id, ind in a.indicators.items():
+            eng = a.england.get(ind_id, {})
+            rows = worst_first(ind, [r for r in icbs if r["indicator_id"] == ind_id])
+            england["value"][ind_id] = fmt_value(ind, eng.get("value"))
+            england["baseline"][ind_id] = self.baseline_words(ind, "england", "ENG", eng.get("value"))
+            england["rows"][ind_id] = [row_cells(ind, r) for r in rows]
+            england["trends"][ind_id] = self.trend((ind_id, "england", "ENG"))
+            england["bands"][ind_id] = self.band(ind, rows)
+            bands[ind_id] = self.band(ind, [r for r in practices if r["indicator_id"] == ind_id], BAND_POINTS)
+        england["notices"] = [f"{x.name} ({code}): {no_prescribing(x, label)}"
+                              for code, x in sorted(a.absent_icbs.items())]
+        england["tiers"] = [[HARM_WORDS[t].capitalize(), sum(1 for i in self.tiered if i.severity == t)]
+                            for t in SEVERITY_RANK if any(i.severity == t for i in self.tiered)]
+        england["matrix"] = self.matrix()
+        icb_names = {}
+        for r in icbs:
+            name = r["org_name"] or r["org_code"]
+            icb_names[r["org_code"]] = [name, short_icb_name(name), self.names.get(("region", r["region_code"]), "")]
+        return {
+            "format": FORMAT, "month": self.month, "label": label,
+            "versions": ", ".join(sorted({i.definition_version for i in a.indicators.values()})),
+            "synthetic": SYNTHETIC if a.synthetic else "", "priority_rule": PRIORITY_RULE, "footer": FOOTER,
+            "product_months": PRODUCT_MONTHS, "ranked_bars": RANKED_BARS,
+            "words": {"spc": SPC, "funnel": FUNNEL, "variation": VARIATION},
+            "indicators": [self.indicator(ind) for ind in a.indicators.values()],
+            "tiered": [ind.id for ind in self.tiered], "national": self.national(), "bands": bands,
+            "icbs": icb_names, "england": england, "search": search_index(a),
+            "absent": {code: [x.name, no_prescribing(x, label)] for code, x in a.absent_icbs.items()
+                       if safe_code(code)},
+        }
 
-    def icb(self, code: str, practices: dict[str, list[dict]], pcns: dict[str, list[dict]]) -> str:
-        name = self.names.get(("icb", code), code)
-        pcn_names = sorted({(r["org_name"] or r["org_code"], r["org_code"]) for rows in pcns.values() for r in rows
-                            if safe_code(r["org_code"])})
-        no_pcn = len({r["org_code"] for rows in practices.values() for r in rows if not r.get("pcn_code")})
-        sections, charts = [], {}
-        for ind_id, ind in self.a.indicators.items():
-            rows = practices.get(ind_id, [])
-            eng = self.a.england.get(ind_id, {})
-            charts[f"{ind_id}-trend"] = self.org_trend(ind, "icb", code, name)
-            charts[f"{ind_id}-practices"] = self.spread_chart(ind, rows, eng, "../practice/{code}.html", "Practices")
-            behind = self.pareto(ind, rows, eng)
-            share = behind[-1]["cumulative"] if behind else 0
-            charts[f"{ind_id}-pareto"] = {
-                "template": "pareto", "subtitle": self.subtitle(ind), "datasets": {"pareto": behind},
-                "title": (f"The {len(behind)} practice{'s' if len(behind) != 1 else ''} with the most excess over "
-                          f"England's rate: {share:.0%} of the ICB's practices' excess") if behind
-                else "No practice above England's rate"}
-            now = self.assessed.get((ind_id, "icb", code), {}).get("value")
-            sections.append(self.section(ind, value=now, baseline=self.baseline(ind, "icb", code, now),
-                                         pcns=worst_first(ind, pcns.get(ind_id, [])), rows=worst_first(ind, rows)))
-        first = [act_first_entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in act_on_first(self.signals.get(code, []))]
-        return self.render("icb.html", f"{name} — medication safety", f"{name} ({code})", charts, 1, name=name,
-                           sections=sections, digest=self.digest(code), pcns=pcn_names, no_pcn=no_pcn, first=first,
-                           icb_code=code,
-                           pcn_name=lambda c: self.names.get(("pcn", c), c) if c else "in no PCN",
-                           crumbs=self.crumbs(icb=code))
+    def indicator(self, ind: Indicator) -> dict:
+        return {"id": ind.id, "title": ind.title, "short_title": ind.short_title, "severity": ind.severity,
+                "harm": HARM_WORDS[ind.severity], "action": ind.action,
+                "unit": ind.unit, "unit_label": ind.unit_label, "direction": ind.direction,
+                "low_is_good": ind.low_is_good, "grain": ind.grain, "denominator": bool(ind.denominator),
+                "funnel": bool(funnel_kind(ind)), "subtitle": subtitle(ind),
+                "description": ind.short_description, "basis": ind.basis,
+                "related": related(ind, self.a.indicators), "proxy": ind.limitations[0] if ind.proxy else "",
+                "without_ome": self.a.without_ome_text(ind)}
 
-    def digest(self, icb: str) -> dict:
-        """What needs attention first: the ICB's new concerning signals (the one signal model: the same count
-        as its workbook and e-mail), grouped by indicator, high harm first, at most SIGNALS_SHOWN per
-        indicator with the rest counted; then how many signals continue from last month."""
-        signals = self.signals.get(icb, [])
-        groups: dict[str, dict] = {}
-        for s in new_only(signals):
-            groups.setdefault(s.indicator.id, {"ind": s.indicator, "signals": []})["signals"].append(s)
-        return {"groups": list(groups.values()), "count": count_words(signals), "shown": SIGNALS_SHOWN,
-                "continuing": sum(1 for s in signals if not s.new)}
+    # --- an ICB's file -----------------------------------------------------------------------------
 
-    def pcn(self, code: str, rows: dict[str, dict], practices: dict[str, list[dict]]) -> str:
-        any_row = next(iter(rows.values()))
-        name = any_row["org_name"] or code
-        sections, charts = [], {}
-        for ind_id, ind in self.a.indicators.items():
-            r = rows.get(ind_id)
-            if r is None:
-                continue
-            mine = practices.get(ind_id, [])
-            charts[f"{ind_id}-trend"] = self.org_trend(ind, "pcn", code, name)
-            charts[f"{ind_id}-practices"] = self.spread_chart(ind, mine, self.a.england.get(ind_id, {}),
-                                                              "../practice/{code}.html", "Practices")
-            sections.append(self.section(ind, row=r, rows=worst_first(ind, mine),
-                                         baseline=self.baseline(ind, "pcn", code, r["value"])))
-        return self.render("pcn.html", f"{name} — medication safety", f"{name} ({code})", charts, 1, name=name,
-                           sections=sections, icb=any_row["icb_code"], sub_icb=any_row["sub_icb_code"],
-                           practices=len({r["org_code"] for rs in practices.values() for r in rs}),
-                           summary=self.flags("pcn", code, rows, {r["org_code"] for rs in practices.values() for r in rs}),
-                           crumbs=self.crumbs(icb=any_row["icb_code"], pcn=code))
-
-    def practice(self, code: str, rows: dict[str, dict], products: dict) -> str:
-        any_row = next(iter(rows.values()))
-        name = any_row["org_name"]
-        sections, charts = [], {}
-        for ind_id, ind in self.a.indicators.items():
-            r = rows.get(ind_id)
-            if r is None:
-                continue
-            charts[ind_id] = self.trend((ind_id, "practice", code), f"{name}: monthly value with SPC limits",
-                                        self.subtitle(ind, "band = national 10th-90th percentile of practices"),
-                                        "trend_deciles")
-            sections.append(self.section(ind, row=r, products=products.get(ind_id, [])))
-        pcn = any_row.get("pcn_code")
-        return self.render("practice.html", f"{name} — medication safety", f"{name} ({code})", charts, 1,
-                           sections=sections, icb=any_row["icb_code"], sub_icb=any_row["sub_icb_code"], pcn=pcn,
-                           pcn_name=self.names.get(("pcn", pcn), pcn), product_months=PRODUCT_MONTHS,
-                           summary=self.flags("practice", code, rows),
-                           crumbs=self.crumbs(icb=any_row["icb_code"], pcn=pcn, practice=code))
-
-    def crumbs(self, icb: str | None, pcn: str | None = None, practice: str | None = None) -> list[dict]:
-        """England > ICB > PCN > practice, by name, each but the page's own a link (pages are one folder down)."""
-        out = [{"name": "England", "href": "../index.html"}]
-        for kind, code in (("icb", icb), ("pcn", pcn), ("practice", practice)):
-            if safe_code(code):
-                name = self.names.get((kind, code), code)
-                out.append({"name": short_icb_name(name) if kind == "icb" else name, "code": code,
-                            "href": f"../{kind}/{code}.html"})
-        if practice is not None and not safe_code(pcn):
-            out.insert(2, {"name": "in no PCN"})
-        out[-1].pop("href", None)
-        return out
+    def icb_data(self, code: str, practices: dict[str, list[dict]], pcns: dict[str, list[dict]],
+                 guests: dict[str, list[dict]] | None = None) -> dict:
+        """Everything the ICB's page, its PCNs' and its practices' pages show. `guests`: practices of other ICBs
+        in this ICB's PCNs (a PCN's page is in the ICB of most of its practices, and lists all of them)."""
+        a = self.a
+        guests = guests or {}
+        orgs, pcn_orgs = {}, {}
+        for rows in guests.values():
+            for r in rows:  # a fourth field marks a guest: not one of the ICB's own practices
+                orgs[r["org_code"]] = [r["org_name"] or r["org_code"], r["pcn_code"], r["sub_icb_code"], 1]
+        for rows in practices.values():
+            for r in rows:
+                orgs[r["org_code"]] = [r["org_name"] or r["org_code"], r["pcn_code"], r["sub_icb_code"]]
+        for rows in pcns.values():
+            for r in rows:
+                pcn_orgs[r["org_code"]] = [r["org_name"] or r["org_code"], r["sub_icb_code"]]
+        rows_out, trends, pareto, baseline = {}, {}, {}, {}
+        by_org: dict[str, dict[str, dict]] = {}  # practice or PCN -> indicator -> row
+        for ind_id, ind in a.indicators.items():
+            mine, its_pcns = practices.get(ind_id, []), pcns.get(ind_id, [])
+            own = self.assessed.get((ind_id, "icb", code))
+            rows_out[ind_id] = {"icb": row_cells(ind, own) if own else None,
+                                "pcn": [row_cells(ind, r) for r in worst_first(ind, its_pcns)],
+                                "practice": [row_cells(ind, r) for r in worst_first(ind, mine)]}
+            visiting = guests.get(ind_id, [])
+            if visiting:  # the PCNs with practices elsewhere: all their practices, worst first
+                shared = {r["pcn_code"] for r in visiting}
+                rows_out[ind_id]["members"] = {
+                    pcn: [row_cells(ind, r) for r in worst_first(ind, [r for r in mine + visiting if r["pcn_code"] == pcn])]
+                    for pcn in sorted(shared)}
+            trends[ind_id] = {"icb": self.trend((ind_id, "icb", code)),
+                              "pcn": {r["org_code"]: self.trend((ind_id, "pcn", r["org_code"])) for r in its_pcns},
+                              "practice": {r["org_code"]: self.trend((ind_id, "practice", r["org_code"])) for r in mine}}
+            pareto[ind_id] = self.pareto(ind, mine)
+            value = own["value"] if own else None
+            baseline[ind_id] = {"icb": self.baseline_words(ind, "icb", code, value),
+                                **{r["org_code"]: self.baseline_words(ind, "pcn", r["org_code"], r["value"])
+                                   for r in its_pcns}}
+            for r in mine + its_pcns:
+                by_org.setdefault(r["org_code"], {})[ind_id] = r
+        members: dict[str, set[str]] = {}
+        for p, (_, pcn, _) in orgs.items():
+            if pcn:
+                members.setdefault(pcn, set()).add(p)
+        products = a.recent_products
+        bnf_names: dict[str, str] = {}
+        practice_pages = {}
+        for p in (p for p, v in orgs.items() if len(v) == 3):
+            # Indicators of one concern share their products (the four high-dose opioid ones, ...): each line
+            # once per practice, each indicator its lines' places.
+            lines: dict[tuple, int] = {}
+            found = {}
+            for ind_id, items in products.get(p, {}).items():
+                found[ind_id] = []
+                for x in items:
+                    line = (x["bnf_code"], fmt(x["items"], 0), fmt(x["quantity"], 0), fmt(x["ome_mg"], 0))
+                    found[ind_id].append(lines.setdefault(line, len(lines)))
+                    bnf_names[x["bnf_code"]] = x["bnf_name"] or ""
+            practice_pages[p] = {"flags": self.flags("practice", p, by_org.get(p, {})), "products": found,
+                                 "lines": [list(line) for line in lines]}
+        first = [self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in act_on_first(self.signals.get(code, []))]
+        return {
+            "format": FORMAT, "code": code, "name": self.names.get(("icb", code), code),
+            "practices": orgs, "pcns": pcn_orgs, "rows": rows_out, "trends": trends, "baseline": baseline,
+            "icb": {"first": first, "digest": self.digest(code), "pareto": pareto,
+                    "no_pcn": sum(1 for v in orgs.values() if not v[1] and len(v) == 3)},
+            "pcn_pages": {c: {"flags": self.flags("pcn", c, by_org.get(c, {}), members.get(c, set()))}
+                          for c in pcn_orgs if c in by_org},
+            "practice_pages": practice_pages, "bnf_names": bnf_names,
+        }
 
 
 def build_site(analysis: Analysis) -> dict:
+    """Stage the month's data folder, publish it in one rename, then the shared pages and the months list."""
     layout, month = analysis.layout, analysis.month
-    final = layout.report(month)
     work = layout.tmp / scratch_name(f"report-{month}")
-    (work / "assets").mkdir(parents=True)
-    (work / "icb").mkdir()
-    (work / "practice").mkdir()
-    shutil.copyfile(vega_bundle(layout), work / "assets" / "vega.js")
-    (work / "assets" / "templates.js").write_text(
-        "window.MSI_TEMPLATES = " + json.dumps(templates(), separators=(",", ":")) + ";\n", encoding="utf-8")
-    for name in ("site.js", "site.css"):
-        shutil.copyfile(STATIC / name, work / "assets" / name)
+    (work / "icb").mkdir(parents=True)
     builder = SiteBuilder(analysis)
-    (work / "assets" / "national.js").write_text(
-        "window.MSI_NATIONAL = " + page_json(builder.national()) + ";\n", encoding="utf-8")
-    (work / "index.html").write_text(builder.index(), encoding="utf-8")
     by_icb: dict[str, dict[str, list[dict]]] = {}  # ICB -> indicator -> its practices
-    by_practice: dict[str, dict[str, dict]] = {}
     pcns_by_icb: dict[str, dict[str, list[dict]]] = {}  # ICB (most of the PCN's practices) -> indicator -> PCNs
-    by_pcn: dict[str, dict[str, dict]] = {}
-    pcn_practices: dict[str, dict[str, list[dict]]] = {}  # PCN -> indicator -> its practices
     for row in analysis.assessed.filter(pl.col("org_type").is_in(["practice", "pcn"])).iter_rows(named=True):
-        if row["org_type"] == "pcn":
-            pcns_by_icb.setdefault(row["icb_code"], {}).setdefault(row["indicator_id"], []).append(row)
-            by_pcn.setdefault(row["org_code"], {})[row["indicator_id"]] = row
+        if not safe_code(row["org_code"]) or not safe_code(row["icb_code"]):
             continue
-        by_icb.setdefault(row["icb_code"], {}).setdefault(row["indicator_id"], []).append(row)
-        by_practice.setdefault(row["org_code"], {})[row["indicator_id"]] = row
-        if row["pcn_code"]:
-            pcn_practices.setdefault(row["pcn_code"], {}).setdefault(row["indicator_id"], []).append(row)
-    products = analysis.recent_products
-    (work / "pcn").mkdir()
-    (work / "assets" / "search.js").write_text(
-        "window.MSI_SEARCH = " + page_json({"orgs": search_index(analysis)}) + ";\n", encoding="utf-8")
+        target = pcns_by_icb if row["org_type"] == "pcn" else by_icb
+        target.setdefault(row["icb_code"], {}).setdefault(row["indicator_id"], []).append(row)
+    pcn_home = {r["org_code"]: icb for icb, by_ind in pcns_by_icb.items() for rows in by_ind.values() for r in rows}
+    guests: dict[str, dict[str, list[dict]]] = {}  # ICB -> indicator -> other ICBs' practices in its PCNs
+    for icb, by_ind in by_icb.items():
+        for ind_id, rows in by_ind.items():
+            for r in rows:
+                home = pcn_home.get(r["pcn_code"])
+                if home and home != icb:
+                    guests.setdefault(home, {}).setdefault(ind_id, []).append(r)
+    (work / "month.js").write_text(data_module(f"month:{month}", builder.month_data()), encoding="utf-8")
+    _ = analysis.recent_products  # read through DuckDB here, before any worker is forked
 
-    def write_pages(keys: list[tuple[str, str]]) -> int:
-        for kind, code in keys:
-            if kind == "icb":
-                text = builder.icb(code, by_icb[code], pcns_by_icb.get(code, {}))
-            elif kind == "pcn":
-                text = builder.pcn(code, by_pcn[code], pcn_practices.get(code, {}))
-            else:
-                text = builder.practice(code, by_practice[code], products.get(code, {}))
-            (work / kind / f"{code}.html").write_text(text, encoding="utf-8")
-        return len(keys)
+    def write_icbs(codes: list[str]) -> int:
+        for code in codes:
+            data = builder.icb_data(code, by_icb[code], pcns_by_icb.get(code, {}), guests.get(code))
+            (work / "icb" / f"{code}.js").write_text(data_module(f"icb:{month}:{code}", data), encoding="utf-8")
+        return len(codes)
 
-    icb_keys = [("icb", c) for c in sorted(c for c in by_icb if c and safe_code(c))]
-    for code, absent in analysis.absent_icbs.items():
-        if code not in by_icb and safe_code(code):
-            (work / "icb" / f"{code}.html").write_text(builder.absent_icb(absent), encoding="utf-8")
-    pcn_keys = [("pcn", c) for c in sorted(by_pcn) if safe_code(c)]
-    practice_keys = [("practice", c) for c in sorted(by_practice) if safe_code(c)]
-    builder.prepare()  # what pages read through DuckDB or polars, computed before any worker is forked
-    in_parallel(write_pages, icb_keys + pcn_keys + practice_keys)
+    icbs = sorted(by_icb)
+    in_parallel(write_icbs, icbs)
+    final = layout.report(month)
     publish_dir(work, final, layout.tmp)
-    return {"index": final / "index.html", "icb_pages": len(icb_keys), "pcn_pages": len(pcn_keys),
-            "practice_pages": len(practice_keys)}
+    write_shared(layout)
+    pcns = sum(len({r["org_code"] for rows in p.values() for r in rows}) for p in pcns_by_icb.values())
+    practices = sum(len({r["org_code"] for rows in p.values() for r in rows}) for p in by_icb.values())
+    return {"index": layout.reports / "index.html", "data": final, "icb_pages": len(icbs), "pcn_pages": pcns,
+            "practice_pages": practices}
+
+
+def write_shared(layout) -> None:
+    """The four pages, the assets and the months list: each written only when its bytes change, in one rename."""
+    root = layout.reports
+    files = {f"assets/{name}": (STATIC / name).read_bytes() for name in ("site.js", "site.css")}
+    files["assets/templates.js"] = ("window.MSI_TEMPLATES = " + json.dumps(templates(), separators=(",", ":"))
+                                    + ";\n").encode()
+    files["assets/vega.js"] = vega_bundle(layout)
+    shell = (STATIC / "page.html").read_text(encoding="utf-8")
+    for kind in PAGES:
+        files[f"{kind}.html"] = shell.replace("{{page}}", kind).encode()
+    files["data/months.js"] = months_module(layout).encode()
+    for name, data in files.items():
+        final = root / name
+        if isinstance(data, Path):
+            if final.is_file() and final.stat().st_size == data.stat().st_size and final.read_bytes() == data.read_bytes():
+                continue
+            data = data.read_bytes()
+        elif final.is_file() and final.read_bytes() == data:
+            continue
+        built = layout.tmp / scratch_name("site", final.suffix)
+        built.parent.mkdir(parents=True, exist_ok=True)
+        built.write_bytes(data)
+        publish_file(built, final)
+
+
+def published_months(layout) -> list[str]:
+    """The months whose data folder is complete (its month.js is written last, inside the published folder)."""
+    folder = layout.reports / "data"
+    return sorted(p.name for p in folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if (p / "month.js").is_file()) \
+        if folder.is_dir() else []
+
+
+def months_module(layout) -> str:
+    months = [[m, month_label(m)] for m in published_months(layout)]
+    return "window.MSI_MONTHS = " + json.dumps(months, separators=(",", ":")) + ";\n"
 
 
 def vega_bundle(layout) -> Path:
@@ -497,8 +501,9 @@ def vega_bundle(layout) -> Path:
 
 
 def search_index(analysis: Analysis) -> list[list[str]]:
-    """[kind, code, name, where] for every ICB, PCN and practice with a page: what the search box looks in and
-    shows. `where` tells same-named orgs apart: a practice's PCN, ICB and postcode, a PCN's ICB, an ICB's region."""
+    """[kind, code, name, where, ICB] for every ICB, PCN and practice with a page: what the search box looks in
+    and shows, and which ICB's data file a PCN's or practice's page reads. `where` tells same-named orgs apart:
+    a practice's PCN, ICB and postcode, a PCN's ICB, an ICB's region."""
     orgs = (analysis.assessed.filter(pl.col("org_type").is_in(["icb", "pcn", "practice", "region"]))
             .unique(["org_type", "org_code"]).sort("org_type", "org_code"))
     names = {(r["org_type"], r["org_code"]): r["org_name"] or r["org_code"] for r in orgs.iter_rows(named=True)}
@@ -512,13 +517,16 @@ def search_index(analysis: Analysis) -> list[list[str]]:
         kind, code = r["org_type"], r["org_code"]
         if kind == "region" or not safe_code(code):
             continue
-        if kind == "practice":
-            pcn = names.get(("pcn", r["pcn_code"]), "in no PCN") if r["pcn_code"] else "in no PCN"
-            where = " · ".join(x for x in (pcn, icb(r["icb_code"]), postcodes.get(code, "")) if x)
-        elif kind == "pcn":
-            where = icb(r["icb_code"])
+        if kind == "icb":
+            where, home = names.get(("region", r["region_code"]), ""), code
         else:
-            where = names.get(("region", r["region_code"]), "")
-        out.append([kind, code, names[(kind, code)], where, r["icb_code"] or ""])
+            home = r["icb_code"] or ""
+            if not safe_code(home):
+                continue  # its page's data is its ICB's file
+            if kind == "practice":
+                pcn = names.get(("pcn", r["pcn_code"]), "in no PCN") if r["pcn_code"] else "in no PCN"
+                where = " · ".join(x for x in (pcn, icb(home), postcodes.get(code, "")) if x)
+            else:
+                where = icb(home)
+        out.append([kind, code, names[(kind, code)], where, home])
     return out
-
