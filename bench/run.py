@@ -256,7 +256,10 @@ def quick(data: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
     results["month_end_to_end"] = measure("msi run end to end, report included", argv, 1)
     results["steps_s"] = dagster_step_seconds(out / "dagster_home")
-    results["site_mb"] = round(folder_bytes(out / "reports" / MONTH) / 1e6, 1)
+    results["site_mb"] = round(folder_bytes(out / "reports" / "data" / MONTH) / 1e6, 1)  # what the month adds
+    results["site_shared_mb"] = round(sum(f.stat().st_size for f in (out / "reports").glob("*.html")) / 1e6
+                                      + folder_bytes(out / "reports" / "assets") / 1e6, 1)
+    results["pages_ms"] = page_timings(out / "reports")
     results["extracts_mb"] = round(folder_bytes(out / "extracts" / MONTH) / 1e6, 1)
     limit_s = results["limit"]["wall_s"]
     results["ratios"] = {"end_to_end_over_limit": round(results["month_end_to_end"]["wall_s"] / limit_s, 2),
@@ -268,6 +271,35 @@ def quick(data: Path) -> None:
     write_quick_table(results, path)
     print(f"end to end {results['month_end_to_end']['wall_s']} s = {results['ratios']['end_to_end_over_limit']} x "
           f"the limit ({limit_s} s); site {results['site_mb']} MB; results: {path}")
+
+
+def page_timings(site: Path, samples: int = 5) -> dict:
+    """Milliseconds from opening a page from disk in headless Chromium to its first chart drawn (site.js's
+    MSI_TIMING), median of `samples` practice pages and of the largest ICB's page; {} without Chromium."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        return {}
+    from playwright.sync_api import sync_playwright
+
+    from pipelines.outputs.report.site import read_data_module
+
+    _, month = read_data_module(site / "data" / MONTH / "month.js")
+    practices = [o[1] for o in month["search"] if o[0] == "practice"][:: max(1, len(month["search"]) // 50)][:samples]
+    largest = max((site / "data" / MONTH / "icb").glob("*.js"), key=lambda p: p.stat().st_size).stem
+    out: dict = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        for kind, codes in (("practice", practices), ("icb", [largest])):
+            firsts = []
+            for code in codes:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page.goto((site / f"{kind}.html").as_uri() + f"?code={code}&month={MONTH}")
+                page.wait_for_function("window.MSI_TIMING && window.MSI_TIMING.first_chart", timeout=120_000)
+                firsts.append(page.evaluate("window.MSI_TIMING.first_chart"))
+                page.close()
+            out[f"{kind}_first_chart_ms"] = round(statistics.median(firsts))
+        browser.close()
+    return out
 
 
 def dagster_step_seconds(dagster_home: Path) -> dict[str, float]:
@@ -301,7 +333,11 @@ def write_quick_table(r: dict, json_path: Path) -> None:
     lines = [f"`uv run msi bench --quick` ({r['date']}, {r['machine']['cpus']} cores): limit {limit_s:.1f} s "
              f"(`{r['limit']['command']}`); `msi run` end to end, report included, **{e2e['wall_s']:.1f} s = "
              f"{e2e['wall_s'] / limit_s:.1f} × the limit**, peak RSS {e2e['peak_rss_gb']:.2f} GB; report site "
-             f"{r['site_mb']} MB and workbooks {r['extracts_mb']} MB for the month.", "",
+             f"{r['site_mb']} MB (the month's data; the shared pages and scripts {r.get('site_shared_mb', '?')} MB, once) and "
+             f"workbooks {r['extracts_mb']} MB for the month"
+             + (f"; opened from disk in Chromium, a practice page's first chart after "
+                f"{r['pages_ms']['practice_first_chart_ms']} ms (median of 5), the largest ICB's page's after "
+                f"{r['pages_ms']['icb_first_chart_ms']} ms" if r.get("pages_ms") else "") + ".", "",
              "| Dagster step | seconds | × limit |", "|---|---|---|"]
     lines += [f"| {k} | {v:.1f} | {v / limit_s:.2f} |" for k, v in r["steps_s"].items() if v >= 0.5]
     lines.append(f"\nRaw figures: `{json_path.relative_to(ROOT)}`.\n")

@@ -507,7 +507,7 @@
       if (!SAFE.test(code)) throw new Error("This page needs an organisation's code (code=...): choose one from the England page.");
       if (kind === "icb" && M.absent[code]) return "absent";
       const found = M.search.find(function (o) { return o[0] === kind && o[1] === code; });
-      if (!found) throw new Error(code + " has no " + (kind === "icb" ? "ICB" : kind === "pcn" ? "PCN" : "practice") + " page in " + M.label +
+      if (!found || !SAFE.test(found[4])) throw new Error(code + " has no " + (kind === "icb" ? "ICB" : kind === "pcn" ? "PCN" : "practice") + " page in " + M.label +
                                   "'s report: search for it, or choose another month.");
       return load("data/" + month + "/icb/" + found[4] + ".js", "icb:" + month + ":" + found[4]).then(function (d) { D = d; return "org"; });
     }).then(function (what) {
