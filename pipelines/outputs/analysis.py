@@ -109,7 +109,8 @@ class Analysis:
 
     @cached_property
     def recent_products(self) -> dict:
-        """practice -> indicator -> top presentations over the last PRODUCT_MONTHS months."""
+        """practice -> indicator -> top presentations over the last PRODUCT_MONTHS months, as (bnf_code, bnf_name,
+        items, quantity, ome_mg), most OME first, then most items (ordered in SQL: ~0.5 M rows a national month)."""
         months = self.months[-PRODUCT_MONTHS:]
         files = [str(f) for f in TABLES["indicator_practice_breakdown"].files(self.layout, months)]
         if not files:
@@ -117,10 +118,8 @@ class Analysis:
         with duckdb.connect() as con:
             frame = con.sql(load_sql("outputs/recent_products"), params={"files": files, "top": TOP_PRODUCTS}).pl()
         out: dict = {}
-        ordered = frame.with_columns(pl.col("ome_mg").fill_null(0).alias("_ome")).sort(
-            "practice_code", "indicator_id", "_ome", "items", descending=[False, False, True, True]).drop("_ome")
-        for row in ordered.iter_rows(named=True):
-            out.setdefault(row["practice_code"], {}).setdefault(row["indicator_id"], []).append(row)
+        for practice, indicator, *product in frame.iter_rows():
+            out.setdefault(practice, {}).setdefault(indicator, []).append(tuple(product))
         return out
 
     @cached_property

@@ -6,3 +6,4 @@ FROM read_parquet($files)
 GROUP BY practice_code, indicator_id, bnf_code
 QUALIFY row_number() OVER (PARTITION BY practice_code, indicator_id
                            ORDER BY coalesce(sum(ome_mg), 0) DESC, sum(items) DESC, bnf_code) <= $top
+ORDER BY practice_code, indicator_id, coalesce(sum(ome_mg), 0) DESC, sum(items) DESC, bnf_code

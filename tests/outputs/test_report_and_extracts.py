@@ -587,3 +587,26 @@ def test_every_table_the_run_wrote_has_its_declared_columns(run):
                 assert got == table.columns, (table.name, path)
             if table.by_month and table.zone == "warehouse":
                 assert table.months(run) == MONTHS, table.name
+
+
+def test_practice_page_lists_the_products_behind_each_numerator(run, browser):
+    """The products table of a practice page: the presentations of the indicator's breakdown over the last three
+    months, summed by the test from the warehouse files, most items first (an indicator without OME)."""
+    from pipelines.tables import TABLES
+
+    files = [str(f) for f in TABLES["indicator_practice_breakdown"].files(run, MONTHS[-3:])]
+    with duckdb.connect() as con:
+        rows = con.execute("SELECT practice_code, bnf_code, sum(items) AS n FROM read_parquet($f) WHERE indicator_id = "
+                           "'nsaid_per_1000_65plus' GROUP BY ALL", {"f": files}).fetchall()
+    by_practice: dict = {}
+    for practice, bnf, n in rows:
+        by_practice.setdefault(practice, {})[bnf] = n
+    data = icb_data(run, "QOP")
+    code = max((p for p in data["practice_pages"] if p in by_practice), key=lambda p: len(by_practice[p]))
+    expected = sorted(by_practice[code].items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+    page, errors, _, _ = open_page(browser, url(run, f"practice.html?code={code}"), "products.png")
+    table = page.locator("#nsaid_per_1000_65plus details.products table")
+    shown = [(r[0], float(r[2].replace(",", ""))) for r in
+             table.locator("tbody tr").evaluate_all("trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))")]
+    assert errors == [] and shown == [(b, float(n)) for b, n in expected]
+    assert page.inner_text("#nsaid_per_1000_65plus details.products summary").endswith(f"({len(expected)})")

@@ -390,10 +390,10 @@ class SiteBuilder:
             found = {}
             for ind_id, items in products.get(p, {}).items():
                 found[ind_id] = []
-                for x in items:
-                    line = (x["bnf_code"], fmt(x["items"], 0), fmt(x["quantity"], 0), fmt(x["ome_mg"], 0))
+                for bnf_code, bnf_name, n, quantity, ome_mg in items:
+                    line = (bnf_code, fmt(n, 0), fmt(quantity, 0), fmt(ome_mg, 0))
                     found[ind_id].append(lines.setdefault(line, len(lines)))
-                    bnf_names[x["bnf_code"]] = x["bnf_name"] or ""
+                    bnf_names[bnf_code] = bnf_name or ""
             practice_pages[p] = {"flags": self.flags("practice", p, by_org.get(p, {})), "products": found,
                                  "lines": [list(line) for line in lines]}
         first = [self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in act_on_first(self.signals.get(code, []))]
