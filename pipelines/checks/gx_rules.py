@@ -23,7 +23,7 @@ SET_METRIC = "msi_row_rules.counts"
 _classes: dict = {}
 
 
-def define_rules() -> dict:
+def _define() -> dict:
     if _classes:
         return _classes
     import great_expectations.expectations as gxe
@@ -73,7 +73,7 @@ def define_rules() -> dict:
 
 def row_rule(description: str, query: str):
     """Expect `query` ({batch} = the table) to select no row; the failure reports how many it did."""
-    return define_rules()["rule"](description=description, unexpected_rows_query=query)
+    return _define()["rule"](description=description, unexpected_rows_query=query)
 
 
 def rule_set(select: str, rules: list[tuple[str, str]]) -> list:
@@ -83,6 +83,6 @@ def rule_set(select: str, rules: list[tuple[str, str]]) -> list:
     {batch}; literal braces doubled)."""
     counts = "SELECT " + ", ".join(f"count(*) FILTER (WHERE {where}) AS rule_{i}"
                                    for i, (_, where) in enumerate(rules)) + " FROM {batch}"
-    of_set = define_rules()["of_set"]
+    of_set = _define()["of_set"]
     return [of_set(description=text, unexpected_rows_query=select + where, row_rules_query=counts, rule_key=f"rule_{i}")
             for i, (text, where) in enumerate(rules)]

@@ -28,13 +28,6 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def prepare_validation() -> None:
-    """Import Great Expectations and define msi's rules: ~3 s, done while the month is still being read."""
-    from pipelines.checks.gx_rules import define_rules
-
-    define_rules()
-
-
 def validate_prescribing(path: Path, month: str, header_geography: str, tmp: Path) -> dict:
     # GE is imported here, not at module level: it takes seconds to import and the code location must
     # load fast (dg check defs, the UI).

@@ -25,8 +25,7 @@ class MonthIngest:
 
 def ingest_month(layout: Layout, month: str, epd_source: Path, nhs_digital: Path | None,
                  validate: Callable[[Path, str], dict] | None = None, with_list_sizes: bool = True,
-                 with_map: bool = True, log: Callable[[str], None] | None = None,
-                 prepare: Callable[[], None] | None = None) -> MonthIngest:
+                 with_map: bool = True, log: Callable[[str], None] | None = None) -> MonthIngest:
     """Stage the NHS Digital files (small: checked first, so a refused one costs seconds, not an EPD read),
     then the EPD month, then publish all of them."""
     with scratch_dir(layout.tmp, f"month-{month}") as work:
@@ -34,7 +33,7 @@ def ingest_month(layout: Layout, month: str, epd_source: Path, nhs_digital: Path
                  if nhs_digital is not None and with_list_sizes else None)
         geography = (stage_practice_geography(nhs_digital, month, layout, work / "map")
                      if nhs_digital is not None and with_map else None)
-        epd = stage_epd_month(epd_source, month, layout, work / "epd", validate=validate, log=log, prepare=prepare)
+        epd = stage_epd_month(epd_source, month, layout, work / "epd", validate=validate, log=log)
         # Everything passed: publish (renames within the data directory, under the writer's lock).
         return MonthIngest(epd.publish(), lists.publish() if lists else None,
                            geography.publish() if geography else None)

@@ -159,23 +159,20 @@ def _diagnose(con, csv_path: Path, flavour: Flavour, month: str, source_name: st
 
 
 def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name: str, con,
-           validate: Callable[[Path, str], dict] | None, prepare: Callable[[], None] | None = None):
+           validate: Callable[[Path, str], dict] | None):
     """The typed fact (file row order), the practice names and the suite's verdict on the fact, or an
     IngestError saying what and where.
 
     The suite (Great Expectations in DuckDB) runs in a thread while the names are decoded from the raw
     lines (numpy and Python, one core): neither reads what the other writes, and the two take similar
     time. Should a presentation name need repairing (rare), the fact is rewritten and checked again,
-    so the verdict is always on the bytes that will be published. `prepare` (importing Great Expectations:
-    ~3 s) runs in the suite's thread while polars writes the fact, so the suite starts at once."""
+    so the verdict is always on the bytes that will be published."""
     fact = work / "fact.parquet"
+    try:
+        scan.write_fact(csv_path, flavour, month, fact)
+    except pl.exceptions.PolarsError as exc:
+        raise _diagnose(con, csv_path, flavour, month, source_name, exc) from exc
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="suite") as pool:
-        if validate and prepare:
-            pool.submit(prepare)
-        try:
-            scan.write_fact(csv_path, flavour, month, fact)
-        except pl.exceptions.PolarsError as exc:
-            raise _diagnose(con, csv_path, flavour, month, source_name, exc) from exc
         checking = pool.submit(validate, fact, flavour.geography) if validate else None
         con.execute(load_sql("lake/practice_counts"), {"fact_path": str(fact)})
         found = con.execute(load_sql("lake/practice_keys")).fetchall()
@@ -220,8 +217,7 @@ def held_rows(final: Path, log: Callable[[str], None] | None = None) -> int | No
 
 def stage_epd_month(source: Path, month: str, layout: Layout, work: Path, memory_limit: str = "2GB",
                     validate: Callable[[Path, str], dict] | None = None,
-                    log: Callable[[str], None] | None = None,
-                    prepare: Callable[[], None] | None = None) -> StagedEpd:
+                    log: Callable[[str], None] | None = None) -> StagedEpd:
     """Normalise `source` (the published file for `month`) into `work`, ready to replace that month. With
     `validate` (staged fact path, header geography -> summary with `success`), a month that fails is
     refused (IngestError) before anything is published."""
@@ -233,7 +229,7 @@ def stage_epd_month(source: Path, month: str, layout: Layout, work: Path, memory
         flavour = detect_flavour(read_header(csv_path, source.name), source=source.name)
         check_complete(csv_path, source.name)
         con = duckdb_connection(work, memory_limit)
-        fact, names, encoding, validation = _stage(csv_path, flavour, month, work, source.name, con, validate, prepare)
+        fact, names, encoding, validation = _stage(csv_path, flavour, month, work, source.name, con, validate)
     rows, items, practices, unidentified_rows, without_month = con.execute(load_sql("lake/month_summary")).fetchall()[0]
     if rows == 0:
         raise IngestError(f"{source.name}: no data rows")

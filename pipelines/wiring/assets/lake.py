@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.checks.prescribing_validation import prepare_validation, validate_prescribing, write_validation
+from pipelines.checks.prescribing_validation import validate_prescribing, write_validation
 from pipelines.lake.month import ingest_month
 from pipelines.months import from_partition_key
 from pipelines.sources.nhs_digital import FILE_STEMS
@@ -57,7 +57,7 @@ def lake_month(context: dg.AssetExecutionContext, msi: MsiSettings):
         result = ingest_month(
             layout, month, Path(epd["path"]), folder, with_list_sizes=with_lists, with_map=with_map,
             validate=lambda staged, geography: validate_prescribing(staged, month, geography, layout.tmp),
-            prepare=prepare_validation, log=context.log.warning)
+            log=context.log.warning)
         write_validation(layout.raw_epd(month), result.epd.validation)
     rx = result.epd
     yield dg.MaterializeResult(asset_key=prescribing_month, metadata={
