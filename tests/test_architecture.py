@@ -66,3 +66,16 @@ def test_every_sql_file_the_code_names_exists():
                         named.add(arg.value)
     assert len(named) > 30
     assert sorted(n for n in named if not (ROOT / "sql" / f"{n}.sql").is_file()) == []
+
+
+def test_every_sql_file_a_comment_or_docstring_names_exists():
+    """A comment that points to sql/<folder>/<file>.sql points to a file that is there (four pointed to files
+    renamed or merged long ago)."""
+    import re
+
+    texts = [p for folder in ("sql", "pipelines", "indicators", "bench", "docs") for p in (ROOT / folder).rglob("*")
+             if p.suffix in (".sql", ".py", ".md")] + [ROOT / "README.md"]
+    stale = sorted({f"{p.relative_to(ROOT)}: {m}" for p in texts
+                    for m in re.findall(r"\bsql/[a-z_]+(?:/[a-z_]+)*\.sql\b", p.read_text(encoding="utf-8"))
+                    if not (ROOT / m).is_file()})
+    assert stale == []

@@ -1,5 +1,5 @@
 -- Every row of NHS Digital's practice map as published (trimmed text; blank PCN fields NULL), with its line
--- in the file (as sql/lake/quin_rows.sql). Pre-July-2022 files say CCG/STP where later ones say
+-- in the file (as sql/lake/list_size_rows.sql). Pre-July-2022 files say CCG/STP where later ones say
 -- SUB_ICB_LOCATION/ICB; nhs_digital_format.py maps both to the same canonical names.
 COPY (
     SELECT row_number() OVER () + 1 AS line, trim(extract_date) AS extract_date,
