@@ -405,7 +405,12 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
 @click.pass_context
 def bench(ctx: click.Context) -> None:
     """National-scale benchmark (same as `python -m bench`; options: --data DIR, --repeats N)."""
-    from bench.run import main as bench_main
+    try:
+        from bench.run import main as bench_main
+    except ModuleNotFoundError:
+        console.print("[red]msi bench: the benchmark runs from a source checkout (bench/ is not installed with "
+                      "msi): clone the repository and run `uv run msi bench` there.[/red]", highlight=False)
+        raise SystemExit(1) from None
 
     bench_main(ctx.args)
 
@@ -444,10 +449,21 @@ def serve(data_dir: str | None, port: int, source: str | None, epd_dir: str, lis
     raise SystemExit(serve_processes(port, env))
 
 
+def workspace_file(env: dict) -> Path:
+    """The checkout's workspace.yaml; an installed msi (no checkout) writes the same one under DAGSTER_HOME."""
+    checkout = PROJECT_ROOT / "workspace.yaml"
+    if checkout.is_file():
+        return checkout
+    written = Path(env["DAGSTER_HOME"]) / "workspace.yaml"
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_text("load_from:\n  - python_module:\n      module_name: pipelines.wiring.definitions\n")
+    return written
+
+
 def serve_processes(port: int, env: dict) -> int:
     """The guarded webserver and the daemon, as two processes (pipelines/wiring/webserver.py says why); when
     either stops, or on Ctrl-C, both are stopped. Returns the exit status."""
-    workspace = str(PROJECT_ROOT / "workspace.yaml")
+    workspace = str(workspace_file(env))
     commands = {"webserver": [sys.executable, "-m", "pipelines.wiring.webserver", "--port", str(port),
                               "--workspace", workspace],
                 "daemon": [sys.executable, "-m", "dagster._daemon", "run", "-w", workspace]}

@@ -7,9 +7,10 @@ from __future__ import annotations
 import csv
 import hashlib
 from functools import cache
-from pathlib import Path
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+from pipelines.resources import resource_dir
+
+REFERENCE_DIR = resource_dir("reference")
 REORGANISATION_MONTH = "2026-04"  # 42 ICBs -> 36 (NHSBSA: "reflected in reporting from April 2026 data")
 FILES = {
     "icbs_2022_07_to_2026_03": "icbs_2022_07_to_2026_03.csv",

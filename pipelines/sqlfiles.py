@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+from pipelines.resources import resource_dir
+
+SQL_DIR = resource_dir("sql")
 
 
 @cache

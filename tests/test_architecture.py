@@ -79,3 +79,12 @@ def test_every_sql_file_a_comment_or_docstring_names_exists():
                     for m in re.findall(r"\bsql/[a-z_]+(?:/[a-z_]+)*\.sql\b", p.read_text(encoding="utf-8"))
                     if not (ROOT / m).is_file()})
     assert stale == []
+
+
+def test_the_outbox_knows_no_channel_by_name():
+    """A month's messages go through whichever channels are configured (pipelines/notify/channels): the outbox
+    imports none of them, so that a channel is one file and none is special."""
+    imported = {alias.name if isinstance(node, ast.Import) else node.module
+                for node in ast.walk(ast.parse((ROOT / "pipelines" / "notify" / "outbox.py").read_text()))
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in (node.names if isinstance(node, ast.Import) else [None])}
+    assert not any(m and m.startswith("pipelines.notify.channels.") and m != "pipelines.notify.channels.eml" for m in imported)

@@ -67,8 +67,9 @@ def test_sending_without_smtp_settings_is_one_line_and_writes_nothing(good_data,
     before = digests(data)
     result = notify(data, env={"MSI_SMTP_HOST": ""})
     assert result.exit_code == 1, result.output
-    assert one_line(result) == ("msi notify: no SMTP server: set MSI_SMTP_HOST and MSI_SMTP_FROM (README: 'The "
-                                "monthly signals e-mail'), or use --dry-run to write the messages without sending")
+    assert one_line(result) == ("msi notify: no channel to send through: for e-mail set MSI_SMTP_HOST and "
+                                "MSI_SMTP_FROM (README: 'The monthly signals e-mail'), or use --dry-run to write the "
+                                "messages without sending")
     assert not (data / "outbox").exists() and digests(data) == before
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import io
 import zipfile
 from functools import cache
-from pathlib import Path
 
 import polars as pl
 
-SOURCES = Path(__file__).resolve().parents[2] / "reference" / "sources"
+from pipelines.reference import REFERENCE_DIR
+
+SOURCES = REFERENCE_DIR / "sources"
 RELEASES = {"2020": "20200201_BNF_Code_Information.zip", "2024": "20241101_BNF_Code_Information.zip"}
 # Names switched from the abbreviated style to dm+d style during 2020 (research note nhsbsa_data.md;
 # both styles exist in the two lists). Months before this take the 2020 list's names in the sample.

@@ -16,7 +16,6 @@ from pipelines.lock import data_lock
 from pipelines.months import month_label
 from pipelines.notify.channels import Channel, NotifyError
 from pipelines.notify.channels.eml import EmlChannel
-from pipelines.notify.channels.smtp import SmtpChannel, SmtpSettings
 from pipelines.notify.message import body_text, new_message, one_line, subject_line
 from pipelines.notify.subscriptions import load_subscriptions
 from pipelines.outputs.analysis import load_analysis
@@ -26,21 +25,20 @@ from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.wording import SYNTHETIC_TAG, no_prescribing
 from pipelines.reference import REORGANISATION_MONTH, icb_successors
 
-SENT = SmtpChannel.record
 FAILED = "failed.json"  # the month's last failed send, removed by the next that succeeds
-NO_CHANNEL = ("no SMTP server: set MSI_SMTP_HOST and MSI_SMTP_FROM (README: 'The monthly signals e-mail'), or "
-              "use --dry-run to write the messages without sending")
+NO_CHANNEL = ("no channel to send through: for e-mail set MSI_SMTP_HOST and MSI_SMTP_FROM (README: 'The monthly "
+              "signals e-mail'), or use --dry-run to write the messages without sending")
 
 
 def notify_month(layout: Layout, month: str | None = None, subscriptions: Path | None = None, dry_run: bool = False,
-                 smtp: SmtpSettings | None = None, resend: bool = False, log=lambda _: None,
-                 channels: list[Channel] | None = None, **send_options) -> dict:
+                 resend: bool = False, log=lambda _: None, channels: list[Channel] | None = None,
+                 **send_options) -> dict:
     """Write the month's messages (one per subscription entry) and, unless `dry_run`, send those not yet sent
-    through `channels` (and SMTP with `smtp`). Returns what was written and sent; raises NotifyError when
+    through `channels` (pipelines/notify/channels: each configured one, `configured()`). Returns what was written and sent; raises NotifyError when
     sending fails (the .eml files stay). Holds the data directory's lock: the outbox and its records have
     one writer, and the outputs read are whole."""
     subs = load_subscriptions(subscriptions or layout.subscriptions)
-    sending = list(channels or []) + ([SmtpChannel(smtp)] if smtp is not None else [])
+    sending = list(channels or [])
     if not dry_run and not sending:  # before any work: nothing could be sent
         raise NotifyError(NO_CHANNEL)
     with data_lock(layout.root, "msi notify", on_wait=log):

@@ -17,12 +17,13 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+from pipelines.reference import REFERENCE_DIR
+
+REFERENCE = REFERENCE_DIR
 REORGANISATION_MONTH = "2026-04"
 
 # Approximate registered population per ICB (thousands). Assumption, for proportions only.

@@ -19,7 +19,6 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -29,9 +28,10 @@ from pipelines.bnf import lists as bnf_lists
 from pipelines.checks.verhoeff import check_digit
 from pipelines.bnf.ome import chemicals as opioid_chemicals
 from pipelines.months import days_in_month
+from pipelines.reference import REFERENCE_DIR
 from pipelines.sample.organisations import England
 
-REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+REFERENCE = REFERENCE_DIR
 BASE_MONTH = "2024-01"
 
 # Monthly multiplicative trend per group (assumption: direction from NHSBSA/OpenPrescribing national

@@ -18,9 +18,11 @@ import polars as pl
 import pytest
 
 from indicators.catalogue import catalogue
-from pipelines.notify.outbox import SENT, notify_month
+from pipelines.notify.outbox import notify_month
 from pipelines.outputs.signals import concerning
-from pipelines.notify.channels.smtp import NotifyError, SmtpSettings
+from pipelines.notify.channels.smtp import NotifyError, SmtpChannel, SmtpSettings
+
+SENT = SmtpChannel.record  # the e-mail channel's record of what it sent
 from pipelines.notify.subscriptions import SubscriptionError, load_subscriptions
 from tests.smtp_server import Inbox, free_port
 
@@ -213,8 +215,8 @@ def test_sending_without_smtp_settings_stops_before_any_work(run, monkeypatch):
 
     path = subscribe(run, "subscriptions:\n  - icb: QOP\n    to: [x@example.nhs.uk]\n")
     monkeypatch.setattr(outbox, "load_analysis", lambda *a: pytest.fail("loaded the outputs before failing"))
-    with pytest.raises(NotifyError, match="no SMTP server: set MSI_SMTP_HOST"):
-        notify_month(run, MONTH, path, smtp=None)
+    with pytest.raises(NotifyError, match="no channel to send through: for e-mail set MSI_SMTP_HOST"):
+        notify_month(run, MONTH, path, channels=[])
 
 
 # --- delivery to a local SMTP server ------------------------------------------------------------------
@@ -287,7 +289,7 @@ def test_messages_arrive_over_starttls_with_login(run, certificate):
     controller, inbox = start_server(certificate, port)
     logged = []
     try:
-        result = notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port), log=logged.append)
+        result = notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], log=logged.append)
         assert sorted(result["sent"]) == ["QOP", "QWE"]
         assert len(inbox.envelopes) == 2
         by_to = {tuple(sorted(e.rcpt_tos)): e for e in inbox.envelopes}
@@ -298,7 +300,7 @@ def test_messages_arrive_over_starttls_with_login(run, certificate):
             (run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         assert next(message.iter_attachments()).get_content() == (run.extracts(MONTH) / "QOP.xlsx").read_bytes()
         # Sent once: a second evaluation (the sensor ticking again) sends nothing more.
-        again = notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port))
+        again = notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))])
         assert again["sent"] == [] and again["already_sent"] == ["QOP", "QWE"] and len(inbox.envelopes) == 2
     finally:
         controller.stop()
@@ -312,7 +314,7 @@ def test_a_refused_connection_is_retried_then_reported_and_the_run_is_untouched(
     before = outputs_digest(run)
     logged, port = [], free_port()  # nothing listens there
     with pytest.raises(NotifyError) as err:
-        notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port), log=logged.append, wait=lambda k: 0)
+        notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], log=logged.append, wait=lambda k: 0)
     assert f"could not reach the SMTP server 127.0.0.1:{port} after 3 attempts (Connection refused)" in str(err.value)
     assert len(logged) == 3 and all("Connection refused" in line for line in logged)
     assert PASSWORD not in str(err.value) + "".join(logged)
@@ -332,7 +334,7 @@ def test_a_server_that_comes_back_gets_the_messages_on_a_retry(run, certificate)
 
     logged = []
     try:
-        result = notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port), log=logged.append, wait=come_up)
+        result = notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], log=logged.append, wait=come_up)
         assert sorted(result["sent"]) == ["QOP", "QWE"] and len(started["server"][1].envelopes) == 2
         assert len(logged) == 1  # one failed attempt, then delivered
     finally:
@@ -350,7 +352,7 @@ def test_no_starttls_no_send(run, certificate):
     controller.start()
     try:
         with pytest.raises(NotifyError, match="offers no STARTTLS"):
-            notify_month(run, MONTH, path, smtp=smtp_settings(certificate, port), wait=lambda k: 0)
+            notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], wait=lambda k: 0)
         assert inbox.envelopes == []
     finally:
         controller.stop()
