@@ -610,3 +610,32 @@ def test_practice_page_lists_the_products_behind_each_numerator(run, browser):
              table.locator("tbody tr").evaluate_all("trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))")]
     assert errors == [] and shown == [(b, float(n)) for b, n in expected]
     assert page.inner_text("#nsaid_per_1000_65plus details.products summary").endswith(f"({len(expected)})")
+
+
+def test_a_pcn_across_two_icbs_lists_all_its_practices(run, browser, tmp_path):
+    """A PCN whose practices are in two ICBs (real ones are): its page, in the ICB of most of its practices,
+    lists every one of them, and each practice's own page is in its own ICB."""
+    from pipelines.outputs.report.site import build_site
+
+    analysis = load_analysis(run)
+    practices = analysis.assessed.filter(pl.col("org_type") == "practice")
+    pcn, home = practices.filter(pl.col("pcn_code").is_not_null()).select("pcn_code", "icb_code").row(0)
+    members = sorted(set(practices.filter(pl.col("pcn_code") == pcn)["org_code"]))
+    other = next(c for c in practices["icb_code"].unique().sort() if c != home)
+    moved = members[0]  # this practice now in another ICB, still in the PCN
+    assert len(members) >= 2
+    analysis.assessed = analysis.assessed.with_columns(
+        icb_code=pl.when((pl.col("org_type") == "practice") & (pl.col("org_code") == moved)).then(pl.lit(other))
+        .otherwise(pl.col("icb_code")))
+    analysis.layout = type(analysis.layout)(tmp_path / "out")
+    build_site(analysis)
+    home_data = read_data_module(analysis.layout.report(MONTH) / "icb" / f"{home}.js")[1]
+    other_data = read_data_module(analysis.layout.report(MONTH) / "icb" / f"{other}.js")[1]
+    assert moved in other_data["practice_pages"] and moved not in home_data["practice_pages"]
+    assert moved not in [r[0] for r in home_data["rows"]["nsaid_per_1000_65plus"]["practice"]]  # not the ICB's own
+    page, errors, _, _ = open_page(browser, (analysis.layout.reports / "pcn.html").as_uri() + f"?code={pcn}&month={MONTH}",
+                                   "pcn-two-icbs.png")
+    listed = page.eval_on_selector_all("#nsaid_per_1000_65plus table.practices tbody tr td:first-child",
+                                       "tds => tds.map(td => td.textContent)")
+    assert errors == [] and sorted(listed) == members
+    assert page.inner_text("main p.meta").startswith(f"Sub-ICB") and f"· {len(members)} practices" in page.inner_text("main p.meta")

@@ -377,9 +377,9 @@ class SiteBuilder:
             for r in mine + its_pcns:
                 by_org.setdefault(r["org_code"], {})[ind_id] = r
         members: dict[str, set[str]] = {}
-        for p, (_, pcn, _) in orgs.items():
-            if pcn:
-                members.setdefault(pcn, set()).add(p)
+        for p, org in orgs.items():
+            if org[1]:  # its PCN
+                members.setdefault(org[1], set()).add(p)
         products = a.recent_products
         bnf_names: dict[str, str] = {}
         practice_pages = {}
