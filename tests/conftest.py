@@ -10,6 +10,20 @@ from pipelines.sample.generate import _keep, write_sample_month
 
 MONTHS = ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07"]
 
+# The slow layer (`-m slow`): whatever needs the shared six-month run or Chromium, and the modules that run msi
+# end to end against a data directory, start Dagster's daemon or install the wheel. `uv run pytest -m "not slow"`
+# is the unit layer (README: "Quick start").
+SLOW_FIXTURES = {"run", "browser"}
+SLOW_MODULES = {"test_dagster.py", "test_monthly_chain.py", "test_serve.py", "test_wheel.py", "test_cli.py",
+                "test_faults.py", "test_faults_notify.py", "test_faults_patient.py", "test_faults_runs.py",
+                "test_faults_side_files.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def run(tmp_path_factory):

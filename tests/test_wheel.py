@@ -3,6 +3,7 @@ and msi installed from it into a fresh virtual environment, run from a folder ou
 an indicator and runs a month end to end, report included (the real 2017 rows of tests/lake/test_real_2017.py).
 Slow (it installs every dependency, from uv's cache): `uv run pytest -m "not slow"` leaves it out."""
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,10 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     shown = subprocess.run(msi + ["indicators", "show", "methotrexate_10mg_items"], cwd=away, env=env,
                            capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr[-2000:]
-    assert "Methotrexate" in shown.stdout and "0801030P0" in shown.stdout  # its BNF chemical, from reference/
+    # The presentations it lists come from reference/ inside the wheel: the same rows the checkout's list holds.
+    with (ROOT / "reference" / "bnf_presentations.csv").open(newline="") as f:
+        tablets = [r["bnf_code"] for r in csv.DictReader(f) if r["bnf_name"].startswith("Methotrexate 10mg tablets")]
+    assert tablets and all(code in shown.stdout for code in tablets), shown.stdout
 
     epd, lists = away / "epd", away / "lists" / "2017-09"
     epd.mkdir()
