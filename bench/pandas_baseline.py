@@ -43,7 +43,9 @@ def run(csv_path: Path, map_path: Path, out_path: Path) -> dict:
     header = pd.read_csv(csv_path, nrows=0, encoding="latin-1").columns
     code_col = "BNF_PRESENTATION_CODE" if "BNF_PRESENTATION_CODE" in header else "BNF_CODE"
     rx = pd.read_csv(
-        csv_path, usecols=["ICB_CODE", "PRACTICE_CODE", code_col, "ITEMS"], encoding="latin-1",
+        csv_path,
+        usecols=["ICB_CODE", "PRACTICE_CODE", code_col, "ITEMS"],
+        encoding="latin-1",
         dtype={"ICB_CODE": "category", "PRACTICE_CODE": "category", code_col: "category", "ITEMS": "int32"},
     )
     gp = read_map(map_path)
@@ -57,10 +59,18 @@ def run(csv_path: Path, map_path: Path, out_path: Path) -> dict:
         practice = practice[practice["ITEMS"] > 0]
         icb = practice.groupby("ICB_CODE", observed=True)[["num", "ITEMS"]].sum().reset_index()
         for level, frame, code in (("practice", practice, "PRACTICE_CODE"), ("icb", icb, "ICB_CODE")):
-            results.append(pd.DataFrame({
-                "indicator_id": ind_id, "org_type": level, "org_code": frame[code].astype(str),
-                "numerator": frame["num"].astype(float), "denominator": frame["ITEMS"].astype(float),
-                "value": 100.0 * frame["num"] / frame["ITEMS"]}))
+            results.append(
+                pd.DataFrame(
+                    {
+                        "indicator_id": ind_id,
+                        "org_type": level,
+                        "org_code": frame[code].astype(str),
+                        "numerator": frame["num"].astype(float),
+                        "denominator": frame["ITEMS"].astype(float),
+                        "value": 100.0 * frame["num"] / frame["ITEMS"],
+                    }
+                )
+            )
     out = pd.concat(results, ignore_index=True)
     out.to_parquet(out_path)
     return {"rows": len(out)}

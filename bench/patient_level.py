@@ -13,13 +13,13 @@ import platform
 import resource
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.layout import Layout
-from pipelines.months import month_range
 from pipelines.indicators.patient import compute_patient_month
 from pipelines.lake.patient import load_extract
+from pipelines.layout import Layout
+from pipelines.months import month_range
 from pipelines.sample.patient import write_patient_sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,15 +44,21 @@ def main(argv: list[str] | None = None) -> dict:
         compute_patient_month(layout, month)
     done = time.perf_counter()
     result = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
-        "cpus": __import__("os").cpu_count(), "patients": summary.patients, "prescriptions": summary.prescriptions,
-        "registrations": summary.registrations, "months": len(MONTHS), "generate_s": round(generated - started, 1),
-        "check_and_load_s": round(loaded - generated, 1), "indicators_12_months_s": round(done - loaded, 1),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": platform.machine(),
+        "cpus": __import__("os").cpu_count(),
+        "patients": summary.patients,
+        "prescriptions": summary.prescriptions,
+        "registrations": summary.registrations,
+        "months": len(MONTHS),
+        "generate_s": round(generated - started, 1),
+        "check_and_load_s": round(loaded - generated, 1),
+        "indicators_12_months_s": round(done - loaded, 1),
         "load_plus_indicators_s": round(done - generated, 1),
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024, 2),
         "extract": info,
     }
-    out = ROOT / "bench" / "results" / f"patient-level-{datetime.now(timezone.utc):%Y-%m-%dT%H%M%S%z}.json"
+    out = ROOT / "bench" / "results" / f"patient-level-{datetime.now(UTC):%Y-%m-%dT%H%M%S%z}.json"
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     return result

@@ -22,7 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,11 @@ def timed(argv: list[str], env: dict | None = None) -> dict:
     out = proc.stdout.read().decode() if proc.stdout else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(argv)} failed")
-    return {"wall_s": round(wall, 2), "peak_rss_gb": round(usage.ru_maxrss / 1024 / 1024, 3), "output": out.strip()[-500:]}
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_gb": round(usage.ru_maxrss / 1024 / 1024, 3),
+        "output": out.strip()[-500:],
+    }
 
 
 def command(argv: list[str]) -> str:
@@ -58,8 +62,12 @@ def measure(name: str, argv: list[str], repeats: int, before=None, warm_up: bool
             before()
         runs.append(timed(argv))
         print(f"  {name}: {runs[-1]['wall_s']} s, {runs[-1]['peak_rss_gb']} GB", flush=True)
-    return {"wall_s": statistics.median(r["wall_s"] for r in runs),
-            "peak_rss_gb": max(r["peak_rss_gb"] for r in runs), "runs": runs, "command": command(argv)}
+    return {
+        "wall_s": statistics.median(r["wall_s"] for r in runs),
+        "peak_rss_gb": max(r["peak_rss_gb"] for r in runs),
+        "runs": runs,
+        "command": command(argv),
+    }
 
 
 def side_by_side(argvs: list[list[str]]) -> dict:
@@ -72,8 +80,11 @@ def side_by_side(argvs: list[list[str]]) -> dict:
         if os.waitstatus_to_exitcode(status) != 0:
             raise RuntimeError("a side-by-side run failed")
         peaks.append(usage.ru_maxrss / 1024 / 1024)
-    return {"wall_s": round(time.perf_counter() - started, 2), "peak_rss_gb": round(sum(peaks), 3),
-            "command": " & ".join(command(a) for a in argvs)}
+    return {
+        "wall_s": round(time.perf_counter() - started, 2),
+        "peak_rss_gb": round(sum(peaks), 3),
+        "command": " & ".join(command(a) for a in argvs),
+    }
 
 
 def output_of(result: dict) -> dict:
@@ -90,12 +101,41 @@ def ensure_sample(data: Path) -> tuple[Path, Path, Path]:
     csv, zipped = data / f"EPD_SNOMED_{MONTH.replace('-', '')}.csv", data / f"EPD_SNOMED_{MONTH.replace('-', '')}.zip"
     if not (csv.is_file() and zipped.is_file() and (data / MONTH).is_dir()):
         print("generating the national-scale sample month (~2 minutes)", flush=True)
-        subprocess.run([sys.executable, "-m", "pipelines.cli", "sample", "--months", MONTH, "--out", str(data),
-                        "--scale", "national", "--zip"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "sample",
+                "--months",
+                MONTH,
+                "--out",
+                str(data),
+                "--scale",
+                "national",
+                "--zip",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     if not ((data / f"EPD_SNOMED_{SECOND_MONTH.replace('-', '')}.csv").is_file() and (data / SECOND_MONTH).is_dir()):
         print("generating a second national-scale month (~2 minutes)", flush=True)
-        subprocess.run([sys.executable, "-m", "pipelines.cli", "sample", "--months", SECOND_MONTH, "--out", str(data),
-                        "--scale", "national"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "sample",
+                "--months",
+                SECOND_MONTH,
+                "--out",
+                str(data),
+                "--scale",
+                "national",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     maps = sorted((data / MONTH).glob("gp-reg-pat-prac-map.*"))
     return csv, zipped, maps[0]
 
@@ -120,8 +160,12 @@ def compare_with_pipeline(pandas_out: Path, data_dir: Path) -> float:
             "SELECT max(abs(coalesce(p.value, -1) - coalesce(i.value, -1))), count(*) FROM read_parquet($p) p "
             "JOIN read_parquet($i) i ON i.indicator_id = p.indicator_id AND i.org_type = p.org_type "
             "AND i.org_code = p.org_code AND i.geography = 'as_published' AND i.month = $m",
-            {"p": str(pandas_out), "i": str(data_dir / "warehouse" / "indicator_values" / "month=*" / "*.parquet"),
-             "m": MONTH}).fetchone()
+            {
+                "p": str(pandas_out),
+                "i": str(data_dir / "warehouse" / "indicator_values" / "month=*" / "*.parquet"),
+                "m": MONTH,
+            },
+        ).fetchone()
     if not diff[1]:
         raise RuntimeError("pandas baseline and pipeline share no rows")
     return float(diff[0])
@@ -131,9 +175,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT / "bench" / "data"), help="where the sample month lives")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--quick", action="store_true",
-                        help="one national month end to end with the limit in the same run (~5 minutes): the guard "
-                             "every change to the run quotes")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one national month end to end with the limit in the same run (~5 minutes): the guard "
+        "every change to the run quotes",
+    )
     args = parser.parse_args(argv)
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
@@ -150,22 +197,40 @@ def main(argv: list[str] | None = None) -> None:
 
     print("measuring", flush=True)
     results["limit"] = measure("limit", step("limit", str(csv)), max(3, args.repeats), warm_up=True)
-    results["ingest_csv"] = measure("ingest (CSV)", step("ingest", str(csv), str(lake), MONTH), args.repeats, fresh(lake))
+    results["ingest_csv"] = measure(
+        "ingest (CSV)", step("ingest", str(csv), str(lake), MONTH), args.repeats, fresh(lake)
+    )
     floor = work / "ingest_floor"
     results["ingest_floor"] = measure("ingest, piece by piece", step("ingest_floor", str(csv), str(floor)), 1)
     results["ingest_floor"]["parts"] = output_of(results["ingest_floor"])
     shutil.rmtree(floor, ignore_errors=True)
-    results["ingest_zip"] = measure("ingest (ZIP)", step("ingest", str(zipped), str(work / "lake_zip"), MONTH),
-                                    args.repeats, fresh(work / "lake_zip"))
+    results["ingest_zip"] = measure(
+        "ingest (ZIP)",
+        step("ingest", str(zipped), str(work / "lake_zip"), MONTH),
+        args.repeats,
+        fresh(work / "lake_zip"),
+    )
     # The month's list sizes and map next to the ingested prescribing, then the indicators.
-    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from pipelines.layout import Layout;"
-                    " from pipelines.lake.list_sizes import ingest_list_sizes; from pipelines.lake.practice_geography import ingest_practice_geography;"
-                    " l = Layout(Path(sys.argv[1])); f = Path(sys.argv[2]);"
-                    " ingest_list_sizes(f, sys.argv[3], l); ingest_practice_geography(f, sys.argv[3], l)",
-                    str(lake), str(data / MONTH), MONTH], check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from pipelines.layout import Layout;"
+            " from pipelines.lake.list_sizes import ingest_list_sizes;"
+            " from pipelines.lake.practice_geography import ingest_practice_geography;"
+            " l = Layout(Path(sys.argv[1])); f = Path(sys.argv[2]);"
+            " ingest_list_sizes(f, sys.argv[3], l); ingest_practice_geography(f, sys.argv[3], l)",
+            str(lake),
+            str(data / MONTH),
+            MONTH,
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     results["indicators_month"] = measure("indicators (1 month)", step("indicators", str(lake), MONTH), args.repeats)
-    results["outputs_month"] = measure("outputs (workbooks and report site)", step("outputs", str(lake), MONTH),
-                                       args.repeats)
+    results["outputs_month"] = measure(
+        "outputs (workbooks and report site)", step("outputs", str(lake), MONTH), args.repeats
+    )
     results["outputs_month"]["parts"] = output_of(results["outputs_month"])
     e2e = work / "end_to_end"
     zip_only = data / "zip_only"  # the ZIP alone (hard-linked), with the month's NHS Digital files
@@ -175,17 +240,34 @@ def main(argv: list[str] | None = None) -> None:
         shutil.copytree(data / MONTH, zip_only / MONTH)
 
     def run_argv(epd_dir: Path) -> list[str]:
-        return [sys.executable, "-m", "pipelines.cli", "run", "--source", "local", "--months", MONTH, "--epd-dir",
-                str(epd_dir), "--list-size-dir", str(epd_dir), "--data-dir", str(e2e)]
+        return [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "run",
+            "--source",
+            "local",
+            "--months",
+            MONTH,
+            "--epd-dir",
+            str(epd_dir),
+            "--list-size-dir",
+            str(epd_dir),
+            "--data-dir",
+            str(e2e),
+        ]
 
-    results["month_end_to_end"] = measure("msi run end to end, report included (CSV)", run_argv(data), args.repeats,
-                                          fresh(e2e))
-    results["month_end_to_end_zip"] = measure("msi run end to end, report included (ZIP)", run_argv(zip_only),
-                                              args.repeats, fresh(e2e))
+    results["month_end_to_end"] = measure(
+        "msi run end to end, report included (CSV)", run_argv(data), args.repeats, fresh(e2e)
+    )
+    results["month_end_to_end_zip"] = measure(
+        "msi run end to end, report included (ZIP)", run_argv(zip_only), args.repeats, fresh(e2e)
+    )
     backfill = work / "backfill"
     backfill_lake(lake, backfill)
-    results["indicators_24_months"] = measure("indicators (24 months)",
-                                              step("indicators", str(backfill), ",".join(BACKFILL_MONTHS)), args.repeats)
+    results["indicators_24_months"] = measure(
+        "indicators (24 months)", step("indicators", str(backfill), ",".join(BACKFILL_MONTHS)), args.repeats
+    )
     results["indicators_24_months"]["parts"] = output_of(results["indicators_24_months"])
     second = data / f"EPD_SNOMED_{SECOND_MONTH.replace('-', '')}.csv"
     if second.is_file() and (data / SECOND_MONTH).is_dir():
@@ -196,17 +278,23 @@ def main(argv: list[str] | None = None) -> None:
         for folder in (one, two):
             shutil.rmtree(folder, ignore_errors=True)
         sequential = [timed(a) for a in pair]
-        results["two_months_sequential"] = {"wall_s": round(sum(r["wall_s"] for r in sequential), 2),
-                                            "peak_rss_gb": max(r["peak_rss_gb"] for r in sequential),
-                                            "command": " ; ".join(command(a) for a in pair)}
+        results["two_months_sequential"] = {
+            "wall_s": round(sum(r["wall_s"] for r in sequential), 2),
+            "peak_rss_gb": max(r["peak_rss_gb"] for r in sequential),
+            "command": " ; ".join(command(a) for a in pair),
+        }
         for folder in (one, two):
             shutil.rmtree(folder, ignore_errors=True)
         results["two_months_side_by_side"] = side_by_side(pair)
-        print(f"  two months: {results['two_months_sequential']['wall_s']} s one after the other, "
-              f"{results['two_months_side_by_side']['wall_s']} s side by side", flush=True)
+        print(
+            f"  two months: {results['two_months_sequential']['wall_s']} s one after the other, "
+            f"{results['two_months_side_by_side']['wall_s']} s side by side",
+            flush=True,
+        )
     pandas_out = work / "pandas.parquet"
-    results["pandas_month"] = measure("pandas baseline (1 month)", step("pandas_baseline", str(csv), str(map_file),
-                                                                         str(pandas_out)), args.repeats)
+    results["pandas_month"] = measure(
+        "pandas baseline (1 month)", step("pandas_baseline", str(csv), str(map_file), str(pandas_out)), args.repeats
+    )
     results["pandas_max_abs_difference"] = compare_with_pipeline(pandas_out, lake)
     limit_s = results["limit"]["wall_s"]
     results["history_projection"] = history_projection(results)
@@ -217,16 +305,25 @@ def main(argv: list[str] | None = None) -> None:
         "outputs_over_limit": round(results["outputs_month"]["wall_s"] / limit_s, 2),
         "indicators_month_over_limit": round(results["indicators_month"]["wall_s"] / limit_s, 2),
         "indicators_24_over_limit": round(results["indicators_24_months"]["wall_s"] / limit_s, 2),
-        "pandas_over_pipeline_month": round(results["pandas_month"]["wall_s"] / results["month_end_to_end"]["wall_s"], 2),
+        "pandas_over_pipeline_month": round(
+            results["pandas_month"]["wall_s"] / results["month_end_to_end"]["wall_s"], 2
+        ),
         # pandas must re-read every month's CSV to recompute after a definition change
-        "pandas_24_over_pipeline_24": round(24 * results["pandas_month"]["wall_s"] / results["indicators_24_months"]["wall_s"], 1),
+        "pandas_24_over_pipeline_24": round(
+            24 * results["pandas_month"]["wall_s"] / results["indicators_24_months"]["wall_s"], 1
+        ),
     }
     import duckdb
     import polars
 
-    results["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                          "duckdb": duckdb.__version__, "polars": polars.__version__}
-    results["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["machine"] = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "polars": polars.__version__,
+    }
+    results["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     out = ROOT / "bench" / "results" / f"{results['date'].replace(':', '')}.json"
     out.write_text(json.dumps(results, indent=2))
     write_table(results, out)
@@ -240,8 +337,22 @@ def quick(data: Path) -> None:
     csv = data / f"EPD_SNOMED_{MONTH.replace('-', '')}.csv"
     if not (csv.is_file() and (data / MONTH).is_dir()):
         print("generating the national-scale sample month (~2 minutes)", flush=True)
-        subprocess.run([sys.executable, "-m", "pipelines.cli", "sample", "--months", MONTH, "--out", str(data),
-                        "--scale", "national"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "sample",
+                "--months",
+                MONTH,
+                "--out",
+                str(data),
+                "--scale",
+                "national",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     epd_dir = data / "quick_input"  # the CSV alone (hard-linked) with the month's NHS Digital files
     if not epd_dir.is_dir():
         epd_dir.mkdir()
@@ -251,26 +362,47 @@ def quick(data: Path) -> None:
     results: dict = {"kind": "quick", "month": MONTH, "csv_bytes": csv.stat().st_size}
     print("measuring (quick)", flush=True)
     results["limit"] = measure("limit", step("limit", str(csv)), 3, warm_up=True)
-    argv = [sys.executable, "-m", "pipelines.cli", "run", "--source", "local", "--months", MONTH, "--epd-dir",
-            str(epd_dir), "--list-size-dir", str(epd_dir), "--data-dir", str(out)]
+    argv = [
+        sys.executable,
+        "-m",
+        "pipelines.cli",
+        "run",
+        "--source",
+        "local",
+        "--months",
+        MONTH,
+        "--epd-dir",
+        str(epd_dir),
+        "--list-size-dir",
+        str(epd_dir),
+        "--data-dir",
+        str(out),
+    ]
     shutil.rmtree(out, ignore_errors=True)
     results["month_end_to_end"] = measure("msi run end to end, report included", argv, 1)
     results["steps_s"] = dagster_step_seconds(out / "dagster_home")
     results["site_mb"] = round(folder_bytes(out / "reports" / "data" / MONTH) / 1e6, 1)  # what the month adds
-    results["site_shared_mb"] = round(sum(f.stat().st_size for f in (out / "reports").glob("*.html")) / 1e6
-                                      + folder_bytes(out / "reports" / "assets") / 1e6, 1)
+    results["site_shared_mb"] = round(
+        sum(f.stat().st_size for f in (out / "reports").glob("*.html")) / 1e6
+        + folder_bytes(out / "reports" / "assets") / 1e6,
+        1,
+    )
     results["pages_ms"] = page_timings(out / "reports")
     results["extracts_mb"] = round(folder_bytes(out / "extracts" / MONTH) / 1e6, 1)
     limit_s = results["limit"]["wall_s"]
-    results["ratios"] = {"end_to_end_over_limit": round(results["month_end_to_end"]["wall_s"] / limit_s, 2),
-                         **{f"{k}_over_limit": round(v / limit_s, 2) for k, v in results["steps_s"].items()}}
-    results["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["ratios"] = {
+        "end_to_end_over_limit": round(results["month_end_to_end"]["wall_s"] / limit_s, 2),
+        **{f"{k}_over_limit": round(v / limit_s, 2) for k, v in results["steps_s"].items()},
+    }
+    results["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform()}
     path = ROOT / "bench" / "results" / f"quick-{results['date'].replace(':', '')}.json"
     path.write_text(json.dumps(results, indent=2))
     write_quick_table(results, path)
-    print(f"end to end {results['month_end_to_end']['wall_s']} s = {results['ratios']['end_to_end_over_limit']} x "
-          f"the limit ({limit_s} s); site {results['site_mb']} MB; results: {path}")
+    print(
+        f"end to end {results['month_end_to_end']['wall_s']} s = {results['ratios']['end_to_end_over_limit']} x "
+        f"the limit ({limit_s} s); site {results['site_mb']} MB; results: {path}"
+    )
 
 
 def page_timings(site: Path, samples: int = 5) -> dict:
@@ -311,8 +443,10 @@ def dagster_step_seconds(dagster_home: Path) -> dict[str, float]:
         if db.name == "index.db":
             continue
         with sqlite3.connect(db) as con:
-            rows = con.execute("SELECT step_key, dagster_event_type, timestamp FROM event_logs WHERE "
-                               "dagster_event_type IN ('STEP_START', 'STEP_SUCCESS') ORDER BY id").fetchall()
+            rows = con.execute(
+                "SELECT step_key, dagster_event_type, timestamp FROM event_logs WHERE "
+                "dagster_event_type IN ('STEP_START', 'STEP_SUCCESS') ORDER BY id"
+            ).fetchall()
         started: dict[str, datetime] = {}
         for key, kind, stamp in rows:
             at = datetime.fromisoformat(str(stamp))
@@ -330,15 +464,25 @@ def folder_bytes(folder: Path) -> int:
 def write_quick_table(r: dict, json_path: Path) -> None:
     limit_s = r["limit"]["wall_s"]
     e2e = r["month_end_to_end"]
-    lines = [f"`uv run msi bench --quick` ({r['date']}, {r['machine']['cpus']} cores): limit {limit_s:.1f} s "
-             f"(`{r['limit']['command']}`); `msi run` end to end, report included, **{e2e['wall_s']:.1f} s = "
-             f"{e2e['wall_s'] / limit_s:.1f} × the limit**, peak RSS {e2e['peak_rss_gb']:.2f} GB; report site "
-             f"{r['site_mb']} MB (the month's data; the shared pages and scripts {r.get('site_shared_mb', '?')} MB, once) and "
-             f"workbooks {r['extracts_mb']} MB for the month"
-             + (f"; opened from disk in Chromium, a practice page's first chart after "
-                f"{r['pages_ms']['practice_first_chart_ms']} ms (median of 5), the largest ICB's page's after "
-                f"{r['pages_ms']['icb_first_chart_ms']} ms" if r.get("pages_ms") else "") + ".", "",
-             "| Dagster step | seconds | × limit |", "|---|---|---|"]
+    lines = [
+        f"`uv run msi bench --quick` ({r['date']}, {r['machine']['cpus']} cores): limit {limit_s:.1f} s "
+        f"(`{r['limit']['command']}`); `msi run` end to end, report included, **{e2e['wall_s']:.1f} s = "
+        f"{e2e['wall_s'] / limit_s:.1f} × the limit**, peak RSS {e2e['peak_rss_gb']:.2f} GB; report site "
+        f"{r['site_mb']} MB (the month's data; the shared pages and scripts "
+        f"{r.get('site_shared_mb', '?')} MB, once) and "
+        f"workbooks {r['extracts_mb']} MB for the month"
+        + (
+            f"; opened from disk in Chromium, a practice page's first chart after "
+            f"{r['pages_ms']['practice_first_chart_ms']} ms (median of 5), the largest ICB's page's after "
+            f"{r['pages_ms']['icb_first_chart_ms']} ms"
+            if r.get("pages_ms")
+            else ""
+        )
+        + ".",
+        "",
+        "| Dagster step | seconds | × limit |",
+        "|---|---|---|",
+    ]
     lines += [f"| {k} | {v:.1f} | {v / limit_s:.2f} |" for k, v in r["steps_s"].items() if v >= 0.5]
     lines.append(f"\nRaw figures: `{json_path.relative_to(ROOT)}`.\n")
     doc = ROOT / "BENCHMARKS.md"
@@ -346,7 +490,7 @@ def write_quick_table(r: dict, json_path: Path) -> None:
     start, end = "<!-- quick:start -->", "<!-- quick:end -->"
     table = "\n".join(lines)
     if start in text:
-        text = text[: text.index(start) + len(start)] + "\n" + table + text[text.index(end):]
+        text = text[: text.index(start) + len(start)] + "\n" + table + text[text.index(end) :]
     else:
         text += f"\n## Latest quick benchmark\n{start}\n{table}{end}\n"
     doc.write_text(text)
@@ -359,60 +503,97 @@ def history_projection(r: dict) -> dict:
     """The full backfill from measured figures: each month's job (ingest, checks, list sizes, map, practice
     values: the end-to-end run less its outputs and all-months step), every org level of 150 months (the
     24-month figure's org-level part, scaled by months), and the newest month's outputs once."""
-    per_month = (r["two_months_sequential"]["wall_s"] / 2 if "two_months_sequential" in r
-                 else r["month_end_to_end"]["wall_s"] - r["outputs_month"]["wall_s"])
+    per_month = (
+        r["two_months_sequential"]["wall_s"] / 2
+        if "two_months_sequential" in r
+        else r["month_end_to_end"]["wall_s"] - r["outputs_month"]["wall_s"]
+    )
     org_levels = r["indicators_24_months"]["parts"]["org_levels_s"] * HISTORY_MONTHS / 24
     total = per_month * HISTORY_MONTHS + org_levels + r["outputs_month"]["wall_s"]
-    out = {"months": HISTORY_MONTHS, "per_month_s": round(per_month, 1), "org_levels_s": round(org_levels, 1),
-           "total_h": round(total / 3600, 2)}
+    out = {
+        "months": HISTORY_MONTHS,
+        "per_month_s": round(per_month, 1),
+        "org_levels_s": round(org_levels, 1),
+        "total_h": round(total / 3600, 2),
+    }
     if "two_months_side_by_side" in r:
         pair = r["two_months_side_by_side"]["wall_s"] / 2
         out["per_month_side_by_side_s"] = round(pair, 1)
-        out["total_side_by_side_h"] = round((pair * HISTORY_MONTHS + org_levels + r["outputs_month"]["wall_s"]) / 3600, 2)
+        out["total_side_by_side_h"] = round(
+            (pair * HISTORY_MONTHS + org_levels + r["outputs_month"]["wall_s"]) / 3600, 2
+        )
     return out
 
 
 def write_table(r: dict, json_path: Path) -> None:
-    rows = [("limit: DuckDB count(*), all_varchar (median of warm scans)", "limit"), ("ingest from CSV", "ingest_csv"),
-            ("ingest from ZIP", "ingest_zip"), ("indicators, 1 month from the lake", "indicators_month"),
-            ("outputs: 1 month's workbooks and report site", "outputs_month"),
-            ("`msi run` end to end, report included (CSV)", "month_end_to_end"),
-            ("`msi run` end to end, report included (ZIP)", "month_end_to_end_zip"),
-            ("indicators, 24 months from the lake", "indicators_24_months"),
-            ("monthly job, 2 months one after the other", "two_months_sequential"),
-            ("monthly job, 2 months side by side", "two_months_side_by_side"),
-            ("pandas baseline, 1 month", "pandas_month")]
+    rows = [
+        ("limit: DuckDB count(*), all_varchar (median of warm scans)", "limit"),
+        ("ingest from CSV", "ingest_csv"),
+        ("ingest from ZIP", "ingest_zip"),
+        ("indicators, 1 month from the lake", "indicators_month"),
+        ("outputs: 1 month's workbooks and report site", "outputs_month"),
+        ("`msi run` end to end, report included (CSV)", "month_end_to_end"),
+        ("`msi run` end to end, report included (ZIP)", "month_end_to_end_zip"),
+        ("indicators, 24 months from the lake", "indicators_24_months"),
+        ("monthly job, 2 months one after the other", "two_months_sequential"),
+        ("monthly job, 2 months side by side", "two_months_side_by_side"),
+        ("pandas baseline, 1 month", "pandas_month"),
+    ]
     limit_s = r["limit"]["wall_s"]
     lines = ["| step | wall (median) | peak RSS | × limit | command |", "|---|---|---|---|---|"]
     for label, key in rows:
         if key in r:
-            lines.append(f"| {label} | {r[key]['wall_s']:.1f} s | {r[key]['peak_rss_gb']:.2f} GB | "
-                         f"{r[key]['wall_s'] / limit_s:.1f} | `{r[key]['command']}` |")
+            lines.append(
+                f"| {label} | {r[key]['wall_s']:.1f} s | {r[key]['peak_rss_gb']:.2f} GB | "
+                f"{r[key]['wall_s'] / limit_s:.1f} | `{r[key]['command']}` |"
+            )
     ratios, history = r["ratios"], r["history_projection"]
     parts, org = r["outputs_month"]["parts"], r["indicators_24_months"]["parts"]
     pieces = r["ingest_floor"]["parts"] if "ingest_floor" in r else {}
-    floor = ("\n\nIngest piece by piece (`" + r["ingest_floor"]["command"] + "`; wall / CPU seconds, × limit): "
-             + "; ".join(f"{k.replace('_', ' ')} {v['wall_s']} s / {v['cpu_s']} s ({v['wall_s'] / limit_s:.2f} ×)"
-                         for k, v in pieces.items()) + ".") if pieces else ""
-    table = "\n".join(lines) + floor + (
-        f"\n\nOutputs: analysis {parts['analysis_s']} s, {parts['workbooks']} workbooks {parts['extracts_s']} s, "
-        f"{parts['pages']:,} pages {parts['site_s']} s. 24 months: practice values {org['practice_values_s']} s, "
-        f"every org level {org['org_levels_s']} s. History ({history['months']} national months) projected: "
-        f"{history['per_month_s']} s a month + {history['org_levels_s']} s of org levels = **{history['total_h']} h**"
-        + (f"; with two months side by side {history['total_side_by_side_h']} h" if "total_side_by_side_h" in history
-           else "") + ".\n\n"
-        f"Ratios: ingest / limit {ratios['ingest_csv_over_limit']}, end to end / limit "
-        f"{ratios['end_to_end_over_limit']} (ZIP {ratios['end_to_end_zip_over_limit']}), outputs / limit "
-        f"{ratios['outputs_over_limit']}, indicators / limit {ratios['indicators_month_over_limit']} (24 months "
-        f"{ratios['indicators_24_over_limit']}), pandas / pipeline (1 month) {ratios['pandas_over_pipeline_month']}, "
-        f"pandas / pipeline (24-month recompute) {ratios['pandas_24_over_pipeline_24']}. Pandas and pipeline values "
-        f"agree to {r['pandas_max_abs_difference']:.2e}. Raw figures: `{json_path.relative_to(ROOT)}` "
-        f"({r['date']}, {r['machine']['cpus']} cores).\n")
+    floor = (
+        (
+            "\n\nIngest piece by piece (`"
+            + r["ingest_floor"]["command"]
+            + "`; wall / CPU seconds, × limit): "
+            + "; ".join(
+                f"{k.replace('_', ' ')} {v['wall_s']} s / {v['cpu_s']} s ({v['wall_s'] / limit_s:.2f} ×)"
+                for k, v in pieces.items()
+            )
+            + "."
+        )
+        if pieces
+        else ""
+    )
+    table = (
+        "\n".join(lines)
+        + floor
+        + (
+            f"\n\nOutputs: analysis {parts['analysis_s']} s, {parts['workbooks']} workbooks {parts['extracts_s']} s, "
+            f"{parts['pages']:,} pages {parts['site_s']} s. 24 months: practice values {org['practice_values_s']} s, "
+            f"every org level {org['org_levels_s']} s. History ({history['months']} national months) projected: "
+            f"{history['per_month_s']} s a month + {history['org_levels_s']} s of org levels = "
+            f"**{history['total_h']} h**"
+            + (
+                f"; with two months side by side {history['total_side_by_side_h']} h"
+                if "total_side_by_side_h" in history
+                else ""
+            )
+            + ".\n\n"
+            f"Ratios: ingest / limit {ratios['ingest_csv_over_limit']}, end to end / limit "
+            f"{ratios['end_to_end_over_limit']} (ZIP {ratios['end_to_end_zip_over_limit']}), outputs / limit "
+            f"{ratios['outputs_over_limit']}, indicators / limit {ratios['indicators_month_over_limit']} (24 months "
+            f"{ratios['indicators_24_over_limit']}), pandas / pipeline (1 month) "
+            f"{ratios['pandas_over_pipeline_month']}, pandas / pipeline (24-month recompute) "
+            f"{ratios['pandas_24_over_pipeline_24']}. Pandas and pipeline values "
+            f"agree to {r['pandas_max_abs_difference']:.2e}. Raw figures: `{json_path.relative_to(ROOT)}` "
+            f"({r['date']}, {r['machine']['cpus']} cores).\n"
+        )
+    )
     doc = ROOT / "BENCHMARKS.md"
     text = doc.read_text() if doc.exists() else ""
     start, end = "<!-- results:start -->", "<!-- results:end -->"
     if start in text:
-        text = text[: text.index(start) + len(start)] + "\n" + table + text[text.index(end):]
+        text = text[: text.index(start) + len(start)] + "\n" + table + text[text.index(end) :]
     else:
         text += f"\n## Latest results\n{start}\n{table}{end}\n"
     doc.write_text(text)

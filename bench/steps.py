@@ -50,13 +50,21 @@ def ingest_floor(csv_path: str, work_dir: str) -> dict:
         cpu, started = usage.ru_utime + usage.ru_stime, time.perf_counter()
         action()
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        out[name] = {"wall_s": round(time.perf_counter() - started, 2),
-                     "cpu_s": round(usage.ru_utime + usage.ru_stime - cpu, 2)}
+        out[name] = {
+            "wall_s": round(time.perf_counter() - started, 2),
+            "cpu_s": round(usage.ru_utime + usage.ru_stime - cpu, 2),
+        }
 
     fact = work / "fact.parquet"
     clock("polars_line_count", lambda: scan.epd_frame(path, flavour).select(pl.len()).collect(engine="streaming"))
-    clock("parse_and_cast", lambda: scan.fact_plan(scan.epd_frame(path, flavour), flavour, month)
-          .select(pl.all().null_count()).collect(engine="streaming"))
+    clock(
+        "parse_and_cast",
+        lambda: (
+            scan.fact_plan(scan.epd_frame(path, flavour), flavour, month)
+            .select(pl.all().null_count())
+            .collect(engine="streaming")
+        ),
+    )
     clock("parse_cast_and_write_fact", lambda: scan.write_fact(path, flavour, month, fact))
     clock("line_ends_for_names", lambda: scan.line_offsets(path, list(range(0, 18_000_000, 2_000))))
     clock("suite", lambda: validate_prescribing(fact, month, flavour.geography, work / "tmp"))
@@ -76,8 +84,11 @@ def indicators(data_dir: str, months: str) -> dict:
         compute_practice_month(layout, month)
     practice_s = time.perf_counter() - started
     rows = build_warehouse(layout)["rows"]
-    return {"rows": rows, "practice_values_s": round(practice_s, 2),
-            "org_levels_s": round(time.perf_counter() - started - practice_s, 2)}
+    return {
+        "rows": rows,
+        "practice_values_s": round(practice_s, 2),
+        "org_levels_s": round(time.perf_counter() - started - practice_s, 2),
+    }
 
 
 def outputs(data_dir: str, month: str) -> dict:
@@ -95,9 +106,13 @@ def outputs(data_dir: str, month: str) -> dict:
     workbooks = write_extracts(analysis)["workbooks"]
     written = time.perf_counter()
     site = build_site(analysis)
-    return {"workbooks": workbooks, "pages": site["icb_pages"] + site["pcn_pages"] + site["practice_pages"] + 1,
-            "analysis_s": round(loaded - started, 2), "extracts_s": round(written - loaded, 2),
-            "site_s": round(time.perf_counter() - written, 2)}
+    return {
+        "workbooks": workbooks,
+        "pages": site["icb_pages"] + site["pcn_pages"] + site["practice_pages"] + 1,
+        "analysis_s": round(loaded - started, 2),
+        "extracts_s": round(written - loaded, 2),
+        "site_s": round(time.perf_counter() - written, 2),
+    }
 
 
 def monthly(data_dir: str, epd_dir: str, month: str) -> dict:

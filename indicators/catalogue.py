@@ -70,11 +70,17 @@ def load_catalogue(folder: Path = CATALOGUE_DIR, grain: str | None = None) -> di
         unknown = sorted(({g for r in rules if r for g in r.groups} | group_references(indicator)) - set(groups))
         if unknown:
             raise CatalogueError(f"{path.name}: drug groups {unknown} are not in shared/drug_groups.yaml")
-        theirs = {f.pattern for scope in indicator.cited_scope for f in map(CodeFilter.parse, scope.theirs)
-                  if f.kind == "group"}
+        theirs = {
+            f.pattern
+            for scope in indicator.cited_scope
+            for f in map(CodeFilter.parse, scope.theirs)
+            if f.kind == "group"
+        }
         if theirs - set(cited) - set(groups):
-            raise CatalogueError(f"{path.name}: cited_scope names {sorted(theirs - set(cited) - set(groups))}, "
-                                 "neither a cited list nor a drug group")
+            raise CatalogueError(
+                f"{path.name}: cited_scope names {sorted(theirs - set(cited) - set(groups))}, "
+                "neither a cited list nor a drug group"
+            )
         if grain is None or indicator.grain == grain:
             out[indicator.id] = indicator
     if not out:

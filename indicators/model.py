@@ -16,6 +16,7 @@ may appear; every filter must start with the two-digit BNF chapter.
 from __future__ import annotations
 
 import bisect
+import builtins
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,8 +34,12 @@ Unit = Literal["percent", "per_1000", "per_1000_per_day", "count", "ratio"]
 RegistrationFlag = Literal["learning_disability_or_autism"]
 
 # The list-size denominators in words (sql/indicators/practice_values.sql: adults are 18+, 18-19 estimated).
-POPULATIONS = {"patients": "patients", "aged_65_plus": "patients aged 65+", "female_13_54": "females aged 13–54",
-               "adults": "adults aged 18+"}
+POPULATIONS = {
+    "patients": "patients",
+    "aged_65_plus": "patients aged 65+",
+    "female_13_54": "females aged 13–54",
+    "adults": "adults aged 18+",
+}
 UNIT_LABELS = {
     "percent": "%",
     "per_1000": "per 1,000 patients",
@@ -52,7 +57,7 @@ class CodeFilter:
     pattern: str  # for a group: its name in indicators/shared/drug_groups.yaml
 
     @classmethod
-    def parse(cls, raw: str) -> "CodeFilter":
+    def parse(cls, raw: str) -> CodeFilter:
         text = raw.split("#", 1)[0].strip()
         if not _FILTER.fullmatch(text):
             raise ValueError(
@@ -63,6 +68,7 @@ class CodeFilter:
         body = text.lstrip("~")
         if body.startswith("@"):
             return cls(text, exclude, "group", body[1:])
+        kind: Literal["like", "exact", "prefix"]
         if "%" in body or "_" in body:
             kind = "like"
         elif len(body) == 15 or (len(body) == 11 and body[:2] in ("20", "21", "22", "23")):
@@ -89,7 +95,8 @@ _LIKE_CACHE: dict[str, re.Pattern] = {}
 def _like(pattern: str) -> re.Pattern:
     if pattern not in _LIKE_CACHE:
         _LIKE_CACHE[pattern] = re.compile(
-            "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern), re.DOTALL)
+            "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern), re.DOTALL
+        )
     return _LIKE_CACHE[pattern]
 
 
@@ -194,7 +201,7 @@ class Citation(_Strict):
     every presentation on one side only declared."""
 
     list: str
-    differences: list[ScopeDifference] = []
+    differences: builtins.list[ScopeDifference] = []  # (the field `list` hides the builtin in this class)
 
 
 class DrugGroup(_Strict):
@@ -456,7 +463,8 @@ class Indicator(_Strict):
                 continue
             if rule.min_ome_mg_per_day and rule.min_ome_mg_per_day not in self.thresholds:
                 raise ValueError(f"threshold {rule.min_ome_mg_per_day!r} is not in thresholds")
-        if d is not None and set(self.numerator.patients.flagged) != set(d.patients.flagged):
+        n = self.numerator.patients
+        if d is not None and d.patients is not None and n is not None and set(n.flagged) != set(d.patients.flagged):
             raise ValueError("numerator and denominator must name the same `flagged` columns (one population)")
         return self
 

@@ -34,17 +34,22 @@ def csv_member(source: Path, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
     """The one CSV of a published ZIP, checked before anything is inflated."""
     members = [m for m in zf.infolist() if m.filename.lower().endswith(".csv")]
     if len(members) != 1:
-        raise ArchiveError(f"{source.name}: expected exactly one CSV inside the ZIP, found "
-                           f"{[m.filename for m in zf.infolist()]}")
+        raise ArchiveError(
+            f"{source.name}: expected exactly one CSV inside the ZIP, found {[m.filename for m in zf.infolist()]}"
+        )
     member = members[0]
     if member.flag_bits & 0x1:
-        raise ArchiveError(f"{source.name}: {member.filename} is encrypted (password-protected): msi cannot read "
-                           "it, and downloading it again will not help. NHSBSA and NHS Digital publish open ZIPs: "
-                           "take the file from them, or unzip it with its password and use the CSV instead")
+        raise ArchiveError(
+            f"{source.name}: {member.filename} is encrypted (password-protected): msi cannot read "
+            "it, and downloading it again will not help. NHSBSA and NHS Digital publish open ZIPs: "
+            "take the file from them, or unzip it with its password and use the CSV instead"
+        )
     if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-        raise ArchiveError(f"{source.name}: {member.filename} declares {member.file_size:,} bytes from "
-                           f"{member.compress_size:,} compressed (over {MAX_RATIO}:1, where a published CSV is "
-                           "about 10:1): not inflated. It is damaged or not a published file")
+        raise ArchiveError(
+            f"{source.name}: {member.filename} declares {member.file_size:,} bytes from "
+            f"{member.compress_size:,} compressed (over {MAX_RATIO}:1, where a published CSV is "
+            "about 10:1): not inflated. It is damaged or not a published file"
+        )
     return member
 
 
@@ -71,9 +76,11 @@ def extract_csv(source: Path, target_dir: Path) -> Path:
 
 
 def _too_big(source: Path, member: zipfile.ZipInfo, size: int) -> ArchiveError:
-    return ArchiveError(f"{source.name}: {member.filename} inflates beyond the {member.file_size:,} bytes its "
-                        f"header declares (stopped at {size:,}): the ZIP is damaged or made to fill the disk; "
-                        "nothing was kept. Download it again from the publisher")
+    return ArchiveError(
+        f"{source.name}: {member.filename} inflates beyond the {member.file_size:,} bytes its "
+        f"header declares (stopped at {size:,}): the ZIP is damaged or made to fill the disk; "
+        "nothing was kept. Download it again from the publisher"
+    )
 
 
 def _copy(zf: zipfile.ZipFile, source: Path, member: zipfile.ZipInfo, target: Path) -> None:
@@ -131,7 +138,7 @@ def _inflate(source: Path, member: zipfile.ZipInfo, target: Path) -> None:
                 raise _too_big(source, member, size)
             crc = isal_zlib.crc32(block, crc)
             pending.put(block)
-        except isal_zlib.error as exc:
+        except isal_zlib.error as exc:  # type: ignore[misc]  # an exception class, not in isal's stubs
             raise zipfile.BadZipFile(f"corrupt deflate data ({exc})") from exc
         finally:
             pending.put(None)

@@ -12,10 +12,10 @@ import re
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 
 def publish_file(built: Path, final: Path) -> None:
@@ -28,6 +28,7 @@ def publish_file(built: Path, final: Path) -> None:
 class StagedFile:
     """A table's file built and checked in scratch, not yet visible: `publish` moves it into place. A month
     stages every file it writes and publishes them only once all have passed their checks."""
+
     built: Path
     final: Path
     info: dict = field(default_factory=dict)
@@ -72,8 +73,14 @@ def _alive(pid: int) -> bool:
 
 # What earlier versions left beside published folders and files when killed mid-swap (old copies, staged
 # files): swept from these places under the data directory too.
-LEGACY_LEFTOVERS = ("warehouse/.*.old-*", "extracts/.*.old-*", "reports/.*.old-*", "lake/*/month=*/.*.tmp",
-                    "warehouse/*/month=*/.*.tmp", "warehouse/.*.tmp")
+LEGACY_LEFTOVERS = (
+    "warehouse/.*.old-*",
+    "extracts/.*.old-*",
+    "reports/.*.old-*",
+    "lake/*/month=*/.*.tmp",
+    "warehouse/*/month=*/.*.tmp",
+    "warehouse/.*.tmp",
+)
 
 
 def sweep_scratch(tmp: Path) -> list[str]:

@@ -17,10 +17,9 @@ from rich.table import Table
 
 from pipelines.layout import resolve_data_dir
 from pipelines.months import month_range
+from pipelines.sample.generate import DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder, write_sample_month
 from pipelines.settings import DEFAULT_BASELINE, SOURCES, Settings
 from pipelines.tables import TABLES
-from pipelines.sample.generate import (DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder,
-                                      write_sample_month)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 console = Console()
@@ -49,16 +48,20 @@ def check_source(source: str, epd_dir: str, list_size_dir: str) -> None:
     if source == "local" and not epd_dir:
         raise click.UsageError("--source local needs --epd-dir (the folder of EPD files; or MSI_EPD_DIR)")
     if source in ("local", "nhsbsa") and not list_size_dir:
-        raise click.UsageError(f"--source {source} needs --list-size-dir (NHS Digital files in YYYY-MM folders; "
-                               "or MSI_LIST_SIZE_DIR)")
+        raise click.UsageError(
+            f"--source {source} needs --list-size-dir (NHS Digital files in YYYY-MM folders; or MSI_LIST_SIZE_DIR)"
+        )
     for flag, folder in (("--epd-dir", epd_dir), ("--list-size-dir", list_size_dir)):
         if folder and not Path(folder).is_dir():
             raise click.UsageError(f"{flag} {folder}: no such folder")
 
 
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False), default=None,
-    help="Where the lake and outputs go (default: $MSI_DATA_DIR or ./data).")
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the lake and outputs go (default: $MSI_DATA_DIR or ./data).",
+)
 
 
 @click.group()
@@ -79,29 +82,47 @@ def check_environment() -> None:
     if problems:
         raise SystemExit(2)
     for name in environment.unknown(also=plugged_in_variables()):
-        console.print(f"[yellow]msi: {name} is set but nothing reads it (is it misspelt? `msi --help` "
-                      "and the README list every MSI_ variable)[/yellow]", highlight=False, soft_wrap=True)
+        console.print(
+            f"[yellow]msi: {name} is set but nothing reads it (is it misspelt? `msi --help` "
+            "and the README list every MSI_ variable)[/yellow]",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def run_pipeline(settings: Settings, months: list[str], pregenerate: bool, report: bool = True) -> list:
     from pipelines.wiring.runner import RunFailed, run_months  # imports Dagster: keep `msi --help` fast
 
     started = time.time()
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console) as progress, \
-            ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with (
+        Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+        ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool,
+    ):
         # The sample's files are written by a second process, month by month, while Dagster ingests the
         # months already written (the assets would otherwise generate each month in turn, in series).
         # Spawned, not forked: a fork after polars has started its thread pool can deadlock the child.
         out = sample_folder(settings.layout.sample_dir, settings.sample_scale, settings.sample_seed)
-        pending = {m: pool.submit(ensure_sample_month, m, out, settings.sample_scale, settings.sample_seed)
-                   for m in months} if pregenerate else {}
+        pending = (
+            {m: pool.submit(ensure_sample_month, m, out, settings.sample_scale, settings.sample_seed) for m in months}
+            if pregenerate
+            else {}
+        )
         task = progress.add_task("months through Dagster", total=len(months))
 
         def on_month(month: str, state: str) -> None:
             if state == "running":
-                progress.update(task, description=f"month {month}" + (" (writing sample)" if month in pending
-                                                                        and not pending[month].done() else ""))
+                progress.update(
+                    task,
+                    description=f"month {month}"
+                    + (" (writing sample)" if month in pending and not pending[month].done() else ""),
+                )
                 if month in pending:
                     pending[month].result()
             elif state == "indicators":
@@ -160,8 +181,11 @@ def stand_ins(outcome) -> str:
     if lists and lists != outcome.month:
         notes.append(f"list sizes of {lists} stood in" if lists != "none" else "no list sizes at all")
     if geography and geography != outcome.month:
-        notes.append(f"practice map of {geography} stood in" if geography != "none"
-                     else "no practice map at all: every cost centre counted, the EPD rows' own geography used")
+        notes.append(
+            f"practice map of {geography} stood in"
+            if geography != "none"
+            else "no practice map at all: every cost centre counted, the EPD rows' own geography used"
+        )
     return "; ".join(notes)
 
 
@@ -183,21 +207,33 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
         rx = o.metadata.get("prescribing_month", {})
         ls = o.metadata.get("list_sizes", {})
         checks = "all passed" if all(o.checks.values()) else ", ".join(k for k, v in o.checks.items() if not v)
-        table.add_row(o.month, f"{rx.get('dagster/row_count', 0):,}", f"{rx.get('items', 0):,}",
-                      f"{rx.get('practices', 0):,}", f"{ls.get('patients', 0):,}", checks)
+        table.add_row(
+            o.month,
+            f"{rx.get('dagster/row_count', 0):,}",
+            f"{rx.get('items', 0):,}",
+            f"{rx.get('practices', 0):,}",
+            f"{ls.get('patients', 0):,}",
+            checks,
+        )
     console.print(table)
     for o in outcomes:  # which file each month was read from, and what it lacked and what stood in
         console.print(f"{o.month}: {read_from(o)}", highlight=False, soft_wrap=True)
         if notes := stand_ins(o):
             console.print(f"[yellow]{o.month}[/yellow]: {notes}")
         if "prescribing_month_coverage" in o.warnings:  # a whole ICB missing is said, not only listed
-            console.print(f"[bold yellow]warning[/bold yellow] {o.warnings['prescribing_month_coverage']}",
-                          highlight=False, soft_wrap=True)
+            console.print(
+                f"[bold yellow]warning[/bold yellow] {o.warnings['prescribing_month_coverage']}",
+                highlight=False,
+                soft_wrap=True,
+            )
         for indicator_id, why in (o.metadata.get("patient_indicator_practice", {}).get("not_computed") or {}).items():
             console.print(f"[yellow]{o.month}[/yellow]: {indicator_id} {why}")
     layout = settings.layout
-    if outcomes and (failure := email_failure_line(
-            layout, outcomes[-1].month, "msi serve's signals_email_sensor tries again; `msi notify` sends it now")):
+    if outcomes and (
+        failure := email_failure_line(
+            layout, outcomes[-1].month, "msi serve's signals_email_sensor tries again; `msi notify` sends it now"
+        )
+    ):
         console.print(f"[yellow]{failure}[/yellow]", highlight=False, soft_wrap=True)
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")
@@ -209,9 +245,11 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
         console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.reports / 'index.html'}")
         console.print(f"  [bold]ICB Excel extracts[/bold]:               {layout.extracts(last)}")
     if settings.patient_level_dir:
-        console.print(f"  patient-level extract (checked, internal): {layout.lake / 'patient'} from "
-                      f"{settings.patient_level_dir}; its indicators (pl_*, grain 'patient') are in the "
-                      "extracts and report with counts of 1-7 suppressed and others rounded to 5")
+        console.print(
+            f"  patient-level extract (checked, internal): {layout.lake / 'patient'} from "
+            f"{settings.patient_level_dir}; its indicators (pl_*, grain 'patient') are in the "
+            "extracts and report with counts of 1-7 suppressed and others rounded to 5"
+        )
     console.print(f"  indicator values (Parquet per month):  {TABLES['indicator_values'].root(layout)}")
     console.print(f"  DuckDB views (indicator_values, ...):  {layout.views}")
     console.print(f"  raw source records:                   {layout.raw}")
@@ -225,8 +263,10 @@ def email_failure_line(layout, month: str, then: str) -> str | None:
     failure = last_failure(layout, month)
     if failure is None:
         return None
-    return (f"e-mail: the last send for {month} failed at {failure.get('at')} ({failure.get('channel')}): "
-            f"{failure.get('error')}; {then}")
+    return (
+        f"e-mail: the last send for {month} failed at {failure.get('at')} ({failure.get('channel')}): "
+        f"{failure.get('error')}; {then}"
+    )
 
 
 PATIENT_SAMPLE_PATIENTS = 1_000_000
@@ -241,9 +281,12 @@ def write_patient_extract(out: Path, months: list[str], patients: int, seed: int
 @main.command()
 @data_dir_option
 @click.option("--months", default=DEMO_MONTHS, show_default=True, help="Months to run, YYYY-MM:YYYY-MM.")
-@click.option("--patient-level", is_flag=True,
-              help="Also generate a synthetic pseudonymised extract (1 M patients) and compute the "
-                   "patient-level indicators next to their public-data proxies.")
+@click.option(
+    "--patient-level",
+    is_flag=True,
+    help="Also generate a synthetic pseudonymised extract (1 M patients) and compute the "
+    "patient-level indicators next to their public-data proxies.",
+)
 def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
     """Run the whole pipeline on the built-in England-like sample."""
     settings = Settings(data_dir=str(resolve_data_dir(data_dir)), source="sample", sample_scale="demo")
@@ -253,10 +296,13 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
         folder = settings.layout.sample_dir / f"patient-level-seed{settings.sample_seed}-{chosen[0]}-{chosen[-1]}"
         if not (folder / "prescriptions.parquet").is_file():
             info = write_patient_extract(folder, chosen, PATIENT_SAMPLE_PATIENTS, settings.sample_seed)
-            console.print(f"synthetic patient-level extract: {info['patients']:,} patients, "
-                          f"{info['prescriptions']:,} issues -> {folder}")
-        settings = Settings(data_dir=str(settings.layout.root), source="sample", sample_scale="demo",
-                            patient_level_dir=str(folder))
+            console.print(
+                f"synthetic patient-level extract: {info['patients']:,} patients, "
+                f"{info['prescriptions']:,} issues -> {folder}"
+            )
+        settings = Settings(
+            data_dir=str(settings.layout.root), source="sample", sample_scale="demo", patient_level_dir=str(folder)
+        )
     run_pipeline(settings, chosen, pregenerate=True)
     subscriptions = settings.layout.subscriptions
     if not subscriptions.exists():  # so that `msi notify --dry-run` works on the demo at once
@@ -270,24 +316,46 @@ def demo(data_dir: str | None, months: str, patient_level: bool) -> None:
 @click.option("--months", required=True, help="Months to run, YYYY-MM or YYYY-MM:YYYY-MM.")
 @click.option("--source", type=click.Choice(SOURCES), default="sample", show_default=True)
 @click.option("--epd-dir", type=click.Path(file_okay=False), default="", help="--source local: EPD files.")
-@click.option("--list-size-dir", type=click.Path(file_okay=False), default="",
-              help="NHS Digital registered-patient files, one YYYY-MM folder per month.")
+@click.option(
+    "--list-size-dir",
+    type=click.Path(file_okay=False),
+    default="",
+    help="NHS Digital registered-patient files, one YYYY-MM folder per month.",
+)
 @click.option("--ckan-url", default=None, help="NHSBSA CKAN API base (default: the live portal).")
 @click.option("--scale", type=click.Choice(["demo", "national"]), default="demo", help="--source sample only.")
-@click.option("--report/--no-report", default=True, show_default=True,
-              help="Also build the report site for the last month (the Excel extracts are always written).")
-@click.option("--patient-level", "patient_level", type=click.Path(file_okay=False, exists=True), default=None,
-              help="A pseudonymised patient-level extract (prescriptions + registrations, contract v1): "
-                   "adds the patient-level indicators.")
-@click.option("--baseline", default=DEFAULT_BASELINE, show_default=True, envvar="MSI_BASELINE",
-              help="The period the extracts and report measure change against, YYYY-MM:YYYY-MM.")
+@click.option(
+    "--report/--no-report",
+    default=True,
+    show_default=True,
+    help="Also build the report site for the last month (the Excel extracts are always written).",
+)
+@click.option(
+    "--patient-level",
+    "patient_level",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="A pseudonymised patient-level extract (prescriptions + registrations, contract v1): "
+    "adds the patient-level indicators.",
+)
+@click.option(
+    "--baseline",
+    default=DEFAULT_BASELINE,
+    show_default=True,
+    envvar="MSI_BASELINE",
+    help="The period the extracts and report measure change against, YYYY-MM:YYYY-MM.",
+)
 def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, report, patient_level, baseline) -> None:
     """Run the asset graph for chosen months from the sample, NHSBSA or local files."""
     _months(baseline)  # a malformed baseline is a one-line error before anything runs
     settings = Settings(
-        data_dir=str(resolve_data_dir(data_dir)), source=source, epd_dir=epd_dir or "",
-        list_size_dir=list_size_dir or "", sample_scale=scale,
-        patient_level_dir=str(Path(patient_level).resolve()) if patient_level else "", baseline=baseline,
+        data_dir=str(resolve_data_dir(data_dir)),
+        source=source,
+        epd_dir=epd_dir or "",
+        list_size_dir=list_size_dir or "",
+        sample_scale=scale,
+        patient_level_dir=str(Path(patient_level).resolve()) if patient_level else "",
+        baseline=baseline,
         **({"ckan_base_url": ckan_url} if ckan_url else {}),
     )
     check_source(source, epd_dir, list_size_dir)
@@ -297,36 +365,74 @@ def run(data_dir, months, source, epd_dir, list_size_dir, ckan_url, scale, repor
 @main.command()
 @click.option("--months", required=True, help="Months to write, YYYY-MM or YYYY-MM:YYYY-MM.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
-@click.option("--scale", type=click.Choice(["demo", "national"]), default="demo", show_default=True,
-              help="national: a full-volume month (~18 M rows, ~7 GB of CSV).")
+@click.option(
+    "--scale",
+    type=click.Choice(["demo", "national"]),
+    default="demo",
+    show_default=True,
+    help="national: a full-volume month (~18 M rows, ~7 GB of CSV).",
+)
 @click.option("--zip", "zip_epd", is_flag=True, help="Also write the EPD file zipped, as NHSBSA serves it.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
-@click.option("--dataset", type=click.Choice(["auto", "snomed", "epd"]), default="auto", show_default=True,
-              help="auto: what NHSBSA serves (EPD with SNOMED code from Nov 2020); epd: the retired EPD_YYYYMM files.")
-@click.option("--patient-level", is_flag=True,
-              help="Write a synthetic patient-level extract (contract v1) for the months instead of EPD files.")
+@click.option(
+    "--dataset",
+    type=click.Choice(["auto", "snomed", "epd"]),
+    default="auto",
+    show_default=True,
+    help="auto: what NHSBSA serves (EPD with SNOMED code from Nov 2020); epd: the retired EPD_YYYYMM files.",
+)
+@click.option(
+    "--patient-level",
+    is_flag=True,
+    help="Write a synthetic patient-level extract (contract v1) for the months instead of EPD files.",
+)
 @click.option("--patients", type=int, default=PATIENT_SAMPLE_PATIENTS, show_default=True, help="--patient-level only.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
-              help="--patient-level only.")
-def sample(months: str, out: str, scale: str, zip_epd: bool, seed: int, dataset: str, patient_level: bool,
-           patients: int, fmt: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="--patient-level only.",
+)
+def sample(
+    months: str,
+    out: str,
+    scale: str,
+    zip_epd: bool,
+    seed: int,
+    dataset: str,
+    patient_level: bool,
+    patients: int,
+    fmt: str,
+) -> None:
     """Write sample input files in the real published formats (or a patient-level extract)."""
     if patient_level:
         started = time.time()
         info = write_patient_extract(Path(out), _months(months), patients, seed, fmt)
-        console.print(f"patient-level extract: {info['patients']:,} patients, {info['prescriptions']:,} issues "
-                      f"({info['months']}), {info['registrations']:,} registrations -> {out} "
-                      f"in {time.time() - started:.1f} s")
+        console.print(
+            f"patient-level extract: {info['patients']:,} patients, {info['prescriptions']:,} issues "
+            f"({info['months']}), {info['registrations']:,} registrations -> {out} "
+            f"in {time.time() - started:.1f} s"
+        )
         return
     for month in _months(months):
         started = time.time()
         try:
-            result = write_sample_month(month, Path(out), scale=scale, seed=seed, zip_epd=zip_epd,
-                                        dataset=None if dataset == "auto" else dataset)
+            result = write_sample_month(
+                month,
+                Path(out),
+                scale=scale,
+                seed=seed,
+                zip_epd=zip_epd,
+                dataset=None if dataset == "auto" else dataset,
+            )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
-        console.print(f"{month}: {result.rows:,} EPD rows -> {result.epd_path} "
-                      f"(+ {len(result.list_size_paths)} list-size files) in {time.time() - started:.1f} s")
+        console.print(
+            f"{month}: {result.rows:,} EPD rows -> {result.epd_path} "
+            f"(+ {len(result.list_size_paths)} list-size files) in {time.time() - started:.1f} s"
+        )
 
 
 @main.group(invoke_without_command=True)
@@ -363,8 +469,12 @@ def indicators_show(indicator_id: str, data_dir: str | None) -> None:
 @main.command()
 @data_dir_option
 @click.option("--month", default=None, help="The data month (default: the newest with outputs).")
-@click.option("--subscriptions", type=click.Path(dir_okay=False), default=None,
-              help="The subscriptions file (default: <data-dir>/subscriptions.yaml).")
+@click.option(
+    "--subscriptions",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The subscriptions file (default: <data-dir>/subscriptions.yaml).",
+)
 @click.option("--dry-run", is_flag=True, help="Write the .eml files to <data-dir>/outbox/<month>/ and send nothing.")
 @click.option("--resend", is_flag=True, help="Send again messages sent.json records as already sent.")
 def notify(data_dir: str | None, month: str | None, subscriptions: str | None, dry_run: bool, resend: bool) -> None:
@@ -377,14 +487,21 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
     layout = Settings(data_dir=str(resolve_data_dir(data_dir))).layout
     from pipelines.outputs.analysis import available_months
 
-    newest = month or (available_months(layout) or [None])[-1]
+    months = available_months(layout)
+    newest = month or (months[-1] if months else None)
     if newest and not dry_run and (failure := email_failure_line(layout, newest, "sending again")):
         console.print(f"[yellow]{failure}[/yellow]", highlight=False, soft_wrap=True)
     try:
         channels = [] if dry_run else configured()
-        result = notify_month(layout, month, Path(subscriptions) if subscriptions else None, dry_run=dry_run,
-                              channels=channels, resend=resend,
-                              log=lambda line: console.print(f"[yellow]{line}[/yellow]"))
+        result = notify_month(
+            layout,
+            month,
+            Path(subscriptions) if subscriptions else None,
+            dry_run=dry_run,
+            channels=channels,
+            resend=resend,
+            log=lambda line: console.print(f"[yellow]{line}[/yellow]"),
+        )
     except (SubscriptionError, NotifyError, FileNotFoundError, LockTimeout) as exc:
         console.print(f"[red]msi notify: {exc}[/red]", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
@@ -392,8 +509,13 @@ def notify(data_dir: str | None, month: str | None, subscriptions: str | None, d
         console.print(f"[red]msi notify: {unexpected(exc, layout)}[/red]", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
     for key, path in result["files"].items():
-        state = ("written (dry run)" if dry_run else "sent" if key in result["sent"]
-                 else "already sent (--resend to send again)")
+        state = (
+            "written (dry run)"
+            if dry_run
+            else "sent"
+            if key in result["sent"]
+            else "already sent (--resend to send again)"
+        )
         console.print(f"{key}: {result['signals'][key]} to act on first, {state} -> {path}", highlight=False)
     for problem in result["problems"]:
         console.print(f"[red]msi notify: {problem}[/red]", highlight=False, soft_wrap=True)
@@ -408,8 +530,11 @@ def bench(ctx: click.Context) -> None:
     try:
         from bench.run import main as bench_main
     except ModuleNotFoundError:
-        console.print("[red]msi bench: the benchmark runs from a source checkout (bench/ is not installed with "
-                      "msi): clone the repository and run `uv run msi bench` there.[/red]", highlight=False)
+        console.print(
+            "[red]msi bench: the benchmark runs from a source checkout (bench/ is not installed with "
+            "msi): clone the repository and run `uv run msi bench` there.[/red]",
+            highlight=False,
+        )
         raise SystemExit(1) from None
 
     bench_main(ctx.args)
@@ -418,34 +543,70 @@ def bench(ctx: click.Context) -> None:
 @main.command()
 @data_dir_option
 @click.option("--port", default=3000, show_default=True)
-@click.option("--source", type=click.Choice(SOURCES), envvar="MSI_SOURCE", default=None,
-              help="Where scheduled and sensor runs read the EPD: nhsbsa (the live portal), local (--epd-dir) or "
-                   "sample (synthetic, the default only when nothing is said). Also MSI_SOURCE.")
-@click.option("--epd-dir", envvar="MSI_EPD_DIR", type=click.Path(file_okay=False), default="",
-              help="--source local: EPD files. Also MSI_EPD_DIR.")
-@click.option("--list-size-dir", envvar="MSI_LIST_SIZE_DIR", type=click.Path(file_okay=False), default="",
-              help="NHS Digital registered-patient files, one YYYY-MM folder per month. Also MSI_LIST_SIZE_DIR.")
-@click.option("--ckan-url", envvar="MSI_CKAN_URL", default=None, help="NHSBSA CKAN API base (default: the live portal).")
-@click.option("--patient-level", "patient_level", type=click.Path(file_okay=False, exists=True), default=None,
-              help="A patient-level extract: the code location then includes the patient-level assets.")
-def serve(data_dir: str | None, port: int, source: str | None, epd_dir: str, list_size_dir: str,
-          ckan_url: str | None, patient_level: str | None) -> None:
+@click.option(
+    "--source",
+    type=click.Choice(SOURCES),
+    envvar="MSI_SOURCE",
+    default=None,
+    help="Where scheduled and sensor runs read the EPD: nhsbsa (the live portal), local (--epd-dir) or "
+    "sample (synthetic, the default only when nothing is said). Also MSI_SOURCE.",
+)
+@click.option(
+    "--epd-dir",
+    envvar="MSI_EPD_DIR",
+    type=click.Path(file_okay=False),
+    default="",
+    help="--source local: EPD files. Also MSI_EPD_DIR.",
+)
+@click.option(
+    "--list-size-dir",
+    envvar="MSI_LIST_SIZE_DIR",
+    type=click.Path(file_okay=False),
+    default="",
+    help="NHS Digital registered-patient files, one YYYY-MM folder per month. Also MSI_LIST_SIZE_DIR.",
+)
+@click.option(
+    "--ckan-url", envvar="MSI_CKAN_URL", default=None, help="NHSBSA CKAN API base (default: the live portal)."
+)
+@click.option(
+    "--patient-level",
+    "patient_level",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="A patient-level extract: the code location then includes the patient-level assets.",
+)
+def serve(
+    data_dir: str | None,
+    port: int,
+    source: str | None,
+    epd_dir: str,
+    list_size_dir: str,
+    ckan_url: str | None,
+    patient_level: str | None,
+) -> None:
     """Start the Dagster UI and daemon (schedules and sensors run) with a persistent DAGSTER_HOME."""
     from pipelines.wiring.runner import dagster_instance
 
     check_source(source or "sample", epd_dir, list_size_dir)
     settings = Settings(data_dir=str(resolve_data_dir(data_dir)))
     dagster_instance(settings)  # writes dagster.yaml if missing
-    env = {**os.environ, "MSI_DATA_DIR": str(settings.layout.root), "DAGSTER_HOME": str(settings.layout.dagster_home),
-           "MSI_SOURCE": source or "sample", "MSI_EPD_DIR": str(Path(epd_dir).resolve()) if epd_dir else "",
-           "MSI_LIST_SIZE_DIR": str(Path(list_size_dir).resolve()) if list_size_dir else ""}
+    env = {
+        **os.environ,
+        "MSI_DATA_DIR": str(settings.layout.root),
+        "DAGSTER_HOME": str(settings.layout.dagster_home),
+        "MSI_SOURCE": source or "sample",
+        "MSI_EPD_DIR": str(Path(epd_dir).resolve()) if epd_dir else "",
+        "MSI_LIST_SIZE_DIR": str(Path(list_size_dir).resolve()) if list_size_dir else "",
+    }
     if ckan_url:
         env["MSI_CKAN_URL"] = ckan_url
     if patient_level:
         env["MSI_PATIENT_LEVEL_DIR"] = str(Path(patient_level).resolve())
     console.print(serve_source_line(source, env), highlight=False, soft_wrap=True)
-    console.print(f"Dagster UI on http://127.0.0.1:{port} (this machine's pages only: requests from other "
-                  f"sites are refused); DAGSTER_HOME={env['DAGSTER_HOME']}")
+    console.print(
+        f"Dagster UI on http://127.0.0.1:{port} (this machine's pages only: requests from other "
+        f"sites are refused); DAGSTER_HOME={env['DAGSTER_HOME']}"
+    )
     raise SystemExit(serve_processes(port, env))
 
 
@@ -464,9 +625,18 @@ def serve_processes(port: int, env: dict) -> int:
     """The guarded webserver and the daemon, as two processes (pipelines/wiring/webserver.py says why); when
     either stops, or on Ctrl-C, both are stopped. Returns the exit status."""
     workspace = str(workspace_file(env))
-    commands = {"webserver": [sys.executable, "-m", "pipelines.wiring.webserver", "--port", str(port),
-                              "--workspace", workspace],
-                "daemon": [sys.executable, "-m", "dagster._daemon", "run", "-w", workspace]}
+    commands = {
+        "webserver": [
+            sys.executable,
+            "-m",
+            "pipelines.wiring.webserver",
+            "--port",
+            str(port),
+            "--workspace",
+            workspace,
+        ],
+        "daemon": [sys.executable, "-m", "dagster._daemon", "run", "-w", workspace],
+    }
     processes = {name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()}
     status = 0
 
@@ -479,8 +649,11 @@ def serve_processes(port: int, env: dict) -> int:
             time.sleep(0.5)
         for name, process in processes.items():
             if process.returncode is not None:
-                console.print(f"[red]msi serve: the {name} stopped (exit {process.returncode}; what it said is "
-                              "above); stopping the rest.[/red]", highlight=False)
+                console.print(
+                    f"[red]msi serve: the {name} stopped (exit {process.returncode}; what it said is "
+                    "above); stopping the rest.[/red]",
+                    highlight=False,
+                )
                 status = process.returncode or 1
                 break
     except KeyboardInterrupt:
@@ -500,14 +673,19 @@ def serve_processes(port: int, env: dict) -> int:
 def serve_source_line(source: str | None, env: dict) -> str:
     """The first thing `msi serve` says: which data every scheduled and sensor run will read."""
     if source is None:
-        return ("[bold yellow]Source: the built-in SAMPLE (synthetic data), because no source was given.[/bold yellow] "
-                "For NHS data: msi serve --source nhsbsa --list-size-dir DIR (or MSI_SOURCE=nhsbsa).")
+        return (
+            "[bold yellow]Source: the built-in SAMPLE (synthetic data), because no source was given.[/bold yellow] "
+            "For NHS data: msi serve --source nhsbsa --list-size-dir DIR (or MSI_SOURCE=nhsbsa)."
+        )
     if source == "sample":
         return "[bold]Source: the built-in sample (synthetic data)[/bold], as asked."
     from pipelines.sources.nhsbsa import DEFAULT_BASE_URL
 
-    where = (f"NHSBSA's portal {env.get('MSI_CKAN_URL') or DEFAULT_BASE_URL}"
-             if source == "nhsbsa" else f"local EPD files in {env['MSI_EPD_DIR']}")
+    where = (
+        f"NHSBSA's portal {env.get('MSI_CKAN_URL') or DEFAULT_BASE_URL}"
+        if source == "nhsbsa"
+        else f"local EPD files in {env['MSI_EPD_DIR']}"
+    )
     return f"[bold]Source: {where}[/bold]; list sizes from {env['MSI_LIST_SIZE_DIR']}."
 
 

@@ -33,5 +33,7 @@ def disk_full_line(root: Path) -> str:
         free = f"{shutil.disk_usage(root).free / 1e6:,.1f} MB free"
     except OSError:
         free = "free space unknown"
-    return (f"no space left on the disk holding {root} ({free}): free some space and run the same command again; "
-            "nothing half-written was published and earlier data is untouched")
+    return (
+        f"no space left on the disk holding {root} ({free}): free some space and run the same command again; "
+        "nothing half-written was published and earlier data is untouched"
+    )

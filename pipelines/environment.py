@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 EPD_FIRST_MONTH = "2014-01"  # NHSBSA's English Prescribing Dataset starts with January 2014
 SOURCES = ("sample", "nhsbsa", "local")
@@ -46,6 +47,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
         if text not in allowed:
             raise ValueError(f"one of {', '.join(allowed)}")
         return text
+
     return parse
 
 
@@ -58,10 +60,14 @@ def _number(minimum: float, whole: bool = False, above: bool = False, maximum: f
             number = int(text) if whole else float(text)
         except ValueError:
             raise ValueError(f"{kind} {bound}") from None
-        if number != number or (number <= minimum if above else number < minimum) or \
-                (maximum is not None and number > maximum):
+        if (
+            number != number
+            or (number <= minimum if above else number < minimum)
+            or (maximum is not None and number > maximum)
+        ):
             raise ValueError(f"{kind} {bound}")
         return number
+
     return parse
 
 
@@ -111,30 +117,43 @@ class Variable:
     secret: bool = False  # never echoed in an error
 
 
-VARIABLES: dict[str, Variable] = {v.name: v for v in (
-    Variable("MSI_DATA_DIR", _text, "data", "where the lake, warehouse, outputs and logs go (--data-dir)"),
-    Variable("MSI_SOURCE", _choice(*SOURCES), "sample", "where scheduled and sensor runs read the EPD (--source)"),
-    Variable("MSI_EPD_DIR", _folder, "", "--source local: the folder of EPD files (--epd-dir)"),
-    Variable("MSI_LIST_SIZE_DIR", _folder, "", "NHS Digital's files, one YYYY-MM folder a month (--list-size-dir)"),
-    Variable("MSI_CKAN_URL", _url, DEFAULT_CKAN_URL, "NHSBSA's CKAN API (--ckan-url)"),
-    Variable("MSI_SAMPLE_SCALE", _choice("demo", "national"), "demo", "--source sample: the sample's size"),
-    Variable("MSI_PATIENT_LEVEL_DIR", _folder, "", "a patient-level extract, contract v1 (--patient-level)"),
-    Variable("MSI_BASELINE", _months, DEFAULT_BASELINE, "the period change is measured against (--baseline)"),
-    Variable("MSI_FIRST_MONTH", _month, EPD_FIRST_MONTH, "the first monthly partition"),
-    Variable("MSI_LOCK_WAIT", _number(0), 6 * 3600.0, "seconds a writer waits for the data lock"),
-    Variable("MSI_OUTPUT_WORKERS", _number(0, whole=True, maximum=64), 0,
-             "processes writing the extracts and report (0: up to 4, by the cores)"),
-    Variable("MSI_SMTP_HOST", _text, "", "the SMTP server (unset: no e-mail is sent)"),
-    Variable("MSI_SMTP_PORT", _number(1, whole=True, maximum=65535), 587, "the SMTP port"),
-    Variable("MSI_SMTP_FROM", _address, "", "the sender's address (needed with MSI_SMTP_HOST)"),
-    Variable("MSI_SMTP_USER", _text, "", "the SMTP login, if the server asks for one"),
-    Variable("MSI_SMTP_PASSWORD", lambda text: text, "", "its password (never logged)", secret=True),
-    Variable("MSI_SMTP_STARTTLS", _flag, None,
-             "STARTTLS: required by default; optional (used when offered) for a relay on 127.0.0.1/localhost"),
-    Variable("MSI_SMTP_CA_FILE", _file, "", "a CA bundle, for a certificate a private CA signed"),
-    Variable("MSI_SMTP_TIMEOUT", _number(0, above=True), 30.0, "seconds to wait for any one SMTP answer"),
-    Variable("MSI_SMTP_DEADLINE", _number(0, above=True), 300.0, "seconds for a whole send, every attempt included"),
-)}
+VARIABLES: dict[str, Variable] = {
+    v.name: v
+    for v in (
+        Variable("MSI_DATA_DIR", _text, "data", "where the lake, warehouse, outputs and logs go (--data-dir)"),
+        Variable("MSI_SOURCE", _choice(*SOURCES), "sample", "where scheduled and sensor runs read the EPD (--source)"),
+        Variable("MSI_EPD_DIR", _folder, "", "--source local: the folder of EPD files (--epd-dir)"),
+        Variable("MSI_LIST_SIZE_DIR", _folder, "", "NHS Digital's files, one YYYY-MM folder a month (--list-size-dir)"),
+        Variable("MSI_CKAN_URL", _url, DEFAULT_CKAN_URL, "NHSBSA's CKAN API (--ckan-url)"),
+        Variable("MSI_SAMPLE_SCALE", _choice("demo", "national"), "demo", "--source sample: the sample's size"),
+        Variable("MSI_PATIENT_LEVEL_DIR", _folder, "", "a patient-level extract, contract v1 (--patient-level)"),
+        Variable("MSI_BASELINE", _months, DEFAULT_BASELINE, "the period change is measured against (--baseline)"),
+        Variable("MSI_FIRST_MONTH", _month, EPD_FIRST_MONTH, "the first monthly partition"),
+        Variable("MSI_LOCK_WAIT", _number(0), 6 * 3600.0, "seconds a writer waits for the data lock"),
+        Variable(
+            "MSI_OUTPUT_WORKERS",
+            _number(0, whole=True, maximum=64),
+            0,
+            "processes writing the extracts and report (0: up to 4, by the cores)",
+        ),
+        Variable("MSI_SMTP_HOST", _text, "", "the SMTP server (unset: no e-mail is sent)"),
+        Variable("MSI_SMTP_PORT", _number(1, whole=True, maximum=65535), 587, "the SMTP port"),
+        Variable("MSI_SMTP_FROM", _address, "", "the sender's address (needed with MSI_SMTP_HOST)"),
+        Variable("MSI_SMTP_USER", _text, "", "the SMTP login, if the server asks for one"),
+        Variable("MSI_SMTP_PASSWORD", lambda text: text, "", "its password (never logged)", secret=True),
+        Variable(
+            "MSI_SMTP_STARTTLS",
+            _flag,
+            None,
+            "STARTTLS: required by default; optional (used when offered) for a relay on 127.0.0.1/localhost",
+        ),
+        Variable("MSI_SMTP_CA_FILE", _file, "", "a CA bundle, for a certificate a private CA signed"),
+        Variable("MSI_SMTP_TIMEOUT", _number(0, above=True), 30.0, "seconds to wait for any one SMTP answer"),
+        Variable(
+            "MSI_SMTP_DEADLINE", _number(0, above=True), 300.0, "seconds for a whole send, every attempt included"
+        ),
+    )
+}
 
 
 def _checked(variable: Variable, raw: str) -> Any:
@@ -142,8 +161,9 @@ def _checked(variable: Variable, raw: str) -> Any:
         return variable.parse(raw)
     except ValueError as exc:
         shown = "(hidden)" if variable.secret else repr(raw)
-        raise SettingError(f"{variable.name}={shown}: expected {exc} (unset: "
-                           f"{variable.default!r} — {variable.meaning})") from None
+        raise SettingError(
+            f"{variable.name}={shown}: expected {exc} (unset: {variable.default!r} — {variable.meaning})"
+        ) from None
 
 
 def value(name: str, env: Mapping[str, str] | None = None) -> Any:

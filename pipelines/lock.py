@@ -18,15 +18,18 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TextIO
 
 from pipelines import environment
 
 LOCK_FILE = "lock"
-DEFAULT_WAIT_SECONDS = environment.VARIABLES["MSI_LOCK_WAIT"].default  # a national month's run is minutes; a backfill's step never holds it hours
+DEFAULT_WAIT_SECONDS = environment.VARIABLES[
+    "MSI_LOCK_WAIT"
+].default  # a national month's run is minutes; a backfill's step never holds it hours
 POLL_SECONDS = 0.2
 
 
@@ -40,7 +43,7 @@ class _Held:
     def __init__(self) -> None:
         self.guard = threading.RLock()
         self.depth = 0
-        self.handle = None
+        self.handle: TextIO | None = None
 
 
 _held: dict[str, _Held] = {}
@@ -63,17 +66,24 @@ def holder_of(path: Path) -> str:
         return "another process (it wrote nothing readable)"
     if not info:
         return "another process"
-    return (f"process {info.get('pid')} on {info.get('host')} ({info.get('what')}, since {info.get('since')})")
+    return f"process {info.get('pid')} on {info.get('host')} ({info.get('what')}, since {info.get('since')})"
 
 
 def _describe(what: str) -> str:
-    return json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "what": what,
-                       "since": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    return json.dumps(
+        {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "what": what,
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    )
 
 
 @contextmanager
-def data_lock(root: Path, what: str, wait: float | None = None,
-              on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def data_lock(
+    root: Path, what: str, wait: float | None = None, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """Hold the data directory's write lock while the block runs. `what` says who we are (shown to a
     run that has to wait); `on_wait` hears one line if we have to wait; after `wait` seconds (default
     MSI_LOCK_WAIT, 6 h) LockTimeout names the holder."""
@@ -108,12 +118,13 @@ def data_lock(root: Path, what: str, wait: float | None = None,
         finally:
             held.depth -= 1
             if held.depth == 0:
-                handle, held.handle = held.handle, None
-                handle.seek(0)
-                handle.truncate()  # nobody holds it now
-                handle.flush()
-                fcntl.flock(handle, fcntl.LOCK_UN)
-                handle.close()
+                release, held.handle = held.handle, None
+                assert release is not None  # opened when depth went from 0 to 1
+                release.seek(0)
+                release.truncate()  # nobody holds it now
+                release.flush()
+                fcntl.flock(release, fcntl.LOCK_UN)
+                release.close()
     finally:
         held.guard.release()
 
@@ -127,8 +138,10 @@ def _take(handle, path: Path, root: Path, deadline: float, limit: float, on_wait
         except BlockingIOError:
             pass
         if time.monotonic() >= deadline:
-            raise LockTimeout(f"{root} is locked by {holder_of(path)}: another msi run is writing there; gave up "
-                              f"after {limit:.0f} s (MSI_LOCK_WAIT). Wait for it to finish, or stop it") from None
+            raise LockTimeout(
+                f"{root} is locked by {holder_of(path)}: another msi run is writing there; gave up "
+                f"after {limit:.0f} s (MSI_LOCK_WAIT). Wait for it to finish, or stop it"
+            ) from None
         if not said and on_wait:
             on_wait(f"waiting for {holder_of(path)} to finish writing {root}")
             said = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pipelines import environment
 from pipelines.environment import EPD_FIRST_MONTH
@@ -72,7 +72,7 @@ def first_month() -> str:
 
 def partition_span(today: datetime | None = None) -> tuple[str, str]:
     """The first and last month a run may ask for: MSI_FIRST_MONTH to the last complete month."""
-    today = today or datetime.now(timezone.utc)
+    today = today or datetime.now(UTC)
     return first_month(), add_months(month_of(today.date()), -1)
 
 
@@ -82,6 +82,8 @@ def months_outside(months: list[str], today: datetime | None = None) -> str | No
     outside = [m for m in months if m < first or m > last]
     if not outside:
         return None
-    return (f"{outside[0]}{' and ' + str(len(outside) - 1) + ' more' if len(outside) > 1 else ''} outside the "
-            f"monthly partitions {first} to {last} (the first is MSI_FIRST_MONTH, default {EPD_FIRST_MONTH}; "
-            "the last is the last complete month)")
+    return (
+        f"{outside[0]}{' and ' + str(len(outside) - 1) + ' more' if len(outside) > 1 else ''} outside the "
+        f"monthly partitions {first} to {last} (the first is MSI_FIRST_MONTH, default {EPD_FIRST_MONTH}; "
+        "the last is the last complete month)"
+    )

@@ -16,8 +16,10 @@ class DamagedFile(RuntimeError):
 def _advice(path: Path) -> str:
     month = re.search(r"month=(\d{4}-\d{2})", str(path))
     if month:
-        return (f"run the month again (msi run --months {month.group(1)} ...): it is rebuilt from its source "
-                "files over the damaged one")
+        return (
+            f"run the month again (msi run --months {month.group(1)} ...): it is rebuilt from its source "
+            "files over the damaged one"
+        )
     return "run msi again: the file is rebuilt over the damaged one"
 
 

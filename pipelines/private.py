@@ -77,4 +77,5 @@ def check_private(layout: Layout) -> None:
         raise NotPrivate(
             f"{first}: patient data open to other users (mode {stat.S_IMODE(first.stat().st_mode):04o}){more}; it "
             f"must be owner-only. Run `chmod go-rwx {' '.join(str(p) for p in open_[:3])}"
-            f"{' …' if len(open_) > 3 else ''}` (README: 'Patient data stays private') and run again")
+            f"{' …' if len(open_) > 3 else ''}` (README: 'Patient data stays private') and run again"
+        )

@@ -26,8 +26,13 @@ FILES = {
 
 # The files behind each reference asset (a folder: every file in it).
 ORGANISATIONS = ("icbs_2022_07_to_2026_03.csv", "icbs_from_2026_04.csv", "regions.csv", "ccg_successors.csv")
-BNF = ("bnf_presentations.csv", "opioid_chemicals.csv", "opioid_ome_factors.csv", "opioid_name_overrides.csv",
-       "sources")
+BNF = (
+    "bnf_presentations.csv",
+    "opioid_chemicals.csv",
+    "opioid_ome_factors.csv",
+    "opioid_name_overrides.csv",
+    "sources",
+)
 
 
 def content_version(names: tuple[str, ...]) -> str:
@@ -56,8 +61,11 @@ def geography_rule(month: str, header_geography: str) -> tuple[str, list[str] | 
     """How the EPD geography column (icb_code) of a month is checked: (what is used, the reference set
     when one exists, else an ODS code format). The header says which era's organisations fill the column."""
     if header_geography == "AREA_TEAM":
-        return ("area teams and NHS England sub-regions: ODS code format Q + two digits (no reference list kept)",
-                None, AREA_TEAM_FORMAT)
+        return (
+            "area teams and NHS England sub-regions: ODS code format Q + two digits (no reference list kept)",
+            None,
+            AREA_TEAM_FORMAT,
+        )
     if header_geography == "STP":
         return "the 42 STP codes (kept as the 42 ICB codes in July 2022)", valid_icb_codes("2022-07"), None
     if month >= REORGANISATION_MONTH:
@@ -74,14 +82,20 @@ def valid_icb_codes(month: str) -> list[str]:
 
 def known_icb_codes() -> dict[str, str]:
     """Every ICB code either reference list holds (July 2022 - March 2026 and from April 2026), with its name."""
-    return {r["icb_ods_code"]: r["icb_name"] for table in ("icbs_2022_07_to_2026_03", "icbs_from_2026_04")
-            for r in rows(table)}
+    return {
+        r["icb_ods_code"]: r["icb_name"]
+        for table in ("icbs_2022_07_to_2026_03", "icbs_from_2026_04")
+        for r in rows(table)
+    }
 
 
 def icb_successors(code: str) -> list[str]:
     """The April 2026 ICBs that took over (all or part of) an ICB abolished then; [] for one that continued."""
-    return sorted(r["icb_ods_code"] for r in rows("icbs_from_2026_04")
-                  if code in (p.split("(")[0] for p in r["predecessor_icb_ods_codes"].split(";")))
+    return sorted(
+        r["icb_ods_code"]
+        for r in rows("icbs_from_2026_04")
+        if code in (p.split("(")[0] for p in r["predecessor_icb_ods_codes"].split(";"))
+    )
 
 
 def region_codes() -> list[str]:

@@ -19,7 +19,7 @@ come from a web page. Plain module, no Dagster: pipelines/wiring/webserver.py pu
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -35,8 +35,9 @@ def allowed_hosts(port: int) -> frozenset[str]:
     return frozenset(f"{name}:{port}" for name in LOOPBACK_NAMES)
 
 
-def refusal(scope_type: str, method: str, path: str, query: bytes, headers: dict[str, str],
-            hosts: frozenset[str]) -> str | None:
+def refusal(
+    scope_type: str, method: str, path: str, query: bytes, headers: dict[str, str], hosts: frozenset[str]
+) -> str | None:
     """Why a request is refused, or None. `headers` are lower-case names."""
     host = headers.get("host", "")
     if host not in hosts:
@@ -68,15 +69,28 @@ class SameOriginGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        why = refusal(scope["type"], scope.get("method", "GET"), scope.get("path", ""),
-                      scope.get("query_string", b""), headers, self.hosts)
+        why = refusal(
+            scope["type"],
+            scope.get("method", "GET"),
+            scope.get("path", ""),
+            scope.get("query_string", b""),
+            headers,
+            self.hosts,
+        )
         if why is None:
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008, "reason": why[:120]})
         else:
             body = f"msi serve refused this request: {why}.\n".encode()
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                    (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})

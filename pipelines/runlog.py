@@ -1,7 +1,7 @@
 """The log file (logs/msi.log under the data directory): tracebacks and everything a run knows go here,
 one clear line to the terminal."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -11,6 +11,6 @@ def write_log(log: Path, what: str, details: str) -> None:
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} {what}\n{details}\n")
+            fh.write(f"--- {datetime.now(UTC).isoformat(timespec='seconds')} {what}\n{details}\n")
     except OSError:
         pass

@@ -22,8 +22,12 @@ class NotText(ValueError):
 
 
 # Longest first: a UTF-32 little-endian mark begins with the UTF-16 one.
-BYTE_ORDER_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
-                    (b"\xfe\xff", "UTF-16"))
+BYTE_ORDER_MARKS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 PUBLISHED = "NHSBSA and NHS Digital publish UTF-8 or Latin-1 CSV"
 
 
@@ -35,12 +39,16 @@ def check_text(block: bytes, name: str, offset_lines: int = 0) -> None:
     if offset_lines == 0:
         for mark, encoding in BYTE_ORDER_MARKS:
             if block.startswith(mark):
-                raise NotText(f"{name}: the file is {encoding} text (it starts with a {encoding} byte-order mark); "
-                              f"{PUBLISHED}: save it as UTF-8 CSV, or take the published file again")
+                raise NotText(
+                    f"{name}: the file is {encoding} text (it starts with a {encoding} byte-order mark); "
+                    f"{PUBLISHED}: save it as UTF-8 CSV, or take the published file again"
+                )
     if b"\0" in block:
-        line = offset_lines + block[:block.index(b"\0")].count(b"\n") + 1
-        raise NotText(f"{name}: NUL bytes at line {line:,} (UTF-16 text without a byte-order mark, or not text at "
-                      f"all); {PUBLISHED}: take the published file again")
+        line = offset_lines + block[: block.index(b"\0")].count(b"\n") + 1
+        raise NotText(
+            f"{name}: NUL bytes at line {line:,} (UTF-16 text without a byte-order mark, or not text at "
+            f"all); {PUBLISHED}: take the published file again"
+        )
 
 
 def text_encoding(csv_path: Path) -> str:

@@ -35,13 +35,23 @@ class FakeCkan:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/api/3/action"
 
-    def add_resource(self, package: str, name: str, created: str, last_modified: str | None, content: bytes | None = None):
+    def add_resource(
+        self, package: str, name: str, created: str, last_modified: str | None, content: bytes | None = None
+    ):
         rid = f"{abs(hash((package, name))) % 10**12:012d}-0000-4000-8000-000000000000"
-        self.packages.setdefault(package, []).append({
-            "id": rid, "name": name, "format": "CSV", "created": created, "last_modified": last_modified,
-            "url": f"https://opendata.nhsbsa.net/dataset/x/resource/{rid}/download/{name.lower()}.csv",
-            "bq_table_name": name, "size": None, "package_id": package,
-        })
+        self.packages.setdefault(package, []).append(
+            {
+                "id": rid,
+                "name": name,
+                "format": "CSV",
+                "created": created,
+                "last_modified": last_modified,
+                "url": f"https://opendata.nhsbsa.net/dataset/x/resource/{rid}/download/{name.lower()}.csv",
+                "bq_table_name": name,
+                "size": None,
+                "package_id": package,
+            }
+        )
         if content is not None:
             self.files[name] = zip_bytes(name, content)
         return rid
@@ -81,18 +91,36 @@ class FakeCkan:
                 fake.calls.append(url.path.rsplit("/", 1)[-1] + (f"?{url.query}" if url.query else ""))
                 if url.path.endswith("/package_show"):
                     if query.get("id") not in fake.packages:
-                        return self._json({"help": HELP.format("package_show"), "success": False,
-                                           "error": {"message": "Not found", "__type": "Not Found Error"}}, 404)
-                    return self._json({"help": HELP.format("package_show"), "success": True,
-                                       "result": {"name": query["id"], "resources": fake.packages[query["id"]]}})
+                        return self._json(
+                            {
+                                "help": HELP.format("package_show"),
+                                "success": False,
+                                "error": {"message": "Not found", "__type": "Not Found Error"},
+                            },
+                            404,
+                        )
+                    return self._json(
+                        {
+                            "help": HELP.format("package_show"),
+                            "success": True,
+                            "result": {"name": query["id"], "resources": fake.packages[query["id"]]},
+                        }
+                    )
                 if url.path.endswith("/resource_show"):
                     for resources in fake.packages.values():
                         for r in resources:
                             if r["id"] == query.get("id"):
                                 port = fake.server.server_address[1]
-                                signed = f"http://127.0.0.1:{port}/r2/{r['name']}.ZIP?X-Amz-Expires=3600&n={len(fake.calls)}"
-                                return self._json({"help": HELP.format("resource_show"), "success": True,
-                                                   "result": {**r, "zip_url": signed}})
+                                signed = (
+                                    f"http://127.0.0.1:{port}/r2/{r['name']}.ZIP?X-Amz-Expires=3600&n={len(fake.calls)}"
+                                )
+                                return self._json(
+                                    {
+                                        "help": HELP.format("resource_show"),
+                                        "success": True,
+                                        "result": {**r, "zip_url": signed},
+                                    }
+                                )
                     return self._json({"success": False, "error": {"message": "Not found"}}, 404)
                 if url.path.startswith("/r2/"):
                     name = url.path[4:].rsplit(".", 1)[0]

@@ -3,10 +3,10 @@
 import dagster as dg
 import pytest
 
+from pipelines.sample.generate import _keep, write_sample_month
 from pipelines.sample.patient import issue_months, sample_practices, write_patient_sample
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.runner import run_months
-from pipelines.sample.generate import _keep, write_sample_month
 
 MONTHS = ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07"]
 
@@ -14,9 +14,18 @@ MONTHS = ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07"]
 # end to end against a data directory, start Dagster's daemon or install the wheel. `uv run pytest -m "not slow"`
 # is the unit layer (README: "Quick start").
 SLOW_FIXTURES = {"run", "browser"}
-SLOW_MODULES = {"test_dagster.py", "test_monthly_chain.py", "test_serve.py", "test_wheel.py", "test_cli.py",
-                "test_faults.py", "test_faults_notify.py", "test_faults_patient.py", "test_faults_runs.py",
-                "test_faults_side_files.py"}
+SLOW_MODULES = {
+    "test_dagster.py",
+    "test_monthly_chain.py",
+    "test_serve.py",
+    "test_wheel.py",
+    "test_cli.py",
+    "test_faults.py",
+    "test_faults_notify.py",
+    "test_faults_patient.py",
+    "test_faults_runs.py",
+    "test_faults_side_files.py",
+}
 
 
 def pytest_collection_modifyitems(items):
@@ -35,9 +44,12 @@ def run(tmp_path_factory):
     practices = [c for c in sample_practices(MONTHS[-1]) if _keep(c, 0.03)]
     extract = tmp_path_factory.mktemp("patient_level")
     write_patient_sample(extract, practices, issue_months(MONTHS), patients=60_000, fmt="csv")
-    settings = MsiSettings(data_dir=str(tmp_path_factory.mktemp("data")), source="local", epd_dir=str(src),
-                           list_size_dir=str(src), patient_level_dir=str(extract))
+    settings = MsiSettings(
+        data_dir=str(tmp_path_factory.mktemp("data")),
+        source="local",
+        epd_dir=str(src),
+        list_size_dir=str(src),
+        patient_level_dir=str(extract),
+    )
     run_months(settings, MONTHS, instance=dg.DagsterInstance.ephemeral())
     return settings.layout
-
-

@@ -21,27 +21,42 @@ SNOMED_LEGACY_HEADER = LEGACY_ICB_HEADER.replace(b'"UNIDENTIFIED"\n', b'"UNIDENT
 
 _GM = b'"NORTH WEST","Y62","NHS GREATER MANCHESTER INTEGRATED CARE BOARD","QOP","NHS GREATER MANCHESTER ICB - 00Y","00Y00"'
 _BC = b'"MIDLANDS","Y60","NHS BLACK COUNTRY INTEGRATED CARE BOARD","QUA","NHS BLACK COUNTRY ICB - D2P2L","D2P2L"'
-_STMARY = b'"ST MARY\'S MEDICAL CENTRE","P85002","ST.MARY\'S MEDICAL CENTRE","ROCK STREET","OLDHAM","LANCASHIRE","OL1 3UL"'
+_STMARY = (
+    b'"ST MARY\'S MEDICAL CENTRE","P85002","ST.MARY\'S MEDICAL CENTRE","ROCK STREET","OLDHAM","LANCASHIRE","OL1 3UL"'
+)
 # "CAF\xc9" is CAFE with an acute accent in Latin-1 (one byte, 0xC9); the address holds a comma.
 _CAFE = b'"CAF\xc9 ROW SURGERY","M88999","CAF\xc9 ROW SURGERY","ARDEN ROAD, SMETHWICK","WARLEY","","B67 6AJ"'
 _UNIDENTIFIED = b'"UNIDENTIFIED DOCTORS","-","","","","",""'
 _MTX25 = b'"1001030U0","Methotrexate","1001030U0AAABAB","Methotrexate 2.5mg tablets","10: Musculoskeletal and Joint Diseases"'
-_MTX10 = b'"1001030U0","Methotrexate","1001030U0AAACAC","Methotrexate 10mg tablets","10: Musculoskeletal and Joint Diseases"'
+_MTX10 = (
+    b'"1001030U0","Methotrexate","1001030U0AAACAC","Methotrexate 10mg tablets","10: Musculoskeletal and Joint Diseases"'
+)
 _RISP = b'"040201030","Risperidone","040201030AAAAAA","Risperidone 1mg tablets","04: Central Nervous System"'
-_DRESSING = b'"2003","Wound Management & Other Dressings","20030100183","Tegaderm Film dressing 6cm x 7cm","20: Dressings"'
+_DRESSING = (
+    b'"2003","Wound Management & Other Dressings","20030100183","Tegaderm Film dressing 6cm x 7cm","20: Dressings"'
+)
 
 
 def legacy_rows(year_month: bytes = b"202401") -> bytes:
     """Five rows. Practice P85002 has methotrexate 2.5 mg split over two pack sizes (24 x 3 items and
     28 x 2 items); M88999 (Latin-1 name) has 10 mg tablets and risperidone (leading-zero chemical code);
     unidentified prescribing has a dressing (11-character appliance code)."""
-    return b"".join([
-        year_month + b"," + _GM + b"," + _STMARY + b"," + _MTX25 + b',"24.",3,"72.","0.","4.8","4.51232","N"\n',
-        year_month + b"," + _GM + b"," + _STMARY + b"," + _MTX25 + b',"28.",2,"56.","0.","3.73","3.51",' + b'"N"\n',
-        year_month + b"," + _BC + b"," + _CAFE + b"," + _MTX10 + b',"100.",1,"100.","0.","28.5","26.99911","N"\n',
-        year_month + b"," + _BC + b"," + _CAFE + b"," + _RISP + b',"7.",5,"35.","7.","1.25","1.5615","N"\n',
-        year_month + b"," + _GM + b"," + _UNIDENTIFIED + b"," + _DRESSING + b',"4.",4,"16.","0.","6.56","5.96231","Y"\n',
-    ])
+    return b"".join(
+        [
+            year_month + b"," + _GM + b"," + _STMARY + b"," + _MTX25 + b',"24.",3,"72.","0.","4.8","4.51232","N"\n',
+            year_month + b"," + _GM + b"," + _STMARY + b"," + _MTX25 + b',"28.",2,"56.","0.","3.73","3.51",' + b'"N"\n',
+            year_month + b"," + _BC + b"," + _CAFE + b"," + _MTX10 + b',"100.",1,"100.","0.","28.5","26.99911","N"\n',
+            year_month + b"," + _BC + b"," + _CAFE + b"," + _RISP + b',"7.",5,"35.","7.","1.25","1.5615","N"\n',
+            year_month
+            + b","
+            + _GM
+            + b","
+            + _UNIDENTIFIED
+            + b","
+            + _DRESSING
+            + b',"4.",4,"16.","0.","6.56","5.96231","Y"\n',
+        ]
+    )
 
 
 def snomed_legacy_rows(year_month: bytes = b"202502") -> bytes:

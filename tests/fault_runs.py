@@ -16,14 +16,32 @@ MONTH = "2026-01"
 
 def digests(data: Path) -> dict[str, str]:
     """sha256 of every file of the lake and the warehouse."""
-    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for folder in ("lake", "warehouse") for p in sorted((data / folder).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in ("lake", "warehouse")
+        for p in sorted((data / folder).rglob("*"))
+        if p.is_file()
+    }
 
 
 def run(epd: Path, lists: Path, data: Path, months: str = MONTH, report: bool = False):
-    return CliRunner().invoke(main, ["run", "--source", "local", "--months", months, "--epd-dir", str(epd),
-                                     "--list-size-dir", str(lists), "--data-dir", str(data),
-                                     "--report" if report else "--no-report"])
+    return CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "local",
+            "--months",
+            months,
+            "--epd-dir",
+            str(epd),
+            "--list-size-dir",
+            str(lists),
+            "--data-dir",
+            str(data),
+            "--report" if report else "--no-report",
+        ],
+    )
 
 
 def one_line(result) -> str:
@@ -37,8 +55,9 @@ def copy_data(good: Path, into: Path) -> Path:
     return data
 
 
-def month_inputs(root: Path, changed: dict[str, bytes] | None = None, epd: bytes | None = None,
-                 month: str = MONTH) -> tuple[Path, Path]:
+def month_inputs(
+    root: Path, changed: dict[str, bytes] | None = None, epd: bytes | None = None, month: str = MONTH
+) -> tuple[Path, Path]:
     """--epd-dir and --list-size-dir for `month`: the 17 real January 2026 EPD rows (as `month`, or `epd`) and
     NHS Digital's three January files for their practices (any of them replaced by `changed`)."""
     from tests.epd_fixtures import REAL_ROWS

@@ -20,11 +20,27 @@ PRACTICES = {
     "G85034": ("NEXUS HEALTH GROUP", "SE1 6JP", "U06180", "NORTH SOUTHWARK PCN", "72Q", "E38000244", "QKK", 77128),
     "K83010": ("ELEANOR CROSS HEALTHCARE", "NN4 8QF", "U97651", "THE ARC HUB PCN", "78H", "E38000242", "QPM", 18753),
     "L83113": ("BUDSHEAD MEDICAL PRACTICE", "PL5 4DU", "U74074", "SOUND PCN", "15N", "E38000230", "QJK", 7780),
-    "M81069": ("DAVENAL HOUSE SURGERY", "B61 0DD", "U84529", "REDDITCH & BROMSGROVE & DISTRICT PCN", "18C",
-               "E38000236", "QGH", 9364),
+    "M81069": (
+        "DAVENAL HOUSE SURGERY",
+        "B61 0DD",
+        "U84529",
+        "REDDITCH & BROMSGROVE & DISTRICT PCN",
+        "18C",
+        "E38000236",
+        "QGH",
+        9364,
+    ),
     "M83038": ("ORCHARD SURGERY", "ST6 8HY", "U36512", "WHITFIELD PCN", "05W", "E38000175", "QNC", 10427),
-    "M88610": ("SAREPHED MEDICAL CENTRE", "B67 6AJ", "U98291", "SWB TOGETHER4HEALTHCARE PCN", "D2P2L", "E38000250",
-               "QUA", 4591),
+    "M88610": (
+        "SAREPHED MEDICAL CENTRE",
+        "B67 6AJ",
+        "U98291",
+        "SWB TOGETHER4HEALTHCARE PCN",
+        "D2P2L",
+        "E38000250",
+        "QUA",
+        4591,
+    ),
     "P85002": ("ST MARY'S MEDICAL CENTRE", "OL1 3UL", "U14327", "OLDHAM CENTRAL PCN", "00Y", "E38000135", "QOP", 5830),
     "P85003": ("THE CHOWDHURY PRACTICE", "OL1 1NL", "U14327", "OLDHAM CENTRAL PCN", "00Y", "E38000135", "QOP", 6619),
 }
@@ -41,11 +57,15 @@ ICBS = {
 }
 
 QUIN_HEADER = "PUBLICATION,EXTRACT_DATE,ORG_TYPE,ORG_CODE,ONS_CODE,POSTCODE,SEX,AGE_GROUP_5,NUMBER_OF_PATIENTS"
-FEMALE_HEADER = ("PUBLICATION,EXTRACT_DATE,ORG_TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,ORG_CODE,"
-                 "POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS")
-MAP_HEADER = ("PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,PRACTICE_POSTCODE,PCN_CODE,PCN_NAME,"
-              "ONS_SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,ONS_ICB_CODE,ICB_CODE,ICB_NAME,"
-              "ONS_COMM_REGION_CODE,COMM_REGION_CODE,COMM_REGION_NAME,SUPPLIER_NAME")
+FEMALE_HEADER = (
+    "PUBLICATION,EXTRACT_DATE,ORG_TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,ORG_CODE,"
+    "POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS"
+)
+MAP_HEADER = (
+    "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,PRACTICE_POSTCODE,PCN_CODE,PCN_NAME,"
+    "ONS_SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,ONS_ICB_CODE,ICB_CODE,ICB_NAME,"
+    "ONS_COMM_REGION_CODE,COMM_REGION_CODE,COMM_REGION_NAME,SUPPLIER_NAME"
+)
 
 
 def split(total: int) -> dict[str, tuple[int, int, int]]:
@@ -82,13 +102,18 @@ def map_text() -> str:
     for code, (name, postcode, pcn, pcn_name, sub, sub_ons, icb, _) in PRACTICES.items():
         icb_name, icb_ons, region, region_ons, region_name = ICBS[icb]
         sub_name = f"{icb_name.replace(' INTEGRATED CARE BOARD', ' ICB')} - {sub}"
-        lines.append(f"GP_PRAC_PAT_LIST,{EXTRACT},{code},{name},{postcode},{pcn},{pcn_name},{sub_ons},{sub},{sub_name},"
-                     f"{icb_ons},{icb},{icb_name},{region_ons},{region},{region_name},EMIS")
+        lines.append(
+            f"GP_PRAC_PAT_LIST,{EXTRACT},{code},{name},{postcode},{pcn},{pcn_name},{sub_ons},{sub},{sub_name},"
+            f"{icb_ons},{icb},{icb_name},{region_ons},{region},{region_name},EMIS"
+        )
     return "\n".join(lines) + "\n"
 
 
-FILES = {"gp-reg-pat-prac-quin-age.csv": quin_text, "gp-reg-pat-prac-sing-age-female.csv": female_text,
-         "gp-reg-pat-prac-map.csv": map_text}
+FILES = {
+    "gp-reg-pat-prac-quin-age.csv": quin_text,
+    "gp-reg-pat-prac-sing-age-female.csv": female_text,
+    "gp-reg-pat-prac-map.csv": map_text,
+}
 
 
 def write_month(folder: Path, changed: dict[str, bytes] | None = None) -> Path:

@@ -30,8 +30,13 @@ def test_only_the_wiring_package_imports_dagster():
     importers = []
     for name, tree in modules("pipelines", "indicators", "bench"):
         for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(n == "dagster" or n.startswith("dagster.") or n.startswith("dagster_") for n in names):
                 importers.append(name)
     assert importers and all(n.startswith("pipelines/wiring/") for n in importers), sorted(set(importers))
@@ -59,8 +64,11 @@ def test_every_sql_file_the_code_names_exists():
     named = set()
     for _, tree in modules("pipelines"):
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in
-                    ("load_sql", "copy_query", "create_temp_table")):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
+                "load_sql",
+                "copy_query",
+                "create_temp_table",
+            ):
                 for arg in node.args:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "/" in arg.value:
                         named.add(arg.value)
@@ -73,18 +81,32 @@ def test_every_sql_file_a_comment_or_docstring_names_exists():
     renamed or merged long ago)."""
     import re
 
-    texts = [p for folder in ("sql", "pipelines", "indicators", "bench", "docs") for p in (ROOT / folder).rglob("*")
-             if p.suffix in (".sql", ".py", ".md")] + [ROOT / "README.md"]
-    stale = sorted({f"{p.relative_to(ROOT)}: {m}" for p in texts
-                    for m in re.findall(r"\bsql/[a-z_]+(?:/[a-z_]+)*\.sql\b", p.read_text(encoding="utf-8"))
-                    if not (ROOT / m).is_file()})
+    texts = [
+        p
+        for folder in ("sql", "pipelines", "indicators", "bench", "docs")
+        for p in (ROOT / folder).rglob("*")
+        if p.suffix in (".sql", ".py", ".md")
+    ] + [ROOT / "README.md"]
+    stale = sorted(
+        {
+            f"{p.relative_to(ROOT)}: {m}"
+            for p in texts
+            for m in re.findall(r"\bsql/[a-z_]+(?:/[a-z_]+)*\.sql\b", p.read_text(encoding="utf-8"))
+            if not (ROOT / m).is_file()
+        }
+    )
     assert stale == []
 
 
 def test_the_outbox_knows_no_channel_by_name():
     """A month's messages go through whichever channels are configured (pipelines/notify/channels): the outbox
     imports none of them, so that a channel is one file and none is special."""
-    imported = {alias.name if isinstance(node, ast.Import) else node.module
-                for node in ast.walk(ast.parse((ROOT / "pipelines" / "notify" / "outbox.py").read_text()))
-                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in (node.names if isinstance(node, ast.Import) else [None])}
-    assert not any(m and m.startswith("pipelines.notify.channels.") and m != "pipelines.notify.channels.eml" for m in imported)
+    imported = {
+        alias.name if isinstance(node, ast.Import) else node.module
+        for node in ast.walk(ast.parse((ROOT / "pipelines" / "notify" / "outbox.py").read_text()))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in (node.names if isinstance(node, ast.Import) else [None])
+    }
+    assert not any(
+        m and m.startswith("pipelines.notify.channels.") and m != "pipelines.notify.channels.eml" for m in imported
+    )

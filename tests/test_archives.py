@@ -33,9 +33,9 @@ def _set_declared_size(archive: Path, size: int) -> None:
     data = bytearray(archive.read_bytes())
     with zipfile.ZipFile(archive) as zf:
         member = zf.infolist()[0]
-    data[member.header_offset + 22:member.header_offset + 26] = struct.pack("<I", size)
+    data[member.header_offset + 22 : member.header_offset + 26] = struct.pack("<I", size)
     central = data.rindex(b"PK\x01\x02")
-    data[central + 24:central + 28] = struct.pack("<I", size)
+    data[central + 24 : central + 28] = struct.pack("<I", size)
     archive.write_bytes(bytes(data))
 
 
@@ -52,8 +52,9 @@ def test_a_member_that_inflates_past_its_declared_size_stops_there(tmp_path):
     with pytest.raises(ArchiveError) as caught:
         extract_csv(archive, tmp_path / "out")
     said = str(caught.value)
-    assert said.startswith("EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv inflates beyond the 7,000 bytes its header "
-                           "declares (stopped at "), said
+    assert said.startswith(
+        "EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv inflates beyond the 7,000 bytes its header declares (stopped at "
+    ), said
     assert "nothing was kept" in said
     assert list((tmp_path / "out").iterdir()) == []  # not a byte of it on disk
 
@@ -64,16 +65,22 @@ def test_a_member_declaring_an_impossible_ratio_is_not_inflated(tmp_path):
         zf.writestr("EPD_SNOMED_202601.csv", b"x" * 1000)
     compressed = zipfile.ZipFile(archive).infolist()[0].compress_size
     _set_declared_size(archive, 2**32 - 1)  # 4 GiB from a few bytes
-    with pytest.raises(ArchiveError, match=rf"declares 4,294,967,295 bytes from {compressed:,} compressed \(over "
-                                           rf"{MAX_RATIO}:1"):
+    with pytest.raises(
+        ArchiveError,
+        match=rf"declares 4,294,967,295 bytes from {compressed:,} compressed \(over "
+        rf"{MAX_RATIO}:1",
+    ):
         extract_csv(archive, tmp_path / "out")
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
 def test_an_encrypted_member_is_named_as_encrypted(tmp_path):
-    with pytest.raises(ArchiveError, match=r"encrypted_EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv is encrypted "
-                                           r"\(password-protected\): msi cannot read it, and downloading it again "
-                                           "will not help"):
+    with pytest.raises(
+        ArchiveError,
+        match=r"encrypted_EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv is encrypted "
+        r"\(password-protected\): msi cannot read it, and downloading it again "
+        "will not help",
+    ):
         extract_csv(FIXTURES / "encrypted_EPD_SNOMED_202601.zip", tmp_path / "out")
 
 
@@ -97,7 +104,7 @@ def test_corrupt_deflate_data_is_refused(tmp_path):
     member = zipfile.ZipFile(archive).infolist()[0]
     data = bytearray(archive.read_bytes())
     start = member.header_offset + 30 + len(member.filename)
-    data[start:start + 64] = zlib.compress(b"not deflate")[:64].ljust(64, b"\xff")
+    data[start : start + 64] = zlib.compress(b"not deflate")[:64].ljust(64, b"\xff")
     archive.write_bytes(bytes(data))
     with pytest.raises(ArchiveError, match="not a complete ZIP file"):
         extract_csv(archive, tmp_path / "out")

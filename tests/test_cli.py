@@ -17,9 +17,23 @@ def published(tmp_path_factory):
 
 
 def test_run_local_source(published, tmp_path):
-    result = CliRunner().invoke(main, [
-        "run", "--source", "local", "--months", "2025-02", "--epd-dir", str(published),
-        "--list-size-dir", str(published), "--data-dir", str(tmp_path), "--no-report"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "local",
+            "--months",
+            "2025-02",
+            "--epd-dir",
+            str(published),
+            "--list-size-dir",
+            str(published),
+            "--data-dir",
+            str(tmp_path),
+            "--no-report",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "extracts" / "2025-02" / "all_icbs.csv").is_file()
     assert not (tmp_path / "reports").exists()  # --no-report: extracts only
@@ -31,9 +45,22 @@ def test_run_local_source(published, tmp_path):
 
 
 def test_run_names_a_missing_month_and_exits_non_zero(published, tmp_path):
-    result = CliRunner().invoke(main, [
-        "run", "--source", "local", "--months", "2025-02:2025-03", "--epd-dir", str(published),
-        "--list-size-dir", str(published), "--data-dir", str(tmp_path)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "local",
+            "--months",
+            "2025-02:2025-03",
+            "--epd-dir",
+            str(published),
+            "--list-size-dir",
+            str(published),
+            "--data-dir",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 1
     assert "no EPD file for 2025-03" in result.output
     assert (tmp_path / "lake" / "prescribing" / "month=2025-02" / "data.parquet").is_file()  # earlier month kept
@@ -53,10 +80,16 @@ def test_sample_command_writes_published_files(tmp_path, monkeypatch):
     import pipelines.cli as cli
 
     calls = []
-    monkeypatch.setattr(cli, "write_sample_month", lambda month, out, **kw: calls.append((month, kw)) or
-                        type("R", (), {"rows": 1, "epd_path": out / "x", "list_size_paths": []})())
-    result = CliRunner().invoke(main, ["sample", "--months", "2025-11:2026-01", "--out", str(tmp_path), "--scale",
-                                       "national", "--zip"])
+    monkeypatch.setattr(
+        cli,
+        "write_sample_month",
+        lambda month, out, **kw: (
+            calls.append((month, kw)) or type("R", (), {"rows": 1, "epd_path": out / "x", "list_size_paths": []})()
+        ),
+    )
+    result = CliRunner().invoke(
+        main, ["sample", "--months", "2025-11:2026-01", "--out", str(tmp_path), "--scale", "national", "--zip"]
+    )
     assert result.exit_code == 0, result.output
     assert [m for m, _ in calls] == ["2025-11", "2025-12", "2026-01"]
     assert all(kw["scale"] == "national" and kw["zip_epd"] for _, kw in calls)
@@ -64,45 +97,97 @@ def test_sample_command_writes_published_files(tmp_path, monkeypatch):
 
 def test_sample_patient_level_then_run_with_it(published, tmp_path):
     extract = tmp_path / "extract"
-    result = CliRunner().invoke(main, ["sample", "--patient-level", "--months", "2025-02", "--out", str(extract),
-                                       "--patients", "3000", "--format", "parquet"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sample",
+            "--patient-level",
+            "--months",
+            "2025-02",
+            "--out",
+            str(extract),
+            "--patients",
+            "3000",
+            "--format",
+            "parquet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (extract / "prescriptions.parquet").is_file() and (extract / "registrations.parquet").is_file()
     # A supplier without the optional STOMP flag: the run says which indicator it left out, and why.
     registrations = extract / "registrations.parquet"
     with duckdb.connect() as con:
-        con.execute("COPY (SELECT * EXCLUDE (learning_disability_or_autism) FROM read_parquet($p)) TO $o (FORMAT parquet)",
-                    {"p": str(registrations), "o": str(tmp_path / "r.parquet")})
+        con.execute(
+            "COPY (SELECT * EXCLUDE (learning_disability_or_autism) FROM read_parquet($p)) TO $o (FORMAT parquet)",
+            {"p": str(registrations), "o": str(tmp_path / "r.parquet")},
+        )
     (tmp_path / "r.parquet").replace(registrations)
-    result = CliRunner().invoke(main, [
-        "run", "--source", "local", "--months", "2025-02", "--epd-dir", str(published),
-        "--list-size-dir", str(published), "--data-dir", str(tmp_path / "data"), "--no-report",
-        "--patient-level", str(extract)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "local",
+            "--months",
+            "2025-02",
+            "--epd-dir",
+            str(published),
+            "--list-size-dir",
+            str(published),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--no-report",
+            "--patient-level",
+            str(extract),
+        ],
+    )
     assert result.exit_code == 0, result.output
     with duckdb.connect() as con:
-        grains = dict(con.execute(
-            "SELECT grain, count(DISTINCT indicator_id) FROM read_parquet($p) GROUP BY grain",
-            {"p": str(tmp_path / "data" / "warehouse" / "indicator_values" / "month=*" / "*.parquet")}).fetchall())
+        grains = dict(
+            con.execute(
+                "SELECT grain, count(DISTINCT indicator_id) FROM read_parquet($p) GROUP BY grain",
+                {"p": str(tmp_path / "data" / "warehouse" / "indicator_values" / "month=*" / "*.parquet")},
+            ).fetchall()
+        )
     from indicators.catalogue import catalogue
 
     every = [i.grain for i in catalogue().values()]  # every indicator of the catalogue, at its grain
     # every indicator of the catalogue at its grain, but the one that needs the flag
     assert grains == {g: every.count(g) - (g == "patient") for g in set(every)} and grains["patient"] >= 11
-    assert ("2025-02: pl_antipsychotic_ld_autism not computed: the extract's registrations carry no "
-            "learning_disability_or_autism column") in " ".join(result.output.split())
+    assert (
+        "2025-02: pl_antipsychotic_ld_autism not computed: the extract's registrations carry no "
+        "learning_disability_or_autism column"
+    ) in " ".join(result.output.split())
 
 
 def test_run_with_a_broken_extract_names_the_problem(published, tmp_path):
     extract = tmp_path / "extract"
     extract.mkdir()
-    (extract / "prescriptions.csv").write_text("patient_id,practice_code,issue_date,bnf_code,quantity\n"
-                                               "a1,A81001,2025-02-30,1001010J0AAAEAE,84\n")
-    (extract / "registrations.csv").write_text("patient_id,practice_code,sex,date_of_birth,registered_from,registered_to\n"
-                                               "a1,A81001,F,1950-01-01,2000-01-01,\n")
-    result = CliRunner().invoke(main, [
-        "run", "--source", "local", "--months", "2025-02", "--epd-dir", str(published),
-        "--list-size-dir", str(published), "--data-dir", str(tmp_path / "data"), "--no-report",
-        "--patient-level", str(extract)])
+    (extract / "prescriptions.csv").write_text(
+        "patient_id,practice_code,issue_date,bnf_code,quantity\na1,A81001,2025-02-30,1001010J0AAAEAE,84\n"
+    )
+    (extract / "registrations.csv").write_text(
+        "patient_id,practice_code,sex,date_of_birth,registered_from,registered_to\na1,A81001,F,1950-01-01,2000-01-01,\n"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "local",
+            "--months",
+            "2025-02",
+            "--epd-dir",
+            str(published),
+            "--list-size-dir",
+            str(published),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--no-report",
+            "--patient-level",
+            str(extract),
+        ],
+    )
     assert result.exit_code == 1
     assert "prescriptions.csv: column issue_date, row 1 (line 2): '2025-02-30'" in " ".join(result.output.split())
 
@@ -111,18 +196,23 @@ def test_serve_checks_its_source_before_starting_anything(tmp_path, monkeypatch)
     import pipelines.cli
 
     monkeypatch.setattr(pipelines.cli, "serve_processes", lambda *a, **k: pytest.fail("started Dagster"))
-    for args, says in ((["--source", "local"], "--source local needs --epd-dir"),
-                       (["--source", "nhsbsa"], "--source nhsbsa needs --list-size-dir"),
-                       (["--source", "nhsbsa", "--list-size-dir", str(tmp_path / "nowhere")], "no such folder")):
+    for args, says in (
+        (["--source", "local"], "--source local needs --epd-dir"),
+        (["--source", "nhsbsa"], "--source nhsbsa needs --list-size-dir"),
+        (["--source", "nhsbsa", "--list-size-dir", str(tmp_path / "nowhere")], "no such folder"),
+    ):
         result = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "d"), *args], env={"MSI_SOURCE": ""})
         assert result.exit_code == 2 and says in result.output, result.output
 
 
-@pytest.mark.parametrize("source, says", [
-    (None, "Source: the built-in SAMPLE (synthetic data), because no source was given."),
-    ("sample", "Source: the built-in sample (synthetic data), as asked."),
-    ("nhsbsa", "Source: NHSBSA's portal https://opendata.nhsbsa.net/api/3/action; list sizes from {nhsd}."),
-])
+@pytest.mark.parametrize(
+    "source, says",
+    [
+        (None, "Source: the built-in SAMPLE (synthetic data), because no source was given."),
+        ("sample", "Source: the built-in sample (synthetic data), as asked."),
+        ("nhsbsa", "Source: NHSBSA's portal https://opendata.nhsbsa.net/api/3/action; list sizes from {nhsd}."),
+    ],
+)
 def test_serve_says_which_source_it_runs_on(tmp_path, monkeypatch, source, says):
     import pipelines.cli
 
@@ -132,19 +222,25 @@ def test_serve_says_which_source_it_runs_on(tmp_path, monkeypatch, source, says)
     args = ["--source", source] if source else []
     if source == "nhsbsa":
         args += ["--list-size-dir", str(tmp_path / "nhsd")]
-    result = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "d"), *args],
-                                env={"MSI_SOURCE": None, "MSI_LIST_SIZE_DIR": None, "MSI_CKAN_URL": None})
+    result = CliRunner().invoke(
+        main,
+        ["serve", "--data-dir", str(tmp_path / "d"), *args],
+        env={"MSI_SOURCE": None, "MSI_LIST_SIZE_DIR": None, "MSI_CKAN_URL": None},
+    )
     assert result.exit_code == 0, result.output
     assert says.format(nhsd=tmp_path / "nhsd") in result.output, result.output
     assert started["MSI_SOURCE"] == (source or "sample")
 
 
 def test_indicators_show_says_when_the_data_directory_does_not_exist(tmp_path):
-    result = CliRunner().invoke(main, ["indicators", "show", "valproate_per_1000_female_13_54", "--data-dir",
-                                       str(tmp_path / "nowhere")])
+    result = CliRunner().invoke(
+        main, ["indicators", "show", "valproate_per_1000_female_13_54", "--data-dir", str(tmp_path / "nowhere")]
+    )
     assert result.exit_code == 0
-    assert (f"reference/bnf_presentations.csv (there is no data directory at {tmp_path / 'nowhere'}: give --data-dir"
-            in " ".join(result.output.split()))
+    assert (
+        f"reference/bnf_presentations.csv (there is no data directory at {tmp_path / 'nowhere'}: give --data-dir"
+        in " ".join(result.output.split())
+    )
 
 
 def test_indicators_show_lists_chemicals_left_out_items_and_differences_from_cited_sources(tmp_path):
@@ -153,6 +249,8 @@ def test_indicators_show_lists_chemicals_left_out_items_and_differences_from_cit
     text = result.output
     assert "@hypnotic_anxiolytic:" in text and "Chemicals in (" in text and "Flunitrazepam (0401010I0, 2)" in text
     assert "Left out, " in text and "daridorexant" in text
-    assert ("Against OpenPrescribing measure bdzadq (ebmdatalab/openprescribing @ "
-            "06d6e286fe606f0ceb5d6cd306adf60b80a9fb8f: openprescribing/measures/definitions/bdzadq.json)") in text
+    assert (
+        "Against OpenPrescribing measure bdzadq (ebmdatalab/openprescribing @ "
+        "06d6e286fe606f0ceb5d6cd306adf60b80a9fb8f: openprescribing/measures/definitions/bdzadq.json)"
+    ) in text
     assert "only in the source, " in text and "OpenPrescribing has no ADQ for" in text

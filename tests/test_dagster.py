@@ -1,21 +1,21 @@
 """The Dagster code location: it loads, runs a month, blocks on a failing check, schedules and senses."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import pytest
 
+from pipelines.sample.generate import write_sample_month
+from pipelines.sources.nhsbsa import SNOMED_PACKAGE
+from pipelines.wiring.asset_checks import prescribing_month_expectations, prescribing_month_row_count_drift
 from pipelines.wiring.assets.lake import lake_month, list_sizes, practice_geography, prescribing_month
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
-from pipelines.wiring.partitions import monthly_partitions
-from pipelines.wiring.asset_checks import prescribing_month_expectations, prescribing_month_row_count_drift
 from pipelines.wiring.definitions import build_definitions, defs
+from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.runner import RunFailed, run_months
-from pipelines.sample.generate import write_sample_month
 from pipelines.wiring.schedules import monthly_schedule
 from pipelines.wiring.sensors import nhsbsa_publication_sensor
-from pipelines.sources.nhsbsa import SNOMED_PACKAGE
 from tests.ckan_server import FakeCkan
 from tests.epd_fixtures import REAL_ROWS, write
 
@@ -36,14 +36,21 @@ def sample_dir(tmp_path_factory):
 
 
 def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
-    settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir))
+    settings = MsiSettings(
+        data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir)
+    )
     instance = dg.DagsterInstance.ephemeral()
     outcomes = run_months(settings, ["2026-03", "2026-04"], instance=instance)
     assert [o.month for o in outcomes] == ["2026-03", "2026-04"]
     for o in outcomes:
-        assert o.checks == {"prescribing_month_expectations": True, "prescribing_month_row_count_drift": True,
-                            "prescribing_month_commissioners": True, "prescribing_month_coverage": True,
-                            "opioid_ome_coverage": True, "pincer_agreement": True}
+        assert o.checks == {
+            "prescribing_month_expectations": True,
+            "prescribing_month_row_count_drift": True,
+            "prescribing_month_commissioners": True,
+            "prescribing_month_coverage": True,
+            "opioid_ome_coverage": True,
+            "pincer_agreement": True,
+        }
         rx = o.metadata["prescribing_month"]
         assert rx["dagster/row_count"] > 10000 and rx["header_flavour"] == "snomed_2025 (ICB)"
         assert o.metadata["list_sizes"]["dagster/row_count"] > 100
@@ -72,13 +79,22 @@ def check_warehouse(layout, months):
         from pipelines.reference import valid_icb_codes
 
         def icbs(month, geography):
-            return {r[0] for r in con.execute(
-                "SELECT DISTINCT org_code FROM indicator_values WHERE org_type = 'icb' AND month = $m "
-                "AND geography = $g", {"m": month, "g": geography}).fetchall()}
+            return {
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT org_code FROM indicator_values WHERE org_type = 'icb' AND month = $m "
+                    "AND geography = $g",
+                    {"m": month, "g": geography},
+                ).fetchall()
+            }
 
         # As published, March has the 42 ICBs' codes and April the 36; 'current' re-bases March on today's.
-        assert len(icbs("2026-03", "as_published")) > 30 and icbs("2026-03", "as_published") <= set(valid_icb_codes("2026-03"))
-        assert len(icbs("2026-04", "as_published")) > 30 and icbs("2026-04", "as_published") <= set(valid_icb_codes("2026-04"))
+        assert len(icbs("2026-03", "as_published")) > 30 and icbs("2026-03", "as_published") <= set(
+            valid_icb_codes("2026-03")
+        )
+        assert len(icbs("2026-04", "as_published")) > 30 and icbs("2026-04", "as_published") <= set(
+            valid_icb_codes("2026-04")
+        )
         assert icbs("2026-03", "current") <= set(valid_icb_codes("2026-04"))
         abolished = {"QHG", "QUE", "QM7", "QH8", "QMM", "QJG", "QMJ", "QRV", "QU9", "QNQ", "QXU", "QNX"}
         assert icbs("2026-03", "as_published") & abolished and not icbs("2026-03", "current") & abolished
@@ -100,7 +116,9 @@ def check_warehouse(layout, months):
 
 
 def test_missing_month_names_it(sample_dir, tmp_path):
-    settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir))
+    settings = MsiSettings(
+        data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir)
+    )
     with pytest.raises(RunFailed, match="2026-05: step 'epd_source_file' failed: no EPD file for 2026-05") as failed:
         run_months(settings, ["2026-05"], instance=dg.DagsterInstance.ephemeral())
     assert "\n" not in str(failed.value) and str(settings.layout.root / "logs" / "msi.log") in str(failed.value)
@@ -115,7 +133,9 @@ def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
     bad = good.replace(b'"QKK"', b'"QNQ"')
     epd_dir, lists = tmp_path / "epd", tmp_path / "lists"
     lists.mkdir()  # no NHS Digital files: the month degrades
-    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd_dir), list_size_dir=str(lists))
+    settings = MsiSettings(
+        data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd_dir), list_size_dir=str(lists)
+    )
     ran = []
 
     @dg.asset(partitions_def=monthly_partitions, deps=[prescribing_month])
@@ -126,8 +146,11 @@ def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
         write(epd_dir / "EPD_SNOMED_202605.csv", content)
         return dg.materialize(
             [epd_source_file, list_size_source_files, lake_month, prescribing_month_expectations, downstream_indicator],
-            partition_key="2026-05-01", resources={"msi": settings}, raise_on_error=False,
-            instance=dg.DagsterInstance.ephemeral())
+            partition_key="2026-05-01",
+            resources={"msi": settings},
+            raise_on_error=False,
+            instance=dg.DagsterInstance.ephemeral(),
+        )
 
     first = materialize(good)
     assert first.success and ran == [True]
@@ -144,36 +167,53 @@ def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
     from pipelines.wiring.runner import _failure_message
 
     line = _failure_message(result, "2026-05", tmp_path / "logs" / "msi.log")
-    assert line.startswith("2026-05: step 'lake_month' failed: EPD_SNOMED_202605.csv for 2026-05 refused by "
-                           "the prescribing expectations: icb_code in the 36 ICB codes from April 2026: 4 unexpected, "
-                           "e.g. ['QNQ'") and "\n" not in line
+    assert (
+        line.startswith(
+            "2026-05: step 'lake_month' failed: EPD_SNOMED_202605.csv for 2026-05 refused by "
+            "the prescribing expectations: icb_code in the 36 ICB codes from April 2026: 4 unexpected, "
+            "e.g. ['QNQ'"
+        )
+        and "\n" not in line
+    )
     assert "Nothing of 2026-05 was published" in line and line.endswith(f"(details: {tmp_path / 'logs' / 'msi.log'})")
     assert "refused by the prescribing expectations" in (tmp_path / "logs" / "msi.log").read_text()
 
 
 def test_row_count_drift_warns(sample_dir, tmp_path):
-    settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir))
+    settings = MsiSettings(
+        data_dir=str(tmp_path), source="local", epd_dir=str(sample_dir), list_size_dir=str(sample_dir)
+    )
     shrunk = tmp_path / "epd"
     lines = (sample_dir / "EPD_SNOMED_202604.csv").read_bytes().splitlines(keepends=True)
     write(shrunk / "EPD_SNOMED_202604.csv", b"".join(lines[: len(lines) // 2]))
-    result = dg.materialize([epd_source_file, list_size_source_files, lake_month, prescribing_month_row_count_drift],
-                            partition_key="2026-03-01", resources={"msi": settings},
-                            instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        [epd_source_file, list_size_source_files, lake_month, prescribing_month_row_count_drift],
+        partition_key="2026-03-01",
+        resources={"msi": settings},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     assert result.success
     settings2 = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(shrunk), list_size_dir=str(sample_dir))
-    result = dg.materialize([epd_source_file, list_size_source_files, lake_month, prescribing_month_row_count_drift],
-                            partition_key="2026-04-01", resources={"msi": settings2}, raise_on_error=False,
-                            instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        [epd_source_file, list_size_source_files, lake_month, prescribing_month_row_count_drift],
+        partition_key="2026-04-01",
+        resources={"msi": settings2},
+        raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     drift = next(e for e in result.get_asset_check_evaluations() if e.check_name == "prescribing_month_row_count_drift")
     assert not drift.passed and drift.severity == dg.AssetCheckSeverity.WARN
     assert result.success  # a warning does not stop the run
 
 
-@pytest.mark.parametrize("tick, expected", [
-    (datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc), "2026-09-01"),
-    (datetime(2026, 1, 20, 6, 0, tzinfo=timezone.utc), "2025-11-01"),
-    (datetime(2026, 3, 20, 6, 0, tzinfo=timezone.utc), "2026-01-01"),
-])
+@pytest.mark.parametrize(
+    "tick, expected",
+    [
+        (datetime(2026, 11, 20, 6, 0, tzinfo=UTC), "2026-09-01"),
+        (datetime(2026, 1, 20, 6, 0, tzinfo=UTC), "2025-11-01"),
+        (datetime(2026, 3, 20, 6, 0, tzinfo=UTC), "2026-01-01"),
+    ],
+)
 def test_schedule_requests_the_month_expected_to_be_published(tick, expected):
     context = dg.build_schedule_context(scheduled_execution_time=tick)
     request = monthly_schedule(context)
@@ -206,8 +246,9 @@ def test_build_definitions_binds_given_settings(tmp_path):
     settings = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir="/x")
     built = build_definitions(settings)
     assert built.resources["msi"].epd_dir == "/x"
-    assert {k.to_user_string() for k in [epd_source_file.key, list_size_source_files.key, list_sizes, practice_geography]} <= {
-        k.to_user_string() for k in built.resolve_all_asset_keys()}
+    assert {
+        k.to_user_string() for k in [epd_source_file.key, list_size_source_files.key, list_sizes, practice_geography]
+    } <= {k.to_user_string() for k in built.resolve_all_asset_keys()}
 
 
 def _finished_run():
@@ -229,15 +270,21 @@ def test_run_status_sensors_chain_indicators_and_outputs(tmp_path, monkeypatch):
 
     instance, result = _finished_run()
     context = dg.build_run_status_sensor_context(
-        sensor_name="indicators_after_month", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=result.get_run_success_event())
+        sensor_name="indicators_after_month",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event(),
+    )
     request = indicators_after_month(context)
     assert request.run_key == f"after-{result.dagster_run.run_id}"
 
     monkeypatch.setenv("MSI_DATA_DIR", str(tmp_path))
     context = dg.build_run_status_sensor_context(
-        sensor_name="outputs_after_indicators", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=result.get_run_success_event())
+        sensor_name="outputs_after_indicators",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event(),
+    )
     assert isinstance(outputs_after_indicators(context), dg.SkipReason)  # nothing computed yet
     for month in ("2026-05", "2026-06"):  # a month holds values when its folder holds a file (pipelines/tables.py)
         (tmp_path / "warehouse" / "indicator_values" / f"month={month}").mkdir(parents=True)
@@ -247,7 +294,9 @@ def test_run_status_sensors_chain_indicators_and_outputs(tmp_path, monkeypatch):
 
 
 def test_patient_level_assets_exist_only_when_an_extract_is_configured(tmp_path):
-    plain = {k.to_user_string() for k in build_definitions(MsiSettings(data_dir=str(tmp_path))).resolve_all_asset_keys()}
+    plain = {
+        k.to_user_string() for k in build_definitions(MsiSettings(data_dir=str(tmp_path))).resolve_all_asset_keys()
+    }
     with_extract = build_definitions(MsiSettings(data_dir=str(tmp_path), patient_level_dir=str(tmp_path / "x")))
     keys = {k.to_user_string() for k in with_extract.resolve_all_asset_keys()}
     assert not {"patient_extract", "patient_indicator_practice"} & plain

@@ -15,22 +15,29 @@ from pipelines.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("name, raw, expected", [
-    ("MSI_FIRST_MONTH", "2025-02-01", "MSI_FIRST_MONTH='2025-02-01': expected a month as YYYY-MM, from 2014-01"),
-    ("MSI_FIRST_MONTH", "2013-12", "MSI_FIRST_MONTH='2013-12': expected a month as YYYY-MM, from 2014-01"),
-    ("MSI_BASELINE", "2021-12:2021-01", "MSI_BASELINE='2021-12:2021-01': expected a period as YYYY-MM:YYYY-MM"),
-    ("MSI_SOURCE", "NHSBSA", "MSI_SOURCE='NHSBSA': expected one of sample, nhsbsa, local"),
-    ("MSI_LOCK_WAIT", "soon", "MSI_LOCK_WAIT='soon': expected a number at least 0"),
-    ("MSI_LOCK_WAIT", "nan", "MSI_LOCK_WAIT='nan': expected a number at least 0"),
-    ("MSI_OUTPUT_WORKERS", "2.5", "MSI_OUTPUT_WORKERS='2.5': expected a whole number at least 0 and at most 64"),
-    ("MSI_SMTP_PORT", "70000", "MSI_SMTP_PORT='70000': expected a whole number at least 1 and at most 65535"),
-    ("MSI_SMTP_TIMEOUT", "0", "MSI_SMTP_TIMEOUT='0': expected a number above 0"),
-    ("MSI_SMTP_STARTTLS", "maybe", "MSI_SMTP_STARTTLS='maybe': expected true or false"),
-    ("MSI_SMTP_FROM", "msi", "MSI_SMTP_FROM='msi': expected the sender's e-mail address"),
-    ("MSI_CKAN_URL", "opendata.nhsbsa.net", "MSI_CKAN_URL='opendata.nhsbsa.net': expected an http:// or https:// URL"),
-    ("MSI_EPD_DIR", "/no/such/folder", "MSI_EPD_DIR='/no/such/folder': expected an existing folder"),
-    ("MSI_SAMPLE_SCALE", "huge", "MSI_SAMPLE_SCALE='huge': expected one of demo, national"),
-])
+@pytest.mark.parametrize(
+    "name, raw, expected",
+    [
+        ("MSI_FIRST_MONTH", "2025-02-01", "MSI_FIRST_MONTH='2025-02-01': expected a month as YYYY-MM, from 2014-01"),
+        ("MSI_FIRST_MONTH", "2013-12", "MSI_FIRST_MONTH='2013-12': expected a month as YYYY-MM, from 2014-01"),
+        ("MSI_BASELINE", "2021-12:2021-01", "MSI_BASELINE='2021-12:2021-01': expected a period as YYYY-MM:YYYY-MM"),
+        ("MSI_SOURCE", "NHSBSA", "MSI_SOURCE='NHSBSA': expected one of sample, nhsbsa, local"),
+        ("MSI_LOCK_WAIT", "soon", "MSI_LOCK_WAIT='soon': expected a number at least 0"),
+        ("MSI_LOCK_WAIT", "nan", "MSI_LOCK_WAIT='nan': expected a number at least 0"),
+        ("MSI_OUTPUT_WORKERS", "2.5", "MSI_OUTPUT_WORKERS='2.5': expected a whole number at least 0 and at most 64"),
+        ("MSI_SMTP_PORT", "70000", "MSI_SMTP_PORT='70000': expected a whole number at least 1 and at most 65535"),
+        ("MSI_SMTP_TIMEOUT", "0", "MSI_SMTP_TIMEOUT='0': expected a number above 0"),
+        ("MSI_SMTP_STARTTLS", "maybe", "MSI_SMTP_STARTTLS='maybe': expected true or false"),
+        ("MSI_SMTP_FROM", "msi", "MSI_SMTP_FROM='msi': expected the sender's e-mail address"),
+        (
+            "MSI_CKAN_URL",
+            "opendata.nhsbsa.net",
+            "MSI_CKAN_URL='opendata.nhsbsa.net': expected an http:// or https:// URL",
+        ),
+        ("MSI_EPD_DIR", "/no/such/folder", "MSI_EPD_DIR='/no/such/folder': expected an existing folder"),
+        ("MSI_SAMPLE_SCALE", "huge", "MSI_SAMPLE_SCALE='huge': expected one of demo, national"),
+    ],
+)
 def test_a_bad_value_is_one_line_naming_the_variable(name, raw, expected):
     problems = environment.check({name: raw})
     assert len(problems) == 1 and problems[0].startswith(expected), problems
@@ -39,8 +46,13 @@ def test_a_bad_value_is_one_line_naming_the_variable(name, raw, expected):
 
 
 def test_good_values_and_defaults():
-    env = {"MSI_FIRST_MONTH": "2025-02", "MSI_LOCK_WAIT": "1.5", "MSI_SMTP_STARTTLS": "No", "MSI_SMTP_PORT": "25",
-           "MSI_CKAN_URL": "http://127.0.0.1:8080/api/3/action/"}
+    env = {
+        "MSI_FIRST_MONTH": "2025-02",
+        "MSI_LOCK_WAIT": "1.5",
+        "MSI_SMTP_STARTTLS": "No",
+        "MSI_SMTP_PORT": "25",
+        "MSI_CKAN_URL": "http://127.0.0.1:8080/api/3/action/",
+    }
     assert environment.check(env) == []
     assert environment.value("MSI_FIRST_MONTH", env) == "2025-02"
     assert environment.value("MSI_LOCK_WAIT", env) == 1.5
@@ -52,16 +64,18 @@ def test_good_values_and_defaults():
 
 
 def test_a_password_is_never_echoed():
-    variable = environment.Variable("MSI_X", lambda t: (_ for _ in ()).throw(ValueError("something")), "", "x",
-                                    secret=True)
+    variable = environment.Variable(
+        "MSI_X", lambda t: (_ for _ in ()).throw(ValueError("something")), "", "x", secret=True
+    )
     with pytest.raises(environment.SettingError) as caught:
         environment._checked(variable, "hunter2")
     assert "hunter2" not in str(caught.value) and "(hidden)" in str(caught.value)
 
 
 def test_msi_refuses_a_bad_variable_before_any_work(tmp_path):
-    result = CliRunner().invoke(main, ["run", "--months", "2025-03", "--data-dir", str(tmp_path / "d")],
-                                env={"MSI_FIRST_MONTH": "2025-02-01"})
+    result = CliRunner().invoke(
+        main, ["run", "--months", "2025-03", "--data-dir", str(tmp_path / "d")], env={"MSI_FIRST_MONTH": "2025-02-01"}
+    )
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert " ".join(result.output.split()).startswith("msi: MSI_FIRST_MONTH='2025-02-01': expected a month"), lines
@@ -82,7 +96,10 @@ def test_the_readme_lists_every_variable_and_only_those():
 
 def test_only_the_environment_module_reads_msi_variables():
     reads = re.compile(r"""(environ\.get\(|environ\[|getenv\()\s*["']MSI_""")
-    offenders = [str(p.relative_to(ROOT)) for folder in ("pipelines", "indicators", "bench")
-                 for p in (ROOT / folder).rglob("*.py") if reads.search(p.read_text())
-                 and p.name != "environment.py"]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("pipelines", "indicators", "bench")
+        for p in (ROOT / folder).rglob("*.py")
+        if reads.search(p.read_text()) and p.name != "environment.py"
+    ]
     assert offenders == []

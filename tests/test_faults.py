@@ -24,56 +24,120 @@ LINES = GOOD.splitlines(keepends=True)
 
 
 def _replace_line(index: int, change) -> bytes:
-    return b"".join(LINES[:index] + [change(LINES[index])] + LINES[index + 1:])
+    return b"".join(LINES[:index] + [change(LINES[index])] + LINES[index + 1 :])
 
 
 # (case, the published bytes, exit status, what the user must read)
 CASES = [
-    ("negative quantity and cost", GOOD.replace(b'"4.",4,"16.","0.","6.56","5.96231"', b'"-4.",4,"-16.","0.","-6.56","-5.96231"'),
-     1, "measures are not negative: quantity, items, total_quantity, adq_usage, nic, actual_cost: 1 unexpected, "
-        "e.g. ['practice_code P85002; bnf_code 20030100183; quantity -4.0"),  # refused, the row named
+    (
+        "negative quantity and cost",
+        GOOD.replace(b'"4.",4,"16.","0.","6.56","5.96231"', b'"-4.",4,"-16.","0.","-6.56","-5.96231"'),
+        1,
+        "measures are not negative: quantity, items, total_quantity, adq_usage, nic, actual_cost: 1 unexpected, "
+        "e.g. ['practice_code P85002; bnf_code 20030100183; quantity -4.0",
+    ),  # refused, the row named
     ("cut inside the last field", GOOD[:-20], 1, "the file ends part-way through a line"),
-    ("cut cleanly at a line end (85 %)", b"".join(LINES[:15]), 1,
-     "has 14 rows where 2026-01 already holds 17: a republished month only gains rows"),
-    ("a row with an extra field", _replace_line(5, lambda l: l.replace(b"\n", b',"x"\n')), 1,
-     "line 6 has 28 fields where the header has 27"),
-    ("a number that is not one", _replace_line(3, lambda l: l.replace(b',"30.",1,', b',"30.",x3,')), 1,
-     "column ITEMS"),
-    ("a SNOMED code cut short", GOOD.replace(b",729011000001103\n", b",72901100000110\n"), 1,
-     "SNOMED CT codes end in a valid Verhoeff check digit"),
+    (
+        "cut cleanly at a line end (85 %)",
+        b"".join(LINES[:15]),
+        1,
+        "has 14 rows where 2026-01 already holds 17: a republished month only gains rows",
+    ),
+    (
+        "a row with an extra field",
+        _replace_line(5, lambda row: row.replace(b"\n", b',"x"\n')),
+        1,
+        "line 6 has 28 fields where the header has 27",
+    ),
+    (
+        "a number that is not one",
+        _replace_line(3, lambda row: row.replace(b',"30.",1,', b',"30.",x3,')),
+        1,
+        "column ITEMS",
+    ),
+    (
+        "a SNOMED code cut short",
+        GOOD.replace(b",729011000001103\n", b",72901100000110\n"),
+        1,
+        "SNOMED CT codes end in a valid Verhoeff check digit",
+    ),
     ("a geography code of another era", GOOD.replace(b'"QOP"', b'"Q52"'), 1, "icb_code in the 42 ICB codes"),
     ("the header repeated as a row", b"".join(LINES[:4] + [LINES[0]] + LINES[4:]), 1, "EPD_SNOMED_202601.csv"),
     ("a UTF-8 byte-order mark", b"\xef\xbb\xbf" + GOOD, 0, "all passed"),
-    ("a UTF-8 file with an accented name", GOOD.replace(b'"THE CHOWDHURY PRACTICE"', '"BRONTË PRACTICE"'.encode()),
-     0, "all passed"),
-    ("a row missing its last field (SNOMED_CODE)", _replace_line(5, lambda l: l.rsplit(b",", 1)[0] + b"\n"), 0,
-     "all passed"),
-    ("a newline inside a quoted address", GOOD.replace(b'"INTEGRATED CARE CENTRE"', b'"INTEGRATED\nCARE CENTRE"'),
-     0, "all passed"),
-    ("a practice name that is a formula", GOOD.replace(b'"THE CHOWDHURY PRACTICE"', b'"=HYPERLINK(""http://x.example"",""go"")"'),
-     0, "all passed"),
+    (
+        "a UTF-8 file with an accented name",
+        GOOD.replace(b'"THE CHOWDHURY PRACTICE"', '"BRONTË PRACTICE"'.encode()),
+        0,
+        "all passed",
+    ),
+    (
+        "a row missing its last field (SNOMED_CODE)",
+        _replace_line(5, lambda row: row.rsplit(b",", 1)[0] + b"\n"),
+        0,
+        "all passed",
+    ),
+    (
+        "a newline inside a quoted address",
+        GOOD.replace(b'"INTEGRATED CARE CENTRE"', b'"INTEGRATED\nCARE CENTRE"'),
+        0,
+        "all passed",
+    ),
+    (
+        "a practice name that is a formula",
+        GOOD.replace(b'"THE CHOWDHURY PRACTICE"', b'"=HYPERLINK(""http://x.example"",""go"")"'),
+        0,
+        "all passed",
+    ),
     # Repeated rows would be summed: the month counted twice (methotrexate 10 mg items 4 -> 8).
-    ("a block of rows published twice", b"".join(LINES[:6] + LINES[3:6] + LINES[6:]), 1,
-     "no key repeats: 6 unexpected, e.g. ['practice_code M83038; bnf_code 0307000C0BUAAAR"),
+    (
+        "a block of rows published twice",
+        b"".join(LINES[:6] + LINES[3:6] + LINES[6:]),
+        1,
+        "no key repeats: 6 unexpected, e.g. ['practice_code M83038; bnf_code 0307000C0BUAAAR",
+    ),
     ("the whole file twice", GOOD + b"".join(LINES[1:]), 1, "no key repeats: 34 unexpected"),
-    ("ADQ_USAGE that is NaN", _replace_line(11, lambda l: l.replace(b',"75.",', b',"NaN",')), 1,
-     "measures are finite numbers (no NaN or infinity): quantity, total_quantity, adq_usage, nic, actual_cost: 1 "
-     "unexpected, e.g. ['practice_code G85034; bnf_code 0408010W0BBALA2; quantity 180.0; items 1; total_quantity "
-     "180.0; adq_usage nan"),
-    ("NIC that is infinite", _replace_line(11, lambda l: l.replace(b',"52.38",', b',"inf",')), 1,
-     "measures are finite numbers"),
+    (
+        "ADQ_USAGE that is NaN",
+        _replace_line(11, lambda row: row.replace(b',"75.",', b',"NaN",')),
+        1,
+        "measures are finite numbers (no NaN or infinity): quantity, total_quantity, adq_usage, nic, actual_cost: 1 "
+        "unexpected, e.g. ['practice_code G85034; bnf_code 0408010W0BBALA2; quantity 180.0; items 1; total_quantity "
+        "180.0; adq_usage nan",
+    ),
+    (
+        "NIC that is infinite",
+        _replace_line(11, lambda row: row.replace(b',"52.38",', b',"inf",')),
+        1,
+        "measures are finite numbers",
+    ),
     # Encodings no publisher uses: named for what they are, with the file (was Python's "new-line character
     # seen in unquoted field - do you need to open the file in universal-newline mode?", naming no file).
-    ("UTF-16 with its byte-order mark", GOOD.decode("latin-1").encode("utf-16"), 1,
-     "EPD_SNOMED_202601.csv: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); NHSBSA and NHS "
-     "Digital publish UTF-8 or Latin-1 CSV"),
-    ("UTF-16 without a byte-order mark", GOOD.decode("latin-1").encode("utf-16-le"), 1,
-     "EPD_SNOMED_202601.csv: NUL bytes at line 1 (UTF-16 text without a byte-order mark, or not text at all)"),
+    (
+        "UTF-16 with its byte-order mark",
+        GOOD.decode("latin-1").encode("utf-16"),
+        1,
+        "EPD_SNOMED_202601.csv: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); NHSBSA and NHS "
+        "Digital publish UTF-8 or Latin-1 CSV",
+    ),
+    (
+        "UTF-16 without a byte-order mark",
+        GOOD.decode("latin-1").encode("utf-16-le"),
+        1,
+        "EPD_SNOMED_202601.csv: NUL bytes at line 1 (UTF-16 text without a byte-order mark, or not text at all)",
+    ),
     ("UTF-32", GOOD.decode("latin-1").encode("utf-32"), 1, "the file is UTF-32 text"),
-    ("a NUL byte in a row", _replace_line(7, lambda l: l.replace(b'"NHS NORTHAMPTONSHIRE', b'"NHS\0NORTHAMPTONSHIRE')),
-     1, "EPD_SNOMED_202601.csv: NUL bytes at line 8"),
-    ("a QUANTITY of 1e300", _replace_line(11, lambda l: l.replace(b'"180.",1,"180."', b'"1e300",1,"1e300"')), 1,
-     "measures are within what a real row can have: items <= 1,000,000, quantity <= 1,000,000"),
+    (
+        "a NUL byte in a row",
+        _replace_line(7, lambda row: row.replace(b'"NHS NORTHAMPTONSHIRE', b'"NHS\0NORTHAMPTONSHIRE')),
+        1,
+        "EPD_SNOMED_202601.csv: NUL bytes at line 8",
+    ),
+    (
+        "a QUANTITY of 1e300",
+        _replace_line(11, lambda row: row.replace(b'"180.",1,"180."', b'"1e300",1,"1e300"')),
+        1,
+        "measures are within what a real row can have: items <= 1,000,000, quantity <= 1,000,000",
+    ),
 ]
 
 
@@ -114,8 +178,10 @@ def test_fault(good_data, tmp_path, case, content, status, said):
         import duckdb
 
         with duckdb.connect() as con:
-            name = con.execute("SELECT practice_name FROM read_parquet($p) WHERE practice_code = 'P85003'",
-                               {"p": str(data / "lake" / "practices" / "month=2026-01" / "data.parquet")}).fetchone()[0]
+            name = con.execute(
+                "SELECT practice_name FROM read_parquet($p) WHERE practice_code = 'P85003'",
+                {"p": str(data / "lake" / "practices" / "month=2026-01" / "data.parquet")},
+            ).fetchone()[0]
         assert name == "BRONTË PRACTICE"
     if case == "a practice name that is a formula":  # stays text in the workbook
         import openpyxl
@@ -134,21 +200,35 @@ def _lying_zip(path: Path) -> bytes:
                 dst.write(b"\0" * (64 << 20))
     data = bytearray(path.read_bytes())
     member = zipfile.ZipFile(path).infolist()[0]
-    data[member.header_offset + 22:member.header_offset + 26] = (7000).to_bytes(4, "little")
+    data[member.header_offset + 22 : member.header_offset + 26] = (7000).to_bytes(4, "little")
     central = data.rindex(b"PK\x01\x02")
-    data[central + 24:central + 28] = (7000).to_bytes(4, "little")
+    data[central + 24 : central + 28] = (7000).to_bytes(4, "little")
     return bytes(data)
 
 
-@pytest.mark.parametrize("case, content, said", [
-    ("a member that lies about its size", "lying",
-     "EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv inflates beyond the 7,000 bytes its header declares (stopped at"),
-    ("an encrypted member", "encrypted", "EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv is encrypted "
-                                         "(password-protected): msi cannot read it, and downloading it again will not help"),
-])
+@pytest.mark.parametrize(
+    "case, content, said",
+    [
+        (
+            "a member that lies about its size",
+            "lying",
+            "EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv inflates beyond the 7,000 bytes its header declares "
+            "(stopped at",
+        ),
+        (
+            "an encrypted member",
+            "encrypted",
+            "EPD_SNOMED_202601.zip: EPD_SNOMED_202601.csv is encrypted "
+            "(password-protected): msi cannot read it, and downloading it again will not help",
+        ),
+    ],
+)
 def test_a_zip_that_cannot_be_read_as_published_is_named(good_data, tmp_path, case, content, said):
-    bytes_ = (_lying_zip(tmp_path / "lying.zip") if content == "lying" else
-              (Path(__file__).parent / "fixtures" / "encrypted_EPD_SNOMED_202601.zip").read_bytes())
+    bytes_ = (
+        _lying_zip(tmp_path / "lying.zip")
+        if content == "lying"
+        else (Path(__file__).parent / "fixtures" / "encrypted_EPD_SNOMED_202601.zip").read_bytes()
+    )
     data, before, result = _copy_and_run(good_data, tmp_path / "run", "EPD_SNOMED_202601.zip", bytes_)
     output = one_line(result)
     assert result.exit_code == 1 and said in output, output
@@ -161,8 +241,9 @@ def test_a_truncated_zip_is_refused_and_the_month_kept(good_data, tmp_path):
     whole = tmp_path / "whole.zip"
     with zipfile.ZipFile(whole, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("EPD_SNOMED_202601.csv", GOOD * 50)
-    data, before, result = _copy_and_run(good_data, tmp_path / "run", "EPD_SNOMED_202601.zip",
-                                         whole.read_bytes()[: whole.stat().st_size // 2])
+    data, before, result = _copy_and_run(
+        good_data, tmp_path / "run", "EPD_SNOMED_202601.zip", whole.read_bytes()[: whole.stat().st_size // 2]
+    )
     assert result.exit_code == 1 and "ZIP" in result.output, result.output
     assert digests(data) == before
 
@@ -188,13 +269,23 @@ def _run_with(good_data, tmp_path, files: dict[str, bytes]):
 REPUBLISHED = GOOD.replace(b'"28.",5,"140."', b'"28.",6,"168."')  # one row restated, as a republication does
 
 
-@pytest.mark.parametrize("case, files", [
-    ("last month's CSV left beside the republished ZIP", lambda t: {
-        "EPD_SNOMED_202601.csv": GOOD, "EPD_SNOMED_202601.zip": _zip_of(t / "new.zip", REPUBLISHED)}),
-    ("the month under both datasets' names", lambda t: {"EPD_SNOMED_202601.csv": REPUBLISHED, "EPD_202601.csv": GOOD}),
-    ("the folder and its month sub-folder", lambda t: {"EPD_SNOMED_202601.csv": REPUBLISHED,
-                                                       "2026-01/EPD_SNOMED_202601.csv": GOOD}),
-])
+@pytest.mark.parametrize(
+    "case, files",
+    [
+        (
+            "last month's CSV left beside the republished ZIP",
+            lambda t: {"EPD_SNOMED_202601.csv": GOOD, "EPD_SNOMED_202601.zip": _zip_of(t / "new.zip", REPUBLISHED)},
+        ),
+        (
+            "the month under both datasets' names",
+            lambda t: {"EPD_SNOMED_202601.csv": REPUBLISHED, "EPD_202601.csv": GOOD},
+        ),
+        (
+            "the folder and its month sub-folder",
+            lambda t: {"EPD_SNOMED_202601.csv": REPUBLISHED, "2026-01/EPD_SNOMED_202601.csv": GOOD},
+        ),
+    ],
+)
 def test_two_different_files_for_a_month_are_refused_naming_both(good_data, tmp_path, case, files):
     chosen = files(tmp_path)
     data, before, result = _run_with(good_data, tmp_path, chosen)
@@ -207,12 +298,17 @@ def test_two_different_files_for_a_month_are_refused_naming_both(good_data, tmp_
 
 
 def test_the_same_month_as_csv_and_zip_is_read_once_and_named(good_data, tmp_path):
-    data, before, result = _run_with(good_data, tmp_path, {
-        "EPD_SNOMED_202601.csv": REPUBLISHED, "EPD_SNOMED_202601.zip": _zip_of(tmp_path / "same.zip", REPUBLISHED)})
+    data, before, result = _run_with(
+        good_data,
+        tmp_path,
+        {"EPD_SNOMED_202601.csv": REPUBLISHED, "EPD_SNOMED_202601.zip": _zip_of(tmp_path / "same.zip", REPUBLISHED)},
+    )
     output = one_line(result)
     assert result.exit_code == 0, output
-    assert f"2026-01: EPD read from {tmp_path / 'epd' / 'EPD_SNOMED_202601.csv'} ({len(REPUBLISHED):,} bytes; " \
-           "file modified " in output, output
+    assert (
+        f"2026-01: EPD read from {tmp_path / 'epd' / 'EPD_SNOMED_202601.csv'} ({len(REPUBLISHED):,} bytes; "
+        "file modified " in output
+    ), output
 
 
 def test_a_whole_icb_missing_from_the_month_is_said_everywhere(good_data, tmp_path):
@@ -230,13 +326,17 @@ def test_a_whole_icb_missing_from_the_month_is_said_everywhere(good_data, tmp_pa
     result = run(epd, lists, data, report=True)
     output = one_line(result)
     assert result.exit_code == 0, output
-    said = ("warning 2026-01: no prescribing for ICB QOP (NHS GREATER MANCHESTER INTEGRATED CARE BOARD: 0 of 2 "
-            "practices in the month's practice map)")
+    said = (
+        "warning 2026-01: no prescribing for ICB QOP (NHS GREATER MANCHESTER INTEGRATED CARE BOARD: 0 of 2 "
+        "practices in the month's practice map)"
+    )
     assert said in output, output
     line = "No prescribing data for January 2026: NHSBSA's file for the month has no rows for this ICB's 2 practices"
     _, month = read_data_module(data / "reports" / "data" / "2026-01" / "month.js")
     assert month["absent"]["QOP"][1].startswith(line)  # the ICB's page says it
-    assert any(n.startswith("NHS GREATER MANCHESTER INTEGRATED CARE BOARD (QOP): " + line) for n in month["england"]["notices"])
+    assert any(
+        n.startswith("NHS GREATER MANCHESTER INTEGRATED CARE BOARD (QOP): " + line) for n in month["england"]["notices"]
+    )
     sheet = openpyxl.load_workbook(data / "extracts" / "2026-01" / "QOP.xlsx")["Summary"]
     assert sheet["A3"].value.startswith(line)
     (data / "subscriptions.yaml").write_text("subscriptions:\n  - icb: QOP\n    to: [gm@example.nhs.uk]\n")

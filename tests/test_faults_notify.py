@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from pipelines.cli import main
 from pipelines.notify.message import compose
-from pipelines.notify.subscriptions import ICB_CODE, load_subscriptions, SubscriptionError
+from pipelines.notify.subscriptions import ICB_CODE
 from pipelines.outputs.wording import safe_code
 from tests.fault_runs import copy_data, digests, good_month, month_inputs, one_line, run
 
@@ -36,21 +36,38 @@ def notify(data: Path, *args: str, env: dict | None = None):
 
 # --- header injection and file names ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("case, subscriptions, says", [
-    ("an address written as a YAML block (it ends in a newline)",
-     "subscriptions:\n  - icb: QOP\n    to:\n      - |\n        gm@example.nhs.uk\n",
-     r"subscriptions.0.to: not an e-mail address: 'gm@example.nhs.uk\n'"),
-    ("two addresses, the first ending in a newline",
-     "subscriptions:\n  - icb: QOP\n    to: [\"gm@example.nhs.uk\\n\", b@example.nhs.uk]\n",
-     r"not an e-mail address: 'gm@example.nhs.uk\n'"),
-    ("an address with a header after it", "subscriptions:\n  - icb: QOP\n    to: [\"gm@example.nhs.uk\\nBcc: x@evil.example\"]\n",
-     "not an e-mail address"),
-    ("an ICB code ending in a newline", "subscriptions:\n  - icb: \"QOP\\n\"\n    to: [gm@example.nhs.uk]\n",
-     r"subscriptions.0.icb: 'QOP\n' is not an ICB code"),
-    ("an ICB code in neither reference list", "subscriptions:\n  - icb: QZZ\n    to: [gm@example.nhs.uk]\n",
-     "subscriptions.0.icb: 'QZZ' is not an ICB in reference/icbs_2022_07_to_2026_03.csv or "
-     "reference/icbs_from_2026_04.csv"),
-])
+
+@pytest.mark.parametrize(
+    "case, subscriptions, says",
+    [
+        (
+            "an address written as a YAML block (it ends in a newline)",
+            "subscriptions:\n  - icb: QOP\n    to:\n      - |\n        gm@example.nhs.uk\n",
+            r"subscriptions.0.to: not an e-mail address: 'gm@example.nhs.uk\n'",
+        ),
+        (
+            "two addresses, the first ending in a newline",
+            'subscriptions:\n  - icb: QOP\n    to: ["gm@example.nhs.uk\\n", b@example.nhs.uk]\n',
+            r"not an e-mail address: 'gm@example.nhs.uk\n'",
+        ),
+        (
+            "an address with a header after it",
+            'subscriptions:\n  - icb: QOP\n    to: ["gm@example.nhs.uk\\nBcc: x@evil.example"]\n',
+            "not an e-mail address",
+        ),
+        (
+            "an ICB code ending in a newline",
+            'subscriptions:\n  - icb: "QOP\\n"\n    to: [gm@example.nhs.uk]\n',
+            r"subscriptions.0.icb: 'QOP\n' is not an ICB code",
+        ),
+        (
+            "an ICB code in neither reference list",
+            "subscriptions:\n  - icb: QZZ\n    to: [gm@example.nhs.uk]\n",
+            "subscriptions.0.icb: 'QZZ' is not an ICB in reference/icbs_2022_07_to_2026_03.csv or "
+            "reference/icbs_from_2026_04.csv",
+        ),
+    ],
+)
 def test_a_subscription_that_would_end_the_headers_is_refused(good_data, tmp_path, case, subscriptions, says):
     data = copy_data(good_data, tmp_path)
     before = digests(data)
@@ -67,9 +84,11 @@ def test_sending_without_smtp_settings_is_one_line_and_writes_nothing(good_data,
     before = digests(data)
     result = notify(data, env={"MSI_SMTP_HOST": ""})
     assert result.exit_code == 1, result.output
-    assert one_line(result) == ("msi notify: no channel to send through: for e-mail set MSI_SMTP_HOST and "
-                                "MSI_SMTP_FROM (README: 'The monthly signals e-mail'), or use --dry-run to write the "
-                                "messages without sending")
+    assert one_line(result) == (
+        "msi notify: no channel to send through: for e-mail set MSI_SMTP_HOST and "
+        "MSI_SMTP_FROM (README: 'The monthly signals e-mail'), or use --dry-run to write the "
+        "messages without sending"
+    )
     assert not (data / "outbox").exists() and digests(data) == before
 
 
@@ -103,7 +122,8 @@ def test_every_header_of_every_message_is_one_line(good_data, tmp_path):
     data = copy_data(good_data, tmp_path)
     (data / "subscriptions.yaml").write_text(
         "subscriptions:\n  - icb: QOP\n    to: [gm.medicines.safety@example.nhs.uk, gm.pharmacy@example.nhs.uk]\n"
-        "  - icb: QOP\n    to: [second@example.nhs.uk]\n    indicators: [methotrexate_10mg_items]\n")
+        "  - icb: QOP\n    to: [second@example.nhs.uk]\n    indicators: [methotrexate_10mg_items]\n"
+    )
     result = notify(data, "--dry-run")
     assert result.exit_code == 0, result.output
     files = sorted((data / "outbox" / "2026-01").glob("*.eml"))
@@ -121,14 +141,20 @@ def test_every_header_of_every_message_is_one_line(good_data, tmp_path):
 
 
 def test_a_name_with_a_line_end_cannot_add_a_header(tmp_path):
-    message = compose("msi@example.nhs.uk", ["a@example.nhs.uk"],
-                      "Medication safety: NHS X\r\nBcc: everyone@evil.example", "text", None)
+    message = compose(
+        "msi@example.nhs.uk",
+        ["a@example.nhs.uk"],
+        "Medication safety: NHS X\r\nBcc: everyone@evil.example",
+        "text",
+        None,
+    )
     raw = message.as_bytes(policy=policy.SMTP)
     parsed = email.message_from_bytes(raw, policy=policy.default)
     assert parsed["Bcc"] is None and parsed["Subject"] == "Medication safety: NHS X Bcc: everyone@evil.example"
 
 
 # --- SMTP servers that do not finish answering ---------------------------------------------------------------
+
 
 class SlowServer:
     """A TCP server on 127.0.0.1 that accepts, then either says nothing or trickles a greeting a byte at a
@@ -168,21 +194,42 @@ class SlowServer:
         self.sock.close()
 
 
-@pytest.mark.parametrize("case, every, env, says, within", [
-    ("a server that trickles its greeting a byte every 0.5 s", 0.5, {"MSI_SMTP_TIMEOUT": "2", "MSI_SMTP_DEADLINE": "4"},
-     "timed out sending to the SMTP server 127.0.0.1:{port}: the connection's 4 s deadline passed; 0 of 1 messages "
-     "sent", 12),
-    ("a server that accepts and says nothing", None, {"MSI_SMTP_TIMEOUT": "1"},
-     "timed out sending to the SMTP server 127.0.0.1:{port}: no answer within 1 s; 0 of 1 messages sent", 10),
-])
+@pytest.mark.parametrize(
+    "case, every, env, says, within",
+    [
+        (
+            "a server that trickles its greeting a byte every 0.5 s",
+            0.5,
+            {"MSI_SMTP_TIMEOUT": "2", "MSI_SMTP_DEADLINE": "4"},
+            "timed out sending to the SMTP server 127.0.0.1:{port}: the connection's 4 s deadline passed; "
+            "0 of 1 messages sent",
+            12,
+        ),
+        (
+            "a server that accepts and says nothing",
+            None,
+            {"MSI_SMTP_TIMEOUT": "1"},
+            "timed out sending to the SMTP server 127.0.0.1:{port}: no answer within 1 s; 0 of 1 messages sent",
+            10,
+        ),
+    ],
+)
 def test_a_slow_server_is_a_timeout_in_one_line(good_data, tmp_path, case, every, env, says, within):
     data = copy_data(good_data, tmp_path)
     before = digests(data)
     server = SlowServer(every)
     try:
         started = time.monotonic()
-        result = notify(data, env={"MSI_SMTP_HOST": "127.0.0.1", "MSI_SMTP_PORT": str(server.port),
-                                   "MSI_SMTP_FROM": "msi@example.nhs.uk", "MSI_SMTP_STARTTLS": "false", **env})
+        result = notify(
+            data,
+            env={
+                "MSI_SMTP_HOST": "127.0.0.1",
+                "MSI_SMTP_PORT": str(server.port),
+                "MSI_SMTP_FROM": "msi@example.nhs.uk",
+                "MSI_SMTP_STARTTLS": "false",
+                **env,
+            },
+        )
         took = time.monotonic() - started
     finally:
         server.close()

@@ -17,9 +17,25 @@ EXTRACT = Path(__file__).resolve().parents[1] / "pipelines" / "sample" / "patien
 
 
 def run_with_extract(epd: Path, lists: Path, data: Path, extract: Path):
-    return CliRunner().invoke(main, ["run", "--source", "local", "--months", MONTH, "--epd-dir", str(epd),
-                                     "--list-size-dir", str(lists), "--data-dir", str(data), "--no-report",
-                                     "--patient-level", str(extract)])
+    return CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "local",
+            "--months",
+            MONTH,
+            "--epd-dir",
+            str(epd),
+            "--list-size-dir",
+            str(lists),
+            "--data-dir",
+            str(data),
+            "--no-report",
+            "--patient-level",
+            str(extract),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +50,18 @@ def good(tmp_path_factory):
 
 # p10's registration (row 11, CSV line 12) carries the flag N; each case writes something else there.
 CASES = [
-    ("a flag that is a word", "no",
-     "registrations.csv: column learning_disability_or_autism, row 11 (line 12): 'no' — "
-     "learning_disability_or_autism must be Y, N or empty (not recorded) (1 row in all)"),
-    ("a flag that is a number", "1",
-     "registrations.csv: column learning_disability_or_autism, row 11 (line 12): '1' — "
-     "learning_disability_or_autism must be Y, N or empty (not recorded) (1 row in all)"),
+    (
+        "a flag that is a word",
+        "no",
+        "registrations.csv: column learning_disability_or_autism, row 11 (line 12): 'no' — "
+        "learning_disability_or_autism must be Y, N or empty (not recorded) (1 row in all)",
+    ),
+    (
+        "a flag that is a number",
+        "1",
+        "registrations.csv: column learning_disability_or_autism, row 11 (line 12): '1' — "
+        "learning_disability_or_autism must be Y, N or empty (not recorded) (1 row in all)",
+    ),
 ]
 
 
@@ -52,8 +74,9 @@ def test_a_bad_flag_is_named_and_the_last_good_extract_kept(good, tmp_path, case
     shutil.copytree(EXTRACT, extract)
     registrations = (extract / "registrations.csv").read_text()
     assert registrations.count("1948-01-01,2000-01-01,,N,") == 1
-    (extract / "registrations.csv").write_text(registrations.replace("1948-01-01,2000-01-01,,N,",
-                                                                     f"1948-01-01,2000-01-01,,{flag},"))
+    (extract / "registrations.csv").write_text(
+        registrations.replace("1948-01-01,2000-01-01,,N,", f"1948-01-01,2000-01-01,,{flag},")
+    )
     result = run_with_extract(epd, lists, data, extract)
     output = one_line(result)
     assert result.exit_code == 1, output
@@ -83,17 +106,27 @@ def test_patient_data_is_owner_only_whatever_the_umask(good, tmp_path):
     assert result.exit_code == 0, result.output
     modes = _modes(data)
     assert modes == {
-        "lake/patient": "0700", "lake/patient/manifest.json": "0600", "lake/patient/prescriptions.parquet": "0600",
-        "lake/patient/registrations.parquet": "0600", "warehouse/patient_members": "0700",
+        "lake/patient": "0700",
+        "lake/patient/manifest.json": "0600",
+        "lake/patient/prescriptions.parquet": "0600",
+        "lake/patient/registrations.parquet": "0600",
+        "warehouse/patient_members": "0700",
         f"warehouse/patient_members/month={MONTH}": "0700",
         f"warehouse/patient_members/month={MONTH}/data.parquet": "0600",
-        f"warehouse/indicator_practice/month={MONTH}/patient.parquet": "0600"}, modes
+        f"warehouse/indicator_practice/month={MONTH}/patient.parquet": "0600",
+    }, modes
     public = data / "warehouse" / "indicator_practice" / f"month={MONTH}" / "data.parquet"
     assert public.stat().st_mode & 0o777 == 0o666  # public data follows the umask, as before
 
 
-@pytest.mark.parametrize("path, mode", [("lake/patient/prescriptions.parquet", 0o644), ("lake/patient", 0o755),
-                                        (f"warehouse/indicator_practice/month={MONTH}/patient.parquet", 0o640)])
+@pytest.mark.parametrize(
+    "path, mode",
+    [
+        ("lake/patient/prescriptions.parquet", 0o644),
+        ("lake/patient", 0o755),
+        (f"warehouse/indicator_practice/month={MONTH}/patient.parquet", 0o640),
+    ],
+)
 def test_patient_data_open_to_others_is_refused(good, tmp_path, path, mode):
     import os
 
@@ -108,6 +141,21 @@ def test_patient_data_open_to_others_is_refused(good, tmp_path, path, mode):
     assert "must be owner-only" in output and "chmod go-rwx" in output and "Traceback" not in result.output
     assert digests(data) == before
     # a run of public data alone is refused too: the data directory holds the open files either way
-    result = CliRunner().invoke(main, ["run", "--source", "local", "--months", MONTH, "--epd-dir", str(epd),
-                                       "--list-size-dir", str(lists), "--data-dir", str(data), "--no-report"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "local",
+            "--months",
+            MONTH,
+            "--epd-dir",
+            str(epd),
+            "--list-size-dir",
+            str(lists),
+            "--data-dir",
+            str(data),
+            "--no-report",
+        ],
+    )
     assert result.exit_code == 1 and "patient data open to other users" in one_line(result)

@@ -40,13 +40,15 @@ def good_data(tmp_path_factory):
 
 
 def _hold_lock(data: Path, seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(data), str(seconds)], cwd=PROJECT,
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(data), str(seconds)], cwd=PROJECT, stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
 
 # --- one writer at a time ------------------------------------------------------------------------------
+
 
 def test_a_second_run_gives_up_naming_who_holds_the_lock(good_data, tmp_path, monkeypatch):
     data = copy_data(good_data, tmp_path)
@@ -60,9 +62,11 @@ def test_a_second_run_gives_up_naming_who_holds_the_lock(good_data, tmp_path, mo
         holder.wait()
     output = one_line(result)
     assert result.exit_code == 1, output
-    assert (f"{data} is locked by process {holder.pid} on " in output
-            and "(msi run: month 2025-03 (held by a test), since " in output
-            and "another msi run is writing there; gave up after 1 s (MSI_LOCK_WAIT)" in output), output
+    assert (
+        f"{data} is locked by process {holder.pid} on " in output
+        and "(msi run: month 2025-03 (held by a test), since " in output
+        and "another msi run is writing there; gave up after 1 s (MSI_LOCK_WAIT)" in output
+    ), output
     assert "Traceback" not in result.output and digests(data) == before
 
 
@@ -104,8 +108,10 @@ def test_a_months_rebuild_never_drops_another_month(good_data, tmp_path, monkeyp
         with duckdb.connect() as con:
             target = layout.warehouse_file(table, "2026-02")
             target.parent.mkdir(parents=True)
-            con.execute("COPY (SELECT * REPLACE ('2026-02' AS month) FROM read_parquet($p)) TO $o (FORMAT parquet)",
-                        {"p": str(layout.warehouse_file(table, "2026-01")), "o": str(target)})
+            con.execute(
+                "COPY (SELECT * REPLACE ('2026-02' AS month) FROM read_parquet($p)) TO $o (FORMAT parquet)",
+                {"p": str(layout.warehouse_file(table, "2026-01")), "o": str(target)},
+            )
     b_ready = layout.warehouse / "indicator_practice" / "month=2026-02"
     parked = tmp_path / "parked"
     shutil.move(b_ready, parked)  # B's month lands only once A has listed its months
@@ -139,8 +145,10 @@ def test_a_months_rebuild_never_drops_another_month(good_data, tmp_path, monkeyp
     b.join(60)
     assert results == {"A": ["2026-01"], "B": ["2026-01", "2026-02"]}
     with duckdb.connect() as con:
-        months = con.execute("SELECT DISTINCT month FROM read_parquet($p) ORDER BY 1",
-                             {"p": str(layout.warehouse / "indicator_values" / "month=*" / "*.parquet")}).fetchall()
+        months = con.execute(
+            "SELECT DISTINCT month FROM read_parquet($p) ORDER BY 1",
+            {"p": str(layout.warehouse / "indicator_values" / "month=*" / "*.parquet")},
+        ).fetchall()
     assert months == [("2026-01",), ("2026-02",)]
 
 
@@ -153,8 +161,14 @@ def test_a_run_paused_mid_rebuild_holds_back_a_second_month(good_data, tmp_path)
     epd_b, _ = _inputs(tmp_path / "b", "2026-02")
     env = {**os.environ, "MSI_LOCK_WAIT": "120"}
     common = ["--source", "local", "--list-size-dir", str(lists), "--data-dir", str(data), "--no-report"]
-    a = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--months", "2026-01", "--epd-dir", str(epd),
-                          *common], cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    a = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run", "--months", "2026-01", "--epd-dir", str(epd), *common],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while "indicator values" not in ((data / "lock").read_text() if (data / "lock").exists() else ""):
         assert a.poll() is None and time.monotonic() < deadline, a.stdout.read() if a.poll() is not None else "slow"
@@ -162,8 +176,14 @@ def test_a_run_paused_mid_rebuild_holds_back_a_second_month(good_data, tmp_path)
     a.send_signal(signal.SIGSTOP)
     said = tmp_path / "b.out"
     with open(said, "w") as out_b:
-        b = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--months", "2026-02", "--epd-dir",
-                              str(epd_b), *common], cwd=PROJECT, env=env, stdout=out_b, stderr=subprocess.STDOUT, text=True)
+        b = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "run", "--months", "2026-02", "--epd-dir", str(epd_b), *common],
+            cwd=PROJECT,
+            env=env,
+            stdout=out_b,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + 90  # B starts (imports, Dagster), reaches the lock and says whom it waits for
         while f"waiting for process {a.pid}" not in " ".join(said.read_text().split()):
@@ -239,8 +259,10 @@ def test_a_damaged_file_of_another_month_is_named_with_what_to_do(good_data, tmp
     result = run(epd, tmp_path / "lists-feb", data, months="2026-02")
     output = one_line(result)
     assert result.exit_code == 1, output
-    assert (f"{damaged} cannot be read (" in output
-            and "run the month again (msi run --months 2026-01 ...): it is rebuilt from its source files" in output), output
+    assert (
+        f"{damaged} cannot be read (" in output
+        and "run the month again (msi run --months 2026-01 ...): it is rebuilt from its source files" in output
+    ), output
     assert "Traceback" not in result.output
     after = digests(data)
     assert {k: after[k] for k in before} == before  # every file that was there is as it was
@@ -266,12 +288,15 @@ def test_a_damaged_practice_map_is_named_when_the_report_reads_its_postcodes(goo
 
 # --- a full disk ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 64 MB tmpfs (root may mount one; elsewhere the case is skipped, saying why)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True)
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if made.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({made.stderr.strip() or made.returncode})")
     yield mount
@@ -287,8 +312,10 @@ def test_a_full_disk_is_one_line_naming_the_directory(good_data, tmp_path, small
     result = run(*_inputs(tmp_path), data)
     output = one_line(result)
     assert result.exit_code == 1, output
-    assert f"no space left on the disk holding {data} (" in output and "free some space and run the same command " \
-                                                                       "again" in output, output
+    assert (
+        f"no space left on the disk holding {data} (" in output
+        and "free some space and run the same command again" in output
+    ), output
     assert "Traceback" not in result.output and "sqlalchemy" not in result.output.lower(), result.output
     (small_disk / "filler").unlink()
     assert digests(data) == before

@@ -27,54 +27,121 @@ def _lines(text: str, practice: str) -> list[str]:
 
 # (case, file, its changed text, what the user must read)
 CASES = [
-    ("a list size of 10,000,000", QUIN, quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",10000000")),
-     f"{QUIN} for 2026-01 refused by the quinary-age list size expectations: NUMBER_OF_PATIENTS is at most 300,000 "
-     "(the largest real practice list is 108,789): 1 unexpected, e.g. ['line 65; org_code P85002; sex ALL; "
-     "age ALL; patients 10000000']"),
-    ("a list size of -6,000", QUIN, quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",-6000")),
-     "NUMBER_OF_PATIENTS is a whole number, not negative: 1 unexpected, e.g. ['line 65; org_code P85002; sex ALL; "
-     "age ALL; patients -6000']"),
-    ("a count that is not a whole number", QUIN, quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",5830.5")),
-     "NUMBER_OF_PATIENTS is a whole number, not negative: 1 unexpected"),
-    ("a practice's list-size rows repeated", QUIN, quin_text() + "".join(_lines(quin_text(), "P85002")),
-     "one row per practice x SEX x AGE_GROUP_5: 18 unexpected, e.g. ['line 66; org_code P85002; sex ALL; "
-     "age 30_34; patients 4374', 'line 84; org_code P85002; sex ALL; age 30_34; patients 4374'"),
-    ("the sexes do not add up to the total", QUIN, quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",6830")),
-     "MALE + FEMALE add up to the total (SEX ALL), short of it by at most 10 patients or 0.5%: 1 unexpected, "
-     "e.g. ['line 65; org_code P85002; sex ALL; age ALL; published 6830; parts 5830']"),
-    ("an age band that does not add up", QUIN, quin_text().replace(
-        "GP,P85002,,OL1 3UL,ALL,30_34,4374", "GP,P85002,,OL1 3UL,ALL,30_34,4375"),
-     "each sex's age bands add up to its total (AGE_GROUP_5 ALL): 1 unexpected, e.g. ['line 65; org_code "
-     "P85002; sex ALL; age ALL; published 5830; parts 5831']"),
-    ("a practice code that is not one", QUIN, quin_text().replace(",P85002,", ",P8500,"),
-     "ORG_CODE is a GP practice code (a letter and five digits): 9 unexpected"),
-    ("single-year rows repeated", FEMALE, female_text() + "".join(_lines(female_text(), "P85003")),
-     f"{FEMALE} for 2026-01 refused by the single-year female list size expectations: one row per practice x AGE: "
-     "6 unexpected"),
-    ("single years that do not add up", FEMALE, female_text().replace("OL1 3UL,FEMALE,32,2187", "OL1 3UL,FEMALE,32,2188"),
-     "the single years of age add up to the practice's total (AGE ALL): 1 unexpected, e.g. ['line 23; org_code "
-     "P85002; sex FEMALE; age ALL; published 2915; parts 2916']"),
-    ("a practice twice in the map (two ICBs)", MAP, map_text() + P85002_MAP.replace(",QOP,", ",QKK,"),
-     f"{MAP} for 2026-01 refused by the practice map expectations: one row per practice (a practice listed twice "
-     "would count twice, perhaps in two ICBs): 2 unexpected, e.g. ['line 9; practice_code P85002; pcn_code U14327; "
-     "sub_icb_code 00Y; icb_code QOP; region_code Y62', 'line 11; practice_code P85002; pcn_code U14327; "
-     "sub_icb_code 00Y; icb_code QKK"),
-    ("an ICB code that is no ICB (QZZ)", MAP, map_text().replace(",QOP,", ",QZZ,"),
-     "the ICB (STP) code is one of the 42 ICB codes of July 2022 - March 2026: 2 unexpected, e.g. ['line 9; "
-     "practice_code P85002; pcn_code U14327; sub_icb_code 00Y; icb_code QZZ"),
-    ("a sub-ICB in two ICBs", MAP, map_text().replace(P85002_MAP, P85002_MAP.replace(",QOP,", ",QKK,")),
-     "each sub-ICB (CCG) lies in one ICB (STP): 2 unexpected"),
-    ("a sub-ICB code of 4 characters", MAP, map_text().replace(",00Y,", ",00YY,"),
-     "the sub-ICB (CCG) code has 3 or 5 letters and digits: 2 unexpected"),
-    ("a PCN code that is not one", MAP, map_text().replace(",U14327,", ",U1432,"),
-     "PCN_CODE is 'U' and five digits, 'U' (no PCN) or blank: 2 unexpected"),
-    ("a region that is none of the 7", MAP, map_text().replace(",Y62,", ",Y99,"),
-     "COMM_REGION_CODE is one of the 7 NHS England regions: 2 unexpected"),
-    ("a list-size file in UTF-16", QUIN, quin_text(),
-     f"{QUIN} for 2026-01: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); NHSBSA and NHS "
-     "Digital publish UTF-8 or Latin-1 CSV"),
-    ("a map row of another month", MAP, map_text().replace(P85002_MAP, P85002_MAP.replace("01JAN2026", "01DEC2025")),
-     "EXTRACT_DATE is the same on every row: 1 unexpected, e.g. ['line 9; practice_code P85002"),
+    (
+        "a list size of 10,000,000",
+        QUIN,
+        quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",10000000")),
+        f"{QUIN} for 2026-01 refused by the quinary-age list size expectations: NUMBER_OF_PATIENTS is at most 300,000 "
+        "(the largest real practice list is 108,789): 1 unexpected, e.g. ['line 65; org_code P85002; sex ALL; "
+        "age ALL; patients 10000000']",
+    ),
+    (
+        "a list size of -6,000",
+        QUIN,
+        quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",-6000")),
+        "NUMBER_OF_PATIENTS is a whole number, not negative: 1 unexpected, e.g. ['line 65; org_code P85002; sex ALL; "
+        "age ALL; patients -6000']",
+    ),
+    (
+        "a count that is not a whole number",
+        QUIN,
+        quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",5830.5")),
+        "NUMBER_OF_PATIENTS is a whole number, not negative: 1 unexpected",
+    ),
+    (
+        "a practice's list-size rows repeated",
+        QUIN,
+        quin_text() + "".join(_lines(quin_text(), "P85002")),
+        "one row per practice x SEX x AGE_GROUP_5: 18 unexpected, e.g. ['line 66; org_code P85002; sex ALL; "
+        "age 30_34; patients 4374', 'line 84; org_code P85002; sex ALL; age 30_34; patients 4374'",
+    ),
+    (
+        "the sexes do not add up to the total",
+        QUIN,
+        quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",6830")),
+        "MALE + FEMALE add up to the total (SEX ALL), short of it by at most 10 patients or 0.5%: 1 unexpected, "
+        "e.g. ['line 65; org_code P85002; sex ALL; age ALL; published 6830; parts 5830']",
+    ),
+    (
+        "an age band that does not add up",
+        QUIN,
+        quin_text().replace("GP,P85002,,OL1 3UL,ALL,30_34,4374", "GP,P85002,,OL1 3UL,ALL,30_34,4375"),
+        "each sex's age bands add up to its total (AGE_GROUP_5 ALL): 1 unexpected, e.g. ['line 65; org_code "
+        "P85002; sex ALL; age ALL; published 5830; parts 5831']",
+    ),
+    (
+        "a practice code that is not one",
+        QUIN,
+        quin_text().replace(",P85002,", ",P8500,"),
+        "ORG_CODE is a GP practice code (a letter and five digits): 9 unexpected",
+    ),
+    (
+        "single-year rows repeated",
+        FEMALE,
+        female_text() + "".join(_lines(female_text(), "P85003")),
+        f"{FEMALE} for 2026-01 refused by the single-year female list size expectations: one row per practice x AGE: "
+        "6 unexpected",
+    ),
+    (
+        "single years that do not add up",
+        FEMALE,
+        female_text().replace("OL1 3UL,FEMALE,32,2187", "OL1 3UL,FEMALE,32,2188"),
+        "the single years of age add up to the practice's total (AGE ALL): 1 unexpected, e.g. ['line 23; org_code "
+        "P85002; sex FEMALE; age ALL; published 2915; parts 2916']",
+    ),
+    (
+        "a practice twice in the map (two ICBs)",
+        MAP,
+        map_text() + P85002_MAP.replace(",QOP,", ",QKK,"),
+        f"{MAP} for 2026-01 refused by the practice map expectations: one row per practice (a practice listed twice "
+        "would count twice, perhaps in two ICBs): 2 unexpected, e.g. ['line 9; practice_code P85002; pcn_code U14327; "
+        "sub_icb_code 00Y; icb_code QOP; region_code Y62', 'line 11; practice_code P85002; pcn_code U14327; "
+        "sub_icb_code 00Y; icb_code QKK",
+    ),
+    (
+        "an ICB code that is no ICB (QZZ)",
+        MAP,
+        map_text().replace(",QOP,", ",QZZ,"),
+        "the ICB (STP) code is one of the 42 ICB codes of July 2022 - March 2026: 2 unexpected, e.g. ['line 9; "
+        "practice_code P85002; pcn_code U14327; sub_icb_code 00Y; icb_code QZZ",
+    ),
+    (
+        "a sub-ICB in two ICBs",
+        MAP,
+        map_text().replace(P85002_MAP, P85002_MAP.replace(",QOP,", ",QKK,")),
+        "each sub-ICB (CCG) lies in one ICB (STP): 2 unexpected",
+    ),
+    (
+        "a sub-ICB code of 4 characters",
+        MAP,
+        map_text().replace(",00Y,", ",00YY,"),
+        "the sub-ICB (CCG) code has 3 or 5 letters and digits: 2 unexpected",
+    ),
+    (
+        "a PCN code that is not one",
+        MAP,
+        map_text().replace(",U14327,", ",U1432,"),
+        "PCN_CODE is 'U' and five digits, 'U' (no PCN) or blank: 2 unexpected",
+    ),
+    (
+        "a region that is none of the 7",
+        MAP,
+        map_text().replace(",Y62,", ",Y99,"),
+        "COMM_REGION_CODE is one of the 7 NHS England regions: 2 unexpected",
+    ),
+    (
+        "a list-size file in UTF-16",
+        QUIN,
+        quin_text(),
+        f"{QUIN} for 2026-01: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); NHSBSA and NHS "
+        "Digital publish UTF-8 or Latin-1 CSV",
+    ),
+    (
+        "a map row of another month",
+        MAP,
+        map_text().replace(P85002_MAP, P85002_MAP.replace("01JAN2026", "01DEC2025")),
+        "EXTRACT_DATE is the same on every row: 1 unexpected, e.g. ['line 9; practice_code P85002",
+    ),
 ]
 
 
@@ -116,10 +183,13 @@ def test_a_refused_epd_month_publishes_no_side_files(good_data, tmp_path):
     the new list sizes are not published either."""
     data = copy_data(good_data, tmp_path)
     before = digests(data)
-    grown = (quin_text().replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",5930"))
-             .replace("GP,P85002,,OL1 3UL,ALL,30_34,4374", "GP,P85002,,OL1 3UL,ALL,30_34,4474")
-             .replace("GP,P85002,,OL1 3UL,MALE,ALL,2915", "GP,P85002,,OL1 3UL,MALE,ALL,3015")
-             .replace("GP,P85002,,OL1 3UL,MALE,30_34,2187", "GP,P85002,,OL1 3UL,MALE,30_34,2287"))
+    grown = (
+        quin_text()
+        .replace(P85002_TOTAL, P85002_TOTAL.replace(",5830", ",5930"))
+        .replace("GP,P85002,,OL1 3UL,ALL,30_34,4374", "GP,P85002,,OL1 3UL,ALL,30_34,4474")
+        .replace("GP,P85002,,OL1 3UL,MALE,ALL,2915", "GP,P85002,,OL1 3UL,MALE,ALL,3015")
+        .replace("GP,P85002,,OL1 3UL,MALE,30_34,2187", "GP,P85002,,OL1 3UL,MALE,30_34,2287")
+    )
     assert grown != quin_text()
     good_epd, lists = _month(tmp_path / "alone", {QUIN: grown.encode()})
     assert run(good_epd, lists, tmp_path / "alone" / "data").exit_code == 0  # the grown file passes on its own

@@ -17,9 +17,9 @@ from email import policy
 from pathlib import Path
 
 from pipelines.outputs.report.site import read_data_module
-from pipelines.wiring.runner import DAGSTER_YAML
 from pipelines.sample.generate import write_sample_month
 from pipelines.sources.nhsbsa import SNOMED_PACKAGE
+from pipelines.wiring.runner import DAGSTER_YAML
 from tests.ckan_server import FakeCkan
 from tests.smtp_server import Inbox, free_port
 
@@ -39,30 +39,61 @@ def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):
     (home / "dagster.yaml").write_text(DAGSTER_YAML)
     data.mkdir()
     (data / "subscriptions.yaml").write_text(
-        f"subscriptions:\n  - icb: {ICB}\n    to: [central.east.pharmacy@example.nhs.uk]\n")
+        f"subscriptions:\n  - icb: {ICB}\n    to: [central.east.pharmacy@example.nhs.uk]\n"
+    )
 
     port, inbox = free_port(), Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
     daemon = None
     with FakeCkan() as ckan:
-        ckan.add_resource(SNOMED_PACKAGE, f"EPD_SNOMED_{MONTH.replace('-', '')}", "2026-08-14T09:00:00", None,
-                          content=sample.epd_path.read_bytes())
-        env = {**os.environ, "DAGSTER_HOME": str(home), "MSI_DATA_DIR": str(data), "MSI_SOURCE": "nhsbsa",
-               "MSI_CKAN_URL": ckan.base_url, "MSI_LIST_SIZE_DIR": str(src), "MSI_FIRST_MONTH": MONTH,
-               "MSI_SMTP_HOST": "127.0.0.1", "MSI_SMTP_PORT": str(port), "MSI_SMTP_FROM": "msi@example.nhs.uk",
-               "MSI_SMTP_STARTTLS": "false", "DAGSTER_DISABLE_TELEMETRY": "1"}
+        ckan.add_resource(
+            SNOMED_PACKAGE,
+            f"EPD_SNOMED_{MONTH.replace('-', '')}",
+            "2026-08-14T09:00:00",
+            None,
+            content=sample.epd_path.read_bytes(),
+        )
+        env = {
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "MSI_DATA_DIR": str(data),
+            "MSI_SOURCE": "nhsbsa",
+            "MSI_CKAN_URL": ckan.base_url,
+            "MSI_LIST_SIZE_DIR": str(src),
+            "MSI_FIRST_MONTH": MONTH,
+            "MSI_SMTP_HOST": "127.0.0.1",
+            "MSI_SMTP_PORT": str(port),
+            "MSI_SMTP_FROM": "msi@example.nhs.uk",
+            "MSI_SMTP_STARTTLS": "false",
+            "DAGSTER_DISABLE_TELEMETRY": "1",
+        }
         workspace = ["-w", str(ROOT / "workspace.yaml")]
-        started = subprocess.run([str(BIN / "dagster"), "sensor", "start", "nhsbsa_publication_sensor", *workspace],
-                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+        started = subprocess.run(
+            [str(BIN / "dagster"), "sensor", "start", "nhsbsa_publication_sensor", *workspace],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert started.returncode == 0, started.stderr[-2000:]
         log = (tmp_path / "daemon.log").open("w")
         try:
-            daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", *workspace], cwd=ROOT, env=env,
-                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            daemon = subprocess.Popen(
+                [str(BIN / "dagster-daemon"), "run", *workspace],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             deadline = time.monotonic() + WAIT_SECONDS
-            while time.monotonic() < deadline and daemon.poll() is None and not (
-                    inbox.envelopes and ("email_job", "SUCCESS") in _runs(home)):  # sent, and its run ended
+            while (
+                time.monotonic() < deadline
+                and daemon.poll() is None
+                and not (inbox.envelopes and ("email_job", "SUCCESS") in _runs(home))
+            ):  # sent, and its run ended
                 time.sleep(2)
         finally:
             if daemon is not None and daemon.poll() is None:
@@ -73,8 +104,10 @@ def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):
                     os.killpg(daemon.pid, signal.SIGKILL)
             log.close()
             smtp.stop()
-        assert inbox.envelopes, (f"no message within {WAIT_SECONDS} s; runs: {_runs(home)}; daemon log tail:\n"
-                                 + (tmp_path / "daemon.log").read_text()[-3000:])
+        assert inbox.envelopes, (
+            f"no message within {WAIT_SECONDS} s; runs: {_runs(home)}; daemon log tail:\n"
+            + (tmp_path / "daemon.log").read_text()[-3000:]
+        )
 
     # Every link of the chain ran, each as its own run of the declared jobs, all successful.
     runs = _runs(home)
@@ -99,4 +132,3 @@ def _runs(home: Path) -> list[tuple[str, str]]:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records()
         return [(r.dagster_run.job_name, r.dagster_run.status.value) for r in reversed(records)]
-

@@ -21,37 +21,61 @@ HOSTS = allowed_hosts(3000)
 JSON = {"host": "127.0.0.1:3000", "content-type": "application/json"}
 
 
-@pytest.mark.parametrize("method, path, query, headers, refused", [
-    ("POST", "/graphql", b"", {**JSON, "origin": "http://127.0.0.1:3000"}, None),  # the UI itself
-    ("POST", "/graphql", b"", {**JSON, "origin": "http://localhost:3000", "host": "localhost:3000"}, None),
-    ("POST", "/graphql", b"", JSON, None),  # no Origin: a script on this machine, not a web page
-    ("GET", "/assets", b"", {"host": "127.0.0.1:3000", "sec-fetch-site": "cross-site"}, None),  # a link to the UI
-    ("POST", "/graphql", b"", {**JSON, "origin": "http://evil.example"}, "another origin"),
-    ("POST", "/graphql", b"", {**JSON, "origin": "null"}, "another origin"),  # a sandboxed frame
-    ("POST", "/graphql", b"", {**JSON, "origin": "http://localhost:3000"}, "another origin"),  # not the same one
-    ("POST", "/graphql", b"", {"host": "127.0.0.1:3000", "content-type": "application/x-www-form-urlencoded"},
-     "content type 'application/x-www-form-urlencoded'"),
-    ("POST", "/graphql", b"", {"host": "127.0.0.1:3000", "content-type": "text/plain"}, "content type 'text/plain'"),
-    ("POST", "/graphql", b"", {"host": "127.0.0.1:3000", "content-type": "multipart/form-data; boundary=x"},
-     "content type 'multipart/form-data'"),
-    ("POST", "/graphql", b"", {**JSON, "sec-fetch-site": "cross-site"}, "marks cross-site"),
-    ("GET", "/server_info", b"", {"host": "evil.example:3000"}, "Host 'evil.example:3000'"),  # DNS rebinding
-    ("GET", "/server_info", b"", {"host": "127.0.0.1:3001"}, "Host '127.0.0.1:3001'"),
-    ("GET", "/server_info", b"", {}, "Host ''"),
-    ("GET", "/graphql", b"query=mutation%7B%7D", {"host": "127.0.0.1:3000"}, "GraphQL sent by GET"),
-    ("GET", "/graphql", b"", {"host": "127.0.0.1:3000", "accept": "text/html"}, None),  # the GraphiQL page
-    ("DELETE", "/x", b"", {"host": "127.0.0.1:3000"}, "content type 'none'"),
-])
+@pytest.mark.parametrize(
+    "method, path, query, headers, refused",
+    [
+        ("POST", "/graphql", b"", {**JSON, "origin": "http://127.0.0.1:3000"}, None),  # the UI itself
+        ("POST", "/graphql", b"", {**JSON, "origin": "http://localhost:3000", "host": "localhost:3000"}, None),
+        ("POST", "/graphql", b"", JSON, None),  # no Origin: a script on this machine, not a web page
+        ("GET", "/assets", b"", {"host": "127.0.0.1:3000", "sec-fetch-site": "cross-site"}, None),  # a link to the UI
+        ("POST", "/graphql", b"", {**JSON, "origin": "http://evil.example"}, "another origin"),
+        ("POST", "/graphql", b"", {**JSON, "origin": "null"}, "another origin"),  # a sandboxed frame
+        ("POST", "/graphql", b"", {**JSON, "origin": "http://localhost:3000"}, "another origin"),  # not the same one
+        (
+            "POST",
+            "/graphql",
+            b"",
+            {"host": "127.0.0.1:3000", "content-type": "application/x-www-form-urlencoded"},
+            "content type 'application/x-www-form-urlencoded'",
+        ),
+        (
+            "POST",
+            "/graphql",
+            b"",
+            {"host": "127.0.0.1:3000", "content-type": "text/plain"},
+            "content type 'text/plain'",
+        ),
+        (
+            "POST",
+            "/graphql",
+            b"",
+            {"host": "127.0.0.1:3000", "content-type": "multipart/form-data; boundary=x"},
+            "content type 'multipart/form-data'",
+        ),
+        ("POST", "/graphql", b"", {**JSON, "sec-fetch-site": "cross-site"}, "marks cross-site"),
+        ("GET", "/server_info", b"", {"host": "evil.example:3000"}, "Host 'evil.example:3000'"),  # DNS rebinding
+        ("GET", "/server_info", b"", {"host": "127.0.0.1:3001"}, "Host '127.0.0.1:3001'"),
+        ("GET", "/server_info", b"", {}, "Host ''"),
+        ("GET", "/graphql", b"query=mutation%7B%7D", {"host": "127.0.0.1:3000"}, "GraphQL sent by GET"),
+        ("GET", "/graphql", b"", {"host": "127.0.0.1:3000", "accept": "text/html"}, None),  # the GraphiQL page
+        ("DELETE", "/x", b"", {"host": "127.0.0.1:3000"}, "content type 'none'"),
+    ],
+)
 def test_refusal(method, path, query, headers, refused):
     why = refusal("http", method, path, query, headers, HOSTS)
     assert (why is None) if refused is None else (why is not None and refused in why), why
 
 
 def test_websockets_from_another_origin_are_refused():
-    assert refusal("websocket", "GET", "/graphql", b"", {"host": "127.0.0.1:3000",
-                                                         "origin": "http://127.0.0.1:3000"}, HOSTS) is None
-    assert "another origin" in refusal("websocket", "GET", "/graphql", b"",
-                                       {"host": "127.0.0.1:3000", "origin": "http://evil.example"}, HOSTS)
+    assert (
+        refusal(
+            "websocket", "GET", "/graphql", b"", {"host": "127.0.0.1:3000", "origin": "http://127.0.0.1:3000"}, HOSTS
+        )
+        is None
+    )
+    assert "another origin" in refusal(
+        "websocket", "GET", "/graphql", b"", {"host": "127.0.0.1:3000", "origin": "http://evil.example"}, HOSTS
+    )
 
 
 def test_the_guard_answers_403_and_never_calls_the_app():
@@ -64,15 +88,30 @@ def test_the_guard_answers_403_and_never_calls_the_app():
         sent.append(message)
 
     guard = SameOriginGuard(app, 3000)
-    scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"",
-             "headers": [(b"host", b"127.0.0.1:3000"), (b"content-type", b"text/plain")]}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:3000"), (b"content-type", b"text/plain")],
+    }
     asyncio.run(guard(scope, None, send))
     assert reached == [] and sent[0]["status"] == 403 and b"content type 'text/plain'" in sent[1]["body"]
-    asyncio.run(guard({**scope, "headers": [(b"host", b"127.0.0.1:3000"), (b"content-type", b"application/json")]},
-                      None, send))
+    asyncio.run(
+        guard({**scope, "headers": [(b"host", b"127.0.0.1:3000"), (b"content-type", b"application/json")]}, None, send)
+    )
     assert reached == ["/graphql"]
-    asyncio.run(guard({"type": "websocket", "path": "/graphql", "headers": [
-        (b"host", b"127.0.0.1:3000"), (b"origin", b"http://evil.example")]}, None, send))
+    asyncio.run(
+        guard(
+            {
+                "type": "websocket",
+                "path": "/graphql",
+                "headers": [(b"host", b"127.0.0.1:3000"), (b"origin", b"http://evil.example")],
+            },
+            None,
+            send,
+        )
+    )
     assert sent[-1]["type"] == "websocket.close" and reached == ["/graphql"]
 
 
@@ -93,9 +132,13 @@ def test_msi_serve_refuses_other_sites_on_the_real_webserver(tmp_path):
     out = tmp_path / "serve.log"
     env = {**os.environ, "MSI_SOURCE": "sample"}
     with open(out, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "serve", "--data-dir", str(tmp_path / "d"),
-                                    "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
-                                   cwd=Path(__file__).resolve().parent.parent)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "serve", "--data-dir", str(tmp_path / "d"), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -129,6 +172,7 @@ def test_msi_serve_refuses_other_sites_on_the_real_webserver(tmp_path):
         process.terminate()
         process.wait(timeout=60)
     said = out.read_text()
+    assert "superseded" not in said and "dg dev" not in said, said
     home = f"DAGSTER_HOME={tmp_path / 'd' / 'dagster_home'}"
     deadline = time.monotonic() + 30
     while _processes_with(home) and time.monotonic() < deadline:
@@ -146,4 +190,3 @@ def _processes_with(variable: str) -> list[str]:
         except (OSError, ValueError):
             continue
     return found
-    assert "superseded" not in said and "dg dev" not in said, said

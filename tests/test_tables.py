@@ -52,8 +52,12 @@ def test_no_module_lists_months_or_globs_a_table_itself():
         tree = ast.parse(path.read_text())
         docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and "month=" in node.value
-                    and id(node) not in docs):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "month=" in node.value
+                and id(node) not in docs
+            ):
                 offenders.append(f"{path.relative_to(PIPELINES)}:{node.lineno}")
     assert offenders == []
 

@@ -41,8 +41,10 @@ def provenance(name: str) -> str:
     """Where the list comes from, in one line (for the Definitions sheet and `msi indicators show`)."""
     cited = cited_lists()[name]
     if cited.pincer:
-        return (f"OpenSAFELY PINCER list {pincer.version(cited.pincer)} "
-                f"(opensafely/pincer-measures, codelists/pincer-{cited.pincer}.csv)")
+        return (
+            f"OpenSAFELY PINCER list {pincer.version(cited.pincer)} "
+            f"(opensafely/pincer-measures, codelists/pincer-{cited.pincer}.csv)"
+        )
     return f"OpenPrescribing measure {cited.measure} ({cited.repository} @ {cited.commit}: {cited.path})"
 
 
@@ -53,8 +55,7 @@ def presentation_names() -> dict[str, str]:
     return dict(zip(frame["bnf_code"].to_list(), frame["names"].to_list()))
 
 
-def differences(ours: frozenset[str] | set[str], theirs: list[str],
-                declared: list) -> list[tuple[str, str, list[str]]]:
+def differences(ours: frozenset[str] | set[str], theirs: list[str], declared: list) -> list[tuple[str, str, list[str]]]:
     """Our presentations against a source's list (filters as a cited_scope's `theirs`: BNF patterns or
     @cited lists), on the presentations the source can be compared on: (kind, reason, codes) for each
     declared difference with the presentations it covers, then ("added"/"left_out", "not declared", codes)

@@ -40,8 +40,10 @@ def current_codes() -> dict[str, str]:
 def code_changes_table() -> pl.DataFrame:
     """(old_code, new_code) for the SQL."""
     mapping = current_codes()
-    return pl.DataFrame({"old_code": list(mapping), "new_code": list(mapping.values())},
-                        schema={"old_code": pl.Utf8, "new_code": pl.Utf8})
+    return pl.DataFrame(
+        {"old_code": list(mapping), "new_code": list(mapping.values())},
+        schema={"old_code": pl.Utf8, "new_code": pl.Utf8},
+    )
 
 
 def current(code: str) -> str:

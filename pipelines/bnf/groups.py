@@ -43,11 +43,15 @@ def list_presentations() -> pl.DataFrame:
     the two releases' styles with ' | '."""
     frames = [lists.bnf_list(r).with_columns(release=pl.lit(r)) for r in lists.RELEASES]
     both = pl.concat(frames)
-    return both.group_by("bnf_code").agg(
-        pl.col("bnf_name").unique().sort().str.join(" | ").alias("names"),
-        pl.col("chem_name").unique().sort().str.join(" | ").alias("chemical"),
-        pl.col("product_name").unique().sort().str.join(" | ").alias("product"),
-    ).sort("bnf_code")
+    return (
+        both.group_by("bnf_code")
+        .agg(
+            pl.col("bnf_name").unique().sort().str.join(" | ").alias("names"),
+            pl.col("chem_name").unique().sort().str.join(" | ").alias("chemical"),
+            pl.col("product_name").unique().sort().str.join(" | ").alias("product"),
+        )
+        .sort("bnf_code")
+    )
 
 
 @cache
@@ -73,20 +77,28 @@ def _list_texts() -> pl.DataFrame:
 def _texts(extra: Mapping[str, str] | None) -> pl.DataFrame:
     base = list_presentations()
     if extra:
-        more = pl.DataFrame({"bnf_code": list(extra), "names": list(extra.values())},
-                            schema={"bnf_code": pl.String, "names": pl.String})
+        more = pl.DataFrame(
+            {"bnf_code": list(extra), "names": list(extra.values())}, schema={"bnf_code": pl.String, "names": pl.String}
+        )
         base = pl.concat([base, more.filter(~pl.col("bnf_code").is_in(base["bnf_code"]))], how="diagonal")
     names = dict(zip(base["bnf_code"].to_list(), base["names"].to_list()))
     generic = [names.get(generic_equivalent(c) or "") for c in base["bnf_code"].to_list()]
     # The chemical's names from both lists, by its code: a presentation only the 2020 list holds is named by
     # its chemical's 2024 name too, and a code no list holds by its chemical's.
-    return base.with_columns(
-        chemical=pl.col("bnf_code").str.slice(0, 9).replace_strict(chemical_names(), default=None),
-        generic=pl.Series(generic, dtype=pl.String),
-    ).with_columns(
-        text=pl.concat_str([pl.col("names"), pl.col("chemical"), pl.col("product"), pl.col("generic")],
-                           separator=" | ", ignore_nulls=True).str.to_lowercase(),
-    ).select("bnf_code", "names", "text")
+    return (
+        base.with_columns(
+            chemical=pl.col("bnf_code").str.slice(0, 9).replace_strict(chemical_names(), default=None),
+            generic=pl.Series(generic, dtype=pl.String),
+        )
+        .with_columns(
+            text=pl.concat_str(
+                [pl.col("names"), pl.col("chemical"), pl.col("product"), pl.col("generic")],
+                separator=" | ",
+                ignore_nulls=True,
+            ).str.to_lowercase(),
+        )
+        .select("bnf_code", "names", "text")
+    )
 
 
 @cache
@@ -121,27 +133,32 @@ def resolve(group: DrugGroup, texts: pl.DataFrame | None = None) -> pl.DataFrame
     """Every presentation an ingredient names, or `include` adds: (bnf_code, names, status, reason), where
     status is IN or LEFT_OUT and reason says why one is left out (or, for an included one, why added)."""
     texts = presentation_texts() if texts is None else texts
-    named = texts["text"].str.contains(ingredient_pattern(group.ingredients))
+    named: pl.Series | pl.Expr = texts["text"].str.contains(ingredient_pattern(group.ingredients))
     if group.classes:
         named = named | pl.any_horizontal([texts["bnf_code"].str.starts_with(c) for c in group.classes])
     frame = texts.with_columns(named=named, status=pl.lit(None, pl.String), reason=pl.lit(None, pl.String))
     for selection in group.include:
         frame = frame.with_columns(
-            status=pl.when(_picked(selection, frame) & pl.col("status").is_null()).then(pl.lit(IN))
+            status=pl.when(_picked(selection, frame) & pl.col("status").is_null())
+            .then(pl.lit(IN))
             .otherwise(pl.col("status")),
             reason=pl.when(_picked(selection, frame) & pl.col("reason").is_null())
-            .then(pl.lit("added: " + selection.reason)).otherwise(pl.col("reason")))
+            .then(pl.lit("added: " + selection.reason))
+            .otherwise(pl.col("reason")),
+        )
     frame = frame.filter(pl.col("named") | (pl.col("status") == IN))
     if group.only is not None:
         outside = ~_picked(group.only, frame)
         frame = frame.with_columns(
             status=pl.when(outside).then(pl.lit(LEFT_OUT)).otherwise(pl.col("status")),
-            reason=pl.when(outside).then(pl.lit(group.only.reason)).otherwise(pl.col("reason")))
+            reason=pl.when(outside).then(pl.lit(group.only.reason)).otherwise(pl.col("reason")),
+        )
     for selection in group.exclude:
         hit = _picked(selection, frame) & pl.col("status").is_null()
         frame = frame.with_columns(
             status=pl.when(hit).then(pl.lit(LEFT_OUT)).otherwise(pl.col("status")),
-            reason=pl.when(hit).then(pl.lit(selection.reason)).otherwise(pl.col("reason")))
+            reason=pl.when(hit).then(pl.lit(selection.reason)).otherwise(pl.col("reason")),
+        )
     return frame.with_columns(status=pl.col("status").fill_null(IN)).select("bnf_code", "names", "status", "reason")
 
 
@@ -169,8 +186,9 @@ def _members(resolved: pl.DataFrame) -> list[str]:
     return resolved.filter(pl.col("status") == IN)["bnf_code"].to_list()
 
 
-def group_members(codes: Iterable[str], names: Mapping[str, str] | None = None,
-                  wanted: Iterable[str] | None = None) -> dict[str, set[str]]:
+def group_members(
+    codes: Iterable[str], names: Mapping[str, str] | None = None, wanted: Iterable[str] | None = None
+) -> dict[str, set[str]]:
     """For each drug group (or those `wanted`), its members among `codes`: listed presentations as resolved
     from NHSBSA's lists; a code the lists lack resolved from its name in `names` (as a month publishes it)
     if given, else a member when its whole chemical substance is."""

@@ -26,10 +26,14 @@ RELEASES = {"2020": "20200201_BNF_Code_Information.zip", "2024": "20241101_BNF_C
 # both styles exist in the two lists). Months before this take the 2020 list's names in the sample.
 DMD_NAMES_FROM = "2020-11"
 COLUMNS = {
-    "BNF Presentation Code": "bnf_code", "BNF Presentation": "bnf_name",
-    "BNF Chemical Substance Code": "chem_code", "BNF Chemical Substance": "chem_name",
-    "BNF Product Code": "product_code", "BNF Product": "product_name",
-    "BNF Chapter Code": "chapter_code", "BNF Chapter": "chapter_name",
+    "BNF Presentation Code": "bnf_code",
+    "BNF Presentation": "bnf_name",
+    "BNF Chemical Substance Code": "chem_code",
+    "BNF Chemical Substance": "chem_name",
+    "BNF Product Code": "product_code",
+    "BNF Product": "product_name",
+    "BNF Chapter Code": "chapter_code",
+    "BNF Chapter": "chapter_name",
 }
 
 

@@ -35,9 +35,17 @@ EXCLUSION_REASONS = {
     "iontophoretic": "patient-activated iontophoretic system (hospital, post-operative): no continuous rate",
 }
 SCHEMA = {
-    "bnf_code": pl.Utf8, "bnf_name": pl.Utf8, "ingredient": pl.Utf8, "route": pl.Utf8, "strength_mg": pl.Float64,
-    "per": pl.Utf8, "patch_hours": pl.Float64, "ome_factor": pl.Float64, "ome_mg_per_unit": pl.Float64,
-    "status": pl.Utf8, "reason": pl.Utf8,
+    "bnf_code": pl.Utf8,
+    "bnf_name": pl.Utf8,
+    "ingredient": pl.Utf8,
+    "route": pl.Utf8,
+    "strength_mg": pl.Float64,
+    "per": pl.Utf8,
+    "patch_hours": pl.Float64,
+    "ome_factor": pl.Float64,
+    "ome_mg_per_unit": pl.Float64,
+    "status": pl.Utf8,
+    "reason": pl.Utf8,
 }
 
 
@@ -84,35 +92,52 @@ def _float(text: str | None) -> float | None:
     return float(text) if text not in (None, "") else None
 
 
+def _without_ome(
+    bnf_code: str,
+    bnf_name: str,
+    ingredient: str | None,
+    status: str,
+    reason: str | None,
+    route: str | None = None,
+    strength: float | None = None,
+    per: str | None = None,
+    hours: float | None = None,
+) -> OmeReading:
+    """A presentation excluded from the OME scope, or in it but unread (what was read kept)."""
+    return OmeReading(bnf_code, bnf_name, ingredient, route, strength, per, hours, None, None, status, reason)
+
+
 def read_presentation(bnf_code: str, bnf_name: str) -> OmeReading:
     """The OME per unit of one presentation, or why it has none. Codes outside the opioid chemicals
     in scope are 'excluded'."""
     chem = chemicals().get(bnf_code[:9])
     if chem is None:
-        return OmeReading(bnf_code, bnf_name, None, None, None, None, None, None, None, STATUS_EXCLUDED,
-                          "not an opioid chemical in the OME scope (reference/opioid_chemicals.csv)")
+        reason = "not an opioid chemical in the OME scope (reference/opioid_chemicals.csv)"
+        return _without_ome(bnf_code, bnf_name, None, STATUS_EXCLUDED, reason)
     ingredient = chem["ingredient"]
+    note: str | None
+    strength: float | None
+    hours: float | None
     override = overrides().get(bnf_code)
     if override is not None:
         if override["exclude_reason"]:
-            return OmeReading(bnf_code, bnf_name, ingredient, None, None, None, None, None, None, STATUS_EXCLUDED,
-                              override["exclude_reason"])
+            return _without_ome(bnf_code, bnf_name, ingredient, STATUS_EXCLUDED, override["exclude_reason"])
         route, strength, per = override["route"], float(override["strength_mg"]), override["per"]
         hours, note = _float(override["patch_hours"]), f"override: {override['reason']}"
     else:
         reading, note = _read_with_fallbacks(bnf_code, bnf_name, ingredient, chem["opioid_strength"])
         if reading.excluded:
-            return OmeReading(bnf_code, bnf_name, ingredient, None, None, None, None, None, None, STATUS_EXCLUDED,
-                              EXCLUSION_REASONS[reading.excluded])
+            return _without_ome(bnf_code, bnf_name, ingredient, STATUS_EXCLUDED, EXCLUSION_REASONS[reading.excluded])
         if not reading.ok:
-            return OmeReading(bnf_code, bnf_name, ingredient, reading.route, None, None, None, None, None,
-                              STATUS_UNREAD, reading.problem)
+            return _without_ome(bnf_code, bnf_name, ingredient, STATUS_UNREAD, reading.problem, route=reading.route)
         route, strength, per, hours = reading.route, reading.strength_mg, reading.per, reading.patch_hours
     factor = factors().get((ingredient, route))
     if factor is None:
-        return OmeReading(bnf_code, bnf_name, ingredient, route, strength, per, hours, None, None, STATUS_UNREAD,
-                          f"no OME factor for {ingredient} by the {route} route")
-    per_unit = strength * factor * (hours if per == "hour" else 1.0)
+        reason = f"no OME factor for {ingredient} by the {route} route"
+        return _without_ome(bnf_code, bnf_name, ingredient, STATUS_UNREAD, reason, route, strength, per, hours)
+    # A reading without a problem has a strength, and a strength per hour the hours a patch is worn.
+    assert strength is not None and (per != "hour" or hours is not None), bnf_code
+    per_unit = strength * factor * (hours if per == "hour" and hours is not None else 1.0)
     return OmeReading(bnf_code, bnf_name, ingredient, route, strength, per, hours, factor, per_unit, STATUS_OME, note)
 
 
@@ -122,7 +147,9 @@ def generic_equivalent(bnf_code: str) -> str:
     return bnf_code[:9] + "AA" + bnf_code[-2:] + bnf_code[-2:]
 
 
-def _read_with_fallbacks(bnf_code: str, bnf_name: str, ingredient: str, opioid_strength: str) -> tuple[NameReading, str | None]:
+def _read_with_fallbacks(
+    bnf_code: str, bnf_name: str, ingredient: str, opioid_strength: str
+) -> tuple[NameReading, str | None]:
     """Read the name; when it states no strength (`Remedeine tablets`, `Paramol tablets`), read the same
     code's name in the other NHSBSA list, then its generic equivalent's names. Each step is a published
     name, and the reading says which one it used."""

@@ -21,8 +21,13 @@ from dataclasses import dataclass
 # Forms outside the OME scope, in the order they are tested (the first that matches names the reason).
 EXCLUDED_FORMS = [
     ("placeholder", re.compile(r"do not use")),
-    ("injection", re.compile(r"\binj\b|injection|ampoule|\bamps?\b|\binf\b|infusion|\bi/v\b|pre-filled syr|\bpfs\b"
-                             r"|cartridge|minjet")),
+    (
+        "injection",
+        re.compile(
+            r"\binj\b|injection|ampoule|\bamps?\b|\binf\b|infusion|\bi/v\b|pre-filled syr|\bpfs\b"
+            r"|cartridge|minjet"
+        ),
+    ),
     ("transmucosal", re.compile(r"subling|buccal|\bloz\b|lozenge|oromucosal|nasal|\bnsl\b|spray|\bp/spy\b")),
     ("topical", re.compile(r"\bgel\b|intrasite")),
     ("bulk powder", re.compile(r"powder$| \(s\)$|\bpdr$")),
@@ -44,6 +49,8 @@ WEAR = [
     (re.compile(r"72\s*-?\s*h(?:ou)?rs?|3\s*-?\s*day|three day"), 72),
 ]
 TO_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "microgram": 0.001, "micrograms": 0.001}
+
+
 @dataclass(frozen=True)
 class NameReading:
     route: str | None  # oral, rectal, transdermal; None when excluded or unread
@@ -65,7 +72,7 @@ def _amounts(text: str) -> list[tuple[float, str | None]]:
     found = [(float(m.group(1)), (m.group(2) or "").lower() or None, m.end()) for m in AMOUNT.finditer(text)]
     out: list[tuple[float, str | None]] = []
     for i, (value, unit, end) in enumerate(found):
-        if unit is None and i + 1 < len(found) and text[end:end + 1] == "/" and found[i + 1][1] not in (None, "ml"):
+        if unit is None and i + 1 < len(found) and text[end : end + 1] == "/" and found[i + 1][1] not in (None, "ml"):
             unit = found[i + 1][1]
         out.append((value, unit))
     return out

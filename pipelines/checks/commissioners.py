@@ -42,8 +42,7 @@ def reference_set(layout: Layout, header_geography: str) -> tuple[str, set[str] 
         codes = _lake_map_codes(layout)
         for path in (MAP_2020, MAP_2022):
             codes |= set(pl.read_csv(path, infer_schema=False)["CCG_CODE"].to_list())
-        return ("CCGs of NHS Digital's September 2020 and January 2022 practice maps and of the lake's maps",
-                codes)
+        return ("CCGs of NHS Digital's September 2020 and January 2022 practice maps and of the lake's maps", codes)
     if header_geography == "ICB":
         codes = _lake_map_codes(layout)
         if not codes:
@@ -61,13 +60,21 @@ def commissioner_codes(layout: Layout, month: str) -> dict:
         return {"passed": True, "description": used, "reference_set": used, "known_share": None, "unknown": []}
     con = duckdb_connection(layout.tmp, "1GB")
     try:
-        rows = con.execute(load_sql("lake/commissioner_codes"),
-                           {"practices_path": str(layout.lake_file("practices", month))}).fetchall()
+        rows = con.execute(
+            load_sql("lake/commissioner_codes"), {"practices_path": str(layout.lake_file("practices", month))}
+        ).fetchall()
     finally:
         con.close()
     total = sum(items for _, items in rows) or 0
     unknown = sorted(((code, items) for code, items in rows if code not in codes), key=lambda r: -r[1])
     share = 1 - sum(items for _, items in unknown) / total if total else 1.0
-    return {"passed": share >= KNOWN_SHARE, "reference_set": used, "known_share": share, "unknown": unknown,
-            "description": (f"{share:.2%} of identified items carry a commissioner code of the {used}"
-                            + (f"; unknown: {', '.join(c for c, _ in unknown[:10])}" if unknown else ""))}
+    return {
+        "passed": share >= KNOWN_SHARE,
+        "reference_set": used,
+        "known_share": share,
+        "unknown": unknown,
+        "description": (
+            f"{share:.2%} of identified items carry a commissioner code of the {used}"
+            + (f"; unknown: {', '.join(c for c, _ in unknown[:10])}" if unknown else "")
+        ),
+    }

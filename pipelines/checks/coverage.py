@@ -52,14 +52,21 @@ class Coverage:
     def description(self) -> str:
         if not self.checked:
             return f"{self.month}: no practice map and no earlier month to compare the EPD's practices with"
-        parts = [f"no prescribing for {'ICB' if a.level == 'icb' else 'sub-ICB'} {a.code} ({a.name}: 0 of "
-                 f"{a.practices:,} practices in {a.against})" for a in self.absent]
+        parts = [
+            f"no prescribing for {'ICB' if a.level == 'icb' else 'sub-ICB'} {a.code} ({a.name}: 0 of "
+            f"{a.practices:,} practices in {a.against})"
+            for a in self.absent
+        ]
         if self.map_practices and self.missing_share > MISSING_SHARE:
-            parts.append(f"{self.map_missing:,} of the map's {self.map_practices:,} practices "
-                         f"({self.missing_share:.1%}) have no EPD rows (over {MISSING_SHARE:.0%})")
+            parts.append(
+                f"{self.map_missing:,} of the map's {self.map_practices:,} practices "
+                f"({self.missing_share:.1%}) have no EPD rows (over {MISSING_SHARE:.0%})"
+            )
         if not parts:
-            return (f"{self.month}: every ICB and sub-ICB of the month's map has prescribing; "
-                    f"{self.map_missing:,} of {self.map_practices:,} practices ({self.missing_share:.1%}) have none")
+            return (
+                f"{self.month}: every ICB and sub-ICB of the month's map has prescribing; "
+                f"{self.map_missing:,} of {self.map_practices:,} practices ({self.missing_share:.1%}) have none"
+            )
         return f"{self.month}: " + "; ".join(parts)
 
 
@@ -74,8 +81,9 @@ def month_coverage(layout: Layout, month: str) -> Coverage:
     map_practices = map_missing = 0
     with duckdb.connect() as con:
         if map_file.is_file():
-            rows = con.execute(load_sql("lake/coverage_against_map"),
-                               {"practices_path": str(practices), "map_path": str(map_file)}).fetchall()
+            rows = con.execute(
+                load_sql("lake/coverage_against_map"), {"practices_path": str(practices), "map_path": str(map_file)}
+            ).fetchall()
             gone = {code for level, code, _, _, n, prescribing in rows if level == "icb" and n and not prescribing}
             for level, code, name, icb, n, prescribing in rows:
                 if level == "icb":
@@ -86,9 +94,9 @@ def month_coverage(layout: Layout, month: str) -> Coverage:
         if earlier:
             named = {a.code for a in absent}
             for code, name, n, gone in con.execute(
-                    load_sql("lake/coverage_since_previous"),
-                    {"practices_path": str(practices),
-                     "previous_path": str(layout.lake_file("practices", earlier[-1]))}).fetchall():
+                load_sql("lake/coverage_since_previous"),
+                {"practices_path": str(practices), "previous_path": str(layout.lake_file("practices", earlier[-1]))},
+            ).fetchall():
                 if code and code not in named and n >= MIN_PRACTICES and gone == n:
                     absent.append(Absent("icb", code, name or code, n, f"{earlier[-1]}'s EPD"))
     return Coverage(month, map_file.is_file() or bool(earlier), absent, map_practices, map_missing)

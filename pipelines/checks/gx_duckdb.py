@@ -37,8 +37,8 @@ def _patch_engine() -> None:
             with original(self) as connection:
                 yield connection
 
-    SqlAlchemyExecutionEngine.get_connection = get_connection
-    SqlAlchemyExecutionEngine._msi_duckdb_patch = True
+    SqlAlchemyExecutionEngine.get_connection = get_connection  # type: ignore[method-assign]  # the patch
+    SqlAlchemyExecutionEngine._msi_duckdb_patch = True  # type: ignore[attr-defined]
 
 
 def _close(source) -> None:
@@ -82,23 +82,30 @@ def validate_parquet(parquet_path: Path, table: str, expectations: list, work_di
     for r in result.results:
         if not r.success:
             cfg = r.expectation_config
+            assert cfg is not None  # GX sets it on every result of a suite it ran
             res = r.result or {}
             rows_rule = cfg.type in RULE_TYPES  # its observed value is the count of rows
-            failed.append({
-                "expectation": cfg.type,
-                "column": cfg.kwargs.get("column"),
-                "description": getattr(cfg, "description", None) or cfg.kwargs.get("description"),
-                "unexpected_count": res.get("observed_value") if rows_rule else res.get("unexpected_count"),
-                "observed": str(res.get("observed_value", res.get("partial_unexpected_list", "")))[:300],
-                "error": (r.exception_info or {}).get("exception_message") if isinstance(r.exception_info, dict) else None,
-            })
+            failed.append(
+                {
+                    "expectation": cfg.type,
+                    "column": cfg.kwargs.get("column"),
+                    "description": getattr(cfg, "description", None) or cfg.kwargs.get("description"),
+                    "unexpected_count": res.get("observed_value") if rows_rule else res.get("unexpected_count"),
+                    "observed": str(res.get("observed_value", res.get("partial_unexpected_list", "")))[:300],
+                    "error": (r.exception_info or {}).get("exception_message")
+                    if isinstance(r.exception_info, dict)
+                    else None,
+                }
+            )
     shutil.rmtree(db_path.parent, ignore_errors=True)  # the database and its folder
     return {
         "success": bool(result.success),
         "evaluated": len(result.results),
         "failed": failed,
-        "statistics": {k: (float(v) if isinstance(v, (int, float)) and v is not None else v)
-                       for k, v in dict(result.statistics).items()},
+        "statistics": {
+            k: (float(v) if isinstance(v, (int, float)) and v is not None else v)
+            for k, v in dict(result.statistics).items()
+        },
     }
 
 

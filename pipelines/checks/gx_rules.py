@@ -35,17 +35,21 @@ def _define() -> dict:
 
     class RowRuleCounts(QueryMetricProvider):
         """{rule key: rows it selects} for every rule of a set, from one statement over the batch."""
+
         metric_name = SET_METRIC
         value_keys = ("row_rules_query",)
         query_param_name: ClassVar[str] = "row_rules_query"
 
         @metric_value(engine=SqlAlchemyExecutionEngine)
-        def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,
-                        runtime_configuration):
+        def _sqlalchemy(
+            cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration
+        ):
             batch, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
             query = cls._get_substituted_batch_subquery_from_query_and_batch_selectable(
-                query=cls._get_query_from_metric_value_kwargs(metric_value_kwargs), batch_selectable=batch,
-                execution_engine=execution_engine)
+                query=cls._get_query_from_metric_value_kwargs(metric_value_kwargs),
+                batch_selectable=batch,
+                execution_engine=execution_engine,
+            )
             row = execution_engine.execute_query(sa.text(query)).fetchone()
             return {k: int(v) for k, v in row._mapping.items()}
 
@@ -81,8 +85,13 @@ def rule_set(select: str, rules: list[tuple[str, str]]) -> list:
     `select` is the start of each rule's own query (e.g. "SELECT practice_code FROM {batch} WHERE "), used
     to name the rows a failed rule refused. Conditions are constants of the calling module (GE fills in
     {batch}; literal braces doubled)."""
-    counts = "SELECT " + ", ".join(f"count(*) FILTER (WHERE {where}) AS rule_{i}"
-                                   for i, (_, where) in enumerate(rules)) + " FROM {batch}"
+    counts = (
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {where}) AS rule_{i}" for i, (_, where) in enumerate(rules))
+        + " FROM {batch}"
+    )
     of_set = _define()["of_set"]
-    return [of_set(description=text, unexpected_rows_query=select + where, row_rules_query=counts, rule_key=f"rule_{i}")
-            for i, (text, where) in enumerate(rules)]
+    return [
+        of_set(description=text, unexpected_rows_query=select + where, row_rules_query=counts, rule_key=f"rule_{i}")
+        for i, (text, where) in enumerate(rules)
+    ]

@@ -44,23 +44,27 @@ def _not(pattern: str, column: str) -> str:
     return f"NOT regexp_full_match(coalesce({column}, ''), '({pattern})')"
 
 
-SAME_EXTRACT = ("EXTRACT_DATE is the same on every row",
-                "extract_date IS DISTINCT FROM first_extract_date")
+SAME_EXTRACT = ("EXTRACT_DATE is the same on every row", "extract_date IS DISTINCT FROM first_extract_date")
 
 
 def _one_row_per(key: str, what: str, columns: str) -> object:
-    return row_rule(f"one row per {what}",
-                    f"SELECT {columns} FROM (SELECT *, count(*) OVER (PARTITION BY {key}) AS copies FROM {{batch}}) "
-                    f"WHERE copies > 1 ORDER BY {key}, line")  # each repeat beside its first
+    return row_rule(
+        f"one row per {what}",
+        f"SELECT {columns} FROM (SELECT *, count(*) OVER (PARTITION BY {key}) AS copies FROM {{batch}}) "
+        f"WHERE copies > 1 ORDER BY {key}, line",
+    )  # each repeat beside its first
 
 
 def _adds_up(what: str, total: str, parts: str, key: str, wrong: str = "p.parts IS DISTINCT FROM t.total") -> object:
     """Each practice's total row (the rows WHERE `total`) against the sum of its parts (the rows WHERE
     `parts`, p.n of them), matched on `key`: the total rows for which `wrong` holds."""
-    return row_rule(what, "SELECT t.line, t.org_code, t.sex, t.age, t.patients AS published, p.parts FROM "
-                          "(SELECT *, TRY_CAST(patients AS BIGINT) AS total FROM {batch} WHERE " + total + ") t JOIN "
-                          "(SELECT " + key + ", sum(TRY_CAST(patients AS BIGINT)) AS parts, count(*) AS n FROM {batch} "
-                          "WHERE " + parts + " GROUP BY ALL) p USING (" + key + ") WHERE " + wrong + " ORDER BY t.line")
+    return row_rule(
+        what,
+        "SELECT t.line, t.org_code, t.sex, t.age, t.patients AS published, p.parts FROM "
+        "(SELECT *, TRY_CAST(patients AS BIGINT) AS total FROM {batch} WHERE " + total + ") t JOIN "
+        "(SELECT " + key + ", sum(TRY_CAST(patients AS BIGINT)) AS parts, count(*) AS n FROM {batch} "
+        "WHERE " + parts + " GROUP BY ALL) p USING (" + key + ") WHERE " + wrong + " ORDER BY t.line",
+    )
 
 
 def _list_size_expectations(sex: tuple[str, str], age: tuple[str, str], key: tuple[str, str]) -> list:
@@ -70,39 +74,60 @@ def _list_size_expectations(sex: tuple[str, str], age: tuple[str, str], key: tup
 
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, description="the file lists GP practices (ORG_TYPE GP)"),
-        *rule_set(f"SELECT {LIST_SIZE_COLUMNS} FROM {{batch}} WHERE ", [
-            SAME_EXTRACT,
-            ("ORG_CODE is a GP practice code (a letter and five digits)", _not(PRACTICE_CODE, "org_code")),
-            (sex[0], f"sex IS NULL OR sex NOT IN ({sex[1]})"),
-            (age[0], _not(age[1], "age")),
-            ("NUMBER_OF_PATIENTS is a whole number, not negative", _not("[0-9]+", "patients")),
-            (f"NUMBER_OF_PATIENTS is at most {MAX_PATIENTS:,} (the largest real practice list is 108,789)",
-             f"regexp_full_match(coalesce(patients, ''), '[0-9]+') AND TRY_CAST(patients AS DOUBLE) > {MAX_PATIENTS}"),
-        ]),
+        *rule_set(
+            f"SELECT {LIST_SIZE_COLUMNS} FROM {{batch}} WHERE ",
+            [
+                SAME_EXTRACT,
+                ("ORG_CODE is a GP practice code (a letter and five digits)", _not(PRACTICE_CODE, "org_code")),
+                (sex[0], f"sex IS NULL OR sex NOT IN ({sex[1]})"),
+                (age[0], _not(age[1], "age")),
+                ("NUMBER_OF_PATIENTS is a whole number, not negative", _not("[0-9]+", "patients")),
+                (
+                    f"NUMBER_OF_PATIENTS is at most {MAX_PATIENTS:,} (the largest real practice list is 108,789)",
+                    f"regexp_full_match(coalesce(patients, ''), '[0-9]+') "
+                    f"AND TRY_CAST(patients AS DOUBLE) > {MAX_PATIENTS}",
+                ),
+            ],
+        ),
         _one_row_per(key[1], key[0], LIST_SIZE_COLUMNS),
     ]
 
 
 def quin_expectations() -> list:
     return [
-        *_list_size_expectations(("SEX is ALL, MALE or FEMALE", "'ALL', 'MALE', 'FEMALE'"),
-                                 ("AGE_GROUP_5 is a five-year band (0_4 to 90_94, 95+) or ALL", BANDS),
-                                 ("practice x SEX x AGE_GROUP_5", "org_code, sex, age")),
-        _adds_up("each sex's age bands add up to its total (AGE_GROUP_5 ALL)", "age = 'ALL'", "age <> 'ALL'",
-                 "org_code, sex"),
-        _adds_up(f"MALE + FEMALE add up to the total (SEX ALL), short of it by at most {SEX_GAP_PATIENTS} patients or "
-                 f"{SEX_GAP_SHARE:.1%}", "sex = 'ALL' AND age = 'ALL'", "sex IN ('MALE', 'FEMALE') AND age = 'ALL'",
-                 "org_code", f"p.n = 2 AND (p.parts > t.total OR t.total - p.parts > greatest({SEX_GAP_PATIENTS}, "
-                             f"{SEX_GAP_SHARE} * t.total))"),
+        *_list_size_expectations(
+            ("SEX is ALL, MALE or FEMALE", "'ALL', 'MALE', 'FEMALE'"),
+            ("AGE_GROUP_5 is a five-year band (0_4 to 90_94, 95+) or ALL", BANDS),
+            ("practice x SEX x AGE_GROUP_5", "org_code, sex, age"),
+        ),
+        _adds_up(
+            "each sex's age bands add up to its total (AGE_GROUP_5 ALL)", "age = 'ALL'", "age <> 'ALL'", "org_code, sex"
+        ),
+        _adds_up(
+            f"MALE + FEMALE add up to the total (SEX ALL), short of it by at most {SEX_GAP_PATIENTS} patients or "
+            f"{SEX_GAP_SHARE:.1%}",
+            "sex = 'ALL' AND age = 'ALL'",
+            "sex IN ('MALE', 'FEMALE') AND age = 'ALL'",
+            "org_code",
+            f"p.n = 2 AND (p.parts > t.total OR t.total - p.parts > greatest({SEX_GAP_PATIENTS}, "
+            f"{SEX_GAP_SHARE} * t.total))",
+        ),
     ]
 
 
 def female_expectations() -> list:
     return [
-        *_list_size_expectations(("SEX is FEMALE", "'FEMALE'"), ("AGE is a single year (0 to 94, 95+) or ALL", SINGLE_AGES),
-                                 ("practice x AGE", "org_code, age")),
-        _adds_up("the single years of age add up to the practice's total (AGE ALL)", "age = 'ALL'", "age <> 'ALL'",
-                 "org_code"),
+        *_list_size_expectations(
+            ("SEX is FEMALE", "'FEMALE'"),
+            ("AGE is a single year (0 to 94, 95+) or ALL", SINGLE_AGES),
+            ("practice x AGE", "org_code, age"),
+        ),
+        _adds_up(
+            "the single years of age add up to the practice's total (AGE ALL)",
+            "age = 'ALL'",
+            "age <> 'ALL'",
+            "org_code",
+        ),
     ]
 
 
@@ -118,25 +143,37 @@ def map_expectations(icb_rule: tuple[str, list[str] | None, str | None], regions
     columns = "line, practice_code, pcn_code, sub_icb_code, icb_code, region_code"
     rows = f"SELECT {columns} FROM {{batch}} WHERE "
     used, codes, pattern = icb_rule
-    icb = _in_set("icb_code", codes) if codes is not None else _not(pattern, "icb_code")
+    icb = _in_set("icb_code", codes) if codes is not None else _not(pattern or "", "icb_code")
 
     def one_parent(child: str, parent: str, words: str):
-        return row_rule(words, f"SELECT {columns} FROM (SELECT *, min({parent}) OVER w <> max({parent}) OVER w AS split "
-                               f"FROM {{batch}} WINDOW w AS (PARTITION BY {child})) WHERE split ORDER BY line")
+        return row_rule(
+            words,
+            f"SELECT {columns} FROM (SELECT *, min({parent}) OVER w <> max({parent}) OVER w AS split "
+            f"FROM {{batch}} WINDOW w AS (PARTITION BY {child})) WHERE split ORDER BY line",
+        )
 
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, description="the map lists GP practices"),
-        *rule_set(rows, [
-            SAME_EXTRACT,
-            ("PRACTICE_CODE is a GP practice code (a letter and five digits)", _not(PRACTICE_CODE, "practice_code")),
-            ("PCN_CODE is 'U' and five digits, 'U' (no PCN) or blank",
-             "pcn_code IS NOT NULL AND " + _not(PCN_CODE, "pcn_code")),
-            ("the sub-ICB (CCG) code has 3 or 5 letters and digits", _not(SUB_ICB_CODE, "sub_icb_code")),
-            (f"the ICB (STP) code is one of {used}", icb),
-            ("COMM_REGION_CODE is one of the 7 NHS England regions", _in_set("region_code", regions)),
-        ]),
-        _one_row_per("practice_code", "practice (a practice listed twice would count twice, perhaps in two ICBs)",
-                     columns),
+        *rule_set(
+            rows,
+            [
+                SAME_EXTRACT,
+                (
+                    "PRACTICE_CODE is a GP practice code (a letter and five digits)",
+                    _not(PRACTICE_CODE, "practice_code"),
+                ),
+                (
+                    "PCN_CODE is 'U' and five digits, 'U' (no PCN) or blank",
+                    "pcn_code IS NOT NULL AND " + _not(PCN_CODE, "pcn_code"),
+                ),
+                ("the sub-ICB (CCG) code has 3 or 5 letters and digits", _not(SUB_ICB_CODE, "sub_icb_code")),
+                (f"the ICB (STP) code is one of {used}", icb),
+                ("COMM_REGION_CODE is one of the 7 NHS England regions", _in_set("region_code", regions)),
+            ],
+        ),
+        _one_row_per(
+            "practice_code", "practice (a practice listed twice would count twice, perhaps in two ICBs)", columns
+        ),
         one_parent("sub_icb_code", "icb_code", "each sub-ICB (CCG) lies in one ICB (STP)"),
         one_parent("icb_code", "region_code", "each ICB (STP) lies in one region"),
     ]

@@ -16,5 +16,10 @@ def ome_coverage(path) -> dict:
     """Items of the month's in-scope opioid presentations, those without an OME, and which they are."""
     total, unread = coverage(pl.read_parquet(path, glob=False))
     share = unread / total if total else 0.0
-    return {"items_in_scope": total, "items_without_ome": unread, "share": share,
-            "passed": share <= OME_UNREAD_WARN_SHARE, "without": opioid_presentations_without_ome(path)}
+    return {
+        "items_in_scope": total,
+        "items_without_ome": unread,
+        "share": share,
+        "passed": share <= OME_UNREAD_WARN_SHARE,
+        "without": opioid_presentations_without_ome(path),
+    }

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from indicators.catalogue import cited_lists, drug_groups
-from indicators.model import ScopeDifference, expand
+from indicators.model import Citation, ScopeDifference, expand
 from pipelines.bnf import pincer
 from pipelines.bnf.groups import group_members
 from pipelines.sqlfiles import load_sql
@@ -52,10 +52,15 @@ class Agreement:
         if not self.checked:
             return "the month carries no SNOMED codes (EPD before November 2020): PINCER's dm+d lists not compared"
         declared = len(self.disagreements) - len(self.undeclared)
-        head = (f"{len(self.undeclared):,} presentation x dm+d code pairs where a drug group and the PINCER list "
-                f"it cites disagree without a declared reason ({declared:,} more are declared differences)")
-        listed = "; ".join(f"{d.group} vs pincer/{d.pincer_list}, {d.side}: {d.bnf_name} ({d.bnf_code}, dm+d "
-                           f"{d.snomed_code}, {d.items:,} items)" for d in self.undeclared[:8])
+        head = (
+            f"{len(self.undeclared):,} presentation x dm+d code pairs where a drug group and the PINCER list "
+            f"it cites disagree without a declared reason ({declared:,} more are declared differences)"
+        )
+        listed = "; ".join(
+            f"{d.group} vs pincer/{d.pincer_list}, {d.side}: {d.bnf_name} ({d.bnf_code}, dm+d "
+            f"{d.snomed_code}, {d.items:,} items)"
+            for d in self.undeclared[:8]
+        )
         return head + (f": {listed}" if listed else "")
 
 
@@ -71,8 +76,12 @@ def _covering(differences: list[ScopeDifference], kind: str, code: str, name: st
 def pincer_agreement(prescribing: Path) -> Agreement:
     """The month's rows (lake prescribing parquet) compared group by group with the PINCER lists cited: one
     pass for the month's presentations, one for the rows a group or a list holds."""
-    cites = [(name, c, cited_lists()[c.list].pincer) for name, group in drug_groups().items() for c in group.cites
-             if cited_lists()[c.list].pincer]
+    cites: list[tuple[str, Citation, str]] = [
+        (name, c, pincer_list)
+        for name, group in drug_groups().items()
+        for c in group.cites
+        if (pincer_list := cited_lists()[c.list].pincer)
+    ]
     with duckdb.connect() as con:
         presentations = con.execute(load_sql("lake/presentations_coded"), {"p": str(prescribing)}).fetchall()
         if not any(coded for _, _, coded in presentations):
@@ -80,15 +89,37 @@ def pincer_agreement(prescribing: Path) -> Agreement:
         names = {code: name for code, name, _ in presentations}
         members = group_members(names, names, sorted({g for g, _, _ in cites}))
         con.register("cites", pl.DataFrame([(g, lst) for g, _, lst in cites], schema=["grp", "list"], orient="row"))
-        con.register("members", pl.DataFrame([(g, c) for g in members for c in sorted(members[g])],
-                                             schema={"grp": pl.String, "bnf_code": pl.String}, orient="row"))
-        con.register("ids", pl.DataFrame([(lst, i) for lst in sorted({lst for _, _, lst in cites})
-                                          for i in sorted(pincer.ids(lst))],
-                                         schema={"list": pl.String, "snomed_code": pl.String}, orient="row"))
+        con.register(
+            "members",
+            pl.DataFrame(
+                [(g, c) for g in members for c in sorted(members[g])],
+                schema={"grp": pl.String, "bnf_code": pl.String},
+                orient="row",
+            ),
+        )
+        con.register(
+            "ids",
+            pl.DataFrame(
+                [(lst, i) for lst in sorted({lst for _, _, lst in cites}) for i in sorted(pincer.ids(lst))],
+                schema={"list": pl.String, "snomed_code": pl.String},
+                orient="row",
+            ),
+        )
         found = con.execute(load_sql("lake/pincer_agreement"), {"p": str(prescribing)}).fetchall()
     citation = {(g, lst): c for g, c, lst in cites}
-    return Agreement(checked=True, disagreements=[
-        Disagreement(g, lst, side, code, name or "", snomed, int(items),
-                     _covering(citation[(g, lst)].differences, "added" if side == "group only" else "left_out",
-                               code, name))
-        for g, lst, code, name, snomed, items, side in found])
+    return Agreement(
+        checked=True,
+        disagreements=[
+            Disagreement(
+                g,
+                lst,
+                side,
+                code,
+                name or "",
+                snomed,
+                int(items),
+                _covering(citation[(g, lst)].differences, "added" if side == "group only" else "left_out", code, name),
+            )
+            for g, lst, code, name, snomed, items, side in found
+        ],
+    )

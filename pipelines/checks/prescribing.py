@@ -21,13 +21,18 @@ def expectations_result(layout: Layout, month: str) -> dict | None:
         return None
     same_bytes = sha256(published) == summary.get("sha256")
     description = "; ".join(
-        f"{f['expectation']}({f['column'] or f['description'] or ''}): {f['unexpected_count'] or f['error'] or 'failed'}"
-        for f in summary["failed"])
+        f"{f['expectation']}({f['column'] or f['description'] or ''}): "
+        f"{f['unexpected_count'] or f['error'] or 'failed'}"
+        for f in summary["failed"]
+    )
     if not same_bytes:
         description = "the published partition is not the file the expectations passed; " + description
     passed = summary["success"] and same_bytes
-    return {"passed": passed, "summary": summary,
-            "description": ("all expectations met" if passed else f"failed: {description}")[:2000]}
+    return {
+        "passed": passed,
+        "summary": summary,
+        "description": ("all expectations met" if passed else f"failed: {description}")[:2000],
+    }
 
 
 def row_count(path) -> int | None:
@@ -41,6 +46,10 @@ def row_count_drift(layout: Layout, month: str) -> dict:
     if previous is None or not current:
         return {"passed": True, "description": "no previous month in the lake to compare with", "rows": current or 0}
     change = current / previous - 1
-    return {"passed": abs(change) <= ROW_COUNT_TOLERANCE, "rows": current, "previous_rows": previous,
-            "change": round(change, 4),
-            "description": f"{current:,} rows vs {previous:,} in {add_months(month, -1)} ({change:+.1%})"}
+    return {
+        "passed": abs(change) <= ROW_COUNT_TOLERANCE,
+        "rows": current,
+        "previous_rows": previous,
+        "change": round(change, 4),
+        "description": f"{current:,} rows vs {previous:,} in {add_months(month, -1)} ({change:+.1%})",
+    }

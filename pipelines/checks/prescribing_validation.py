@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 from pipelines.checks import verhoeff
-from pipelines.sqlfiles import load_sql
 from pipelines.checks.prescribing_suite import NAMING_COLUMNS
 from pipelines.reference import geography_rule
+from pipelines.sqlfiles import load_sql
 
 VALIDATION_FILE = "validation.json"
 
@@ -53,11 +53,16 @@ def _check_snomed_digits(path: Path, summary: dict) -> dict:
     out = {**summary, "evaluated": summary["evaluated"] + 1}
     if bad:
         out["success"] = False
-        out["failed"] = summary["failed"] + [{
-            "expectation": "snomed_check_digit", "column": "snomed_code",
-            "description": "SNOMED CT codes end in a valid Verhoeff check digit",
-            "unexpected_count": sum(n for _, n in bad), "observed": str(sorted(c for c, _ in bad)[:20])[:300],
-            "error": None}]
+        out["failed"] = summary["failed"] + [
+            {
+                "expectation": "snomed_check_digit",
+                "column": "snomed_code",
+                "description": "SNOMED CT codes end in a valid Verhoeff check digit",
+                "unexpected_count": sum(n for _, n in bad),
+                "observed": str(sorted(c for c, _ in bad)[:20])[:300],
+                "error": None,
+            }
+        ]
     return out
 
 

@@ -88,9 +88,7 @@ def _build(name: str, geography: str) -> Flavour:
 
 
 FLAVOURS: tuple[Flavour, ...] = tuple(
-    _build(name, geo)
-    for name in ("epd_legacy", "snomed_legacy", "snomed_2025")
-    for geo in GEOGRAPHY_PREFIXES
+    _build(name, geo) for name in ("epd_legacy", "snomed_legacy", "snomed_2025") for geo in GEOGRAPHY_PREFIXES
 )
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import polars as pl
@@ -21,8 +21,17 @@ import polars as pl
 from pipelines.epd.flavours import Flavour
 
 # Text columns that can carry Latin-1 bytes; codes, dates and numbers are ASCII by specification.
-PRACTICE_TEXT = ("practice_name", "address_1", "address_2", "address_3", "address_4", "postcode",
-                 "sub_icb_name", "icb_name", "region_name")
+PRACTICE_TEXT = (
+    "practice_name",
+    "address_1",
+    "address_2",
+    "address_3",
+    "address_4",
+    "postcode",
+    "sub_icb_name",
+    "icb_name",
+    "region_name",
+)
 PRESENTATION_TEXT = ("chem_name", "bnf_name")
 UNIDENTIFIED = pl.Enum(["N", "Y"])
 
@@ -48,8 +57,15 @@ def epd_frame(csv_path: Path, flavour: Flavour) -> pl.LazyFrame:
     column that catches a field beyond the header's count (the streaming reader would drop it silently)."""
     schema = pl.Schema({**{c: pl.String for c in flavour.canonical}, OVERFLOW: pl.String})
     return pl.scan_csv(
-        csv_path, has_header=False, skip_rows=1, schema=schema, truncate_ragged_lines=True, missing_columns="insert",
-        encoding="utf8-lossy", quote_char='"', glob=False,  # a path, even with [ ] * ? in it
+        csv_path,
+        has_header=False,
+        skip_rows=1,
+        schema=schema,
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+        encoding="utf8-lossy",
+        quote_char='"',
+        glob=False,  # a path, even with [ ] * ? in it
     )
 
 
@@ -62,15 +78,31 @@ def fact_plan(frame: pl.LazyFrame, flavour: Flavour, month: str) -> pl.LazyFrame
     compact = month.replace("-", "")
     year_month = pl.col("year_month").cast(pl.Enum(sorted({compact, month})), strict=True)
     # A row with more fields than the header makes this strict cast raise (the diagnosis then names the line).
-    fields_ok = pl.when(pl.col(OVERFLOW).is_null()).then(pl.lit("1")).otherwise(pl.lit("extra field")).cast(
-        pl.Int8, strict=True) == 1
+    fields_ok = (
+        pl.when(pl.col(OVERFLOW).is_null())
+        .then(pl.lit("1"))
+        .otherwise(pl.lit("extra field"))
+        .cast(pl.Int8, strict=True)
+        == 1
+    )
     snomed = _text("snomed_code") if flavour.has_snomed else pl.lit(None, pl.String)
     return frame.select(
         pl.when(year_month.is_not_null() & fields_ok).then(pl.lit(month)).alias("month"),
-        "region_code", "icb_code", "sub_icb_code", "practice_code", "chem_code", "chem_name", "bnf_code",
-        "bnf_name", snomed.alias("snomed_code"),
-        _number("quantity"), _number("items", pl.Int32), _number("total_quantity"),
-        _number("adq_usage", empty_is_null=True), _number("nic"), _number("actual_cost"),
+        "region_code",
+        "icb_code",
+        "sub_icb_code",
+        "practice_code",
+        "chem_code",
+        "chem_name",
+        "bnf_code",
+        "bnf_name",
+        snomed.alias("snomed_code"),
+        _number("quantity"),
+        _number("items", pl.Int32),
+        _number("total_quantity"),
+        _number("adq_usage", empty_is_null=True),
+        _number("nic"),
+        _number("actual_cost"),
         # A strict cast to an enum is cheaper than replace_strict on a national month, and still refuses
         # anything but Y or N.
         (pl.col("unidentified").cast(UNIDENTIFIED, strict=True) == "Y").alias("unidentified"),
@@ -153,7 +185,9 @@ def detect_encoding(path: Path, samples: list[bytes]) -> str:
     return "utf-8"
 
 
-def raw_rows(path: Path, rows: list[int], flavour: Flavour, data_rows: int | None = None) -> tuple[dict[int, dict[str, str]], str]:
+def raw_rows(
+    path: Path, rows: list[int], flavour: Flavour, data_rows: int | None = None
+) -> tuple[dict[int, dict[str, str]], str]:
     """The named data rows decoded exactly as published, keyed by row number, and the encoding used.
     `data_rows` (the rows the streaming read found) tells whether line ends can be counted: if the file
     has more line ends than rows, some quoted field holds a newline and the CSV itself is parsed."""
@@ -167,13 +201,16 @@ def raw_rows(path: Path, rows: list[int], flavour: Flavour, data_rows: int | Non
                 fh.seek(offset)
                 fields[row] = _split(fh.readline().rstrip(b"\r\n"))
     encoding = detect_encoding(path, [f for values in fields.values() for f in values])
-    out = {row: {name: value.decode(encoding).strip() for name, value in zip(flavour.canonical, values)}
-           for row, values in fields.items()}
+    out = {
+        row: {name: value.decode(encoding).strip() for name, value in zip(flavour.canonical, values)}
+        for row, values in fields.items()
+    }
     return out, encoding
 
 
-def practice_names(keys: list[tuple[str, str, int]], csv_path: Path, flavour: Flavour,
-                   data_rows: int | None = None) -> tuple[pl.DataFrame, str]:
+def practice_names(
+    keys: list[tuple[str, str, int]], csv_path: Path, flavour: Flavour, data_rows: int | None = None
+) -> tuple[pl.DataFrame, str]:
     """Names and addresses of each (practice, sub-ICB), decoded exactly from its first row; and the
     file's encoding."""
     originals, encoding = raw_rows(csv_path, [row for _, _, row in keys], flavour, data_rows)
@@ -184,8 +221,9 @@ def practice_names(keys: list[tuple[str, str, int]], csv_path: Path, flavour: Fl
     ), encoding
 
 
-def presentation_repairs(rows: dict[str, int], csv_path: Path, flavour: Flavour,
-                         data_rows: int | None = None) -> pl.DataFrame:
+def presentation_repairs(
+    rows: dict[str, int], csv_path: Path, flavour: Flavour, data_rows: int | None = None
+) -> pl.DataFrame:
     """Exact originals of chem_name/bnf_name for presentations whose lossy names were not ASCII."""
     originals, _ = raw_rows(csv_path, list(rows.values()), flavour, data_rows)
     return pl.DataFrame(

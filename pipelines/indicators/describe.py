@@ -22,12 +22,15 @@ def presentations_seen(layout: Layout, months: list[str] | None = None) -> tuple
     files = [str(f) for f in table.files(layout, months)]
     if files:
         with duckdb.connect() as con:
-            rows = con.execute(load_sql("indicators/presentation_names"), {"p": files}).fetchall()
-        return dict(rows), f"presentations seen in {folder}"
+            seen = con.execute(load_sql("indicators/presentation_names"), {"p": files}).fetchall()
+        return dict(seen), f"presentations seen in {folder}"
     with open(REFERENCE_DIR / "bnf_presentations.csv", newline="", encoding="utf-8") as fh:
         rows = {r["bnf_code"]: r["bnf_name"] for r in csv.DictReader(fh)}
-    why = ("no prescribing in the lake yet" if layout.root.is_dir()
-           else f"there is no data directory at {layout.root}: give --data-dir to expand against your data")
+    why = (
+        "no prescribing in the lake yet"
+        if layout.root.is_dir()
+        else f"there is no data directory at {layout.root}: give --data-dir to expand against your data"
+    )
     return rows, f"reference/bnf_presentations.csv ({why})"
 
 
@@ -74,8 +77,14 @@ def code_sections(indicator: Indicator) -> list[tuple[str, str, list[str]]]:
 
 def used_groups(indicator: Indicator) -> list[str]:
     """The drug groups a definition uses, in the order its code lists name them."""
-    return list(dict.fromkeys(f.split("#")[0].strip().lstrip("~")[1:] for _, _, filters in code_sections(indicator)
-                              for f in filters if f.split("#")[0].strip().lstrip("~").startswith("@")))
+    return list(
+        dict.fromkeys(
+            f.split("#")[0].strip().lstrip("~")[1:]
+            for _, _, filters in code_sections(indicator)
+            for f in filters
+            if f.split("#")[0].strip().lstrip("~").startswith("@")
+        )
+    )
 
 
 def matched(indicator: Indicator, seen: dict[str, str]) -> list[tuple[str, str, list[str], list[str]]]:
@@ -85,8 +94,10 @@ def matched(indicator: Indicator, seen: dict[str, str]) -> list[tuple[str, str, 
     from pipelines.bnf.groups import group_members
 
     groups = group_members(seen, seen, used_groups(indicator))
-    return [(heading, description, filters, expand([CodeFilter.parse(f) for f in filters], seen, groups))
-            for heading, description, filters in code_sections(indicator)]
+    return [
+        (heading, description, filters, expand([CodeFilter.parse(f) for f in filters], seen, groups))
+        for heading, description, filters in code_sections(indicator)
+    ]
 
 
 @cache
@@ -97,15 +108,21 @@ def group_text(name: str, examples: int = 3) -> str:
 
     from indicators.catalogue import drug_groups
     from pipelines.bnf.cited import provenance
-    from pipelines.bnf.groups import LEFT_OUT, chemical_names, listed_members, resolved as resolved_group
+    from pipelines.bnf.groups import LEFT_OUT, chemical_names, listed_members
+    from pipelines.bnf.groups import resolved as resolved_group
 
     group = drug_groups()[name]
     resolved = resolved_group(name)
     included = resolved.filter(pl.col("status") != LEFT_OUT).height
-    lines = [f"@{name}: {group.description.strip()} Ingredients: {', '.join(group.ingredients)}. "
-             f"{included:,} presentations of NHSBSA's lists are in."]
-    left = resolved.filter(pl.col("status") == LEFT_OUT).group_by("reason", maintain_order=True).agg(
-        pl.len(), pl.col("names").head(examples))
+    lines = [
+        f"@{name}: {group.description.strip()} Ingredients: {', '.join(group.ingredients)}. "
+        f"{included:,} presentations of NHSBSA's lists are in."
+    ]
+    left = (
+        resolved.filter(pl.col("status") == LEFT_OUT)
+        .group_by("reason", maintain_order=True)
+        .agg(pl.len(), pl.col("names").head(examples))
+    )
     for reason, count, names in left.iter_rows():
         shown = "; ".join(n.split(" | ")[-1] for n in names)
         lines.append(f"Left out, {count:,} presentation{'s' if count != 1 else ''} ({shown}): {reason}")
@@ -115,8 +132,8 @@ def group_text(name: str, examples: int = 3) -> str:
     members = listed_members(name)
     chemicals = chemical_names()
     per_chemical = pl.DataFrame({"chem": [c[:9] for c in members]}, schema={"chem": pl.String}).group_by("chem").len()
-    shown = [f"{chemicals.get(c, c).split(' | ')[-1]} ({c}, {n:,})" for c, n in per_chemical.sort("chem").iter_rows()]
-    lines.append(f"Chemicals in ({len(shown)}; BNF chemical code, presentations): {', '.join(shown)}")
+    chems = [f"{chemicals.get(c, c).split(' | ')[-1]} ({c}, {n:,})" for c, n in per_chemical.sort("chem").iter_rows()]
+    lines.append(f"Chemicals in ({len(chems)}; BNF chemical code, presentations): {', '.join(chems)}")
     for citation in group.cites:
         lines += cited_lines(provenance(citation.list), members, [f"@{citation.list}"], citation.differences)
     return "\n".join(lines)
@@ -130,8 +147,10 @@ def cited_lines(source: str, ours, theirs: list[str], declared) -> list[str]:
     names = presentation_names()
     found = differences(ours, theirs, declared)
     total = sum(len(codes) for _, _, codes in found)
-    lines = [f"Against {source}: " + (f"{total:,} presentations differ, each declared below" if total
-                                       else "the same presentations")]
+    lines = [
+        f"Against {source}: "
+        + (f"{total:,} presentations differ, each declared below" if total else "the same presentations")
+    ]
     for kind, reason, codes in found:
         shown = "; ".join(names.get(c, c).split(" | ")[-1] for c in codes[:3])
         word = "only here" if kind == "added" else "only in the source"
@@ -149,17 +168,23 @@ def cited_text(indicator: Indicator) -> str:
     lines = []
     for scope in indicator.cited_scope:
         if scope.ours.startswith("@"):
-            ours = listed_members(scope.ours[1:])
+            ours = set(listed_members(scope.ours[1:]))
         else:
-            section = (indicator.numerator.components[int(scope.ours.split("_")[1]) - 1]
-                       if scope.ours.startswith("component_") else getattr(indicator, scope.ours))
+            section = (
+                (indicator.numerator.components or [])[int(scope.ours.split("_")[1]) - 1]
+                if scope.ours.startswith("component_")
+                else getattr(indicator, scope.ours)
+            )
             parsed = [CodeFilter.parse(f) for f in section.codes]
-            ours = expand(parsed, codes, {f.pattern: set(listed_members(f.pattern)) for f in parsed
-                                          if f.kind == "group"})
+            ours = set(
+                expand(parsed, codes, {f.pattern: set(listed_members(f.pattern)) for f in parsed if f.kind == "group"})
+            )
         cited = [f.pattern for f in map(CodeFilter.parse, scope.theirs) if f.kind == "group"]
         source = "; ".join(provenance(n) for n in cited) if cited else scope.source
-        lines += [f"{scope.ours}: " + line if i == 0 else line
-                  for i, line in enumerate(cited_lines(source, set(ours), scope.theirs, scope.differences))]
+        lines += [
+            f"{scope.ours}: " + line if i == 0 else line
+            for i, line in enumerate(cited_lines(source, ours, scope.theirs, scope.differences))
+        ]
     return "\n".join(lines)
 
 

@@ -34,8 +34,8 @@ from pipelines.lake.list_sizes import EMPTY as LIST_SIZES_EMPTY
 from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
-from pipelines.reference import REFERENCE_DIR
 from pipelines.parquet_files import check_readable
+from pipelines.reference import REFERENCE_DIR
 from pipelines.sqlfiles import load_sql, month_files, sql_literal
 from pipelines.tables import TABLES
 
@@ -70,8 +70,9 @@ def public_indicators() -> dict[str, Indicator]:
     return {k: v for k, v in catalogue().items() if v.grain == "practice_aggregate"}
 
 
-def code_tables(indicators: dict[str, Indicator], codes_seen,
-                groups: dict[str, set[str]] | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def code_tables(
+    indicators: dict[str, Indicator], codes_seen, groups: dict[str, set[str]] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(indicator_codes, indicator_roles, indicator_specs) for the SQL, from the catalogue. `groups`: the
     drug groups' members among `codes_seen` (default: resolved here, without the codes' own names)."""
     seen = sorted(set(codes_seen))
@@ -80,11 +81,13 @@ def code_tables(indicators: dict[str, Indicator], codes_seen,
         groups = group_members(seen, wanted=wanted) if seen else {g: set() for g in wanted}
     code_rows, role_rows, spec_rows = [], [], []
     for ind in indicators.values():
-        roles = []
-        if ind.grain == "patient":  # counted from the extract (pipelines/indicators/patient.py); only the spec is needed here
+        roles: list[tuple[str, str | None, list]] = []
+        if (
+            ind.grain == "patient"
+        ):  # counted from the extract (pipelines/indicators/patient.py); only the spec is needed here
             pass
         elif ind.numerator.measure == "expected_co_exposure":
-            for i, component in enumerate(ind.numerator.components, start=1):
+            for i, component in enumerate(ind.numerator.components or [], start=1):
                 roles.append((f"component_{i}", "adq", component.filters))
         else:
             roles.append(("numerator", ind.numerator.measure, ind.numerator.filters))
@@ -93,21 +96,29 @@ def code_tables(indicators: dict[str, Indicator], codes_seen,
         for role, measure, filters in roles:
             role_rows.append({"indicator_id": ind.id, "role": role, "measure": measure})
             code_rows += [{"indicator_id": ind.id, "role": role, "bnf_code": c} for c in expand(filters, seen, groups)]
-        spec_rows.append({
-            "indicator_id": ind.id, "numerator_measure": ind.numerator.measure,
-            "list_size": ind.denominator.list_size if ind.denominator else None,
-            "unit": ind.unit, "multiplier": ind.multiplier, "per_day": ind.unit == "per_1000_per_day",
-            "components": len(ind.numerator.components or []),
-            "definition_version": ind.definition_version, "grain": ind.grain,
-            "low_numbers_below": float(ind.low_numbers_below),
-        })
+        spec_rows.append(
+            {
+                "indicator_id": ind.id,
+                "numerator_measure": ind.numerator.measure,
+                "list_size": ind.denominator.list_size if ind.denominator else None,
+                "unit": ind.unit,
+                "multiplier": ind.multiplier,
+                "per_day": ind.unit == "per_1000_per_day",
+                "components": len(ind.numerator.components or []),
+                "definition_version": ind.definition_version,
+                "grain": ind.grain,
+                "low_numbers_below": float(ind.low_numbers_below),
+            }
+        )
     codes = pl.DataFrame(code_rows, schema={"indicator_id": pl.Utf8, "role": pl.Utf8, "bnf_code": pl.Utf8})
     return codes, pl.DataFrame(role_rows), pl.DataFrame(spec_rows)
 
 
 def month_presentations(con, prescribing_path: Path) -> pl.DataFrame:
     """(bnf_code, bnf_name, items) of the month's practice prescribing, in one scan of the month."""
-    rows = con.execute(load_sql("indicators/month_presentations"), {"prescribing_path": str(prescribing_path)}).fetchall()
+    rows = con.execute(
+        load_sql("indicators/month_presentations"), {"prescribing_path": str(prescribing_path)}
+    ).fetchall()
     return pl.DataFrame(rows, schema={"bnf_code": pl.Utf8, "bnf_name": pl.Utf8, "items": pl.Int64}, orient="row")
 
 
@@ -174,9 +185,15 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         con.register("month_presentations", presentations.to_arrow())
         create_temp_table(con, "month_codes", "indicators/month_codes", {})
         create_temp_table(con, "code_amounts", "indicators/code_amounts", {"prescribing_path": str(rx)})
-        params = {"practices_path": str(px), "list_sizes_path": str(lists),
-                  "month": month, "days": days_in_month(month), "list_size_month": lists_month,
-                  "gp_practices_path": str(gp_map), "only_gp_practices": gp_map.name != "no_map.parquet"}
+        params = {
+            "practices_path": str(px),
+            "list_sizes_path": str(lists),
+            "month": month,
+            "days": days_in_month(month),
+            "list_size_month": lists_month,
+            "gp_practices_path": str(gp_map),
+            "only_gp_practices": gp_map.name != "no_map.parquet",
+        }
         values, breakdown = work / "values.parquet", work / "breakdown.parquet"
         copy_query(con, "indicators/practice_values", values, params)
         copy_query(con, "indicators/practice_breakdown", breakdown, {"month": month})
@@ -193,8 +210,9 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         publish_file(ome_path, out_ome)
         publish_file(seen_path, layout.warehouse_file("presentations", month))
         in_scope, without = coverage(ome)
-        return PracticeMonth(month, int(practices), lists_month, in_scope, without,
-                             out_values, out_breakdown, out_ome, map_month)
+        return PracticeMonth(
+            month, int(practices), lists_month, in_scope, without, out_values, out_breakdown, out_ome, map_month
+        )
 
 
 def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
@@ -209,8 +227,13 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
         raise IndicatorError(f"no practice indicator values under {public.root(layout)}")
     with_patient = patient_level and bool(patient.months(layout))
     practice_files = [public.glob(layout)] + ([patient.glob(layout)] if with_patient else [])
-    reads = ("indicator_practice", "patient_indicator_practice", "indicator_practice_breakdown", "practices",
-             "practice_geography")
+    reads = (
+        "indicator_practice",
+        "patient_indicator_practice",
+        "indicator_practice_breakdown",
+        "practices",
+        "practice_geography",
+    )
     # Every file the globs below read, named in one line if an earlier run left one damaged.
     check_readable([f for name in reads for f in TABLES[name].files(layout)])
     with scratch_dir(layout.tmp, "warehouse") as work:
@@ -218,75 +241,132 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
         _register(con, indicators, [])
         geographies = layout.lake_months("practice_geography")
         practices_files = TABLES["practices"].glob(layout)
-        geography_path = (layout.lake_file("practice_geography", geographies[-1]) if geographies
-                          else work / "no_geography.parquet")
+        geography_path = (
+            layout.lake_file("practice_geography", geographies[-1]) if geographies else work / "no_geography.parquet"
+        )
         if not geographies:
             write_empty(con, geography_path, MAP_EMPTY)
         maps_files = TABLES["practice_geography"].glob(layout) if geographies else str(geography_path)
-        con.register("ccg_successors", pl.read_csv(REFERENCE_DIR / "ccg_successors.csv", infer_schema=False)
-                     .select("ccg_code_2020", "ccg_code_2022").to_arrow())
-        create_temp_table(con, "current_geography", "indicators/current_geography", {
-            "geography_path": str(geography_path), "practices_files": practices_files,
-            "maps_files": maps_files})
-        create_temp_table(con, "practice_pcns", "indicators/practice_pcns",
-                      {"maps_files": maps_files, "practice_files": practice_files})
-        unplaced = con.execute(load_sql("indicators/unplaced"), {
-            "practice_files": practice_files, "practices_files": practices_files}).fetchall()
-        create_temp_table(con, "org_names", "indicators/org_names", {
-            "practices_files": practices_files, "maps_files": maps_files,
-            "icbs_2022_path": str(REFERENCE_DIR / "icbs_2022_07_to_2026_03.csv"),
-            "icbs_2026_path": str(REFERENCE_DIR / "icbs_from_2026_04.csv"),
-            "regions_path": str(REFERENCE_DIR / "regions.csv")})
+        con.register(
+            "ccg_successors",
+            pl.read_csv(REFERENCE_DIR / "ccg_successors.csv", infer_schema=False)
+            .select("ccg_code_2020", "ccg_code_2022")
+            .to_arrow(),
+        )
+        create_temp_table(
+            con,
+            "current_geography",
+            "indicators/current_geography",
+            {"geography_path": str(geography_path), "practices_files": practices_files, "maps_files": maps_files},
+        )
+        create_temp_table(
+            con,
+            "practice_pcns",
+            "indicators/practice_pcns",
+            {"maps_files": maps_files, "practice_files": practice_files},
+        )
+        unplaced = con.execute(
+            load_sql("indicators/unplaced"), {"practice_files": practice_files, "practices_files": practices_files}
+        ).fetchall()
+        create_temp_table(
+            con,
+            "org_names",
+            "indicators/org_names",
+            {
+                "practices_files": practices_files,
+                "maps_files": maps_files,
+                "icbs_2022_path": str(REFERENCE_DIR / "icbs_2022_07_to_2026_03.csv"),
+                "icbs_2026_path": str(REFERENCE_DIR / "icbs_from_2026_04.csv"),
+                "regions_path": str(REFERENCE_DIR / "regions.csv"),
+            },
+        )
         partitioned = "FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true"
         built = {t: work / t for t in WAREHOUSE_TABLES}
         # A batch of months at a time: every window (percentiles, deciles) is within a month, and a decade
         # of months at once would not fit the memory limit.
         for start in range(0, len(months), MONTHS_PER_BATCH):
-            batch = months[start:start + MONTHS_PER_BATCH]
+            batch = months[start : start + MONTHS_PER_BATCH]
             parts = {t: work / f"{t}-batch{start}" for t in WAREHOUSE_TABLES}
             # Only the batch's own files are read: a glob over every month, filtered by month, reads them all
             # and slows every batch after the first (BENCHMARKS.md, "Why the code is shaped so").
-            batch_practice = [str(f) for t in ([public, patient] if patient_level else [public])
-                              for f in t.files(layout, batch)]
-            batch_breakdown = [str(layout.warehouse_file("indicator_practice_breakdown", m)) for m in batch
-                               if layout.warehouse_file("indicator_practice_breakdown", m).is_file()]
-            copy_query(con, "indicators/org_values", parts["indicator_values"],
-                       {"practice_files": batch_practice, "months": batch}, partitioned)
-            copy_query(con, "indicators/deciles", parts["indicator_deciles"],
-                       {"values_files": month_files(parts["indicator_values"])}, partitioned)
+            batch_practice = [
+                str(f) for t in ([public, patient] if patient_level else [public]) for f in t.files(layout, batch)
+            ]
+            batch_breakdown = [
+                str(layout.warehouse_file("indicator_practice_breakdown", m))
+                for m in batch
+                if layout.warehouse_file("indicator_practice_breakdown", m).is_file()
+            ]
+            copy_query(
+                con,
+                "indicators/org_values",
+                parts["indicator_values"],
+                {"practice_files": batch_practice, "months": batch},
+                partitioned,
+            )
+            copy_query(
+                con,
+                "indicators/deciles",
+                parts["indicator_deciles"],
+                {"values_files": month_files(parts["indicator_values"])},
+                partitioned,
+            )
             if batch_breakdown:
-                copy_query(con, "indicators/breakdown", parts["indicator_breakdown"], {
-                    "breakdown_files": batch_breakdown, "practice_files": batch_practice, "months": batch},
-                    partitioned)
+                copy_query(
+                    con,
+                    "indicators/breakdown",
+                    parts["indicator_breakdown"],
+                    {"breakdown_files": batch_breakdown, "practice_files": batch_practice, "months": batch},
+                    partitioned,
+                )
             for table, part in parts.items():  # move the batch's month folders into the table
                 built[table].mkdir(exist_ok=True)
                 for folder in part.iterdir() if part.is_dir() else []:
                     os.replace(folder, built[table] / folder.name)
                 shutil.rmtree(part, ignore_errors=True)
         rows = con.execute(load_sql("files/row_count"), {"p": month_files(built["indicator_values"])}).fetchone()[0]
-        without_pcn = con.execute(load_sql("indicators/practices_without_pcn"),
-                                  {"p": month_files(built["indicator_values"])}).fetchall()
+        without_pcn = con.execute(
+            load_sql("indicators/practices_without_pcn"), {"p": month_files(built["indicator_values"])}
+        ).fetchall()
         con.close()
         for table, folder in built.items():
             publish_dir(folder, TABLES[table].root(layout), layout.tmp)
         catalogue_path = write_catalogue_table(layout, indicators)
         write_views(layout)
-        return {"months": months, "rows": int(rows), "current_geography_month": geographies[-1] if geographies else None,
-                "catalogue": str(catalogue_path),
-                "unplaced": [{"month": m, "practices": int(n), "items": int(i or 0)} for m, n, i in unplaced],
-                "practices_without_pcn": {m: int(n) for m, n in without_pcn}}
+        return {
+            "months": months,
+            "rows": int(rows),
+            "current_geography_month": geographies[-1] if geographies else None,
+            "catalogue": str(catalogue_path),
+            "unplaced": [{"month": m, "practices": int(n), "items": int(i or 0)} for m, n, i in unplaced],
+            "practices_without_pcn": {m: int(n) for m, n in without_pcn},
+        }
 
 
 def write_catalogue_table(layout: Layout, indicators: dict[str, Indicator]) -> Path:
     """The catalogue as a table, so extracts and analysts can join definitions to values."""
-    frame = pl.DataFrame([{
-        "indicator_id": i.id, "title": i.title, "short_description": i.short_description, "unit": i.unit,
-        "unit_label": i.unit_label, "low_is_good": i.low_is_good, "direction": i.direction, "grain": i.grain,
-        "proxy": i.proxy, "numerator": i.numerator.description,
-        "denominator": i.denominator.description if i.denominator else None,
-        "limitations": " | ".join(i.limitations), "sources": " | ".join(s.name for s in i.sources),
-        "definition_version": i.definition_version, "low_numbers_below": float(i.low_numbers_below),
-    } for i in indicators.values()])
+    frame = pl.DataFrame(
+        [
+            {
+                "indicator_id": i.id,
+                "title": i.title,
+                "short_description": i.short_description,
+                "unit": i.unit,
+                "unit_label": i.unit_label,
+                "low_is_good": i.low_is_good,
+                "direction": i.direction,
+                "grain": i.grain,
+                "proxy": i.proxy,
+                "numerator": i.numerator.description,
+                "denominator": i.denominator.description if i.denominator else None,
+                "limitations": " | ".join(i.limitations),
+                "sources": " | ".join(s.name for s in i.sources),
+                "definition_version": i.definition_version,
+                "low_numbers_below": float(i.low_numbers_below),
+            }
+            for i in indicators.values()
+        ]
+    )
     target = TABLES["indicator_catalogue"].path(layout)
     built = layout.tmp / scratch_name("catalogue", ".parquet")
     built.parent.mkdir(parents=True, exist_ok=True)

@@ -18,15 +18,15 @@ import polars as pl
 from indicators.catalogue import catalogue
 from indicators.model import Indicator
 from pipelines.atomic import scratch_dir
-from pipelines.duck import copy_query, duckdb_connection, write_empty
-from pipelines.lake.patient import carried_flags
-from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.groups import group_members
 from pipelines.bnf.ome import reference_ome_table
+from pipelines.duck import copy_query, duckdb_connection, write_empty
+from pipelines.lake.patient import carried_flags
+from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.layout import Layout
-from pipelines.private import check_private, publish_private
 from pipelines.months import add_months, days_in_month
+from pipelines.private import check_private, publish_private
 from pipelines.sqlfiles import load_sql
 
 
@@ -67,30 +67,58 @@ def rule_tables(indicators: dict[str, Indicator], codes_seen) -> dict[str, pl.Da
             rule = part.patients if part is not None else None
             if rule is None:
                 continue
-            rules.append({"indicator_id": ind.id, "role": role, "sex": rule.sex, "age_min": rule.age_min,
-                          "age_max": rule.age_max, "n_all": len(rule.issued_all),
-                          "co_days": rule.co_issued_within_days,
-                          "min_ome": ind.thresholds[rule.min_ome_mg_per_day] if rule.min_ome_mg_per_day else None})
+            rules.append(
+                {
+                    "indicator_id": ind.id,
+                    "role": role,
+                    "sex": rule.sex,
+                    "age_min": rule.age_min,
+                    "age_max": rule.age_max,
+                    "n_all": len(rule.issued_all),
+                    "co_days": rule.co_issued_within_days,
+                    "min_ome": ind.thresholds[rule.min_ome_mg_per_day] if rule.min_ome_mg_per_day else None,
+                }
+            )
             rule_flags += [{"indicator_id": ind.id, "role": role, "flag": flag} for flag in rule.flagged]
             for kind, names in (("all", rule.issued_all), ("none", rule.issued_none)):
                 for position, name in enumerate(names, start=1):
-                    rule_groups.append({"indicator_id": ind.id, "role": role, "group_name": name,
-                                        "kind": kind, "position": position})
+                    rule_groups.append(
+                        {"indicator_id": ind.id, "role": role, "group_name": name, "kind": kind, "position": position}
+                    )
                     used.add(name)
     members = group_members(codes_seen, wanted=used)  # an extract carries codes, not names
     codes = [{"group_name": g, "bnf_code": c} for g in sorted(used) for c in sorted(members[g])]
     return {
-        "patient_rules": pl.DataFrame(rules, schema={
-            "indicator_id": pl.String, "role": pl.String, "sex": pl.String, "age_min": pl.Int32, "age_max": pl.Int32,
-            "n_all": pl.Int32, "co_days": pl.Int32, "min_ome": pl.Float64}),
-        "patient_rule_groups": pl.DataFrame(rule_groups, schema={
-            "indicator_id": pl.String, "role": pl.String, "group_name": pl.String, "kind": pl.String,
-            "position": pl.Int32}),
-        "patient_rule_flags": pl.DataFrame(rule_flags, schema={
-            "indicator_id": pl.String, "role": pl.String, "flag": pl.String}),
+        "patient_rules": pl.DataFrame(
+            rules,
+            schema={
+                "indicator_id": pl.String,
+                "role": pl.String,
+                "sex": pl.String,
+                "age_min": pl.Int32,
+                "age_max": pl.Int32,
+                "n_all": pl.Int32,
+                "co_days": pl.Int32,
+                "min_ome": pl.Float64,
+            },
+        ),
+        "patient_rule_groups": pl.DataFrame(
+            rule_groups,
+            schema={
+                "indicator_id": pl.String,
+                "role": pl.String,
+                "group_name": pl.String,
+                "kind": pl.String,
+                "position": pl.Int32,
+            },
+        ),
+        "patient_rule_flags": pl.DataFrame(
+            rule_flags, schema={"indicator_id": pl.String, "role": pl.String, "flag": pl.String}
+        ),
         "drug_group_codes": pl.DataFrame(codes, schema={"group_name": pl.String, "bnf_code": pl.String}),
-        "patient_specs": pl.DataFrame(specs, schema={"indicator_id": pl.String, "multiplier": pl.Float64,
-                                                    "unit": pl.String}),
+        "patient_specs": pl.DataFrame(
+            specs, schema={"indicator_id": pl.String, "multiplier": pl.Float64, "unit": pl.String}
+        ),
     }
 
 
@@ -105,8 +133,10 @@ def computable(indicators: dict[str, Indicator], flags: tuple[str, ...]) -> tupl
     for key, ind in indicators.items():
         missing = sorted(ind.registration_flags - set(flags))
         if missing:
-            left_out[key] = (f"not computed: the extract's registrations carry no {', '.join(missing)} column "
-                             "(optional in contract v1; docs/patient_level_extract.md)")
+            left_out[key] = (
+                f"not computed: the extract's registrations carry no {', '.join(missing)} column "
+                "(optional in contract v1; docs/patient_level_extract.md)"
+            )
         else:
             ok[key] = ind
     return ok, left_out
@@ -124,21 +154,41 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         con = duckdb_connection(work, "2GB")
         if geography is None:  # no practice map yet: practice rows without names or organisations
             geography = write_empty(con, work / "no_geography.parquet", MAP_EMPTY)
-        seen = sorted({current(r[0]) for r in con.execute(  # drug groups match today's codes
-            load_sql("patient/window_codes"), {"p": str(rx), "s": start, "e": end}).fetchall()})
+        seen = sorted(
+            {
+                current(r[0])
+                for r in con.execute(  # drug groups match today's codes
+                    load_sql("patient/window_codes"), {"p": str(rx), "s": start, "e": end}
+                ).fetchall()
+            }
+        )
         con.register("bnf_code_changes", code_changes_table().to_arrow())
         for name, frame in rule_tables(indicators, seen).items():
             con.register(name, frame.to_arrow())
         con.register("opioid_ome", reference_ome_table().to_arrow())
         members, values = work / "members.parquet", work / "values.parquet"
-        params = {"prescriptions_path": str(rx), "registrations_path": str(rg), "window_start": start,
-                  "window_end": end, "window_days": days}
+        params = {
+            "prescriptions_path": str(rx),
+            "registrations_path": str(rg),
+            "window_start": start,
+            "window_end": end,
+            "window_days": days,
+        }
         copy_query(con, "patient/members", members, params)
-        copy_query(con, "patient/practice_values", values, {
-            "registrations_path": str(rg), "window_end": end, "members_path": str(members),
-            "geography_path": str(geography), "month": month})
-        n_members, = con.execute(load_sql("files/row_count"), {"p": str(members)}).fetchall()[0]
-        practices, = con.execute(load_sql("files/practice_count"), {"p": str(values)}).fetchall()[0]
+        copy_query(
+            con,
+            "patient/practice_values",
+            values,
+            {
+                "registrations_path": str(rg),
+                "window_end": end,
+                "members_path": str(members),
+                "geography_path": str(geography),
+                "month": month,
+            },
+        )
+        (n_members,) = con.execute(load_sql("files/row_count"), {"p": str(members)}).fetchall()[0]
+        (practices,) = con.execute(load_sql("files/practice_count"), {"p": str(values)}).fetchall()[0]
         con.close()
         out_values = layout.warehouse_file("patient_indicator_practice", month)  # beside the public data.parquet
         publish_private(values, out_values, layout)

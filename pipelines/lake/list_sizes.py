@@ -20,11 +20,24 @@ from pipelines.sources.nhs_digital import ListSizeError, find_file, opened_csv
 from pipelines.sqlfiles import load_sql
 
 # What the indicator SQL reads of the table, for a month that has none yet (written empty).
-EMPTY = {"practice_code": "VARCHAR", "patients": "BIGINT", "aged_65_plus": "BIGINT", "female_13_54": "BIGINT",
-         "aged_0_14": "BIGINT", "aged_15_19": "BIGINT"}
+EMPTY = {
+    "practice_code": "VARCHAR",
+    "patients": "BIGINT",
+    "aged_65_plus": "BIGINT",
+    "female_13_54": "BIGINT",
+    "aged_0_14": "BIGINT",
+    "aged_15_19": "BIGINT",
+}
 # The staged female rows when NHS Digital published no single-year female file for the month.
-EMPTY_FEMALE_ROWS = {"line": "BIGINT", "extract_date": "VARCHAR", "org_code": "VARCHAR", "sex": "VARCHAR",
-                     "age": "VARCHAR", "patients": "VARCHAR", "first_extract_date": "VARCHAR"}
+EMPTY_FEMALE_ROWS = {
+    "line": "BIGINT",
+    "extract_date": "VARCHAR",
+    "org_code": "VARCHAR",
+    "sex": "VARCHAR",
+    "age": "VARCHAR",
+    "patients": "VARCHAR",
+    "first_extract_date": "VARCHAR",
+}
 
 # Five-year bands of the quinary-age file that make each age denominator.
 AGE_BANDS = {
@@ -61,12 +74,21 @@ def stage_list_sizes(folder: Path, month: str, layout: Layout, work: Path) -> St
         else:
             write_empty(con, female_rows, EMPTY_FEMALE_ROWS)
         out = work / "list_sizes.parquet"
-        con.execute(load_sql("lake/list_sizes"), {
-            "quin_rows": str(quin_rows), "female_rows": str(female_rows), "month": month,
-            "extract_date": parse_extract_date(extract).isoformat(), "out_path": str(out), **AGE_BANDS})
-        practices, patients, without_female = con.execute(load_sql("lake/list_sizes_summary"),
-                                                          {"p": str(out)}).fetchone()
-        underived = {c: [] for c in QUIN_DENOMINATORS}
+        con.execute(
+            load_sql("lake/list_sizes"),
+            {
+                "quin_rows": str(quin_rows),
+                "female_rows": str(female_rows),
+                "month": month,
+                "extract_date": parse_extract_date(extract).isoformat(),
+                "out_path": str(out),
+                **AGE_BANDS,
+            },
+        )
+        practices, patients, without_female = con.execute(
+            load_sql("lake/list_sizes_summary"), {"p": str(out)}
+        ).fetchone()
+        underived: dict[str, list] = {c: [] for c in QUIN_DENOMINATORS}
         for column, code in con.execute(load_sql("lake/list_sizes_underived"), {"p": str(out)}).fetchall():
             underived[column].append(code)
     bad = {c: codes for c, codes in underived.items() if codes}
@@ -75,11 +97,20 @@ def stage_list_sizes(folder: Path, month: str, layout: Layout, work: Path) -> St
         raise ListSizeError(
             f"{quin_file.name} for {month}: cannot derive {column} for {len(codes)} practice(s) it lists "
             f"(first: {', '.join(codes[:5])}); the file lacks the age bands or totals for them. Check the "
-            "file is complete (SEX ALL/MALE/FEMALE x AGE_GROUP_5 bands) and re-download it")
-    return StagedFile(out, layout.lake_file("list_sizes", month), {
-        "practices": int(practices), "patients": int(patients), "extract_date": parse_extract_date(extract).isoformat(),
-        "files": [quin_file.name] + ([female_file.name] if female_file else []),
-        "female_file": female_file is not None, "practices_without_female_counts": int(without_female)})
+            "file is complete (SEX ALL/MALE/FEMALE x AGE_GROUP_5 bands) and re-download it"
+        )
+    return StagedFile(
+        out,
+        layout.lake_file("list_sizes", month),
+        {
+            "practices": int(practices),
+            "patients": int(patients),
+            "extract_date": parse_extract_date(extract).isoformat(),
+            "files": [quin_file.name] + ([female_file.name] if female_file else []),
+            "female_file": female_file is not None,
+            "practices_without_female_counts": int(without_female),
+        },
+    )
 
 
 def ingest_list_sizes(folder: Path, month: str, layout: Layout) -> dict:

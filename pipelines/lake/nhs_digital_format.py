@@ -13,23 +13,39 @@ from pipelines.textfiles import parse_header_line, text_encoding
 
 # canonical name -> accepted published names (first match wins); `required` ones must be present.
 QUIN_COLUMNS = {
-    "extract_date": ["EXTRACT_DATE"], "org_type": ["ORG_TYPE", "TYPE"], "org_code": ["ORG_CODE", "CODE"],
-    "sex": ["SEX"], "age": ["AGE_GROUP_5"], "patients": ["NUMBER_OF_PATIENTS"],
+    "extract_date": ["EXTRACT_DATE"],
+    "org_type": ["ORG_TYPE", "TYPE"],
+    "org_code": ["ORG_CODE", "CODE"],
+    "sex": ["SEX"],
+    "age": ["AGE_GROUP_5"],
+    "patients": ["NUMBER_OF_PATIENTS"],
 }
 FEMALE_COLUMNS = {
-    "extract_date": ["EXTRACT_DATE"], "org_type": ["ORG_TYPE", "TYPE"], "org_code": ["ORG_CODE", "CODE"],
-    "sex": ["SEX"], "age": ["AGE"], "patients": ["NUMBER_OF_PATIENTS"],
+    "extract_date": ["EXTRACT_DATE"],
+    "org_type": ["ORG_TYPE", "TYPE"],
+    "org_code": ["ORG_CODE", "CODE"],
+    "sex": ["SEX"],
+    "age": ["AGE"],
+    "patients": ["NUMBER_OF_PATIENTS"],
 }
 MAP_COLUMNS = {
-    "extract_date": ["EXTRACT_DATE"], "practice_code": ["PRACTICE_CODE"], "practice_name": ["PRACTICE_NAME"],
-    "practice_postcode": ["PRACTICE_POSTCODE"], "pcn_code": ["PCN_CODE"], "pcn_name": ["PCN_NAME"],
-    "sub_icb_code": ["SUB_ICB_LOCATION_CODE", "CCG_CODE"], "sub_icb_name": ["SUB_ICB_LOCATION_NAME", "CCG_NAME"],
+    "extract_date": ["EXTRACT_DATE"],
+    "practice_code": ["PRACTICE_CODE"],
+    "practice_name": ["PRACTICE_NAME"],
+    "practice_postcode": ["PRACTICE_POSTCODE"],
+    "pcn_code": ["PCN_CODE"],
+    "pcn_name": ["PCN_NAME"],
+    "sub_icb_code": ["SUB_ICB_LOCATION_CODE", "CCG_CODE"],
+    "sub_icb_name": ["SUB_ICB_LOCATION_NAME", "CCG_NAME"],
     "sub_icb_ons_code": ["ONS_SUB_ICB_LOCATION_CODE", "ONS_CCG_CODE"],
-    "icb_code": ["ICB_CODE", "STP_CODE"], "icb_name": ["ICB_NAME", "STP_NAME"], "icb_ons_code": ["ONS_ICB_CODE", "ONS_STP_CODE"],
-    "region_code": ["COMM_REGION_CODE"], "region_name": ["COMM_REGION_NAME"], "region_ons_code": ["ONS_COMM_REGION_CODE"],
+    "icb_code": ["ICB_CODE", "STP_CODE"],
+    "icb_name": ["ICB_NAME", "STP_NAME"],
+    "icb_ons_code": ["ONS_ICB_CODE", "ONS_STP_CODE"],
+    "region_code": ["COMM_REGION_CODE"],
+    "region_name": ["COMM_REGION_NAME"],
+    "region_ons_code": ["ONS_COMM_REGION_CODE"],
 }
 OPTIONAL = {"org_type", "pcn_code", "pcn_name"}
-
 
 
 _DATE_FORMATS = ("%d-%b-%y", "%d%b%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%b-%Y")

@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 
 from pipelines.atomic import scratch_dir
+from pipelines.checks.patient import RULES, expectations
 from pipelines.duck import duckdb_connection
+from pipelines.lake.patient_contract import CONTRACT_VERSION, TABLES, ExtractError, Table, find_table
 from pipelines.layout import Layout
 from pipelines.private import check_private, publish_private
-from pipelines.checks.patient import RULES, expectations
-from pipelines.lake.patient_contract import CONTRACT_VERSION, TABLES, ExtractError, Table, find_table
 from pipelines.sqlfiles import load_sql
 
 
@@ -36,8 +36,14 @@ class ExtractSummary:
 def carried_flags(registrations: Path) -> tuple[str, ...]:
     """The optional registration flags (contract v1) that a normalised registrations file carries."""
     with duckdb.connect() as con:
-        return tuple(sorted(r[0] for r in con.execute(load_sql("patient/flags_carried"),
-                                                       {"registrations_path": str(registrations)}).fetchall()))
+        return tuple(
+            sorted(
+                r[0]
+                for r in con.execute(
+                    load_sql("patient/flags_carried"), {"registrations_path": str(registrations)}
+                ).fetchall()
+            )
+        )
 
 
 def _register_source(con, path: Path, table: Table) -> None:
@@ -47,8 +53,9 @@ def _register_source(con, path: Path, table: Table) -> None:
         rel = con.read_parquet(str(path))
     missing = [c for c in table.required if c not in rel.columns]
     if missing:
-        raise ExtractError(f"{path.name}: missing column(s) {missing}; the contract (v{CONTRACT_VERSION}) needs "
-                           f"{list(table.required)}")
+        raise ExtractError(
+            f"{path.name}: missing column(s) {missing}; the contract (v{CONTRACT_VERSION}) needs {list(table.required)}"
+        )
     con.register("source", rel)
 
 
@@ -62,13 +69,17 @@ def _first_problems(staged: Path, path: Path, table: Table, failed: list[dict]) 
                 continue
             where = rule.where.replace("{{", "{").replace("}}", "}")
             # `where` is our own rule text (pipelines/checks/patient.py), never input.
-            rows = con.execute(f"SELECT row, {rule.column}, count(*) OVER () FROM read_parquet($p) WHERE {where} "
-                               "ORDER BY row LIMIT 1", {"p": str(staged)}).fetchall()
+            rows = con.execute(
+                f"SELECT row, {rule.column}, count(*) OVER () FROM read_parquet($p) WHERE {where} ORDER BY row LIMIT 1",
+                {"p": str(staged)},
+            ).fetchall()
             if rows:
                 row, value, count = rows[0]
                 where_text = f"row {row}" + (f" (line {row + line_offset})" if line_offset else "")
-                lines.append(f"{path.name}: column {rule.column}, {where_text}: {value!r} — {rule.requirement}"
-                             f" ({count} row{'s' if count != 1 else ''} in all)")
+                lines.append(
+                    f"{path.name}: column {rule.column}, {where_text}: {value!r} — {rule.requirement}"
+                    f" ({count} row{'s' if count != 1 else ''} in all)"
+                )
     if any(f["expectation"] == "expect_table_row_count_to_be_between" for f in failed):
         lines.append(f"{path.name}: no data rows")
     return lines
@@ -82,7 +93,7 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
     check_private(layout)
     if not folder.is_dir():
         raise ExtractError(f"patient-level extract folder not found: {folder}")
-    with scratch_dir(layout.tmp, f"patient") as work:
+    with scratch_dir(layout.tmp, "patient") as work:
         built, problems = {}, []
         for table in TABLES:
             path = find_table(folder, table)
@@ -103,7 +114,9 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
                 continue
             out = work / f"{table.name}.parquet"
             with duckdb_connection(work, "2GB") as con:
-                con.execute(load_sql(f"patient/normalise_{table.name}"), {"staged_path": str(staged), "out_path": str(out)})
+                con.execute(
+                    load_sql(f"patient/normalise_{table.name}"), {"staged_path": str(staged), "out_path": str(out)}
+                )
             built[table.name] = (out, path)
         if problems:
             raise ExtractError("the patient-level extract breaks the contract:\n  " + "\n  ".join(problems))
@@ -111,10 +124,18 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
             rx, rg = str(built["prescriptions"][0]), str(built["registrations"][0])
             n_rx, first, last = con.execute(load_sql("patient/prescriptions_summary"), {"p": rx}).fetchall()[0]
             n_rg, patients = con.execute(load_sql("patient/registrations_summary"), {"p": rg}).fetchall()[0]
-        summary = ExtractSummary(str(folder), int(n_rx), int(n_rg), int(patients), first, last, carried_flags(rg))
+        summary = ExtractSummary(str(folder), int(n_rx), int(n_rg), int(patients), first, last, carried_flags(Path(rg)))
         manifest = work / "manifest.json"
-        manifest.write_text(json.dumps({"contract_version": CONTRACT_VERSION, **summary.__dict__,
-                                        "files": {t: str(p) for t, (_, p) in built.items()}}, indent=2))
+        manifest.write_text(
+            json.dumps(
+                {
+                    "contract_version": CONTRACT_VERSION,
+                    **summary.__dict__,
+                    "files": {t: str(p) for t, (_, p) in built.items()},
+                },
+                indent=2,
+            )
+        )
         for name, (out, _) in built.items():
             publish_private(out, layout.patient_file(name), layout)
         publish_private(manifest, layout.patient_manifest, layout)

@@ -46,12 +46,16 @@ class Table:
         return self.required + self.optional
 
 
-PRESCRIPTIONS = Table("prescriptions", ("patient_id", "practice_code", "issue_date", "bnf_code", "quantity"),
-                      ("snomed_code", "dose_text"))
+PRESCRIPTIONS = Table(
+    "prescriptions", ("patient_id", "practice_code", "issue_date", "bnf_code", "quantity"), ("snomed_code", "dose_text")
+)
 # The registrations' optional columns are the flags a patient rule can name (indicators/model.py).
 REGISTRATION_FLAGS: tuple[str, ...] = get_args(RegistrationFlag)
-REGISTRATIONS = Table("registrations", ("patient_id", "practice_code", "sex", "date_of_birth", "registered_from",
-                                        "registered_to"), REGISTRATION_FLAGS)
+REGISTRATIONS = Table(
+    "registrations",
+    ("patient_id", "practice_code", "sex", "date_of_birth", "registered_from", "registered_to"),
+    REGISTRATION_FLAGS,
+)
 TABLES = (PRESCRIPTIONS, REGISTRATIONS)
 
 
@@ -63,7 +67,9 @@ def find_table(folder: Path, table: Table) -> Path:
     """`<name>.parquet` or `<name>.csv` in `folder` (exactly one of them)."""
     found = [folder / f"{table.name}.{ext}" for ext in ("parquet", "csv") if (folder / f"{table.name}.{ext}").is_file()]
     if not found:
-        raise ExtractError(f"{folder}: no {table.name}.csv or {table.name}.parquet (patient-level contract v{CONTRACT_VERSION})")
+        raise ExtractError(
+            f"{folder}: no {table.name}.csv or {table.name}.parquet (patient-level contract v{CONTRACT_VERSION})"
+        )
     if len(found) > 1:
         raise ExtractError(f"{folder}: both {found[0].name} and {found[1].name}; keep one")
     return found[0]

@@ -15,8 +15,16 @@ from pipelines.sources.nhs_digital import find_file, opened_csv
 from pipelines.sqlfiles import load_sql
 
 # What the indicator SQL reads of the table, for a month that has no map yet (written empty).
-EMPTY = {"month": "VARCHAR", "practice_code": "VARCHAR", "practice_name": "VARCHAR", "pcn_code": "VARCHAR",
-         "pcn_name": "VARCHAR", "sub_icb_code": "VARCHAR", "icb_code": "VARCHAR", "region_code": "VARCHAR"}
+EMPTY = {
+    "month": "VARCHAR",
+    "practice_code": "VARCHAR",
+    "practice_name": "VARCHAR",
+    "pcn_code": "VARCHAR",
+    "pcn_name": "VARCHAR",
+    "sub_icb_code": "VARCHAR",
+    "icb_code": "VARCHAR",
+    "region_code": "VARCHAR",
+}
 
 
 def stage_practice_geography(folder: Path, month: str, layout: Layout, work: Path) -> StagedFile:
@@ -30,18 +38,37 @@ def stage_practice_geography(folder: Path, month: str, layout: Layout, work: Pat
             extract = stage_rows(con, "map_rows", path, MAP_COLUMNS, map_file.name, month, rows)
             # The map names its ICB column STP_CODE before July 2022: that era's codes are checked then.
             era = "STP" if "STP_CODE" in header_names(path) else "ICB"
-            check_rows(rows, "map_rows", map_expectations(geography_rule(month, era), region_codes()), work,
-                       map_file.name, month)
+            check_rows(
+                rows,
+                "map_rows",
+                map_expectations(geography_rule(month, era), region_codes()),
+                work,
+                map_file.name,
+                month,
+            )
             out = work / "geography.parquet"
-            con.execute(load_sql("lake/practice_geography"), {
-                "rows_path": str(rows), "month": month, "extract_date": parse_extract_date(extract).isoformat(),
-                "out_path": str(out)})
+            con.execute(
+                load_sql("lake/practice_geography"),
+                {
+                    "rows_path": str(rows),
+                    "month": month,
+                    "extract_date": parse_extract_date(extract).isoformat(),
+                    "out_path": str(out),
+                },
+            )
             practices, icbs = con.execute(load_sql("lake/map_summary"), {"p": str(out)}).fetchone()
         finally:
             con.close()
-    return StagedFile(out, layout.lake_file("practice_geography", month), {
-        "practices": int(practices), "icbs": int(icbs), "extract_date": parse_extract_date(extract).isoformat(),
-        "file": map_file.name})
+    return StagedFile(
+        out,
+        layout.lake_file("practice_geography", month),
+        {
+            "practices": int(practices),
+            "icbs": int(icbs),
+            "extract_date": parse_extract_date(extract).isoformat(),
+            "file": map_file.name,
+        },
+    )
 
 
 def ingest_practice_geography(folder: Path, month: str, layout: Layout) -> dict:

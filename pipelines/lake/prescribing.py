@@ -10,11 +10,11 @@ previous good partition byte-for-byte as it was.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import duckdb
 import polars as pl
@@ -22,13 +22,13 @@ import polars as pl
 from pipelines.archives import ArchiveError, extract_csv
 from pipelines.atomic import StagedFile, scratch_dir
 from pipelines.checks.gx_duckdb import failure_text
-from pipelines.epd import scan
 from pipelines.duck import duckdb_connection
+from pipelines.epd import scan
 from pipelines.epd.flavours import Flavour, detect_flavour
-from pipelines.textfiles import NotText, check_text, parse_header_line
 from pipelines.layout import Layout
 from pipelines.parquet_files import DamagedFile, parquet_rows
 from pipelines.sqlfiles import load_sql
+from pipelines.textfiles import NotText, check_text, parse_header_line
 
 
 class IngestError(RuntimeError):
@@ -66,8 +66,10 @@ def check_complete(csv_path: Path, source_name: str) -> None:
         fh.seek(size - 1)
         last = fh.read(1)
     if last not in (b"\n", b"\r"):
-        raise IngestError(f"{source_name}: the file ends part-way through a line (no line end after its last "
-                          "line): it was cut short; download it again")
+        raise IngestError(
+            f"{source_name}: the file ends part-way through a line (no line end after its last "
+            "line): it was cut short; download it again"
+        )
 
 
 def read_header(path: Path, name: str | None = None) -> list[str]:
@@ -135,8 +137,10 @@ def _locate_field_count(csv_path: Path, flavour: Flavour) -> str:
     expected = len(flavour.canonical)
     for _, line, fields in scan.parsed_rows(csv_path):
         if len(fields) != expected:
-            return (f"line {line} has {len(fields)} fields where the header has {expected}: "
-                    "the file is damaged; download it again")
+            return (
+                f"line {line} has {len(fields)} fields where the header has {expected}: "
+                "the file is damaged; download it again"
+            )
     return ""
 
 
@@ -158,8 +162,15 @@ def _diagnose(con, csv_path: Path, flavour: Flavour, month: str, source_name: st
     return IngestError(f"{source_name}: cannot read the file{where}: {first}")
 
 
-def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name: str, con,
-           validate: Callable[[Path, str], dict] | None):
+def _stage(
+    csv_path: Path,
+    flavour: Flavour,
+    month: str,
+    work: Path,
+    source_name: str,
+    con,
+    validate: Callable[[Path, str], dict] | None,
+):
     """The typed fact (file row order), the practice names and the suite's verdict on the fact, or an
     IngestError saying what and where.
 
@@ -192,6 +203,7 @@ def _stage(csv_path: Path, flavour: Flavour, month: str, work: Path, source_name
 @dataclass
 class StagedEpd:
     """A month's fact and practice dimension, built and checked in scratch; `publish` makes both visible."""
+
     fact: StagedFile
     practices: StagedFile
     result: IngestResult
@@ -215,9 +227,15 @@ def held_rows(final: Path, log: Callable[[str], None] | None = None) -> int | No
         return None
 
 
-def stage_epd_month(source: Path, month: str, layout: Layout, work: Path, memory_limit: str = "2GB",
-                    validate: Callable[[Path, str], dict] | None = None,
-                    log: Callable[[str], None] | None = None) -> StagedEpd:
+def stage_epd_month(
+    source: Path,
+    month: str,
+    layout: Layout,
+    work: Path,
+    memory_limit: str = "2GB",
+    validate: Callable[[Path, str], dict] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> StagedEpd:
     """Normalise `source` (the published file for `month`) into `work`, ready to replace that month. With
     `validate` (staged fact path, header geography -> summary with `success`), a month that fails is
     refused (IngestError) before anything is published."""
@@ -240,9 +258,11 @@ def stage_epd_month(source: Path, month: str, layout: Layout, work: Path, memory
     con.execute(load_sql("lake/write_practices"), {"out_path": str(out_px)})
     con.close()
     if validation is not None and not validation["success"]:
-        raise IngestError(f"{source.name} for {month} refused by the prescribing expectations: "
-                          f"{failure_text(validation)}. Nothing of {month} was published; the lake keeps the "
-                          "month's previous data")
+        raise IngestError(
+            f"{source.name} for {month} refused by the prescribing expectations: "
+            f"{failure_text(validation)}. Nothing of {month} was published; the lake keeps the "
+            "month's previous data"
+        )
     final_rx = layout.lake_file("prescribing", month)
     final_px = layout.lake_file("practices", month)
     held = held_rows(final_rx, log)
@@ -253,16 +273,32 @@ def stage_epd_month(source: Path, month: str, layout: Layout, work: Path, memory
         raise IngestError(
             f"{source.name} has {rows:,} rows where {month} already holds {held:,}: a republished month "
             "only gains rows, so this file was probably cut short at a line end; download it again (the "
-            f"month is kept; remove {final_rx.parent} first to load a shorter file on purpose)")
+            f"month is kept; remove {final_rx.parent} first to load a shorter file on purpose)"
+        )
     result = IngestResult(
-        month=month, flavour=flavour.name, geography=flavour.geography, rows=int(rows), items=int(items),
-        practices=int(practices), unidentified_rows=int(unidentified_rows), prescribing_path=final_rx,
-        practices_path=final_px, source_file=source.name, validation=validation, encoding=encoding)
+        month=month,
+        flavour=flavour.name,
+        geography=flavour.geography,
+        rows=int(rows),
+        items=int(items),
+        practices=int(practices),
+        unidentified_rows=int(unidentified_rows),
+        prescribing_path=final_rx,
+        practices_path=final_px,
+        source_file=source.name,
+        validation=validation,
+        encoding=encoding,
+    )
     return StagedEpd(StagedFile(fact, final_rx), StagedFile(out_px, final_px), result)
 
 
-def ingest_epd_month(source: Path, month: str, layout: Layout, memory_limit: str = "2GB",
-                     validate: Callable[[Path, str], dict] | None = None) -> IngestResult:
+def ingest_epd_month(
+    source: Path,
+    month: str,
+    layout: Layout,
+    memory_limit: str = "2GB",
+    validate: Callable[[Path, str], dict] | None = None,
+) -> IngestResult:
     """Stage, check and publish one EPD month on its own (tests, benchmarks); a monthly run publishes it with
     the rest of its month (pipelines/lake/month.py). A refused month leaves the lake byte-identical."""
     with scratch_dir(layout.tmp, f"ingest-{month}") as work:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.atomic import publish_file, scratch_name
@@ -18,25 +18,34 @@ from pipelines.notify.channels import Channel, NotifyError
 from pipelines.notify.channels.eml import EmlChannel
 from pipelines.notify.message import body_text, new_message, one_line, subject_line
 from pipelines.notify.subscriptions import load_subscriptions
+from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.analysis import load_analysis
 from pipelines.outputs.report.links import page_link
 from pipelines.outputs.signals import SIGNALS_FILE, Signal, act_on_first, signals_by_icb, signals_from_document
-from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.wording import SYNTHETIC_TAG, no_prescribing
 from pipelines.reference import REORGANISATION_MONTH, icb_successors
 
 FAILED = "failed.json"  # the month's last failed send, removed by the next that succeeds
-NO_CHANNEL = ("no channel to send through: for e-mail set MSI_SMTP_HOST and MSI_SMTP_FROM (README: 'The monthly "
-              "signals e-mail'), or use --dry-run to write the messages without sending")
+NO_CHANNEL = (
+    "no channel to send through: for e-mail set MSI_SMTP_HOST and MSI_SMTP_FROM (README: 'The monthly "
+    "signals e-mail'), or use --dry-run to write the messages without sending"
+)
 
 
-def notify_month(layout: Layout, month: str | None = None, subscriptions: Path | None = None, dry_run: bool = False,
-                 resend: bool = False, log=lambda _: None, channels: list[Channel] | None = None,
-                 **send_options) -> dict:
-    """Write the month's messages (one per subscription entry) and, unless `dry_run`, send those not yet sent
-    through `channels` (pipelines/notify/channels: each configured one, `configured()`). Returns what was written and sent; raises NotifyError when
-    sending fails (the .eml files stay). Holds the data directory's lock: the outbox and its records have
-    one writer, and the outputs read are whole."""
+def notify_month(
+    layout: Layout,
+    month: str | None = None,
+    subscriptions: Path | None = None,
+    dry_run: bool = False,
+    resend: bool = False,
+    log=lambda _: None,
+    channels: list[Channel] | None = None,
+    **send_options,
+) -> dict:
+    """Write the month's messages (one per subscription entry) and, unless `dry_run`, send those not yet sent through
+    `channels` (pipelines/notify/channels: each configured one, `configured()`). Returns what was written and
+    sent; raises NotifyError when sending fails (the .eml files stay). Holds the data directory's lock: the
+    outbox and its records have one writer, and the outputs read are whole."""
     subs = load_subscriptions(subscriptions or layout.subscriptions)
     sending = list(channels or [])
     if not dry_run and not sending:  # before any work: nothing could be sent
@@ -75,17 +84,25 @@ def month_signals(layout: Layout, month: str | None = None, log=lambda _: None) 
             document = json.loads(path.read_text(encoding="utf-8"))
             signals = signals_from_document(document, catalogue())
         except (OSError, ValueError, KeyError, TypeError) as exc:  # damaged or from another catalogue
-            log(f"{path} could not be read ({type(exc).__name__}: {exc}); the month's signals are assessed again "
-                "from the indicator values (the next msi run writes the file anew)")
+            log(
+                f"{path} could not be read ({type(exc).__name__}: {exc}); the month's signals are assessed again "
+                "from the indicator values (the next msi run writes the file anew)"
+            )
             document = None
-        if document is not None and document.get("month") == chosen:
+        if chosen is not None and document is not None and document.get("month") == chosen:
             absent = {a.code: a for a in month_coverage(layout, chosen).absent_icbs}
-            return MonthSignals(chosen, bool(document["synthetic"]), document["icbs"], document["pcns"], signals, absent)
+            return MonthSignals(
+                chosen, bool(document["synthetic"]), document["icbs"], document["pcns"], signals, absent
+            )
     analysis = load_analysis(layout, month)
-    return MonthSignals(analysis.month, analysis.synthetic,
-                        {r["org_code"]: r["org_name"] for r in analysis.latest("icb").iter_rows(named=True)},
-                        {r["org_code"]: r["org_name"] for r in analysis.latest("pcn").iter_rows(named=True)},
-                        signals_by_icb(analysis), analysis.absent_icbs)
+    return MonthSignals(
+        analysis.month,
+        analysis.synthetic,
+        {r["org_code"]: r["org_name"] for r in analysis.latest("icb").iter_rows(named=True)},
+        {r["org_code"]: r["org_name"] for r in analysis.latest("pcn").iter_rows(named=True)},
+        signals_by_icb(analysis),
+        analysis.absent_icbs,
+    )
 
 
 def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **send_options) -> dict:
@@ -101,17 +118,25 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
             for n, entry in enumerate(entries, start=1):
                 key = message_key(icb, n)
                 messages[key] = new_message(
-                    key, icb, sender, entry.to,
+                    key,
+                    icb,
+                    sender,
+                    entry.to,
                     f"{SYNTHETIC_TAG if view.synthetic else ''}Medication safety, {month_label(month)}: no "
                     f"prescribing data - {short_icb_name(absent.name)}",
                     f"Medication safety indicators — {absent.name} ({icb})\nData month: {month_label(month)}\n\n"
-                    f"{no_prescribing(absent, month_label(month))}\n", None)
+                    f"{no_prescribing(absent, month_label(month))}\n",
+                    None,
+                )
                 counts[key] = 0
             continue
         if icb not in names:
             successors = icb_successors(icb)
-            hint = (f"it was replaced on 2026-04-01 by {', '.join(successors)}: change the subscription"
-                    if successors and month >= REORGANISATION_MONTH else "is it one of this month's ICBs?")
+            hint = (
+                f"it was replaced on 2026-04-01 by {', '.join(successors)}: change the subscription"
+                if successors and month >= REORGANISATION_MONTH
+                else "is it one of this month's ICBs?"
+            )
             problems.append(f"{icb}: no rows for this ICB in {month} ({hint}); nothing written")
             continue
         signals = view.signals.get(icb, [])  # the ICB's count, as its page and workbook give it
@@ -120,17 +145,38 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
             page = page_link("icb", month, icb)
             link = f"{(subs.report_url or layout.reports.as_uri()).rstrip('/')}/{page}"
             workbook = layout.extracts(month) / f"{icb}.xlsx"
-            text = body_text(icb, names[icb] or icb, month_label(month), signals, link,
-                             workbook.name if workbook.is_file() else None, entry.indicators, pcn_names,
-                             synthetic=view.synthetic)
+            text = body_text(
+                icb,
+                names[icb] or icb,
+                month_label(month),
+                signals,
+                link,
+                workbook.name if workbook.is_file() else None,
+                entry.indicators,
+                pcn_names,
+                synthetic=view.synthetic,
+            )
             first = act_on_first([s for s in signals if not entry.indicators or s.indicator.id in entry.indicators])
-            messages[key] = new_message(key, icb, sender, entry.to, subject_line(
-                names[icb] or icb, month_label(month), first, view.synthetic), text, workbook)
+            messages[key] = new_message(
+                key,
+                icb,
+                sender,
+                entry.to,
+                subject_line(names[icb] or icb, month_label(month), first, view.synthetic),
+                text,
+                workbook,
+            )
             counts[key] = len(first)
     archive = EmlChannel(layout, outbox)
     archive.send(messages, [])
-    result = {"month": month, "folder": outbox, "files": {k: archive.path(k) for k in messages}, "signals": counts,
-              "problems": problems, "sent": []}
+    result = {
+        "month": month,
+        "folder": outbox,
+        "files": {k: archive.path(k) for k in messages},
+        "signals": counts,
+        "problems": problems,
+        "sent": [],
+    }
     sent_any, pending_any = set(), set()
     for channel in sending:
         record = _read_record(outbox, channel.record)
@@ -144,8 +190,11 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
         finally:  # what went out is recorded even when the rest could not be sent
             now = _now()
             for key in sent:
-                record[key] = {"to": ", ".join(one_line(a) for a in messages[key].to), "message_id": messages[key].message_id,
-                               "sent_at": now}
+                record[key] = {
+                    "to": ", ".join(one_line(a) for a in messages[key].to),
+                    "message_id": messages[key].message_id,
+                    "sent_at": now,
+                }
             _write_record(layout, outbox, channel.record, record)
         sent_any |= set(sent)
         pending_any |= set(pending)
@@ -159,7 +208,7 @@ def _notify_month(layout: Layout, subs, month, dry_run, sending, resend, log, **
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def message_key(icb: str, n: int) -> str:
@@ -187,8 +236,11 @@ def last_failure(layout: Layout, month: str) -> dict | None:
     try:
         record = _read_record(layout.outbox(month), FAILED)
     except (OSError, ValueError):
-        return {"at": "an unknown time", "channel": "unknown",
-                "error": f"the record of it, {path}, cannot be read (delete it; the next send writes a new one)"}
+        return {
+            "at": "an unknown time",
+            "channel": "unknown",
+            "error": f"the record of it, {path}, cannot be read (delete it; the next send writes a new one)",
+        }
     return record if isinstance(record, dict) and record else None
 
 

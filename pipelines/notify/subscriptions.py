@@ -44,9 +44,11 @@ class Subscription(BaseModel):
         if not ICB_CODE.fullmatch(value):
             raise ValueError(f"{value!r} is not an ICB code (3-5 letters and digits, e.g. QOP)")
         if value not in known_icb_codes():
-            raise ValueError(f"{value!r} is not an ICB in reference/icbs_2022_07_to_2026_03.csv or "
-                             "reference/icbs_from_2026_04.csv; use the ICB's ODS code (e.g. QOP for NHS Greater "
-                             "Manchester)")
+            raise ValueError(
+                f"{value!r} is not an ICB in reference/icbs_2022_07_to_2026_03.csv or "
+                "reference/icbs_from_2026_04.csv; use the ICB's ODS code (e.g. QOP for NHS Greater "
+                "Manchester)"
+            )
         return value
 
     @field_validator("to")
@@ -84,8 +86,9 @@ def load_subscriptions(path: Path) -> Subscriptions:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SubscriptionError(f"{path}: no subscriptions file; copy pipelines/notify/subscriptions.example.yaml "
-                                "there and edit it") from None
+        raise SubscriptionError(
+            f"{path}: no subscriptions file; copy pipelines/notify/subscriptions.example.yaml there and edit it"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

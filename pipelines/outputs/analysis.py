@@ -7,22 +7,21 @@ import gc
 from dataclasses import dataclass
 from functools import cached_property
 
-
 import duckdb
 import polars as pl
 
-from indicators.model import Indicator
 from indicators.catalogue import catalogue
+from indicators.model import Indicator
 from pipelines.indicators.describe import presentations_seen
-from pipelines.outputs.disclosure import disclose
 from pipelines.layout import Layout
 from pipelines.months import month_range
-from pipelines.settings import DEFAULT_BASELINE
+from pipelines.outputs.disclosure import disclose
 from pipelines.parquet_files import check_readable
+from pipelines.settings import DEFAULT_BASELINE
 from pipelines.sqlfiles import load_sql
-from pipelines.tables import TABLES
 from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
+from pipelines.tables import TABLES
 
 SERIES_MONTHS = 24  # the SPC looks back at most two years
 PRODUCT_MONTHS = 3  # a practice's products behind each numerator, over this many months
@@ -80,14 +79,18 @@ class Analysis:
         if not path.is_file():
             return []
         frame = pl.read_parquet(path, glob=False).filter(pl.col("status") != "ome")
-        return frame.sort("items", descending=True).select("bnf_code", "bnf_name", "items", "status", "reason").to_dicts()
+        return (
+            frame.sort("items", descending=True).select("bnf_code", "bnf_name", "items", "status", "reason").to_dicts()
+        )
 
     def without_ome_text(self, ind: Indicator) -> str:
         """One line per presentation without an OME, for an OME indicator's definition; '' otherwise."""
         if ind.grain == "patient" or ind.numerator.measure != "ome_mg":
             return ""
-        lines = [f"{r['bnf_code']} {r['bnf_name']}: {r['items']:,} items, {r['status']} ({r['reason']})"
-                 for r in self.opioids_without_ome]
+        lines = [
+            f"{r['bnf_code']} {r['bnf_name']}: {r['items']:,} items, {r['status']} ({r['reason']})"
+            for r in self.opioids_without_ome
+        ]
         return "\n".join(lines) if lines else "none: every in-scope opioid presentation has an OME"
 
     @cached_property
@@ -98,13 +101,23 @@ class Analysis:
         public = {k: v for k, v in self.indicators.items() if v.grain != "patient"}
         if not public or not available_months(self.layout):
             return {}
-        specs = pl.DataFrame([{"indicator_id": i.id, "unit": i.unit, "multiplier": float(i.multiplier),
-                               "per_day": i.unit == "per_1000_per_day"} for i in public.values()])
+        specs = pl.DataFrame(
+            [
+                {
+                    "indicator_id": i.id,
+                    "unit": i.unit,
+                    "multiplier": float(i.multiplier),
+                    "per_day": i.unit == "per_1000_per_day",
+                }
+                for i in public.values()
+            ]
+        )
         with duckdb.connect() as con:
             con.register("indicator_specs", specs.to_arrow())
-            rows = con.execute(load_sql("outputs/baseline"), {
-                "values_files": TABLES["indicator_values"].glob(self.layout),
-                "first": first, "last": last}).fetchall()
+            rows = con.execute(
+                load_sql("outputs/baseline"),
+                {"values_files": TABLES["indicator_values"].glob(self.layout), "first": first, "last": last},
+            ).fetchall()
         return {(i, t, c): {"value": v, "months": n} for i, t, c, v, n in rows}
 
     @cached_property
@@ -191,11 +204,13 @@ def load_analysis(layout: Layout, month: str | None = None, baseline: str = DEFA
     check_readable(TABLES["indicator_values"].files(layout) + TABLES["indicator_deciles"].files(layout))
     with duckdb.connect() as con:
         values = con.sql(
-            load_sql("outputs/current_values"), params={"p": TABLES["indicator_values"].glob(layout), "first": months[0],
-                    "last": month}).pl()
+            load_sql("outputs/current_values"),
+            params={"p": TABLES["indicator_values"].glob(layout), "first": months[0], "last": month},
+        ).pl()
         deciles = con.sql(
-            load_sql("outputs/current_deciles"), params={"p": TABLES["indicator_deciles"].glob(layout), "first": months[0],
-                    "last": month}).pl()
+            load_sql("outputs/current_deciles"),
+            params={"p": TABLES["indicator_deciles"].glob(layout), "first": months[0], "last": month},
+        ).pl()
     # Every indicator with values (patient-level ones only when an extract was supplied), in catalogue order.
     present = set(values["indicator_id"].unique().to_list())
     indicators = side_by_side({k: v for k, v in catalogue().items() if k in present})
@@ -214,8 +229,9 @@ def load_analysis(layout: Layout, month: str | None = None, baseline: str = DEFA
     return Analysis(layout, month, months, indicators, values, deciles, assessed, series, (first, last))
 
 
-def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict[str, Indicator],
-           keep: dict | None = None) -> pl.DataFrame:
+def assess(
+    values: pl.DataFrame, months: list[str], month: str, indicators: dict[str, Indicator], keep: dict | None = None
+) -> pl.DataFrame:
     """SPC over each org's series, trend direction and funnel flag for `month`. One pass over plain
     column lists: a per-group DataFrame loop is far slower over tens of thousands of series."""
     index = {m: i for i, m in enumerate(months)}
@@ -224,8 +240,10 @@ def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict
     def england_in(m):
         if m is None:
             return {}
-        return {r["indicator_id"]: r for r in values.filter(
-            (pl.col("org_type") == "england") & (pl.col("month") == m)).iter_rows(named=True)}
+        return {
+            r["indicator_id"]: r
+            for r in values.filter((pl.col("org_type") == "england") & (pl.col("month") == m)).iter_rows(named=True)
+        }
 
     england, england_before = england_in(month), england_in(previous_month)
     keys = ["indicator_id", "org_type", "org_code"]
@@ -254,8 +272,11 @@ def assess(values: pl.DataFrame, months: list[str], month: str, indicators: dict
         row = _assess_one(key, {c: cols[c][current] for c in cols}, series, chart, indicators[key[0]], england)
         # Last month's funnel position and numerator, so that a signal can be told to be new
         # (pipelines/outputs/signals.py).
-        row["funnel_before"] = ("none" if before is None else
-                                _funnel(indicators[key[0]], key[1], {c: cols[c][before] for c in cols}, england_before))
+        row["funnel_before"] = (
+            "none"
+            if before is None
+            else _funnel(indicators[key[0]], key[1], {c: cols[c][before] for c in cols}, england_before)
+        )
         row["numerator_before"] = None if before is None else cols["numerator"][before]
         out.append(row)
     return pl.DataFrame(out, infer_schema_length=None)
@@ -268,23 +289,44 @@ def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: di
     flag = _funnel(ind, org_type, row, england)
     special = ("concern", "improvement", "special")
     return {
-        "indicator_id": indicator_id, "org_type": org_type, "org_code": org_code, "org_name": row["org_name"],
-        "pcn_code": row.get("pcn_code"), "sub_icb_code": row["sub_icb_code"], "icb_code": row["icb_code"], "region_code": row["region_code"],
-        "numerator": row["numerator"], "denominator": row["denominator"], "value": row["value"],
-        "percentile": row["percentile"], "low_numbers": row["low_numbers"], "suppressed": row["suppressed"],
+        "indicator_id": indicator_id,
+        "org_type": org_type,
+        "org_code": org_code,
+        "org_name": row["org_name"],
+        "pcn_code": row.get("pcn_code"),
+        "sub_icb_code": row["sub_icb_code"],
+        "icb_code": row["icb_code"],
+        "region_code": row["region_code"],
+        "numerator": row["numerator"],
+        "denominator": row["denominator"],
+        "value": row["value"],
+        "percentile": row["percentile"],
+        "low_numbers": row["low_numbers"],
+        "suppressed": row["suppressed"],
         "practices": row.get("practices"),
-        "spc": chart.variation[last], "spc_rules": ", ".join(sorted(chart.rules[last])),
+        "spc": chart.variation[last],
+        "spc_rules": ", ".join(sorted(chart.rules[last])),
         "new_signal": chart.variation[last] in special and previous not in special,
-        "spc_mean": chart.mean, "spc_upper": chart.upper, "spc_lower": chart.lower,
-        "funnel": flag, "trend": trend_direction(series[-12:]),
+        "spc_mean": chart.mean,
+        "spc_upper": chart.upper,
+        "spc_lower": chart.lower,
+        "funnel": flag,
+        "trend": trend_direction(series[-12:]),
     }
 
 
 def _funnel(ind: Indicator, org_type: str, row: dict, england: dict) -> str:
     """'above', 'below' or 'within' England's 99.8 % funnel limits; 'none' without a funnel or a denominator."""
     kind, eng = funnel_kind(ind), england.get(ind.id)
-    if not (kind and eng and eng["denominator"] and row["denominator"] and row["numerator"] is not None
-            and eng["numerator"] is not None and org_type != "england"):
+    if not (
+        kind
+        and eng
+        and eng["denominator"]
+        and row["denominator"]
+        and row["numerator"] is not None
+        and eng["numerator"] is not None
+        and org_type != "england"
+    ):
         return "none"
     centre = eng["numerator"] / eng["denominator"]
     lo, hi = limits(kind, centre, row["denominator"], Z998)
@@ -292,8 +334,13 @@ def _funnel(ind: Indicator, org_type: str, row: dict, england: dict) -> str:
     return "above" if observed > hi else ("below" if observed < lo else "within")
 
 
-def funnel_band(indicator: Indicator, england_row: dict, max_denominator: float, points: int = 60,
-                min_denominator: float | None = None) -> list[dict]:
+def funnel_band(
+    indicator: Indicator,
+    england_row: dict,
+    max_denominator: float,
+    points: int = 60,
+    min_denominator: float | None = None,
+) -> list[dict]:
     """95 % and 99.8 % funnel limits on the indicator's own scale, from about half the smallest
     denominator shown up to the largest."""
     kind = funnel_kind(indicator)
@@ -307,6 +354,14 @@ def funnel_band(indicator: Indicator, england_row: dict, max_denominator: float,
         n = low * (max(max_denominator, low * 2) / low) ** (k / points)  # log-spaced denominators
         lo95, hi95 = limits(kind, centre, n, Z95)
         lo998, hi998 = limits(kind, centre, n, Z998)
-        out.append({"denominator": n, "centre": centre * scale, "lo95": lo95 * scale, "hi95": hi95 * scale,
-                    "lo998": lo998 * scale, "hi998": hi998 * scale})
+        out.append(
+            {
+                "denominator": n,
+                "centre": centre * scale,
+                "lo95": lo95 * scale,
+                "hi95": hi95 * scale,
+                "lo998": lo998 * scale,
+                "hi998": hi998 * scale,
+            }
+        )
     return out

@@ -38,8 +38,9 @@ def round_count(n: float | None, round_to: int = ROUND_TO) -> float | None:
     return float(int((n + round_to / 2) // round_to * round_to))
 
 
-def disclose(values: pl.DataFrame, patient_ids: set[str], multipliers: dict[str, float],
-             round_to: int = ROUND_TO) -> pl.DataFrame:
+def disclose(
+    values: pl.DataFrame, patient_ids: set[str], multipliers: dict[str, float], round_to: int = ROUND_TO
+) -> pl.DataFrame:
     """`values` (indicator_values rows) with patient-level counts controlled: numerator and denominator
     rounded or NULL, value recomputed (NULL if either count is suppressed), `suppressed` set."""
     if values.is_empty():
@@ -54,11 +55,15 @@ def disclose(values: pl.DataFrame, patient_ids: set[str], multipliers: dict[str,
         rows = _secondary(rows, count)
     published = {}
     for count in COUNTS:
-        published[count] = [None if hidden else round_count(n, round_to)
-                            for n, hidden in zip(rows[count].to_list(), rows[f"_{count}_hidden"].to_list())]
+        published[count] = [
+            None if hidden else round_count(n, round_to)
+            for n, hidden in zip(rows[count].to_list(), rows[f"_{count}_hidden"].to_list())
+        ]
     mult = [multipliers.get(i, 1.0) for i in rows["indicator_id"].to_list()]
-    value = [None if n is None or d is None or d == 0 else n / d * m
-             for n, d, m in zip(published["numerator"], published["denominator"], mult)]
+    value = [
+        None if n is None or d is None or d == 0 else n / d * m
+        for n, d, m in zip(published["numerator"], published["denominator"], mult)
+    ]
     hidden = [a or b for a, b in zip(rows["_numerator_hidden"].to_list(), rows["_denominator_hidden"].to_list())]
     rows = rows.with_columns(
         pl.Series("numerator", published["numerator"], dtype=pl.Float64),
@@ -67,8 +72,9 @@ def disclose(values: pl.DataFrame, patient_ids: set[str], multipliers: dict[str,
         pl.Series("suppressed", hidden, dtype=pl.Boolean),
     ).drop("_numerator_hidden", "_denominator_hidden")
     if "percentile" in rows.columns:  # a rank from exact values is not published for a hidden cell
-        rows = rows.with_columns(pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("percentile"))
-                                 .alias("percentile"))
+        rows = rows.with_columns(
+            pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("percentile")).alias("percentile")
+        )
     return pl.concat([public, rows.select(public.columns)], how="vertical_relaxed")
 
 
@@ -80,7 +86,7 @@ def _secondary(rows: pl.DataFrame, count: str) -> pl.DataFrame:
     values = rows[count].to_list()
     groups: list[list[int]] = []
     keys = [k for k in ("indicator_id", "month", "geography") if k in rows.columns]
-    for child, parent_col, parent_type in HIERARCHY:
+    for child, parent_col, _parent_type in HIERARCHY:
         children = rows.filter(pl.col("org_type") == child)
         if children.is_empty() or (parent_col and parent_col not in rows.columns):
             continue

@@ -4,7 +4,8 @@
   Summary       each indicator: ICB, England and region values, 12-month trend, SPC signal, what better means;
                 how many practices are in no PCN
   PCNs          each of the ICB's Primary Care Networks on every indicator (value, percentile, funnel, SPC)
-  <indicator>   every practice (with its PCN): numerator, denominator, value, percentile, funnel flag, SPC signal, low numbers
+  <indicator>   every practice (with its PCN): numerator, denominator, value, percentile, funnel flag, SPC signal,
+                low numbers
   Signals       this month's new special-cause signals and funnel outliers, and every practice with any
                 methotrexate 10 mg tablet items
   Definitions   exact codes, thresholds, definition version, data months, caveats of each proxy
@@ -25,14 +26,32 @@ import xlsxwriter
 
 from indicators.model import Indicator
 from pipelines.atomic import publish_dir, scratch_name
-from pipelines.months import month_label
 from pipelines.indicators.describe import cited_text, group_text, matched, rule_text, used_groups
+from pipelines.months import month_label
 from pipelines.outputs.analysis import Analysis
 from pipelines.outputs.parallel import in_parallel
-from pipelines.outputs.signals import (HISTORY, NEW_AFTER, PRIORITY_RULE, SIGNALS_FILE, act_on_first, count_words,
-                                      signals_by_icb, signals_document)
-from pipelines.outputs.wording import (FUNNEL, SPC, SUPPRESSED, SYNTHETIC, act_first_entry, no_prescribing, related,
-                                       rules_in_words, safe_code, worst_first)
+from pipelines.outputs.signals import (
+    HISTORY,
+    NEW_AFTER,
+    PRIORITY_RULE,
+    SIGNALS_FILE,
+    act_on_first,
+    count_words,
+    signals_by_icb,
+    signals_document,
+)
+from pipelines.outputs.wording import (
+    FUNNEL,
+    SPC,
+    SUPPRESSED,
+    SYNTHETIC,
+    act_first_entry,
+    no_prescribing,
+    related,
+    rules_in_words,
+    safe_code,
+    worst_first,
+)
 
 # Excel's specifications and limits: "Total number of characters that a cell can contain: 32,767".
 # xlsxwriter cuts a longer string silently (write_string returns -2), so every long text goes through fit_cell.
@@ -46,7 +65,7 @@ def fit_cell(text: str, where: str) -> str:
         return text
     total = len(text)
     marker = f"\n[… cut at Excel's 32,767-character cell limit ({total:,} characters): {where}]"
-    head = text[:EXCEL_CELL_LIMIT - len(marker)]
+    head = text[: EXCEL_CELL_LIMIT - len(marker)]
     cut = max(head.rfind("; "), head.rfind("\n"))
     return (head[:cut] if cut > 0 else head) + marker
 
@@ -85,14 +104,37 @@ def write_extracts(analysis: Analysis) -> dict:
         if safe_code(code) and f"{code}.xlsx" not in written:
             write_absent_workbook(work / f"{code}.xlsx", absent, month_label(month))
             written.append(f"{code}.xlsx")
-    csv_columns = ["indicator_id", "org_type", "org_code", "org_name", "pcn_code", "sub_icb_code", "icb_code", "region_code",
-                   "numerator", "denominator", "value", "suppressed", "percentile", "low_numbers", "spc", "spc_rules",
-                   "new_signal", "funnel", "funnel_before", "trend"]
-    grains = pl.DataFrame({"indicator_id": list(analysis.indicators),
-                           "grain": [i.grain for i in analysis.indicators.values()]})
-    table = assessed.join(grains, on="indicator_id", how="left", maintain_order="left").select(
-        csv_columns[:1] + ["grain"] + csv_columns[1:]).with_columns(month=pl.lit(month)).sort(
-        "indicator_id", "org_type", "org_code")
+    csv_columns = [
+        "indicator_id",
+        "org_type",
+        "org_code",
+        "org_name",
+        "pcn_code",
+        "sub_icb_code",
+        "icb_code",
+        "region_code",
+        "numerator",
+        "denominator",
+        "value",
+        "suppressed",
+        "percentile",
+        "low_numbers",
+        "spc",
+        "spc_rules",
+        "new_signal",
+        "funnel",
+        "funnel_before",
+        "trend",
+    ]
+    grains = pl.DataFrame(
+        {"indicator_id": list(analysis.indicators), "grain": [i.grain for i in analysis.indicators.values()]}
+    )
+    table = (
+        assessed.join(grains, on="indicator_id", how="left", maintain_order="left")
+        .select(csv_columns[:1] + ["grain"] + csv_columns[1:])
+        .with_columns(month=pl.lit(month))
+        .sort("indicator_id", "org_type", "org_code")
+    )
     csv_safe(table).write_csv(work / "all_icbs.csv")
     (work / SIGNALS_FILE).write_text(json.dumps(signals_document(analysis), separators=(",", ":")), encoding="utf-8")
     publish_dir(work, final, layout.tmp)
@@ -104,10 +146,18 @@ def write_absent_workbook(path: Path, absent, label: str) -> None:
     with xlsxwriter.Workbook(path) as wb:
         ws = wb.add_worksheet("Summary")
         ws.set_column(0, 0, 120)
-        ws.write_string(0, 0, f"{absent.name} ({absent.code}) — medication safety indicators, {label}",
-                        wb.add_format({"bold": True, "font_size": 14}))
-        ws.write_string(2, 0, no_prescribing(absent, label), wb.add_format({"bold": True, "font_color": "#d5281b",
-                                                                            "text_wrap": True}))
+        ws.write_string(
+            0,
+            0,
+            f"{absent.name} ({absent.code}) — medication safety indicators, {label}",
+            wb.add_format({"bold": True, "font_size": 14}),
+        )
+        ws.write_string(
+            2,
+            0,
+            no_prescribing(absent, label),
+            wb.add_format({"bold": True, "font_color": "#d5281b", "text_wrap": True}),
+        )
         ws.set_row(2, 45)
 
 
@@ -119,9 +169,12 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would run as a formula, prefixed with a single quote (OWASP)."""
     text = [c for c, t in frame.schema.items() if t == pl.Utf8]
     pattern = "^[" + "".join("\\" + ch if ch in "-+" else ch for ch in FORMULA_STARTS) + "]"
-    return frame.with_columns([
-        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text])
+    return frame.with_columns(
+        [
+            pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+            for c in text
+        ]
+    )
 
 
 class WorkbookRows:
@@ -150,14 +203,17 @@ class WorkbookRows:
 def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: dict) -> None:
     # Text is written as text, never turned into a formula, array formula, URL or number (a practice
     # named '=HYPERLINK(...)' stays a name); every text cell also goes through write_string.
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     f = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}),
-        "num": wb.add_format({"num_format": "#,##0.00"}), "int": wb.add_format({"num_format": "#,##0"}),
+        "num": wb.add_format({"num_format": "#,##0.00"}),
+        "int": wb.add_format({"num_format": "#,##0"}),
         "small": wb.add_format({"num_format": "0.000##"}),  # rates below 0.1: as the report shows them (0.0512)
-        "pct": wb.add_format({"num_format": "0.0"}), "month": wb.add_format({"num_format": "mmm yyyy"}),
+        "pct": wb.add_format({"num_format": "0.0"}),
+        "month": wb.add_format({"num_format": "mmm yyyy"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "concern": wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
         "improve": wb.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
@@ -177,16 +233,40 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     ws.write_string(0, 0, f"{icb['org_name']} ({code}) — medication safety indicators", f["title"])
     ws.write_string(1, 0, "Data month")
     ws.write_datetime(1, 1, month_date(month), f["month"])
-    ws.write_string(1, 3, "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not "
-                   "patients. Patient-level indicators count patients; their published counts are rounded to 5 and "
-                   "counts of 1-7 suppressed ('*'), with secondary suppression.")
-    ws.write_string(2, 0, f"{count_words(data.signals.get(code, []))} this month: listed on the Signals sheet (rows marked "
-                    "'new this month'), the same count as the ICB's report page and the monthly e-mail.")
-    headers = ["Indicator", "Title", "Unit", "ICB value", "England value", "Region value", "Better when",
-               "12-month trend (ICB)", "SPC signal (ICB, this month)", "Practices above 99.8% funnel limit",
-               "Basis", "Definition version", "Related indicators",
-               f"ICB baseline ({analysis.baseline_label})", "ICB change since baseline", "ICB change since baseline (%)",
-               f"England baseline ({analysis.baseline_label})", "England change since baseline (%)", "Indicator id"]
+    ws.write_string(
+        1,
+        3,
+        "Geography: each practice in its current ICB. Ecological proxies describe prescribing volumes, not "
+        "patients. Patient-level indicators count patients; their published counts are rounded to 5 and "
+        "counts of 1-7 suppressed ('*'), with secondary suppression.",
+    )
+    ws.write_string(
+        2,
+        0,
+        f"{count_words(data.signals.get(code, []))} this month: listed on the Signals sheet (rows marked "
+        "'new this month'), the same count as the ICB's report page and the monthly e-mail.",
+    )
+    headers = [
+        "Indicator",
+        "Title",
+        "Unit",
+        "ICB value",
+        "England value",
+        "Region value",
+        "Better when",
+        "12-month trend (ICB)",
+        "SPC signal (ICB, this month)",
+        "Practices above 99.8% funnel limit",
+        "Basis",
+        "Definition version",
+        "Related indicators",
+        f"ICB baseline ({analysis.baseline_label})",
+        "ICB change since baseline",
+        "ICB change since baseline (%)",
+        f"England baseline ({analysis.baseline_label})",
+        "England change since baseline (%)",
+        "Indicator id",
+    ]
     ws.write_row(4, 0, headers, f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=5):
         mine_row, eng, reg = icb_rows.get(ind_id, {}), england.get(ind_id, {}), region_rows.get(ind_id, {})
@@ -205,23 +285,53 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         ws.write_string(r, 12, related(ind, analysis.indicators), f["wrap"])
         mine_change = analysis.change_since_baseline(ind_id, "icb", code, mine_row.get("value"))
         eng_change = analysis.change_since_baseline(ind_id, "england", "ENG", eng.get("value"))
-        for c, value in ((13, mine_change["baseline"]), (14, mine_change["change"]), (15, mine_change["relative"]),
-                         (16, eng_change["baseline"]), (17, eng_change["relative"])):
+        for c, value in (
+            (13, mine_change["baseline"]),
+            (14, mine_change["change"]),
+            (15, mine_change["relative"]),
+            (16, eng_change["baseline"]),
+            (17, eng_change["relative"]),
+        ):
             if value is not None:
                 _number(ws, r, c, value, f)
             elif c in (13, 16):
                 ws.write_string(r, c, "no baseline data" if ind.grain != "patient" else "not for patient-level counts")
         ws.write_string(r, 18, ind_id)
     no_pcn = len({p["org_code"] for p in practices if not p.get("pcn_code")})
-    ws.write_string(3, 0, f"Practices in no PCN: {no_pcn} (NHS Digital's map gives them PCN 'U', Unallocated, or does "
-                    "not list them); the indicator sheets show them with an empty PCN.")
-    _finish(ws, 4, len(analysis.indicators), [28, 48, 22, 12, 12, 12, 20, 14, 24, 14, 40, 10, 40, 14, 14, 14, 14, 14, 34])
+    ws.write_string(
+        3,
+        0,
+        f"Practices in no PCN: {no_pcn} (NHS Digital's map gives them PCN 'U', Unallocated, or does "
+        "not list them); the indicator sheets show them with an empty PCN.",
+    )
+    _finish(
+        ws, 4, len(analysis.indicators), [28, 48, 22, 12, 12, 12, 20, 14, 24, 14, 40, 10, 40, 14, 14, 14, 14, 14, 34]
+    )
 
     # PCNs: each of the ICB's Primary Care Networks on every indicator
     ws = wb.add_worksheet("PCNs")
-    ws.write_row(0, 0, ["Indicator", "PCN code", "PCN name", "Practices counted", "Month", "Numerator", "Denominator", "Value",
-                        "Unit", "Percentile among PCNs", "Funnel (99.8%)", "SPC signal", "SPC rules", "Low numbers",
-                        "Indicator id"], f["head"])
+    ws.write_row(
+        0,
+        0,
+        [
+            "Indicator",
+            "PCN code",
+            "PCN name",
+            "Practices counted",
+            "Month",
+            "Numerator",
+            "Denominator",
+            "Value",
+            "Unit",
+            "Percentile among PCNs",
+            "Funnel (99.8%)",
+            "SPC signal",
+            "SPC rules",
+            "Low numbers",
+            "Indicator id",
+        ],
+        f["head"],
+    )
     order = {ind_id: k for k, ind_id in enumerate(analysis.indicators)}
     pcns = sorted(data.pcns.get(code, []), key=lambda p: (order.get(p["indicator_id"], 99), p["org_code"]))
     for r, row in enumerate(pcns, start=1):
@@ -241,9 +351,27 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     # One sheet per indicator
     for ind_id, ind in analysis.indicators.items():
         ws = wb.add_worksheet(sheet_name(ind))
-        ws.write_row(0, 0, ["Practice code", "Practice name", "PCN code", "PCN name", "Sub-ICB", "Month", "Numerator",
-                            "Denominator", f"Value ({ind.unit_label})", "National percentile", "Funnel (99.8%)",
-                            "SPC signal", "SPC rules", "Low numbers"], f["head"])
+        ws.write_row(
+            0,
+            0,
+            [
+                "Practice code",
+                "Practice name",
+                "PCN code",
+                "PCN name",
+                "Sub-ICB",
+                "Month",
+                "Numerator",
+                "Denominator",
+                f"Value ({ind.unit_label})",
+                "National percentile",
+                "Funnel (99.8%)",
+                "SPC signal",
+                "SPC rules",
+                "Low numbers",
+            ],
+            f["head"],
+        )
         rows = worst_first(ind, [p for p in practices if p["indicator_id"] == ind_id])
         for r, row in enumerate(rows, start=1):
             ws.write_string(r, 0, row["org_code"])
@@ -259,12 +387,37 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     # Signals: the one signal model (pipelines/outputs/signals.py), harm first
     ws = wb.add_worksheet("Signals")
     signals = data.signals.get(code, [])
-    ws.write_string(0, 0, f"Every signal this month, highest priority first: {count_words(signals)} (status 'new this "
-                    f"month': none in the {NEW_AFTER} months before), the rest continuing. The first sheet lists the "
-                    "ones to act on first.", f["title"])
-    ws.write_row(1, 0, ["Status", "Harm", "Indicator", "Org", "Code", "Name", "PCN", "Value", "England", "Numerator",
-                        "Excess over England's rate", "Excess counts", f"Months a signal (last {HISTORY})", "Priority",
-                        "Why", "Indicator id"], f["head"])
+    ws.write_string(
+        0,
+        0,
+        f"Every signal this month, highest priority first: {count_words(signals)} (status 'new this "
+        f"month': none in the {NEW_AFTER} months before), the rest continuing. The first sheet lists the "
+        "ones to act on first.",
+        f["title"],
+    )
+    ws.write_row(
+        1,
+        0,
+        [
+            "Status",
+            "Harm",
+            "Indicator",
+            "Org",
+            "Code",
+            "Name",
+            "PCN",
+            "Value",
+            "England",
+            "Numerator",
+            "Excess over England's rate",
+            "Excess counts",
+            f"Months a signal (last {HISTORY})",
+            "Priority",
+            "Why",
+            "Indicator id",
+        ],
+        f["head"],
+    )
     for r, s in enumerate(signals, start=2):
         ws.write_string(r, 0, s.status, f["concern"] if s.new else None)
         ws.write_string(r, 1, s.indicator.severity)
@@ -288,32 +441,76 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
 
     # Definitions
     ws = wb.add_worksheet("Definitions")
-    ws.write_row(0, 0, ["Indicator", "Title", "Numerator", "Denominator", "Unit", "Better when", "Code filters",
-                        "Presentations matched (this data)", "Drug groups: ingredients, and what is left out and why",
-                        "Against the sources cited: each difference and why",
-                        "Thresholds", "Definition version", "Data months",
-                        "Basis", "Limitations", "Sources", "Opioid presentations without an OME (data month)",
-                        "Harm tier", "Why this tier", "What to do about a signal", "Indicator id"], f["head"])
+    ws.write_row(
+        0,
+        0,
+        [
+            "Indicator",
+            "Title",
+            "Numerator",
+            "Denominator",
+            "Unit",
+            "Better when",
+            "Code filters",
+            "Presentations matched (this data)",
+            "Drug groups: ingredients, and what is left out and why",
+            "Against the sources cited: each difference and why",
+            "Thresholds",
+            "Definition version",
+            "Data months",
+            "Basis",
+            "Limitations",
+            "Sources",
+            "Opioid presentations without an OME (data month)",
+            "Harm tier",
+            "Why this tier",
+            "What to do about a signal",
+            "Indicator id",
+        ],
+        f["head"],
+    )
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=1):
         filters, matched_text, groups, presentations, cited = data.definitions[ind_id]
         everything = f"all {len(presentations):,} presentations are on the Presentations sheet"
-        values = [ind.short_title, ind.title, ind.numerator.description,
-                  ind.denominator.description if ind.denominator else "(none: a count)", ind.unit_label,
-                  ind.direction, filters, matched_text, groups, cited or _no_scope(ind),
-                  ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()), ind.definition_version,
-                  f"{analysis.months[0]} to {analysis.months[-1]}", ind.basis,
-                  "\n".join(ind.limitations), "\n".join(s.name for s in ind.sources), analysis.without_ome_text(ind),
-                  ind.severity, ind.harm_reason, ind.action, ind_id]
+        values = [
+            ind.short_title,
+            ind.title,
+            ind.numerator.description,
+            ind.denominator.description if ind.denominator else "(none: a count)",
+            ind.unit_label,
+            ind.direction,
+            filters,
+            matched_text,
+            groups,
+            cited or _no_scope(ind),
+            ", ".join(f"{k} = {v:g}" for k, v in ind.thresholds.items()),
+            ind.definition_version,
+            f"{analysis.months[0]} to {analysis.months[-1]}",
+            ind.basis,
+            "\n".join(ind.limitations),
+            "\n".join(s.name for s in ind.sources),
+            analysis.without_ome_text(ind),
+            ind.severity,
+            ind.harm_reason,
+            ind.action,
+            ind_id,
+        ]
         for c, v in enumerate(values):
-            ws.write_string(r, c, fit_cell(v, everything if c == 7 else "see the indicator's YAML in indicators/"),
-                            f["wrap"])
-    _finish(ws, 0, len(analysis.indicators), [28, 36, 40, 30, 22, 20, 40, 60, 70, 60, 16, 10, 18, 24, 60, 50, 60,
-                                              10, 50, 50, 34])
+            ws.write_string(
+                r, c, fit_cell(v, everything if c == 7 else "see the indicator's YAML in indicators/"), f["wrap"]
+            )
+    _finish(
+        ws,
+        0,
+        len(analysis.indicators),
+        [28, 36, 40, 30, 22, 20, 40, 60, 70, 60, 16, 10, 18, 24, 60, 50, 60, 10, 50, 50, 34],
+    )
 
     # Presentations: every matched presentation, one per row (no cell limit to meet)
     ws = wb.add_worksheet("Presentations")
-    ws.write_row(0, 0, ["Indicator", "Code list", "BNF code", "Presentation (name as in this data)", "Indicator id"],
-                 f["head"])
+    ws.write_row(
+        0, 0, ["Indicator", "Code list", "BNF code", "Presentation (name as in this data)", "Indicator id"], f["head"]
+    )
     r = 0
     for ind_id in analysis.indicators:
         for label, bnf_code, name in data.definitions[ind_id][3]:
@@ -323,7 +520,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     wb.close()
 
 
-def _act_on_first_sheet(wb, f: dict, analysis: Analysis, data: "WorkbookRows", icb: dict) -> None:
+def _act_on_first_sheet(wb, f: dict, analysis: Analysis, data: WorkbookRows, icb: dict) -> None:
     """The first sheet: what the ICB's report page and the e-mail open with, the same lines in the same order."""
     ws = wb.add_worksheet("Act on first")
     r = 0
@@ -332,31 +529,58 @@ def _act_on_first_sheet(wb, f: dict, analysis: Analysis, data: "WorkbookRows", i
         r += 1
     signals = data.signals.get(icb["org_code"], [])
     first = act_on_first(signals)
-    ws.write_string(r, 0, f"{icb['org_name']} ({icb['org_code']}) — act on first, {month_label(analysis.month)}: "
-                    f"{len(first)} of {len(signals)} signals", f["title"])
-    ws.write_string(r + 1, 0, PRIORITY_RULE + " The same list as the ICB's report page and the e-mail; every "
-                    "signal is on the Signals sheet.", f["wrap"])
+    ws.write_string(
+        r,
+        0,
+        f"{icb['org_name']} ({icb['org_code']}) — act on first, {month_label(analysis.month)}: "
+        f"{len(first)} of {len(signals)} signals",
+        f["title"],
+    )
+    ws.write_string(
+        r + 1,
+        0,
+        PRIORITY_RULE + " The same list as the ICB's report page and the e-mail; every signal is on the Signals sheet.",
+        f["wrap"],
+    )
     ws.set_row(r + 1, 30)
-    headers = ["#", "Practice", "Code", "PCN", "Indicator", "Harm", "Value against England", "Excess",
-               "For how long", "What to do", "Why this harm tier", "Priority", "Indicator id"]
+    headers = [
+        "#",
+        "Practice",
+        "Code",
+        "PCN",
+        "Indicator",
+        "Harm",
+        "Value against England",
+        "Excess",
+        "For how long",
+        "What to do",
+        "Why this harm tier",
+        "Priority",
+        "Indicator id",
+    ]
     ws.write_row(r + 3, 0, headers, f["head"])
     for n, s in enumerate(first, start=1):
         e = act_first_entry(s, data.pcn_name(s.pcn_code))
         row = r + 3 + n
         ws.write_number(row, 0, n, f["int"])
-        for c, key in enumerate(("practice", "code", "pcn", "indicator", "harm", "against", "excess", "how_long",
-                                 "action", "why"), start=1):
+        for c, key in enumerate(
+            ("practice", "code", "pcn", "indicator", "harm", "against", "excess", "how_long", "action", "why"), start=1
+        ):
             ws.write_string(row, c, e[key], f["wrap"])
         ws.write_number(row, 11, round(s.priority), f["int"])
         ws.write_string(row, 12, s.indicator.id)
     if not first:
-        ws.write_string(r + 4, 1, "Nothing to act on first this month: no practice signal counted in items or patients.")
+        ws.write_string(
+            r + 4, 1, "Nothing to act on first this month: no practice signal counted in items or patients."
+        )
     ws.freeze_panes(r + 4, 0)
     for c, width in enumerate([4, 30, 9, 26, 34, 11, 30, 30, 18, 50, 50, 9, 30]):
         ws.set_column(c, c, width)
 
 
-def definition_codes(ind: Indicator, codes_seen: dict[str, str]) -> tuple[str, str, str, list[tuple[str, str, str]], str]:
+def definition_codes(
+    ind: Indicator, codes_seen: dict[str, str]
+) -> tuple[str, str, str, list[tuple[str, str, str]], str]:
     """The definition's code filters and rules, the presentations they match in this data (as text and as
     (code list, BNF code, name) rows), each drug group it uses (its ingredients, chemicals, what it leaves
     out and why, and its differences from the sources it follows), and its own code lists against the
@@ -376,16 +600,23 @@ def _no_scope(ind: Indicator) -> str:
     from indicators.catalogue import drug_groups
 
     if any(drug_groups()[g].cites for g in used_groups(ind)):
-        return "Compared through its drug groups: each group's differences from the source it follows are in the column before."
-    return ("Its sources publish no code list to compare with (MHRA, NHS England, Opioids Aware); its drug groups are "
-            "checked against every presentation of NHSBSA's BNF lists, and by BNF class where the BNF has one "
-            "(the column before).")
+        return (
+            "Compared through its drug groups: each group's differences from the source it follows are in the "
+            "column before."
+        )
+    return (
+        "Its sources publish no code list to compare with (MHRA, NHS England, Opioids Aware); its drug groups are "
+        "checked against every presentation of NHSBSA's BNF lists, and by BNF class where the BNF has one "
+        "(the column before)."
+    )
 
 
 def _number(ws, r: int, c: int, value, f: dict) -> None:
     """A number as a reader expects it: a whole number without decimals (46, not '46.'), else two."""
     if value is not None:
-        ws.write_number(r, c, value, f["int"] if float(value).is_integer() else f["small"] if abs(value) < 0.1 else f["num"])
+        ws.write_number(
+            r, c, value, f["int"] if float(value).is_integer() else f["small"] if abs(value) < 0.1 else f["num"]
+        )
 
 
 def _write_counts(ws, r: int, first: int, row: dict, f: dict) -> None:

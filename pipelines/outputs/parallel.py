@@ -11,9 +11,9 @@ import gc
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable
 
 from pipelines.environment import value
 
@@ -38,14 +38,17 @@ def in_parallel(write: Callable[[list], int], items: list) -> None:
     if n > 1 and len(items) >= MIN_ITEMS:
         global _WRITE
         _WRITE = write
-        chunks = [items[i::n * 4] for i in range(n * 4)]  # interleaved, so that each holds a mix of sizes
+        chunks = [items[i :: n * 4] for i in range(n * 4)]  # interleaved, so that each holds a mix of sizes
         gc.freeze()  # the children never collect (or free) what they inherit
         pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
         try:
             written = sum(pool.map(_write_chunk, chunks, timeout=WORKER_TIMEOUT_S))
         except (BrokenProcessPool, TimeoutError) as exc:
-            log.warning("output workers failed (%s); writing the %d files in this process instead",
-                        type(exc).__name__, len(items))
+            log.warning(
+                "output workers failed (%s); writing the %d files in this process instead",
+                type(exc).__name__,
+                len(items),
+            )
             for process in list(getattr(pool, "_processes", {}).values()):  # a stuck worker is not waited for
                 process.kill()
         finally:
@@ -58,4 +61,5 @@ def in_parallel(write: Callable[[list], int], items: list) -> None:
 
 
 def _write_chunk(items: list) -> int:
+    assert _WRITE is not None  # set before the pool forks
     return _WRITE(items)

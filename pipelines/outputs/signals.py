@@ -33,8 +33,9 @@ every counted one, by harm and persistence; they stay on the Signals sheet and t
 The **short list** ("act on first"): an ICB's practices' signals with an excess of at least one, one line per
 practice and concern, highest priority first, SHORT_LIST of them: the practice with the largest excess of
 every high-harm concern first (its biggest methotrexate 10 mg prescriber is always on it), then the rest by
-priority, at most PER_CONCERN from any one concern (so that one concern cannot fill the list). The ICB page, the workbook's first sheet and the e-mail open with it; PCN pages
-with their practices' signals in the same order; practice pages with their own, continuing ones included.
+priority, at most PER_CONCERN from any one concern (so that one concern cannot fill the list). The ICB page, the
+workbook's first sheet and the e-mail open with it; PCN pages with their practices' signals in the same order;
+practice pages with their own, continuing ones included.
 """
 
 from __future__ import annotations
@@ -56,10 +57,12 @@ NEW_AFTER = 3  # months off the list before a signal counts as new again
 SHORT_LIST = 12  # "act on first": the ICB page, the workbook's first sheet and the e-mail
 PER_CONCERN = 4  # at most this many of the short list from any one concern (methotrexate, valproate ...)
 # Said wherever a short list is shown (README: a worked example).
-PRIORITY_RULE = (f"Priority = harm (high x{HARM_WEIGHT['high']}, medium x{HARM_WEIGHT['medium']}, low "
-                 f"x{HARM_WEIGHT['low']}) x the excess in items or patients over England's rate x (1 + months a "
-                 f"signal in the last {HISTORY} / {HISTORY}); each high-harm concern's practice with the largest excess is "
-                 f"always listed, and at most {PER_CONCERN} lines come from one concern.")
+PRIORITY_RULE = (
+    f"Priority = harm (high x{HARM_WEIGHT['high']}, medium x{HARM_WEIGHT['medium']}, low "
+    f"x{HARM_WEIGHT['low']}) x the excess in items or patients over England's rate x (1 + months a "
+    f"signal in the last {HISTORY} / {HISTORY}); each high-harm concern's practice with the largest excess is "
+    f"always listed, and at most {PER_CONCERN} lines come from one concern."
+)
 COUNTED = {"items": "items", "patients": "patients", "expected_co_exposure": "expected co-exposed patients"}
 
 
@@ -144,7 +147,7 @@ def priority(ind: Indicator, excess: float | None, months_on: int, counted: bool
     """Harm weight x excess x (1 + months on / 6) for a counted size; otherwise harm x persistence only,
     below every counted signal (negative, so that it sorts after them)."""
     factor = 1 + months_on / HISTORY
-    if counted:
+    if counted and excess is not None:
         return HARM_WEIGHT[ind.severity] * excess * factor
     return -1.0 / (HARM_WEIGHT[ind.severity] * factor)
 
@@ -156,7 +159,7 @@ class _History:
     def __init__(self, analysis: Analysis, keys: list[tuple[str, str, str]]):
         self.a = analysis
         end = analysis.months.index(analysis.month) + 1
-        self.months = analysis.months[max(0, end - HISTORY):end]
+        self.months = analysis.months[max(0, end - HISTORY) : end]
         self.rows: dict[tuple, dict[str, dict]] = {}
         self.england: dict[tuple[str, str], dict] = {}
         if not keys:
@@ -180,8 +183,12 @@ class _History:
             index = self.a.months.index(month)
             spc = series["chart"].variation[index] if series else "none"
             rules = ", ".join(sorted(series["chart"].rules[index])) if series else ""
-            funnel = _funnel(ind, key[1], row, {ind.id: self.england.get((ind.id, month))}
-                             if self.england.get((ind.id, month)) else {})
+            funnel = _funnel(
+                ind,
+                key[1],
+                row,
+                {ind.id: self.england.get((ind.id, month))} if self.england.get((ind.id, month)) else {},
+            )
             out.append(bool(concerning({**row, "spc": spc, "spc_rules": rules, "funnel": funnel}, ind)))
         return out
 
@@ -213,19 +220,39 @@ def _signals_by_icb(analysis: Analysis) -> dict[str, list[Signal]]:
     for icb, ind, row, reasons in candidates:
         flags = history.flags((ind.id, row["org_type"], row["org_code"]), ind)
         flags[-1] = True  # this month, as assessed (the same test; its SPC reading is the chart's last)
-        before = flags[-1 - NEW_AFTER:-1]
+        before = flags[-1 - NEW_AFTER : -1]
         england = analysis.england.get(ind.id)
         excess, expected = excess_over_england(ind, row, england)
-        signal = Signal(ind, row["org_type"], row["org_code"], row["org_name"] or row["org_code"], row.get("pcn_code"),
-                        row["value"], row["numerator"], CONTINUING if any(before) else NEW, reasons,
-                        months_on=sum(1 for f in flags if f), months_seen=sum(1 for f in flags if f is not None),
-                        excess=excess, expected=expected, england_value=(england or {}).get("value"))
-        out.setdefault(icb, []).append(replace(signal, priority=priority(ind, excess, signal.months_on, signal.counted)))
+        signal = Signal(
+            ind,
+            row["org_type"],
+            row["org_code"],
+            row["org_name"] or row["org_code"],
+            row.get("pcn_code"),
+            row["value"],
+            row["numerator"],
+            CONTINUING if any(before) else NEW,
+            reasons,
+            months_on=sum(1 for f in flags if f),
+            months_seen=sum(1 for f in flags if f is not None),
+            excess=excess,
+            expected=expected,
+            england_value=(england or {}).get("value"),
+        )
+        out.setdefault(icb, []).append(
+            replace(signal, priority=priority(ind, excess, signal.months_on, signal.counted))
+        )
 
     def key(s: Signal):
         worst_first = s.value if s.indicator.low_is_good is False else -s.value
-        return (s.org_type != "icb", -s.priority, SEVERITY_RANK[s.indicator.severity], order[s.indicator.id],
-                worst_first, s.org_code)
+        return (
+            s.org_type != "icb",
+            -s.priority,
+            SEVERITY_RANK[s.indicator.severity],
+            order[s.indicator.id],
+            worst_first,
+            s.org_code,
+        )
 
     return {icb: sorted(found, key=key) for icb, found in out.items()}
 
@@ -248,8 +275,9 @@ def act_on_first(signals: list[Signal], size: int | None = SHORT_LIST) -> list[S
             lines.append(s)
     if size is None:
         return lines
-    chosen, per_concern = [], {}
-    for s in sorted(lines, key=lambda s: (-s.excess, -s.priority)):  # each high-harm concern's biggest excess
+    chosen: list[Signal] = []
+    per_concern: dict[str, int] = {}
+    for s in sorted(lines, key=lambda s: (-(s.excess or 0.0), -s.priority)):  # each high-harm concern's biggest excess
         if s.indicator.severity == "high" and s.indicator.concern not in per_concern and len(chosen) < size:
             chosen.append(s)
             per_concern[s.indicator.concern] = 1
@@ -270,33 +298,54 @@ def count_words(signals: list[Signal]) -> str:
     """'3 new concerning signals (1 high harm)' - the count every place shows for an ICB and month."""
     new = new_only(signals)
     high = sum(1 for s in new if s.indicator.severity == "high")
-    return (f"{len(new)} new concerning signal{'s' if len(new) != 1 else ''}"
-            + (f" ({high} high harm)" if high else ""))
+    return f"{len(new)} new concerning signal{'s' if len(new) != 1 else ''}" + (f" ({high} high harm)" if high else "")
 
 
 # The month's signals as the outputs computed them, next to the workbooks (extracts/<month>/signals.json):
 # `msi notify` and the e-mail asset read them instead of assessing every series again, and so send exactly
 # the list the workbook and the report page show.
 SIGNALS_FILE = "signals.json"
-_FIELDS = ("org_type", "org_code", "org_name", "pcn_code", "value", "numerator", "status", "months_on", "months_seen",
-           "excess", "expected", "england_value", "priority")
+_FIELDS = (
+    "org_type",
+    "org_code",
+    "org_name",
+    "pcn_code",
+    "value",
+    "numerator",
+    "status",
+    "months_on",
+    "months_seen",
+    "excess",
+    "expected",
+    "england_value",
+    "priority",
+)
 
 
 def signals_document(analysis: Analysis) -> dict:
     """What an e-mail needs of the month, as plain data: every ICB's signals in order, the ICBs' and PCNs' names,
     and whether the month is synthetic."""
     return {
-        "month": analysis.month, "synthetic": analysis.synthetic,
+        "month": analysis.month,
+        "synthetic": analysis.synthetic,
         "icbs": {r["org_code"]: r["org_name"] for r in analysis.latest("icb").iter_rows(named=True)},
         "pcns": {r["org_code"]: r["org_name"] for r in analysis.latest("pcn").iter_rows(named=True)},
-        "signals": {icb: [{"indicator_id": s.indicator.id, "reasons": list(s.reasons),
-                           **{f: getattr(s, f) for f in _FIELDS}} for s in found]
-                    for icb, found in signals_by_icb(analysis).items()},
+        "signals": {
+            icb: [
+                {"indicator_id": s.indicator.id, "reasons": list(s.reasons), **{f: getattr(s, f) for f in _FIELDS}}
+                for s in found
+            ]
+            for icb, found in signals_by_icb(analysis).items()
+        },
     }
 
 
 def signals_from_document(document: dict, indicators: dict[str, Indicator]) -> dict[str, list[Signal]]:
     """The Signal objects back from signals_document's data (indicators by id from the catalogue)."""
-    return {icb: [Signal(indicator=indicators[s["indicator_id"]], reasons=tuple(s["reasons"]),
-                         **{f: s[f] for f in _FIELDS}) for s in found]
-            for icb, found in document["signals"].items()}
+    return {
+        icb: [
+            Signal(indicator=indicators[s["indicator_id"]], reasons=tuple(s["reasons"]), **{f: s[f] for f in _FIELDS})
+            for s in found
+        ]
+        for icb, found in document["signals"].items()
+    }

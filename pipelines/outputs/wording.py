@@ -12,14 +12,26 @@ from indicators.model import Indicator
 # also matches before a trailing newline).
 SAFE_CODE = re.compile(r"[A-Z0-9]{3,6}")
 SUPPRESSED = "*"  # disclosure control: a patient count of 1-7, or suppressed so that one cannot be recovered
-SPC = {"concern": "special cause: concerning", "improvement": "special cause: improving",
-       "special": "special cause", "common": "common cause", "none": "no limits yet"}
+SPC = {
+    "concern": "special cause: concerning",
+    "improvement": "special cause: improving",
+    "special": "special cause",
+    "common": "common cause",
+    "none": "no limits yet",
+}
 FUNNEL = {"above": "above 99.8% limit", "below": "below 99.8% limit", "within": "within limits", "none": ""}
 # The SPC rules (pipelines/stats/spc.py) in the words a reader knows them by, never their code names.
-SPC_RULES = {"outside": "a point outside the limits", "shift": "7 points in a row on one side of the mean",
-             "trend": "7 points in a row rising or falling", "two_of_three": "2 of 3 points close to a limit"}
-SEVERITY = {"high": "high harm: severe harm is possible from one error or one exposure",
-            "medium": "serious harm builds with continued exposure", "low": "a marker of risk across the population"}
+SPC_RULES = {
+    "outside": "a point outside the limits",
+    "shift": "7 points in a row on one side of the mean",
+    "trend": "7 points in a row rising or falling",
+    "two_of_three": "2 of 3 points close to a limit",
+}
+SEVERITY = {
+    "high": "high harm: severe harm is possible from one error or one exposure",
+    "medium": "serious harm builds with continued exposure",
+    "low": "a marker of risk across the population",
+}
 
 
 def rules_in_words(rules: str | None) -> str:
@@ -68,7 +80,9 @@ def related(ind: Indicator, indicators: dict[str, Indicator]) -> str:
 def worst_first(ind: Indicator, rows: list[dict]) -> list[dict]:
     """Rows with the worst value first (highest where lower is better or no judgement is made), no value last."""
     sign = 1 if ind.low_is_good is False else -1
-    return sorted(rows, key=lambda r: (r["value"] is None, sign * (r["value"] or 0), r.get("org_code") or r.get("code") or ""))
+    return sorted(
+        rows, key=lambda r: (r["value"] is None, sign * (r["value"] or 0), r.get("org_code") or r.get("code") or "")
+    )
 
 
 def position(ind: Indicator, row: dict) -> tuple[str, str]:
@@ -81,14 +95,22 @@ def position(ind: Indicator, row: dict) -> tuple[str, str]:
     words = f"{funnel} England's 99.8% limit"
     if ind.worse_side is None:
         return "neutral", f"{words} (the indicator makes no judgement)"
-    return ("worse", f"{words}: worse than England") if funnel == ind.worse_side else ("better", f"{words}: better than England")
+    return (
+        ("worse", f"{words}: worse than England")
+        if funnel == ind.worse_side
+        else ("better", f"{words}: better than England")
+    )
 
 
 # NHS England's Making Data Count variation icons, in words: (class, words); the letter is H or L, the side of
 # the mean the special cause is on.
-VARIATION = {"concern": "special cause variation — concerning", "improvement": "special cause variation — improving",
-             "special": "special cause variation — neither better nor worse", "common": "common cause variation",
-             "none": "too few months for SPC limits"}
+VARIATION = {
+    "concern": "special cause variation — concerning",
+    "improvement": "special cause variation — improving",
+    "special": "special cause variation — neither better nor worse",
+    "common": "common cause variation",
+    "none": "too few months for SPC limits",
+}
 
 
 def variation(ind: Indicator, row: dict) -> tuple[str, str, str]:
@@ -98,7 +120,11 @@ def variation(ind: Indicator, row: dict) -> tuple[str, str, str]:
     if state not in VARIATION:
         state = "none"
     letter = ""
-    if state in ("concern", "improvement", "special") and row.get("value") is not None and row.get("spc_mean") is not None:
+    if (
+        state in ("concern", "improvement", "special")
+        and row.get("value") is not None
+        and row.get("spc_mean") is not None
+    ):
         letter = "H" if row["value"] >= row["spc_mean"] else "L"
     words = VARIATION[state] + (f" ({'high' if letter == 'H' else 'low'})" if letter else "")
     return state, letter, words
@@ -115,17 +141,25 @@ def standing(ind: Indicator, row: dict) -> tuple[str, str]:
         state = {"concern": "concern", "improvement": "improving", "special": "neutral"}[how]
     else:
         return "expected", "as expected" if where != "none" or how != "none" else "no limits"
-    label = "; ".join(w for w in (where_words if where in ("worse", "better", "neutral") else "",
-                                  how_words if how in ("concern", "improvement", "special") else "") if w)
+    label = "; ".join(
+        w
+        for w in (
+            where_words if where in ("worse", "better", "neutral") else "",
+            how_words if how in ("concern", "improvement", "special") else "",
+        )
+        if w
+    )
     return state, label
 
 
 def no_prescribing(absent, month_label: str) -> str:
     """What every output says for an ICB the month's EPD lacks (pipelines/checks/coverage.py), instead of
     leaving it out: report page, workbook and e-mail alike."""
-    return (f"No prescribing data for {month_label}: NHSBSA's file for the month has no rows for this ICB's "
-            f"{absent.practices:,} practices (checked against {absent.against}). Its figures stop at the month "
-            "before; check NHSBSA's publication, and run the month again when it is republished.")
+    return (
+        f"No prescribing data for {month_label}: NHSBSA's file for the month has no rows for this ICB's "
+        f"{absent.practices:,} practices (checked against {absent.against}). Its figures stop at the month "
+        "before; check NHSBSA's publication, and run the month again when it is republished."
+    )
 
 
 HARM_WORDS = {"high": "high harm", "medium": "medium harm", "low": "low harm"}
@@ -141,22 +175,34 @@ def act_first_entry(s, pcn_name: str | None) -> dict[str, str]:
     unit = s.excess_unit if excess != "1" else s.excess_unit.removesuffix("s")
     if ind.signal_on_any_item:
         shown = fmt_value(ind, s.value)
-        against = f"{shown} {ind.unit_label if shown != '1' else ind.unit_label.removesuffix('s')} (the right number is none)"
+        against = (
+            f"{shown} {ind.unit_label if shown != '1' else ind.unit_label.removesuffix('s')} (the right number is none)"
+        )
         size = f"{excess} {unit}, every one to review" if excess != "1" else f"1 {unit}, to review"
     else:
         against = f"{fmt_value(ind, s.value)} {ind.unit_label}, England {fmt_value(ind, s.england_value)}"
         size = f"{about}{excess} {unit} more than England's rate would give"
     return {
-        "practice": s.org_name, "code": s.org_code, "pcn": pcn_name or "in no PCN",
+        "practice": s.org_name,
+        "code": s.org_code,
+        "pcn": pcn_name or "in no PCN",
         "who": f"{s.org_name} ({s.org_code}; {pcn_name or 'in no PCN'})",
-        "indicator": ind.title, "short_title": ind.short_title, "indicator_id": ind.id,
-        "harm": HARM_WORDS[ind.severity], "against": against, "excess": size,
-        "how_long": s.persistence_words, "action": ind.action, "why": ind.harm_reason,
+        "indicator": ind.title,
+        "short_title": ind.short_title,
+        "indicator_id": ind.id,
+        "harm": HARM_WORDS[ind.severity],
+        "against": against,
+        "excess": size,
+        "how_long": s.persistence_words,
+        "action": ind.action,
+        "why": ind.harm_reason,
         "priority": f"{s.priority:,.0f}",
     }
 
 
 # Outputs made from the built-in sample say so on every page, workbook and e-mail (Analysis.synthetic).
 SYNTHETIC_TAG = "[SYNTHETIC SAMPLE] "
-SYNTHETIC = ("SYNTHETIC SAMPLE DATA — made by msi's built-in generator for trying the pipeline, not NHS "
-             "prescribing: the organisations' names are real, the numbers are not.")
+SYNTHETIC = (
+    "SYNTHETIC SAMPLE DATA — made by msi's built-in generator for trying the pipeline, not NHS "
+    "prescribing: the organisations' names are real, the numbers are not."
+)

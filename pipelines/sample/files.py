@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import polars as pl
 
@@ -22,11 +22,23 @@ NUMERIC_COLUMNS = {"QUANTITY", "ITEMS", "TOTAL_QUANTITY", "ADQ_USAGE", "ADQUSAGE
 DECIMALS = ("quantity", "total_quantity", "adq_usage", "nic", "actual_cost")
 # Canonical EPD column -> the sample's column that fills it, for the always-quoted text fields.
 QUOTED_SOURCES = {
-    "region_name": "epd_region_name", "region_code": "region_code", "icb_name": "icb_name", "icb_code": "icb_code",
-    "sub_icb_name": "sub_icb_name", "sub_icb_code": "pco_code", "practice_name": "practice_name",
-    "address_1": "address_1", "address_2": "address_2", "address_3": "address_3", "address_4": "address_4",
-    "postcode": "postcode", "chem_code": "chem_code", "chem_name": "chem_name", "bnf_code": "bnf_code",
-    "bnf_name": "bnf_name", "bnf_chapter": "chapter",
+    "region_name": "epd_region_name",
+    "region_code": "region_code",
+    "icb_name": "icb_name",
+    "icb_code": "icb_code",
+    "sub_icb_name": "sub_icb_name",
+    "sub_icb_code": "pco_code",
+    "practice_name": "practice_name",
+    "address_1": "address_1",
+    "address_2": "address_2",
+    "address_3": "address_3",
+    "address_4": "address_4",
+    "postcode": "postcode",
+    "chem_code": "chem_code",
+    "chem_name": "chem_name",
+    "bnf_code": "bnf_code",
+    "bnf_name": "bnf_name",
+    "bnf_chapter": "chapter",
 }
 LIST_SIZE_ZIPS_FROM = "2025-11"
 # Before this month the sample writes what NHS Digital's real September 2017 publication held: the
@@ -79,16 +91,18 @@ def _decimal(name: str) -> pl.Expr:
 
 def format_epd_rows(rows: pl.DataFrame, month: str, flavour: Flavour) -> bytes:
     """Rows (canonical column names, see sample.prescribing.decorate) -> published CSV body, Latin-1."""
-    year_month = (f'"{month}"' if flavour.name == "snomed_2025" else month.replace("-", ""))
+    year_month = f'"{month}"' if flavour.name == "snomed_2025" else month.replace("-", "")
     values = {canonical: _quote(pl.col(source)) for canonical, source in QUOTED_SOURCES.items()}
-    values.update({
-        "year_month": pl.lit(year_month),
-        "practice_code": _quote(pl.col("practice_code").str.replace(r"^-\|.*$", "-")),  # '-|<sub-ICB>' -> '-'
-        "items": pl.col("items").cast(pl.Utf8),
-        "unidentified": _quote(pl.when(pl.col("unidentified")).then(pl.lit("Y")).otherwise(pl.lit("N"))),
-        "snomed_code": pl.col("snomed_code").fill_null(""),
-        **{d: _decimal(d) for d in DECIMALS},
-    })
+    values.update(
+        {
+            "year_month": pl.lit(year_month),
+            "practice_code": _quote(pl.col("practice_code").str.replace(r"^-\|.*$", "-")),  # '-|<sub-ICB>' -> '-'
+            "items": pl.col("items").cast(pl.Utf8),
+            "unidentified": _quote(pl.when(pl.col("unidentified")).then(pl.lit("Y")).otherwise(pl.lit("N"))),
+            "snomed_code": pl.col("snomed_code").fill_null(""),
+            **{d: _decimal(d) for d in DECIMALS},
+        }
+    )
     out = rows.select([values[c].alias(c) for c in flavour.canonical])
     buf = io.BytesIO()
     out.write_csv(buf, include_header=False, quote_style="never")
@@ -118,13 +132,15 @@ def zip_file(csv_path: Path, zip_path: Path) -> None:
 
 # --- NHS Digital "Patients registered at a GP practice" ---------------------------------------------
 
+
 def area_team_stand_ins(geo: pl.DataFrame) -> pl.DataFrame:
     """The geography with each region's area-team stand-in in the ICB columns (area-team-era files)."""
     regions = sorted(geo["region_code"].drop_nulls().unique().to_list())
     code = {r: f"{AREA_TEAM_STAND_IN_PREFIX}{i + 1}" for i, r in enumerate(regions)}
     return geo.with_columns(
         icb_code=pl.col("region_code").replace_strict(code, default=None),
-        icb_name=pl.lit("SAMPLE AREA TEAM STAND-IN (") + pl.col("epd_region_name") + pl.lit(")"))
+        icb_name=pl.lit("SAMPLE AREA TEAM STAND-IN (") + pl.col("epd_region_name") + pl.lit(")"),
+    )
 
 
 def extract_date_text(month: str) -> str:
@@ -170,70 +186,149 @@ def write_list_size_files(folder: Path, month: str, geo: pl.DataFrame, lists: Li
     post_2022 = month >= "2022-07"
     extract = extract_date_text(month)
     gp = geo.filter(pl.col("setting") == 4)
-    info = gp.select("practice_code", "postcode", "sub_icb_code", "sub_icb_ons_code", "icb_code", "icb_ons_code",
-                     "region_code", "region_ons_code")
+    info = gp.select(
+        "practice_code",
+        "postcode",
+        "sub_icb_code",
+        "sub_icb_ons_code",
+        "icb_code",
+        "icb_ons_code",
+        "region_code",
+        "region_ons_code",
+    )
     codes = lists.practice_code
     # Quinary ages: GP rows for ALL/FEMALE/MALE x every band and ALL, plus ICB and region totals.
     frames = []
     for sex, mat in (("FEMALE", lists.female), ("MALE", lists.male), ("ALL", lists.female + lists.male)):
         wide = pl.DataFrame(mat, schema=BANDS, orient="row").with_columns(
-            ALL=pl.sum_horizontal(BANDS), ORG_CODE=pl.Series(codes), SEX=pl.lit(sex))
-        frames.append(wide.unpivot(index=["ORG_CODE", "SEX"], variable_name="AGE_GROUP_5",
-                                   value_name="NUMBER_OF_PATIENTS"))
+            ALL=pl.sum_horizontal(BANDS), ORG_CODE=pl.Series(codes), SEX=pl.lit(sex)
+        )
+        frames.append(
+            wide.unpivot(index=["ORG_CODE", "SEX"], variable_name="AGE_GROUP_5", value_name="NUMBER_OF_PATIENTS")
+        )
     gp_rows = pl.concat(frames).join(
-        info.select(pl.col("practice_code").alias("ORG_CODE"), pl.col("postcode").alias("POSTCODE"),
-                    "icb_code", "icb_ons_code", "region_code", "region_ons_code"), on="ORG_CODE", maintain_order="left")
-    icb_rows = gp_rows.group_by("icb_code", "icb_ons_code", "SEX", "AGE_GROUP_5", maintain_order=True).agg(
-        pl.col("NUMBER_OF_PATIENTS").sum()).sort("icb_code", maintain_order=True).select(
-        pl.lit("ICB").alias("ORG_TYPE"), pl.col("icb_code").alias("ORG_CODE"), pl.col("icb_ons_code").alias("ONS_CODE"),
-        pl.lit("").alias("POSTCODE"), "SEX", "AGE_GROUP_5", "NUMBER_OF_PATIENTS")
-    region_rows = gp_rows.group_by("region_code", "region_ons_code", "SEX", "AGE_GROUP_5", maintain_order=True).agg(
-        pl.col("NUMBER_OF_PATIENTS").sum()).sort("region_code", maintain_order=True).select(
-        pl.lit("Comm Region").alias("ORG_TYPE"), pl.col("region_code").alias("ORG_CODE"),
-        pl.col("region_ons_code").alias("ONS_CODE"), pl.lit("").alias("POSTCODE"), "SEX", "AGE_GROUP_5",
-        "NUMBER_OF_PATIENTS")
-    gp_out = gp_rows.select(pl.lit("GP").alias("ORG_TYPE"), "ORG_CODE", pl.lit("").alias("ONS_CODE"), "POSTCODE",
-                            "SEX", "AGE_GROUP_5", "NUMBER_OF_PATIENTS")
+        info.select(
+            pl.col("practice_code").alias("ORG_CODE"),
+            pl.col("postcode").alias("POSTCODE"),
+            "icb_code",
+            "icb_ons_code",
+            "region_code",
+            "region_ons_code",
+        ),
+        on="ORG_CODE",
+        maintain_order="left",
+    )
+    icb_rows = (
+        gp_rows.group_by("icb_code", "icb_ons_code", "SEX", "AGE_GROUP_5", maintain_order=True)
+        .agg(pl.col("NUMBER_OF_PATIENTS").sum())
+        .sort("icb_code", maintain_order=True)
+        .select(
+            pl.lit("ICB").alias("ORG_TYPE"),
+            pl.col("icb_code").alias("ORG_CODE"),
+            pl.col("icb_ons_code").alias("ONS_CODE"),
+            pl.lit("").alias("POSTCODE"),
+            "SEX",
+            "AGE_GROUP_5",
+            "NUMBER_OF_PATIENTS",
+        )
+    )
+    region_rows = (
+        gp_rows.group_by("region_code", "region_ons_code", "SEX", "AGE_GROUP_5", maintain_order=True)
+        .agg(pl.col("NUMBER_OF_PATIENTS").sum())
+        .sort("region_code", maintain_order=True)
+        .select(
+            pl.lit("Comm Region").alias("ORG_TYPE"),
+            pl.col("region_code").alias("ORG_CODE"),
+            pl.col("region_ons_code").alias("ONS_CODE"),
+            pl.lit("").alias("POSTCODE"),
+            "SEX",
+            "AGE_GROUP_5",
+            "NUMBER_OF_PATIENTS",
+        )
+    )
+    gp_out = gp_rows.select(
+        pl.lit("GP").alias("ORG_TYPE"),
+        "ORG_CODE",
+        pl.lit("").alias("ONS_CODE"),
+        "POSTCODE",
+        "SEX",
+        "AGE_GROUP_5",
+        "NUMBER_OF_PATIENTS",
+    )
     if month < LIST_SIZE_2017_LAYOUT_BEFORE:
         # The 2017 layout: GP rows; SEX ALL only with AGE_GROUP_5 ALL; bands under MALE and FEMALE.
         gp_2017 = gp_out.filter((pl.col("SEX") != "ALL") | (pl.col("AGE_GROUP_5") == "ALL")).sort(
-            "ORG_CODE", pl.col("SEX").replace_strict({"ALL": 0, "FEMALE": 1, "MALE": 2}), maintain_order=True)
-        quin = gp_2017.select(pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"),
-                              pl.all()).with_columns(ONS_CODE=pl.lit(None, pl.Utf8))  # written ,, as in 2017
+            "ORG_CODE", pl.col("SEX").replace_strict({"ALL": 0, "FEMALE": 1, "MALE": 2}), maintain_order=True
+        )
+        quin = gp_2017.select(
+            pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"), pl.all()
+        ).with_columns(ONS_CODE=pl.lit(None, pl.Utf8))  # written ,, as in 2017
         return [_write_table(quin, folder, "gp-reg-pat-prac-quin-age", False, month, crlf=True)]
     quin = pl.concat([region_rows, icb_rows, gp_out]).select(
-        pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"), pl.all())
+        pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"), pl.all()
+    )
     paths = [_write_table(quin, folder, "gp-reg-pat-prac-quin-age", zipped, month)]
 
     # Single year of age, females.
     ages = [str(a) for a in range(95)] + ["95+"]
     wide = pl.DataFrame(lists.female_single, schema=ages, orient="row").with_columns(
-        ALL=pl.sum_horizontal(ages), ORG_CODE=pl.Series(codes))
+        ALL=pl.sum_horizontal(ages), ORG_CODE=pl.Series(codes)
+    )
     single = wide.unpivot(index=["ORG_CODE"], variable_name="AGE", value_name="NUMBER_OF_PATIENTS").join(
-        info.select(pl.col("practice_code").alias("ORG_CODE"), pl.col("postcode").alias("POSTCODE"),
-                    "sub_icb_code", "sub_icb_ons_code"), on="ORG_CODE", maintain_order="left")
-    sub_code, sub_ons = ("SUB_ICB_LOCATION_CODE", "ONS_SUB_ICB_LOCATION_CODE") if post_2022 else ("CCG_CODE", "ONS_CCG_CODE")
+        info.select(
+            pl.col("practice_code").alias("ORG_CODE"),
+            pl.col("postcode").alias("POSTCODE"),
+            "sub_icb_code",
+            "sub_icb_ons_code",
+        ),
+        on="ORG_CODE",
+        maintain_order="left",
+    )
+    sub_code, sub_ons = (
+        ("SUB_ICB_LOCATION_CODE", "ONS_SUB_ICB_LOCATION_CODE") if post_2022 else ("CCG_CODE", "ONS_CCG_CODE")
+    )
     single = single.select(
-        pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"),
-        pl.lit("GP").alias("ORG_TYPE"), pl.col("sub_icb_code").alias(sub_code), pl.col("sub_icb_ons_code").alias(sub_ons),
-        "ORG_CODE", "POSTCODE", pl.lit("FEMALE").alias("SEX"), "AGE", "NUMBER_OF_PATIENTS")
+        pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"),
+        pl.lit(extract).alias("EXTRACT_DATE"),
+        pl.lit("GP").alias("ORG_TYPE"),
+        pl.col("sub_icb_code").alias(sub_code),
+        pl.col("sub_icb_ons_code").alias(sub_ons),
+        "ORG_CODE",
+        "POSTCODE",
+        pl.lit("FEMALE").alias("SEX"),
+        "AGE",
+        "NUMBER_OF_PATIENTS",
+    )
     paths.append(_write_table(single, folder, "gp-reg-pat-prac-sing-age-female", zipped, month))
 
     # Practice -> PCN -> sub-ICB -> ICB -> region map.
     if post_2022:
-        names = ["ONS_SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_NAME", "ONS_ICB_CODE",
-                 "ICB_CODE", "ICB_NAME"]
+        names = [
+            "ONS_SUB_ICB_LOCATION_CODE",
+            "SUB_ICB_LOCATION_CODE",
+            "SUB_ICB_LOCATION_NAME",
+            "ONS_ICB_CODE",
+            "ICB_CODE",
+            "ICB_NAME",
+        ]
     else:
         names = ["ONS_CCG_CODE", "CCG_CODE", "CCG_NAME", "ONS_STP_CODE", "STP_CODE", "STP_NAME"]
     mapping = gp.select(
-        pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"), pl.lit(extract).alias("EXTRACT_DATE"),
-        pl.col("practice_code").alias("PRACTICE_CODE"), pl.col("name").alias("PRACTICE_NAME"),
-        pl.col("postcode").alias("PRACTICE_POSTCODE"), pl.col("pcn_code").alias("PCN_CODE"),
+        pl.lit("GP_PRAC_PAT_LIST").alias("PUBLICATION"),
+        pl.lit(extract).alias("EXTRACT_DATE"),
+        pl.col("practice_code").alias("PRACTICE_CODE"),
+        pl.col("name").alias("PRACTICE_NAME"),
+        pl.col("postcode").alias("PRACTICE_POSTCODE"),
+        pl.col("pcn_code").alias("PCN_CODE"),
         pl.col("pcn_name").alias("PCN_NAME"),
-        pl.col("sub_icb_ons_code").alias(names[0]), pl.col("sub_icb_code").alias(names[1]),
-        pl.col("sub_icb_name").alias(names[2]), pl.col("icb_ons_code").alias(names[3]),
-        pl.col("icb_code").alias(names[4]), pl.col("icb_name").alias(names[5]),
-        pl.col("region_ons_code").alias("ONS_COMM_REGION_CODE"), pl.col("region_code").alias("COMM_REGION_CODE"),
+        pl.col("sub_icb_ons_code").alias(names[0]),
+        pl.col("sub_icb_code").alias(names[1]),
+        pl.col("sub_icb_name").alias(names[2]),
+        pl.col("icb_ons_code").alias(names[3]),
+        pl.col("icb_code").alias(names[4]),
+        pl.col("icb_name").alias(names[5]),
+        pl.col("region_ons_code").alias("ONS_COMM_REGION_CODE"),
+        pl.col("region_code").alias("COMM_REGION_CODE"),
         pl.col("region_name").alias("COMM_REGION_NAME"),
     )
     if post_2022:

@@ -14,8 +14,14 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.sample.files import (area_team_stand_ins, epd_filename, epd_flavour_for, write_epd_file,
-                                   write_list_size_files, zip_file)
+from pipelines.sample.files import (
+    area_team_stand_ins,
+    epd_filename,
+    epd_flavour_for,
+    write_epd_file,
+    write_list_size_files,
+    zip_file,
+)
 from pipelines.sample.list_sizes import practice_list_sizes
 from pipelines.sample.organisations import build_england
 from pipelines.sample.prescribing import decorate, gp_prescribing, other_prescribing
@@ -39,8 +45,14 @@ def _keep(code: str, fraction: float) -> bool:
 
 
 def write_sample_month(
-    month: str, out_dir: Path, scale: str = "demo", seed: int = DEFAULT_SEED, zip_epd: bool = False,
-    keep_csv: bool = True, practice_fraction: float = 1.0, dataset: str | None = None,
+    month: str,
+    out_dir: Path,
+    scale: str = "demo",
+    seed: int = DEFAULT_SEED,
+    zip_epd: bool = False,
+    keep_csv: bool = True,
+    practice_fraction: float = 1.0,
+    dataset: str | None = None,
 ) -> SampleMonth:
     """dataset: 'snomed' (EPD with SNOMED code, from Nov 2020), 'epd' (the retired dataset, to June 2025),
     or None for what NHSBSA would serve for the month (SNOMED wherever it exists)."""
@@ -51,8 +63,9 @@ def write_sample_month(
     england = build_england(seed)
     geo = england.geography(month)
     if practice_fraction < 1.0:  # smaller samples for tests: a stable subset of practices
-        geo = geo.filter(pl.col("practice_code").map_elements(lambda c: _keep(c, practice_fraction),
-                                                              return_dtype=pl.Boolean))
+        geo = geo.filter(
+            pl.col("practice_code").map_elements(lambda c: _keep(c, practice_fraction), return_dtype=pl.Boolean)
+        )
     lists = practice_list_sizes(england, geo, month, seed)
     gp = geo.filter(pl.col("setting") == 4)
     flavour = epd_flavour_for(month, dataset)
@@ -60,8 +73,16 @@ def write_sample_month(
         geo = area_team_stand_ins(geo)
 
     def chunks():
-        for rows in gp_prescribing(england, month, gp, lists.total.astype(float), lists.share65, scale, seed,
-                                   chunk=400 if scale == "demo" else 120):
+        for rows in gp_prescribing(
+            england,
+            month,
+            gp,
+            lists.total.astype(float),
+            lists.share65,
+            scale,
+            seed,
+            chunk=400 if scale == "demo" else 120,
+        ):
             yield decorate(rows.with_columns(unidentified=pl.lit(False)), geo, month, scale, seed)
         yield decorate(other_prescribing(england, month, geo, scale, seed), geo, month, scale, seed)
 

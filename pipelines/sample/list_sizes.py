@@ -17,9 +17,33 @@ from pipelines.sample.organisations import England
 from pipelines.sample.prescribing import BASE_MONTH, _month_seed, _months_between
 
 BANDS = [f"{a}_{a + 4}" for a in range(0, 95, 5)] + ["95+"]
-BAND_SHARE = np.array([5.3, 5.8, 6.0, 5.8, 6.2, 6.8, 7.2, 7.0, 6.6, 6.1, 6.6, 6.6, 5.9, 5.0, 4.6, 4.0, 2.6, 1.5, 0.7, 0.2])
-FEMALE_SHARE = np.array([0.488, 0.488, 0.488, 0.49, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.505, 0.505, 0.51, 0.515,
-                         0.525, 0.54, 0.56, 0.6, 0.67, 0.75])
+BAND_SHARE = np.array(
+    [5.3, 5.8, 6.0, 5.8, 6.2, 6.8, 7.2, 7.0, 6.6, 6.1, 6.6, 6.6, 5.9, 5.0, 4.6, 4.0, 2.6, 1.5, 0.7, 0.2]
+)
+FEMALE_SHARE = np.array(
+    [
+        0.488,
+        0.488,
+        0.488,
+        0.49,
+        0.5,
+        0.5,
+        0.5,
+        0.5,
+        0.5,
+        0.5,
+        0.505,
+        0.505,
+        0.51,
+        0.515,
+        0.525,
+        0.54,
+        0.56,
+        0.6,
+        0.67,
+        0.75,
+    ]
+)
 BAND_MID = np.array([2.5 + 5 * i for i in range(20)])
 GROWTH_PER_MONTH = 0.001  # England's registered list grows ~1 % a year (assumption)
 
@@ -65,7 +89,8 @@ def practice_list_sizes(england: England, geo: pl.DataFrame, month: str, seed: i
     for b in range(19):
         part = np.floor(female[:, b, None] * spread[None, :])
         part[:, 0] += female[:, b] - part.sum(axis=1)
-        single[:, 5 * b:5 * b + 5] = part
+        single[:, 5 * b : 5 * b + 5] = part
     single[:, 95] = female[:, 19]
-    return ListSizes(gp["practice_code"].to_list(), male.astype(np.int64), female.astype(np.int64),
-                     single.astype(np.int64))
+    return ListSizes(
+        gp["practice_code"].to_list(), male.astype(np.int64), female.astype(np.int64), single.astype(np.int64)
+    )

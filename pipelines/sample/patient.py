@@ -34,20 +34,42 @@ class Product:
 
 # name -> (products to choose from, relative weights)
 PRODUCTS = {
-    "nsaid": ([Product("1001010J0AAAEAE", 84), Product("1001010P0AAADAD", 56), Product("1001010C0AAADAD", 84),
-               Product("1001010AHAAAAAA", 28)], [0.5, 0.3, 0.15, 0.05]),
+    "nsaid": (
+        [
+            Product("1001010J0AAAEAE", 84),
+            Product("1001010P0AAADAD", 56),
+            Product("1001010C0AAADAD", 84),
+            Product("1001010AHAAAAAA", 28),
+        ],
+        [0.5, 0.3, 0.15, 0.05],
+    ),
     "arthrotec": ([Product("1001010C0BLAAAM", 56)], [1.0]),
     "ppi": ([Product("0103050P0AAAAAA", 28), Product("0103050L0AAAAAA", 28)], [0.6, 0.4]),
-    "raas": ([Product("0205051R0AAACAC", 28), Product("0205051L0AAADAD", 28), Product("0205052N0AAABAB", 28)],
-             [0.4, 0.3, 0.3]),
-    "diuretic": ([Product("0202020L0AABDBD", 28), Product("0202010P0AAAAAA", 28), Product("0202010B0AAABAB", 28)],
-                 [0.4, 0.3, 0.3]),
-    "anticoagulant": ([Product("0208020Z0AAAAAA", 56), Product("0208020Y0AAADAD", 28),
-                       Product("0208020V0AAAAAA", 56)], [0.5, 0.3, 0.2]),
-    "weak_opioid": ([Product("0407010F0AAAAAA", 100), Product("0407020C0AAABAB", 56), Product("040702040AAAAAA", 60)],
-                    [0.6, 0.25, 0.15]),
-    "strong_opioid": ([Product("0407020Q0AAALAL", 56), Product("0407020ADAAAFAF", 56), Product("0407020B0AAAIAI", 4),
-                       Product("0407020Q0AACNCN", 300)], [0.35, 0.3, 0.2, 0.15]),
+    "raas": (
+        [Product("0205051R0AAACAC", 28), Product("0205051L0AAADAD", 28), Product("0205052N0AAABAB", 28)],
+        [0.4, 0.3, 0.3],
+    ),
+    "diuretic": (
+        [Product("0202020L0AABDBD", 28), Product("0202010P0AAAAAA", 28), Product("0202010B0AAABAB", 28)],
+        [0.4, 0.3, 0.3],
+    ),
+    "anticoagulant": (
+        [Product("0208020Z0AAAAAA", 56), Product("0208020Y0AAADAD", 28), Product("0208020V0AAAAAA", 56)],
+        [0.5, 0.3, 0.2],
+    ),
+    "weak_opioid": (
+        [Product("0407010F0AAAAAA", 100), Product("0407020C0AAABAB", 56), Product("040702040AAAAAA", 60)],
+        [0.6, 0.25, 0.15],
+    ),
+    "strong_opioid": (
+        [
+            Product("0407020Q0AAALAL", 56),
+            Product("0407020ADAAAFAF", 56),
+            Product("0407020B0AAAIAI", 4),
+            Product("0407020Q0AACNCN", 300),
+        ],
+        [0.35, 0.3, 0.2, 0.15],
+    ),
     "high_dose_opioid": ([Product("0407020A0AAAFAF", 10), Product("0407020Q0AAAHAH", 56)], [0.6, 0.4]),
     "methotrexate_2_5": ([Product("1001030U0AAABAB", 24)], [1.0]),
     "methotrexate_10": ([Product("1001030U0AAACAC", 4)], [1.0]),
@@ -57,8 +79,10 @@ PRODUCTS = {
     "gabapentinoid": ([Product("0408010AEAAACAC", 56), Product("0408010G0AAABAB", 100)], [0.55, 0.45]),
     "antiplatelet": ([Product("0209000A0AAABAB", 28), Product("0209000C0AAAAAA", 28)], [0.6, 0.4]),
     "sedative": ([Product("0401010Z0AAAAAA", 28), Product("0401020K0AAAHAH", 28)], [0.6, 0.4]),
-    "antipsychotic": ([Product("0402010ABAAABAB", 60), Product("040201030AAAKAK", 28), Product("040201060AAAAAA", 28)],
-                      [0.5, 0.25, 0.25]),
+    "antipsychotic": (
+        [Product("0402010ABAAABAB", 60), Product("040201030AAAKAK", 28), Product("040201060AAAAAA", 28)],
+        [0.5, 0.25, 0.25],
+    ),
 }
 
 
@@ -70,8 +94,9 @@ def _ids(prefix: str, idx: np.ndarray) -> pl.Series:
     return pl.select(pl.lit(prefix) + pl.Series(idx).cast(pl.String).str.zfill(7)).to_series().alias("patient_id")
 
 
-def generate(practices: list[str], months: list[str], patients: int, seed: int = 20260101,
-             edge_cases: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
+def generate(
+    practices: list[str], months: list[str], patients: int, seed: int = 20260101, edge_cases: bool = True
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(prescriptions, registrations) for `patients` patients with issues in `months` (contiguous)."""
     rng = np.random.default_rng(seed)
     n = patients
@@ -94,18 +119,35 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
     new_practice = (practice + 1 + rng.integers(0, max(1, len(practices) - 1), n)) % len(practices)
     pid = _ids("pt", np.arange(n))
     to_days = np.where(mover | leaver, change - 1, -1)
-    first_spells = pl.DataFrame({
-        "patient_id": pid, "practice_code": np.array(practices)[practice], "sex": sex,
-        "date_of_birth": dob, "registered_from": reg_from, "registered_to": to_days})
+    first_spells = pl.DataFrame(
+        {
+            "patient_id": pid,
+            "practice_code": np.array(practices)[practice],
+            "sex": sex,
+            "date_of_birth": dob,
+            "registered_from": reg_from,
+            "registered_to": to_days,
+        }
+    )
     moved = np.flatnonzero(mover)
-    second_spells = pl.DataFrame({
-        "patient_id": pid.gather(moved), "practice_code": np.array(practices)[new_practice[moved]],
-        "sex": sex[moved], "date_of_birth": dob[moved], "registered_from": change[moved],
-        "registered_to": np.full(moved.size, -1)})
+    second_spells = pl.DataFrame(
+        {
+            "patient_id": pid.gather(moved),
+            "practice_code": np.array(practices)[new_practice[moved]],
+            "sex": sex[moved],
+            "date_of_birth": dob[moved],
+            "registered_from": change[moved],
+            "registered_to": np.full(moved.size, -1),
+        }
+    )
     registrations = pl.concat([first_spells, second_spells]).with_columns(
         *(pl.col(c).cast(pl.Date) for c in ("date_of_birth", "registered_from")),
-        pl.when(pl.col("registered_to") < 0).then(None).otherwise(pl.col("registered_to")).cast(pl.Date)
-        .alias("registered_to"))
+        pl.when(pl.col("registered_to") < 0)
+        .then(None)
+        .otherwise(pl.col("registered_to"))
+        .cast(pl.Date)
+        .alias("registered_to"),
+    )
     # --- exposures ---------------------------------------------------------------------------------
     adult, older, mid = age >= 18, age >= 65, (age >= 40) & (age < 65)
     u = lambda: rng.random(n)  # noqa: E731
@@ -144,10 +186,16 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
         rows, cols = np.nonzero(hit)
         products, weights = PRODUCTS[name]
         choice = rng.choice(len(products), idx.size, p=weights)[rows]  # one product per patient
-        parts.append(pl.DataFrame({
-            "p": idx[rows], "issue_date": month_start[cols] + (rng.random(rows.size) * month_len[cols]).astype(int),
-            "bnf_code": np.array([p.bnf_code for p in products])[choice],
-            "quantity": np.array([p.quantity for p in products], dtype=float)[choice]}))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "p": idx[rows],
+                    "issue_date": month_start[cols] + (rng.random(rows.size) * month_len[cols]).astype(int),
+                    "bnf_code": np.array([p.bnf_code for p in products])[choice],
+                    "quantity": np.array([p.quantity for p in products], dtype=float)[choice],
+                }
+            )
+        )
 
     issue("nsaid", nsaid & ~arthrotec, 0.9, course=2)
     issue("arthrotec", arthrotec, 0.9, course=2)
@@ -181,45 +229,74 @@ def generate(practices: list[str], months: list[str], patients: int, seed: int =
     # given antipsychotics far more often than others (NHS England: about 16 times for a learning disability).
     ld_autism = u() < 0.012
     issue("antipsychotic", ld_autism & (age >= 10) & ~antipsychotic & (u() < 0.15), 0.9)
-    registrations = registrations.with_columns(pl.Series(
-        "learning_disability_or_autism", np.where(np.concatenate([ld_autism, ld_autism[moved]]), "Y", "N")))
+    registrations = registrations.with_columns(
+        pl.Series("learning_disability_or_autism", np.where(np.concatenate([ld_autism, ld_autism[moved]]), "Y", "N"))
+    )
     rx = pl.concat(parts)
     # Issues follow the patient: a mover's issues before the move are at the old practice.
-    spell_practice = np.where(mover[rx["p"].to_numpy()] & (rx["issue_date"].to_numpy() >= change[rx["p"].to_numpy()]),
-                              new_practice[rx["p"].to_numpy()], practice[rx["p"].to_numpy()])
+    spell_practice = np.where(
+        mover[rx["p"].to_numpy()] & (rx["issue_date"].to_numpy() >= change[rx["p"].to_numpy()]),
+        new_practice[rx["p"].to_numpy()],
+        practice[rx["p"].to_numpy()],
+    )
     prescriptions = rx.with_columns(
         pid.gather(rx["p"]).alias("patient_id"),
         pl.Series("practice_code", np.array(practices)[spell_practice]),
-        pl.col("issue_date").cast(pl.Date)).select("patient_id", "practice_code", "issue_date", "bnf_code",
-                                                  "quantity")
+        pl.col("issue_date").cast(pl.Date),
+    ).select("patient_id", "practice_code", "issue_date", "bnf_code", "quantity")
     # Issues after a leaver's deregistration are dropped (they were never issued by the practice).
-    left = registrations.filter(pl.col("registered_to").is_not_null()).group_by("patient_id").agg(
-        pl.col("registered_to").max().alias("_to"))
+    left = (
+        registrations.filter(pl.col("registered_to").is_not_null())
+        .group_by("patient_id")
+        .agg(pl.col("registered_to").max().alias("_to"))
+    )
     moved_ids = pid.gather(moved).implode()
-    prescriptions = (prescriptions.join(left, on="patient_id", how="left", maintain_order="left")
-                     .filter(pl.col("_to").is_null() | (pl.col("issue_date") <= pl.col("_to"))
-                             | pl.col("patient_id").is_in(moved_ids))
-                     .drop("_to").sort("issue_date", "patient_id", maintain_order=True))
+    prescriptions = (
+        prescriptions.join(left, on="patient_id", how="left", maintain_order="left")
+        .filter(
+            pl.col("_to").is_null() | (pl.col("issue_date") <= pl.col("_to")) | pl.col("patient_id").is_in(moved_ids)
+        )
+        .drop("_to")
+        .sort("issue_date", "patient_id", maintain_order=True)
+    )
     if edge_cases:
         prescriptions, registrations = _with_edge_cases(prescriptions, registrations, practices)
     return prescriptions, registrations
 
 
 def _with_edge_cases(rx: pl.DataFrame, reg: pl.DataFrame, practices: list[str]):
-    """The hand-made patients of patient_edge_cases/ (see tests/indicators/test_patient.py), at the first three practices."""
-    practice_map = {"P00001": practices[0], "P00002": practices[1 % len(practices)],
-                    "P00003": practices[2 % len(practices)]}
-    e_reg = pl.read_csv(EDGE_CASES / "registrations.csv", infer_schema=False).select(reg.columns).with_columns(
-        pl.col("practice_code").replace(practice_map), pl.col("date_of_birth").str.to_date(),
-        pl.col("registered_from").str.to_date(), pl.col("registered_to").str.to_date())
-    e_rx = pl.read_csv(EDGE_CASES / "prescriptions.csv", infer_schema=False).select(rx.columns).with_columns(
-        pl.col("practice_code").replace(practice_map), pl.col("issue_date").str.to_date(),
-        pl.col("quantity").cast(pl.Float64))
+    """The hand-made patients of patient_edge_cases/ (see tests/indicators/test_patient.py), at the first three
+    practices."""
+    practice_map = {
+        "P00001": practices[0],
+        "P00002": practices[1 % len(practices)],
+        "P00003": practices[2 % len(practices)],
+    }
+    e_reg = (
+        pl.read_csv(EDGE_CASES / "registrations.csv", infer_schema=False)
+        .select(reg.columns)
+        .with_columns(
+            pl.col("practice_code").replace(practice_map),
+            pl.col("date_of_birth").str.to_date(),
+            pl.col("registered_from").str.to_date(),
+            pl.col("registered_to").str.to_date(),
+        )
+    )
+    e_rx = (
+        pl.read_csv(EDGE_CASES / "prescriptions.csv", infer_schema=False)
+        .select(rx.columns)
+        .with_columns(
+            pl.col("practice_code").replace(practice_map),
+            pl.col("issue_date").str.to_date(),
+            pl.col("quantity").cast(pl.Float64),
+        )
+    )
     return pl.concat([rx, e_rx]), pl.concat([reg, e_reg])
 
 
-def write_patient_sample(out: Path, practices: list[str], months: list[str], patients: int,
-                         seed: int = 20260101, fmt: str = "csv") -> dict:
+def write_patient_sample(
+    out: Path, practices: list[str], months: list[str], patients: int, seed: int = 20260101, fmt: str = "csv"
+) -> dict:
     """Write prescriptions.<fmt> and registrations.<fmt> into `out` (contract v1)."""
     out.mkdir(parents=True, exist_ok=True)
     rx, reg = generate(practices, months, patients, seed)
@@ -231,8 +308,13 @@ def write_patient_sample(out: Path, practices: list[str], months: list[str], pat
         else:
             frame.write_parquet(part)
         part.replace(target)
-    return {"folder": str(out), "patients": patients, "prescriptions": rx.height, "registrations": reg.height,
-            "months": f"{months[0]} to {months[-1]}"}
+    return {
+        "folder": str(out),
+        "patients": patients,
+        "prescriptions": rx.height,
+        "registrations": reg.height,
+        "months": f"{months[0]} to {months[-1]}",
+    }
 
 
 def issue_months(report_months: list[str]) -> list[str]:

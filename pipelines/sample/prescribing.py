@@ -17,16 +17,16 @@ from __future__ import annotations
 import csv
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Iterator
 
 import numpy as np
 import polars as pl
 
 from pipelines.bnf import lists as bnf_lists
-from pipelines.checks.verhoeff import check_digit
 from pipelines.bnf.ome import chemicals as opioid_chemicals
+from pipelines.checks.verhoeff import check_digit
 from pipelines.months import days_in_month
 from pipelines.reference import REFERENCE_DIR
 from pipelines.sample.organisations import England
@@ -37,17 +37,38 @@ BASE_MONTH = "2024-01"
 # Monthly multiplicative trend per group (assumption: direction from NHSBSA/OpenPrescribing national
 # series — opioids and valproate falling, DOACs rising — sizes invented).
 TREND_PER_MONTH = {
-    "opioid_long_acting": -0.0025, "opioid_other": -0.002, "nsaid": -0.003, "ppi": 0.001,
-    "anticoagulant": 0.007, "valproate": -0.004, "methotrexate": -0.001,
+    "opioid_long_acting": -0.0025,
+    "opioid_other": -0.002,
+    "nsaid": -0.003,
+    "ppi": 0.001,
+    "anticoagulant": 0.007,
+    "valproate": -0.004,
+    "methotrexate": -0.001,
 }
 # Winter bump for NSAIDs and short-acting opioids (assumption).
 WINTER_GROUPS = {"nsaid", "opioid_other"}
 # Practice-to-practice variation: lognormal sigma per group (assumption).
 PRACTICE_SIGMA = 0.30
 # Groups whose use rises with the share of over-65s (elasticity 1, assumption).
-AGE_DRIVEN = {"opioid_long_acting", "opioid_other", "nsaid", "nsaid_gastroprotected", "ppi", "h2ra", "misoprostol",
-              "acei", "arb", "renin_inhibitor", "diuretic", "anticoagulant", "methotrexate", "gabapentinoid",
-              "sedative", "antipsychotic", "antiemetic"}
+AGE_DRIVEN = {
+    "opioid_long_acting",
+    "opioid_other",
+    "nsaid",
+    "nsaid_gastroprotected",
+    "ppi",
+    "h2ra",
+    "misoprostol",
+    "acei",
+    "arb",
+    "renin_inhibitor",
+    "diuretic",
+    "anticoagulant",
+    "methotrexate",
+    "gabapentinoid",
+    "sedative",
+    "antipsychotic",
+    "antiemetic",
+}
 # National-scale filler: real presentations outside every indicator's BNF chapters (the rates are the
 # assumption, sized so a national month has ~18.4 M rows, as NHSBSA's January 2026 file has 18,342,436).
 FILLER_CHAPTERS = ["03", "05", "06", "07", "09", "11", "12", "13", "15"]
@@ -81,11 +102,19 @@ def _other_opioids(known: set[str]) -> pl.DataFrame:
     frame = bnf_lists.presentations_under(tuple(sorted(opioid_chemicals())), "2024")
     frame = frame.filter(~pl.col("bnf_code").is_in(list(known)) & ~pl.col("bnf_name").str.contains("DO NOT USE"))
     return frame.select(
-        "bnf_code", "bnf_name", "chem_code", "chem_name",
-        chapter=pl.lit("04: Central Nervous System"), snomed_code=pl.lit(None, pl.Utf8),
-        sample_group=pl.lit("opioid_other"), items_per_1000=pl.lit(OTHER_OPIOID_ITEMS_PER_1000),
-        packs=pl.lit("28"), adq_per_unit=pl.lit(0.0), price_per_unit=pl.lit(0.2),
-        provenance=pl.lit("code and name: NHSBSA BNF Code Information, Nov 2024 (rate assumed)"))
+        "bnf_code",
+        "bnf_name",
+        "chem_code",
+        "chem_name",
+        chapter=pl.lit("04: Central Nervous System"),
+        snomed_code=pl.lit(None, pl.Utf8),
+        sample_group=pl.lit("opioid_other"),
+        items_per_1000=pl.lit(OTHER_OPIOID_ITEMS_PER_1000),
+        packs=pl.lit("28"),
+        adq_per_unit=pl.lit(0.0),
+        price_per_unit=pl.lit(0.2),
+        provenance=pl.lit("code and name: NHSBSA BNF Code Information, Nov 2024 (rate assumed)"),
+    )
 
 
 @cache
@@ -102,7 +131,9 @@ def presentations(scale: str = "demo") -> pl.DataFrame:
     else:
         # Demo scale: every indicator presentation, but only the filler seen in real EPD rows (the
         # high-volume generics such as atorvastatin add rows, not insight, to a 12-month demo).
-        df = df.filter((pl.col("sample_group") != "filler") | pl.col("provenance").str.starts_with("verified: real EPD row"))
+        df = df.filter(
+            (pl.col("sample_group") != "filler") | pl.col("provenance").str.starts_with("verified: real EPD row")
+        )
     # The older, abbreviated NHSBSA name of each code, for months before names took the dm+d style.
     older = bnf_lists.names("2020")
     df = df.with_columns(bnf_name_2020=pl.col("bnf_code").replace_strict(older, default=pl.col("bnf_name")))
@@ -119,8 +150,10 @@ def _real_filler(n: int, known_chemicals: set[str]) -> pl.DataFrame:
     over the list (deterministic). Names and codes are NHSBSA's; rates, packs and prices are assumptions."""
     frame = bnf_lists.bnf_list("2024")
     frame = frame.filter(
-        pl.col("chapter_code").is_in(FILLER_CHAPTERS) & (pl.col("bnf_code").str.len_chars() == 15)
-        & ~pl.col("chem_code").is_in(list(known_chemicals)) & ~pl.col("bnf_name").str.contains("DO NOT USE")
+        pl.col("chapter_code").is_in(FILLER_CHAPTERS)
+        & (pl.col("bnf_code").str.len_chars() == 15)
+        & ~pl.col("chem_code").is_in(list(known_chemicals))
+        & ~pl.col("bnf_name").str.contains("DO NOT USE")
     ).sort("bnf_code")
     step = frame.height / n
     frame = frame[[int(i * step) for i in range(n)]]
@@ -128,8 +161,12 @@ def _real_filler(n: int, known_chemicals: set[str]) -> pl.DataFrame:
     rank = np.arange(1, n + 1)
     solid = frame["bnf_name"].str.contains(r"(?i)tablets|capsules")
     return frame.select(
-        "bnf_code", "bnf_name", "chem_code", "chem_name",
-        chapter=pl.col("chapter_code") + pl.lit(": ") + pl.col("chapter_name"), snomed_code=pl.lit(None, pl.Utf8),
+        "bnf_code",
+        "bnf_name",
+        "chem_code",
+        "chem_name",
+        chapter=pl.col("chapter_code") + pl.lit(": ") + pl.col("chapter_name"),
+        snomed_code=pl.lit(None, pl.Utf8),
         sample_group=pl.lit("filler"),
         # Zipf-like popularity (assumption): a few very common presentations, a long tail.
         items_per_1000=pl.Series((18.0 / rank**0.75 + 0.2).round(4)),
@@ -157,6 +194,7 @@ def _published_dmd_ids() -> dict[str, str]:
 def _snomed_for(codes: pl.Series) -> pl.Series:
     """Deterministic 18-digit pseudo-SNOMED IDs (dm+d extension style, with a valid Verhoeff check digit)
     for presentations whose real ID we do not hold."""
+
     def pseudo(c: str) -> str:
         body = f"{zlib.crc32(c.encode()) % 90000000 + 10000000}11000001{zlib.crc32(c[::-1].encode()) % 10}"
         return body + check_digit(body)
@@ -185,7 +223,13 @@ def _months_between(a: str, b: str) -> int:
 
 
 def gp_prescribing(
-    england: England, month: str, gp: pl.DataFrame, lists: np.ndarray, share65: np.ndarray, scale: str, seed: int,
+    england: England,
+    month: str,
+    gp: pl.DataFrame,
+    lists: np.ndarray,
+    share65: np.ndarray,
+    scale: str,
+    seed: int,
     chunk: int = 400,
 ) -> Iterator[pl.DataFrame]:
     """Rows for the month's GP practices, in chunks of `chunk` practices (bounded memory)."""
@@ -207,10 +251,12 @@ def gp_prescribing(
     national_share65 = float(np.average(share65, weights=lists)) if lists.sum() else 0.2
     months_on = _months_between(BASE_MONTH, month)
     days = days_in_month(month) / 30.44
-    col_factor = np.array([
-        (1 + TREND_PER_MONTH.get(g, 0.0)) ** months_on * seasonal_factor(g, month)
-        * float(rng.lognormal(0, 0.015)) for g in groups
-    ])
+    col_factor = np.array(
+        [
+            (1 + TREND_PER_MONTH.get(g, 0.0)) ** months_on * seasonal_factor(g, month) * float(rng.lognormal(0, 0.015))
+            for g in groups
+        ]
+    )
     is_group = {g: np.array([x == g for x in groups]) for g in unique_groups}
     high_strength = pres["strength_rank"].to_numpy() > 0.5
     mtx10 = (pres["bnf_code"] == "1001030U0AAACAC").to_numpy()
@@ -265,12 +311,14 @@ def _split_rows(items, practices: pl.DataFrame, pres: pl.DataFrame, n_packs, pac
     out_items = counts[rr, cc]
     pres_idx = j_i[rr]
     quantity = pack_matrix[pres_idx, cc]
-    return pl.DataFrame({
-        "practice_code": practices["practice_code"].gather(p_i[rr]),
-        "pres_idx": pres_idx.astype(np.int32),
-        "quantity": quantity,
-        "items": out_items.astype(np.int64),
-    })
+    return pl.DataFrame(
+        {
+            "practice_code": practices["practice_code"].gather(p_i[rr]),
+            "pres_idx": pres_idx.astype(np.int32),
+            "quantity": quantity,
+            "items": out_items.astype(np.int64),
+        }
+    )
 
 
 def other_prescribing(england: England, month: str, geo: pl.DataFrame, scale: str, seed: int) -> pl.DataFrame:
@@ -305,9 +353,22 @@ def decorate(rows: pl.DataFrame, geo: pl.DataFrame, month: str, scale: str, seed
         .otherwise(pl.col("snomed_code"))
     )
     rng = _month_seed(seed, month, f"cost{rows.height}")
-    out = rows.join(pres.select("pres_idx", "bnf_code", "bnf_name", "chem_code", "chem_name", "chapter",
-                                "snomed_code", "adq_per_unit", "price_per_unit"), on="pres_idx", how="left",
-                     maintain_order="left")
+    out = rows.join(
+        pres.select(
+            "pres_idx",
+            "bnf_code",
+            "bnf_name",
+            "chem_code",
+            "chem_name",
+            "chapter",
+            "snomed_code",
+            "adq_per_unit",
+            "price_per_unit",
+        ),
+        on="pres_idx",
+        how="left",
+        maintain_order="left",
+    )
     total = out["quantity"] * out["items"]
     nic = (total * out["price_per_unit"] * rng.uniform(0.95, 1.05, out.height)).round(2).clip(0.01)
     return out.with_columns(
@@ -321,18 +382,42 @@ def decorate(rows: pl.DataFrame, geo: pl.DataFrame, month: str, scale: str, seed
 def geo_columns(geo: pl.DataFrame) -> pl.DataFrame:
     """Organisation columns keyed by practice code; unidentified rows use '-|<sub-ICB>' keys."""
     base = geo.select(
-        "practice_code", pl.col("name").alias("practice_name"), "address_1", "address_2", "address_3", "address_4",
-        "postcode", "pco_code", "sub_icb_name", "icb_code", "icb_name", "region_code", "epd_region_name",
+        "practice_code",
+        pl.col("name").alias("practice_name"),
+        "address_1",
+        "address_2",
+        "address_3",
+        "address_4",
+        "postcode",
+        "pco_code",
+        "sub_icb_name",
+        "icb_code",
+        "icb_name",
+        "region_code",
+        "epd_region_name",
         "sub_icb_code",
     )
-    subs = base.group_by("sub_icb_code", maintain_order=True).agg(pl.all().exclude("practice_code").first()).sort("sub_icb_code")
+    subs = (
+        base.group_by("sub_icb_code", maintain_order=True)
+        .agg(pl.all().exclude("practice_code").first())
+        .sort("sub_icb_code")
+    )
     unidentified = subs.with_columns(
-        practice_code=pl.lit("-|") + pl.col("sub_icb_code"), practice_name=pl.lit("UNIDENTIFIED DOCTORS"),
-        address_1=pl.lit(""), address_2=pl.lit(""), address_3=pl.lit(""), address_4=pl.lit(""), postcode=pl.lit(""),
+        practice_code=pl.lit("-|") + pl.col("sub_icb_code"),
+        practice_name=pl.lit("UNIDENTIFIED DOCTORS"),
+        address_1=pl.lit(""),
+        address_2=pl.lit(""),
+        address_3=pl.lit(""),
+        address_4=pl.lit(""),
+        postcode=pl.lit(""),
     )
     unknown = subs.head(6).with_columns(
         practice_code=pl.Series(["A81998", "C83998", "E85998", "J82998", "M85998", "P84998"]),
         practice_name=pl.lit("UNKNOWN SURGERY"),
-        address_1=pl.lit(""), address_2=pl.lit(""), address_3=pl.lit(""), address_4=pl.lit(""), postcode=pl.lit(""),
+        address_1=pl.lit(""),
+        address_2=pl.lit(""),
+        address_3=pl.lit(""),
+        address_4=pl.lit(""),
+        postcode=pl.lit(""),
     )
     return pl.concat([base, unidentified.select(base.columns), unknown.select(base.columns)])

@@ -29,8 +29,12 @@ def find_epd_file(epd_dir: Path, month: str) -> Path:
     """The month's one EPD file; two different ones (a CSV beside a ZIP, the two datasets' names, the folder
     and its month sub-folder) are refused, naming both (pipelines/sources/one_file.py)."""
     epd_dir = Path(epd_dir)
-    found = [folder / name for folder in (epd_dir, epd_dir / month) for name in epd_candidates(month)
-             if (folder / name).is_file()]
+    found = [
+        folder / name
+        for folder in (epd_dir, epd_dir / month)
+        for name in epd_candidates(month)
+        if (folder / name).is_file()
+    ]
     if found:
         return one_file(found, f"EPD for {month}")
     raise MissingSourceError(

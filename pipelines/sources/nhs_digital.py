@@ -10,9 +10,9 @@ Reading them into the lake: pipelines/lake/list_sizes.py and pipelines/lake/prac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from pipelines.archives import ArchiveError, extract_csv
 from pipelines.sources.one_file import SourceConflict, one_file
@@ -31,8 +31,11 @@ class ListSizeError(ValueError):
 def find_file(folder: Path, kind: str) -> Path:
     """The folder's one file of `kind`: a CSV and a ZIP that differ are refused, naming both."""
     stem = FILE_STEMS[kind]
-    found = [folder / f"{stem}{suffix}" for suffix in (".csv", ".zip", ".CSV", ".ZIP")
-             if (folder / f"{stem}{suffix}").is_file()]
+    found = [
+        folder / f"{stem}{suffix}"
+        for suffix in (".csv", ".zip", ".CSV", ".ZIP")
+        if (folder / f"{stem}{suffix}").is_file()
+    ]
     if not found:
         raise ListSizeError(f"{folder}: no {stem}.csv or {stem}.zip")
     try:

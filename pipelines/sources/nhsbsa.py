@@ -66,13 +66,22 @@ class EpdResource:
 
 
 class CkanClient:
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, timeout: float = 60.0, attempts: int = 4,
-                 backoff_seconds: float = 2.0, http: httpx.Client | None = None):
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 60.0,
+        attempts: int = 4,
+        backoff_seconds: float = 2.0,
+        http: httpx.Client | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.attempts = attempts
         self.backoff = backoff_seconds
-        self.http = http or httpx.Client(timeout=httpx.Timeout(timeout, connect=15.0), follow_redirects=True,
-                                         headers={"User-Agent": "msi-medication-safety-indicators"})
+        self.http = http or httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=15.0),
+            follow_redirects=True,
+            headers={"User-Agent": "msi-medication-safety-indicators"},
+        )
 
     # --- API calls ---------------------------------------------------------------------------------
 
@@ -115,11 +124,21 @@ class CkanClient:
                 continue
             dataset = "snomed" if m.group(1) == "EPD_SNOMED" else "epd"
             size = res.get("size")
-            out.append(EpdResource(
-                month=f"{m.group(2)}-{m.group(3)}", dataset=dataset, package=package, resource_id=res["id"],
-                name=res["name"].strip(), created=res.get("created"), last_modified=res.get("last_modified"),
-                url=res.get("url"), size=int(size) if isinstance(size, (int, float)) or (isinstance(size, str) and size.isdigit()) else None,
-            ))
+            out.append(
+                EpdResource(
+                    month=f"{m.group(2)}-{m.group(3)}",
+                    dataset=dataset,
+                    package=package,
+                    resource_id=res["id"],
+                    name=res["name"].strip(),
+                    created=res.get("created"),
+                    last_modified=res.get("last_modified"),
+                    url=res.get("url"),
+                    size=int(size)
+                    if isinstance(size, (int, float)) or (isinstance(size, str) and size.isdigit())
+                    else None,
+                )
+            )
         return out
 
     def available_months(self) -> dict[str, EpdResource]:
@@ -167,8 +186,12 @@ class CkanClient:
             part.unlink(missing_ok=True)
             raise
         os.replace(part, target)
-        record = {**asdict(resource), "published": resource.published, "file": target.name,
-                  "bytes": target.stat().st_size}
+        record = {
+            **asdict(resource),
+            "published": resource.published,
+            "file": target.name,
+            "bytes": target.stat().st_size,
+        }
         (dest_dir / "source.json").write_text(json.dumps(record, indent=2))
         return target
 

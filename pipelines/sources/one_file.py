@@ -7,7 +7,7 @@ with one line naming both, their sizes and times."""
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.archives import ArchiveError, csv_member
@@ -36,7 +36,7 @@ def _content_key(path: Path) -> tuple[int, int]:
 
 
 def _described(path: Path) -> str:
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"{path} ({path.stat().st_size:,} bytes, modified {stamp})"
 
 
@@ -49,5 +49,6 @@ def one_file(candidates: list[Path], what: str) -> Path:
     if len(unique) > 1 and len({_content_key(p) for p in unique}) > 1:
         raise SourceConflict(
             f"{what}: {len(unique)} different files, {' and '.join(_described(p) for p in unique)}; msi will not "
-            "guess which is current. Keep the one to read (NHSBSA's newest publication) and move the other away")
+            "guess which is current. Keep the one to read (NHSBSA's newest publication) and move the other away"
+        )
     return unique[0]

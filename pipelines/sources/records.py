@@ -5,7 +5,7 @@ it was published; the lake step reads that record, so it never cares where a fil
 """
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.sample.generate import ensure_sample_month as ensure_month
@@ -47,7 +47,7 @@ def locate_epd(msi: Settings, month: str, log=None) -> dict:
         if not msi.epd_dir:
             raise ValueError("--source local needs --epd-dir")
         path = find_epd_file(Path(msi.epd_dir), month)
-        modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
         return {"source": "local", "path": str(path), "published": f"file modified {modified}"}
     client = CkanClient(msi.ckan_base_url)
     resource = client.resource(month)
@@ -61,8 +61,14 @@ def locate_epd(msi: Settings, month: str, log=None) -> dict:
         if log and previous:
             log.info(f"{resource.name} republished: {previous.get('published')} -> {resource.published}")
         current = client.download(resource, folder)
-    return {"source": "nhsbsa", "path": str(current), "published": resource.published,
-            "resource": resource.name, "resource_id": resource.resource_id, "dataset": resource.dataset}
+    return {
+        "source": "nhsbsa",
+        "path": str(current),
+        "published": resource.published,
+        "resource": resource.name,
+        "resource_id": resource.resource_id,
+        "dataset": resource.dataset,
+    }
 
 
 def locate_list_sizes(msi: Settings, month: str, log) -> dict:
@@ -80,6 +86,9 @@ def locate_list_sizes(msi: Settings, month: str, log) -> dict:
         # nearest earlier month's list sizes and map, and say so.
         log.warning(f"{exc}; {month}'s indicators use the nearest earlier list sizes and practice map")
         folder = None
-    missing = [stem for stem in FILE_STEMS.values() if folder is None or not any(
-        (folder / f"{stem}{ext}").is_file() for ext in (".csv", ".zip", ".CSV", ".ZIP"))]
+    missing = [
+        stem
+        for stem in FILE_STEMS.values()
+        if folder is None or not any((folder / f"{stem}{ext}").is_file() for ext in (".csv", ".zip", ".CSV", ".ZIP"))
+    ]
     return {"source": msi.source, "folder": str(folder) if folder else None, "month": month, "missing": missing}

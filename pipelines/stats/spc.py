@@ -47,15 +47,35 @@ def xmr(values: list[float | None], low_is_good: bool | None) -> Xmr:
     present = [(i, float(v)) for i, v in enumerate(values) if v is not None]
     n = len(values)
     if len(present) < MIN_POINTS:
-        return Xmr(None, None, None, None, None, None, [set() for _ in values], [None] * n,
-                   ["none" if v is None else "common" for v in values])
+        return Xmr(
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            [set() for _ in values],
+            [None] * n,
+            ["none" if v is None else "common" for v in values],
+        )
     baseline = [v for _, v in present[:BASELINE_POINTS]]
     mean = sum(baseline) / len(baseline)
     ranges = [abs(b - a) for a, b in zip(baseline, baseline[1:])]
     mr_bar = sum(ranges) / len(ranges)
     sigma = mr_bar / D2
-    result = Xmr(mean, mr_bar, mean + E2 * mr_bar, max(0.0, mean - E2 * mr_bar), mean + 2 * sigma, max(0.0, mean - 2 * sigma),
-                 [set() for _ in values], [None] * n, [])
+    upper, lower = mean + E2 * mr_bar, max(0.0, mean - E2 * mr_bar)
+    upper_2s, lower_2s = mean + 2 * sigma, max(0.0, mean - 2 * sigma)
+    result = Xmr(
+        mean,
+        mr_bar,
+        upper,
+        lower,
+        upper_2s,
+        lower_2s,
+        [set() for _ in values],
+        [None] * n,
+        [],
+    )
     idx = [i for i, _ in present]
     xs = [v for _, v in present]
 
@@ -64,32 +84,37 @@ def xmr(values: list[float | None], low_is_good: bool | None) -> Xmr:
         result.sides[idx[k]] = result.sides[idx[k]] or side
 
     for k, x in enumerate(xs):
-        if x > result.upper:
+        if x > upper:
             flag(k, "outside", "high")
-        elif x < result.lower:
+        elif x < lower:
             flag(k, "outside", "low")
     _runs(xs, lambda x: 1 if x > mean else (-1 if x < mean else 0), "shift", flag)
-    _runs([0] + [1 if b > a else (-1 if b < a else 0) for a, b in zip(xs, xs[1:])], lambda s: s, "trend", flag,
-          include_previous=True)
-    for side, beyond in (("high", [x > result.upper_2s for x in xs]), ("low", [x < result.lower_2s for x in xs])):
+    _runs(
+        [0] + [1 if b > a else (-1 if b < a else 0) for a, b in zip(xs, xs[1:])],
+        lambda s: s,
+        "trend",
+        flag,
+        include_previous=True,
+    )
+    for side, beyond in (("high", [x > upper_2s for x in xs]), ("low", [x < lower_2s for x in xs])):
         if sum(beyond) < 2:
             continue
         for k in range(1, len(xs)):
             first = max(0, k - 2)
-            if sum(beyond[first:k + 1]) >= 2:
+            if sum(beyond[first : k + 1]) >= 2:
                 for j in range(first, k + 1):
                     if beyond[j]:
                         flag(j, "two_of_three", side)
     for i, v in enumerate(values):
-        side = result.sides[i]
+        point_side = result.sides[i]
         if v is None:
             result.variation.append("none")
-        elif side is None:
+        elif point_side is None:
             result.variation.append("common")
         elif low_is_good is None:
             result.variation.append("special")
         else:
-            bad = (side == "high") == low_is_good
+            bad = (point_side == "high") == low_is_good
             result.variation.append("concern" if bad else "improvement")
     return result
 

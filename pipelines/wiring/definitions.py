@@ -12,17 +12,25 @@ from pipelines.wiring.assets.outputs import monthly_outputs
 from pipelines.wiring.assets.patient import patient_extract, patient_indicator_practice
 from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
-from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.jobs import email_job
+from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.schedules import monthly_schedule
 from pipelines.wiring.sensors import CHAIN_SENSORS, nhsbsa_publication_sensor, signals_email_sensor
 from pipelines.wiring.steps import steps
 
-ASSETS = [reference_organisations, reference_bnf, epd_source_file, list_size_source_files, lake_month,
-          indicator_practice_values, monthly_outputs, signals_email]
+ASSETS: list[dg.AssetsDefinition | dg.SourceAsset] = [
+    reference_organisations,
+    reference_bnf,
+    epd_source_file,
+    list_size_source_files,
+    lake_month,
+    indicator_practice_values,
+    monthly_outputs,
+    signals_email,
+]
 
 
-PATIENT_ASSETS = [patient_extract, patient_indicator_practice]
+PATIENT_ASSETS: list[dg.AssetsDefinition | dg.SourceAsset] = [patient_extract, patient_indicator_practice]
 
 
 def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:

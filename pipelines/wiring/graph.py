@@ -35,7 +35,9 @@ def definitions_text(defs: dg.Definitions, title: str) -> str:
         lines.append(f"  {job.name}: {', '.join(keys)}")
     lines.append("schedules:")
     for schedule in defs.get_repository_def().schedule_defs:
-        lines.append(f"  {schedule.name}: {schedule.cron_schedule} ({schedule.execution_timezone}) -> {schedule.job_name}")
+        lines.append(
+            f"  {schedule.name}: {schedule.cron_schedule} ({schedule.execution_timezone}) -> {schedule.job_name}"
+        )
     lines.append("sensors:")
     for sensor in sorted(defs.get_repository_def().sensor_defs, key=lambda s: s.name):
         targets = ", ".join(sorted(t.job_name for t in sensor.targets)) or "-"
@@ -51,8 +53,11 @@ def snapshot_text() -> str:
 
     public = build_definitions(MsiSettings(data_dir="data"))
     patient = build_definitions(MsiSettings(data_dir="data", patient_level_dir="patient-extract"))
-    return (definitions_text(public, "public data (the default)") + "\n"
-            + definitions_text(patient, "with a patient-level extract (MSI_PATIENT_LEVEL_DIR)"))
+    return (
+        definitions_text(public, "public data (the default)")
+        + "\n"
+        + definitions_text(patient, "with a patient-level extract (MSI_PATIENT_LEVEL_DIR)")
+    )
 
 
 if __name__ == "__main__":

@@ -13,5 +13,4 @@ def writing(context: dg.AssetExecutionContext, msi: MsiSettings):
     """The data directory's write lock, held in the name of this step (and partition) of this run."""
     step = ", ".join(k.to_user_string() for k in context.selected_asset_keys)
     partition = f" {context.partition_key[:7]}" if context.has_partition_key else ""
-    return data_lock(msi.layout.root, f"msi step {step}{partition}, run {context.run_id[:8]}",
-                     on_wait=context.log.info)
+    return data_lock(msi.layout.root, f"msi step {step}{partition}, run {context.run_id[:8]}", on_wait=context.log.info)

@@ -4,10 +4,10 @@ data directory (so `msi serve` later shows the same run history)."""
 import json
 import os
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 
@@ -80,8 +80,10 @@ def _failure_message(result, month: str, log: Path) -> str:
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             failed = evaluation.metadata.get("failed")
             rules = failed.value if failed is not None else []
-            details.append(f"check {evaluation.check_name} failed: {evaluation.description}\n"
-                           + json.dumps(rules, indent=2, default=str))
+            details.append(
+                f"check {evaluation.check_name} failed: {evaluation.description}\n"
+                + json.dumps(rules, indent=2, default=str)
+            )
             said = "; ".join(describe_failed_rule(r) for r in rules) or evaluation.description
             # A blocking check's failure also fails its step with a generic message: the rule is what to say.
             check_line = check_line or f"{month}: check '{evaluation.check_name}' failed: {said}"
@@ -96,15 +98,23 @@ def _writer(settings: Settings, what: str, on_month: Callable[[str, str], None] 
     """The data directory's lock for one job: its steps take it again (re-entrant), so the job's reads and
     writes are one state of the data; a second `msi run` waits, saying for whom, or fails naming the holder."""
     try:
-        with data_lock(settings.layout.root, f"msi run: {what}",
-                       on_wait=(lambda line: on_month(line, "waiting")) if on_month else None):
+        with data_lock(
+            settings.layout.root,
+            f"msi run: {what}",
+            on_wait=(lambda line: on_month(line, "waiting")) if on_month else None,
+        ):
             yield
     except LockTimeout as exc:
         raise RunFailed(str(exc)) from None
 
 
-def run_months(settings: Settings, months: list[str], on_month: Callable[[str, str], None] | None = None,
-               instance: dg.DagsterInstance | None = None, report: bool = True) -> list[MonthOutcome]:
+def run_months(
+    settings: Settings,
+    months: list[str],
+    on_month: Callable[[str, str], None] | None = None,
+    instance: dg.DagsterInstance | None = None,
+    report: bool = True,
+) -> list[MonthOutcome]:
     """Walk the declared steps (steps.py) in order: the reference tables once, the patient-level extract
     when configured, the monthly job for each month, then every org level of the indicators and (for the
     last month) the extracts and the report site."""
@@ -122,18 +132,28 @@ def run_months(settings: Settings, months: list[str], on_month: Callable[[str, s
     outcomes = []
     for step in steps(patient_level=bool(settings.patient_level_dir)):
         job = defs.resolve_job_def(step.job.name)
-        for month in {"none": [None], "each": months, "last": months[-1:]}[step.months]:
-            fill = (lambda text: text.format(month=month)) if month else (lambda text: text)
+        each: dict[str, list[str | None]] = {"none": [None], "each": list(months), "last": list(months[-1:])}
+        for month in each[step.months]:
+
+            def fill(text: str, m: str | None = month) -> str:
+                return text.format(month=m) if m else text
+
             if step.progress:
                 say(fill(step.progress[0]), step.progress[1])
-            kwargs = {"partition_key": partition_key(month)} if month else {}
+            selection = None
             if step.without_report is not None and not report:
-                kwargs["asset_selection"] = [dg.AssetKey(k) for k in step.without_report]
+                selection = [dg.AssetKey(k) for k in step.without_report]
             with _writer(settings, fill(step.lock), on_month):
-                result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, **kwargs)
+                result = job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=QUIET,
+                    partition_key=partition_key(month) if month else None,
+                    asset_selection=selection,
+                )
             if not result.success:
                 raise RunFailed(_failure_message(result, fill(step.name), log_path(settings)))
-            if step.months == "each":
+            if step.months == "each" and month is not None:
                 outcomes.append(_outcome(result, month))
                 say(month, "done")
     return outcomes
@@ -153,7 +173,14 @@ def _outcome(result, month: str) -> MonthOutcome:
 
 def run_job_once(settings: Settings, job_name: str, month: str) -> bool:
     """One job for one month on a throw-away instance, raising on failure (the benchmark's monthly step)."""
-    result = build_definitions(as_resource(settings)).resolve_job_def(job_name).execute_in_process(
-        partition_key=partition_key(month), instance=dg.DagsterInstance.ephemeral(), run_config=QUIET,
-        raise_on_error=True)
+    result = (
+        build_definitions(as_resource(settings))
+        .resolve_job_def(job_name)
+        .execute_in_process(
+            partition_key=partition_key(month),
+            instance=dg.DagsterInstance.ephemeral(),
+            run_config=QUIET,
+            raise_on_error=True,
+        )
+    )
     return result.success

@@ -11,13 +11,12 @@ It polls CKAN `package_show` for both datasets and keeps, in its cursor, the pub
 republication: later batches subsume earlier ones), requests a run of that month's partition.
 """
 
-
 import json
 import time
 
 import dagster as dg
 
-from pipelines.months import from_partition_key, partition_key
+from pipelines.months import partition_key
 from pipelines.outputs.analysis import available_months
 from pipelines.sources.nhsbsa import CkanClient
 from pipelines.wiring.jobs import email_job, monthly_job
@@ -34,15 +33,22 @@ def publication_requests(available: dict, seen: dict, partition_keys: set[str]) 
         if key not in partition_keys or seen.get(month) == resource.published:
             continue
         trigger = "republished" if month in seen else "published"
-        requests.append(dg.RunRequest(
-            run_key=f"{resource.name}@{resource.published}", partition_key=key,
-            tags={"msi/month": month, "msi/trigger": trigger, "msi/published": resource.published}))
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{resource.name}@{resource.published}",
+                partition_key=key,
+                tags={"msi/month": month, "msi/trigger": trigger, "msi/published": resource.published},
+            )
+        )
         cursor[month] = resource.published
     return requests, cursor
 
 
-@dg.sensor(job=monthly_job, minimum_interval_seconds=6 * 3600,
-           description="Polls NHSBSA's portal; runs a month when it is published or republished.")
+@dg.sensor(
+    job=monthly_job,
+    minimum_interval_seconds=6 * 3600,
+    description="Polls NHSBSA's portal; runs a month when it is published or republished.",
+)
 def nhsbsa_publication_sensor(context: dg.SensorEvaluationContext, msi: MsiSettings):
     if msi.source != "nhsbsa":
         return dg.SkipReason(f"source is {msi.source!r}; the sensor only watches NHSBSA (MSI_SOURCE=nhsbsa)")
@@ -52,7 +58,7 @@ def nhsbsa_publication_sensor(context: dg.SensorEvaluationContext, msi: MsiSetti
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
 
 
-CHAIN = {"default_status": dg.DefaultSensorStatus.RUNNING, "minimum_interval_seconds": 10}
+CHAIN_INTERVAL_S = 10  # how often a chain sensor looks for its predecessor's finished runs (running by default)
 
 
 def _newest_month() -> str | None:
@@ -64,8 +70,15 @@ def _chain_sensor(step: Step, after: Step) -> dg.SensorDefinition:
     """Start `step` when `after` succeeds; a step of the run's newest month runs for the newest month with
     indicator values."""
 
-    @dg.run_status_sensor(name=step.sensor, run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[after.job],
-                          request_job=step.job, description=step.description, **CHAIN)
+    @dg.run_status_sensor(
+        name=step.sensor,
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[after.job],
+        request_job=step.job,
+        description=step.description,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=CHAIN_INTERVAL_S,
+    )
     def _sensor(context: dg.RunStatusSensorContext):
         if step.months == "none":
             return dg.RunRequest(run_key=f"{step.run_key}-{context.dagster_run.run_id}")
@@ -83,8 +96,12 @@ indicators_after_month, outputs_after_indicators = CHAIN_SENSORS  # by name, for
 
 RETRY_SECONDS = 300  # after a failed send: 5 minutes, doubling with each failure, at most EMAIL_RETRY_CAP
 EMAIL_RETRY_CAP = 6 * 3600
-UNDER_WAY = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-             dg.DagsterRunStatus.STARTED)
+UNDER_WAY = (
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+)
 
 
 def _newest_outputs_month(layout) -> str | None:
@@ -93,11 +110,15 @@ def _newest_outputs_month(layout) -> str | None:
     return months[-1] if months else None
 
 
-@dg.sensor(job=email_job, name="signals_email_sensor", minimum_interval_seconds=30,
-           default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Sends the newest month's signals e-mail once its outputs exist, and retries a failed send "
-                       f"({RETRY_SECONDS // 60} min, doubling, at most {EMAIL_RETRY_CAP // 3600} h apart) until "
-                       "every subscriber's message is sent.")
+@dg.sensor(
+    job=email_job,
+    name="signals_email_sensor",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Sends the newest month's signals e-mail once its outputs exist, and retries a failed send "
+    f"({RETRY_SECONDS // 60} min, doubling, at most {EMAIL_RETRY_CAP // 3600} h apart) until "
+    "every subscriber's message is sent.",
+)
 def signals_email_sensor(context: dg.SensorEvaluationContext):
     """Each tick: is every subscribed message of the newest month with outputs sent through every configured
     channel (their records: sent.json for SMTP)? If not, and no send is under way, and the last failed one
@@ -110,8 +131,10 @@ def signals_email_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason(f"no subscriptions file at {layout.subscriptions}")
     channels = configured()
     if not channels:
-        return dg.SkipReason("no sending channel is configured (MSI_SMTP_HOST is not set: no e-mail is sent); "
-                             "msi notify --dry-run writes the messages")
+        return dg.SkipReason(
+            "no sending channel is configured (MSI_SMTP_HOST is not set: no e-mail is sent); "
+            "msi notify --dry-run writes the messages"
+        )
     month = _newest_outputs_month(layout)
     if month is None:
         return dg.SkipReason("no month has outputs yet")
@@ -127,8 +150,11 @@ def signals_email_sensor(context: dg.SensorEvaluationContext):
         wait = min(RETRY_SECONDS * 2 ** (len(failed) - 1), EMAIL_RETRY_CAP)
         ended = max((r.end_time or 0) for r in failed)
         if time.time() - ended < wait:
-            return dg.SkipReason(f"{month}: {len(failed)} failed send(s); the next try in "
-                                 f"{wait - (time.time() - ended):.0f} s")
-    return dg.RunRequest(run_key=f"email-{month}-{len(records) + 1}", partition_key=key,
-                         tags={"msi/month": month, "msi/attempt": str(len(failed) + 1),
-                               "msi/unsent": ", ".join(waiting[:20])})
+            return dg.SkipReason(
+                f"{month}: {len(failed)} failed send(s); the next try in {wait - (time.time() - ended):.0f} s"
+            )
+    return dg.RunRequest(
+        run_key=f"email-{month}-{len(records) + 1}",
+        partition_key=key,
+        tags={"msi/month": month, "msi/attempt": str(len(failed) + 1), "msi/unsent": ", ".join(waiting[:20])},
+    )

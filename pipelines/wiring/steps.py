@@ -34,16 +34,36 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("reference tables", reference_job, "none", None, "reference tables"),
-    Step("patient-level extract", patient_extract_job, "none", ("patient-level extract", "patient"),
-         "patient-level extract", patient_only=True),
+    Step(
+        "patient-level extract",
+        patient_extract_job,
+        "none",
+        ("patient-level extract", "patient"),
+        "patient-level extract",
+        patient_only=True,
+    ),
     Step("{month}", monthly_job, "each", ("{month}", "running"), "month {month}"),
-    Step("indicator values", indicators_job, "none", ("all months", "indicators"), "indicator values",
-         sensor="indicators_after_month", run_key="after",
-         description="After a month lands, rebuild indicator_values."),
-    Step("{month} extracts and report", outputs_job, "last", ("{month}", "outputs"), "{month} outputs",
-         sensor="outputs_after_indicators", run_key="outputs",
-         description="After indicator_values, refresh the newest month's outputs.",
-         without_report=("icb_extracts",)),
+    Step(
+        "indicator values",
+        indicators_job,
+        "none",
+        ("all months", "indicators"),
+        "indicator values",
+        sensor="indicators_after_month",
+        run_key="after",
+        description="After a month lands, rebuild indicator_values.",
+    ),
+    Step(
+        "{month} extracts and report",
+        outputs_job,
+        "last",
+        ("{month}", "outputs"),
+        "{month} outputs",
+        sensor="outputs_after_indicators",
+        run_key="outputs",
+        description="After indicator_values, refresh the newest month's outputs.",
+        without_report=("icb_extracts",),
+    ),
 )
 
 
@@ -56,5 +76,3 @@ def chain() -> list[tuple[Step, Step]]:
     run once, when the extract is loaded, and start nothing)."""
     order = steps(patient_level=False)
     return [(step, order[i - 1]) for i, step in enumerate(order) if step.chained]
-
-

@@ -29,8 +29,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workspace", required=True)
     args = parser.parse_args(argv)
     logging.getLogger("dagster").setLevel(logging.WARNING)
-    with DagsterInstance.get() as instance, WorkspaceProcessContext(
-            instance, WorkspaceFileTarget(paths=[args.workspace]), version=__version__) as context:
+    with (
+        DagsterInstance.get() as instance,
+        WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[args.workspace]), version=__version__) as context,
+    ):
         app = create_app_from_workspace_process_context(context)
         uvicorn.run(SameOriginGuard(app, args.port), host=HOST, port=args.port, log_level="warning")
 

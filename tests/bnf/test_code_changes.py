@@ -9,25 +9,54 @@ By hand, every month: high-dose (120 mg) numerator 2 items of 5 long-acting; OME
 import duckdb
 import pytest
 
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.indicators.engine import build_warehouse, compute_practice_month
+from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
 from pipelines.months import month_range
 from tests.indicators.test_golden import CURRENT_HEADER, _num, _q
 
 MONTHS = month_range("2024-01:2025-12")
-ORG = ("NORTH WEST", "Y62", "NHS GREATER MANCHESTER INTEGRATED CARE BOARD", "QOP",
-       "NHS GREATER MANCHESTER ICB - 00Y", "00Y00", "OLDHAM ROAD PRACTICE", "P84001")
+ORG = (
+    "NORTH WEST",
+    "Y62",
+    "NHS GREATER MANCHESTER INTEGRATED CARE BOARD",
+    "QOP",
+    "NHS GREATER MANCHESTER ICB - 00Y",
+    "00Y00",
+    "OLDHAM ROAD PRACTICE",
+    "P84001",
+)
 
 
 def epd(month: str) -> bytes:
     tapentadol = "0407020AHAAACAC" if month < "2025-01" else "0407020AGAAALAL"
-    rows = [(tapentadol, "Tapentadol 150mg modified-release capsules", 56, 2),
-            ("0407020ADAAAFAF", "Oxycodone 10mg modified-release tablets", 56, 3)]
-    lines = [",".join([_q(month), *map(_q, ORG), *[_q("")] * 5, _q(code[:9]), _q("Chemical"), _q(code), _q(name),
-                       _q("04: Central Nervous System"), _num(q), str(items), _num(q * items), _num(0), _num(9.5),
-                       _num(9.1), _q("N"), "123456789"])
-             for code, name, q, items in rows]
+    rows = [
+        (tapentadol, "Tapentadol 150mg modified-release capsules", 56, 2),
+        ("0407020ADAAAFAF", "Oxycodone 10mg modified-release tablets", 56, 3),
+    ]
+    lines = [
+        ",".join(
+            [
+                _q(month),
+                *map(_q, ORG),
+                *[_q("")] * 5,
+                _q(code[:9]),
+                _q("Chemical"),
+                _q(code),
+                _q(name),
+                _q("04: Central Nervous System"),
+                _num(q),
+                str(items),
+                _num(q * items),
+                _num(0),
+                _num(9.5),
+                _num(9.1),
+                _q("N"),
+                "123456789",
+            ]
+        )
+        for code, name, q, items in rows
+    ]
     return CURRENT_HEADER + ("\n".join(lines) + "\n").encode("latin-1")
 
 
@@ -44,10 +73,12 @@ def series(tmp_path_factory):
     with duckdb.connect(str(layout.warehouse / "msi.duckdb"), read_only=True) as con:
         values = con.execute(
             "SELECT indicator_id, month, numerator, denominator FROM indicator_values "
-            "WHERE org_type = 'practice' AND geography = 'as_published' AND org_code = 'P84001'").fetchall()
+            "WHERE org_type = 'practice' AND geography = 'as_published' AND org_code = 'P84001'"
+        ).fetchall()
         breakdown = con.execute(
             "SELECT DISTINCT bnf_code, bnf_name FROM indicator_breakdown WHERE org_type = 'practice' "
-            "AND indicator_id = 'opioid_high_dose_pct_120'").fetchall()
+            "AND indicator_id = 'opioid_high_dose_pct_120'"
+        ).fetchall()
     return {(i, m): (n, d) for i, m, n, d in values}, set(breakdown)
 
 

@@ -10,8 +10,16 @@ import polars as pl
 import pytest
 
 from pipelines.bnf import lists
-from pipelines.bnf.ome import (SCHEMA, STATUS_EXCLUDED, STATUS_OME, chemicals, factors, ome_table, overrides,
-                               read_presentation)
+from pipelines.bnf.ome import (
+    SCHEMA,
+    STATUS_EXCLUDED,
+    STATUS_OME,
+    chemicals,
+    factors,
+    ome_table,
+    overrides,
+    read_presentation,
+)
 from tests.reference.test_reference_real import OP  # ../shared/research/data/real/opioids when beside the checkout
 
 A = pytest.approx
@@ -57,14 +65,17 @@ def test_hand_worked_names(code, name, expected):
     assert reading.status == STATUS_OME and reading.ome_mg_per_unit == A(expected), reading
 
 
-@pytest.mark.parametrize("code, name, reason", [
-    ("0407020A0AABDBD", "Fentanyl 200microgram buccal tablets sugar free", "buccal"),
-    ("0407020A0AAAYAY", "Fentanyl_Tab Sublingual 300mcg S/F", "buccal"),
-    ("0407020AFBBAAAA", "Oxycodone 10mg/1ml solution for injection ampoules", "injection"),
-    ("0407020Q0AAFQFQ", "Morph Sulf_Gel 2%", "topical"),
-    ("0407020M0AAAEAE", "Methadone HCl_Tab 5mg", "not an opioid chemical in the OME scope"),
-    ("0410030C0AAAFAF", "Methadone 1mg/ml oral solution", "not an opioid chemical in the OME scope"),
-])
+@pytest.mark.parametrize(
+    "code, name, reason",
+    [
+        ("0407020A0AABDBD", "Fentanyl 200microgram buccal tablets sugar free", "buccal"),
+        ("0407020A0AAAYAY", "Fentanyl_Tab Sublingual 300mcg S/F", "buccal"),
+        ("0407020AFBBAAAA", "Oxycodone 10mg/1ml solution for injection ampoules", "injection"),
+        ("0407020Q0AAFQFQ", "Morph Sulf_Gel 2%", "topical"),
+        ("0407020M0AAAEAE", "Methadone HCl_Tab 5mg", "not an opioid chemical in the OME scope"),
+        ("0410030C0AAAFAF", "Methadone 1mg/ml oral solution", "not an opioid chemical in the OME scope"),
+    ],
+)
 def test_out_of_scope_forms_say_why(code, name, reason):
     reading = read_presentation(code, name)
     assert reading.status == STATUS_EXCLUDED and reason in reading.reason and reading.ome_mg_per_unit is None
@@ -74,20 +85,27 @@ def test_an_unreadable_name_is_unread_with_its_reason_and_the_check_counts_it(tm
     from pipelines.checks.opioid_ome import ome_coverage
 
     # A hypothetical future name with no strength, no other-list name and no generic equivalent.
-    month = pl.DataFrame({"bnf_code": ["0407020ADBZZAZZ", "0407010F0AAAHAH"],
-                          "bnf_name": ["Newbrand tablets", "Co-codamol 30mg/500mg tablets"]})
-    table = ome_table(month).join(pl.DataFrame({"bnf_code": ["0407020ADBZZAZZ", "0407010F0AAAHAH"],
-                                                "items": [1, 199]}), on="bnf_code")
+    month = pl.DataFrame(
+        {
+            "bnf_code": ["0407020ADBZZAZZ", "0407010F0AAAHAH"],
+            "bnf_name": ["Newbrand tablets", "Co-codamol 30mg/500mg tablets"],
+        }
+    )
+    table = ome_table(month).join(
+        pl.DataFrame({"bnf_code": ["0407020ADBZZAZZ", "0407010F0AAAHAH"], "items": [1, 199]}), on="bnf_code"
+    )
     unread = table.filter(pl.col("bnf_code") == "0407020ADBZZAZZ").to_dicts()[0]
     assert unread["status"] == "unread" and unread["reason"] == "no strength in the name"
     table.write_parquet(tmp_path / "ome.parquet")
     c = ome_coverage(tmp_path / "ome.parquet")
     # 1 of 200 items = 0.5 %: at the threshold, not above it.
     assert (c["items_in_scope"], c["items_without_ome"], c["passed"]) == (200, 1, True)
-    assert c["without"] == [{"bnf_code": "0407020ADBZZAZZ", "bnf_name": "Newbrand tablets", "items": 1,
-                             "reason": "no strength in the name"}]
-    table.with_columns(items=pl.when(pl.col("bnf_code") == "0407020ADBZZAZZ").then(2).otherwise(198)) \
-        .write_parquet(tmp_path / "ome2.parquet")
+    assert c["without"] == [
+        {"bnf_code": "0407020ADBZZAZZ", "bnf_name": "Newbrand tablets", "items": 1, "reason": "no strength in the name"}
+    ]
+    table.with_columns(items=pl.when(pl.col("bnf_code") == "0407020ADBZZAZZ").then(2).otherwise(198)).write_parquet(
+        tmp_path / "ome2.parquet"
+    )
     assert ome_coverage(tmp_path / "ome2.parquet")["passed"] is False  # 2 of 200 = 1 %
 
 
@@ -151,16 +169,30 @@ def _daily_ome(code: str, name: str) -> float | None:
     return reading.ome_mg_per_unit * (1 if once else 2)
 
 
-LONG_ACTING_CHEMICALS = ("0407020A0", "0407020B0", "0407020AD", "0407020Z0", "0407020AF", "0407020AG", "0407020AH",
-                         "0407020Q0", "040702050")
+LONG_ACTING_CHEMICALS = (
+    "0407020A0",
+    "0407020B0",
+    "0407020AD",
+    "0407020Z0",
+    "0407020AF",
+    "0407020AG",
+    "0407020AH",
+    "0407020Q0",
+    "040702050",
+)
 # A long-acting name: patches, or a modified-release marker in either name style.
 LONG_ACTING_NAME = r"(?i)patch|t/derm|transdermal|modified|m/r|\bmr\b|\bsr\b|-sr\b|\bxl\b|mxl|prolonged|24hr|continus|retard|\bpr\b|srm"
 
 
-@pytest.mark.parametrize("indicator, threshold", [
-    ("opioid_high_dose_pct_120", 120), ("opioid_high_dose_per_1000_120", 120),
-    ("opioid_high_dose_pct_90", 90), ("opioid_high_dose_per_1000_90", 90),
-])
+@pytest.mark.parametrize(
+    "indicator, threshold",
+    [
+        ("opioid_high_dose_pct_120", 120),
+        ("opioid_high_dose_per_1000_120", 120),
+        ("opioid_high_dose_pct_90", 90),
+        ("opioid_high_dose_per_1000_90", 90),
+    ],
+)
 def test_high_dose_code_lists_match_the_strength_rule_on_every_real_presentation(indicator, threshold):
     """On every real long-acting presentation of the six opioids in NHSBSA's 2020 and 2024 lists: it is in
     the long-acting denominator, and it is in the high-dose numerator exactly when the strength read from
@@ -173,11 +205,19 @@ def test_high_dose_code_lists_match_the_strength_rule_on_every_real_presentation
     ind = catalogue()[indicator]
     opioid_codes = sorted(c for c in set(lists.names("2024")) | set(lists.names("2020")) if c.startswith("0407"))
     numerator = set(expand([CodeFilter.parse(f) for f in ind.numerator.codes], opioid_codes))
-    long_acting = set(expand([CodeFilter.parse(f) for f in catalogue()[f"opioid_high_dose_pct_{threshold}"].denominator.codes],
-                             opioid_codes))
-    named = {(c, n) for c in opioid_codes if c[:9] in LONG_ACTING_CHEMICALS
-             for n in (lists.names("2024").get(c), lists.names("2020").get(c))
-             if n and re.search(LONG_ACTING_NAME, n) and read_presentation(c, n).status == STATUS_OME}
+    long_acting = set(
+        expand(
+            [CodeFilter.parse(f) for f in catalogue()[f"opioid_high_dose_pct_{threshold}"].denominator.codes],
+            opioid_codes,
+        )
+    )
+    named = {
+        (c, n)
+        for c in opioid_codes
+        if c[:9] in LONG_ACTING_CHEMICALS
+        for n in (lists.names("2024").get(c), lists.names("2020").get(c))
+        if n and re.search(LONG_ACTING_NAME, n) and read_presentation(c, n).status == STATUS_OME
+    }
     assert not {(c, n) for c, n in named if c not in long_acting}  # no long-acting presentation left out
     checked, wrong = 0, []
     for code in sorted(long_acting | numerator):
@@ -189,11 +229,14 @@ def test_high_dose_code_lists_match_the_strength_rule_on_every_real_presentation
     assert checked > 500 and not wrong
 
 
-@pytest.mark.parametrize("code, name, hours", [
-    ("0407020B0BKAGAN", "Reletrans 40micrograms/hour transdermal patches", 168),  # a seven-day brand
-    ("0407020B0BGAAAE", "Hapoctasin 35micrograms/hour transdermal patches", 96),
-    ("0407020B0AAAFAF", "Buprenorphine 52.5micrograms/hour transdermal patches", 96),
-    ("0407020B0AAAEAE", "Buprenorphine_Patch 35mcg/hr (96hr)", 96),  # stated in the 2020 name
-])
+@pytest.mark.parametrize(
+    "code, name, hours",
+    [
+        ("0407020B0BKAGAN", "Reletrans 40micrograms/hour transdermal patches", 168),  # a seven-day brand
+        ("0407020B0BGAAAE", "Hapoctasin 35micrograms/hour transdermal patches", 96),
+        ("0407020B0AAAFAF", "Buprenorphine 52.5micrograms/hour transdermal patches", 96),
+        ("0407020B0AAAEAE", "Buprenorphine_Patch 35mcg/hr (96hr)", 96),  # stated in the 2020 name
+    ],
+)
 def test_buprenorphine_wear_time(code, name, hours):
     assert read_presentation(code, name).patch_hours == hours

@@ -21,8 +21,12 @@ def _write(path, rows: list[tuple], columns: list[str]) -> None:
 PRACTICES = ["practice_code", "icb_code", "icb_name", "items"]
 MAP = ["practice_code", "icb_code", "icb_name", "sub_icb_code", "sub_icb_name"]
 # ICB QOP: 00Y (A1, A2) and 01D (A3); ICB QWE: 36L (B1 ... B25): 28 practices
-THE_MAP = [("A1", "QOP", "GM", "00Y", "Oldham"), ("A2", "QOP", "GM", "00Y", "Oldham"), ("A3", "QOP", "GM", "01D", "HMR"),
-           *((f"B{i}", "QWE", "SWL", "36L", "SWL") for i in range(1, 26))]
+THE_MAP = [
+    ("A1", "QOP", "GM", "00Y", "Oldham"),
+    ("A2", "QOP", "GM", "00Y", "Oldham"),
+    ("A3", "QOP", "GM", "01D", "HMR"),
+    *((f"B{i}", "QWE", "SWL", "36L", "SWL") for i in range(1, 26)),
+]
 
 
 @pytest.fixture
@@ -46,7 +50,10 @@ def test_an_icb_absent_from_the_epd_is_named_once(layout):
     _month(layout, "2026-01", [(f"B{i}", "QWE", 2) for i in range(1, 26)])
     c = month_coverage(layout, "2026-01")
     assert [(a.level, a.code, a.practices) for a in c.absent] == [("icb", "QOP", 3)]  # not its sub-ICBs again
-    assert not c.passed and "no prescribing for ICB QOP (GM: 0 of 3 practices in the month's practice map)" in c.description()
+    assert (
+        not c.passed
+        and "no prescribing for ICB QOP (GM: 0 of 3 practices in the month's practice map)" in c.description()
+    )
 
 
 def test_a_sub_icb_absent_is_named(layout):

@@ -18,19 +18,24 @@ def _month(tmp_path, rows):
 
 
 def test_agreement_declared_and_undeclared_differences(tmp_path):
-    path = _month(tmp_path, [
-        ("0208020Z0AAABAB", "Apixaban 5mg tablets", "703908001", 10),          # both sides: agree
-        ("0208020S0AAAAAA", "Phenprocoumon 3mg tablets", "50000011000001107", 2),  # group only, declared
-        ("0803041U0AAAAAA", "Toremifene 60mg tablets", "327375009", 3),        # PINCER only, declared
-        ("1001010J0AAAEAE", "Ibuprofen 400mg tablets", "329653008", 7),        # both sides: agree
-        ("1001010J0AAAEAE", "Ibuprofen 400mg tablets", MADE_UP, 5),            # group only, undeclared
-        ("0601022B0AAABAB", "Metformin 500mg tablets", "60000011000001101", 40),  # neither side
-        ("1001010J0AAAEAE", "Ibuprofen 400mg tablets", None, 9),               # no dm+d code: not compared
-    ])
+    path = _month(
+        tmp_path,
+        [
+            ("0208020Z0AAABAB", "Apixaban 5mg tablets", "703908001", 10),  # both sides: agree
+            ("0208020S0AAAAAA", "Phenprocoumon 3mg tablets", "50000011000001107", 2),  # group only, declared
+            ("0803041U0AAAAAA", "Toremifene 60mg tablets", "327375009", 3),  # PINCER only, declared
+            ("1001010J0AAAEAE", "Ibuprofen 400mg tablets", "329653008", 7),  # both sides: agree
+            ("1001010J0AAAEAE", "Ibuprofen 400mg tablets", MADE_UP, 5),  # group only, undeclared
+            ("0601022B0AAABAB", "Metformin 500mg tablets", "60000011000001101", 40),  # neither side
+            ("1001010J0AAAEAE", "Ibuprofen 400mg tablets", None, 9),  # no dm+d code: not compared
+        ],
+    )
     result = pincer_agreement(path)
     assert result.checked and not result.passed
-    got = {(d.group, d.pincer_list, d.side, d.bnf_code, d.snomed_code, d.items, d.declared is not None)
-           for d in result.disagreements}
+    got = {
+        (d.group, d.pincer_list, d.side, d.bnf_code, d.snomed_code, d.items, d.declared is not None)
+        for d in result.disagreements
+    }
     assert got == {
         ("oral_anticoagulant", "anticoag", "group only", "0208020S0AAAAAA", "50000011000001107", 2, True),
         ("diuretic", "diur", "pincer only", "0803041U0AAAAAA", "327375009", 3, True),

@@ -19,14 +19,18 @@ def good(tmp_path_factory):
 
 
 def run(path, tmp, month="2024-01", header="ICB"):
-    return validate_parquet(path, "prescribing", prescribing_expectations(month, geography_rule(month, header)), tmp / "gx")
+    return validate_parquet(
+        path, "prescribing", prescribing_expectations(month, geography_rule(month, header)), tmp / "gx"
+    )
 
 
 def variant(good, select: str):
     path, tmp = good
     out = tmp / f"variant_{abs(hash(select))}.parquet"
     with duckdb.connect() as con:
-        con.execute(f"COPY ({select.format(src='read_parquet($p)')}) TO $o (FORMAT parquet)", {"p": str(path), "o": str(out)})
+        con.execute(
+            f"COPY ({select.format(src='read_parquet($p)')}) TO $o (FORMAT parquet)", {"p": str(path), "o": str(out)}
+        )
     return out, tmp
 
 
@@ -36,40 +40,57 @@ def test_good_month_passes(good):
     assert summary["evaluated"] == 16
 
 
-@pytest.mark.parametrize("select, failing", [
-    ("SELECT * REPLACE (-items AS items) FROM {src}", "measures are not negative"),
-    ("SELECT * REPLACE (-actual_cost AS actual_cost) FROM {src}", "measures are not negative"),
-    ("SELECT * REPLACE (total_quantity + 5 AS total_quantity) FROM {src}", "TOTAL_QUANTITY equals QUANTITY x ITEMS"),
-    ("SELECT * REPLACE ('P8500' AS practice_code) FROM {src}", "practice codes are 6 characters"),
-    ("SELECT * REPLACE (left(bnf_code, 14) AS bnf_code) FROM {src}", "BNF presentation codes are 15 characters"),
-    ("SELECT * REPLACE ('QZZ' AS icb_code) FROM {src}", "expect_column_values_to_be_in_set(icb_code)"),
-    ("SELECT * REPLACE (NULL AS bnf_code) FROM {src}", "required fields present"),
-    ("SELECT * REPLACE (NULL::INTEGER AS items) FROM {src}", "required fields present"),
-    ("SELECT * REPLACE (CAST(items AS DOUBLE) AS items) FROM {src}", "column types"),
-    ("SELECT * EXCLUDE (snomed_code) FROM {src}", "expect_table_columns_to_match_ordered_list"),
-    ("SELECT * REPLACE ('1234x' AS snomed_code) FROM {src}", "SNOMED codes are 6-18 digits"),
-    ("SELECT * REPLACE ('NaN'::DOUBLE AS adq_usage) FROM {src}", "measures are finite numbers"),
-    ("SELECT * REPLACE ('inf'::DOUBLE AS nic) FROM {src}", "measures are finite numbers"),
-    ("SELECT * REPLACE (1e300 AS quantity, 1e300 * items AS total_quantity) FROM {src}",
-     "measures are within what a real row can have"),
-    ("SELECT * REPLACE (2000000 AS items, quantity * 2000000 AS total_quantity) FROM {src}",
-     "measures are within what a real row can have"),
-    # a block of rows published twice, or the whole file twice: the month would count double
-    ("SELECT * FROM {src} UNION ALL (SELECT * FROM {src} LIMIT 2)", "no key repeats"),
-    ("SELECT * FROM {src} UNION ALL SELECT * FROM {src}", "no key repeats"),
-])
+@pytest.mark.parametrize(
+    "select, failing",
+    [
+        ("SELECT * REPLACE (-items AS items) FROM {src}", "measures are not negative"),
+        ("SELECT * REPLACE (-actual_cost AS actual_cost) FROM {src}", "measures are not negative"),
+        (
+            "SELECT * REPLACE (total_quantity + 5 AS total_quantity) FROM {src}",
+            "TOTAL_QUANTITY equals QUANTITY x ITEMS",
+        ),
+        ("SELECT * REPLACE ('P8500' AS practice_code) FROM {src}", "practice codes are 6 characters"),
+        ("SELECT * REPLACE (left(bnf_code, 14) AS bnf_code) FROM {src}", "BNF presentation codes are 15 characters"),
+        ("SELECT * REPLACE ('QZZ' AS icb_code) FROM {src}", "expect_column_values_to_be_in_set(icb_code)"),
+        ("SELECT * REPLACE (NULL AS bnf_code) FROM {src}", "required fields present"),
+        ("SELECT * REPLACE (NULL::INTEGER AS items) FROM {src}", "required fields present"),
+        ("SELECT * REPLACE (CAST(items AS DOUBLE) AS items) FROM {src}", "column types"),
+        ("SELECT * EXCLUDE (snomed_code) FROM {src}", "expect_table_columns_to_match_ordered_list"),
+        ("SELECT * REPLACE ('1234x' AS snomed_code) FROM {src}", "SNOMED codes are 6-18 digits"),
+        ("SELECT * REPLACE ('NaN'::DOUBLE AS adq_usage) FROM {src}", "measures are finite numbers"),
+        ("SELECT * REPLACE ('inf'::DOUBLE AS nic) FROM {src}", "measures are finite numbers"),
+        (
+            "SELECT * REPLACE (1e300 AS quantity, 1e300 * items AS total_quantity) FROM {src}",
+            "measures are within what a real row can have",
+        ),
+        (
+            "SELECT * REPLACE (2000000 AS items, quantity * 2000000 AS total_quantity) FROM {src}",
+            "measures are within what a real row can have",
+        ),
+        # a block of rows published twice, or the whole file twice: the month would count double
+        ("SELECT * FROM {src} UNION ALL (SELECT * FROM {src} LIMIT 2)", "no key repeats"),
+        ("SELECT * FROM {src} UNION ALL SELECT * FROM {src}", "no key repeats"),
+    ],
+)
 def test_each_rule_can_fail(good, select, failing):
     summary = run(*variant(good, select))
     assert not summary["success"]
-    described = [f"{f['expectation']}({f['column']})" if f["column"] else (f["description"] or f["expectation"])
-                 for f in summary["failed"]]
+    described = [
+        f"{f['expectation']}({f['column']})" if f["column"] else (f["description"] or f["expectation"])
+        for f in summary["failed"]
+    ]
     assert any(failing in d for d in described), described
 
 
 def test_rows_differing_only_in_quantity_are_not_repeats(good):
     """NHSBSA publishes a row per pack size (QUANTITY): the same practice and presentation twice is normal."""
-    summary = run(*variant(good, "SELECT * FROM {src} UNION ALL SELECT * REPLACE (quantity + 1 AS quantity, "
-                                 "(quantity + 1) * items AS total_quantity) FROM {src}"))
+    summary = run(
+        *variant(
+            good,
+            "SELECT * FROM {src} UNION ALL SELECT * REPLACE (quantity + 1 AS quantity, "
+            "(quantity + 1) * items AS total_quantity) FROM {src}",
+        )
+    )
     assert summary["success"], summary["failed"]
 
 
@@ -79,8 +100,11 @@ def test_repeated_rows_are_named_and_counted(good):
     from pipelines.checks.gx_duckdb import name_refused_rows
     from pipelines.checks.prescribing_suite import NAMING_COLUMNS
 
-    path, tmp = variant(good, "SELECT * REPLACE (NULL AS snomed_code) FROM {src} UNION ALL "
-                              "(SELECT * REPLACE (NULL AS snomed_code) FROM {src} ORDER BY practice_code, bnf_code LIMIT 2)")
+    path, tmp = variant(
+        good,
+        "SELECT * REPLACE (NULL AS snomed_code) FROM {src} UNION ALL "
+        "(SELECT * REPLACE (NULL AS snomed_code) FROM {src} ORDER BY practice_code, bnf_code LIMIT 2)",
+    )
     expectations = prescribing_expectations("2024-01", geography_rule("2024-01", "ICB"))
     summary = name_refused_rows(path, run(path, tmp), expectations, NAMING_COLUMNS)
     repeated = [f for f in summary["failed"] if "no key repeats" in (f["description"] or "")]
@@ -90,16 +114,20 @@ def test_repeated_rows_are_named_and_counted(good):
 
 def test_wrong_month_fails(good):
     summary = run(*good, month="2024-02")
-    assert any(f["expectation"] == "expect_column_values_to_be_in_set" and f["column"] == "month"
-               for f in summary["failed"])
+    assert any(
+        f["expectation"] == "expect_column_values_to_be_in_set" and f["column"] == "month" for f in summary["failed"]
+    )
 
 
-@pytest.mark.parametrize("header, codes, passes, used", [
-    ("AREA_TEAM", "Q52", True, "area teams"),         # a 2014-2017 file: area-team codes, checked by format
-    ("AREA_TEAM", "QOP", False, "area teams"),        # an ICB code where the header says area team
-    ("STP", "QOP", True, "42 STP codes"),             # an STP-era file: the 42 STP codes
-    ("STP", "Q52", False, "42 STP codes"),
-])
+@pytest.mark.parametrize(
+    "header, codes, passes, used",
+    [
+        ("AREA_TEAM", "Q52", True, "area teams"),  # a 2014-2017 file: area-team codes, checked by format
+        ("AREA_TEAM", "QOP", False, "area teams"),  # an ICB code where the header says area team
+        ("STP", "QOP", True, "42 STP codes"),  # an STP-era file: the 42 STP codes
+        ("STP", "Q52", False, "42 STP codes"),
+    ],
+)
 def test_geography_is_checked_against_its_era(good, header, codes, passes, used):
     path, tmp = variant(good, f"SELECT * REPLACE ('{codes}' AS icb_code) FROM {{src}}")
     rule = geography_rule("2017-09", header)

@@ -16,29 +16,53 @@ CATALOGUE = load_catalogue()
 
 
 def test_catalogue_loads_the_required_indicators():
-    required = {"opioid_high_dose_pct_120", "opioid_high_dose_pct_90", "opioid_high_dose_per_1000_120",
-                "opioid_high_dose_per_1000_90", "opioid_ome_per_1000_day", "methotrexate_10mg_pct",
-                "methotrexate_10mg_items", "nsaid_per_1000_65plus", "valproate_per_1000_female_13_54"}
+    required = {
+        "opioid_high_dose_pct_120",
+        "opioid_high_dose_pct_90",
+        "opioid_high_dose_per_1000_120",
+        "opioid_high_dose_per_1000_90",
+        "opioid_ome_per_1000_day",
+        "methotrexate_10mg_pct",
+        "methotrexate_10mg_items",
+        "nsaid_per_1000_65plus",
+        "valproate_per_1000_female_13_54",
+    }
     assert required <= set(CATALOGUE)
-    assert any(i.startswith("nsaid_gastro") for i in CATALOGUE) and any(i.startswith("triple_whammy") for i in CATALOGUE)
+    assert any(i.startswith("nsaid_gastro") for i in CATALOGUE) and any(
+        i.startswith("triple_whammy") for i in CATALOGUE
+    )
     for ind in CATALOGUE.values():
         assert ind.sources and ind.definition_version
         if ind.proxy:
             assert ind.limitations
 
 
-@pytest.mark.parametrize("text, kind, exclude", [
-    ("1001030U0%AC", "like", False), ("1001030U0AAACAC", "exact", False), ("100101", "prefix", False),
-    ("~0407020ADBQACAH", "exact", True), ("20030100183", "exact", False), ("1001030U0_AC  # comment", "like", False),
-])
+@pytest.mark.parametrize(
+    "text, kind, exclude",
+    [
+        ("1001030U0%AC", "like", False),
+        ("1001030U0AAACAC", "exact", False),
+        ("100101", "prefix", False),
+        ("~0407020ADBQACAH", "exact", True),
+        ("20030100183", "exact", False),
+        ("1001030U0_AC  # comment", "like", False),
+    ],
+)
 def test_filter_grammar(text, kind, exclude):
     f = CodeFilter.parse(text)
     assert (f.kind, f.exclude) == (kind, exclude)
 
 
 def test_filter_semantics():
-    codes = ["1001030U0AAACAC", "1001030U0BBACAC", "1001030U0AAABAB", "1001030U0AAAFAF", "0407020ADBQACAH",
-             "0407020ADAAAHAH", "0407020ADAAAHAI"]
+    codes = [
+        "1001030U0AAACAC",
+        "1001030U0BBACAC",
+        "1001030U0AAABAB",
+        "1001030U0AAAFAF",
+        "0407020ADBQACAH",
+        "0407020ADAAAHAH",
+        "0407020ADAAAHAI",
+    ]
     assert expand([CodeFilter.parse("1001030U0%AC")], codes) == ["1001030U0AAACAC", "1001030U0BBACAC"]
     assert expand([CodeFilter.parse(c) for c in ("0407020AD%AH", "~0407020ADBQACAH")], codes) == ["0407020ADAAAHAH"]
     assert expand([CodeFilter.parse("1001030U0_AAB_B")], codes) == ["1001030U0AAABAB"]
@@ -60,18 +84,28 @@ def _write(tmp_path, name, changes=None, drop=()):
     return path
 
 
-@pytest.mark.parametrize("changes, drop, message", [
-    ({"colour": "blue"}, (), "colour: Extra inputs are not permitted"),
-    ({}, ("sources",), "sources: Field required"),
-    ({"sources": []}, (), "sources: List should have at least 1 item"),
-    ({"numerator": {"description": "x", "measure": "items", "codes": ["1O0101"]}}, (), "bad code filter '1O0101'"),
-    ({"numerator": {"description": "x", "measure": "items", "codes": ["~1001030U0%AC"]}}, (), "at least one include"),
-    ({"proxy": True, "limitations": []}, (), "ecological proxy must state its limitations"),
-    ({"unit": "per_1000"}, (), "needs a list-size denominator"),
-    ({"denominator": {"description": "x", "list_size": "patients", "codes": ["100101"], "measure": "items"}}, (),
-     "either `codes`"),
-    ({"unit": "parsecs"}, (), "unit: Input should be"),
-])
+@pytest.mark.parametrize(
+    "changes, drop, message",
+    [
+        ({"colour": "blue"}, (), "colour: Extra inputs are not permitted"),
+        ({}, ("sources",), "sources: Field required"),
+        ({"sources": []}, (), "sources: List should have at least 1 item"),
+        ({"numerator": {"description": "x", "measure": "items", "codes": ["1O0101"]}}, (), "bad code filter '1O0101'"),
+        (
+            {"numerator": {"description": "x", "measure": "items", "codes": ["~1001030U0%AC"]}},
+            (),
+            "at least one include",
+        ),
+        ({"proxy": True, "limitations": []}, (), "ecological proxy must state its limitations"),
+        ({"unit": "per_1000"}, (), "needs a list-size denominator"),
+        (
+            {"denominator": {"description": "x", "list_size": "patients", "codes": ["100101"], "measure": "items"}},
+            (),
+            "either `codes`",
+        ),
+        ({"unit": "parsecs"}, (), "unit: Input should be"),
+    ],
+)
 def test_invalid_definitions_are_refused(tmp_path, changes, drop, message):
     path = _write(tmp_path, "methotrexate_10mg_pct", changes, drop)
     with pytest.raises(CatalogueError) as err:
@@ -93,23 +127,73 @@ OP_LONG_ACTING = (
     + ["0407020AG%" + s for s in ("AI", "AC", "AD", "AE", "AF", "AG")]
     + ["0407020AH%" + s for s in ("AC", "AD", "AE")]
     + ["0407020B0%" + s for s in ("AH", "AI", "AK", "AJ", "AE", "AF", "AG")]
-    + ["0407020Q0%" + s for s in ("CG", "AK", "CF", "AL", "AI", "AH", "AG", "EF", "DZ", "EG", "EA", "EH", "DU",
-                                  "EB", "DV", "DW", "EI", "FL", "CV", "CP", "DC", "DD", "DE")]
+    + [
+        "0407020Q0%" + s
+        for s in (
+            "CG",
+            "AK",
+            "CF",
+            "AL",
+            "AI",
+            "AH",
+            "AG",
+            "EF",
+            "DZ",
+            "EG",
+            "EA",
+            "EH",
+            "DU",
+            "EB",
+            "DV",
+            "DW",
+            "EI",
+            "FL",
+            "CV",
+            "CP",
+            "DC",
+            "DD",
+            "DE",
+        )
+    ]
     + ["040702050%" + s for s in ("AF", "AG", "AC", "AA", "AB")]
 )
-OP_HIGH_120_COMMON = (
-    ["0407020A0%AF", "0407020A0%AG", "0407020A0%AH", "0407020AD%AH", "0407020AD%AQ", "0407020AD%AI", "0407020AD%AP",
-     "~0407020ADBQACAH", "0407020AF%AD", "0407020AG%AE", "0407020AG%AF", "0407020AG%AG", "0407020B0%AF",
-     "0407020B0%AG", "0407020Q0%AI", "0407020Q0%AH", "0407020Q0%AG", "0407020Q0%EH", "0407020Q0%DU",
-     "0407020Q0%EB", "0407020Q0%DV", "0407020Q0%DW", "0407020Q0%EI", "~0407020Q0BIABEH", "~0407020Q0BIACDU",
-     "0407020Q0%DC", "0407020Q0%DD", "0407020Q0%DE"]
-)
+OP_HIGH_120_COMMON = [
+    "0407020A0%AF",
+    "0407020A0%AG",
+    "0407020A0%AH",
+    "0407020AD%AH",
+    "0407020AD%AQ",
+    "0407020AD%AI",
+    "0407020AD%AP",
+    "~0407020ADBQACAH",
+    "0407020AF%AD",
+    "0407020AG%AE",
+    "0407020AG%AF",
+    "0407020AG%AG",
+    "0407020B0%AF",
+    "0407020B0%AG",
+    "0407020Q0%AI",
+    "0407020Q0%AH",
+    "0407020Q0%AG",
+    "0407020Q0%EH",
+    "0407020Q0%DU",
+    "0407020Q0%EB",
+    "0407020Q0%DV",
+    "0407020Q0%DW",
+    "0407020Q0%EI",
+    "~0407020Q0BIABEH",
+    "~0407020Q0BIACDU",
+    "0407020Q0%DC",
+    "0407020Q0%DD",
+    "0407020Q0%DE",
+]
 OP_PERCENT_ONLY_120 = ["040702050%AA", "040702050%AB"]  # hydromorphone MR 16/24 mg: opioidspercent only
 OP_PER1000_ONLY_120 = ["0407020AH%AC", "0407020AH%AD", "0407020AH%AE"]  # tapentadol MR capsules: opioidper1000 only
 # The research note's BNF-only approximation of the 90 mg rule (November 2025 thresholds, 2023 list).
 OP_HIGH_90 = (
     ["0407020A0%BW", "0407020A0%AF", "0407020A0%AG", "0407020A0%AH"]
-    + ["0407020AD%" + s for s in ("AR", "AH", "AQ", "AI", "AP")] + ["~0407020ADBQACAH", "0407020AF%AD"]
+    + ["0407020AD%" + s for s in ("AR", "AH", "AQ", "AI", "AP")]
+    + ["~0407020ADBQACAH", "0407020AF%AD"]
     + ["0407020AG%AE", "0407020AG%AF", "0407020AG%AG", "0407020AH%AC", "0407020AH%AD", "0407020AH%AE"]
     + ["0407020B0%AF", "0407020B0%AG"]
     + ["0407020Q0%" + s for s in ("EA", "AI", "EH", "DC", "DU", "AH", "EB", "DD", "DV", "DW", "AG", "EI", "DE")]
@@ -119,12 +203,17 @@ OP_HIGH_90 = (
 
 # Presentations NHSBSA's real lists hold that OpenPrescribing's 2023 BNF list lacks, added on purpose (each
 # indicator's sources line says so; tests/bnf/test_opioid_ome.py checks them against the strength in each name).
-ADDED_LONG_ACTING = (["0407020A0%" + s for s in ("AA", "AB", "AC", "AD", "AQ", "AR", "AS", "AT")]
-                     + ["0407020Z0AAAKAK", "0407020Z0AAAGAG", "0407020Z0AAAHAH", "0407020AH%AA", "0407020AH%AB"]
-                     + ["0407020B0%AL", "0407020B0%AM", "0407020B0%AN"]
-                     + ["0407020AG%" + s for s in ("AJ", "AK", "AL", "AM", "AN")])  # NHSBSA's 2025 recodes
-ADDED_HIGH_120 = (["0407020A0%" + s for s in ("AB", "AC", "AD", "AR", "AS", "AT")] + ["0407020Z0AAAHAH"]
-                  + ["0407020AG%AL", "0407020AG%AM", "0407020AG%AN"])
+ADDED_LONG_ACTING = (
+    ["0407020A0%" + s for s in ("AA", "AB", "AC", "AD", "AQ", "AR", "AS", "AT")]
+    + ["0407020Z0AAAKAK", "0407020Z0AAAGAG", "0407020Z0AAAHAH", "0407020AH%AA", "0407020AH%AB"]
+    + ["0407020B0%AL", "0407020B0%AM", "0407020B0%AN"]
+    + ["0407020AG%" + s for s in ("AJ", "AK", "AL", "AM", "AN")]
+)  # NHSBSA's 2025 recodes
+ADDED_HIGH_120 = (
+    ["0407020A0%" + s for s in ("AB", "AC", "AD", "AR", "AS", "AT")]
+    + ["0407020Z0AAAHAH"]
+    + ["0407020AG%AL", "0407020AG%AM", "0407020AG%AN"]
+)
 ADDED_HIGH_90 = ADDED_HIGH_120 + ["0407020B0%AN"]
 
 
@@ -138,8 +227,16 @@ def universe() -> list[str]:
     for f in OP_LONG_ACTING + ["1001030U0%AB", "1001030U0%AC"]:
         chem, suffix = f.split("%")
         codes |= {f"{chem}AA{suffix}{suffix}", f"{chem}BB{suffix}{suffix}", f"{chem}BC{suffix}{suffix}"[:15]}
-    codes |= {"0407020ADBQACAH", "0407020Q0BIABEH", "0407020Q0BIACDU", "0407020Q0BIADDV", "1001030U0AAAFAF",
-              "0407020A0AAAZAZ", "0407020M0AAAAAA", "0410030C0AAAAAA"}
+    codes |= {
+        "0407020ADBQACAH",
+        "0407020Q0BIABEH",
+        "0407020Q0BIACDU",
+        "0407020Q0BIADDV",
+        "1001030U0AAAFAF",
+        "0407020A0AAAZAZ",
+        "0407020M0AAAAAA",
+        "0410030C0AAAAAA",
+    }
     return sorted(codes)
 
 
@@ -188,7 +285,9 @@ def test_high_dose_numerators_sit_inside_their_denominators():
 def test_methotrexate_matches_openprescribing():
     ind = CATALOGUE["methotrexate_10mg_pct"]
     # Every 10 mg tablet in NHSBSA's lists: generic, Maxtrex, and (2020 list) Wyeth/Lederle and Emtexate.
-    assert {"1001030U0AAACAC", "1001030U0BDABAC", "1001030U0BBABAC", "1001030U0BCAAAC"} <= set(expanded(ind.numerator.codes))
+    assert {"1001030U0AAACAC", "1001030U0BDABAC", "1001030U0BBABAC", "1001030U0BCAAAC"} <= set(
+        expanded(ind.numerator.codes)
+    )
     assert expanded(ind.denominator.codes) == expanded(["1001030U0%AB", "1001030U0%AC"])
     assert "1001030U0AAAFAF" not in expanded(ind.denominator.codes)  # oral solution is outside the measure
 
@@ -215,7 +314,9 @@ def test_ome_scope_is_the_opioid_chemicals_and_excludes_substance_dependence():
     ome = expanded(CATALOGUE["opioid_ome_per_1000_day"].numerator.codes)
     assert "0410030C0AAAAAA" not in ome and "0407020M0AAAAAA" not in ome  # dependence; methadone left out
     assert {"0407020A0AAAFAF", "0407010F0AAAHAH"} <= set(ome)
-    assert {CodeFilter.parse(f).pattern for f in CATALOGUE["opioid_ome_per_1000_day"].numerator.codes} == set(chemicals())
+    assert {CodeFilter.parse(f).pattern for f in CATALOGUE["opioid_ome_per_1000_day"].numerator.codes} == set(
+        chemicals()
+    )
     # Every opioid the sample and reference table carry reads to an OME from its own name.
     reference = {r["bnf_code"]: r["bnf_name"] for r in csv.DictReader(open(REFERENCE_DIR / "bnf_presentations.csv"))}
     assert all(read_presentation(c, reference[c]).status == "ome" for c in ome if c in reference)
@@ -242,19 +343,25 @@ def _patient(tmp_path, changes=None, numerator_rule=None):
     return folder
 
 
-@pytest.mark.parametrize("changes, rule, message", [
-    ({"proxy": True}, None, "a patient-level indicator counts patients; it is not a proxy"),
-    ({"unit": "ratio"}, None, "does not fit a count of patients"),
-    ({}, {"age_min": 70, "age_max": 18, "issued_all": ["nsaid"]}, "age_min is above age_max"),
-    ({}, {"issued_all": ["nsaid"], "co_issued_within_days": 28}, "needs two or more issued_all groups"),
-    ({}, {"issued_all": ["nsaid"], "min_ome_mg_per_day": "ome_mg_per_day"}, "not in thresholds"),
-    ({"grain": "practice_aggregate"}, None, "belong to grain `patient` only"),
-    ({}, {"issued_all": ["nsaids_typo"]}, "drug groups ['nsaids_typo'] are not in shared/drug_groups.yaml"),
-    ({}, {"issued_all": ["nsaid"], "flagged": ["learning_disability_or_autism"]}, "the same `flagged` columns"),
-    ({}, {"issued_all": ["nsaid"], "flagged": ["frailty"]}, "learning_disability_or_autism"),  # not in the contract
-    ({"cited_scope": [{"source": "PINCER", "ours": "@nsaid", "theirs": ["@pincer_nsaids_typo"]}]}, None,
-     "cited_scope names ['pincer_nsaids_typo'], neither a cited list nor a drug group"),
-])
+@pytest.mark.parametrize(
+    "changes, rule, message",
+    [
+        ({"proxy": True}, None, "a patient-level indicator counts patients; it is not a proxy"),
+        ({"unit": "ratio"}, None, "does not fit a count of patients"),
+        ({}, {"age_min": 70, "age_max": 18, "issued_all": ["nsaid"]}, "age_min is above age_max"),
+        ({}, {"issued_all": ["nsaid"], "co_issued_within_days": 28}, "needs two or more issued_all groups"),
+        ({}, {"issued_all": ["nsaid"], "min_ome_mg_per_day": "ome_mg_per_day"}, "not in thresholds"),
+        ({"grain": "practice_aggregate"}, None, "belong to grain `patient` only"),
+        ({}, {"issued_all": ["nsaids_typo"]}, "drug groups ['nsaids_typo'] are not in shared/drug_groups.yaml"),
+        ({}, {"issued_all": ["nsaid"], "flagged": ["learning_disability_or_autism"]}, "the same `flagged` columns"),
+        ({}, {"issued_all": ["nsaid"], "flagged": ["frailty"]}, "learning_disability_or_autism"),  # not in the contract
+        (
+            {"cited_scope": [{"source": "PINCER", "ours": "@nsaid", "theirs": ["@pincer_nsaids_typo"]}]},
+            None,
+            "cited_scope names ['pincer_nsaids_typo'], neither a cited list nor a drug group",
+        ),
+    ],
+)
 def test_invalid_patient_level_definitions_are_refused(tmp_path, changes, rule, message):
     folder = _patient(tmp_path, changes, rule)
     with pytest.raises(CatalogueError) as err:
@@ -308,8 +415,16 @@ def test_every_indicator_says_its_harm_tier_why_and_what_to_do_in_plain_words():
     """What readers see of a definition (titles, descriptions, limitations, sources, the harm reason, the
     action) never carries research shorthand such as UNVERIFIED; each states its tier's reason and an action."""
     for ind in catalogue().values():
-        shown = [ind.title, ind.short_title, ind.short_description, ind.why_it_matters, ind.harm_reason, ind.action,
-                 *ind.limitations, *(s.name for s in ind.sources)]
+        shown = [
+            ind.title,
+            ind.short_title,
+            ind.short_description,
+            ind.why_it_matters,
+            ind.harm_reason,
+            ind.action,
+            *ind.limitations,
+            *(s.name for s in ind.sources),
+        ]
         assert not any("UNVERIFIED" in text for text in shown), ind.id
         assert ind.harm_reason.endswith(".") and ind.action.endswith("."), ind.id
 
@@ -335,20 +450,55 @@ def test_sheet_names_are_short_titles_unique_and_allowed_by_excel():
     assert sheet_name(catalogue()["sedative_per_1000_65plus"]) == "Falls - sedatives, 65+"
 
 
-@pytest.mark.parametrize("file, entry, message", [
-    ("cited_lists.yaml", {"op_x": {"description": "a measure", "source": "openprescribing", "measure": "x",
-                                   "repository": "ebmdatalab/openprescribing", "path": "x.json", "codes": ["0401"]}},
-     "cited_lists.yaml: list op_x: (top): Value error, an OpenPrescribing list names its commit"),
-    ("cited_lists.yaml", {"op_x": {"description": "a measure", "source": "openprescribing", "measure": "x",
-                                   "repository": "r", "commit": "HEAD", "path": "x.json", "codes": ["0401"]}},
-     "commit 'HEAD' is not a git commit"),
-    ("cited_lists.yaml", {"pincer_x": {"description": "a list", "source": "pincer", "codes": ["0401"]}},
-     "a PINCER list names its file (`pincer`) and nothing else"),
-    ("drug_groups.yaml", {"g": {"description": "a group", "ingredients": ["zopiclone"], "classes": ["4.1"]}},
-     "classes are BNF section, paragraph or chemical codes"),
-    ("drug_groups.yaml", {"g": {"description": "a group", "ingredients": ["zopiclone"], "cites": [{"list": "op_nothing"}]}},
-     "group g cites ['op_nothing'], which shared/cited_lists.yaml lacks"),
-])
+@pytest.mark.parametrize(
+    "file, entry, message",
+    [
+        (
+            "cited_lists.yaml",
+            {
+                "op_x": {
+                    "description": "a measure",
+                    "source": "openprescribing",
+                    "measure": "x",
+                    "repository": "ebmdatalab/openprescribing",
+                    "path": "x.json",
+                    "codes": ["0401"],
+                }
+            },
+            "cited_lists.yaml: list op_x: (top): Value error, an OpenPrescribing list names its commit",
+        ),
+        (
+            "cited_lists.yaml",
+            {
+                "op_x": {
+                    "description": "a measure",
+                    "source": "openprescribing",
+                    "measure": "x",
+                    "repository": "r",
+                    "commit": "HEAD",
+                    "path": "x.json",
+                    "codes": ["0401"],
+                }
+            },
+            "commit 'HEAD' is not a git commit",
+        ),
+        (
+            "cited_lists.yaml",
+            {"pincer_x": {"description": "a list", "source": "pincer", "codes": ["0401"]}},
+            "a PINCER list names its file (`pincer`) and nothing else",
+        ),
+        (
+            "drug_groups.yaml",
+            {"g": {"description": "a group", "ingredients": ["zopiclone"], "classes": ["4.1"]}},
+            "classes are BNF section, paragraph or chemical codes",
+        ),
+        (
+            "drug_groups.yaml",
+            {"g": {"description": "a group", "ingredients": ["zopiclone"], "cites": [{"list": "op_nothing"}]}},
+            "group g cites ['op_nothing'], which shared/cited_lists.yaml lacks",
+        ),
+    ],
+)
 def test_invalid_shared_definitions_are_refused_naming_file_and_entry(tmp_path, file, entry, message):
     folder = _patient(tmp_path)
     shared = folder / "shared" / file

@@ -14,33 +14,47 @@ By hand, current geography: 2020-09 QWO = 1 + 4 = 5, England = 7 (Y99999 unplace
 import duckdb
 import pytest
 
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.indicators.engine import build_warehouse, compute_practice_month
+from pipelines.lake.practice_geography import ingest_practice_geography
+from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
 from pipelines.organisations.ccg_successors import TABLE, derive
-from pipelines.lake.practice_geography import ingest_practice_geography
 from tests.epd_fixtures import LEGACY_ICB_HEADER, LEGACY_STP_HEADER
 
 MTX = '"1001030U0","Methotrexate","1001030U0AAACAC","Methotrexate_Tab 10mg","10: Musculoskeletal and Joint Diseases"'
-HUDDERSFIELD = '"NORTH EAST AND YORKSHIRE","Y63","WEST YORKSHIRE AND HARROGATE","QWO","NHS GREATER HUDDERSFIELD CCG","03A00"'
+HUDDERSFIELD = (
+    '"NORTH EAST AND YORKSHIRE","Y63","WEST YORKSHIRE AND HARROGATE","QWO","NHS GREATER HUDDERSFIELD CCG","03A00"'
+)
 KIRKLEES = '"NORTH EAST AND YORKSHIRE","Y63","NHS WEST YORKSHIRE INTEGRATED CARE BOARD","QWO","NHS WEST YORKSHIRE ICB - X2C4Y","X2C4Y"'
 NOWHERE = '"NORTH EAST AND YORKSHIRE","Y63","WEST YORKSHIRE AND HARROGATE","QWO","UNKNOWN BODY","ZZZ00"'
 
 
 def _row(ym: str, org: str, practice: str, name: str, items: int) -> str:
-    return (f'{ym},{org},"{name}","{practice}","","","","","",{MTX},"100.",{items},"{100 * items}.","0.",'
-            f'"{3.1 * items:g}","{3.0 * items:g}","N"')
+    return (
+        f'{ym},{org},"{name}","{practice}","","","","","",{MTX},"100.",{items},"{100 * items}.","0.",'
+        f'"{3.1 * items:g}","{3.0 * items:g}","N"'
+    )
 
 
 def write_era_files(root):
     """The two months' EPD files (STP-era and ICB-era legacy layouts) and the 2026-01 practice map."""
     sep = "\n"
-    (root / "EPD_202009.csv").write_bytes(LEGACY_STP_HEADER + (sep.join([
-        _row("202009", HUDDERSFIELD, "B85010", "DALTON SURGERY", 1),
-        _row("202009", HUDDERSFIELD, "B85054", "BRIGHOUSE SURGERY", 4),
-        _row("202009", NOWHERE, "Y99999", "A CLOSED CLINIC", 2)]) + sep).encode())
-    (root / "EPD_202601.csv").write_bytes(LEGACY_ICB_HEADER + (_row("202601", KIRKLEES, "B85054", "BRIGHOUSE SURGERY", 3)
-                                                               + sep).encode())
+    (root / "EPD_202009.csv").write_bytes(
+        LEGACY_STP_HEADER
+        + (
+            sep.join(
+                [
+                    _row("202009", HUDDERSFIELD, "B85010", "DALTON SURGERY", 1),
+                    _row("202009", HUDDERSFIELD, "B85054", "BRIGHOUSE SURGERY", 4),
+                    _row("202009", NOWHERE, "Y99999", "A CLOSED CLINIC", 2),
+                ]
+            )
+            + sep
+        ).encode()
+    )
+    (root / "EPD_202601.csv").write_bytes(
+        LEGACY_ICB_HEADER + (_row("202601", KIRKLEES, "B85054", "BRIGHOUSE SURGERY", 3) + sep).encode()
+    )
     folder = root / "2026-01"
     folder.mkdir()
     (folder / "gp-reg-pat-prac-map.csv").write_text(
@@ -49,7 +63,8 @@ def write_era_files(root):
         "ONS_COMM_REGION_CODE,COMM_REGION_CODE,COMM_REGION_NAME,SUPPLIER_NAME\n"
         "GP_PRAC_PAT_LIST,01JAN2026,B85054,BRIGHOUSE SURGERY,HD6 1AA,U54321,BRIGHOUSE PCN,E38000254,X2C4Y,"
         "NHS WEST YORKSHIRE ICB - X2C4Y,E54000054,QWO,NHS WEST YORKSHIRE INTEGRATED CARE BOARD,E40000012,Y63,"
-        "North East and Yorkshire,EMIS\n")
+        "North East and Yorkshire,EMIS\n"
+    )
     return folder
 
 
@@ -64,8 +79,10 @@ def values(tmp_path_factory):
         compute_practice_month(layout, month)
     info = build_warehouse(layout)
     with duckdb.connect(str(layout.warehouse / "msi.duckdb"), read_only=True) as con:
-        rows = con.execute("SELECT month, org_type, org_code, numerator FROM indicator_values "
-                           "WHERE indicator_id = 'methotrexate_10mg_items' AND geography = 'current'").fetchall()
+        rows = con.execute(
+            "SELECT month, org_type, org_code, numerator FROM indicator_values "
+            "WHERE indicator_id = 'methotrexate_10mg_items' AND geography = 'current'"
+        ).fetchall()
     return {(m, t, c): n for m, t, c, n in rows}, info
 
 
@@ -78,16 +95,21 @@ def test_both_eras_end_to_end_through_dagster(tmp_path):
     from pipelines.wiring.runner import run_months
 
     write_era_files(tmp_path)
-    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(tmp_path),
-                           list_size_dir=str(tmp_path))
+    settings = MsiSettings(
+        data_dir=str(tmp_path / "data"), source="local", epd_dir=str(tmp_path), list_size_dir=str(tmp_path)
+    )
     outcomes = run_months(settings, ["2020-09", "2026-01"], instance=dg.DagsterInstance.ephemeral(), report=False)
     checks = {o.month: o.checks for o in outcomes}
     assert checks["2020-09"]["prescribing_month_expectations"] and checks["2026-01"]["prescribing_month_expectations"]
     assert checks["2020-09"]["prescribing_month_commissioners"] is False  # ZZZ00 is no CCG of 2020 or 2022
     assert outcomes[0].metadata["list_size_source_files"]["missing_files"].count("gp-reg-pat-prac") == 3
     with duckdb.connect(str(settings.layout.warehouse / "msi.duckdb"), read_only=True) as con:
-        got = dict(con.execute("SELECT month, numerator FROM indicator_values WHERE indicator_id = "
-                               "'methotrexate_10mg_items' AND geography = 'current' AND org_code = 'QWO'").fetchall())
+        got = dict(
+            con.execute(
+                "SELECT month, numerator FROM indicator_values WHERE indicator_id = "
+                "'methotrexate_10mg_items' AND geography = 'current' AND org_code = 'QWO'"
+            ).fetchall()
+        )
     assert got == {"2020-09": 5, "2026-01": 3}
 
 
@@ -118,21 +140,27 @@ def test_the_succession_table_is_what_the_real_maps_say():
 def test_commissioner_codes_are_checked_against_the_eras_ccgs(tmp_path, org, passes):
     import dagster as dg
 
+    from pipelines.wiring.asset_checks import prescribing_month_commissioners
     from pipelines.wiring.assets.lake import lake_month
     from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
-    from pipelines.wiring.asset_checks import prescribing_month_commissioners
     from pipelines.wiring.resources import MsiSettings
 
     epd = tmp_path / "epd"
     epd.mkdir()
-    (epd / "EPD_202009.csv").write_bytes(LEGACY_STP_HEADER + (_row("202009", org, "B85010", "DALTON SURGERY", 1)
-                                                              + "\n").encode())
+    (epd / "EPD_202009.csv").write_bytes(
+        LEGACY_STP_HEADER + (_row("202009", org, "B85010", "DALTON SURGERY", 1) + "\n").encode()
+    )
     (tmp_path / "lists").mkdir()  # no NHS Digital files: the month degrades
-    settings = MsiSettings(data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd),
-                           list_size_dir=str(tmp_path / "lists"))
-    result = dg.materialize([epd_source_file, list_size_source_files, lake_month, prescribing_month_commissioners],
-                            partition_key="2020-09-01", resources={"msi": settings},
-                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    settings = MsiSettings(
+        data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd), list_size_dir=str(tmp_path / "lists")
+    )
+    result = dg.materialize(
+        [epd_source_file, list_size_source_files, lake_month, prescribing_month_commissioners],
+        partition_key="2020-09-01",
+        resources={"msi": settings},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     evaluation = next(iter(result.get_asset_check_evaluations()))
     assert evaluation.passed is passes
     assert "CCGs of NHS Digital's September 2020 and January 2022 practice maps" in evaluation.description

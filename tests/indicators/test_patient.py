@@ -49,15 +49,16 @@ Edge cases of the newer indicators, at P00003 (issue 30), each worked out by han
 * Denominators by age: 65+ gains p27 p28 p32 p33 p34; 75+ gains p27 p28 p33 p34.
 """
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 import pytest
 
-from pipelines.layout import Layout
-from pipelines.lake.patient_contract import ExtractError
 from pipelines.indicators.patient import compute_patient_month
 from pipelines.lake.patient import load_extract
-from pathlib import Path
+from pipelines.lake.patient_contract import ExtractError
+from pipelines.layout import Layout
 
 # The hand-made extract ships with the package: the synthetic sample embeds the same edge cases.
 EXTRACT = Path(__file__).resolve().parents[2] / "pipelines" / "sample" / "patient_edge_cases"
@@ -66,8 +67,10 @@ OVER_65 = {"p01", "p02", "p03", "p04", "p05", "p06", "p10", "p11", "p23", "p27",
 OVER_75 = {"p01", "p04", "p05", "p06", "p10", "p27", "p28", "p33", "p34"}
 EXPECTED = {
     "pl_nsaid_no_gastroprotection_65plus": ({"p01", "p03", "p06", "p23"}, {"p01", "p03", "p04", "p05", "p06", "p23"}),
-    "pl_nsaid_gi_p3a": ({"p01", "p03", "p04", "p06", "p23"},
-                        {"p01", "p02", "p03", "p04", "p06", "p10", "p11", "p23", "p27", "p32", "p33", "p34"}),
+    "pl_nsaid_gi_p3a": (
+        {"p01", "p03", "p04", "p06", "p23"},
+        {"p01", "p02", "p03", "p04", "p06", "p10", "p11", "p23", "p27", "p32", "p33", "p34"},
+    ),
     "pl_triple_whammy": ({"p06", "p07", "p23"}, {"p06", "p07", "p13", "p23"}),
     # p06's diuretic is 69 days after his NSAID; p07's ramipril is 4 and indapamide 15 days from hers;
     # p23's Coversyl Plus is 9 days from his ibuprofen.
@@ -100,14 +103,20 @@ def march(tmp_path_factory):
 
 def members(layout):
     with duckdb.connect() as con:
-        rows = con.execute("SELECT indicator_id, role, patient_id, practice_code FROM read_parquet($p)",
-                           {"p": str(layout.warehouse_file("patient_members", "2026-03"))}).fetchall()
+        rows = con.execute(
+            "SELECT indicator_id, role, patient_id, practice_code FROM read_parquet($p)",
+            {"p": str(layout.warehouse_file("patient_members", "2026-03"))},
+        ).fetchall()
     return rows
 
 
 def test_extract_is_loaded_whole(march):
     _, summary, result = march
-    assert (summary.prescriptions, summary.registrations, summary.patients) == (65, 35, 34)  # 15 rows, 10 registrations and 10 patients at P00003 since issue 30
+    assert (summary.prescriptions, summary.registrations, summary.patients) == (
+        65,
+        35,
+        34,
+    )  # 15 rows, 10 registrations and 10 patients at P00003 since issue 30
     assert (summary.first_issue, summary.last_issue) == ("2025-12-31", "2026-04-01")
     assert (str(result.window_start), str(result.window_end)) == ("2026-01-01", "2026-03-31")
     assert summary.flags == ("learning_disability_or_autism",) and result.not_computed == {}
@@ -130,9 +139,13 @@ def test_patient_who_moved_counts_at_the_new_practice(march):
 def test_practice_values(march):
     layout, _, result = march
     with duckdb.connect() as con:
-        rows = {(r[0], r[1]): r[2:] for r in con.execute(
-            "SELECT indicator_id, practice_code, numerator, denominator, value FROM read_parquet($p)",
-            {"p": str(result.values_path)}).fetchall()}
+        rows = {
+            (r[0], r[1]): r[2:]
+            for r in con.execute(
+                "SELECT indicator_id, practice_code, numerator, denominator, value FROM read_parquet($p)",
+                {"p": str(result.values_path)},
+            ).fetchall()
+        }
     # P00001: p01, p03 unprotected of p01, p03, p04, p05; P00002: p06 and p23 of p06 and p23.
     assert rows[("pl_nsaid_no_gastroprotection_65plus", "P00001")] == (2.0, 4.0, 50.0)
     assert rows[("pl_nsaid_no_gastroprotection_65plus", "P00002")] == (2.0, 2.0, 100.0)
@@ -149,7 +162,7 @@ def test_practice_values(march):
 def _without_column(text: str, column: str) -> str:
     lines = [line.split(",") for line in text.splitlines()]
     at = lines[0].index(column)
-    return "".join(",".join(cells[:at] + cells[at + 1:]) + "\n" for cells in lines)
+    return "".join(",".join(cells[:at] + cells[at + 1 :]) + "\n" for cells in lines)
 
 
 @pytest.mark.parametrize("how", ["no column", "column left empty"])
@@ -160,8 +173,13 @@ def test_an_extract_without_the_flag_leaves_stomp_out_and_the_rest_unchanged(tmp
     if how == "no column":
         reg = _without_column(reg, "learning_disability_or_autism")
     else:
-        reg = "\n".join(",".join(c if i != 6 or n == 0 else "" for i, c in enumerate(line.split(",")))
-                        for n, line in enumerate(reg.splitlines())) + "\n"
+        reg = (
+            "\n".join(
+                ",".join(c if i != 6 or n == 0 else "" for i, c in enumerate(line.split(",")))
+                for n, line in enumerate(reg.splitlines())
+            )
+            + "\n"
+        )
     _write(folder, "registrations.csv", reg)
     _write(folder, "prescriptions.csv", (EXTRACT / "prescriptions.csv").read_text())
     other = Layout(tmp_path / "data")
@@ -171,8 +189,12 @@ def test_an_extract_without_the_flag_leaves_stomp_out_and_the_rest_unchanged(tmp
     assert list(result.not_computed) == ["pl_antipsychotic_ld_autism"]
     assert "no learning_disability_or_autism column" in result.not_computed["pl_antipsychotic_ld_autism"]
     with duckdb.connect() as con:
-        ids = {r[0] for r in con.execute("SELECT DISTINCT indicator_id FROM read_parquet($p)",
-                                         {"p": str(result.values_path)}).fetchall()}
+        ids = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT indicator_id FROM read_parquet($p)", {"p": str(result.values_path)}
+            ).fetchall()
+        }
     assert ids == set(EXPECTED) - {"pl_antipsychotic_ld_autism"}  # not a row of zeros: no row at all
     assert sorted(members(other)) == sorted(m for m in members(layout) if m[0] != "pl_antipsychotic_ld_autism")
 
@@ -183,8 +205,10 @@ def test_a_lake_file_from_before_the_flag_is_read_as_not_carrying_it(tmp_path):
     load_extract(EXTRACT, layout)
     path = layout.patient_file("registrations")
     with duckdb.connect() as con:
-        con.execute("COPY (SELECT * EXCLUDE (learning_disability_or_autism) FROM read_parquet($p)) TO $o (FORMAT parquet)",
-                    {"p": str(path), "o": str(tmp_path / "old.parquet")})
+        con.execute(
+            "COPY (SELECT * EXCLUDE (learning_disability_or_autism) FROM read_parquet($p)) TO $o (FORMAT parquet)",
+            {"p": str(path), "o": str(tmp_path / "old.parquet")},
+        )
     (tmp_path / "old.parquet").replace(path)
     path.chmod(0o600)  # as its owner makes it after the upgrade (an open patient file is refused)
     result = compute_patient_month(layout, "2026-03")
@@ -199,9 +223,19 @@ def _write(folder, name, text):
 def test_bad_values_are_named_by_file_column_and_row(tmp_path):
     bad = tmp_path / "bad"
     rx = (EXTRACT / "prescriptions.csv").read_text().replace("p03,P00001,2026-01-20", "p03,P00001,2026-01-32")
-    _write(bad, "prescriptions.csv", rx.replace("p13,P00002,2026-02-01,0407020C0AAABAB,100", "p13,P00002,2026-02-01,0407020C0AAABAB,ten"))
-    _write(bad, "registrations.csv", (EXTRACT / "registrations.csv").read_text().replace("p22,P00001,U", "p22,P00001,X")
-           .replace("2000-01-01,,N,", "2000-01-01,,no,"))
+    _write(
+        bad,
+        "prescriptions.csv",
+        rx.replace("p13,P00002,2026-02-01,0407020C0AAABAB,100", "p13,P00002,2026-02-01,0407020C0AAABAB,ten"),
+    )
+    _write(
+        bad,
+        "registrations.csv",
+        (EXTRACT / "registrations.csv")
+        .read_text()
+        .replace("p22,P00001,U", "p22,P00001,X")
+        .replace("2000-01-01,,N,", "2000-01-01,,no,"),
+    )
     layout = Layout(tmp_path / "data")
     with pytest.raises(ExtractError) as err:
         load_extract(bad, layout)
@@ -209,8 +243,10 @@ def test_bad_values_are_named_by_file_column_and_row(tmp_path):
     assert "prescriptions.csv: column issue_date, row 4 (line 5): '2026-01-32'" in text
     assert "prescriptions.csv: column quantity, row 25 (line 26): 'ten' — quantity must be a number above 0" in text
     assert "registrations.csv: column sex, row 23 (line 24): 'X' — sex must be F, M or U" in text
-    assert ("registrations.csv: column learning_disability_or_autism, row 11 (line 12): 'no' — "
-            "learning_disability_or_autism must be Y, N or empty (not recorded) (1 row in all)") in text
+    assert (
+        "registrations.csv: column learning_disability_or_autism, row 11 (line 12): 'no' — "
+        "learning_disability_or_autism must be Y, N or empty (not recorded) (1 row in all)"
+    ) in text
     assert not layout.patient_file("prescriptions").exists()  # nothing published
 
 
@@ -233,8 +269,10 @@ def test_parquet_input_gives_the_same_members(tmp_path, march):
     with duckdb.connect() as con:
         for name in ("prescriptions", "registrations"):
             # typed columns, as a supplier's Parquet would have them (dates as DATE, quantity as DOUBLE)
-            con.execute(f"COPY (SELECT * FROM read_csv($src)) TO $dst (FORMAT parquet)",
-                        {"src": str(EXTRACT / f"{name}.csv"), "dst": str(folder / f"{name}.parquet")})
+            con.execute(
+                "COPY (SELECT * FROM read_csv($src)) TO $dst (FORMAT parquet)",
+                {"src": str(EXTRACT / f"{name}.csv"), "dst": str(folder / f"{name}.parquet")},
+            )
     other = Layout(tmp_path / "data")
     load_extract(folder, other)
     compute_patient_month(other, "2026-03")
@@ -269,8 +307,13 @@ def test_synthetic_extract_is_seeded_and_plausible(tmp_path):
     load_extract(tmp_path / "x", layout)
     result = compute_patient_month(layout, "2026-03")
     with duckdb.connect() as con:
-        rates = dict(con.execute("SELECT indicator_id, 100 * sum(numerator) / sum(denominator) FROM read_parquet($p) "
-                                 "GROUP BY indicator_id", {"p": str(result.values_path)}).fetchall())
+        rates = dict(
+            con.execute(
+                "SELECT indicator_id, 100 * sum(numerator) / sum(denominator) FROM read_parquet($p) "
+                "GROUP BY indicator_id",
+                {"p": str(result.values_path)},
+            ).fetchall()
+        )
     # Broad bands around PINCER's published rates (research note §1.5): GI_P3A 3.6 % of patients at any
     # time over two years (monthly practice means ~1 %), anticoagulant + NSAID 4.4 % (monthly ~1.4 %).
     assert 0.3 < rates["pl_nsaid_gi_p3a"] < 3

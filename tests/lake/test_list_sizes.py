@@ -7,10 +7,10 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.layout import Layout
 from pipelines.lake.list_sizes import ingest_list_sizes
 from pipelines.lake.nhs_digital_format import parse_extract_date
 from pipelines.lake.practice_geography import ingest_practice_geography
+from pipelines.layout import Layout
 from pipelines.sources.nhs_digital import ListSizeError
 
 QUIN = """PUBLICATION,EXTRACT_DATE,ORG_TYPE,ORG_CODE,ONS_CODE,POSTCODE,SEX,AGE_GROUP_5,NUMBER_OF_PATIENTS
@@ -69,7 +69,8 @@ GP_PRAC_PAT_LIST,{d},GP,00Y,E38000135,P85002,OL1 3UL,FEMALE,95+,2
 """
 # Before July 2022: CCG columns, and a `TYPE` column where later files say ORG_TYPE.
 FEMALE_PRE_2022 = FEMALE_POST_2022.replace(
-    "ORG_TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE", "TYPE,CCG_CODE,ONS_CCG_CODE").replace(",00Y,", ",00Y,")
+    "ORG_TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE", "TYPE,CCG_CODE,ONS_CCG_CODE"
+).replace(",00Y,", ",00Y,")
 MAP_POST_2022 = """PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,PRACTICE_POSTCODE,PCN_CODE,PCN_NAME,ONS_SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,ONS_ICB_CODE,ICB_CODE,ICB_NAME,ONS_COMM_REGION_CODE,COMM_REGION_CODE,COMM_REGION_NAME,SUPPLIER_NAME
 GP_PRAC_PAT_LIST,{d},P85002,ST MARY'S MEDICAL CENTRE,OL1 3UL,U12345,OLDHAM WEST PCN,E38000135,00Y,NHS GREATER MANCHESTER ICB - 00Y,E54000057,QOP,NHS GREATER MANCHESTER INTEGRATED CARE BOARD,E40000010,Y62,North West,EMIS
 """
@@ -80,8 +81,11 @@ GP_PRAC_PAT_LIST,{d},A81001,THE DENSHAM SURGERY,TS18 1HU,U89141,STOCKTON PCN,E38
 
 def write_month(folder, d, female=FEMALE_POST_2022, mapping=MAP_POST_2022, zipped=False):
     folder.mkdir(parents=True)
-    for stem, text in (("gp-reg-pat-prac-quin-age", QUIN), ("gp-reg-pat-prac-sing-age-female", female),
-                       ("gp-reg-pat-prac-map", mapping)):
+    for stem, text in (
+        ("gp-reg-pat-prac-quin-age", QUIN),
+        ("gp-reg-pat-prac-sing-age-female", female),
+        ("gp-reg-pat-prac-map", mapping),
+    ):
         payload = text.format(d=d).encode("latin-1")
         if zipped:
             with zipfile.ZipFile(folder / f"{stem}.zip", "w") as zf:
@@ -98,10 +102,16 @@ def table(path):
         return {r[1]: dict(zip(cols, r)) for r in rel.fetchall()}
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("01-Sep-20", date(2020, 9, 1)), ("01Jan2022", date(2022, 1, 1)), ("01JUL2026", date(2026, 7, 1)),
-    ("2026-04-01", date(2026, 4, 1)), ("01SEP2017", date(2017, 9, 1)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("01-Sep-20", date(2020, 9, 1)),
+        ("01Jan2022", date(2022, 1, 1)),
+        ("01JUL2026", date(2026, 7, 1)),
+        ("2026-04-01", date(2026, 4, 1)),
+        ("01SEP2017", date(2017, 9, 1)),
+    ],
+)
 def test_extract_date_forms(text, expected):
     assert parse_extract_date(text) == expected
 
@@ -111,12 +121,15 @@ def test_bad_extract_date():
         parse_extract_date("1st Jan")
 
 
-@pytest.mark.parametrize("month, d, female, mapping, zipped", [
-    ("2026-01", "01JAN2026", FEMALE_POST_2022, MAP_POST_2022, False),
-    ("2026-04", "2026-04-01", FEMALE_POST_2022, MAP_POST_2022, True),
-    ("2022-01", "01Jan2022", FEMALE_PRE_2022, MAP_PRE_2022, False),
-    ("2020-09", "01-Sep-20", FEMALE_PRE_2022, MAP_PRE_2022, True),
-])
+@pytest.mark.parametrize(
+    "month, d, female, mapping, zipped",
+    [
+        ("2026-01", "01JAN2026", FEMALE_POST_2022, MAP_POST_2022, False),
+        ("2026-04", "2026-04-01", FEMALE_POST_2022, MAP_POST_2022, True),
+        ("2022-01", "01Jan2022", FEMALE_PRE_2022, MAP_PRE_2022, False),
+        ("2020-09", "01-Sep-20", FEMALE_PRE_2022, MAP_PRE_2022, True),
+    ],
+)
 def test_list_sizes_every_layout(tmp_path, month, d, female, mapping, zipped):
     folder = write_month(tmp_path / month, d, female, mapping, zipped)
     layout = Layout(tmp_path / "data")
@@ -134,17 +147,27 @@ def test_list_sizes_every_layout(tmp_path, month, d, female, mapping, zipped):
     assert str(p["extract_date"]) == f"{month}-01"
 
 
-@pytest.mark.parametrize("month, d, mapping, zipped, expected", [
-    ("2026-01", "01JAN2026", MAP_POST_2022, True, ("P85002", "U12345", "00Y", "QOP", "Y62", "E54000057")),
-    ("2022-01", "01Jan2022", MAP_PRE_2022, False, ("A81001", "U89141", "16C", "QHM", "Y63", "E54000050")),
-])
+@pytest.mark.parametrize(
+    "month, d, mapping, zipped, expected",
+    [
+        ("2026-01", "01JAN2026", MAP_POST_2022, True, ("P85002", "U12345", "00Y", "QOP", "Y62", "E54000057")),
+        ("2022-01", "01Jan2022", MAP_PRE_2022, False, ("A81001", "U89141", "16C", "QHM", "Y63", "E54000050")),
+    ],
+)
 def test_practice_map_both_layouts(tmp_path, month, d, mapping, zipped, expected):
     folder = write_month(tmp_path / month, d, mapping=mapping, zipped=zipped)
     layout = Layout(tmp_path / "data")
     info = ingest_practice_geography(folder, month, layout)
     assert info["practices"] == 1
     row = next(iter(table(layout.lake_file("practice_geography", month)).values()))
-    got = (row["practice_code"], row["pcn_code"], row["sub_icb_code"], row["icb_code"], row["region_code"], row["icb_ons_code"])
+    got = (
+        row["practice_code"],
+        row["pcn_code"],
+        row["sub_icb_code"],
+        row["icb_code"],
+        row["region_code"],
+        row["icb_ons_code"],
+    )
     assert got == expected
 
 
@@ -168,8 +191,10 @@ def test_without_a_female_file_the_female_denominators_are_null_and_said_to_be(t
     assert info["female_file"] is False and info["practices_without_female_counts"] == 2
     assert info["files"] == ["gp-reg-pat-prac-quin-age.csv"]
     with duckdb.connect() as con:
-        row = con.execute("SELECT aged_65_plus, female_13_54 FROM read_parquet($p) WHERE practice_code = 'P85002'",
-                          {"p": info["path"]}).fetchone()
+        row = con.execute(
+            "SELECT aged_65_plus, female_13_54 FROM read_parquet($p) WHERE practice_code = 'P85002'",
+            {"p": info["path"]},
+        ).fetchone()
     assert row == (156, None)  # 50 + 40 + 30 + 20 + 10 + 5 + 1
 
 
@@ -177,7 +202,9 @@ def test_missing_column_is_named(tmp_path):
     folder = write_month(tmp_path / "2026-01", "01JAN2026")
     path = folder / "gp-reg-pat-prac-quin-age.csv"
     path.write_text(path.read_text().replace("NUMBER_OF_PATIENTS", "PATIENTS"))
-    with pytest.raises(ListSizeError, match=r"gp-reg-pat-prac-quin-age.csv: none of the columns \['NUMBER_OF_PATIENTS'\]"):
+    with pytest.raises(
+        ListSizeError, match=r"gp-reg-pat-prac-quin-age.csv: none of the columns \['NUMBER_OF_PATIENTS'\]"
+    ):
         ingest_list_sizes(folder, "2026-01", Layout(tmp_path / "data"))
 
 

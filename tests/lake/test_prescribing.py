@@ -7,12 +7,18 @@ import duckdb
 import pytest
 
 from pipelines.epd.flavours import UnknownHeaderError, detect_flavour
-from pipelines.textfiles import parse_header_line
 from pipelines.lake.prescribing import IngestError, ingest_epd_month
 from pipelines.layout import Layout
+from pipelines.textfiles import parse_header_line
 from tests.epd_fixtures import (
-    LEGACY_AREA_TEAM_HEADER, LEGACY_ICB_HEADER, LEGACY_STP_HEADER, REAL_ROWS, SNOMED_LEGACY_HEADER, legacy_rows,
-    snomed_legacy_rows, write,
+    LEGACY_AREA_TEAM_HEADER,
+    LEGACY_ICB_HEADER,
+    LEGACY_STP_HEADER,
+    REAL_ROWS,
+    SNOMED_LEGACY_HEADER,
+    legacy_rows,
+    snomed_legacy_rows,
+    write,
 )
 
 
@@ -27,12 +33,15 @@ def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("header, name, geography", [
-    (LEGACY_ICB_HEADER, "epd_legacy", "ICB"),
-    (LEGACY_STP_HEADER, "epd_legacy", "STP"),
-    (LEGACY_AREA_TEAM_HEADER, "epd_legacy", "AREA_TEAM"),
-    (SNOMED_LEGACY_HEADER, "snomed_legacy", "ICB"),
-])
+@pytest.mark.parametrize(
+    "header, name, geography",
+    [
+        (LEGACY_ICB_HEADER, "epd_legacy", "ICB"),
+        (LEGACY_STP_HEADER, "epd_legacy", "STP"),
+        (LEGACY_AREA_TEAM_HEADER, "epd_legacy", "AREA_TEAM"),
+        (SNOMED_LEGACY_HEADER, "snomed_legacy", "ICB"),
+    ],
+)
 def test_detects_each_flavour(header, name, geography):
     flavour = detect_flavour(parse_header_line(header))
     assert (flavour.name, flavour.geography) == (name, geography)
@@ -62,14 +71,29 @@ def test_real_january_2026_rows_exact_values(tmp_path):
     assert (result.rows, result.items, result.practices, result.unidentified_rows) == (17, 127, 10, 0)
     rows = {r["bnf_code"]: r for r in rows_of(result.prescribing_path)}
     fex = rows["0304010E0AAABAB"]
-    assert (fex["practice_code"], fex["sub_icb_code"], fex["icb_code"], fex["region_code"]) == ("G85034", "72Q00", "QKK", "Y56")
+    assert (fex["practice_code"], fex["sub_icb_code"], fex["icb_code"], fex["region_code"]) == (
+        "G85034",
+        "72Q00",
+        "QKK",
+        "Y56",
+    )
     assert (fex["quantity"], fex["items"], fex["total_quantity"], fex["adq_usage"]) == (30.0, 42, 1260.0, 1890.0)
-    assert (fex["nic"], fex["actual_cost"], fex["snomed_code"], fex["month"]) == (157.5, 158.0208, "42189211000001108", "2026-01")
+    assert (fex["nic"], fex["actual_cost"], fex["snomed_code"], fex["month"]) == (
+        157.5,
+        158.0208,
+        "42189211000001108",
+        "2026-01",
+    )
     risp = rows["040201030AAAAAA"]
     assert risp["chem_code"] == "040201030"  # leading zero kept
     assert risp["chem_name"] == "Risperidone"
     tegaderm = rows["20030100183"]  # appliance: 11-character code, 4-character "chemical"
-    assert (tegaderm["chem_code"], tegaderm["quantity"], tegaderm["total_quantity"], tegaderm["adq_usage"]) == ("2003", 4.0, 16.0, 0.0)
+    assert (tegaderm["chem_code"], tegaderm["quantity"], tegaderm["total_quantity"], tegaderm["adq_usage"]) == (
+        "2003",
+        4.0,
+        16.0,
+        0.0,
+    )
     assert tegaderm["actual_cost"] == 5.96231
     assert rows["0409010H0BIAEAM"]["adq_usage"] == 74.66667
     assert rows["0501050B0AAADAD"]["sub_icb_code"] == "D2P2L"  # a PCO code that is not <SICBL>00
@@ -84,11 +108,14 @@ def test_real_january_2026_rows_exact_values(tmp_path):
     assert practices["G85034"]["items"] == 42 + 11 + 1 + 1
 
 
-@pytest.mark.parametrize("header, rows, month, flavour", [
-    (LEGACY_ICB_HEADER, legacy_rows(b"202401"), "2024-01", "epd_legacy"),
-    (LEGACY_STP_HEADER, legacy_rows(b"202201"), "2022-01", "epd_legacy"),
-    (SNOMED_LEGACY_HEADER, snomed_legacy_rows(b"202502"), "2025-02", "snomed_legacy"),
-])
+@pytest.mark.parametrize(
+    "header, rows, month, flavour",
+    [
+        (LEGACY_ICB_HEADER, legacy_rows(b"202401"), "2024-01", "epd_legacy"),
+        (LEGACY_STP_HEADER, legacy_rows(b"202201"), "2022-01", "epd_legacy"),
+        (SNOMED_LEGACY_HEADER, snomed_legacy_rows(b"202502"), "2025-02", "snomed_legacy"),
+    ],
+)
 def test_legacy_flavours_exact_values(tmp_path, header, rows, month, flavour):
     source = write(tmp_path / "in" / "EPD_X.csv", header + rows)
     result = ingest_epd_month(source, month, Layout(tmp_path / "data"))
@@ -192,7 +219,12 @@ def test_prescribing_keeps_the_file_row_order(tmp_path):
     result = ingest_epd_month(REAL_ROWS, "2026-01", Layout(tmp_path))
     published = [line.split(b'","')[16].decode() for line in REAL_ROWS.read_bytes().splitlines()[1:]]
     with duckdb.connect() as con:
-        codes = [r[0] for r in con.execute("SELECT bnf_code FROM read_parquet($p)", {"p": str(result.prescribing_path)}).fetchall()]
+        codes = [
+            r[0]
+            for r in con.execute(
+                "SELECT bnf_code FROM read_parquet($p)", {"p": str(result.prescribing_path)}
+            ).fetchall()
+        ]
     assert codes == published
 
 
@@ -201,7 +233,8 @@ def test_latin1_text_is_exact_even_where_it_looks_like_utf8(tmp_path):
     # Thousands of rows first, so the raw lines are found far into the file.
     rows = (legacy_rows().split(b"\n")[0] + b"\n") * 3000 + legacy_rows()
     rows = rows.replace(b"ROCK STREET", b"\xc3\xa9TOILE STREET").replace(
-        b"Risperidone 1mg tablets", b"Risperidone 1mg tablets \xb5")
+        b"Risperidone 1mg tablets", b"Risperidone 1mg tablets \xb5"
+    )
     source = write(tmp_path / "EPD_202401.csv", LEGACY_ICB_HEADER + rows)
     result = ingest_epd_month(source, "2024-01", Layout(tmp_path / "data"))
     practices = {r["practice_code"]: r for r in rows_of(result.practices_path, "practice_code")}
@@ -224,8 +257,12 @@ def test_the_suite_judges_the_bytes_that_are_published(tmp_path):
 
     result = ingest_epd_month(source, "2024-01", Layout(tmp_path / "data"), validate=validate)
     assert len(judged) == 2 and judged[-1] == digest(result.prescribing_path) != judged[0]
-    plain = ingest_epd_month(write(tmp_path / "EPD_202402.csv", LEGACY_ICB_HEADER + legacy_rows().replace(
-        b"202401", b"202402")), "2024-02", Layout(tmp_path / "data2"), validate=validate)
+    plain = ingest_epd_month(
+        write(tmp_path / "EPD_202402.csv", LEGACY_ICB_HEADER + legacy_rows().replace(b"202401", b"202402")),
+        "2024-02",
+        Layout(tmp_path / "data2"),
+        validate=validate,
+    )
     assert len(judged) == 3 and judged[-1] == digest(plain.prescribing_path)
 
 
@@ -248,13 +285,16 @@ def _names(result):
     import duckdb as _duckdb
 
     with _duckdb.connect() as con:
-        return dict(con.execute("SELECT practice_code, practice_name FROM read_parquet($p)",
-                                {"p": str(result.practices_path)}).fetchall())
+        return dict(
+            con.execute(
+                "SELECT practice_code, practice_name FROM read_parquet($p)", {"p": str(result.practices_path)}
+            ).fetchall()
+        )
 
 
 @pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
 def test_a_utf8_file_is_detected_and_its_names_decoded(tmp_path, bom):
-    text = REAL_ROWS.read_bytes().replace(b'"THE CHOWDHURY PRACTICE"', '"BRONTË PRACTICE"'.encode("utf-8"))
+    text = REAL_ROWS.read_bytes().replace(b'"THE CHOWDHURY PRACTICE"', '"BRONTË PRACTICE"'.encode())
     result = ingest_epd_month(write(tmp_path / "EPD_SNOMED_202601.csv", bom + text), "2026-01", Layout(tmp_path))
     assert result.encoding == "utf-8"
     assert _names(result)["P85003"] == "BRONTË PRACTICE"
@@ -275,18 +315,19 @@ def test_a_quoted_newline_does_not_shift_names(tmp_path):
     assert _names(result) == expected and result.rows == 17
 
 
-@pytest.mark.parametrize("fix, fields", [(lambda l: l.replace(b"\n", b',"x"\n'), 28),
-                                         (lambda l: l.rsplit(b",", 1)[0] + b"\n", 26)])
+@pytest.mark.parametrize(
+    "fix, fields", [(lambda row: row.replace(b"\n", b',"x"\n'), 28), (lambda row: row.rsplit(b",", 1)[0] + b"\n", 26)]
+)
 def test_a_row_with_the_wrong_number_of_fields_is_named(tmp_path, fix, fields):
     from pipelines.lake.prescribing import IngestError
 
     lines = REAL_ROWS.read_bytes().splitlines(keepends=True)
     bad = write(tmp_path / "EPD_SNOMED_202601.csv", b"".join(lines[:5] + [fix(lines[5])] + lines[6:]))
     if fields == 28:  # an extra field would be dropped silently by a streaming read: refused, naming the line
-        with pytest.raises(IngestError, match=f"EPD_SNOMED_202601.csv: line 6 has {fields} fields where the header has 27"):
+        with pytest.raises(
+            IngestError, match=f"EPD_SNOMED_202601.csv: line 6 has {fields} fields where the header has 27"
+        ):
             ingest_epd_month(bad, "2026-01", Layout(tmp_path / "data"))
     else:  # a missing last field (SNOMED_CODE) reads as an empty one: accepted, the code NULL
         result = ingest_epd_month(bad, "2026-01", Layout(tmp_path / "data"))
         assert result.rows == 17
-
-

@@ -18,30 +18,75 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.indicators.engine import compute_practice_month
-from pipelines.layout import Layout
 from pipelines.lake.list_sizes import ingest_list_sizes
+from pipelines.lake.prescribing import ingest_epd_month
+from pipelines.layout import Layout
 from pipelines.sources.nhs_digital import ListSizeError
 from tests.epd_fixtures import LEGACY_AREA_TEAM_HEADER
 
 A = pytest.approx
-QUIN_2017 = Path(__file__).resolve().parents[1] / "fixtures" / "nhs_digital" / "2017-09_gp-reg-pat-prac-quin-age_4_practices.csv"
+QUIN_2017 = (
+    Path(__file__).resolve().parents[1]
+    / "fixtures"
+    / "nhs_digital"
+    / "2017-09_gp-reg-pat-prac-quin-age_4_practices.csv"
+)
 
 # Organisations as the area-team-era EPD gave them (region, area team, CCG as PCO).
-B85010 = ('"NORTH OF ENGLAND","Y54","WEST YORKSHIRE AREA TEAM","Q52","NHS GREATER HUDDERSFIELD CCG","03A",'
-          '"DALTON SURGERY","B85010","DALTON SURGERY","NORTH ROAD","HUDDERSFIELD","","HD5 8DY"')
-L84018 = ('"SOUTH OF ENGLAND","Y57","BATH, GLOUCESTERSHIRE, SWINDON AND WILTSHIRE AREA TEAM","Q64",'
-          '"NHS GLOUCESTERSHIRE CCG","11M","CIRENCESTER HEALTH GROUP","L84018","THE AVENUE","CIRENCESTER","",'
-          '"","GL7 1EH"')
+B85010 = (
+    '"NORTH OF ENGLAND","Y54","WEST YORKSHIRE AREA TEAM","Q52","NHS GREATER HUDDERSFIELD CCG","03A",'
+    '"DALTON SURGERY","B85010","DALTON SURGERY","NORTH ROAD","HUDDERSFIELD","","HD5 8DY"'
+)
+L84018 = (
+    '"SOUTH OF ENGLAND","Y57","BATH, GLOUCESTERSHIRE, SWINDON AND WILTSHIRE AREA TEAM","Q64",'
+    '"NHS GLOUCESTERSHIRE CCG","11M","CIRENCESTER HEALTH GROUP","L84018","THE AVENUE","CIRENCESTER","",'
+    '"","GL7 1EH"'
+)
 # (org, chemical, chemical name, code, 2020-list name, QUANTITY, ITEMS, ADQUSAGE)
 ROWS = [
     (B85010, "1001010P0", "Naproxen", "1001010P0AAAEAE", "Naproxen_Tab 500mg", 28, 3, 42),
     (B85010, "0205051R0", "Ramipril", "0205051R0AAADAD", "Ramipril_Cap 10mg", 28, 5, 140),
-    (B85010, "020400040", "Co-Tenidone (Atenolol/Chlortalidone)", "020400040AAAAAA", "Co-Tenidone_Tab 50mg/12.5mg", 28, 2, 56),
-    (B85010, "0407010F0", "Co-Codamol (Codeine Phos/Paracetamol)", "0407010F0AAAHAH", "Co-Codamol_Tab 30mg/500mg", 100, 4, 0),
-    (B85010, "0407010F0", "Co-Codamol (Codeine Phos/Paracetamol)", "0407010F0AAAAAA", "Co-Codamol_Tab 8mg/500mg", 32, 1, 0),
-    (B85010, "0407020AD", "Oxycodone Hydrochloride", "0407020ADAAAAAA", "Oxycodone HCl_Oral Soln 5mg/5ml S/F", 250, 1, 0),
+    (
+        B85010,
+        "020400040",
+        "Co-Tenidone (Atenolol/Chlortalidone)",
+        "020400040AAAAAA",
+        "Co-Tenidone_Tab 50mg/12.5mg",
+        28,
+        2,
+        56,
+    ),
+    (
+        B85010,
+        "0407010F0",
+        "Co-Codamol (Codeine Phos/Paracetamol)",
+        "0407010F0AAAHAH",
+        "Co-Codamol_Tab 30mg/500mg",
+        100,
+        4,
+        0,
+    ),
+    (
+        B85010,
+        "0407010F0",
+        "Co-Codamol (Codeine Phos/Paracetamol)",
+        "0407010F0AAAAAA",
+        "Co-Codamol_Tab 8mg/500mg",
+        32,
+        1,
+        0,
+    ),
+    (
+        B85010,
+        "0407020AD",
+        "Oxycodone Hydrochloride",
+        "0407020ADAAAAAA",
+        "Oxycodone HCl_Oral Soln 5mg/5ml S/F",
+        250,
+        1,
+        0,
+    ),
     (B85010, "0407020B0", "Buprenorphine", "0407020B0AAAHAH", "Buprenorphine_Patch 5mcg/hr (7day)", 4, 2, 0),
     (L84018, "1001010J0", "Ibuprofen", "1001010J0AAAEAE", "Ibuprofen_Tab 400mg", 24, 2, 16),
 ]
@@ -52,9 +97,11 @@ def _num(value) -> str:
 
 
 def epd_2017() -> bytes:
-    lines = [f'201709,{org},"{chem}","{chem_name}","{code}","{name}","XX: Chapter",{_num(q)},{items},'
-             f'{_num(q * items)},{_num(adq)},{_num(1.1 * items)},{_num(1.0 * items)},"N"'
-             for org, chem, chem_name, code, name, q, items, adq in ROWS]
+    lines = [
+        f'201709,{org},"{chem}","{chem_name}","{code}","{name}","XX: Chapter",{_num(q)},{items},'
+        f'{_num(q * items)},{_num(adq)},{_num(1.1 * items)},{_num(1.0 * items)},"N"'
+        for org, chem, chem_name, code, name, q, items, adq in ROWS
+    ]
     return LEGACY_AREA_TEAM_HEADER + ("\n".join(lines) + "\n").encode("latin-1")
 
 
@@ -71,12 +118,21 @@ def month_2017(tmp_path_factory):
     ingest_epd_month(epd, "2017-09", layout)
     result = compute_practice_month(layout, "2017-09")
     with duckdb.connect() as con:
-        sizes = {r[0]: r for r in con.execute(
-            "SELECT practice_code, patients, aged_65_plus, aged_75_plus, aged_0_14, aged_15_19, female, male, "
-            "female_13_54 FROM read_parquet($p)", {"p": str(layout.lake_file("list_sizes", "2017-09"))}).fetchall()}
-        values = {(r[0], r[1]): r[2:] for r in con.execute(
-            "SELECT indicator_id, practice_code, numerator, denominator, value FROM read_parquet($p)",
-            {"p": str(result.values_path)}).fetchall()}
+        sizes = {
+            r[0]: r
+            for r in con.execute(
+                "SELECT practice_code, patients, aged_65_plus, aged_75_plus, aged_0_14, aged_15_19, female, male, "
+                "female_13_54 FROM read_parquet($p)",
+                {"p": str(layout.lake_file("list_sizes", "2017-09"))},
+            ).fetchall()
+        }
+        values = {
+            (r[0], r[1]): r[2:]
+            for r in con.execute(
+                "SELECT indicator_id, practice_code, numerator, denominator, value FROM read_parquet($p)",
+                {"p": str(result.values_path)},
+            ).fetchall()
+        }
     return lists, sizes, values, result
 
 
@@ -115,7 +171,10 @@ def test_a_practice_without_age_bands_stops_the_month(tmp_path):
     # Drop every age-band row of L84018, leaving its totals: 65+ cannot be derived for a practice listed.
     kept = [line for line in lines if not (b",L84018," in line and b",ALL\r" not in line and b",ALL," not in line)]
     (folder / "gp-reg-pat-prac-quin-age.csv").write_bytes(b"".join(kept))
-    with pytest.raises(ListSizeError, match=r"cannot derive patients|cannot derive aged_65_plus for 1 practice\(s\) it lists \(first: L84018\)"):
+    with pytest.raises(
+        ListSizeError,
+        match=r"cannot derive patients|cannot derive aged_65_plus for 1 practice\(s\) it lists \(first: L84018\)",
+    ):
         ingest_list_sizes(folder, "2017-09", Layout(tmp_path / "data"))
 
 
@@ -132,17 +191,36 @@ def test_the_real_2017_case_end_to_end(tmp_path):
     (epd / "EPD_201709.csv").write_bytes(epd_2017())
     shutil.copy(QUIN_2017, lists / "gp-reg-pat-prac-quin-age.csv")
     data = tmp_path / "data"
-    result = CliRunner().invoke(main, ["run", "--source", "local", "--months", "2017-09", "--epd-dir", str(epd),
-                                       "--list-size-dir", str(lists.parent), "--data-dir", str(data), "--no-report"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "local",
+            "--months",
+            "2017-09",
+            "--epd-dir",
+            str(epd),
+            "--list-size-dir",
+            str(lists.parent),
+            "--data-dir",
+            str(data),
+            "--no-report",
+        ],
+    )
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "all passed" in said  # the GE suite checked Q52/Q64 as area-team codes
     assert "no gp-reg-pat-prac-sing-age-female, gp-reg-pat-prac-map file(s)" in said
     assert "valproate has no denominator" in said and "no practice map at all" in said
     with duckdb.connect(str(data / "warehouse" / "msi.duckdb"), read_only=True) as con:
-        rows = {(r[0], r[1]): r[2:] for r in con.execute(
-            "SELECT indicator_id, org_code, numerator, denominator, value FROM indicator_values "
-            "WHERE geography = 'as_published' AND org_type IN ('practice', 'icb')").fetchall()}
+        rows = {
+            (r[0], r[1]): r[2:]
+            for r in con.execute(
+                "SELECT indicator_id, org_code, numerator, denominator, value FROM indicator_values "
+                "WHERE geography = 'as_published' AND org_type IN ('practice', 'icb')"
+            ).fetchall()
+        }
     assert rows[("nsaid_per_1000_65plus", "B85010")] == (3, 1192, A(3 / 1192 * 1000))
     assert rows[("nsaid_per_1000_65plus", "Q64")] == (2, 1459, A(2 / 1459 * 1000))  # L84018's area team
     assert rows[("valproate_per_1000_female_13_54", "B85010")] == (0, None, None)

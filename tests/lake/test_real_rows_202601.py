@@ -14,8 +14,8 @@ Mounjaro) is in no indicator's code list."""
 import duckdb
 import pytest
 
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.indicators.engine import compute_practice_month
+from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
 from tests.epd_fixtures import REAL_ROWS
 
@@ -26,28 +26,48 @@ def values(tmp_path_factory):
     ingest_epd_month(REAL_ROWS, "2026-01", layout)
     result = compute_practice_month(layout, "2026-01")
     with duckdb.connect() as con:
-        rows = con.execute("SELECT indicator_id, practice_code, numerator, denominator, value FROM read_parquet($p)",
-                           {"p": str(result.values_path)}).fetchall()
+        rows = con.execute(
+            "SELECT indicator_id, practice_code, numerator, denominator, value FROM read_parquet($p)",
+            {"p": str(result.values_path)},
+        ).fetchall()
     return {(r[0], r[1]): r[2:] for r in rows}, result
 
 
 def test_valproate_items_from_real_rows(values):
     got, _ = values
     assert got[("valproate_per_1000_female_13_54", "G85034")] == (2, None, None)  # no list sizes: no denominator
-    assert all(v[0] == 0 for (ind, practice), v in got.items()
-               if ind == "valproate_per_1000_female_13_54" and practice != "G85034")
+    assert all(
+        v[0] == 0
+        for (ind, practice), v in got.items()
+        if ind == "valproate_per_1000_female_13_54" and practice != "G85034"
+    )
 
 
 def test_no_other_indicator_counts_these_rows(values):
     got, result = values
     counted = {(ind, p) for (ind, p), v in got.items() if v[0]}
-    assert counted == {("valproate_per_1000_female_13_54", "G85034"), ("sedative_per_1000_65plus", "Y05540"),
-                       ("antipsychotic_per_1000_65plus", "M83038"), ("antipsychotic_per_1000_65plus", "K83010"),
-                       ("antipsychotic_per_1000_patients", "M83038"), ("antipsychotic_per_1000_patients", "K83010")}
+    assert counted == {
+        ("valproate_per_1000_female_13_54", "G85034"),
+        ("sedative_per_1000_65plus", "Y05540"),
+        ("antipsychotic_per_1000_65plus", "M83038"),
+        ("antipsychotic_per_1000_65plus", "K83010"),
+        ("antipsychotic_per_1000_patients", "M83038"),
+        ("antipsychotic_per_1000_patients", "K83010"),
+    }
     assert got[("sedative_per_1000_65plus", "Y05540")][0] == 3 + 2  # zopiclone 3 items, diazepam 2
     for ind in ("antipsychotic_per_1000_65plus", "antipsychotic_per_1000_patients"):
         assert got[(ind, "M83038")][0] == 5 and got[(ind, "K83010")][0] == 5
     assert result.opioid_items_in_scope == 0
     # Every identified cost centre in the file gets a row (no practice map loaded).
-    assert {p for _, p in got} == {"P85002", "P85003", "M83038", "Y05540", "K83010", "M88610", "G85034", "C84656",
-                                   "M81069", "L83113"}
+    assert {p for _, p in got} == {
+        "P85002",
+        "P85003",
+        "M83038",
+        "Y05540",
+        "K83010",
+        "M88610",
+        "G85034",
+        "C84656",
+        "M81069",
+        "L83113",
+    }

@@ -21,8 +21,12 @@ class RecordChannel:
     def send(self, messages, sent, log=lambda _: None, **options):
         with open(self.path, "a", encoding="utf-8") as fh:
             for key, message in messages.items():
-                fh.write(json.dumps({"key": key, "icb": message.icb, "subject": message.subject,
-                                     "lines": message.text.count("\n")}) + "\n")
+                fh.write(
+                    json.dumps(
+                        {"key": key, "icb": message.icb, "subject": message.subject, "lines": message.text.count("\n")}
+                    )
+                    + "\n"
+                )
                 sent.append(key)
 
 

@@ -18,13 +18,13 @@ import polars as pl
 import pytest
 
 from indicators.catalogue import catalogue
-from pipelines.notify.outbox import notify_month
-from pipelines.outputs.signals import concerning
 from pipelines.notify.channels.smtp import NotifyError, SmtpChannel, SmtpSettings
+from pipelines.notify.outbox import notify_month
+from pipelines.notify.subscriptions import SubscriptionError, load_subscriptions
+from pipelines.outputs.signals import concerning
+from tests.smtp_server import Inbox, free_port
 
 SENT = SmtpChannel.record  # the e-mail channel's record of what it sent
-from pipelines.notify.subscriptions import SubscriptionError, load_subscriptions
-from tests.smtp_server import Inbox, free_port
 
 MONTH = "2026-07"
 USER, PASSWORD = "msi-sender", "s3cret-Pa55word"
@@ -32,9 +32,17 @@ USER, PASSWORD = "msi-sender", "s3cret-Pa55word"
 
 # --- the alert rules, on rows written by hand ---------------------------------------------------------
 
+
 def row(**kw):
-    base = {"value": 12.0, "numerator": 20.0, "low_numbers": False, "suppressed": False, "spc": "common",
-            "spc_rules": "", "funnel": "within"}
+    base = {
+        "value": 12.0,
+        "numerator": 20.0,
+        "low_numbers": False,
+        "suppressed": False,
+        "spc": "common",
+        "spc_rules": "",
+        "funnel": "within",
+    }
     return {**base, **kw}
 
 
@@ -50,30 +58,34 @@ MTX_ITEMS = catalogue()["methotrexate_10mg_items"]
 
 
 # Which rows are signals (in any month; whether one is new, and its priority, are tests/outputs/test_priority.py).
-@pytest.mark.parametrize("ind, r, alerts", [
-    (LOWER_BETTER, row(spc="concern", spc_rules="outside"), True),                    # special cause, concerning
-    (LOWER_BETTER, row(spc="improvement"), False),                                     # better, not worse
-    (LOWER_BETTER, row(funnel="above"), True),                                         # above England's limit
-    (LOWER_BETTER, row(funnel="below"), False),                                        # below is better here
-    (HIGHER_BETTER, row(funnel="below"), True),                                        # below is worse here
-    (HIGHER_BETTER, row(funnel="above"), False),
-    (LOWER_BETTER, row(funnel="above", low_numbers=True), False),                      # low numbers
-    (LOWER_BETTER, row(funnel="above", numerator=4.0), False),                         # numerator < 5
-    (LOWER_BETTER, row(funnel="above", numerator=5.0), True),
-    (LOWER_BETTER, row(funnel="above", suppressed=True, value=None), False),
-    # High harm: small numbers do not hide a signal (valproate, one patient is enough to matter).
-    (VALPROATE, row(funnel="above", numerator=2.0, low_numbers=True), True),
-    # Any item: a practice issuing methotrexate 10 mg tablets, however few.
-    (MTX_ITEMS, row(value=1.0, numerator=1.0, funnel="none"), True),
-    (MTX_ITEMS, row(value=0.0, numerator=0.0, funnel="none"), False),
-])
+@pytest.mark.parametrize(
+    "ind, r, alerts",
+    [
+        (LOWER_BETTER, row(spc="concern", spc_rules="outside"), True),  # special cause, concerning
+        (LOWER_BETTER, row(spc="improvement"), False),  # better, not worse
+        (LOWER_BETTER, row(funnel="above"), True),  # above England's limit
+        (LOWER_BETTER, row(funnel="below"), False),  # below is better here
+        (HIGHER_BETTER, row(funnel="below"), True),  # below is worse here
+        (HIGHER_BETTER, row(funnel="above"), False),
+        (LOWER_BETTER, row(funnel="above", low_numbers=True), False),  # low numbers
+        (LOWER_BETTER, row(funnel="above", numerator=4.0), False),  # numerator < 5
+        (LOWER_BETTER, row(funnel="above", numerator=5.0), True),
+        (LOWER_BETTER, row(funnel="above", suppressed=True, value=None), False),
+        # High harm: small numbers do not hide a signal (valproate, one patient is enough to matter).
+        (VALPROATE, row(funnel="above", numerator=2.0, low_numbers=True), True),
+        # Any item: a practice issuing methotrexate 10 mg tablets, however few.
+        (MTX_ITEMS, row(value=1.0, numerator=1.0, funnel="none"), True),
+        (MTX_ITEMS, row(value=0.0, numerator=0.0, funnel="none"), False),
+    ],
+)
 def test_alert_rules(ind, r, alerts):
     assert signal(r, ind) is alerts
 
 
 def test_words_say_the_rule_not_its_code_name():
     assert concerning(row(spc="concern", spc_rules="outside, two_of_three"), LOWER_BETTER) == (
-        "special-cause variation of concern (a point outside the limits; 2 of 3 points close to a limit)",)
+        "special-cause variation of concern (a point outside the limits; 2 of 3 points close to a limit)",
+    )
     assert "_" not in " ".join(concerning(row(funnel="above"), LOWER_BETTER))
 
 
@@ -84,13 +96,26 @@ def test_indicators_without_a_direction_never_alert():
 
 # --- subscriptions ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, says", [
-    ("subscriptions:\n  - icb: QOP\n    to: [not-an-address]\n", "subscriptions.0.to: not an e-mail address: 'not-an-address'"),
-    ("subscriptions:\n  - icb: QOP\n    to: [a@b.nhs.uk]\n    indicators: [no_such]\n", "unknown indicator(s) no_such"),
-    ("subscriptions:\n  - icb: qop!\n    to: [a@b.nhs.uk]\n", "is not an ICB code"),
-    ("subscriptions:\n  - icb: QOP\n    to: [a@b.nhs.uk]\n    cc: [c@d.nhs.uk]\n", "subscriptions.0.cc: Extra inputs"),
-    ("subscriptions: [\n", "line 2, column 1: not valid YAML"),
-])
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        (
+            "subscriptions:\n  - icb: QOP\n    to: [not-an-address]\n",
+            "subscriptions.0.to: not an e-mail address: 'not-an-address'",
+        ),
+        (
+            "subscriptions:\n  - icb: QOP\n    to: [a@b.nhs.uk]\n    indicators: [no_such]\n",
+            "unknown indicator(s) no_such",
+        ),
+        ("subscriptions:\n  - icb: qop!\n    to: [a@b.nhs.uk]\n", "is not an ICB code"),
+        (
+            "subscriptions:\n  - icb: QOP\n    to: [a@b.nhs.uk]\n    cc: [c@d.nhs.uk]\n",
+            "subscriptions.0.cc: Extra inputs",
+        ),
+        ("subscriptions: [\n", "line 2, column 1: not valid YAML"),
+    ],
+)
 def test_a_bad_subscriptions_file_is_one_clear_line(tmp_path, text, says):
     path = tmp_path / "subscriptions.yaml"
     path.write_text(text)
@@ -105,6 +130,7 @@ def test_the_example_file_is_valid():
 
 
 # --- messages from a real run -------------------------------------------------------------------------
+
 
 def subscribe(layout, text: str) -> Path:
     path = layout.root / "subscriptions.yaml"
@@ -128,7 +154,8 @@ def signals_by_the_tests_reading(layout, icb: str) -> set[tuple[str, str]]:
     (any-item indicators) a practice issuing it; no low numbers, suppressed cells or numerators under 5
     unless the indicator is high harm or any-item."""
     rows = pl.read_csv(layout.extracts(MONTH) / "all_icbs.csv", infer_schema_length=None).filter(
-        (pl.col("org_type") == "practice") & (pl.col("icb_code") == icb))
+        (pl.col("org_type") == "practice") & (pl.col("icb_code") == icb)
+    )
     out = set()
     for r in rows.iter_rows(named=True):
         ind = catalogue()[r["indicator_id"]]
@@ -165,8 +192,10 @@ def test_dry_run_writes_one_message_per_subscribed_icb(run):
     result = notify_month(run, MONTH, path, dry_run=True)
     assert sorted(result["files"]) == ["QOP", "QWE"] and result["sent"] == []
     assert not (run.outbox(MONTH) / SENT).exists()
-    for icb, to, only in (("QOP", "gm.safety@example.nhs.uk, gm.pharmacy@example.nhs.uk", None),
-                          ("QWE", "swl@example.nhs.uk", ["opioid_high_dose_pct_120", "nsaid_per_1000_65plus"])):
+    for icb, to, only in (
+        ("QOP", "gm.safety@example.nhs.uk, gm.pharmacy@example.nhs.uk", None),
+        ("QWE", "swl@example.nhs.uk", ["opioid_high_dose_pct_120", "nsaid_per_1000_65plus"]),
+    ):
         message = email.message_from_bytes((run.outbox(MONTH) / f"{icb}.eml").read_bytes(), policy=policy.default)
         assert message["To"] == to and "July 2026" in message["Subject"]
         text = message.get_body(("plain",)).get_content()
@@ -206,8 +235,10 @@ def test_an_icb_abolished_in_april_2026_is_reported_with_its_successor(run):
     path = subscribe(run, "subscriptions:\n  - icb: QHG\n    to: [x@example.nhs.uk]\n")
     result = notify_month(run, MONTH, path, dry_run=True)
     assert result["files"] == {}
-    assert result["problems"] == [f"QHG: no rows for this ICB in {MONTH} (it was replaced on 2026-04-01 by S1Y5D: "
-                                  "change the subscription); nothing written"]
+    assert result["problems"] == [
+        f"QHG: no rows for this ICB in {MONTH} (it was replaced on 2026-04-01 by S1Y5D: "
+        "change the subscription); nothing written"
+    ]
 
 
 def test_sending_without_smtp_settings_stops_before_any_work(run, monkeypatch):
@@ -221,6 +252,7 @@ def test_sending_without_smtp_settings_stops_before_any_work(run, monkeypatch):
 
 # --- delivery to a local SMTP server ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1, so that STARTTLS is real and verified against it."""
@@ -231,17 +263,24 @@ def certificate(tmp_path_factory):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     folder = tmp_path_factory.mktemp("tls")
     (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption()))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return folder / "cert.pem", folder / "key.pem"
 
 
@@ -256,15 +295,29 @@ def start_server(certificate, port: int):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*map(str, certificate))
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
-                            authenticator=authenticate, auth_require_tls=True)
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    )
     controller.start()
     return controller, inbox
 
 
 def smtp_settings(certificate, port: int) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, sender="msi@example.nhs.uk", user=USER, password=PASSWORD,
-                        ca_file=str(certificate[0]), timeout=10)
+    return SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        sender="msi@example.nhs.uk",
+        user=USER,
+        password=PASSWORD,
+        ca_file=str(certificate[0]),
+        timeout=10,
+    )
 
 
 def outputs_digest(layout) -> str:
@@ -289,15 +342,21 @@ def test_messages_arrive_over_starttls_with_login(run, certificate):
     controller, inbox = start_server(certificate, port)
     logged = []
     try:
-        result = notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], log=logged.append)
+        result = notify_month(
+            run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], log=logged.append
+        )
         assert sorted(result["sent"]) == ["QOP", "QWE"]
         assert len(inbox.envelopes) == 2
         by_to = {tuple(sorted(e.rcpt_tos)): e for e in inbox.envelopes}
         qop = by_to[("gm.pharmacy@example.nhs.uk", "gm.safety@example.nhs.uk")]
         assert qop.mail_from == "msi@example.nhs.uk"
         message = email.message_from_bytes(qop.original_content, policy=policy.default)
-        assert message.get_body(("plain",)).get_content() == email.message_from_bytes(
-            (run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+        assert (
+            message.get_body(("plain",)).get_content()
+            == email.message_from_bytes((run.outbox(MONTH) / "QOP.eml").read_bytes(), policy=policy.default)
+            .get_body(("plain",))
+            .get_content()
+        )
         assert next(message.iter_attachments()).get_content() == (run.extracts(MONTH) / "QOP.xlsx").read_bytes()
         # Sent once: a second evaluation (the sensor ticking again) sends nothing more.
         again = notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))])
@@ -314,7 +373,14 @@ def test_a_refused_connection_is_retried_then_reported_and_the_run_is_untouched(
     before = outputs_digest(run)
     logged, port = [], free_port()  # nothing listens there
     with pytest.raises(NotifyError) as err:
-        notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], log=logged.append, wait=lambda k: 0)
+        notify_month(
+            run,
+            MONTH,
+            path,
+            channels=[SmtpChannel(smtp_settings(certificate, port))],
+            log=logged.append,
+            wait=lambda k: 0,
+        )
     assert f"could not reach the SMTP server 127.0.0.1:{port} after 3 attempts (Connection refused)" in str(err.value)
     assert len(logged) == 3 and all("Connection refused" in line for line in logged)
     assert PASSWORD not in str(err.value) + "".join(logged)
@@ -334,7 +400,9 @@ def test_a_server_that_comes_back_gets_the_messages_on_a_retry(run, certificate)
 
     logged = []
     try:
-        result = notify_month(run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], log=logged.append, wait=come_up)
+        result = notify_month(
+            run, MONTH, path, channels=[SmtpChannel(smtp_settings(certificate, port))], log=logged.append, wait=come_up
+        )
         assert sorted(result["sent"]) == ["QOP", "QWE"] and len(started["server"][1].envelopes) == 2
         assert len(logged) == 1  # one failed attempt, then delivered
     finally:
@@ -376,8 +444,13 @@ def test_the_e_mail_is_a_run_that_fails_visibly_and_is_retried_until_sent(run, m
     fresh_outbox(run)
     subscribe(run, SUBSCRIPTIONS)
     port = free_port()
-    env = {"MSI_DATA_DIR": str(run.root), "MSI_SMTP_HOST": "127.0.0.1", "MSI_SMTP_PORT": str(port),
-           "MSI_SMTP_FROM": "msi@example.nhs.uk", "MSI_SMTP_DEADLINE": "2"}
+    env = {
+        "MSI_DATA_DIR": str(run.root),
+        "MSI_SMTP_HOST": "127.0.0.1",
+        "MSI_SMTP_PORT": str(port),
+        "MSI_SMTP_FROM": "msi@example.nhs.uk",
+        "MSI_SMTP_DEADLINE": "2",
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("MSI_SMTP_STARTTLS", raising=False)
@@ -388,8 +461,13 @@ def test_the_e_mail_is_a_run_that_fails_visibly_and_is_retried_until_sent(run, m
         return sensors.signals_email_sensor(dg.build_sensor_context(instance=instance))
 
     def send(request):
-        return job.execute_in_process(instance=instance, partition_key=request.partition_key, tags=request.tags,
-                                      run_config=QUIET, raise_on_error=False)
+        return job.execute_in_process(
+            instance=instance,
+            partition_key=request.partition_key,
+            tags=request.tags,
+            run_config=QUIET,
+            raise_on_error=False,
+        )
 
     first = tick()
     assert first.partition_key == "2026-07-01" and first.run_key == "email-2026-07-1", first
@@ -426,9 +504,14 @@ def test_clear_text_is_refused_unless_the_relay_is_local():
     unset = {k: v for k, v in base.items() if k != "MSI_SMTP_STARTTLS"}
     assert SmtpSettings.from_env(unset).starttls == "required"  # another machine: always
     assert SmtpSettings.from_env({**unset, "MSI_SMTP_HOST": "localhost"}).starttls == "if offered"
-    assert SmtpSettings.from_env({**unset, "MSI_SMTP_HOST": "127.0.0.1", "MSI_SMTP_STARTTLS": "true"}).starttls == "required"
+    assert (
+        SmtpSettings.from_env({**unset, "MSI_SMTP_HOST": "127.0.0.1", "MSI_SMTP_STARTTLS": "true"}).starttls
+        == "required"
+    )
     assert SmtpSettings.from_env({}) is None
-    assert PASSWORD not in repr(SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "localhost", "MSI_SMTP_PASSWORD": PASSWORD}))
+    assert PASSWORD not in repr(
+        SmtpSettings.from_env({**base, "MSI_SMTP_HOST": "localhost", "MSI_SMTP_PASSWORD": PASSWORD})
+    )
 
 
 def test_one_icb_gives_the_same_list_on_its_page_in_its_workbook_and_in_its_e_mail(run):
@@ -476,14 +559,16 @@ def test_a_third_channel_is_one_file(run, tmp_path, monkeypatch):
     monkeypatch.setenv("MSI_RECORD_CHANNEL_FILE", str(delivered))
     path = subscribe(run, SUBSCRIPTIONS)
     assert "record" in channels.available() and [c.name for c in channels.configured()] == ["record"]
-    first = CliRunner().invoke(main, ["notify", "--data-dir", str(run.root), "--month", MONTH,
-                                      "--subscriptions", str(path)])
+    first = CliRunner().invoke(
+        main, ["notify", "--data-dir", str(run.root), "--month", MONTH, "--subscriptions", str(path)]
+    )
     assert first.exit_code == 0, first.output
     lines = [json.loads(x) for x in delivered.read_text().splitlines()]
     assert sorted(x["key"] for x in lines) == ["QOP", "QWE"] and all("July 2026" in x["subject"] for x in lines)
     assert "QOP: " in first.output and ", sent ->" in first.output
-    again = CliRunner().invoke(main, ["notify", "--data-dir", str(run.root), "--month", MONTH,
-                                      "--subscriptions", str(path)])
+    again = CliRunner().invoke(
+        main, ["notify", "--data-dir", str(run.root), "--month", MONTH, "--subscriptions", str(path)]
+    )
     assert again.exit_code == 0 and "already sent" in again.output
     assert len(delivered.read_text().splitlines()) == 2  # nothing sent twice
     (run.outbox(MONTH) / "sent-record.json").unlink()  # leave the shared run's outbox as the other tests expect
@@ -530,9 +615,11 @@ def test_the_month_signals_are_read_as_the_outputs_wrote_them(run, tmp_path):
         (copy.extracts(MONTH) / SIGNALS_FILE).write_text('{"month": "2026-07", "signals": {"QOP": [{"indic')
         said = []
         assert outbox.month_signals(copy, MONTH, said.append).signals == assessed and len(calls) == 1  # assessed
-        assert said == [f"{copy.extracts(MONTH) / SIGNALS_FILE} could not be read (JSONDecodeError: Unterminated "
-                        "string starting at: line 1 column 43 (char 42)); the month's signals are assessed again "
-                        "from the indicator values (the next msi run writes the file anew)"]
+        assert said == [
+            f"{copy.extracts(MONTH) / SIGNALS_FILE} could not be read (JSONDecodeError: Unterminated "
+            "string starting at: line 1 column 43 (char 42)); the month's signals are assessed again "
+            "from the indicator values (the next msi run writes the file anew)"
+        ]
         shutil.copy(run.extracts(MONTH) / SIGNALS_FILE, copy.extracts(MONTH) / SIGNALS_FILE)
         old = (copy.extracts(MONTH) / SIGNALS_FILE).stat().st_mtime - 3600
         os.utime(copy.extracts(MONTH) / SIGNALS_FILE, (old, old))  # written before the values it came from

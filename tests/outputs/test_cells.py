@@ -17,8 +17,10 @@ def test_a_long_list_is_cut_after_a_whole_item_with_a_marker():
     cell = fit_cell(text, "all 3,000 presentations are on the Presentations sheet")
     kept, marker = cell.split("\n[", 1)
     assert len(cell) <= 32_767
-    assert marker == ("… cut at Excel's 32,767-character cell limit (45,007 characters): "
-                      "all 3,000 presentations are on the Presentations sheet]")
-    assert kept.removeprefix("opioids: ").split("; ") == items[:len(kept.removeprefix("opioids: ").split("; "))]
+    assert marker == (
+        "… cut at Excel's 32,767-character cell limit (45,007 characters): "
+        "all 3,000 presentations are on the Presentations sheet]"
+    )
+    assert kept.removeprefix("opioids: ").split("; ") == items[: len(kept.removeprefix("opioids: ").split("; "))]
     assert kept.endswith("020A0AAAA")  # a whole item, not a cut one
     assert len(kept) > 32_767 - 200  # as much as fits

@@ -14,25 +14,53 @@ def test_rounding_to_the_nearest_five():
 
 
 def frame(rows):
-    return pl.DataFrame(rows, schema={
-        "indicator_id": pl.String, "month": pl.String, "geography": pl.String, "org_type": pl.String,
-        "org_code": pl.String, "sub_icb_code": pl.String, "icb_code": pl.String, "region_code": pl.String,
-        "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64, "percentile": pl.Float64})
+    return pl.DataFrame(
+        rows,
+        schema={
+            "indicator_id": pl.String,
+            "month": pl.String,
+            "geography": pl.String,
+            "org_type": pl.String,
+            "org_code": pl.String,
+            "sub_icb_code": pl.String,
+            "icb_code": pl.String,
+            "region_code": pl.String,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "value": pl.Float64,
+            "percentile": pl.Float64,
+        },
+    )
 
 
 def row(org_type, code, num, den, icb="QX", sub="S1", region="R1", ind="pl_x"):
-    return {"indicator_id": ind, "month": "2026-03", "geography": "current", "org_type": org_type,
-            "org_code": code, "sub_icb_code": sub if org_type in ("practice", "sub_icb") else None,
-            "icb_code": icb if org_type in ("practice", "sub_icb", "icb") else None,
-            "region_code": region if org_type != "england" else None,
-            "numerator": num, "denominator": den, "value": num / den * 100 if den else None, "percentile": 50.0}
+    return {
+        "indicator_id": ind,
+        "month": "2026-03",
+        "geography": "current",
+        "org_type": org_type,
+        "org_code": code,
+        "sub_icb_code": sub if org_type in ("practice", "sub_icb") else None,
+        "icb_code": icb if org_type in ("practice", "sub_icb", "icb") else None,
+        "region_code": region if org_type != "england" else None,
+        "numerator": num,
+        "denominator": den,
+        "value": num / den * 100 if den else None,
+        "percentile": 50.0,
+    }
 
 
 def test_primary_and_secondary_suppression():
-    rows = [row("practice", "A", 3, 40), row("practice", "B", 10, 50), row("practice", "C", 22, 60),
-            row("sub_icb", "S1", 35, 150), row("icb", "QX", 35, 150), row("region", "R1", 35, 150),
-            row("england", "ENG", 35, 150),
-            row("practice", "P", 30, 90, ind="methotrexate_10mg_pct")]  # public rows untouched
+    rows = [
+        row("practice", "A", 3, 40),
+        row("practice", "B", 10, 50),
+        row("practice", "C", 22, 60),
+        row("sub_icb", "S1", 35, 150),
+        row("icb", "QX", 35, 150),
+        row("region", "R1", 35, 150),
+        row("england", "ENG", 35, 150),
+        row("practice", "P", 30, 90, ind="methotrexate_10mg_pct"),
+    ]  # public rows untouched
     out = disclose(frame(rows), {"pl_x"}, {"pl_x": 100.0})
     got = {r["org_code"]: r for r in out.iter_rows(named=True)}
     assert got["A"]["numerator"] is None and got["A"]["value"] is None and got["A"]["suppressed"]
@@ -60,8 +88,9 @@ def test_an_attacker_cannot_recover_a_suppressed_count(round_to):
     rows.append(row("region", "R1", total, 1000))
     rows.append(row("england", "ENG", total, 1000))
     truth = {r["org_code"]: r["numerator"] for r in rows}
-    published = {r["org_code"]: r for r in disclose(frame(rows), {"pl_x"}, {"pl_x": 100.0}, round_to)
-                 .iter_rows(named=True)}
+    published = {
+        r["org_code"]: r for r in disclose(frame(rows), {"pl_x"}, {"pl_x": 100.0}, round_to).iter_rows(named=True)
+    }
     half = round_to // 2
     suppressed = [c for c, r in published.items() if r["numerator"] is None]
     assert suppressed, "the fixture must exercise suppression"
@@ -80,7 +109,8 @@ def test_an_attacker_cannot_recover_a_suppressed_count(round_to):
             low_total, high_total = bounds(icb)
             others = [bounds(c) for c in practices if c != target]
             low = max(1, low_total - sum(h for _, h in others))
-            high = min(7 if published[target]["numerator"] is None else high_total,
-                       high_total - sum(lo for lo, _ in others))
+            high = min(
+                7 if published[target]["numerator"] is None else high_total, high_total - sum(lo for lo, _ in others)
+            )
             # Recovering the count means narrowing it to one value; it must stay ambiguous.
             assert high > low, (target, truth[target], low, high)

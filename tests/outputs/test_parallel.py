@@ -11,6 +11,7 @@ def writer(folder):
         for i in items:
             (folder / f"{i}.txt").write_text(str(i))
         return len(items)
+
     return write
 
 

@@ -33,22 +33,39 @@ MONTHS = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "202
 MTX, VPA, SED = "methotrexate_10mg_items", "valproate_per_1000_female_13_54", "sedative_per_1000_65plus"
 
 
-def _row(ind: str, month: str, org_type: str, code: str, numerator: float, denominator: float | None,
-         multiplier: float) -> dict:
+def _row(
+    ind: str, month: str, org_type: str, code: str, numerator: float, denominator: float | None, multiplier: float
+) -> dict:
     value = numerator if denominator is None else numerator / denominator * multiplier
-    return {"indicator_id": ind, "month": month, "org_type": org_type, "org_code": code,
-            "org_name": f"{code} SURGERY" if org_type == "practice" else "England", "pcn_code": "U00001",
-            "sub_icb_code": "00Y", "icb_code": "QOP" if org_type == "practice" else None, "region_code": "Y62",
-            "numerator": float(numerator), "denominator": None if denominator is None else float(denominator),
-            "value": float(value), "percentile": 50.0, "low_numbers": False, "suppressed": False, "practices": None}
+    return {
+        "indicator_id": ind,
+        "month": month,
+        "org_type": org_type,
+        "org_code": code,
+        "org_name": f"{code} SURGERY" if org_type == "practice" else "England",
+        "pcn_code": "U00001",
+        "sub_icb_code": "00Y",
+        "icb_code": "QOP" if org_type == "practice" else None,
+        "region_code": "Y62",
+        "numerator": float(numerator),
+        "denominator": None if denominator is None else float(denominator),
+        "value": float(value),
+        "percentile": 50.0,
+        "low_numbers": False,
+        "suppressed": False,
+        "practices": None,
+    }
 
 
 @pytest.fixture(scope="module")
 def analysis(tmp_path_factory) -> Analysis:
     rows = []
     for k, m in enumerate(MONTHS):
-        rows += [_row(MTX, m, "england", "ENG", 3000, None, 1), _row(VPA, m, "england", "ENG", 10_000, 1_000_000, 1000),
-                 _row(SED, m, "england", "ENG", 50_000, 1_000_000, 1000)]
+        rows += [
+            _row(MTX, m, "england", "ENG", 3000, None, 1),
+            _row(VPA, m, "england", "ENG", 10_000, 1_000_000, 1000),
+            _row(SED, m, "england", "ENG", 50_000, 1_000_000, 1000),
+        ]
         rows.append(_row(MTX, m, "practice", "P00001", 46, None, 1))
         rows.append(_row(MTX, m, "practice", "P00002", 2 if m in ("2026-03", "2026-06") else 0, None, 1))
         rows.append(_row(MTX, m, "practice", "P00003", 1 if m == "2026-06" else 0, None, 1))
@@ -58,8 +75,16 @@ def analysis(tmp_path_factory) -> Analysis:
     indicators = {k: v for k, v in catalogue().items() if k in (MTX, VPA, SED)}
     series: dict = {}
     assessed = assess(values, MONTHS, MONTHS[-1], indicators, series)
-    return Analysis(Layout(tmp_path_factory.mktemp("data")), MONTHS[-1], MONTHS, indicators, values,
-                    pl.DataFrame(), assessed, series)
+    return Analysis(
+        Layout(tmp_path_factory.mktemp("data")),
+        MONTHS[-1],
+        MONTHS,
+        indicators,
+        values,
+        pl.DataFrame(),
+        assessed,
+        series,
+    )
 
 
 def _by_code(signals):
@@ -70,8 +95,12 @@ def test_persistence_newness_excess_and_priority_as_worked_by_hand(analysis):
     signals = _by_code(signals_by_icb(analysis)["QOP"])
     assert set(signals) == {"P00001", "P00002", "P00003", "P00004", "P00005"}
     expected = {  # (months a signal of the last 6, new, excess, priority)
-        "P00001": (6, False, 46, 2484.0), "P00002": (2, False, 2, 72.0), "P00003": (1, True, 1, 31.5),
-        "P00004": (2, False, 40, 1440.0), "P00005": (6, False, 36, 216.0)}
+        "P00001": (6, False, 46, 2484.0),
+        "P00002": (2, False, 2, 72.0),
+        "P00003": (1, True, 1, 31.5),
+        "P00004": (2, False, 40, 1440.0),
+        "P00005": (6, False, 36, 216.0),
+    }
     for code, (months_on, new, excess, priority) in expected.items():
         s = signals[code]
         assert (s.months_on, s.new) == (months_on, new), code
@@ -108,8 +137,10 @@ def test_each_high_harm_concerns_biggest_practice_is_always_on_the_short_list():
     from pipelines.outputs.signals import Signal, priority
 
     c = catalogue()
-    sedative = [Signal(c[SED], "practice", f"S{k:05d}", "x", None, 150.0, 150.0, "continuing", ("",), months_on=6,
-                       excess=100.0) for k in range(12)]
+    sedative = [
+        Signal(c[SED], "practice", f"S{k:05d}", "x", None, 150.0, 150.0, "continuing", ("",), months_on=6, excess=100.0)
+        for k in range(12)
+    ]
     sedative = [replace(s, priority=priority(s.indicator, s.excess, 6, True)) for s in sedative]
     mtx = Signal(c[MTX], "practice", "M00001", "x", None, 3.0, 3.0, "new this month", ("",), excess=3.0)
     mtx = replace(mtx, priority=priority(mtx.indicator, 3.0, 1, True))

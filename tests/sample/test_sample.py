@@ -6,11 +6,11 @@ import polars as pl
 import pytest
 
 from pipelines.epd.flavours import detect_flavour
-from pipelines.textfiles import parse_header_line
 from pipelines.sample.files import epd_filename, epd_flavour_for, extract_date_text
 from pipelines.sample.generate import write_sample_month
 from pipelines.sample.organisations import build_england
 from pipelines.sample.prescribing import REFERENCE as REFERENCE_DIR
+from pipelines.textfiles import parse_header_line
 
 REFERENCE = REFERENCE_DIR / "bnf_presentations.csv"
 
@@ -42,12 +42,15 @@ def test_practices_and_list_sizes_look_like_england(england):
     assert real <= set(gp["practice_code"])
 
 
-@pytest.mark.parametrize("month, filename, flavour, geography", [
-    ("2026-01", "EPD_SNOMED_202601.csv", "snomed_2025", "ICB"),
-    ("2025-02", "EPD_SNOMED_202502.csv", "snomed_legacy", "ICB"),
-    ("2021-06", "EPD_SNOMED_202106.csv", "snomed_legacy", "STP"),
-    ("2019-05", "EPD_201905.csv", "epd_legacy", "STP"),
-])
+@pytest.mark.parametrize(
+    "month, filename, flavour, geography",
+    [
+        ("2026-01", "EPD_SNOMED_202601.csv", "snomed_2025", "ICB"),
+        ("2025-02", "EPD_SNOMED_202502.csv", "snomed_legacy", "ICB"),
+        ("2021-06", "EPD_SNOMED_202106.csv", "snomed_legacy", "STP"),
+        ("2019-05", "EPD_201905.csv", "epd_legacy", "STP"),
+    ],
+)
 def test_dataset_and_flavour_by_month(month, filename, flavour, geography):
     assert epd_filename(month) == filename
     f = epd_flavour_for(month)
@@ -56,7 +59,11 @@ def test_dataset_and_flavour_by_month(month, filename, flavour, geography):
 
 def test_extract_date_eras():
     assert [extract_date_text(m) for m in ("2020-09", "2022-01", "2025-07", "2026-04")] == [
-        "01-Sep-20", "01Jan2022", "01JUL2025", "2026-04-01"]
+        "01-Sep-20",
+        "01Jan2022",
+        "01JUL2025",
+        "2026-04-01",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +77,16 @@ def test_month_file_has_published_quirks(small_month):
     data = result.epd_path.read_bytes()
     lines = data.splitlines()
     assert detect_flavour(parse_header_line(lines[0])).name == "snomed_2025"
-    assert lines[0].startswith(b'"YEAR_MONTH","REGIONAL_OFFICE_NAME"') and b',QUANTITY,ITEMS,TOTAL_QUANTITY,' in lines[0]
-    body = data[len(lines[0]):]
+    assert (
+        lines[0].startswith(b'"YEAR_MONTH","REGIONAL_OFFICE_NAME"') and b",QUANTITY,ITEMS,TOTAL_QUANTITY," in lines[0]
+    )
+    body = data[len(lines[0]) :]
     assert b',"-","","","","","",' in body and b'"UNIDENTIFIED DOCTORS"' in body  # unidentified prescribing
     assert b',"Y",' in body and b',"N",' in body
     assert b'998","' in body  # %998 "UNKNOWN SURGERY" cost centres
     assert b'"28.",' in body  # quoted numbers with trailing dots
     # Several rows for one practice x presentation, one per pack size (QUANTITY).
-    keys = [(l.split(b",")[8], l.split(b",")[16]) for l in lines[1:] if l.count(b",") == 26]
+    keys = [(row.split(b",")[8], row.split(b",")[16]) for row in lines[1:] if row.count(b",") == 26]
     assert len(keys) > len(set(keys))
     assert result.rows == len(lines) - 1
     assert all(p.suffix == ".zip" for p in result.list_size_paths)  # NHS Digital zips from late 2025
@@ -135,16 +144,29 @@ def test_months_before_november_2020_carry_the_older_abbreviated_names(tmp_path)
     assert b'"Co-codamol 30mg/500mg tablets"' in current and b'"Co-Codamol_Tab 30mg/500mg"' not in current
 
 
-@pytest.mark.parametrize("month, dataset, flavour, geography, list_files", [
-    ("2015-06", "epd", "epd_legacy", "AREA_TEAM", ["gp-reg-pat-prac-quin-age.csv"]),
-    ("2019-06", "epd", "epd_legacy", "STP", ["gp-reg-pat-prac-map.csv", "gp-reg-pat-prac-quin-age.csv",
-                                              "gp-reg-pat-prac-sing-age-female.csv"]),
-    ("2021-06", None, "snomed_legacy", "STP", None),
-    ("2023-06", "epd", "epd_legacy", "ICB", None),
-    ("2025-01", None, "snomed_legacy", "ICB", None),
-    ("2026-01", None, "snomed_2025", "ICB", ["gp-reg-pat-prac-map.zip", "gp-reg-pat-prac-quin-age.zip",
-                                             "gp-reg-pat-prac-sing-age-female.zip"]),
-])
+@pytest.mark.parametrize(
+    "month, dataset, flavour, geography, list_files",
+    [
+        ("2015-06", "epd", "epd_legacy", "AREA_TEAM", ["gp-reg-pat-prac-quin-age.csv"]),
+        (
+            "2019-06",
+            "epd",
+            "epd_legacy",
+            "STP",
+            ["gp-reg-pat-prac-map.csv", "gp-reg-pat-prac-quin-age.csv", "gp-reg-pat-prac-sing-age-female.csv"],
+        ),
+        ("2021-06", None, "snomed_legacy", "STP", None),
+        ("2023-06", "epd", "epd_legacy", "ICB", None),
+        ("2025-01", None, "snomed_legacy", "ICB", None),
+        (
+            "2026-01",
+            None,
+            "snomed_2025",
+            "ICB",
+            ["gp-reg-pat-prac-map.zip", "gp-reg-pat-prac-quin-age.zip", "gp-reg-pat-prac-sing-age-female.zip"],
+        ),
+    ],
+)
 def test_every_era_is_written_in_its_published_layout(tmp_path, month, dataset, flavour, geography, list_files):
     from pipelines.lake.prescribing import source_geography
 

@@ -5,10 +5,10 @@ import zipfile
 
 import pytest
 
+from pipelines.sources.nhsbsa import LEGACY_PACKAGE, SNOMED_PACKAGE, CkanClient, CkanError, TransientError
 from pipelines.sources.records import locate_epd
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.sensors import publication_requests
-from pipelines.sources.nhsbsa import LEGACY_PACKAGE, SNOMED_PACKAGE, CkanClient, CkanError, TransientError
 from tests.ckan_server import FakeCkan
 from tests.epd_fixtures import LEGACY_ICB_HEADER, legacy_rows
 
@@ -81,9 +81,13 @@ def test_truncated_download_is_retried(ckan, tmp_path, behaviour):
         assert zf.testzip() is None
 
 
-@pytest.mark.parametrize("behaviour, message", [
-    ("truncated", "truncated|interrupted"), ("corrupt", "not a complete ZIP"),
-])
+@pytest.mark.parametrize(
+    "behaviour, message",
+    [
+        ("truncated", "truncated|interrupted"),
+        ("corrupt", "not a complete ZIP"),
+    ],
+)
 def test_always_truncated_download_fails(ckan, tmp_path, behaviour, message):
     ckan.plan["EPD_SNOMED_202601"] = [behaviour] * 3
     c = client(ckan, attempts=3)

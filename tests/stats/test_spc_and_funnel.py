@@ -86,8 +86,11 @@ def test_binomial_limits():
     assert binomial_limits(0.1, 100, Z95) == (A(0.1 - 1.959964 * 0.03), A(0.1 + 1.959964 * 0.03))
     assert binomial_limits(0.1, 100, Z998) == (A(0.00729304), A(0.19270696))
     assert binomial_limits(0.01, 10, Z998)[0] == 0.0  # clipped at zero
-    assert (flag("binomial", 0.2, 0.1, 100), flag("binomial", 0.005, 0.1, 100), flag("binomial", 0.1, 0.1, 100)) == \
-        ("above", "below", "within")
+    assert (flag("binomial", 0.2, 0.1, 100), flag("binomial", 0.005, 0.1, 100), flag("binomial", 0.1, 0.1, 100)) == (
+        "above",
+        "below",
+        "within",
+    )
     assert flag("binomial", 0.2, 0.1, 0) == "none"
 
 

@@ -29,14 +29,14 @@ class Channel(Protocol):
     record: str
 
     @classmethod
-    def from_env(cls, env=None) -> "Channel | None": ...
+    def from_env(cls, env=None) -> Channel | None: ...
 
     def send(self, messages: dict, sent: list[str], log=lambda _: None, **options) -> None: ...
 
 
-def available() -> dict[str, type]:
+def available() -> dict[str, type[Channel]]:
     """Every channel module of this package, by name (eml first: it is the archive, never configured)."""
-    found = {}
+    found: dict[str, type[Channel]] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: (m.name != "eml", m.name)):
         module = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(module, "CHANNEL"):

@@ -49,8 +49,9 @@ class SmtpSettings:
     deadline: float = 300.0
 
     @classmethod
-    def from_env(cls, env=None) -> "SmtpSettings | None":
+    def from_env(cls, env=None) -> SmtpSettings | None:
         """From the MSI_SMTP_* variables (pipelines/environment.py checks each); None without a host."""
+
         def get(name: str):
             try:
                 return value(name, env)
@@ -62,15 +63,25 @@ class SmtpSettings:
             return None
         sender = get("MSI_SMTP_FROM")
         if not ADDRESS.fullmatch(sender):
-            raise NotifyError(f"MSI_SMTP_FROM must be the sender's e-mail address (one address, like "
-                              f"msi@example.nhs.uk), not {sender!r}")
+            raise NotifyError(
+                f"MSI_SMTP_FROM must be the sender's e-mail address (one address, like "
+                f"msi@example.nhs.uk), not {sender!r}"
+            )
         asked, local = get("MSI_SMTP_STARTTLS"), host in LOOPBACK
         if asked is False and not local:
             raise NotifyError(f"MSI_SMTP_STARTTLS=false is only allowed for a relay on this machine, not {host}")
         starttls = "required" if asked or (asked is None and not local) else "if offered" if asked is None else "off"
-        return cls(host=host, sender=sender, user=get("MSI_SMTP_USER"), password=get("MSI_SMTP_PASSWORD"),
-                   starttls=starttls, ca_file=get("MSI_SMTP_CA_FILE"), port=get("MSI_SMTP_PORT"),
-                   timeout=get("MSI_SMTP_TIMEOUT"), deadline=get("MSI_SMTP_DEADLINE"))
+        return cls(
+            host=host,
+            sender=sender,
+            user=get("MSI_SMTP_USER"),
+            password=get("MSI_SMTP_PASSWORD"),
+            starttls=starttls,
+            ca_file=get("MSI_SMTP_CA_FILE"),
+            port=get("MSI_SMTP_PORT"),
+            timeout=get("MSI_SMTP_TIMEOUT"),
+            deadline=get("MSI_SMTP_DEADLINE"),
+        )
 
 
 # Worth trying again: the server was not there or went away (a 4xx answer, "try later", is handled below).
@@ -96,7 +107,7 @@ class _Deadline:
             except OSError:
                 pass
 
-    def __enter__(self) -> "_Deadline":
+    def __enter__(self) -> _Deadline:
         self.timer.start()
         return self
 
@@ -104,8 +115,14 @@ class _Deadline:
         self.timer.cancel()
 
 
-def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: list[str], attempts: int = ATTEMPTS,
-             wait: Callable[[int], float] = lambda k: 5.0 * k, log: Callable[[str], None] = lambda _: None) -> None:
+def send_all(
+    settings: SmtpSettings,
+    messages: dict[str, EmailMessage],
+    sent: list[str],
+    attempts: int = ATTEMPTS,
+    wait: Callable[[int], float] = lambda k: 5.0 * k,
+    log: Callable[[str], None] = lambda _: None,
+) -> None:
     """Send every message (key -> message) over one connection, reconnecting up to `attempts` times while
     the server is unreachable, all within the settings' deadline. The key of each message the server
     accepted is appended to `sent` as it goes (so the caller knows, even when this raises); one already
@@ -120,7 +137,7 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
         # Made without a host so that the deadline's timer runs before the greeting is read; smtplib keeps
         # the host for STARTTLS's certificate check in _host, which only its constructor sets.
         smtp = smtplib.SMTP(timeout=min(settings.timeout, left))
-        smtp._host = settings.host
+        smtp._host = settings.host  # type: ignore[attr-defined]  # private, and what STARTTLS checks
         limit = min(CONNECTION_SECONDS, left)
         deadline = _Deadline(smtp, limit)
         try:
@@ -129,8 +146,9 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
                 smtp.ehlo()
                 offered = smtp.has_extn("starttls")
                 if settings.starttls == "required" and not offered:
-                    raise NotifyError(f"{where} offers no STARTTLS; msi will not send over a clear connection "
-                                      "to another machine")
+                    raise NotifyError(
+                        f"{where} offers no STARTTLS; msi will not send over a clear connection to another machine"
+                    )
                 if offered and settings.starttls != "off":
                     smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file or None))
                     smtp.ehlo()
@@ -142,14 +160,18 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
                         sent.append(key)
             return
         except smtplib.SMTPAuthenticationError as exc:
-            raise NotifyError(f"{where} refused the login for MSI_SMTP_USER ({exc.smtp_code}); check the credentials") from None
-        except (socket.timeout, TimeoutError) as exc:
+            raise NotifyError(
+                f"{where} refused the login for MSI_SMTP_USER ({exc.smtp_code}); check the credentials"
+            ) from None
+        except TimeoutError as exc:
             raise _timed_out(where, f"no answer within {smtp.timeout:.0f} s", sent, messages) from exc
         except ssl.SSLError as exc:
             if deadline.passed:
                 raise _timed_out(where, f"the connection's {limit:.0f} s deadline passed", sent, messages) from None
-            raise NotifyError(f"{where}: TLS failed ({exc.reason or exc}); set MSI_SMTP_CA_FILE if a private CA "
-                              "signed the server's certificate") from None
+            raise NotifyError(
+                f"{where}: TLS failed ({exc.reason or exc}); set MSI_SMTP_CA_FILE if a private CA "
+                "signed the server's certificate"
+            ) from None
         except TRANSIENT as exc:
             if deadline.passed:  # our timer closed the connection: the server was too slow, not gone
                 raise _timed_out(where, f"the connection's {limit:.0f} s deadline passed", sent, messages) from None
@@ -160,22 +182,31 @@ def send_all(settings: SmtpSettings, messages: dict[str, EmailMessage], sent: li
             raise NotifyError(f"{where} refused the recipient(s) {', '.join(exc.recipients)}") from None
         except smtplib.SMTPResponseException as exc:
             if not 400 <= exc.smtp_code < 500:
-                raise NotifyError(f"{where} refused a message ({exc.smtp_code} "
-                                  f"{exc.smtp_error.decode(errors='replace')[:120]})") from None
+                raise NotifyError(
+                    f"{where} refused a message ({exc.smtp_code} {_text(exc.smtp_error)[:120]})"
+                ) from None
             problem = f"{exc.smtp_code} (try later)"
         log(f"attempt {attempt} of {attempts} to reach {where} failed: {problem}")
         if attempt < attempts:
             time.sleep(max(0.0, min(wait(attempt), end - time.monotonic())))
     if time.monotonic() >= end:
-        raise _timed_out(where, f"the whole send's {settings.deadline:.0f} s deadline (MSI_SMTP_DEADLINE) passed "
-                                f"({problem})", sent, messages)
-    raise NotifyError(f"could not reach the SMTP server {where} after {attempts} attempts ({problem}); "
-                      f"{len(sent)} of {len(messages)} messages sent")
+        raise _timed_out(
+            where,
+            f"the whole send's {settings.deadline:.0f} s deadline (MSI_SMTP_DEADLINE) passed ({problem})",
+            sent,
+            messages,
+        )
+    raise NotifyError(
+        f"could not reach the SMTP server {where} after {attempts} attempts ({problem}); "
+        f"{len(sent)} of {len(messages)} messages sent"
+    )
 
 
 def _timed_out(where: str, why: str, sent: list[str], messages: dict) -> NotifyError:
-    return NotifyError(f"timed out sending to the SMTP server {where}: {why}; {len(sent)} of {len(messages)} "
-                       "messages sent (MSI_SMTP_TIMEOUT, MSI_SMTP_DEADLINE)")
+    return NotifyError(
+        f"timed out sending to the SMTP server {where}: {why}; {len(sent)} of {len(messages)} "
+        "messages sent (MSI_SMTP_TIMEOUT, MSI_SMTP_DEADLINE)"
+    )
 
 
 @dataclass(frozen=True)
@@ -185,7 +216,7 @@ class SmtpChannel:
     record = "sent.json"
 
     @classmethod
-    def from_env(cls, env=None) -> "SmtpChannel | None":
+    def from_env(cls, env=None) -> SmtpChannel | None:
         settings = SmtpSettings.from_env(env)
         return cls(settings) if settings else None
 
@@ -198,3 +229,8 @@ class SmtpChannel:
 
 
 CHANNEL = SmtpChannel
+
+
+def _text(reply: bytes | str) -> str:
+    """A server's reply as text (smtplib keeps it as bytes)."""
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply

@@ -3,7 +3,8 @@ browser from small data files. Opens offline, from disk (`file://`), with no ser
 
 <data-dir>/reports/
   index.html, icb.html, pcn.html, practice.html
-                             the four pages, the same for every month and organisation: `icb.html?code=QOP&month=2026-07`
+                             the four pages, the same for every month and organisation:
+                             `icb.html?code=QOP&month=2026-07`
                              (the month picker and the search box on every page; no month: the latest)
   assets/                    site.js (renders a page from its data), site.css, templates.js (the Vega-Lite chart
                              templates, pipelines/outputs/report/charts.py), vega.js (Vega, Vega-Lite and vega-embed,
@@ -23,7 +24,6 @@ formatted, words for SPC and funnel readings, signals, baselines); site.js only 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -36,11 +36,26 @@ from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, fu
 from pipelines.outputs.parallel import in_parallel
 from pipelines.outputs.report.charts import templates
 from pipelines.outputs.report.links import PAGES
-from pipelines.outputs.signals import (PRIORITY_RULE, SEVERITY_RANK, act_on_first, count_words, new_only,
-                                      signals_by_icb)
-from pipelines.outputs.wording import (FUNNEL, HARM_WORDS, SPC, SYNTHETIC, VARIATION, act_first_entry, amount, fmt,
-                                       fmt_value, no_prescribing, position, related, rules_in_words, safe_code,
-                                       standing, variation, worst_first)
+from pipelines.outputs.signals import PRIORITY_RULE, SEVERITY_RANK, act_on_first, count_words, new_only, signals_by_icb
+from pipelines.outputs.wording import (
+    FUNNEL,
+    HARM_WORDS,
+    SPC,
+    SYNTHETIC,
+    VARIATION,
+    act_first_entry,
+    amount,
+    fmt,
+    fmt_value,
+    no_prescribing,
+    position,
+    related,
+    rules_in_words,
+    safe_code,
+    standing,
+    variation,
+    worst_first,
+)
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -50,15 +65,20 @@ SIGNALS_SHOWN = 12  # per indicator in an ICB page's digest; the rest are counte
 BAND_POINTS = 240  # the national practice funnel band: a page draws the part its practices span
 # A trend's SPC reading per month as one letter (site.js: VARIATION_CODES), '-' where the org had no value.
 VARIATION_LETTERS = {"concern": "C", "improvement": "I", "special": "S", "common": "c", "none": "n"}
-FOOTER = ("geography: practices in their current ICB · source: NHSBSA English Prescribing Dataset and NHS Digital "
-          "registered patients (OGL). Ecological proxies describe prescribing volumes, never numbers of patients. SPC: "
-          "XmR charts (Making Data Count); limits below zero are drawn at zero, as no indicator can be negative.")
+FOOTER = (
+    "geography: practices in their current ICB · source: NHSBSA English Prescribing Dataset and NHS Digital "
+    "registered patients (OGL). Ecological proxies describe prescribing volumes, never numbers of patients. SPC: "
+    "XmR charts (Making Data Count); limits below zero are drawn at zero, as no indicator can be negative."
+)
 
 
 def data_module(key: str, data) -> str:
     """A data file's text: `MSI.put("<key>", {...});` ('<' escaped, so that no name can close a <script>)."""
-    return (f"MSI.put({json.dumps(key)}, " + json.dumps(_compact(data), separators=(",", ":"), default=str, ensure_ascii=False)
-            .replace("<", "\\u003c") + ");\n")
+    return (
+        f"MSI.put({json.dumps(key)}, "
+        + json.dumps(_compact(data), separators=(",", ":"), default=str, ensure_ascii=False).replace("<", "\\u003c")
+        + ");\n"
+    )
 
 
 def read_data_module(path: Path) -> tuple[str, object]:
@@ -106,9 +126,18 @@ def row_cells(ind: Indicator, r: dict) -> list:
     [code, value shown, value, numerator shown, denominator shown, percentile shown, funnel, spc, low numbers,
     denominator]. site.js: ROW."""
     suppressed = r["suppressed"]
-    return [r["org_code"], fmt_value(ind, r["value"], suppressed), r["value"], amount(r["numerator"], suppressed),
-            amount(r["denominator"], suppressed), fmt(r["percentile"], 0), r["funnel"] or "none", r["spc"] or "none",
-            1 if r["low_numbers"] else 0, r["denominator"]]
+    return [
+        r["org_code"],
+        fmt_value(ind, r["value"], suppressed),
+        r["value"],
+        amount(r["numerator"], suppressed),
+        amount(r["denominator"], suppressed),
+        fmt(r["percentile"], 0),
+        r["funnel"] or "none",
+        r["spc"] or "none",
+        1 if r["low_numbers"] else 0,
+        r["denominator"],
+    ]
 
 
 class SiteBuilder:
@@ -145,8 +174,10 @@ class SiteBuilder:
         if not found:
             return None
         chart = found["chart"]
-        letters = "".join("-" if v is None else VARIATION_LETTERS.get(state, "n")
-                          for v, state in zip(found["values"], chart.variation))
+        letters = "".join(
+            "-" if v is None else VARIATION_LETTERS.get(state, "n")
+            for v, state in zip(found["values"], chart.variation)
+        )
         rules = {str(i): rules_in_words(", ".join(sorted(r))) for i, r in enumerate(chart.rules) if r}
         return [list(found["values"]), letters, rules, chart.mean, chart.upper, chart.lower]
 
@@ -227,15 +258,22 @@ class SiteBuilder:
         standing_apart.sort(key=lambda f: (rank[f[1]], SEVERITY_RANK[f[0].severity]))
         if org_type == "pcn":
             icb = next(iter(rows.values()))["icb_code"]
-            mine = [s for s in self.signals.get(icb, []) if s.org_type == "practice" and s.org_code in (practices or ())]
+            mine = [
+                s for s in self.signals.get(icb, []) if s.org_type == "practice" and s.org_code in (practices or ())
+            ]
         else:
             mine = self.org_signals.get((org_type, code), [])
         items = act_on_first(mine, size=None)
-        uncounted = [[s.indicator.id, s.org_name, s.status] for s in mine if s not in items and s.org_type == "practice"]
-        return {"first": [self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in items],
-                "uncounted": uncounted,
-                "standing": [[ind.id, state, label, shown] for ind, state, label, shown in standing_apart],
-                "worse": sum(1 for f in standing_apart if f[1] == "worse"), "indicators": len(rows)}
+        uncounted = [
+            [s.indicator.id, s.org_name, s.status] for s in mine if s not in items and s.org_type == "practice"
+        ]
+        return {
+            "first": [self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in items],
+            "uncounted": uncounted,
+            "standing": [[ind.id, state, label, shown] for ind, state, label, shown in standing_apart],
+            "worse": sum(1 for f in standing_apart if f[1] == "worse"),
+            "indicators": len(rows),
+        }
 
     def digest(self, icb: str) -> dict:
         """What needs attention first: the ICB's new concerning signals (the one signal model: the same count as
@@ -247,11 +285,22 @@ class SiteBuilder:
             g = groups.setdefault(s.indicator.id, {"indicator": s.indicator.id, "count": 0, "signals": []})
             g["count"] += 1
             if len(g["signals"]) < SIGNALS_SHOWN:
-                g["signals"].append([s.org_type, s.org_code, s.org_name,
-                                     self.names.get(("pcn", s.pcn_code), s.pcn_code) if s.pcn_code else "in no PCN",
-                                     fmt_value(s.indicator, s.value), "; ".join(s.reasons)])
-        return {"groups": list(groups.values()), "count": count_words(signals), "shown": SIGNALS_SHOWN,
-                "continuing": sum(1 for s in signals if not s.new)}
+                g["signals"].append(
+                    [
+                        s.org_type,
+                        s.org_code,
+                        s.org_name,
+                        self.names.get(("pcn", s.pcn_code), s.pcn_code) if s.pcn_code else "in no PCN",
+                        fmt_value(s.indicator, s.value),
+                        "; ".join(s.reasons),
+                    ]
+                )
+        return {
+            "groups": list(groups.values()),
+            "count": count_words(signals),
+            "shown": SIGNALS_SHOWN,
+            "continuing": sum(1 for s in signals if not s.new),
+        }
 
     def matrix(self) -> list[dict]:
         """ICBs x indicators (in tiered order): each cell the ICB's value and two separate marks, Making Data
@@ -260,13 +309,13 @@ class SiteBuilder:
         their act-on-first list's priorities, highest first. A cell: [indicator, position, variation, letter,
         arrow, value shown, both marks in words]."""
         by_icb: dict[str, dict[str, dict]] = {}
-        for (ind_id, kind, code), r in self.assessed.items():
+        for (ind_id, kind, code), assessed in self.assessed.items():
             if kind == "icb" and safe_code(code):
-                by_icb.setdefault(code, {})[ind_id] = r
-        out = []
+                by_icb.setdefault(code, {})[ind_id] = assessed
+        out: list[dict] = []
         for code, rows in by_icb.items():
             name = self.names.get(("icb", code), code)
-            cells = []
+            cells: list = []
             for ind in self.tiered:
                 r = rows.get(ind.id)
                 if r is None:
@@ -274,12 +323,27 @@ class SiteBuilder:
                     continue
                 where, where_words = position(ind, r)
                 how, letter, how_words = variation(ind, r)
-                cells.append([ind.id, where, how, letter, {"above": "▲", "below": "▼"}.get(r["funnel"], ""),
-                              fmt_value(ind, r["value"], r["suppressed"]),
-                              "; ".join(w for w in (where_words, how_words) if w)])
+                cells.append(
+                    [
+                        ind.id,
+                        where,
+                        how,
+                        letter,
+                        {"above": "▲", "below": "▼"}.get(r["funnel"], ""),
+                        fmt_value(ind, r["value"], r["suppressed"]),
+                        "; ".join(w for w in (where_words, how_words) if w),
+                    ]
+                )
             priority = sum(s.priority for s in act_on_first(self.signals.get(code, [])))
-            out.append({"code": code, "priority": f"{priority:,.0f}", "_p": priority, "cells": cells,
-                        "_short": short_icb_name(name)})
+            out.append(
+                {
+                    "code": code,
+                    "priority": f"{priority:,.0f}",
+                    "_p": priority,
+                    "cells": cells,
+                    "_short": short_icb_name(name),
+                }
+            )
         out.sort(key=lambda icb: (-icb["_p"], icb["_short"], icb["code"]))
         return [{k: v for k, v in icb.items() if not k.startswith("_")} for icb in out]
 
@@ -288,8 +352,9 @@ class SiteBuilder:
     def month_data(self) -> dict:
         a = self.a
         label = month_label(self.month)
-        icbs = sorted((r for (i, t, c), r in self.assessed.items() if t == "icb" and safe_code(c)),
-                      key=lambda r: r["org_code"])
+        icbs = sorted(
+            (r for (i, t, c), r in self.assessed.items() if t == "icb" and safe_code(c)), key=lambda r: r["org_code"]
+        )
         practices = [r for (i, t, c), r in self.assessed.items() if t == "practice"]
         england: dict = {"value": {}, "baseline": {}, "rows": {}, "trends": {}, "bands": {}}
         bands = {}
@@ -302,42 +367,74 @@ class SiteBuilder:
             england["trends"][ind_id] = self.trend((ind_id, "england", "ENG"))
             england["bands"][ind_id] = self.band(ind, rows)
             bands[ind_id] = self.band(ind, [r for r in practices if r["indicator_id"] == ind_id], BAND_POINTS)
-        england["notices"] = [f"{x.name} ({code}): {no_prescribing(x, label)}"
-                              for code, x in sorted(a.absent_icbs.items())]
-        england["tiers"] = [[HARM_WORDS[t].capitalize(), sum(1 for i in self.tiered if i.severity == t)]
-                            for t in SEVERITY_RANK if any(i.severity == t for i in self.tiered)]
+        england["notices"] = [
+            f"{x.name} ({code}): {no_prescribing(x, label)}" for code, x in sorted(a.absent_icbs.items())
+        ]
+        england["tiers"] = [
+            [HARM_WORDS[t].capitalize(), sum(1 for i in self.tiered if i.severity == t)]
+            for t in SEVERITY_RANK
+            if any(i.severity == t for i in self.tiered)
+        ]
         england["matrix"] = self.matrix()
         icb_names = {}
         for r in icbs:
             name = r["org_name"] or r["org_code"]
             icb_names[r["org_code"]] = [name, short_icb_name(name), self.names.get(("region", r["region_code"]), "")]
         return {
-            "format": FORMAT, "month": self.month, "label": label,
+            "format": FORMAT,
+            "month": self.month,
+            "label": label,
             "versions": ", ".join(sorted({i.definition_version for i in a.indicators.values()})),
-            "synthetic": SYNTHETIC if a.synthetic else "", "priority_rule": PRIORITY_RULE, "footer": FOOTER,
-            "product_months": PRODUCT_MONTHS, "ranked_bars": RANKED_BARS,
+            "synthetic": SYNTHETIC if a.synthetic else "",
+            "priority_rule": PRIORITY_RULE,
+            "footer": FOOTER,
+            "product_months": PRODUCT_MONTHS,
+            "ranked_bars": RANKED_BARS,
             "words": {"spc": SPC, "funnel": FUNNEL, "variation": VARIATION},
             "indicators": [self.indicator(ind) for ind in a.indicators.values()],
-            "tiered": [ind.id for ind in self.tiered], "national": self.national(), "bands": bands,
-            "icbs": icb_names, "england": england, "search": search_index(a),
-            "absent": {code: [x.name, no_prescribing(x, label)] for code, x in a.absent_icbs.items()
-                       if safe_code(code)},
+            "tiered": [ind.id for ind in self.tiered],
+            "national": self.national(),
+            "bands": bands,
+            "icbs": icb_names,
+            "england": england,
+            "search": search_index(a),
+            "absent": {
+                code: [x.name, no_prescribing(x, label)] for code, x in a.absent_icbs.items() if safe_code(code)
+            },
         }
 
     def indicator(self, ind: Indicator) -> dict:
-        return {"id": ind.id, "title": ind.title, "short_title": ind.short_title, "severity": ind.severity,
-                "harm": HARM_WORDS[ind.severity], "action": ind.action,
-                "unit": ind.unit, "unit_label": ind.unit_label, "direction": ind.direction,
-                "low_is_good": ind.low_is_good, "grain": ind.grain, "denominator": bool(ind.denominator),
-                "funnel": bool(funnel_kind(ind)), "subtitle": subtitle(ind),
-                "description": ind.short_description, "basis": ind.basis,
-                "related": related(ind, self.a.indicators), "proxy": ind.limitations[0] if ind.proxy else "",
-                "without_ome": self.a.without_ome_text(ind)}
+        return {
+            "id": ind.id,
+            "title": ind.title,
+            "short_title": ind.short_title,
+            "severity": ind.severity,
+            "harm": HARM_WORDS[ind.severity],
+            "action": ind.action,
+            "unit": ind.unit,
+            "unit_label": ind.unit_label,
+            "direction": ind.direction,
+            "low_is_good": ind.low_is_good,
+            "grain": ind.grain,
+            "denominator": bool(ind.denominator),
+            "funnel": bool(funnel_kind(ind)),
+            "subtitle": subtitle(ind),
+            "description": ind.short_description,
+            "basis": ind.basis,
+            "related": related(ind, self.a.indicators),
+            "proxy": ind.limitations[0] if ind.proxy else "",
+            "without_ome": self.a.without_ome_text(ind),
+        }
 
     # --- an ICB's file -----------------------------------------------------------------------------
 
-    def icb_data(self, code: str, practices: dict[str, list[dict]], pcns: dict[str, list[dict]],
-                 guests: dict[str, list[dict]] | None = None) -> dict:
+    def icb_data(
+        self,
+        code: str,
+        practices: dict[str, list[dict]],
+        pcns: dict[str, list[dict]],
+        guests: dict[str, list[dict]] | None = None,
+    ) -> dict:
         """Everything the ICB's page, its PCNs' and its practices' pages show. `guests`: practices of other ICBs
         in this ICB's PCNs (a PCN's page is in the ICB of most of its practices, and lists all of them)."""
         a = self.a
@@ -352,28 +449,40 @@ class SiteBuilder:
         for rows in pcns.values():
             for r in rows:
                 pcn_orgs[r["org_code"]] = [r["org_name"] or r["org_code"], r["sub_icb_code"]]
-        rows_out, trends, pareto, baseline = {}, {}, {}, {}
+        rows_out: dict[str, dict] = {}
+        trends: dict = {}
+        pareto: dict = {}
+        baseline: dict = {}
         by_org: dict[str, dict[str, dict]] = {}  # practice or PCN -> indicator -> row
         for ind_id, ind in a.indicators.items():
             mine, its_pcns = practices.get(ind_id, []), pcns.get(ind_id, [])
             own = self.assessed.get((ind_id, "icb", code))
-            rows_out[ind_id] = {"icb": row_cells(ind, own) if own else None,
-                                "pcn": [row_cells(ind, r) for r in worst_first(ind, its_pcns)],
-                                "practice": [row_cells(ind, r) for r in worst_first(ind, mine)]}
+            rows_out[ind_id] = {
+                "icb": row_cells(ind, own) if own else None,
+                "pcn": [row_cells(ind, r) for r in worst_first(ind, its_pcns)],
+                "practice": [row_cells(ind, r) for r in worst_first(ind, mine)],
+            }
             visiting = guests.get(ind_id, [])
             if visiting:  # the PCNs with practices elsewhere: all their practices, worst first
                 shared = {r["pcn_code"] for r in visiting}
                 rows_out[ind_id]["members"] = {
-                    pcn: [row_cells(ind, r) for r in worst_first(ind, [r for r in mine + visiting if r["pcn_code"] == pcn])]
-                    for pcn in sorted(shared)}
-            trends[ind_id] = {"icb": self.trend((ind_id, "icb", code)),
-                              "pcn": {r["org_code"]: self.trend((ind_id, "pcn", r["org_code"])) for r in its_pcns},
-                              "practice": {r["org_code"]: self.trend((ind_id, "practice", r["org_code"])) for r in mine}}
+                    pcn: [
+                        row_cells(ind, r)
+                        for r in worst_first(ind, [r for r in mine + visiting if r["pcn_code"] == pcn])
+                    ]
+                    for pcn in sorted(shared)
+                }
+            trends[ind_id] = {
+                "icb": self.trend((ind_id, "icb", code)),
+                "pcn": {r["org_code"]: self.trend((ind_id, "pcn", r["org_code"])) for r in its_pcns},
+                "practice": {r["org_code"]: self.trend((ind_id, "practice", r["org_code"])) for r in mine},
+            }
             pareto[ind_id] = self.pareto(ind, mine)
             value = own["value"] if own else None
-            baseline[ind_id] = {"icb": self.baseline_words(ind, "icb", code, value),
-                                **{r["org_code"]: self.baseline_words(ind, "pcn", r["org_code"], r["value"])
-                                   for r in its_pcns}}
+            baseline[ind_id] = {
+                "icb": self.baseline_words(ind, "icb", code, value),
+                **{r["org_code"]: self.baseline_words(ind, "pcn", r["org_code"], r["value"]) for r in its_pcns},
+            }
             for r in mine + its_pcns:
                 by_org.setdefault(r["org_code"], {})[ind_id] = r
         members: dict[str, set[str]] = {}
@@ -387,24 +496,43 @@ class SiteBuilder:
             # Indicators of one concern share their products (the four high-dose opioid ones, ...): each line
             # once per practice, each indicator its lines' places.
             lines: dict[tuple, int] = {}
-            found = {}
+            found: dict = {}
             for ind_id, items in products.get(p, {}).items():
                 found[ind_id] = []
                 for bnf_code, bnf_name, n, quantity, ome_mg in items:
                     line = (bnf_code, fmt(n, 0), fmt(quantity, 0), fmt(ome_mg, 0))
                     found[ind_id].append(lines.setdefault(line, len(lines)))
                     bnf_names[bnf_code] = bnf_name or ""
-            practice_pages[p] = {"flags": self.flags("practice", p, by_org.get(p, {})), "products": found,
-                                 "lines": [list(line) for line in lines]}
-        first = [self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in act_on_first(self.signals.get(code, []))]
+            practice_pages[p] = {
+                "flags": self.flags("practice", p, by_org.get(p, {})),
+                "products": found,
+                "lines": [list(line) for line in lines],
+            }
+        first = [
+            self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in act_on_first(self.signals.get(code, []))
+        ]
         return {
-            "format": FORMAT, "code": code, "name": self.names.get(("icb", code), code),
-            "practices": orgs, "pcns": pcn_orgs, "rows": rows_out, "trends": trends, "baseline": baseline,
-            "icb": {"first": first, "digest": self.digest(code), "pareto": pareto,
-                    "no_pcn": sum(1 for v in orgs.values() if not v[1] and len(v) == 3)},
-            "pcn_pages": {c: {"flags": self.flags("pcn", c, by_org.get(c, {}), members.get(c, set()))}
-                          for c in pcn_orgs if c in by_org},
-            "practice_pages": practice_pages, "bnf_names": bnf_names,
+            "format": FORMAT,
+            "code": code,
+            "name": self.names.get(("icb", code), code),
+            "practices": orgs,
+            "pcns": pcn_orgs,
+            "rows": rows_out,
+            "trends": trends,
+            "baseline": baseline,
+            "icb": {
+                "first": first,
+                "digest": self.digest(code),
+                "pareto": pareto,
+                "no_pcn": sum(1 for v in orgs.values() if not v[1] and len(v) == 3),
+            },
+            "pcn_pages": {
+                c: {"flags": self.flags("pcn", c, by_org.get(c, {}), members.get(c, set()))}
+                for c in pcn_orgs
+                if c in by_org
+            },
+            "practice_pages": practice_pages,
+            "bnf_names": bnf_names,
         }
 
 
@@ -445,16 +573,23 @@ def build_site(analysis: Analysis) -> dict:
     write_shared(layout)
     pcns = sum(len({r["org_code"] for rows in p.values() for r in rows}) for p in pcns_by_icb.values())
     practices = sum(len({r["org_code"] for rows in p.values() for r in rows}) for p in by_icb.values())
-    return {"index": layout.reports / "index.html", "data": final, "icb_pages": len(icbs), "pcn_pages": pcns,
-            "practice_pages": practices}
+    return {
+        "index": layout.reports / "index.html",
+        "data": final,
+        "icb_pages": len(icbs),
+        "pcn_pages": pcns,
+        "practice_pages": practices,
+    }
 
 
 def write_shared(layout) -> None:
     """The four pages, the assets and the months list: each written only when its bytes change, in one rename."""
     root = layout.reports
-    files = {f"assets/{name}": (STATIC / name).read_bytes() for name in ("site.js", "site.css")}
-    files["assets/templates.js"] = ("window.MSI_TEMPLATES = " + json.dumps(templates(), separators=(",", ":"))
-                                    + ";\n").encode()
+    files: dict[str, bytes | Path] = {}
+    files.update({f"assets/{name}": (STATIC / name).read_bytes() for name in ("site.js", "site.css")})
+    files["assets/templates.js"] = (
+        "window.MSI_TEMPLATES = " + json.dumps(templates(), separators=(",", ":")) + ";\n"
+    ).encode()
     files["assets/vega.js"] = vega_bundle(layout)
     shell = (STATIC / "page.html").read_text(encoding="utf-8")
     for kind in PAGES:
@@ -463,7 +598,11 @@ def write_shared(layout) -> None:
     for name, data in files.items():
         final = root / name
         if isinstance(data, Path):
-            if final.is_file() and final.stat().st_size == data.stat().st_size and final.read_bytes() == data.read_bytes():
+            if (
+                final.is_file()
+                and final.stat().st_size == data.stat().st_size
+                and final.read_bytes() == data.read_bytes()
+            ):
                 continue
             data = data.read_bytes()
         elif final.is_file() and final.read_bytes() == data:
@@ -477,8 +616,11 @@ def write_shared(layout) -> None:
 def published_months(layout) -> list[str]:
     """The months whose data folder is complete (its month.js is written last, inside the published folder)."""
     folder = layout.reports / "data"
-    return sorted(p.name for p in folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if (p / "month.js").is_file()) \
-        if folder.is_dir() else []
+    return (
+        sorted(p.name for p in folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if (p / "month.js").is_file())
+        if folder.is_dir()
+        else []
+    )
 
 
 def months_module(layout) -> str:
@@ -491,11 +633,11 @@ def vega_bundle(layout) -> Path:
     kept under <data-dir>/cache/."""
     import vl_convert
 
-    path = layout.cache / f"vega-{vl_convert.__version__}.js"
+    path = layout.cache / f"vega-{vl_convert.__version__}.js"  # type: ignore[attr-defined]  # not in its stubs
     if not path.is_file():
         built = layout.tmp / scratch_name("vega", ".js")
         built.parent.mkdir(parents=True, exist_ok=True)
-        built.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+        built.write_text(vl_convert.javascript_bundle(), encoding="utf-8")  # type: ignore[call-arg]  # optional
         publish_file(built, path)
     return path
 
@@ -504,8 +646,11 @@ def search_index(analysis: Analysis) -> list[list[str]]:
     """[kind, code, name, where, ICB] for every ICB, PCN and practice with a page: what the search box looks in
     and shows, and which ICB's data file a PCN's or practice's page reads. `where` tells same-named orgs apart:
     a practice's PCN, ICB and postcode, a PCN's ICB, an ICB's region."""
-    orgs = (analysis.assessed.filter(pl.col("org_type").is_in(["icb", "pcn", "practice", "region"]))
-            .unique(["org_type", "org_code"]).sort("org_type", "org_code"))
+    orgs = (
+        analysis.assessed.filter(pl.col("org_type").is_in(["icb", "pcn", "practice", "region"]))
+        .unique(["org_type", "org_code"])
+        .sort("org_type", "org_code")
+    )
     names = {(r["org_type"], r["org_code"]): r["org_name"] or r["org_code"] for r in orgs.iter_rows(named=True)}
     postcodes = analysis.practice_postcodes
 

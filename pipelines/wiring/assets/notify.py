@@ -11,9 +11,14 @@ from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 
 
-@dg.asset(partitions_def=monthly_partitions, group_name="notify", kinds={"email"}, deps=["icb_extracts"],
-          description="Each subscribed ICB's message of new concerning signals, sent through every configured "
-                      "channel (SMTP with MSI_SMTP_*); fails, naming why, until every message is sent.")
+@dg.asset(
+    partitions_def=monthly_partitions,
+    group_name="notify",
+    kinds={"email"},
+    deps=["icb_extracts"],
+    description="Each subscribed ICB's message of new concerning signals, sent through every configured "
+    "channel (SMTP with MSI_SMTP_*); fails, naming why, until every message is sent.",
+)
 def signals_email(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
     month = from_partition_key(context.partition_key)
     channels = configured()
@@ -22,6 +27,10 @@ def signals_email(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.Mat
     result = notify_month(msi.layout, month, channels=channels, log=context.log.warning)
     if result["problems"]:  # a subscriber who gets nothing is a failure, not a warning
         raise NotifyError("; ".join(result["problems"]))
-    return dg.MaterializeResult(metadata={
-        "sent": len(result["sent"]), "sent_before": len(result.get("already_sent", [])),
-        "outbox": dg.MetadataValue.path(str(result["folder"]))})
+    return dg.MaterializeResult(
+        metadata={
+            "sent": len(result["sent"]),
+            "sent_before": len(result.get("already_sent", [])),
+            "outbox": dg.MetadataValue.path(str(result["folder"])),
+        }
+    )

@@ -13,21 +13,34 @@ from pipelines.wiring.locking import writing
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 
-
 # Everything the outputs read comes through the analysis step (pipelines/outputs/analysis.py): every org's
 # values, deciles and breakdowns (indicator_values), and from the months' practice steps the products behind
 # each practice's numerator, the OME record and the presentations seen (the SPC window of months back).
-READS = [dg.AssetDep("indicator_values"),
-         dg.AssetDep("indicator_practice_values",
-                     partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-(SERIES_MONTHS - 1), end_offset=0))]
+READS = [
+    dg.AssetDep("indicator_values"),
+    dg.AssetDep(
+        "indicator_practice_values",
+        partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-(SERIES_MONTHS - 1), end_offset=0),
+    ),
+]
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("icb_extracts", deps=READS, group_name="outputs", kinds={"excel", "csv"},
-                     description="Per-ICB Excel workbooks and the all-ICB CSV for the month (current geography)."),
-        dg.AssetSpec("report_site", deps=READS, group_name="outputs", kinds={"html"},
-                     description="Offline report site: England, every ICB and every practice for the month."),
+        dg.AssetSpec(
+            "icb_extracts",
+            deps=READS,
+            group_name="outputs",
+            kinds={"excel", "csv"},
+            description="Per-ICB Excel workbooks and the all-ICB CSV for the month (current geography).",
+        ),
+        dg.AssetSpec(
+            "report_site",
+            deps=READS,
+            group_name="outputs",
+            kinds={"html"},
+            description="Offline report site: England, every ICB and every practice for the month.",
+        ),
     ],
     partitions_def=monthly_partitions,
     can_subset=True,
@@ -44,11 +57,23 @@ def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
         if dg.AssetKey("report_site") in selected:
             site = build_site(analysis)
     if extracts is not None:
-        yield dg.MaterializeResult(asset_key="icb_extracts", metadata={
-            "workbooks": extracts["workbooks"], "folder": dg.MetadataValue.path(str(extracts["folder"])),
-            "csv": dg.MetadataValue.path(str(extracts["csv"]))})
+        yield dg.MaterializeResult(
+            asset_key="icb_extracts",
+            metadata={
+                "workbooks": extracts["workbooks"],
+                "folder": dg.MetadataValue.path(str(extracts["folder"])),
+                "csv": dg.MetadataValue.path(str(extracts["csv"])),
+            },
+        )
     if site is None:
         return
-    yield dg.MaterializeResult(asset_key="report_site", metadata={
-        "index": dg.MetadataValue.path(str(site["index"])), "icb_pages": site["icb_pages"],
-        "pcn_pages": site["pcn_pages"], "practice_pages": site["practice_pages"], "seconds": round(time.time() - started, 1)})
+    yield dg.MaterializeResult(
+        asset_key="report_site",
+        metadata={
+            "index": dg.MetadataValue.path(str(site["index"])),
+            "icb_pages": site["icb_pages"],
+            "pcn_pages": site["pcn_pages"],
+            "practice_pages": site["practice_pages"],
+            "seconds": round(time.time() - started, 1),
+        },
+    )

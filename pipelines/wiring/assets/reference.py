@@ -9,21 +9,18 @@ import dagster as dg
 
 from pipelines.reference import BNF, ORGANISATIONS, content_version
 
-
-def reference_organisations():
-    """ICBs before and after April 2026, regions and CCG successors (reference/*.csv): today's organisation
-    names and the re-basing of closed practices."""
-    return dg.DataVersion(content_version(ORGANISATIONS))
-
-
-def reference_bnf():
-    """NHSBSA's BNF code lists and code changes, OpenPrescribing's opioid tables (reference/sources/) and the
-    hand-kept opioid and presentation tables checked against them: code lists and OME."""
-    return dg.DataVersion(content_version(BNF))
-
-
 # observable_source_asset is marked beta in Dagster 1.13 (pinned): its warning would print on every `msi` run.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", dg.BetaWarning)
-    reference_organisations = dg.observable_source_asset(group_name="reference")(reference_organisations)
-    reference_bnf = dg.observable_source_asset(group_name="reference")(reference_bnf)
+
+    @dg.observable_source_asset(group_name="reference")
+    def reference_organisations():
+        """ICBs before and after April 2026, regions and CCG successors (reference/*.csv): today's organisation
+        names and the re-basing of closed practices."""
+        return dg.DataVersion(content_version(ORGANISATIONS))
+
+    @dg.observable_source_asset(group_name="reference")
+    def reference_bnf():
+        """NHSBSA's BNF code lists and code changes, OpenPrescribing's opioid tables (reference/sources/) and the
+        hand-kept opioid and presentation tables checked against them: code lists and OME."""
+        return dg.DataVersion(content_version(BNF))

@@ -20,10 +20,14 @@ def epd_source_file(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.M
         path = Path(record["path"])
         record["bytes"] = path.stat().st_size
         write_record(msi.layout.raw_epd(month), {**record, "month": month})
-    return dg.MaterializeResult(metadata={
-        "source": record["source"], "file": dg.MetadataValue.path(str(path)), "bytes": record["bytes"],
-        "published": record["published"],
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "source": record["source"],
+            "file": dg.MetadataValue.path(str(path)),
+            "bytes": record["bytes"],
+            "published": record["published"],
+        }
+    )
 
 
 @dg.asset(partitions_def=monthly_partitions, group_name="sources", kinds={"file"}, deps=[epd_source_file])
@@ -33,5 +37,10 @@ def list_size_source_files(context: dg.AssetExecutionContext, msi: MsiSettings) 
     record = locate_list_sizes(msi, month, context.log)
     with writing(context, msi):
         write_record(msi.layout.raw_list_sizes(month), record)
-    return dg.MaterializeResult(metadata={"source": msi.source, "folder": record["folder"] or "none",
-                                          "missing_files": ", ".join(record["missing"]) or "none"})
+    return dg.MaterializeResult(
+        metadata={
+            "source": msi.source,
+            "folder": record["folder"] or "none",
+            "missing_files": ", ".join(record["missing"]) or "none",
+        }
+    )
