@@ -89,6 +89,16 @@ def _url(text: str) -> str:
     return text.rstrip("/")
 
 
+def _postgres_url(text: str) -> str:
+    # Dagster's PostgreSQL storage (dagster-postgres 0.29) speaks psycopg2; SQLAlchemy 2.1 reads a plain
+    # postgresql:// as psycopg 3, with which Dagster's statements fail. So the driver is named.
+    if not re.fullmatch(r"postgresql\+psycopg2://[^\s/]+/[^\s/?]+(\?\S*)?", text.strip()):
+        raise ValueError(
+            "a PostgreSQL URL naming the psycopg2 driver, postgresql+psycopg2://user:password@host:port/db"
+        )
+    return text.strip()
+
+
 def _flag(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("true", "1", "yes"):
@@ -135,6 +145,13 @@ VARIABLES: dict[str, Variable] = {
             _number(0, whole=True, maximum=64),
             0,
             "processes writing the extracts and report (0: up to 4, by the cores)",
+        ),
+        Variable(
+            "MSI_DAGSTER_POSTGRES_URL",
+            _postgres_url,
+            "",
+            "Dagster's run, event and schedule storage in PostgreSQL (unset: SQLite in <data-dir>/dagster_home)",
+            secret=True,
         ),
         Variable("MSI_SMTP_HOST", _text, "", "the SMTP server (unset: no e-mail is sent)"),
         Variable("MSI_SMTP_PORT", _number(1, whole=True, maximum=65535), 587, "the SMTP port"),

@@ -19,6 +19,7 @@ SLOW_MODULES = {
     "test_monthly_chain.py",
     "test_serve.py",
     "test_wheel.py",
+    "test_postgres.py",
     "test_cli.py",
     "test_faults.py",
     "test_faults_notify.py",

@@ -103,3 +103,22 @@ def test_only_the_environment_module_reads_msi_variables():
         if reads.search(p.read_text()) and p.name != "environment.py"
     ]
     assert offenders == []
+
+
+def test_a_postgres_url_names_its_driver_and_is_never_echoed():
+    plain = "postgresql://msi:s3cret@db.example.nhs.uk:5432/dagster"  # SQLAlchemy 2.1 would read it as psycopg 3
+    [problem] = environment.check({"MSI_DAGSTER_POSTGRES_URL": plain})
+    assert problem.startswith("MSI_DAGSTER_POSTGRES_URL=(hidden): expected a PostgreSQL URL naming the psycopg2")
+    assert "s3cret" not in problem
+    good = plain.replace("postgresql://", "postgresql+psycopg2://")
+    assert environment.value("MSI_DAGSTER_POSTGRES_URL", {"MSI_DAGSTER_POSTGRES_URL": good}) == good
+
+
+def test_dagster_storage_follows_the_setting():
+    from pipelines.wiring.runner import dagster_yaml
+
+    assert "storage" not in dagster_yaml({})  # SQLite under <data-dir>/dagster_home
+    url = "postgresql+psycopg2://msi:s3cret@127.0.0.1:5432/dagster"
+    with_pg = dagster_yaml({"MSI_DAGSTER_POSTGRES_URL": url})
+    assert "postgres_url:\n      env: MSI_DAGSTER_POSTGRES_URL" in with_pg and "s3cret" not in with_pg
+    assert "max_concurrent_runs: 1" in with_pg  # one run at a time either way

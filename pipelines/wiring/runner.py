@@ -14,6 +14,7 @@ import dagster as dg
 from pipelines.atomic import sweep_scratch
 from pipelines.checks.gx_duckdb import describe_failed_rule
 from pipelines.diskspace import disk_full_line, is_disk_full_text
+from pipelines.environment import value
 from pipelines.lock import LockTimeout, data_lock
 from pipelines.months import partition_key
 from pipelines.private import NotPrivate, check_private
@@ -30,6 +31,20 @@ concurrency:
   runs:
     max_concurrent_runs: 1
 """
+# With MSI_DAGSTER_POSTGRES_URL set: runs, events and schedules in PostgreSQL, so that the daemon, the UI and
+# any number of runs share them without SQLite's one writer. The URL stays in the environment (it holds a
+# password); the file names the variable.
+POSTGRES_STORAGE = """\
+storage:
+  postgres:
+    postgres_url:
+      env: MSI_DAGSTER_POSTGRES_URL
+"""
+
+
+def dagster_yaml(env=None) -> str:
+    """The instance's dagster.yaml: SQLite under the data directory, or PostgreSQL when configured."""
+    return DAGSTER_YAML + (POSTGRES_STORAGE if value("MSI_DAGSTER_POSTGRES_URL", env) else "")
 
 
 # Dagster's console logger prints every step failure with its traceback; the CLI shows its own progress
@@ -52,9 +67,11 @@ class MonthOutcome:
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     home = settings.layout.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    config, wanted = home / "dagster.yaml", dagster_yaml()
+    if not config.is_file() or config.read_text() != wanted:  # msi owns this file: it follows the settings
+        scratch = home / "dagster.yaml.tmp"
+        scratch.write_text(wanted)
+        scratch.replace(config)
     os.environ.setdefault("DAGSTER_HOME", str(home))
     return dg.DagsterInstance.from_config(str(home))
 
