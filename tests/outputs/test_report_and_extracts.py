@@ -1,6 +1,7 @@
 """Extracts and the report site, produced by the same run a user gets, checked against indicator_values
 and in headless Chromium."""
 
+import json
 import os
 import shutil
 from datetime import datetime
@@ -283,6 +284,11 @@ def browser():
         b.close()
 
 
+def read_data_module_text(data: bytes) -> dict:
+    """A data file's document from its bytes (read_data_module reads a path)."""
+    return json.loads(data.decode("utf-8").split(", ", 1)[1].rstrip().removesuffix(");"))
+
+
 def open_page(browser, url: str, shot: str):
     page = browser.new_page(viewport={"width": 1280, "height": 1600})
     errors, requests = [], []
@@ -316,9 +322,19 @@ def test_report_pages_render_offline_and_link(run, browser):
     build_site(load_analysis(run, MONTHS[-2]))
     after = {p.relative_to(site(run)): p.read_bytes() for p in site(run).rglob("*") if p.is_file()}
     changed = {str(p) for p in after if before.get(p) != after[p]}
-    assert changed == {"data/months.js"} | {str(p) for p in after if str(p).startswith(f"data/{MONTHS[-2]}/")}
+    # The earlier month adds its folder and its series' values to the year's history (those of practices it
+    # holds and the later month does not); the later month's own folder is untouched.
+    assert {p for p in changed if not p.startswith("data/history/")} == {"data/months.js"} | {
+        str(p) for p in after if str(p).startswith(f"data/{MONTHS[-2]}/")
+    }
+    for path in (p for p in changed if p.startswith("data/history/")):
+        old, new = (read_data_module_text(x[Path(path)]) for x in (before, after))
+        for level in ("icb", "pcn", "practice"):
+            for ind, orgs in old[level].items():
+                for org, values in orgs.items():  # what the later month wrote for July stays
+                    assert new[level][ind][org][6:7] == values[6:7], (path, level, ind, org)
     assert sorted(p.name for p in site(run).glob("*.html")) == ["icb.html", "index.html", "pcn.html", "practice.html"]
-    assert sorted(p.name for p in (site(run) / "data").iterdir()) == sorted(["months.js", MONTH, MONTHS[-2]])
+    assert sorted(p.name for p in (site(run) / "data").iterdir()) == sorted(["months.js", "history", MONTH, MONTHS[-2]])
     index.reload()
     assert index.input_value("#month-picker") == MONTH
     index.click("table.matrix >> text=GREATER MANCHESTER >> nth=0")
@@ -630,13 +646,14 @@ def test_no_spc_limit_is_drawn_below_zero(run):
                 + list(by_kind.get("pcn", {}).values())
                 + list(by_kind.get("practice", {}).values())
             )
-            lowers += [t[5] for t in found if t and len(t) > 5 and t[5] is not None]
+            lowers += [t[6] for t in found if t and len(t) > 6 and t[6] is not None]
     assert lowers and min(lowers) >= 0 and 0 in lowers  # small counts' limits are clipped at zero
 
 
 def test_charts_draw_every_month_and_the_whole_funnel_band(run, browser):
-    """Trends travel as a list per field (site.py trend(); site.js makes the rows): every month with a value is a
-    point on the chart. The practice funnel band is England's, drawn over the practices the chart shows."""
+    """A trend is the month's SPC reading (its ICB's file) over the values of the history files (one per calendar
+    year, shared by the months): every month with a value in either is a point on the chart. The practice funnel
+    band is England's, drawn over the practices the chart shows."""
     import re
 
     data = icb_data(run, "QOP")
@@ -644,9 +661,14 @@ def test_charts_draw_every_month_and_the_whole_funnel_band(run, browser):
     page, errors, _, _ = open_page(browser, url(run, f"practice.html?code={code}"), "practice-points.png")
     trends = {ind: t["practice"][code] for ind, t in data["trends"].items() if code in t.get("practice", {})}
     assert errors == [] and trends
+    history = {
+        year: read_data_module(run.reports / "data" / "history" / year / "QOP.js")[1] for year in ("2026",)
+    }  # the run's six months, February to July 2026
     shown = []
     for chart_id, series in trends.items():
-        months = sum(v is not None for v in series[0])
+        row = history["2026"]["practice"].get(chart_id, {}).get(code, [])
+        earlier = [row[m - 1] if m - 1 < len(row) else None for m in range(2, 7)]  # February to June
+        months = sum(v is not None for v in earlier) + (series[0] is not None)
         drawn = page.locator(f'[data-chart="{chart_id}"] g.mark-symbol.role-mark path').count()
         assert drawn == months, chart_id
         shown.append(months)
@@ -750,3 +772,19 @@ def test_a_pcn_across_two_icbs_lists_all_its_practices(run, browser, tmp_path):
     assert page.inner_text("main p.meta").startswith("Sub-ICB") and f"· {len(members)} practices" in page.inner_text(
         "main p.meta"
     )
+
+
+def test_history_files_take_each_build_s_values_by_calendar_month():
+    """merge_history, worked by hand: a build's window (November 2025 to February 2026) written over the
+    published years; what the build does not hold is kept, what it holds empty is emptied (a republished
+    month), trailing empty months are not written."""
+    from pipelines.outputs.report.site import merge_history
+
+    published = {
+        "2025": None,
+        "2026": {"format": 1, "icb": {}, "pcn": {}, "practice": {"x": {"P1": [1.0, 2.0, 3.0], "P9": [5.0]}}},
+    }
+    built = {"icb": {}, "pcn": {}, "practice": {"x": {"P1": [10.0, None, 30.0, None]}}}
+    out = merge_history(published, ["2025-11", "2025-12", "2026-01", "2026-02"], built)
+    assert out["2025"]["practice"] == {"x": {"P1": [None] * 10 + [10.0]}}  # December empty: not written
+    assert out["2026"]["practice"] == {"x": {"P1": [30.0, None, 3.0], "P9": [5.0]}}  # March kept, P9 kept

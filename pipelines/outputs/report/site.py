@@ -12,9 +12,14 @@ browser from small data files. Opens offline, from disk (`file://`), with no ser
   data/months.js             the months published, for the month picker
   data/<YYYY-MM>/month.js    the month's indicators and their words, England's page (the ICB matrix, ICB funnels and
                              tables), England's series and the practice deciles, the search index, ICBs without data
-  data/<YYYY-MM>/icb/<code>.js  everything the ICB's, its PCNs' and its practices' pages show: rows, trends,
-                             signals, products (a practice page reads its ICB's file)
-A month adds its data folder, not a copy of every page (issue 31: ~400 MB of pages a national month before).
+  data/<YYYY-MM>/icb/<code>.js  everything the ICB's, its PCNs' and its practices' pages show: rows, trends'
+                             SPC readings (letters, rules, limits; the month's own value), signals, products (a
+                             practice page reads its ICB's file)
+  data/history/<YYYY>/<code>.js  the monthly values of the ICB's, its PCNs' and its practices' series in one calendar
+                             year, shared by every month whose two-year trend window reaches into it: the
+                             latest values published (a republished or re-attributed month overwrites its own)
+A month adds its data folder, not a copy of every page (issue 31: ~400 MB of pages a national month before), and
+its values into the year's history file: the trends' earlier months are not copied into every month.
 Data files are JavaScript modules (`MSI.put(key, {...})`) because a browser will not fetch() a JSON file from
 disk but will run a <script>. What the pages say is decided here and in pipelines/outputs/wording.py (numbers
 formatted, words for SPC and funnel readings, signals, baselines); site.js only lays it out, always as text
@@ -168,8 +173,25 @@ class SiteBuilder:
     # --- pieces ----------------------------------------------------------------------------------
 
     def trend(self, key) -> list | None:
-        """An org's series as [values, SPC letter per month, {month index: rules in words}, mean, upper, lower],
-        aligned to the month's national months; None without one."""
+        """An org's SPC reading of its series, aligned to the month's national months: [the month's own value,
+        the usual letter, {month index: another letter}, {month index: rules in words}, mean, upper, lower];
+        None without a series. The earlier months' values are in the history files (history_values)."""
+        found = self.a.series.get(key)
+        if not found:
+            return None
+        chart, values = found["chart"], found["values"]
+        letters = [VARIATION_LETTERS.get(state, "n") for state in chart.variation]
+        present = [letter for v, letter in zip(values, letters) if v is not None]
+        usual = max(sorted(set(present)), key=present.count) if present else "n"  # sorted: the same on a tie
+        others = {
+            str(i): letter for i, (v, letter) in enumerate(zip(values, letters)) if v is not None and letter != usual
+        }
+        rules = {str(i): rules_in_words(", ".join(sorted(r))) for i, r in enumerate(chart.rules) if r}
+        return [values[-1], usual, others, rules, chart.mean, chart.upper, chart.lower]
+
+    def whole_trend(self, key) -> list | None:
+        """England's series with its values, as site.js draws a trend: [values, SPC letter per month ('-': no
+        value), {month index: rules in words}, mean, upper, lower] (one series a month: no history file)."""
         found = self.a.series.get(key)
         if not found:
             return None
@@ -180,6 +202,20 @@ class SiteBuilder:
         )
         rules = {str(i): rules_in_words(", ".join(sorted(r))) for i, r in enumerate(chart.rules) if r}
         return [list(found["values"]), letters, rules, chart.mean, chart.upper, chart.lower]
+
+    def history_values(self, code: str, practices: dict[str, list[dict]], pcns: dict[str, list[dict]]) -> dict:
+        """The values of every series the ICB's file holds a trend for, by level, indicator and org, aligned to
+        the month's national months (merge_history files them by calendar year)."""
+        series = self.a.series
+        out: dict[str, dict[str, dict[str, list]]] = {"icb": {}, "pcn": {}, "practice": {}}
+        for ind_id in self.a.indicators:
+            wanted = [("icb", code)] + [("pcn", r["org_code"]) for r in pcns.get(ind_id, [])]
+            wanted += [("practice", r["org_code"]) for r in practices.get(ind_id, [])]
+            for level, org in wanted:
+                found = series.get((ind_id, level, org))
+                if found:
+                    out[level].setdefault(ind_id, {})[org] = list(found["values"])
+        return out
 
     def baseline_words(self, ind: Indicator, org_type: str, org_code: str, value) -> str:
         """' · baseline (calendar 2021): 12.34; change +1.20 (+11 %)', or '' (patient-level: not pooled)."""
@@ -364,7 +400,7 @@ class SiteBuilder:
             england["value"][ind_id] = fmt_value(ind, eng.get("value"))
             england["baseline"][ind_id] = self.baseline_words(ind, "england", "ENG", eng.get("value"))
             england["rows"][ind_id] = [row_cells(ind, r) for r in rows]
-            england["trends"][ind_id] = self.trend((ind_id, "england", "ENG"))
+            england["trends"][ind_id] = self.whole_trend((ind_id, "england", "ENG"))
             england["bands"][ind_id] = self.band(ind, rows)
             bands[ind_id] = self.band(ind, [r for r in practices if r["indicator_id"] == ind_id], BAND_POINTS)
         england["notices"] = [
@@ -536,6 +572,37 @@ class SiteBuilder:
         }
 
 
+LEVELS = ("icb", "pcn", "practice")  # the levels a history file holds series for
+
+
+def merge_history(years: dict[str, dict | None], months: list[str], values: dict) -> dict[str, dict]:
+    """Each calendar year's history document (`years`: the published one, or None) with `values` (by level,
+    indicator and org, aligned to `months`) written over its months: 12 values a series, January first,
+    without trailing empty months. Series the build does not hold keep their published values."""
+    out = {}
+    for year, published in years.items():
+        doc = published or {"format": FORMAT, "icb": {}, "pcn": {}, "practice": {}}
+        for level, by_ind in values.items():
+            level_doc = doc.setdefault(level, {})
+            for ind_id, by_org in by_ind.items():
+                ind_doc = level_doc.setdefault(ind_id, {})
+                for org, series in by_org.items():
+                    row = list(ind_doc.get(org) or []) + [None] * 12
+                    row = row[:12]
+                    for month, value in zip(months, series):
+                        if month[:4] == year:
+                            row[int(month[5:7]) - 1] = value
+                    while row and row[-1] is None:
+                        row.pop()
+                    ind_doc[org] = row
+        # Sorted, so that building a month again with the same values writes the same bytes.
+        out[year] = {
+            key: {ind: dict(sorted(orgs.items())) for ind, orgs in sorted(part.items())} if key in LEVELS else part
+            for key, part in doc.items()
+        }
+    return out
+
+
 def build_site(analysis: Analysis) -> dict:
     """Stage the month's data folder, publish it in one rename, then the shared pages and the months list."""
     layout, month = analysis.layout, analysis.month
@@ -560,14 +627,30 @@ def build_site(analysis: Analysis) -> dict:
     (work / "month.js").write_text(data_module(f"month:{month}", builder.month_data()), encoding="utf-8")
     _ = analysis.recent_products  # read through DuckDB here, before any worker is forked
 
+    years = sorted({m[:4] for m in analysis.months})
+    history = layout.reports / "data" / "history"
+    for year in years:
+        (work / "history" / year).mkdir(parents=True)
+
     def write_icbs(codes: list[str]) -> int:
         for code in codes:
             data = builder.icb_data(code, by_icb[code], pcns_by_icb.get(code, {}), guests.get(code))
             (work / "icb" / f"{code}.js").write_text(data_module(f"icb:{month}:{code}", data), encoding="utf-8")
+            published = {y: _published_history(history / y / f"{code}.js") for y in years}
+            values = builder.history_values(code, by_icb[code], pcns_by_icb.get(code, {}))
+            for year, doc in merge_history(published, analysis.months, values).items():
+                text = data_module(f"history:{year}:{code}", doc)
+                (work / "history" / year / f"{code}.js").write_text(text, encoding="utf-8")
         return len(codes)
 
     icbs = sorted(by_icb)
     in_parallel(write_icbs, icbs)
+    # The history first, file by file (the month's pages need this month's values in it), then the month.
+    for year in years:
+        for built in sorted((work / "history" / year).iterdir()):
+            publish_file(built, history / year / built.name)
+        (work / "history" / year).rmdir()
+    (work / "history").rmdir()
     final = layout.report(month)
     publish_dir(work, final, layout.tmp)
     write_shared(layout)
@@ -580,6 +663,18 @@ def build_site(analysis: Analysis) -> dict:
         "pcn_pages": pcns,
         "practice_pages": practices,
     }
+
+
+def _published_history(path: Path) -> dict | None:
+    """A published history file's document; None when there is none yet (or it cannot be read: the month
+    being built writes every value its own pages need, so a damaged file only loses other months' values)."""
+    if not path.is_file():
+        return None
+    try:
+        _, doc = read_data_module(path)
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("format") == FORMAT else None
 
 
 def write_shared(layout) -> None:

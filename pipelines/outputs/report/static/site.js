@@ -22,7 +22,7 @@
   const code = params.get("code") || "";
   const main = document.getElementById("main");
   const charts = {};  // chart id -> what to draw (drawn once the page is laid out)
-  let M = null, D = null, IND = {};
+  let M = null, D = null, IND = {}, H = {};  // H: the history files' documents by year (site.py merge_history)
   const timing = window.MSI_TIMING = {};  // ms from navigation: data read, page laid out, first chart drawn (tests)
 
   // --- small helpers --------------------------------------------------------------------------------
@@ -176,6 +176,22 @@
   function spcWords(spc) { return h("span", { class: spc }, M.words.spc[spc] || ""); }
 
   // --- charts ---------------------------------------------------------------------------------------
+  // An org's trend as the charts read it, [values, letters, rules, mean, upper, lower] over the month's national
+  // months: its SPC reading from its ICB's file, the earlier months' values from the history files (site.py trend).
+  function trendOf(level, indId, org) {
+    const byLevel = (D.trends[indId] || {})[level];
+    const t = level === "icb" ? byLevel : (byLevel || {})[org];
+    if (!t) return null;
+    const shown = M.national.months, last = shown.length - 1;
+    const values = shown.map(function (m, i) {
+      if (i === last) return t[0];
+      const year = H[m.slice(0, 4)], row = year && ((year[level] || {})[indId] || {})[org];
+      const v = row ? row[Number(m.slice(5, 7)) - 1] : null;
+      return v === undefined ? null : v;
+    });
+    const letters = values.map(function (v, i) { return v === null ? "-" : (t[2][i] || t[1]); }).join("");
+    return [values, letters, t[3], t[4], t[5], t[6]];
+  }
   function trendChart(ind, series, template, title, extra) {
     return { template: template, title: title, subtitle: ind.subtitle + (extra ? " · " + extra : ""), indicator: ind.id, series: series };
   }
@@ -377,7 +393,7 @@
     add(main, list);
     M.indicators.forEach(function (ind) {
       const rows = D.rows[ind.id];
-      charts[ind.id + "-trend"] = orgTrendChart(ind, D.trends[ind.id].icb, name);
+      charts[ind.id + "-trend"] = orgTrendChart(ind, trendOf("icb", ind.id, D.code), name);
       charts[ind.id + "-practices"] = spreadChart(ind, rows.practice, "practice", "Practices", practiceName, M.bands[ind.id]);
       charts[ind.id + "-pareto"] = paretoChart(ind, P.pareto[ind.id] || [], practiceName);
       add(main, h("section", { class: "indicator", id: ind.id }, intro(ind, false),
@@ -399,7 +415,7 @@
       const r = rows.pcn.find(function (x) { return x[ROW.code] === code; });
       if (!r) return;
       const mine = (rows.members || {})[code] || rows.practice.filter(function (x) { return D.practices[x[ROW.code]][1] === code; });
-      charts[ind.id + "-trend"] = orgTrendChart(ind, D.trends[ind.id].pcn[code], pcn[0]);
+      charts[ind.id + "-trend"] = orgTrendChart(ind, trendOf("pcn", ind.id, code), pcn[0]);
       charts[ind.id + "-practices"] = spreadChart(ind, mine, "practice", "Practices", practiceName, M.bands[ind.id]);
       add(main, h("section", { class: "indicator", id: ind.id }, intro(ind, false),
         h("p", { class: "meta" }, pcn[0] + ": ", h("strong", null, r[ROW.shown]), " " + ind.unit_label + " · percentile among PCNs " + r[ROW.percentile] +
@@ -416,7 +432,7 @@
     M.indicators.forEach(function (ind) {
       const r = D.rows[ind.id].practice.find(function (x) { return x[ROW.code] === code; });
       if (!r) return;
-      charts[ind.id] = trendChart(ind, D.trends[ind.id].practice[code], "trend_deciles", org[0] + ": monthly value with SPC limits",
+      charts[ind.id] = trendChart(ind, trendOf("practice", ind.id, code), "trend_deciles", org[0] + ": monthly value with SPC limits",
                                   "band = national 10th-90th percentile of practices");
       const products = (page.products[ind.id] || []).map(function (i) { return page.lines[i]; });
       add(main, h("section", { class: "indicator", id: ind.id }, intro(ind, false),
@@ -509,7 +525,16 @@
       const found = M.search.find(function (o) { return o[0] === kind && o[1] === code; });
       if (!found || !SAFE.test(found[4])) throw new Error(code + " has no " + (kind === "icb" ? "ICB" : kind === "pcn" ? "PCN" : "practice") + " page in " + M.label +
                                   "'s report: search for it, or choose another month.");
-      return load("data/" + month + "/icb/" + found[4] + ".js", "icb:" + month + ":" + found[4]).then(function (d) { D = d; return "org"; });
+      const icb = found[4];
+      const years = M.national.months.slice(0, -1).map(function (m) { return m.slice(0, 4); })
+        .filter(function (y, i, all) { return all.indexOf(y) === i; });
+      // A missing history file (a report written before there were any) leaves those months without a point.
+      const history = years.map(function (y) {
+        return load("data/history/" + y + "/" + icb + ".js", "history:" + y + ":" + icb)
+          .then(function (doc) { H[y] = doc; }, function () { H[y] = null; });
+      });
+      return Promise.all([load("data/" + month + "/icb/" + icb + ".js", "icb:" + month + ":" + icb)].concat(history))
+        .then(function (got) { D = got[0]; return "org"; });
     }).then(function (what) {
       timing.data = performance.now();
       if (what === "absent") absentPage(M.absent[code]);
