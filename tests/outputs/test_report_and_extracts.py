@@ -729,13 +729,17 @@ def test_practice_page_lists_the_products_behind_each_numerator(run, browser):
     expected = sorted(by_practice[code].items(), key=lambda kv: (-kv[1], kv[0]))[:8]
     page, errors, _, _ = open_page(browser, url(run, f"practice.html?code={code}"), "products.png")
     table = page.locator("#nsaid_per_1000_65plus details.products table")
-    shown = [
-        (r[0], float(r[2].replace(",", "")))
-        for r in table.locator("tbody tr").evaluate_all(
-            "trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))"
-        )
-    ]
+    cells = table.locator("tbody tr").evaluate_all("trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))")
+    shown = [(r[0], float(r[2].replace(",", ""))) for r in cells]
     assert errors == [] and shown == [(b, float(n)) for b, n in expected]
+    with duckdb.connect() as con:  # each code beside its own name, as the month's presentations list has it
+        names = dict(
+            con.execute(
+                "SELECT bnf_code, any_value(bnf_name) FROM read_parquet($f) GROUP BY ALL",
+                {"f": [str(f) for f in TABLES["presentations"].files(run, MONTHS[-3:])]},
+            ).fetchall()
+        )
+    assert [r[1] for r in cells] == [names[r[0]] for r in cells]
     assert page.inner_text("#nsaid_per_1000_65plus details.products summary").endswith(f"({len(expected)})")
 
 

@@ -526,7 +526,7 @@ class SiteBuilder:
             if org[1]:  # its PCN
                 members.setdefault(org[1], set()).add(p)
         products = a.recent_products
-        bnf_names: dict[str, str] = {}
+        bnf: dict[str, tuple[int, str]] = {}  # BNF code -> (its place in the file's list, its name)
         practice_pages = {}
         for p in (p for p, v in orgs.items() if len(v) == 3):
             # Indicators of one concern share their products (the four high-dose opioid ones, ...): each line
@@ -536,9 +536,9 @@ class SiteBuilder:
             for ind_id, items in products.get(p, {}).items():
                 found[ind_id] = []
                 for bnf_code, bnf_name, n, quantity, ome_mg in items:
-                    line = (bnf_code, fmt(n, 0), fmt(quantity, 0), fmt(ome_mg, 0))
+                    place = bnf.setdefault(bnf_code, (len(bnf), bnf_name or ""))[0]
+                    line = (place, fmt(n, 0), fmt(quantity, 0), fmt(ome_mg, 0))
                     found[ind_id].append(lines.setdefault(line, len(lines)))
-                    bnf_names[bnf_code] = bnf_name or ""
             practice_pages[p] = {
                 "flags": self.flags("practice", p, by_org.get(p, {})),
                 "products": found,
@@ -568,7 +568,8 @@ class SiteBuilder:
                 if c in by_org
             },
             "practice_pages": practice_pages,
-            "bnf_names": bnf_names,
+            # Each presentation once, [BNF code, name]; a product line names it by its place in this list.
+            "bnf": [[code, name] for code, (_, name) in bnf.items()],
         }
 
 

@@ -443,7 +443,8 @@
         h("details", { class: "products" }, h("summary", null, "Products in the numerator, last " + M.product_months + " months (" + products.length + ")"),
           h("table", { class: "sortable" }, h("thead", null, h("tr", null, ["BNF code", "Presentation", "Items", "Quantity", "OME mg"].map(function (x) { return h("th", null, x); }))),
             h("tbody", null, products.length ? products.map(function (p) {
-              return h("tr", null, h("td", null, p[0]), h("td", null, D.bnf_names[p[0]] || ""), h("td", { class: "num" }, p[1]),
+              const presentation = D.bnf[p[0]] || ["", ""];  // site.py: a line names its presentation by place
+              return h("tr", null, h("td", null, presentation[0]), h("td", null, presentation[1]), h("td", { class: "num" }, p[1]),
                        h("td", { class: "num" }, p[2]), h("td", { class: "num" }, p[3]));
             }) : h("tr", null, h("td", { colspan: "5" }, "none")))))));
     });
