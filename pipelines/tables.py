@@ -30,6 +30,11 @@ class Table:
     file: str = "data.parquet"  # the file in each month's folder; a glob where DuckDB names the parts
     private: bool = False  # written from a patient-level extract: owner-only (pipelines/private.py)
 
+    @property
+    def schema(self) -> dict[str, str]:
+        """Column -> DuckDB type: what an empty stand-in for the table is written with (a month without it)."""
+        return dict(self.columns)
+
     def root(self, layout: Layout) -> Path:
         return getattr(layout, self.zone) / (self.folder or self.name)
 

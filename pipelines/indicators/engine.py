@@ -30,8 +30,6 @@ from pipelines.bnf.lists import names as bnf_names
 from pipelines.bnf.ome import STATUS_OME, STATUS_UNREAD, coverage, ome_table
 from pipelines.bnf.ome import chemicals as opioid_chemicals
 from pipelines.duck import copy_query, create_temp_table, duckdb_connection, write_empty
-from pipelines.lake.list_sizes import EMPTY as LIST_SIZES_EMPTY
-from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.layout import Layout
 from pipelines.months import days_in_month
 from pipelines.parquet_files import check_readable
@@ -171,9 +169,9 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
     with scratch_dir(layout.tmp, f"indicators-{month}") as work:
         con = duckdb_connection(work, "2GB")
         if lists is None:  # no list sizes at all yet: list-size denominators stay NULL (values NULL)
-            lists = write_empty(con, work / "no_list_sizes.parquet", LIST_SIZES_EMPTY)
+            lists = write_empty(con, work / "no_list_sizes.parquet", TABLES["list_sizes"].schema)
         if gp_map is None:  # no practice map yet: every identified cost centre gets a row
-            gp_map = write_empty(con, work / "no_map.parquet", MAP_EMPTY)
+            gp_map = write_empty(con, work / "no_map.parquet", TABLES["practice_geography"].schema)
         presentations = month_presentations(con, rx)
         published = presentations["bnf_code"].unique().to_list()
         seen = sorted({current(c) for c in published})  # code lists match today's codes
@@ -245,7 +243,7 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
             layout.lake_file("practice_geography", geographies[-1]) if geographies else work / "no_geography.parquet"
         )
         if not geographies:
-            write_empty(con, geography_path, MAP_EMPTY)
+            write_empty(con, geography_path, TABLES["practice_geography"].schema)
         maps_files = TABLES["practice_geography"].glob(layout) if geographies else str(geography_path)
         con.register(
             "ccg_successors",

@@ -23,11 +23,11 @@ from pipelines.bnf.groups import group_members
 from pipelines.bnf.ome import reference_ome_table
 from pipelines.duck import copy_query, duckdb_connection, write_empty
 from pipelines.lake.patient import carried_flags
-from pipelines.lake.practice_geography import EMPTY as MAP_EMPTY
 from pipelines.layout import Layout
 from pipelines.months import add_months, days_in_month
 from pipelines.private import check_private, publish_private
 from pipelines.sqlfiles import load_sql
+from pipelines.tables import TABLES
 
 
 class PatientDataError(RuntimeError):
@@ -153,7 +153,7 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
     with scratch_dir(layout.tmp, f"patient-{month}") as work:
         con = duckdb_connection(work, "2GB")
         if geography is None:  # no practice map yet: practice rows without names or organisations
-            geography = write_empty(con, work / "no_geography.parquet", MAP_EMPTY)
+            geography = write_empty(con, work / "no_geography.parquet", TABLES["practice_geography"].schema)
         seen = sorted(
             {
                 current(r[0])

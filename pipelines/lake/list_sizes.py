@@ -19,15 +19,6 @@ from pipelines.layout import Layout
 from pipelines.sources.nhs_digital import ListSizeError, find_file, opened_csv
 from pipelines.sqlfiles import load_sql
 
-# What the indicator SQL reads of the table, for a month that has none yet (written empty).
-EMPTY = {
-    "practice_code": "VARCHAR",
-    "patients": "BIGINT",
-    "aged_65_plus": "BIGINT",
-    "female_13_54": "BIGINT",
-    "aged_0_14": "BIGINT",
-    "aged_15_19": "BIGINT",
-}
 # The staged female rows when NHS Digital published no single-year female file for the month.
 EMPTY_FEMALE_ROWS = {
     "line": "BIGINT",

@@ -14,18 +14,6 @@ from pipelines.reference import geography_rule, region_codes
 from pipelines.sources.nhs_digital import find_file, opened_csv
 from pipelines.sqlfiles import load_sql
 
-# What the indicator SQL reads of the table, for a month that has no map yet (written empty).
-EMPTY = {
-    "month": "VARCHAR",
-    "practice_code": "VARCHAR",
-    "practice_name": "VARCHAR",
-    "pcn_code": "VARCHAR",
-    "pcn_name": "VARCHAR",
-    "sub_icb_code": "VARCHAR",
-    "icb_code": "VARCHAR",
-    "region_code": "VARCHAR",
-}
-
 
 def stage_practice_geography(folder: Path, month: str, layout: Layout, work: Path) -> StagedFile:
     """lake/practice_geography/month=<month> built in `work` from the month's gp-reg-pat-prac-map file."""
