@@ -13,7 +13,7 @@ nothing; codes of the 2020 list only, which carry abbreviated names, cannot be m
 with a PINCER list is made on the 2024 list's presentations (`comparable`).
 
 From 2020 the EPD carries each row's dm+d code (SNOMED_CODE): `ids` is the list as those codes, for the
-check on real rows (pipelines/checks/pincer_agreement.py).
+check on real rows (pipelines/verdicts/pincer_agreement.py).
 """
 
 from __future__ import annotations

@@ -13,7 +13,11 @@ recognise exactly, naming the unexpected and the missing columns.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.textfiles import parse_header_line
 
 GEOGRAPHY_PREFIXES = ("ICB", "STP", "AREA_TEAM")
 
@@ -113,3 +117,17 @@ def detect_flavour(header: list[str], source: str = "file") -> Flavour:
         f"{source}: header matches no known EPD flavour; closest is {best.name} ({best.geography}): "
         + "; ".join(detail)
     )
+
+
+def source_geography(source: Path) -> str:
+    """The geography columns a published file carries (AREA_TEAM, STP or ICB), from its header line alone;
+    a ZIP's member is read only as far as its first line."""
+    if source.suffix.lower() == ".zip":
+        with zipfile.ZipFile(source) as zf:
+            member = next(m for m in zf.infolist() if m.filename.lower().endswith(".csv"))
+            with zf.open(member) as fh:
+                first = fh.readline()
+    else:
+        with open(source, "rb") as fh:
+            first = fh.readline()
+    return detect_flavour(parse_header_line(first), source=source.name).geography

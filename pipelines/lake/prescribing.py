@@ -9,7 +9,6 @@ previous good partition byte-for-byte as it was.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -85,20 +84,6 @@ def read_header(path: Path, name: str | None = None) -> list[str]:
     if not first.strip():
         raise IngestError(f"{name or path.name}: file is empty (no header line)")
     return parse_header_line(first)
-
-
-def source_geography(source: Path) -> str:
-    """The geography columns a published file carries (AREA_TEAM, STP or ICB), from its header line alone;
-    a ZIP's member is read only as far as its first line."""
-    if source.suffix.lower() == ".zip":
-        with zipfile.ZipFile(source) as zf:
-            member = next(m for m in zf.infolist() if m.filename.lower().endswith(".csv"))
-            with zf.open(member) as fh:
-                first = fh.readline()
-    else:
-        with open(source, "rb") as fh:
-            first = fh.readline()
-    return detect_flavour(parse_header_line(first), source=source.name).geography
 
 
 @contextmanager

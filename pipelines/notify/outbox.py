@@ -71,9 +71,9 @@ def month_signals(layout: Layout, month: str | None = None, log=lambda _: None) 
     the report page show), read in a moment; assessed from the indicator values when the outputs have not
     been written since those values were (or could not be read)."""
     from indicators.catalogue import catalogue
-    from pipelines.checks.coverage import month_coverage
     from pipelines.outputs.analysis import available_months
     from pipelines.tables import TABLES
+    from pipelines.verdicts.coverage import month_coverage
 
     months = available_months(layout)
     chosen = month or (months[-1] if months else None)

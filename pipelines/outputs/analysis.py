@@ -67,7 +67,7 @@ class Analysis:
     def absent_icbs(self) -> dict:
         """ICBs with no prescribing in the month's EPD though its practice map (or last month's EPD) has
         them, by code: their outputs say "no prescribing data for this month" rather than lacking it."""
-        from pipelines.checks.coverage import month_coverage
+        from pipelines.verdicts.coverage import month_coverage
 
         return {a.code: a for a in month_coverage(self.layout, self.month).absent_icbs}
 

@@ -153,7 +153,7 @@ def standing(ind: Indicator, row: dict) -> tuple[str, str]:
 
 
 def no_prescribing(absent, month_label: str) -> str:
-    """What every output says for an ICB the month's EPD lacks (pipelines/checks/coverage.py), instead of
+    """What every output says for an ICB the month's EPD lacks (pipelines/verdicts/coverage.py), instead of
     leaving it out: report page, workbook and e-mail alike."""
     return (
         f"No prescribing data for {month_label}: NHSBSA's file for the month has no rows for this ICB's "

@@ -15,13 +15,13 @@ import json
 
 import dagster as dg
 
-from pipelines.checks.commissioners import KNOWN_SHARE, commissioner_codes
-from pipelines.checks.coverage import MISSING_SHARE, month_coverage
-from pipelines.checks.opioid_ome import ome_coverage
-from pipelines.checks.pincer_agreement import pincer_agreement
-from pipelines.checks.prescribing import expectations_result, row_count_drift
 from pipelines.indicators.engine import OME_UNREAD_WARN_SHARE
 from pipelines.months import from_partition_key
+from pipelines.verdicts.commissioners import KNOWN_SHARE, commissioner_codes
+from pipelines.verdicts.coverage import MISSING_SHARE, month_coverage
+from pipelines.verdicts.opioid_ome import ome_coverage
+from pipelines.verdicts.pincer_agreement import pincer_agreement
+from pipelines.verdicts.prescribing import expectations_result, row_count_drift
 from pipelines.wiring.assets.indicators import indicator_practice_values
 from pipelines.wiring.assets.lake import prescribing_month
 from pipelines.wiring.resources import MsiSettings

@@ -1,4 +1,4 @@
--- The month's practice map against the month's EPD (checks/coverage.py): for every ICB and sub-ICB location
+-- The month's practice map against the month's EPD (verdicts/coverage.py): for every ICB and sub-ICB location
 -- of the map, its practices and how many of them have items in the EPD's practice dimension. An ICB with
 -- practices and none prescribing is missing from the EPD file, not quiet.
 WITH present AS (

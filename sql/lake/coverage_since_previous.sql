@@ -1,5 +1,5 @@
 -- The previous month's prescribing practices, by the ICB the EPD gave them then, and how many of them have
--- no items this month (checks/coverage.py): a whole ICB gone from one month to the next is named even in a
+-- no items this month (verdicts/coverage.py): a whole ICB gone from one month to the next is named even in a
 -- month without a practice map. Practices, not ICB codes, are compared, so a reorganisation's new codes
 -- (April 2026) do not read as absence.
 WITH now AS (

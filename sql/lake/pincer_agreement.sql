@@ -1,5 +1,5 @@
 -- Each drug group x PINCER list it cites x presentation x dm+d code of a month where the two disagree
--- (pipelines/checks/pincer_agreement.py): the group holds the row's BNF code and the list lacks its
+-- (pipelines/verdicts/pincer_agreement.py): the group holds the row's BNF code and the list lacks its
 -- SNOMED code ('group only'), or the other way round ('pincer only'). The caller registers the tables
 -- cites (grp, list), members (grp, bnf_code) and ids (list, snomed_code). Rows without a SNOMED code
 -- (months before Nov 2020) are not compared.

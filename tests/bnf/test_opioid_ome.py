@@ -82,7 +82,7 @@ def test_out_of_scope_forms_say_why(code, name, reason):
 
 
 def test_an_unreadable_name_is_unread_with_its_reason_and_the_check_counts_it(tmp_path):
-    from pipelines.checks.opioid_ome import ome_coverage
+    from pipelines.verdicts.opioid_ome import ome_coverage
 
     # A hypothetical future name with no strength, no other-list name and no generic equivalent.
     month = pl.DataFrame(

@@ -168,7 +168,7 @@ def test_months_before_november_2020_carry_the_older_abbreviated_names(tmp_path)
     ],
 )
 def test_every_era_is_written_in_its_published_layout(tmp_path, month, dataset, flavour, geography, list_files):
-    from pipelines.lake.prescribing import source_geography
+    from pipelines.epd.flavours import source_geography
 
     result = write_sample_month(month, tmp_path, practice_fraction=0.01, dataset=dataset)
     detected = detect_flavour(parse_header_line(result.epd_path.read_bytes().splitlines()[0]))

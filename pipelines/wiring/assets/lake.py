@@ -11,8 +11,8 @@ import dagster as dg
 from pipelines.checks.prescribing_validation import validate_prescribing, write_validation
 from pipelines.lake.month import ingest_month
 from pipelines.months import from_partition_key
+from pipelines.raw_files import read_record
 from pipelines.sources.nhs_digital import FILE_STEMS
-from pipelines.sources.records import read_record
 from pipelines.wiring.assets.reference import reference_organisations
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
 from pipelines.wiring.locking import writing

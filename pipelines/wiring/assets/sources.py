@@ -1,11 +1,11 @@
-"""Raw files for a month (pipelines/sources/records.py finds, generates or downloads them)."""
+"""Raw files for a month (pipelines/raw_files.py finds, generates or downloads them)."""
 
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.months import from_partition_key
-from pipelines.sources.records import locate_epd, locate_list_sizes, write_record
+from pipelines.raw_files import locate_epd, locate_list_sizes, write_record
 from pipelines.wiring.locking import writing
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings

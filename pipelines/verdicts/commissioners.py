@@ -16,11 +16,11 @@ import duckdb
 import polars as pl
 
 from pipelines.duck import duckdb_connection
-from pipelines.lake.prescribing import source_geography
+from pipelines.epd.flavours import source_geography
 from pipelines.layout import Layout
 from pipelines.organisations.ccg_successors import MAP_2020, MAP_2022
 from pipelines.parquet_files import check_readable
-from pipelines.sources.records import read_record
+from pipelines.raw_files import read_record
 from pipelines.sqlfiles import load_sql
 from pipelines.tables import TABLES
 

@@ -1,4 +1,4 @@
-"""Coverage of a month's EPD against its practice map and the previous month (pipelines/checks/coverage.py),
+"""Coverage of a month's EPD against its practice map and the previous month (pipelines/verdicts/coverage.py),
 on small lake files written here: which ICB or sub-ICB is named, and when the share of silent practices
 warns. Counts worked by hand from the rows below."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.checks.coverage import month_coverage
 from pipelines.layout import Layout
+from pipelines.verdicts.coverage import month_coverage
 
 
 def _write(path, rows: list[tuple], columns: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""The PINCER second check on a SNOMED-coded month (pipelines/checks/pincer_agreement.py), on six rows made by
+"""The PINCER second check on a SNOMED-coded month (pipelines/verdicts/pincer_agreement.py), on six rows made by
 hand. Codes and dm+d ids were looked up in NHSBSA's 2024 list and the PINCER CSVs with grep:
 Apixaban 5mg tablets 0208020Z0AAABAB = dm+d 703908001 (pincer-anticoag.csv); Toremifene 60mg tablets
 0803041U0AAAAAA = 327375009 (pincer-diur.csv, a stray the diuretic group declares); Ibuprofen 400mg tablets
@@ -6,7 +6,7 @@ Apixaban 5mg tablets 0208020Z0AAABAB = dm+d 703908001 (pincer-anticoag.csv); Tor
 
 import polars as pl
 
-from pipelines.checks.pincer_agreement import pincer_agreement
+from pipelines.verdicts.pincer_agreement import pincer_agreement
 
 MADE_UP = "40000011000001102"  # a dm+d-shaped id no PINCER list holds (a pack newer than the lists, say)
 
