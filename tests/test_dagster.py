@@ -64,6 +64,15 @@ def test_two_months_through_dagster_from_local_files(sample_dir, tmp_path):
         assert observed is not None
         assert observed.asset_observation.tags["dagster/data_version"] == content_version(files)
     check_warehouse(settings.layout, ["2026-03", "2026-04"])
+    # After the months, the assets' automation conditions ran indicator_values once, then the newest month's
+    # extracts and report, each a run of its own (as the daemon's automation sensor would start them).
+    runs = [r.dagster_run for r in reversed(instance.get_run_records())]
+    assert [sorted(k.to_user_string() for k in r.asset_selection or []) for r in runs[-2:]] == [
+        ["indicator_values"],
+        ["icb_extracts", "report_site"],
+    ]
+    assert runs[-1].tags["dagster/partition"] == "2026-04-01" and (settings.layout.extracts("2026-04")).is_dir()
+    assert not settings.layout.extracts("2026-03").exists()
 
 
 def check_warehouse(layout, months):
@@ -251,46 +260,42 @@ def test_build_definitions_binds_given_settings(tmp_path):
     } <= {k.to_user_string() for k in built.resolve_all_asset_keys()}
 
 
-def _finished_run():
-    @dg.op
-    def noop():
-        return None
-
-    @dg.job
-    def finished():
-        noop()
-
+def test_automation_conditions_chain_indicators_then_the_newest_months_outputs(tmp_path):
+    """The chain as Dagster evaluates it (automation.py): a month's practice values -> indicator_values ->
+    that newest month's extracts and report, and nothing for older months, even when one is republished."""
+    defs = build_definitions(MsiSettings(data_dir=str(tmp_path)))
     instance = dg.DagsterInstance.ephemeral()
-    result = finished.execute_in_process(instance=instance)
-    return instance, result
 
+    def landed(key: str, month: str | None = None) -> None:
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key=key, partition=f"{month}-01" if month else None)
+        )
 
-def test_run_status_sensors_chain_indicators_and_outputs(tmp_path, monkeypatch):
-    from pipelines.wiring.sensors import indicators_after_month, outputs_after_indicators
+    def requested(cursor) -> tuple[dict, object]:
+        looked = dg.evaluate_automation_conditions(defs, instance, cursor=cursor)
+        keys = ("indicator_values", "icb_extracts", "report_site", "signals_email", "indicator_practice_values")
+        wanted = {k: looked.get_requested_partitions(dg.AssetKey(k)) for k in keys}
+        return {k: v for k, v in wanted.items() if v}, looked.cursor
 
-    instance, result = _finished_run()
-    context = dg.build_run_status_sensor_context(
-        sensor_name="indicators_after_month",
-        dagster_instance=instance,
-        dagster_run=result.dagster_run,
-        dagster_event=result.get_run_success_event(),
-    )
-    request = indicators_after_month(context)
-    assert request.run_key == f"after-{result.dagster_run.run_id}"
+    seen, cursor = requested(None)
+    assert seen == {}  # nothing has happened yet
+    landed("indicator_practice_values", "2026-05")
+    landed("indicator_practice_values", "2026-06")
+    seen, cursor = requested(cursor)
+    assert seen == {"indicator_values": {None}}  # every month's org levels, once; no outputs before them
+    landed("indicator_values")
+    seen, cursor = requested(cursor)
+    assert seen == {"icb_extracts": {"2026-06-01"}, "report_site": {"2026-06-01"}}  # the newest month only
+    landed("icb_extracts", "2026-06")
+    landed("report_site", "2026-06")
+    assert requested(cursor)[0] == {}  # the chain ends (the e-mail is the e-mail sensor's)
 
-    monkeypatch.setenv("MSI_DATA_DIR", str(tmp_path))
-    context = dg.build_run_status_sensor_context(
-        sensor_name="outputs_after_indicators",
-        dagster_instance=instance,
-        dagster_run=result.dagster_run,
-        dagster_event=result.get_run_success_event(),
-    )
-    assert isinstance(outputs_after_indicators(context), dg.SkipReason)  # nothing computed yet
-    for month in ("2026-05", "2026-06"):  # a month holds values when its folder holds a file (pipelines/tables.py)
-        (tmp_path / "warehouse" / "indicator_values" / f"month={month}").mkdir(parents=True)
-        (tmp_path / "warehouse" / "indicator_values" / f"month={month}" / "data_0.parquet").write_bytes(b"")
-    request = outputs_after_indicators(context)
-    assert request.partition_key == "2026-06-01"  # the newest month's extracts and report
+    landed("indicator_practice_values", "2026-05")  # NHSBSA republishes an older month
+    seen, cursor = requested(cursor)
+    assert seen == {"indicator_values": {None}}
+    landed("indicator_values")
+    seen, cursor = requested(cursor)
+    assert seen == {"icb_extracts": {"2026-06-01"}, "report_site": {"2026-06-01"}}  # still the newest month's
 
 
 def test_patient_level_assets_exist_only_when_an_extract_is_configured(tmp_path):

@@ -1,5 +1,6 @@
 """One switch delivers the month: with the publication sensor turned on, Dagster's own daemon runs the whole
-chain (month -> indicators -> extracts and report -> e-mail, each a run) with nothing else started by hand.
+chain (month -> indicators -> extracts and report -> e-mail, each a run) with nothing else started by hand:
+the month from the sensor's request, then the assets' automation conditions, then the e-mail sensor.
 
 It runs the real machinery: the workspace in workspace.yaml, `dagster sensor start`, and `dagster-daemon run`
 (sensors, the run queue, runs launched in their own processes). NHSBSA's portal is a local CKAN stand-in
@@ -92,7 +93,10 @@ def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):
             while (
                 time.monotonic() < deadline
                 and daemon.poll() is None
-                and not (inbox.envelopes and ("email_job", "SUCCESS") in _runs(home))
+                and not (
+                    inbox.envelopes
+                    and any(job == "email_job" and status == "SUCCESS" for job, _, status in _runs(home))
+                )
             ):  # sent, and its run ended
                 time.sleep(2)
         finally:
@@ -109,10 +113,17 @@ def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):
             + (tmp_path / "daemon.log").read_text()[-3000:]
         )
 
-    # Every link of the chain ran, each as its own run of the declared jobs, all successful.
+    # Every link of the chain ran, each as its own run, all successful: the month (the publication sensor's
+    # request), indicator_values then the month's outputs (the assets' automation conditions, evaluated by the
+    # monthly_chain sensor), then the e-mail.
     runs = _runs(home)
-    assert [job for job, _ in runs] == ["monthly_job", "indicators_job", "outputs_job", "email_job"], runs
-    assert {status for _, status in runs} == {"SUCCESS"}, runs
+    assert [(job, assets) for job, assets, _ in runs] == [
+        ("monthly_job", ""),  # a whole job: no asset selection
+        ("__ASSET_JOB", "indicator_values"),  # Dagster's own job for what a condition requests
+        ("__ASSET_JOB", "icb_extracts, report_site"),
+        ("email_job", ""),
+    ], runs
+    assert {status for _, _, status in runs} == {"SUCCESS"}, runs
 
     # The message: to the subscriber, with the ICB's workbook, saying the same count as the ICB's page.
     [envelope] = inbox.envelopes
@@ -126,9 +137,17 @@ def test_the_publication_sensor_alone_delivers_the_month_by_e_mail(tmp_path):
     assert len(page["icb"]["first"]) == int(said.group(1) or 0)  # the ICB page's list is the one the body gives
 
 
-def _runs(home: Path) -> list[tuple[str, str]]:
+def _runs(home: Path) -> list[tuple[str, str, str]]:
+    """(job, the assets it materialised, status) of every run, oldest first."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records()
-        return [(r.dagster_run.job_name, r.dagster_run.status.value) for r in reversed(records)]
+        return [
+            (
+                r.dagster_run.job_name,
+                ", ".join(sorted(k.to_user_string() for k in r.dagster_run.asset_selection or [])),
+                r.dagster_run.status.value,
+            )
+            for r in reversed(records)
+        ]

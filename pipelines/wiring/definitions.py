@@ -12,10 +12,11 @@ from pipelines.wiring.assets.outputs import monthly_outputs
 from pipelines.wiring.assets.patient import patient_extract, patient_indicator_practice
 from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
-from pipelines.wiring.jobs import email_job
+from pipelines.wiring.automation import automation_sensor
+from pipelines.wiring.jobs import email_job, indicators_job, outputs_job
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.schedules import monthly_schedule
-from pipelines.wiring.sensors import CHAIN_SENSORS, nhsbsa_publication_sensor, signals_email_sensor
+from pipelines.wiring.sensors import nhsbsa_publication_sensor, signals_email_sensor
 from pipelines.wiring.steps import steps
 
 ASSETS: list[dg.AssetsDefinition | dg.SourceAsset] = [
@@ -39,9 +40,10 @@ def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=ASSETS + [indicator_values_asset(patient)] + (PATIENT_ASSETS if patient else []),
         asset_checks=CHECKS,
-        jobs=[step.job for step in steps(patient)] + [email_job],
+        jobs=[step.job for step in steps(patient)] + [indicators_job, outputs_job, email_job],
         schedules=[monthly_schedule],
-        sensors=[nhsbsa_publication_sensor, *CHAIN_SENSORS, signals_email_sensor],
+        sensors=[nhsbsa_publication_sensor, automation_sensor, signals_email_sensor],
+        executor=dg.in_process_executor,  # the runs the automation sensor starts, like every job (jobs.py)
         resources={"msi": settings},
     )
 

@@ -23,7 +23,9 @@ def definitions_text(defs: dg.Definitions, title: str) -> str:
         node = graph.get(key)
         kind = "observed source" if node.is_observable else ("monthly" if node.partitions_def else "unpartitioned")
         parents = ", ".join(sorted(_key(p) for p in node.parent_keys)) or "-"
-        lines.append(f"  {_key(key)} [{node.group_name}, {kind}] <- {parents}")
+        condition = node.automation_condition
+        when = f"; automated: {condition.get_label() or condition.name}" if condition else ""
+        lines.append(f"  {_key(key)} [{node.group_name}, {kind}] <- {parents}{when}")
     lines.append("asset checks:")
     for check in sorted(graph.asset_check_keys, key=lambda c: (c.name, _key(c.asset_key))):
         lines.append(f"  {check.name} on {_key(check.asset_key)}")
@@ -40,6 +42,12 @@ def definitions_text(defs: dg.Definitions, title: str) -> str:
         )
     lines.append("sensors:")
     for sensor in sorted(defs.get_repository_def().sensor_defs, key=lambda s: s.name):
+        if isinstance(sensor, dg.AutomationConditionSensorDefinition):
+            selected = sensor.asset_selection.resolve(graph)
+            lines.append(
+                f"  {sensor.name} (evaluates the automation conditions of {', '.join(sorted(map(_key, selected)))})"
+            )
+            continue
         targets = ", ".join(sorted(t.job_name for t in sensor.targets)) or "-"
         watched = sorted(j.name for j in getattr(sensor, "_monitored_jobs", None) or [])  # run-status sensors
         after = f" (after {', '.join(watched)} succeeds)" if watched else ""

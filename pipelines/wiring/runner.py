@@ -16,7 +16,7 @@ from pipelines.checks.gx_duckdb import describe_failed_rule
 from pipelines.diskspace import disk_full_line, is_disk_full_text
 from pipelines.environment import value
 from pipelines.lock import LockTimeout, data_lock
-from pipelines.months import partition_key
+from pipelines.months import from_partition_key, partition_key
 from pipelines.private import NotPrivate, check_private
 from pipelines.runlog import write_log
 from pipelines.settings import Settings
@@ -132,9 +132,9 @@ def run_months(
     instance: dg.DagsterInstance | None = None,
     report: bool = True,
 ) -> list[MonthOutcome]:
-    """Walk the declared steps (steps.py) in order: the reference tables once, the patient-level extract
-    when configured, the monthly job for each month, then every org level of the indicators and (for the
-    last month) the extracts and the report site."""
+    """The reference tables once, the patient-level extract when configured, the monthly job for each month
+    (steps.py); then what the assets' automation conditions ask for (automation.py), evaluated by Dagster
+    until they ask for nothing: indicator_values, then the newest month's extracts and report site."""
     settings = as_resource(settings)
     defs = build_definitions(settings)
     say = on_month or (lambda what, state: None)
@@ -146,34 +146,74 @@ def run_months(
             check_private(settings.layout)  # before any step: patient data open to others is refused
         except NotPrivate as exc:
             raise RunFailed(str(exc)) from None
+    # The conditions fire on what updates after this first look (Dagster's newly_updated), as in the daemon.
+    looked = dg.evaluate_automation_conditions(defs, instance, asset_selection=dg.AssetSelection.assets(*AUTOMATED))
     outcomes = []
     for step in steps(patient_level=bool(settings.patient_level_dir)):
         job = defs.resolve_job_def(step.job.name)
-        each: dict[str, list[str | None]] = {"none": [None], "each": list(months), "last": list(months[-1:])}
-        for month in each[step.months]:
+        for month in list(months) if step.months == "each" else [None]:
 
             def fill(text: str, m: str | None = month) -> str:
                 return text.format(month=m) if m else text
 
             if step.progress:
                 say(fill(step.progress[0]), step.progress[1])
-            selection = None
-            if step.without_report is not None and not report:
-                selection = [dg.AssetKey(k) for k in step.without_report]
             with _writer(settings, fill(step.lock), on_month):
                 result = job.execute_in_process(
                     instance=instance,
                     raise_on_error=False,
                     run_config=QUIET,
                     partition_key=partition_key(month) if month else None,
-                    asset_selection=selection,
                 )
             if not result.success:
                 raise RunFailed(_failure_message(result, fill(step.name), log_path(settings)))
-            if step.months == "each" and month is not None:
+            if month is not None:
                 outcomes.append(_outcome(result, month))
                 say(month, "done")
+    _automate(settings, defs, instance, looked.cursor, on_month, report)
     return outcomes
+
+
+AUTOMATED = [dg.AssetKey(k) for k in ("indicator_values", "icb_extracts", "report_site")]  # automation.py
+MAX_AUTOMATED_ROUNDS = 10  # the chain is two rounds long; more would mean the conditions keep asking
+
+
+def _automate(settings: Settings, defs: dg.Definitions, instance, cursor, on_month, report: bool) -> None:
+    """Run what the automation conditions request, one run per partition as the automation sensor would,
+    until they request nothing. `report=False` (`msi run --no-report`) leaves report_site out."""
+    say = on_month or (lambda what, state: None)
+    job = defs.resolve_implicit_global_asset_job_def()
+    for _ in range(MAX_AUTOMATED_ROUNDS):
+        looked = dg.evaluate_automation_conditions(
+            defs, instance, asset_selection=dg.AssetSelection.assets(*AUTOMATED), cursor=cursor
+        )
+        cursor = looked.cursor
+        runs: dict[str, list[dg.AssetKey]] = {}
+        for key in AUTOMATED:
+            if report or key.to_user_string() != "report_site":
+                for partition in looked.get_requested_partitions(key):
+                    runs.setdefault(partition or "", []).append(key)
+        if not runs:
+            return
+        for partition in sorted(runs):  # "" (indicator_values, every month) before any month's outputs
+            if partition:
+                month = from_partition_key(partition)
+                say(month, "outputs")
+                name = f"{month} extracts and report"
+            else:
+                say("all months", "indicators")
+                name = "indicator values"
+            with _writer(settings, name, on_month):
+                result = job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=QUIET,
+                    partition_key=partition or None,
+                    asset_selection=runs[partition],
+                )
+            if not result.success:
+                raise RunFailed(_failure_message(result, name, log_path(settings)))
+    raise RunFailed(f"Dagster's automation conditions still asked for runs after {MAX_AUTOMATED_ROUNDS} rounds")
 
 
 def _outcome(result, month: str) -> MonthOutcome:

@@ -1,10 +1,9 @@
-"""Sensors: NHSBSA publishing or republishing an EPD month; the chain month -> indicators -> outputs (made
-from the declared steps, steps.py, which `msi run` walks too); and the monthly signals e-mail after each
-month's outputs.
-
-The chain's sensors are on by default, so turning on the monthly schedule (or the publication sensor) is the
-one switch that delivers a month: ingest, indicators, extracts and report, then the e-mail, which
-signals_email_sensor sends as a run of its own and retries until every message is sent.
+"""Sensors: NHSBSA publishing or republishing an EPD month, and the monthly signals e-mail after each month's
+outputs. What follows a month (indicators, extracts and report) is declared on those assets
+(automation.py); the automation sensor and signals_email_sensor are on by default, so turning on the monthly
+schedule (or the publication sensor) is the one switch that delivers a month: ingest, indicators, extracts and
+report, then the e-mail, which signals_email_sensor sends as a run of its own and retries until every message
+is sent.
 
 It polls CKAN `package_show` for both datasets and keeps, in its cursor, the publication stamp
 (`last_modified`, else `created`) it last acted on for each month. A new month, or a changed stamp (a
@@ -22,7 +21,6 @@ from pipelines.sources.nhsbsa import CkanClient
 from pipelines.wiring.jobs import email_job, monthly_job
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
-from pipelines.wiring.steps import Step, chain
 
 
 def publication_requests(available: dict, seen: dict, partition_keys: set[str]) -> tuple[list[dg.RunRequest], dict]:
@@ -56,42 +54,6 @@ def nhsbsa_publication_sensor(context: dg.SensorEvaluationContext, msi: MsiSetti
     keys = set(monthly_partitions.get_partition_keys(dynamic_partitions_store=None))
     requests, cursor = publication_requests(available, json.loads(context.cursor or "{}"), keys)
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
-
-
-CHAIN_INTERVAL_S = 10  # how often a chain sensor looks for its predecessor's finished runs (running by default)
-
-
-def _newest_month() -> str | None:
-    months = available_months(MsiSettings.from_env().layout)
-    return months[-1] if months else None
-
-
-def _chain_sensor(step: Step, after: Step) -> dg.SensorDefinition:
-    """Start `step` when `after` succeeds; a step of the run's newest month runs for the newest month with
-    indicator values."""
-
-    @dg.run_status_sensor(
-        name=step.sensor,
-        run_status=dg.DagsterRunStatus.SUCCESS,
-        monitored_jobs=[after.job],
-        request_job=step.job,
-        description=step.description,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=CHAIN_INTERVAL_S,
-    )
-    def _sensor(context: dg.RunStatusSensorContext):
-        if step.months == "none":
-            return dg.RunRequest(run_key=f"{step.run_key}-{context.dagster_run.run_id}")
-        month = _newest_month()
-        if month is None:
-            return dg.SkipReason("no indicator values yet")
-        return dg.RunRequest(run_key=f"{step.run_key}-{context.dagster_run.run_id}", partition_key=partition_key(month))
-
-    return _sensor
-
-
-CHAIN_SENSORS = [_chain_sensor(step, after) for step, after in chain()]
-indicators_after_month, outputs_after_indicators = CHAIN_SENSORS  # by name, for tests and the UI's docs
 
 
 RETRY_SECONDS = 300  # after a failed send: 5 minutes, doubling with each failure, at most EMAIL_RETRY_CAP

@@ -17,6 +17,7 @@ from pipelines.months import from_partition_key
 from pipelines.tables import TABLES
 from pipelines.wiring.assets.lake import list_sizes, practice_geography, prescribing_month
 from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
+from pipelines.wiring.automation import AFTER_ANY_INPUT
 from pipelines.wiring.locking import writing
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
@@ -80,7 +81,13 @@ def indicator_values_asset(patient_level: bool) -> dg.AssetsDefinition:
     if patient_level:
         deps.append(dg.AssetKey("patient_indicator_practice"))
 
-    @dg.asset(name="indicator_values", group_name="indicators", kinds={"duckdb", "parquet"}, deps=deps)
+    @dg.asset(
+        name="indicator_values",
+        group_name="indicators",
+        kinds={"duckdb", "parquet"},
+        deps=deps,
+        automation_condition=AFTER_ANY_INPUT,
+    )
     def indicator_values(context: dg.AssetExecutionContext, msi: MsiSettings) -> dg.MaterializeResult:
         """Every indicator x month x org (practice, PCN, sub-ICB, ICB, region, England) in the 'current' and
         'as_published' geographies, with percentiles, deciles and the numerator breakdown."""

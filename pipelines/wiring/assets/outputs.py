@@ -9,6 +9,7 @@ from pipelines.months import from_partition_key
 from pipelines.outputs.analysis import SERIES_MONTHS, load_analysis
 from pipelines.outputs.extracts import write_extracts
 from pipelines.outputs.report.site import build_site
+from pipelines.wiring.automation import NEWEST_MONTH_AFTER_INDICATORS
 from pipelines.wiring.locking import writing
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
@@ -31,6 +32,7 @@ READS = [
             "icb_extracts",
             deps=READS,
             group_name="outputs",
+            automation_condition=NEWEST_MONTH_AFTER_INDICATORS,
             kinds={"excel", "csv"},
             description="Per-ICB Excel workbooks and the all-ICB CSV for the month (current geography).",
         ),
@@ -38,6 +40,7 @@ READS = [
             "report_site",
             deps=READS,
             group_name="outputs",
+            automation_condition=NEWEST_MONTH_AFTER_INDICATORS,
             kinds={"html"},
             description="Offline report site: England, every ICB and every practice for the month.",
         ),
