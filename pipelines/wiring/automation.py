@@ -59,18 +59,25 @@ NEWEST_MONTH_AFTER_INDICATORS = (
     & _settled()
 ).with_label("the newest month, after indicator_values updates")
 
-# Evaluated in the code location's process (NewestMonth is Python, which the daemon's own evaluator cannot
-# run: Dagster's `use_user_code_server`, in beta, hence the warning silenced), every 10 seconds, on by
-# default: the schedule or the publication sensor is the one switch that delivers a month.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", dg.BetaWarning)
-    automation_sensor = dg.AutomationConditionSensorDefinition(
-        "monthly_chain",
-        target=dg.AssetSelection.assets(INDICATORS, "icb_extracts", "report_site"),
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=10,
-        use_user_code_server=True,
-        emit_backfills=False,
-        description="After a month lands: indicator_values, then the newest month's extracts and report "
-        "(each asset's automation condition says when).",
-    )
+
+def automated(outputs) -> list[dg.AssetKey]:
+    """Every asset that carries one of these conditions: indicator_values and each registered output."""
+    return [INDICATORS, *(dg.AssetKey(o.asset) for o in outputs)]
+
+
+def automation_sensor(outputs) -> dg.AutomationConditionSensorDefinition:
+    """Evaluates the conditions in the code location's process (NewestMonth is Python, which the daemon's
+    own evaluator cannot run: Dagster's `use_user_code_server`, in beta, hence the warning silenced), every
+    10 seconds, on by default: the schedule or the publication sensor is the one switch that delivers a month."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.AutomationConditionSensorDefinition(
+            "monthly_chain",
+            target=dg.AssetSelection.assets(*automated(outputs)),
+            default_status=dg.DefaultSensorStatus.RUNNING,
+            minimum_interval_seconds=10,
+            use_user_code_server=True,
+            emit_backfills=False,
+            description="After a month lands: indicator_values, then the newest month's extracts and report "
+            "(each asset's automation condition says when).",
+        )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.outputs import registry
 from pipelines.wiring.asset_checks import CHECKS
 from pipelines.wiring.assets.indicators import indicator_practice_values, indicator_values_asset
 from pipelines.wiring.assets.lake import lake_month
 from pipelines.wiring.assets.notify import signals_email
-from pipelines.wiring.assets.outputs import monthly_outputs
+from pipelines.wiring.assets.outputs import outputs_asset
 from pipelines.wiring.assets.patient import patient_extract, patient_indicator_practice
 from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
@@ -26,7 +27,6 @@ ASSETS: list[dg.AssetsDefinition | dg.SourceAsset] = [
     list_size_source_files,
     lake_month,
     indicator_practice_values,
-    monthly_outputs,
     signals_email,
 ]
 
@@ -38,11 +38,13 @@ def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
     settings = settings or MsiSettings.from_env()
     patient = bool(settings.patient_level_dir)  # the patient-level group exists only when configured
     return dg.Definitions(
-        assets=ASSETS + [indicator_values_asset(patient)] + (PATIENT_ASSETS if patient else []),
+        assets=ASSETS
+        + [indicator_values_asset(patient), outputs_asset(registry.OUTPUTS)]
+        + (PATIENT_ASSETS if patient else []),
         asset_checks=CHECKS,
         jobs=[step.job for step in steps(patient)] + [indicators_job, outputs_job, email_job],
         schedules=[monthly_schedule],
-        sensors=[nhsbsa_publication_sensor, automation_sensor, signals_email_sensor],
+        sensors=[nhsbsa_publication_sensor, automation_sensor(registry.OUTPUTS), signals_email_sensor],
         executor=dg.in_process_executor,  # the runs the automation sensor starts, like every job (jobs.py)
         resources={"msi": settings},
     )

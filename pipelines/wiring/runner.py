@@ -17,9 +17,11 @@ from pipelines.diskspace import disk_full_line, is_disk_full_text
 from pipelines.environment import value
 from pipelines.lock import LockTimeout, data_lock
 from pipelines.months import from_partition_key, partition_key
+from pipelines.outputs import registry
 from pipelines.private import NotPrivate, check_private
 from pipelines.runlog import write_log
 from pipelines.settings import Settings
+from pipelines.wiring.automation import automated
 from pipelines.wiring.definitions import build_definitions
 from pipelines.wiring.resources import as_resource
 from pipelines.wiring.steps import steps
@@ -147,7 +149,9 @@ def run_months(
         except NotPrivate as exc:
             raise RunFailed(str(exc)) from None
     # The conditions fire on what updates after this first look (Dagster's newly_updated), as in the daemon.
-    looked = dg.evaluate_automation_conditions(defs, instance, asset_selection=dg.AssetSelection.assets(*AUTOMATED))
+    looked = dg.evaluate_automation_conditions(
+        defs, instance, asset_selection=dg.AssetSelection.assets(*automated(registry.OUTPUTS))
+    )
     outcomes = []
     for step in steps(patient_level=bool(settings.patient_level_dir)):
         job = defs.resolve_job_def(step.job.name)
@@ -174,23 +178,23 @@ def run_months(
     return outcomes
 
 
-AUTOMATED = [dg.AssetKey(k) for k in ("indicator_values", "icb_extracts", "report_site")]  # automation.py
 MAX_AUTOMATED_ROUNDS = 10  # the chain is two rounds long; more would mean the conditions keep asking
 
 
 def _automate(settings: Settings, defs: dg.Definitions, instance, cursor, on_month, report: bool) -> None:
     """Run what the automation conditions request, one run per partition as the automation sensor would,
-    until they request nothing. `report=False` (`msi run --no-report`) leaves report_site out."""
+    until they request nothing. `report=False` (`msi run --no-report`) leaves the optional outputs out (the
+    report site)."""
     say = on_month or (lambda what, state: None)
     job = defs.resolve_implicit_global_asset_job_def()
+    left_out = set() if report else {dg.AssetKey(o.asset) for o in registry.OUTPUTS if o.optional}
+    wanted = dg.AssetSelection.assets(*automated(registry.OUTPUTS))
     for _ in range(MAX_AUTOMATED_ROUNDS):
-        looked = dg.evaluate_automation_conditions(
-            defs, instance, asset_selection=dg.AssetSelection.assets(*AUTOMATED), cursor=cursor
-        )
+        looked = dg.evaluate_automation_conditions(defs, instance, asset_selection=wanted, cursor=cursor)
         cursor = looked.cursor
         runs: dict[str, list[dg.AssetKey]] = {}
-        for key in AUTOMATED:
-            if report or key.to_user_string() != "report_site":
+        for key in automated(registry.OUTPUTS):
+            if key not in left_out:
                 for partition in looked.get_requested_partitions(key):
                     runs.setdefault(partition or "", []).append(key)
         if not runs:

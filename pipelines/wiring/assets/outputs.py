@@ -1,14 +1,15 @@
-"""What ICB pharmacists and Medication Safety Officers open: per-ICB Excel extracts and the report site.
-One multi-asset, because both read the same SPC and funnel assessment of every org's series."""
+"""What ICB pharmacists and Medication Safety Officers open, one asset per entry of the outputs registry
+(pipelines/outputs/registry.py: the extracts, the report site, and whatever is added there). One multi-asset,
+because every output reads the same SPC and funnel assessment of every org's series (one Analysis)."""
 
 import time
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.months import from_partition_key
+from pipelines.outputs import registry
 from pipelines.outputs.analysis import SERIES_MONTHS, load_analysis
-from pipelines.outputs.extracts import write_extracts
-from pipelines.outputs.report.site import build_site
 from pipelines.wiring.automation import NEWEST_MONTH_AFTER_INDICATORS
 from pipelines.wiring.locking import writing
 from pipelines.wiring.partitions import monthly_partitions
@@ -26,57 +27,41 @@ READS = [
 ]
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            "icb_extracts",
-            deps=READS,
-            group_name="outputs",
-            automation_condition=NEWEST_MONTH_AFTER_INDICATORS,
-            kinds={"excel", "csv"},
-            description="Per-ICB Excel workbooks and the all-ICB CSV for the month (current geography).",
-        ),
-        dg.AssetSpec(
-            "report_site",
-            deps=READS,
-            group_name="outputs",
-            automation_condition=NEWEST_MONTH_AFTER_INDICATORS,
-            kinds={"html"},
-            description="Offline report site: England, every ICB and every practice for the month.",
-        ),
-    ],
-    partitions_def=monthly_partitions,
-    can_subset=True,
-)
-def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
-    month = from_partition_key(context.partition_key)
-    started = time.time()
-    selected = context.selected_asset_keys
-    extracts = site = None
-    with writing(context, msi):
-        analysis = load_analysis(msi.layout, month, msi.baseline)
-        if dg.AssetKey("icb_extracts") in selected:
-            extracts = write_extracts(analysis)
-        if dg.AssetKey("report_site") in selected:
-            site = build_site(analysis)
-    if extracts is not None:
-        yield dg.MaterializeResult(
-            asset_key="icb_extracts",
-            metadata={
-                "workbooks": extracts["workbooks"],
-                "folder": dg.MetadataValue.path(str(extracts["folder"])),
-                "csv": dg.MetadataValue.path(str(extracts["csv"])),
-            },
-        )
-    if site is None:
-        return
-    yield dg.MaterializeResult(
-        asset_key="report_site",
-        metadata={
-            "index": dg.MetadataValue.path(str(site["index"])),
-            "icb_pages": site["icb_pages"],
-            "pcn_pages": site["pcn_pages"],
-            "practice_pages": site["practice_pages"],
-            "seconds": round(time.time() - started, 1),
-        },
+def _metadata(summary: dict) -> dict:
+    return {k: dg.MetadataValue.path(str(v)) if isinstance(v, Path) else v for k, v in summary.items()}
+
+
+def outputs_asset(outputs: list[registry.Output]) -> dg.AssetsDefinition:
+    """The month's outputs step: an asset per output, each written when selected, from one analysis."""
+
+    @dg.multi_asset(
+        name="monthly_outputs",
+        specs=[
+            dg.AssetSpec(
+                o.asset,
+                deps=READS,
+                group_name="outputs",
+                automation_condition=NEWEST_MONTH_AFTER_INDICATORS,
+                kinds=set(o.kinds),
+                description=o.description,
+            )
+            for o in outputs
+        ],
+        partitions_def=monthly_partitions,
+        can_subset=True,
     )
+    def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
+        month = from_partition_key(context.partition_key)
+        selected = [o for o in outputs if dg.AssetKey(o.asset) in context.selected_asset_keys]
+        written = []
+        with writing(context, msi):
+            analysis = load_analysis(msi.layout, month, msi.baseline)
+            for o in selected:
+                started = time.time()
+                written.append((o, o.write(analysis), time.time() - started))
+        for o, result, seconds in written:  # reported once every output is written (the lock released)
+            yield dg.MaterializeResult(
+                asset_key=o.asset, metadata={**_metadata(o.summary(result)), "seconds": round(seconds, 1)}
+            )
+
+    return monthly_outputs
