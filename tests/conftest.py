@@ -1,8 +1,14 @@
 """Fixtures several test modules share."""
 
+import fcntl
+import shutil
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
+from pipelines.indicators.engine import write_views
+from pipelines.layout import Layout
 from pipelines.sample.generate import _keep, write_sample_month
 from pipelines.sample.patient import issue_months, sample_practices, write_patient_sample
 from pipelines.wiring.resources import MsiSettings
@@ -36,21 +42,40 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def run(tmp_path_factory):
+def run(tmp_path_factory, worker_id):
     """Six months of a 3% sample through the whole pipeline, with a synthetic patient-level extract for the
-    same practices, extracts and report included."""
-    src = tmp_path_factory.mktemp("published")
+    same practices, extracts and report included.
+
+    Built once for the whole session, whichever xdist workers ask for it (the first under a file lock; the
+    others wait), and copied for each worker, because tests write into the data directory (the outbox, an
+    earlier month's site)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if worker_id != "master" else base) / "six-month-run"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (shared / "built").exists():
+            _build_run(shared)
+            (shared / "built").touch()
+    copy = tmp_path_factory.mktemp("run") / "data"
+    shutil.copytree(shared / "data", copy, symlinks=True)
+    layout = Layout(copy)
+    write_views(layout)  # the analysts' views name their files by absolute path: this copy's
+    return layout
+
+
+def _build_run(folder: Path) -> None:
+    src, extract = folder / "published", folder / "patient_level"
     for month in MONTHS:
         write_sample_month(month, src, practice_fraction=0.03)
     practices = [c for c in sample_practices(MONTHS[-1]) if _keep(c, 0.03)]
-    extract = tmp_path_factory.mktemp("patient_level")
+    extract.mkdir()
     write_patient_sample(extract, practices, issue_months(MONTHS), patients=60_000, fmt="csv")
     settings = MsiSettings(
-        data_dir=str(tmp_path_factory.mktemp("data")),
+        data_dir=str(folder / "data"),
         source="local",
         epd_dir=str(src),
         list_size_dir=str(src),
         patient_level_dir=str(extract),
     )
     run_months(settings, MONTHS, instance=dg.DagsterInstance.ephemeral())
-    return settings.layout
