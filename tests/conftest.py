@@ -1,6 +1,7 @@
 """Fixtures several test modules share."""
 
 import fcntl
+import os
 import shutil
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def run(tmp_path_factory, worker_id):
+def run(tmp_path_factory):
     """Six months of a 3% sample through the whole pipeline, with a synthetic patient-level extract for the
     same practices, extracts and report included.
 
@@ -50,7 +51,7 @@ def run(tmp_path_factory, worker_id):
     others wait), and copied for each worker, because tests write into the data directory (the outbox, an
     earlier month's site)."""
     base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if worker_id != "master" else base) / "six-month-run"
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "six-month-run"  # workers share
     shared.mkdir(exist_ok=True)
     with open(shared / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
