@@ -53,6 +53,14 @@ def command(argv: list[str]) -> str:
     return text
 
 
+def run_argv(epd_dir: Path, data_dir: Path) -> list[str]:
+    """`msi run` of the benchmark month from local files (the EPD and NHS Digital's files in one folder)."""
+    options = {"--source": "local", "--months": MONTH, "--epd-dir": epd_dir, "--list-size-dir": epd_dir}
+    return [sys.executable, "-m", "pipelines.cli", "run"] + [
+        str(a) for pair in {**options, "--data-dir": data_dir}.items() for a in pair
+    ]
+
+
 def measure(name: str, argv: list[str], repeats: int, before=None, warm_up: bool = False) -> dict:
     runs = []
     if warm_up:  # one run first, not counted: the page cache then holds the file for every counted run
@@ -239,29 +247,11 @@ def main(argv: list[str] | None = None) -> None:
         os.link(zipped, zip_only / zipped.name)
         shutil.copytree(data / MONTH, zip_only / MONTH)
 
-    def run_argv(epd_dir: Path) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "run",
-            "--source",
-            "local",
-            "--months",
-            MONTH,
-            "--epd-dir",
-            str(epd_dir),
-            "--list-size-dir",
-            str(epd_dir),
-            "--data-dir",
-            str(e2e),
-        ]
-
     results["month_end_to_end"] = measure(
-        "msi run end to end, report included (CSV)", run_argv(data), args.repeats, fresh(e2e)
+        "msi run end to end, report included (CSV)", run_argv(data, e2e), args.repeats, fresh(e2e)
     )
     results["month_end_to_end_zip"] = measure(
-        "msi run end to end, report included (ZIP)", run_argv(zip_only), args.repeats, fresh(e2e)
+        "msi run end to end, report included (ZIP)", run_argv(zip_only, e2e), args.repeats, fresh(e2e)
     )
     backfill = work / "backfill"
     backfill_lake(lake, backfill)
@@ -362,22 +352,7 @@ def quick(data: Path) -> None:
     results: dict = {"kind": "quick", "month": MONTH, "csv_bytes": csv.stat().st_size}
     print("measuring (quick)", flush=True)
     results["limit"] = measure("limit", step("limit", str(csv)), 3, warm_up=True)
-    argv = [
-        sys.executable,
-        "-m",
-        "pipelines.cli",
-        "run",
-        "--source",
-        "local",
-        "--months",
-        MONTH,
-        "--epd-dir",
-        str(epd_dir),
-        "--list-size-dir",
-        str(epd_dir),
-        "--data-dir",
-        str(out),
-    ]
+    argv = run_argv(epd_dir, out)
     shutil.rmtree(out, ignore_errors=True)
     results["month_end_to_end"] = measure("msi run end to end, report included", argv, 1)
     results["steps_s"] = dagster_step_seconds(out / "dagster_home")

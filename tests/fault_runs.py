@@ -24,24 +24,22 @@ def digests(data: Path) -> dict[str, str]:
     }
 
 
-def run(epd: Path, lists: Path, data: Path, months: str = MONTH, report: bool = False):
-    return CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            months,
-            "--epd-dir",
-            str(epd),
-            "--list-size-dir",
-            str(lists),
-            "--data-dir",
-            str(data),
-            "--report" if report else "--no-report",
-        ],
-    )
+def run(
+    epd: Path,
+    lists: Path,
+    data: Path,
+    months: str = MONTH,
+    report: bool | None = False,
+    patient_level: Path | None = None,
+):
+    """`msi run` from local files, as a user types it (report None: neither --report nor --no-report)."""
+    args = ["run", "--source", "local", "--months", months, "--epd-dir", str(epd), "--list-size-dir", str(lists)]
+    args += ["--data-dir", str(data)]
+    if report is not None:
+        args.append("--report" if report else "--no-report")
+    if patient_level is not None:
+        args += ["--patient-level", str(patient_level)]
+    return CliRunner().invoke(main, args)
 
 
 def one_line(result) -> str:

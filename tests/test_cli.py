@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from pipelines.cli import main
 from pipelines.sample.generate import write_sample_month
+from tests.fault_runs import run
 
 
 @pytest.fixture(scope="module")
@@ -17,23 +18,7 @@ def published(tmp_path_factory):
 
 
 def test_run_local_source(published, tmp_path):
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            "2025-02",
-            "--epd-dir",
-            str(published),
-            "--list-size-dir",
-            str(published),
-            "--data-dir",
-            str(tmp_path),
-            "--no-report",
-        ],
-    )
+    result = run(published, published, tmp_path, "2025-02")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "extracts" / "2025-02" / "all_icbs.csv").is_file()
     assert not (tmp_path / "reports").exists()  # --no-report: extracts only
@@ -45,22 +30,7 @@ def test_run_local_source(published, tmp_path):
 
 
 def test_run_names_a_missing_month_and_exits_non_zero(published, tmp_path):
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            "2025-02:2025-03",
-            "--epd-dir",
-            str(published),
-            "--list-size-dir",
-            str(published),
-            "--data-dir",
-            str(tmp_path),
-        ],
-    )
+    result = run(published, published, tmp_path, "2025-02:2025-03", report=None)
     assert result.exit_code == 1
     assert "no EPD file for 2025-03" in result.output
     assert (tmp_path / "lake" / "prescribing" / "month=2025-02" / "data.parquet").is_file()  # earlier month kept
@@ -122,25 +92,7 @@ def test_sample_patient_level_then_run_with_it(published, tmp_path):
             {"p": str(registrations), "o": str(tmp_path / "r.parquet")},
         )
     (tmp_path / "r.parquet").replace(registrations)
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            "2025-02",
-            "--epd-dir",
-            str(published),
-            "--list-size-dir",
-            str(published),
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--no-report",
-            "--patient-level",
-            str(extract),
-        ],
-    )
+    result = run(published, published, tmp_path / "data", "2025-02", patient_level=extract)
     assert result.exit_code == 0, result.output
     with duckdb.connect() as con:
         grains = dict(
@@ -169,25 +121,7 @@ def test_run_with_a_broken_extract_names_the_problem(published, tmp_path):
     (extract / "registrations.csv").write_text(
         "patient_id,practice_code,sex,date_of_birth,registered_from,registered_to\na1,A81001,F,1950-01-01,2000-01-01,\n"
     )
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            "2025-02",
-            "--epd-dir",
-            str(published),
-            "--list-size-dir",
-            str(published),
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--no-report",
-            "--patient-level",
-            str(extract),
-        ],
-    )
+    result = run(published, published, tmp_path / "data", "2025-02", patient_level=extract)
     assert result.exit_code == 1
     assert "prescriptions.csv: column issue_date, row 1 (line 2): '2025-02-30'" in " ".join(result.output.split())
 

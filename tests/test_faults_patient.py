@@ -8,34 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pipelines.cli import main
-from tests.fault_runs import MONTH, copy_data, digests, month_inputs, one_line
+from tests.fault_runs import MONTH, copy_data, digests, month_inputs, one_line, run
 
 EXTRACT = Path(__file__).resolve().parents[1] / "pipelines" / "sample" / "patient_edge_cases"
 
 
 def run_with_extract(epd: Path, lists: Path, data: Path, extract: Path):
-    return CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            MONTH,
-            "--epd-dir",
-            str(epd),
-            "--list-size-dir",
-            str(lists),
-            "--data-dir",
-            str(data),
-            "--no-report",
-            "--patient-level",
-            str(extract),
-        ],
-    )
+    return run(epd, lists, data, patient_level=extract)
 
 
 @pytest.fixture(scope="module")
@@ -141,21 +121,5 @@ def test_patient_data_open_to_others_is_refused(good, tmp_path, path, mode):
     assert "must be owner-only" in output and "chmod go-rwx" in output and "Traceback" not in result.output
     assert digests(data) == before
     # a run of public data alone is refused too: the data directory holds the open files either way
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            MONTH,
-            "--epd-dir",
-            str(epd),
-            "--list-size-dir",
-            str(lists),
-            "--data-dir",
-            str(data),
-            "--no-report",
-        ],
-    )
+    result = run(epd, lists, data)
     assert result.exit_code == 1 and "patient data open to other users" in one_line(result)
