@@ -3,46 +3,11 @@
 from __future__ import annotations
 
 from pipelines.checks.gx_rules import row_rule, rule_set
+from pipelines.tables import TABLES
 
-PRESCRIBING_COLUMNS = [
-    "month",
-    "region_code",
-    "icb_code",
-    "sub_icb_code",
-    "practice_code",
-    "chem_code",
-    "chem_name",
-    "bnf_code",
-    "bnf_name",
-    "snomed_code",
-    "quantity",
-    "items",
-    "total_quantity",
-    "adq_usage",
-    "nic",
-    "actual_cost",
-    "unidentified",
-]
-COLUMN_TYPES = {
-    **{
-        c: "VARCHAR"
-        for c in (
-            "month",
-            "region_code",
-            "icb_code",
-            "sub_icb_code",
-            "practice_code",
-            "chem_code",
-            "chem_name",
-            "bnf_code",
-            "bnf_name",
-            "snomed_code",
-        )
-    },
-    "items": "INTEGER",
-    "unidentified": "BOOLEAN",
-    **{c: "DOUBLE" for c in ("quantity", "total_quantity", "adq_usage", "nic", "actual_cost")},
-}
+# The staged month must be the lake table as declared (pipelines/tables.py): its columns in order, each of its type.
+PRESCRIBING_COLUMNS = [c for c, _ in TABLES["prescribing"].columns]
+COLUMN_TYPES = TABLES["prescribing"].schema
 NOT_NULL = [
     "month",
     "icb_code",
