@@ -53,6 +53,12 @@ def command(argv: list[str]) -> str:
     return text
 
 
+def sample_argv(data: Path, zipped: bool) -> list[str]:
+    """`msi sample` of the benchmark month at national scale into `data` (with the ZIP as NHSBSA publishes it)."""
+    argv = [sys.executable, "-m", "pipelines.cli", "sample", "--months", MONTH, "--out", str(data)]
+    return argv + ["--scale", "national"] + (["--zip"] if zipped else [])
+
+
 def run_argv(epd_dir: Path, data_dir: Path) -> list[str]:
     """`msi run` of the benchmark month from local files (the EPD and NHS Digital's files in one folder)."""
     options = {"--source": "local", "--months": MONTH, "--epd-dir": epd_dir, "--list-size-dir": epd_dir}
@@ -110,19 +116,7 @@ def ensure_sample(data: Path) -> tuple[Path, Path, Path]:
     if not (csv.is_file() and zipped.is_file() and (data / MONTH).is_dir()):
         print("generating the national-scale sample month (~2 minutes)", flush=True)
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipelines.cli",
-                "sample",
-                "--months",
-                MONTH,
-                "--out",
-                str(data),
-                "--scale",
-                "national",
-                "--zip",
-            ],
+            sample_argv(data, zipped=True),
             check=True,
             cwd=ROOT,
         )
@@ -328,18 +322,7 @@ def quick(data: Path) -> None:
     if not (csv.is_file() and (data / MONTH).is_dir()):
         print("generating the national-scale sample month (~2 minutes)", flush=True)
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipelines.cli",
-                "sample",
-                "--months",
-                MONTH,
-                "--out",
-                str(data),
-                "--scale",
-                "national",
-            ],
+            sample_argv(data, zipped=False),
             check=True,
             cwd=ROOT,
         )
