@@ -16,11 +16,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.datasets.patient.sample import write_patient_sample
+from pipelines.datasets.patient.stage import load_extract
 from pipelines.indicators.patient import compute_patient_month
-from pipelines.lake.patient import load_extract
 from pipelines.layout import Layout
 from pipelines.months import month_range
-from pipelines.sample.patient import write_patient_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTHS = month_range("2025-01:2025-12")

@@ -218,8 +218,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.executable,
             "-c",
             "import sys; from pathlib import Path; from pipelines.layout import Layout;"
-            " from pipelines.lake.list_sizes import ingest_list_sizes;"
-            " from pipelines.lake.practice_geography import ingest_practice_geography;"
+            " from pipelines.datasets.nhs_digital.list_sizes import ingest_list_sizes;"
+            " from pipelines.datasets.nhs_digital.practice_map import ingest_practice_geography;"
             " l = Layout(Path(sys.argv[1])); f = Path(sys.argv[2]);"
             " ingest_list_sizes(f, sys.argv[3], l); ingest_practice_geography(f, sys.argv[3], l)",
             str(lake),

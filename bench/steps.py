@@ -17,7 +17,7 @@ def limit(csv_path: str) -> dict:
 
 
 def ingest(source: str, data_dir: str, month: str) -> dict:
-    from pipelines.lake.prescribing import ingest_epd_month
+    from pipelines.datasets.epd.stage import ingest_epd_month
     from pipelines.layout import Layout
 
     result = ingest_epd_month(Path(source), month, Layout(Path(data_dir)))
@@ -34,10 +34,10 @@ def ingest_floor(csv_path: str, work_dir: str) -> dict:
 
     import polars as pl
 
-    from pipelines.checks.prescribing_validation import validate_prescribing
-    from pipelines.epd import scan
-    from pipelines.epd.flavours import detect_flavour
-    from pipelines.lake.prescribing import read_header
+    from pipelines.datasets.epd import scan
+    from pipelines.datasets.epd.flavours import detect_flavour
+    from pipelines.datasets.epd.stage import read_header
+    from pipelines.datasets.epd.validation import validate_prescribing
 
     path, work = Path(csv_path), Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ _FILTER = re.compile(r"~?[0-9]{2}[0-9A-Z%_]*|~?@[a-z][a-z0-9_]*")  # a BNF code 
 Measure = Literal["items", "quantity", "adq", "ome_mg"]
 ListSize = Literal["patients", "aged_65_plus", "female_13_54", "adults"]
 Unit = Literal["percent", "per_1000", "per_1000_per_day", "count", "ratio"]
-# Optional Y/N columns of a patient-level extract's registrations (pipelines/lake/patient_contract.py
+# Optional Y/N columns of a patient-level extract's registrations (pipelines/datasets/patient/contract.py
 # reads its optional columns from here): a rule naming one counts only the patients flagged Y.
 RegistrationFlag = Literal["learning_disability_or_autism"]
 

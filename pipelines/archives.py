@@ -18,6 +18,8 @@ import shutil
 import struct
 import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CHUNK = 16 * 1024 * 1024  # compressed bytes read at a time
@@ -147,3 +149,20 @@ def _inflate(source: Path, member: zipfile.ZipInfo, target: Path) -> None:
         raise failed[0]
     if size != member.file_size or crc != member.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {member.filename!r}")
+
+
+@contextmanager
+def csv_of(source: Path, scratch: Path, error: type[Exception]) -> Iterator[Path]:
+    """A CSV path for a published file: the file itself, or a ZIP's one CSV extracted (within bounds) into
+    `scratch` and removed afterwards. A bad archive raises `error` (the dataset's own) with ArchiveError's line."""
+    if source.suffix.lower() != ".zip":
+        yield source
+        return
+    try:
+        target = extract_csv(source, scratch)
+    except ArchiveError as exc:
+        raise error(str(exc)) from None
+    try:
+        yield target
+    finally:
+        target.unlink(missing_ok=True)

@@ -273,7 +273,7 @@ PATIENT_SAMPLE_PATIENTS = 1_000_000
 
 
 def write_patient_extract(out: Path, months: list[str], patients: int, seed: int, fmt: str = "parquet") -> dict:
-    from pipelines.sample.patient import issue_months, sample_practices, write_patient_sample
+    from pipelines.datasets.patient.sample import issue_months, sample_practices, write_patient_sample
 
     return write_patient_sample(out, sample_practices(months[-1], seed), issue_months(months), patients, seed, fmt)
 
@@ -679,7 +679,7 @@ def serve_source_line(source: str | None, env: dict) -> str:
         )
     if source == "sample":
         return "[bold]Source: the built-in sample (synthetic data)[/bold], as asked."
-    from pipelines.sources.nhsbsa import DEFAULT_BASE_URL
+    from pipelines.datasets.epd.nhsbsa import DEFAULT_BASE_URL
 
     where = (
         f"NHSBSA's portal {env.get('MSI_CKAN_URL') or DEFAULT_BASE_URL}"

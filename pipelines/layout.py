@@ -49,12 +49,6 @@ class Layout:
     def raw(self) -> Path:
         return self.root / "raw"
 
-    def raw_epd(self, month: str) -> Path:
-        return self.raw / "epd" / month
-
-    def raw_list_sizes(self, month: str) -> Path:
-        return self.raw / "list_sizes" / month
-
     @property
     def sample_dir(self) -> Path:
         return self.raw / "sample"

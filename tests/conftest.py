@@ -8,10 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipelines.datasets.patient.sample import issue_months, sample_practices, write_patient_sample
 from pipelines.indicators.engine import write_views
 from pipelines.layout import Layout
 from pipelines.sample.generate import _keep, write_sample_month
-from pipelines.sample.patient import issue_months, sample_practices, write_patient_sample
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.runner import run_months
 

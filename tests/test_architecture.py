@@ -13,10 +13,10 @@ NOT_FILES = {
     "pipelines/duck.py": "wraps a file's statement in COPY ... TO or CREATE TEMP TABLE ... AS",
     "pipelines/checks/gx_duckdb.py": "a view over the checked file for Great Expectations",
     "pipelines/checks/gx_rules.py": "Great Expectations row rules: each rule is its own SQL condition",
-    "pipelines/checks/nhs_digital_suite.py": "Great Expectations row rules",
-    "pipelines/checks/prescribing_suite.py": "Great Expectations row rules",
-    "pipelines/checks/patient.py": "Great Expectations row rules",
-    "pipelines/lake/patient.py": "finds the first row breaking one of checks/patient.py's rules",
+    "pipelines/datasets/nhs_digital/suite.py": "Great Expectations row rules",
+    "pipelines/datasets/epd/suite.py": "Great Expectations row rules",
+    "pipelines/datasets/patient/suite.py": "Great Expectations row rules",
+    "pipelines/datasets/patient/stage.py": "finds the first row breaking one of checks/patient.py's rules",
 }
 
 

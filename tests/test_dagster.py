@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import pytest
 
+from pipelines.datasets.epd.nhsbsa import SNOMED_PACKAGE
 from pipelines.sample.generate import write_sample_month
-from pipelines.sources.nhsbsa import SNOMED_PACKAGE
 from pipelines.wiring.asset_checks import prescribing_month_expectations, prescribing_month_row_count_drift
 from pipelines.wiring.assets.lake import lake_month, list_sizes, practice_geography, prescribing_month
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files

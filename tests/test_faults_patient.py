@@ -11,7 +11,7 @@ import pytest
 
 from tests.fault_runs import MONTH, copy_data, digests, month_inputs, one_line, run
 
-EXTRACT = Path(__file__).resolve().parents[1] / "pipelines" / "sample" / "patient_edge_cases"
+EXTRACT = Path(__file__).resolve().parents[1] / "pipelines" / "datasets" / "patient" / "edge_cases"
 
 
 def run_with_extract(epd: Path, lists: Path, data: Path, extract: Path):

@@ -17,9 +17,9 @@ import time
 from email import policy
 from pathlib import Path
 
+from pipelines.datasets.epd.nhsbsa import SNOMED_PACKAGE
 from pipelines.outputs.report.site import read_data_module
 from pipelines.sample.generate import write_sample_month
-from pipelines.sources.nhsbsa import SNOMED_PACKAGE
 from pipelines.wiring.runner import DAGSTER_YAML
 from tests.ckan_server import FakeCkan
 from tests.smtp_server import Inbox, free_port

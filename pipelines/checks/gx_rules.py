@@ -8,7 +8,7 @@ scanned the staged month twice; and each rule is its own query. Here:
   (`msi_row_rules.counts`, computed once: every expectation of the set asks for it with the same
   arguments), each rule still its own expectation with its own result.
 The refused rows are named afterwards, for a failed rule only, by the rule's own query
-(pipelines/checks/prescribing_validation.py), so GE's listing was never read.
+(pipelines/datasets/epd/validation.py), so GE's listing was never read.
 GE is imported on first use (it takes seconds); the classes register themselves with GE when defined."""
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from pipelines.atomic import scratch_dir
 from pipelines.bnf.code_changes import code_changes_table, current
 from pipelines.bnf.groups import group_members
 from pipelines.bnf.ome import reference_ome_table
+from pipelines.datasets.patient.stage import carried_flags
 from pipelines.duck import copy_query, duckdb_connection, write_empty
-from pipelines.lake.patient import carried_flags
 from pipelines.layout import Layout
 from pipelines.months import add_months, days_in_month
 from pipelines.private import check_private, publish_private

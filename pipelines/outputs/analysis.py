@@ -58,9 +58,10 @@ class Analysis:
         """Made from the built-in sample (the month's EPD source record says `source: sample`): every page,
         workbook and e-mail then says so (wording.SYNTHETIC). Sample files run as --source local are not
         told apart from published ones: their bytes are NHSBSA's format exactly."""
-        from pipelines.sources.nhsbsa import read_source_record
+        from pipelines.datasets.epd import EPD_FILE
+        from pipelines.datasets.records import read_source_record
 
-        record = read_source_record(self.layout.raw_epd(self.month))
+        record = read_source_record(EPD_FILE.record_dir(self.layout, self.month))
         return bool(record and record.get("source") == "sample")
 
     @cached_property

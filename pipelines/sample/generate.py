@@ -14,17 +14,17 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.sample.files import (
+from pipelines.datasets.epd.sample import decorate, gp_prescribing, other_prescribing
+from pipelines.datasets.epd.sample_file import (
     area_team_stand_ins,
     epd_filename,
     epd_flavour_for,
     write_epd_file,
-    write_list_size_files,
     zip_file,
 )
-from pipelines.sample.list_sizes import practice_list_sizes
+from pipelines.datasets.nhs_digital.sample import practice_list_sizes
+from pipelines.datasets.nhs_digital.sample_files import write_list_size_files
 from pipelines.sample.organisations import build_england
-from pipelines.sample.prescribing import decorate, gp_prescribing, other_prescribing
 
 DEFAULT_SEED = 20260101
 # Bump when the generator's output changes, so cached sample files under data/raw/sample are not reused.
@@ -106,7 +106,8 @@ def sample_folder(sample_dir: Path, scale: str, seed: int) -> Path:
 
 def ensure_sample_month(month: str, out: Path, scale: str = "demo", seed: int = DEFAULT_SEED) -> bool:
     """Write the month's sample files into `out` unless they are there already; True if it wrote them."""
-    from pipelines.sources.local import find_epd_file, find_list_size_folder
+    from pipelines.datasets.epd.files import find_epd_file
+    from pipelines.datasets.nhs_digital.files import find_list_size_folder
 
     try:
         find_epd_file(out, month)

@@ -15,6 +15,7 @@ What is real and what is made up (every magnitude says which):
 from __future__ import annotations
 
 import csv
+import zlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -25,6 +26,8 @@ from pipelines.reference import REFERENCE_DIR
 
 REFERENCE = REFERENCE_DIR
 REORGANISATION_MONTH = "2026-04"
+# The month the invented trends start from (prescribing and list sizes grow or fall from it).
+BASE_MONTH = "2024-01"
 
 # Approximate registered population per ICB (thousands). Assumption, for proportions only.
 ICB_POPULATION_K = {
@@ -588,3 +591,13 @@ def _build_practices(rng, sub_of_icb, region_of, new_parent, frimley_parts) -> p
         closed=pl.Series(closed.tolist(), dtype=pl.Utf8),
         merged_into=pl.Series(merged.tolist(), dtype=pl.Utf8),
     )
+
+
+def month_rng(seed: int, month: str, salt: str = "") -> np.random.Generator:
+    """The random numbers of one month of the sample (and one purpose, `salt`): the same seed, month and salt
+    give the same draws, whichever months are generated and in which order."""
+    return np.random.default_rng([seed, int(month.replace("-", "")), zlib.crc32(salt.encode())])
+
+
+def months_between(a: str, b: str) -> int:
+    return (int(b[:4]) - int(a[:4])) * 12 + int(b[5:]) - int(a[5:])

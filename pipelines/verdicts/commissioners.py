@@ -15,12 +15,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.datasets.epd import EPD_FILE
+from pipelines.datasets.epd.flavours import source_geography
+from pipelines.datasets.records import read_record
 from pipelines.duck import duckdb_connection
-from pipelines.epd.flavours import source_geography
 from pipelines.layout import Layout
 from pipelines.organisations.ccg_successors import MAP_2020, MAP_2022
 from pipelines.parquet_files import check_readable
-from pipelines.raw_files import read_record
 from pipelines.sqlfiles import load_sql
 from pipelines.tables import TABLES
 
@@ -54,7 +55,7 @@ def reference_set(layout: Layout, header_geography: str) -> tuple[str, set[str] 
 def commissioner_codes(layout: Layout, month: str) -> dict:
     """The share of the month's identified items whose commissioner code is in its era's reference set:
     {passed, description, reference_set, known_share, unknown: [(code, items), ...] most items first}."""
-    record = read_record(layout.raw_epd(month), "EPD file", month)
+    record = read_record(EPD_FILE.record_dir(layout, month), EPD_FILE.what, month)
     used, codes = reference_set(layout, source_geography(Path(record["path"])))
     if codes is None:
         return {"passed": True, "description": used, "reference_set": used, "known_share": None, "unknown": []}

@@ -5,7 +5,8 @@
 * the month's row count against the previous month's (warning only).
 """
 
-from pipelines.checks.prescribing_validation import read_validation, sha256
+from pipelines.datasets.epd import EPD_FILE
+from pipelines.datasets.epd.validation import read_validation, sha256
 from pipelines.layout import Layout
 from pipelines.months import add_months
 from pipelines.parquet_files import parquet_rows
@@ -15,7 +16,7 @@ ROW_COUNT_TOLERANCE = 0.25  # real months move by a few per cent; a quarter mean
 
 def expectations_result(layout: Layout, month: str) -> dict | None:
     """{passed, description, summary} of the month's recorded validation; None when there is none."""
-    summary = read_validation(layout.raw_epd(month))
+    summary = read_validation(EPD_FILE.record_dir(layout, month))
     published = layout.lake_file("prescribing", month)
     if summary is None or not published.is_file():
         return None

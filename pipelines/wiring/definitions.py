@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.datasets import registry as datasets
 from pipelines.outputs import registry
 from pipelines.wiring.asset_checks import CHECKS
 from pipelines.wiring.assets.indicators import indicator_practice_values, indicator_values_asset
-from pipelines.wiring.assets.lake import lake_month
+from pipelines.wiring.assets.lake import lake_asset
 from pipelines.wiring.assets.notify import signals_email
 from pipelines.wiring.assets.outputs import outputs_asset
 from pipelines.wiring.assets.patient import patient_extract, patient_indicator_practice
 from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
-from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
+from pipelines.wiring.assets.sources import source_assets
 from pipelines.wiring.automation import automation_sensor
 from pipelines.wiring.jobs import email_job, indicators_job, outputs_job
 from pipelines.wiring.resources import MsiSettings
@@ -23,9 +24,6 @@ from pipelines.wiring.steps import steps
 ASSETS: list[dg.AssetsDefinition | dg.SourceAsset] = [
     reference_organisations,
     reference_bnf,
-    epd_source_file,
-    list_size_source_files,
-    lake_month,
     indicator_practice_values,
     signals_email,
 ]
@@ -39,7 +37,8 @@ def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
     patient = bool(settings.patient_level_dir)  # the patient-level group exists only when configured
     return dg.Definitions(
         assets=ASSETS
-        + [indicator_values_asset(patient), outputs_asset(registry.OUTPUTS)]
+        + source_assets(datasets.sources())
+        + [lake_asset(datasets.DATASETS), indicator_values_asset(patient), outputs_asset(registry.OUTPUTS)]
         + (PATIENT_ASSETS if patient else []),
         asset_checks=CHECKS,
         jobs=[step.job for step in steps(patient)] + [indicators_job, outputs_job, email_job],

@@ -15,9 +15,9 @@ import time
 
 import dagster as dg
 
+from pipelines.datasets.epd.nhsbsa import CkanClient
 from pipelines.months import partition_key
 from pipelines.outputs.analysis import available_months
-from pipelines.sources.nhsbsa import CkanClient
 from pipelines.wiring.jobs import email_job, monthly_job
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings

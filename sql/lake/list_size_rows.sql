@@ -1,6 +1,6 @@
 -- Every GP practice row of one of NHS Digital's list-size files (quinary-age, or single-year female) as
 -- published (trimmed text), with its line in the file, for the expectations
--- (pipelines/checks/nhs_digital_suite.py) and then lake/list_sizes. Columns were mapped to canonical names
+-- (pipelines/datasets/nhs_digital/suite.py) and then lake/list_sizes. Columns were mapped to canonical names
 -- by header (nhs_digital_format.py; `age` is AGE_GROUP_5 or AGE); a file without ORG_TYPE (some layouts say
 -- TYPE, 2017's has one) lists practices only. Read in file order (the connection keeps insertion order, one
 -- thread), so row_number() + 1 is the line; the rows are written as they come (a sort costs more than the

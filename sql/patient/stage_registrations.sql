@@ -1,5 +1,5 @@
 -- The registrations table as supplied, every field as text, with its 1-based data row number. The
--- optional flag columns a supplier left out arrive as NULL (pipelines/lake/patient_contract.py).
+-- optional flag columns a supplier left out arrive as NULL (pipelines/datasets/patient/contract.py).
 COPY (
     SELECT row_number() OVER () AS row,
            CAST(patient_id AS VARCHAR) AS patient_id, CAST(practice_code AS VARCHAR) AS practice_code,

@@ -9,8 +9,8 @@ By hand, every month: high-dose (120 mg) numerator 2 items of 5 long-acting; OME
 import duckdb
 import pytest
 
+from pipelines.datasets.epd.stage import ingest_epd_month
 from pipelines.indicators.engine import build_warehouse, compute_practice_month
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
 from pipelines.months import month_range
 from tests.indicators.test_golden import CURRENT_HEADER, _num, _q

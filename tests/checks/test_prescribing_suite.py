@@ -4,8 +4,8 @@ import duckdb
 import pytest
 
 from pipelines.checks.gx_duckdb import validate_parquet
-from pipelines.checks.prescribing_suite import prescribing_expectations
-from pipelines.lake.prescribing import ingest_epd_month
+from pipelines.datasets.epd.stage import ingest_epd_month
+from pipelines.datasets.epd.suite import prescribing_expectations
 from pipelines.layout import Layout
 from pipelines.reference import geography_rule
 from tests.epd_fixtures import LEGACY_ICB_HEADER, legacy_rows, write
@@ -98,7 +98,7 @@ def test_repeated_rows_are_named_and_counted(good):
     """Two rows published twice: the four rows sharing a key are counted and the first named, with no SNOMED
     code (the legacy files') matching as a key like any other."""
     from pipelines.checks.gx_duckdb import name_refused_rows
-    from pipelines.checks.prescribing_suite import NAMING_COLUMNS
+    from pipelines.datasets.epd.suite import NAMING_COLUMNS
 
     path, tmp = variant(
         good,
@@ -138,8 +138,8 @@ def test_geography_is_checked_against_its_era(good, header, codes, passes, used)
 
 def test_snomed_codes_must_carry_their_check_digit(tmp_path):
     """All 17 real January 2026 rows pass; the same file with one code cut short (a digit lost) does not."""
-    from pipelines.checks.prescribing_validation import validate_prescribing
     from pipelines.checks.verhoeff import valid
+    from pipelines.datasets.epd.validation import validate_prescribing
     from tests.epd_fixtures import REAL_ROWS
 
     layout = Layout(tmp_path / "data")

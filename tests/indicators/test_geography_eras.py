@@ -14,9 +14,9 @@ By hand, current geography: 2020-09 QWO = 1 + 4 = 5, England = 7 (Y99999 unplace
 import duckdb
 import pytest
 
+from pipelines.datasets.epd.stage import ingest_epd_month
+from pipelines.datasets.nhs_digital.practice_map import ingest_practice_geography
 from pipelines.indicators.engine import build_warehouse, compute_practice_month
-from pipelines.lake.practice_geography import ingest_practice_geography
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
 from pipelines.organisations.ccg_successors import TABLE, derive
 from tests.epd_fixtures import LEGACY_ICB_HEADER, LEGACY_STP_HEADER

@@ -20,10 +20,10 @@ List sizes (both months):       patients  65+   0-14  15-19  adults = patients -
 import duckdb
 import pytest
 
+from pipelines.datasets.epd.stage import ingest_epd_month
+from pipelines.datasets.nhs_digital.list_sizes import ingest_list_sizes
+from pipelines.datasets.nhs_digital.practice_map import ingest_practice_geography
 from pipelines.indicators.engine import build_warehouse, compute_practice_month
-from pipelines.lake.list_sizes import ingest_list_sizes
-from pipelines.lake.practice_geography import ingest_practice_geography
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
 from tests.epd_fixtures import SNOMED_LEGACY_HEADER
 

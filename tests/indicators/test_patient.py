@@ -1,4 +1,4 @@
-"""Patient-level indicators on a hand-made extract (pipelines/sample/patient_edge_cases/), reporting month
+"""Patient-level indicators on a hand-made extract (pipelines/datasets/patient/edge_cases/), reporting month
 March 2026: window 2026-01-01 to 2026-03-31 (90 days), ages on 2026-03-31.
 
 Expected patient lists, worked out by hand from the fixture (see the notes in registrations.csv):
@@ -55,13 +55,13 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines.datasets.patient.contract import ExtractError
+from pipelines.datasets.patient.stage import load_extract
 from pipelines.indicators.patient import compute_patient_month
-from pipelines.lake.patient import load_extract
-from pipelines.lake.patient_contract import ExtractError
 from pipelines.layout import Layout
 
 # The hand-made extract ships with the package: the synthetic sample embeds the same edge cases.
-EXTRACT = Path(__file__).resolve().parents[2] / "pipelines" / "sample" / "patient_edge_cases"
+EXTRACT = Path(__file__).resolve().parents[2] / "pipelines" / "datasets" / "patient" / "edge_cases"
 
 OVER_65 = {"p01", "p02", "p03", "p04", "p05", "p06", "p10", "p11", "p23", "p27", "p28", "p32", "p33", "p34"}
 OVER_75 = {"p01", "p04", "p05", "p06", "p10", "p27", "p28", "p33", "p34"}
@@ -293,8 +293,8 @@ def test_row_numbers_follow_the_file_when_the_read_is_parallel(tmp_path):
 
 
 def test_synthetic_extract_is_seeded_and_plausible(tmp_path):
+    from pipelines.datasets.patient.sample import generate, write_patient_sample
     from pipelines.months import month_range
-    from pipelines.sample.patient import generate, write_patient_sample
 
     practices = [f"S{k:05d}" for k in range(40)]
     months = month_range("2025-11:2026-03")
@@ -331,8 +331,8 @@ def test_synthetic_extract_is_seeded_and_plausible(tmp_path):
 def test_every_registration_flag_is_staged_checked_typed_and_read():
     # A flag is declared once (indicators/model.py RegistrationFlag); the SQL that stages, types, detects and
     # reads it names each column, and the suite checks its values: adding a flag without them fails here.
-    from pipelines.checks.patient import RULES
-    from pipelines.lake.patient_contract import REGISTRATION_FLAGS
+    from pipelines.datasets.patient.contract import REGISTRATION_FLAGS
+    from pipelines.datasets.patient.suite import RULES
     from pipelines.sqlfiles import load_sql
 
     assert REGISTRATION_FLAGS == ("learning_disability_or_autism",)

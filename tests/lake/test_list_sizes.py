@@ -7,11 +7,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.lake.list_sizes import ingest_list_sizes
-from pipelines.lake.nhs_digital_format import parse_extract_date
-from pipelines.lake.practice_geography import ingest_practice_geography
+from pipelines.datasets.nhs_digital.files import ListSizeError
+from pipelines.datasets.nhs_digital.format import parse_extract_date
+from pipelines.datasets.nhs_digital.list_sizes import ingest_list_sizes
+from pipelines.datasets.nhs_digital.practice_map import ingest_practice_geography
 from pipelines.layout import Layout
-from pipelines.sources.nhs_digital import ListSizeError
 
 QUIN = """PUBLICATION,EXTRACT_DATE,ORG_TYPE,ORG_CODE,ONS_CODE,POSTCODE,SEX,AGE_GROUP_5,NUMBER_OF_PATIENTS
 GP_PRAC_PAT_LIST,{d},Comm Region,Y62,E40000010,,ALL,ALL,7000000

@@ -6,8 +6,8 @@ import zipfile
 import duckdb
 import pytest
 
-from pipelines.epd.flavours import UnknownHeaderError, detect_flavour
-from pipelines.lake.prescribing import IngestError, ingest_epd_month
+from pipelines.datasets.epd.flavours import UnknownHeaderError, detect_flavour
+from pipelines.datasets.epd.stage import IngestError, ingest_epd_month
 from pipelines.layout import Layout
 from pipelines.textfiles import parse_header_line
 from tests.epd_fixtures import (
@@ -245,7 +245,7 @@ def test_latin1_text_is_exact_even_where_it_looks_like_utf8(tmp_path):
 
 
 def test_the_suite_judges_the_bytes_that_are_published(tmp_path):
-    """The suite runs beside the name decoding (pipelines/lake/prescribing.py: _stage); when a presentation
+    """The suite runs beside the name decoding (pipelines/datasets/epd/stage.py: _stage); when a presentation
     name must be repaired the fact is rewritten, and the verdict must then be on the rewritten file."""
     rows = legacy_rows().replace(b"Risperidone 1mg tablets", b"Risperidone 1mg tablets \xb5")
     source = write(tmp_path / "EPD_202401.csv", LEGACY_ICB_HEADER + rows)
@@ -269,7 +269,7 @@ def test_the_suite_judges_the_bytes_that_are_published(tmp_path):
 def test_a_file_cut_short_is_refused_and_the_month_kept(tmp_path):
     import hashlib
 
-    from pipelines.lake.prescribing import IngestError
+    from pipelines.datasets.epd.stage import IngestError
 
     layout = Layout(tmp_path / "data")
     good = REAL_ROWS.read_bytes()
@@ -319,7 +319,7 @@ def test_a_quoted_newline_does_not_shift_names(tmp_path):
     "fix, fields", [(lambda row: row.replace(b"\n", b',"x"\n'), 28), (lambda row: row.rsplit(b",", 1)[0] + b"\n", 26)]
 )
 def test_a_row_with_the_wrong_number_of_fields_is_named(tmp_path, fix, fields):
-    from pipelines.lake.prescribing import IngestError
+    from pipelines.datasets.epd.stage import IngestError
 
     lines = REAL_ROWS.read_bytes().splitlines(keepends=True)
     bad = write(tmp_path / "EPD_SNOMED_202601.csv", b"".join(lines[:5] + [fix(lines[5])] + lines[6:]))

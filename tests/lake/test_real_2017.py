@@ -18,11 +18,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.datasets.epd.stage import ingest_epd_month
+from pipelines.datasets.nhs_digital.files import ListSizeError
+from pipelines.datasets.nhs_digital.list_sizes import ingest_list_sizes
 from pipelines.indicators.engine import compute_practice_month
-from pipelines.lake.list_sizes import ingest_list_sizes
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
-from pipelines.sources.nhs_digital import ListSizeError
 from tests.epd_fixtures import LEGACY_AREA_TEAM_HEADER
 
 A = pytest.approx

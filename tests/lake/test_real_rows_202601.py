@@ -14,8 +14,8 @@ Mounjaro) is in no indicator's code list."""
 import duckdb
 import pytest
 
+from pipelines.datasets.epd.stage import ingest_epd_month
 from pipelines.indicators.engine import compute_practice_month
-from pipelines.lake.prescribing import ingest_epd_month
 from pipelines.layout import Layout
 from tests.epd_fixtures import REAL_ROWS
 

@@ -196,7 +196,7 @@ def test_code_list_fixes_from_the_real_lists():
 
 
 def test_sample_names_come_from_the_real_lists():
-    from pipelines.sample.prescribing import presentations
+    from pipelines.datasets.epd.sample import presentations
 
     table = presentations("demo")
     for code, name, older in zip(table["bnf_code"], table["bnf_name"], table["bnf_name_2020"]):
@@ -266,7 +266,7 @@ def test_a_practice_in_no_pcn_is_what_nhs_digitals_real_maps_call_u(name, unallo
 
 def test_every_code_the_patient_sample_issues_is_real():
     """The synthetic extract's products and its hand-made edge cases name presentations of NHSBSA's lists."""
-    from pipelines.sample.patient import EDGE_CASES, PRODUCTS
+    from pipelines.datasets.patient.sample import EDGE_CASES, PRODUCTS
 
     codes = {p.bnf_code for products, _ in PRODUCTS.values() for p in products}
     with open(EDGE_CASES / "prescriptions.csv", newline="", encoding="utf-8") as fh:

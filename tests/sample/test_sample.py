@@ -5,11 +5,12 @@ import hashlib
 import polars as pl
 import pytest
 
-from pipelines.epd.flavours import detect_flavour
-from pipelines.sample.files import epd_filename, epd_flavour_for, extract_date_text
+from pipelines.datasets.epd.flavours import detect_flavour
+from pipelines.datasets.epd.sample import REFERENCE as REFERENCE_DIR
+from pipelines.datasets.epd.sample_file import epd_filename, epd_flavour_for
+from pipelines.datasets.nhs_digital.sample_files import extract_date_text
 from pipelines.sample.generate import write_sample_month
 from pipelines.sample.organisations import build_england
-from pipelines.sample.prescribing import REFERENCE as REFERENCE_DIR
 from pipelines.textfiles import parse_header_line
 
 REFERENCE = REFERENCE_DIR / "bnf_presentations.csv"
@@ -118,7 +119,7 @@ def test_legacy_dataset_for_months_it_covered(tmp_path):
 
 
 def test_national_presentations_have_well_formed_unique_codes():
-    from pipelines.sample.prescribing import NATIONAL_FILLER_PRESENTATIONS, presentations
+    from pipelines.datasets.epd.sample import NATIONAL_FILLER_PRESENTATIONS, presentations
 
     table = presentations("national")
     reference_rows = len(open(REFERENCE).read().splitlines()) - 1
@@ -168,7 +169,7 @@ def test_months_before_november_2020_carry_the_older_abbreviated_names(tmp_path)
     ],
 )
 def test_every_era_is_written_in_its_published_layout(tmp_path, month, dataset, flavour, geography, list_files):
-    from pipelines.epd.flavours import source_geography
+    from pipelines.datasets.epd.flavours import source_geography
 
     result = write_sample_month(month, tmp_path, practice_fraction=0.01, dataset=dataset)
     detected = detect_flavour(parse_header_line(result.epd_path.read_bytes().splitlines()[0]))

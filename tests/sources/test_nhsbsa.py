@@ -5,8 +5,8 @@ import zipfile
 
 import pytest
 
-from pipelines.raw_files import locate_epd
-from pipelines.sources.nhsbsa import LEGACY_PACKAGE, SNOMED_PACKAGE, CkanClient, CkanError, TransientError
+from pipelines.datasets.epd.nhsbsa import LEGACY_PACKAGE, SNOMED_PACKAGE, CkanClient, CkanError, TransientError
+from pipelines.datasets.epd.source import locate as locate_epd
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.sensors import publication_requests
 from tests.ckan_server import FakeCkan

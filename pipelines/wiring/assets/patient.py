@@ -5,8 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.datasets.patient.stage import load_extract
 from pipelines.indicators.patient import compute_patient_month, patient_indicators
-from pipelines.lake.patient import load_extract
 from pipelines.months import from_partition_key
 from pipelines.wiring.assets.lake import practice_geography
 from pipelines.wiring.assets.reference import reference_bnf
