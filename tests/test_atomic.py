@@ -38,7 +38,7 @@ def test_a_data_directory_with_glob_characters(tmp_path):
     from click.testing import CliRunner
 
     from pipelines.cli import main
-    from tests.lake.test_real_2017 import QUIN_2017, epd_2017
+    from tests.datasets.test_real_2017 import QUIN_2017, epd_2017
 
     root = tmp_path / "nhs [2017] data"
     (root / "epd").mkdir(parents=True)

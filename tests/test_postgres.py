@@ -1,6 +1,6 @@
 """Dagster's instance on PostgreSQL (dagster-postgres) when MSI_DAGSTER_POSTGRES_URL is set: a private
 Debian PostgreSQL cluster started by this test on 127.0.0.1 with a password login, a real month run by `msi run`
-(the real 2017 rows of tests/lake/test_real_2017.py), and its runs and events read back from PostgreSQL.
+(the real 2017 rows of tests/datasets/test_real_2017.py), and its runs and events read back from PostgreSQL.
 .ci/run installs Debian's postgresql; without it the test is skipped, saying so."""
 
 import glob
@@ -55,7 +55,7 @@ def postgres_url():
 
 
 def test_runs_and_events_are_kept_in_postgresql(postgres_url, tmp_path):
-    from tests.lake.test_real_2017 import QUIN_2017, epd_2017
+    from tests.datasets.test_real_2017 import QUIN_2017, epd_2017
 
     epd, lists = tmp_path / "epd", tmp_path / "lists" / "2017-09"
     epd.mkdir()

@@ -1,6 +1,6 @@
 """The package installs anywhere: the wheel carries sql/, reference/ and the indicator catalogue (not bench/),
 and msi installed from it into a fresh virtual environment, run from a folder outside the checkout, describes
-an indicator and runs a month end to end, report included (the real 2017 rows of tests/lake/test_real_2017.py).
+an indicator and runs a month end to end, report included (the real 2017 rows of tests/datasets/test_real_2017.py).
 Slow (it installs every dependency, from uv's cache): `uv run pytest -m "not slow"` leaves it out."""
 
 import csv
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
-    from tests.lake.test_real_2017 import QUIN_2017, epd_2017
+    from tests.datasets.test_real_2017 import QUIN_2017, epd_2017
 
     uv = shutil.which("uv")
     if uv is None:
