@@ -689,5 +689,28 @@ def serve_source_line(source: str | None, env: dict) -> str:
     return f"[bold]Source: {where}[/bold]; list sizes from {env['MSI_LIST_SIZE_DIR']}."
 
 
+def entry() -> None:
+    """The `msi` command (pyproject's script, and `python -m pipelines.cli`): `main`, then an exit that skips
+    the interpreter's teardown once the command has finished and its output is flushed. With Great
+    Expectations and duckdb_engine both imported, tearing down DuckDB's extension module printed ~40 lines of
+    nanobind "leaked instances" warnings after every run: harmless (everything was written and closed), but
+    alarming to whoever reads the end of the output. An exception other than an exit still ends the usual way,
+    with its traceback."""
+    import logging
+
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):  # SystemExit("message"): printed, status 1, as Python itself does
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -188,3 +188,50 @@ def test_indicators_show_lists_chemicals_left_out_items_and_differences_from_cit
         "06d6e286fe606f0ceb5d6cd306adf60b80a9fb8f: openprescribing/measures/definitions/bdzadq.json)"
     ) in text
     assert "only in the source, " in text and "OpenPrescribing has no ADQ for" in text
+
+
+# What every run does before it ends, in its order (the command first, then a month's suite): a Great
+# Expectations suite over a DuckDB file through duckdb_engine. (Whether the warnings show depends on that order.)
+VALIDATED = """
+import sys, tempfile
+from pathlib import Path
+from pipelines.cli import entry, main
+import duckdb
+import great_expectations.expectations as gxe
+from pipelines.checks.gx_duckdb import validate_parquet
+folder = Path(tempfile.mkdtemp())
+duckdb.sql(f"COPY (SELECT 1 AS a) TO '{folder / 't.parquet'}' (FORMAT parquet)")
+validate_parquet(folder / "t.parquet", "t", [gxe.ExpectTableRowCountToBeBetween(min_value=1)], folder / "w")
+"""
+
+
+def _msi(call: str, argv: list[str]):
+    import subprocess
+    import sys
+
+    code = VALIDATED + f"sys.argv = {argv!r}\n{call}()\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.parametrize(
+    "argv, status, said",
+    [
+        (["msi", "--help"], 0, "Medication Safety Indicators"),
+        (["msi", "run", "--months", "2026-13"], 2, "not a month: '2026-13'"),  # click's usage error, exit 2
+    ],
+)
+def test_msi_ends_without_the_teardown_warnings(argv, status, said):
+    """`msi` skips the interpreter's teardown once its output is flushed (pipelines/cli.py, `entry`): after a
+    Great Expectations suite over DuckDB, as every run has, tearing down DuckDB's module printed ~40 lines
+    of nanobind "leaked instances" warnings after every command."""
+    done = _msi("entry", argv)
+    assert done.returncode == status, done.stderr
+    assert said in done.stdout + done.stderr  # flushed before the process ended
+    assert "nanobind" not in done.stderr
+
+
+def test_without_entry_the_warnings_are_printed():
+    """The control: the same process ending the usual way prints them. When this fails, DuckDB no longer
+    leaks at teardown and `entry` can end the usual way again."""
+    done = _msi("main", ["msi", "--help"])
+    assert done.returncode == 0 and "nanobind: leaked" in done.stderr
