@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipelines.datasets import registry as datasets
 from pipelines.layout import resolve_data_dir
 from pipelines.months import month_range
 from pipelines.sample.generate import DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder, write_sample_month
@@ -237,9 +238,9 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
         console.print(f"[yellow]{failure}[/yellow]", highlight=False, soft_wrap=True)
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")
-    console.print(f"    prescribing: {TABLES['prescribing'].root(layout)}")
-    console.print(f"    list sizes:  {TABLES['list_sizes'].root(layout)}")
-    console.print(f"    geography:   {TABLES['practice_geography'].root(layout)}")
+    lake_tables = [t for d in datasets.DATASETS for t in d.tables]  # every dataset's, from its registry line
+    for table in lake_tables:
+        console.print(f"    {table.name + ':':{max(len(t.name) for t in lake_tables) + 1}} {table.root(layout)}")
     if outcomes and layout.report(outcomes[-1].month).is_dir():
         last = outcomes[-1].month
         console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.reports / 'index.html'}")
