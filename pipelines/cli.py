@@ -16,9 +16,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from pipelines.datasets import registry as datasets
+from pipelines.datasets.sample import DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder, write_sample_month
 from pipelines.layout import resolve_data_dir
 from pipelines.months import month_range
-from pipelines.sample.generate import DEFAULT_SEED, DEMO_MONTHS, ensure_sample_month, sample_folder, write_sample_month
 from pipelines.settings import DEFAULT_BASELINE, SOURCES, Settings
 from pipelines.tables import TABLES
 
@@ -239,8 +239,9 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")
     lake_tables = [t for d in datasets.DATASETS for t in d.tables]  # every dataset's, from its registry line
-    for table in lake_tables:
-        console.print(f"    {table.name + ':':{max(len(t.name) for t in lake_tables) + 1}} {table.root(layout)}")
+    for lake_table in lake_tables:
+        name = lake_table.name + ":"
+        console.print(f"    {name:{max(len(t.name) for t in lake_tables) + 1}} {lake_table.root(layout)}")
     if outcomes and layout.report(outcomes[-1].month).is_dir():
         last = outcomes[-1].month
         console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.reports / 'index.html'}")

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import environment
-from pipelines.tables import table as _table
 
 DEFAULT_DATA_DIR = environment.VARIABLES["MSI_DATA_DIR"].default
 
@@ -57,22 +56,6 @@ class Layout:
     def lake(self) -> Path:
         return self.root / "lake"
 
-    # Tables are declared in pipelines/tables.py (columns, partitioning, writer, SQL); these find their files.
-    def lake_file(self, table: str, month: str) -> Path:
-        return _table(table, "lake").path(self, month)
-
-    def lake_months(self, table: str) -> list[str]:
-        """The months a lake table holds, oldest first."""
-        return _table(table, "lake").months(self)
-
-    def nearest_lake_file(self, table: str, month: str) -> tuple[Path | None, str | None]:
-        """The month's file of a lake table, else the nearest earlier month's (outputs then say which)."""
-        return _table(table, "lake").nearest(self, month)
-
-    def patient_file(self, table: str) -> Path:
-        """lake/patient/<table>.parquet: the checked patient-level extract (never leaves the data dir)."""
-        return _table(f"patient_{table}", "lake").path(self)
-
     @property
     def patient_manifest(self) -> Path:
         """What the checked extract was: its folder, counts and the optional columns it carries."""
@@ -86,9 +69,6 @@ class Layout:
     def views(self) -> Path:
         """warehouse/msi.duckdb: a view per warehouse table (sql/warehouse/views.sql), for analysts."""
         return self.warehouse / "msi.duckdb"
-
-    def warehouse_file(self, table: str, month: str) -> Path:
-        return _table(table, "warehouse").path(self, month)
 
     def extracts(self, month: str) -> Path:
         return self.root / "extracts" / month

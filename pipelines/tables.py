@@ -1,15 +1,30 @@
 """Every table of the data directory, listed once: each dataset's lake tables (declared in its folder under
 pipelines/datasets/, gathered by pipelines/datasets/registry.py) and the warehouse's tables, declared here.
-Readers list months, find files and glob through here (Layout's lake_file, warehouse_file, lake_months and
-nearest_lake_file delegate to it), so "which months does a table hold" has one answer. tests/test_tables.py
+Readers list months, find files and glob through here (`lake_file`, `warehouse_file`, `lake_months`,
+`nearest_lake_file`, `patient_file` below), so "which months does a table hold" has one answer. tests/test_tables.py
 checks every table a whole run writes against these columns, and that every SQL file named here exists."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from pipelines.datasets.registry import LAKE_TABLES
 from pipelines.table import INT, B, D, F, Table, V
 
-__all__ = ["TABLES", "Table", "table"]
+if TYPE_CHECKING:
+    from pipelines.layout import Layout
+
+__all__ = [
+    "TABLES",
+    "Table",
+    "lake_file",
+    "lake_months",
+    "nearest_lake_file",
+    "patient_file",
+    "table",
+    "warehouse_file",
+]
 
 _PRACTICE_VALUES = (
     ("month", V),
@@ -187,3 +202,27 @@ def table(name: str, zone: str | None = None) -> Table:
     if found is None or (zone and found.zone != zone):
         raise KeyError(f"no {zone or ''} table {name!r} in pipelines/tables.py")
     return found
+
+
+# A table's files, by its name (readers name tables; the Table knows where its files are).
+def lake_file(layout: Layout, name: str, month: str) -> Path:
+    return table(name, "lake").path(layout, month)
+
+
+def lake_months(layout: Layout, name: str) -> list[str]:
+    """The months a lake table holds, oldest first."""
+    return table(name, "lake").months(layout)
+
+
+def nearest_lake_file(layout: Layout, name: str, month: str) -> tuple[Path | None, str | None]:
+    """The month's file of a lake table, else the nearest earlier month's (outputs then say which)."""
+    return table(name, "lake").nearest(layout, month)
+
+
+def patient_file(layout: Layout, name: str) -> Path:
+    """lake/patient/<name>.parquet: the checked patient-level extract (never leaves the data directory)."""
+    return table(f"patient_{name}", "lake").path(layout)
+
+
+def warehouse_file(layout: Layout, name: str, month: str) -> Path:
+    return table(name, "warehouse").path(layout, month)

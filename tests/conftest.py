@@ -9,9 +9,9 @@ import dagster as dg
 import pytest
 
 from pipelines.datasets.patient.sample import issue_months, sample_practices, write_patient_sample
+from pipelines.datasets.sample import _keep, write_sample_month
 from pipelines.indicators.engine import write_views
 from pipelines.layout import Layout
-from pipelines.sample.generate import _keep, write_sample_month
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.runner import run_months
 

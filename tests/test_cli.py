@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
-from pipelines.sample.generate import write_sample_month
+from pipelines.datasets.sample import write_sample_month
 from tests.fault_runs import run
 
 

@@ -6,7 +6,8 @@ import dagster as dg
 import pytest
 
 from pipelines.datasets.epd.nhsbsa import SNOMED_PACKAGE
-from pipelines.sample.generate import write_sample_month
+from pipelines.datasets.sample import write_sample_month
+from pipelines.tables import lake_file
 from pipelines.wiring.asset_checks import prescribing_month_expectations, prescribing_month_row_count_drift
 from pipelines.wiring.assets.lake import lake_month, list_sizes, practice_geography, prescribing_month
 from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
@@ -165,7 +166,7 @@ def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
     assert first.success and ran == [True]
     check = next(e for e in first.get_asset_check_evaluations() if e.check_name == "prescribing_month_expectations")
     assert check.passed and check.metadata["geography_checked_against"].value == "the 36 ICB codes from April 2026"
-    lake = settings.layout.lake_file("prescribing", "2026-05")
+    lake = lake_file(settings.layout, "prescribing", "2026-05")
     before = hashlib.sha256(lake.read_bytes()).hexdigest()
 
     ran.clear()

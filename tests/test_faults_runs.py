@@ -17,6 +17,7 @@ import pytest
 
 from pipelines.layout import Layout
 from pipelines.lock import data_lock
+from pipelines.tables import warehouse_file
 from tests.fault_runs import copy_data, digests, good_month, month_inputs, one_line, run
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -106,11 +107,11 @@ def test_a_months_rebuild_never_drops_another_month(good_data, tmp_path, monkeyp
     # Month B's practice values: the January values again, as February (what B's practice step writes).
     for table in ("indicator_practice", "indicator_practice_breakdown"):
         with duckdb.connect() as con:
-            target = layout.warehouse_file(table, "2026-02")
+            target = warehouse_file(layout, table, "2026-02")
             target.parent.mkdir(parents=True)
             con.execute(
                 "COPY (SELECT * REPLACE ('2026-02' AS month) FROM read_parquet($p)) TO $o (FORMAT parquet)",
-                {"p": str(layout.warehouse_file(table, "2026-01")), "o": str(target)},
+                {"p": str(warehouse_file(layout, table, "2026-01")), "o": str(target)},
             )
     b_ready = layout.warehouse / "indicator_practice" / "month=2026-02"
     parked = tmp_path / "parked"

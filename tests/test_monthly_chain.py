@@ -18,8 +18,8 @@ from email import policy
 from pathlib import Path
 
 from pipelines.datasets.epd.nhsbsa import SNOMED_PACKAGE
+from pipelines.datasets.sample import write_sample_month
 from pipelines.outputs.report.site import read_data_module
-from pipelines.sample.generate import write_sample_month
 from pipelines.wiring.runner import DAGSTER_YAML
 from tests.ckan_server import FakeCkan
 from tests.smtp_server import Inbox, free_port

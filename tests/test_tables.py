@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.layout import Layout
 from pipelines.sqlfiles import SQL_DIR
-from pipelines.tables import TABLES, table
+from pipelines.tables import TABLES, lake_file, table, warehouse_file
 
 PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
 
@@ -34,10 +34,10 @@ def test_months_are_folders_holding_the_tables_file(tmp_path):
     assert TABLES["indicator_practice"].months(layout) == ["2026-01"]  # an empty folder holds no month
     assert TABLES["patient_indicator_practice"].months(layout) == ["2026-02"]
     assert TABLES["indicator_values"].months(layout) == ["2026-02"]
-    assert layout.warehouse_file("patient_indicator_practice", "2026-02").name == "patient.parquet"
+    assert warehouse_file(layout, "patient_indicator_practice", "2026-02").name == "patient.parquet"
     assert TABLES["indicator_practice"].nearest(layout, "2026-03")[1] == "2026-01"
     with pytest.raises(KeyError, match="no lake table 'indicator_values'"):
-        layout.lake_file("indicator_values", "2026-02")
+        lake_file(layout, "indicator_values", "2026-02")
     with pytest.raises(ValueError, match="use glob"):
         table("indicator_values").path(layout, "2026-02")
 

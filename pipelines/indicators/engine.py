@@ -35,7 +35,7 @@ from pipelines.months import days_in_month
 from pipelines.parquet_files import check_readable
 from pipelines.reference import REFERENCE_DIR
 from pipelines.sqlfiles import load_sql, month_files, sql_literal
-from pipelines.tables import TABLES
+from pipelines.tables import TABLES, lake_file, lake_months, nearest_lake_file, warehouse_file
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
 MONTHS_PER_BATCH = 12  # org rows are built a year at a time (memory stays flat however long the history)
@@ -160,11 +160,11 @@ def _register(con, indicators: dict[str, Indicator], codes_seen, groups: dict[st
 
 def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Indicator] | None = None) -> PracticeMonth:
     indicators = indicators or public_indicators()
-    rx, px = layout.lake_file("prescribing", month), layout.lake_file("practices", month)
+    rx, px = lake_file(layout, "prescribing", month), lake_file(layout, "practices", month)
     if not rx.is_file() or not px.is_file():
         raise IndicatorError(f"no normalised prescribing for {month} in {layout.lake}; ingest the month first")
-    lists, lists_month = layout.nearest_lake_file("list_sizes", month)
-    gp_map, map_month = layout.nearest_lake_file("practice_geography", month)
+    lists, lists_month = nearest_lake_file(layout, "list_sizes", month)
+    gp_map, map_month = nearest_lake_file(layout, "practice_geography", month)
     check_readable([rx, px] + [f for f in (lists, gp_map) if f is not None])
     with scratch_dir(layout.tmp, f"indicators-{month}") as work:
         con = duckdb_connection(work, "2GB")
@@ -200,13 +200,13 @@ def compute_practice_month(layout: Layout, month: str, indicators: dict[str, Ind
         presentations.write_parquet(seen_path)  # what the outputs' Definitions list as matched in this data
         practices = con.execute(load_sql("files/practice_count"), {"p": str(values)}).fetchone()[0]
         con.close()
-        out_values = layout.warehouse_file("indicator_practice", month)
-        out_breakdown = layout.warehouse_file("indicator_practice_breakdown", month)
-        out_ome = layout.warehouse_file("opioid_ome", month)
+        out_values = warehouse_file(layout, "indicator_practice", month)
+        out_breakdown = warehouse_file(layout, "indicator_practice_breakdown", month)
+        out_ome = warehouse_file(layout, "opioid_ome", month)
         publish_file(values, out_values)
         publish_file(breakdown, out_breakdown)
         publish_file(ome_path, out_ome)
-        publish_file(seen_path, layout.warehouse_file("presentations", month))
+        publish_file(seen_path, warehouse_file(layout, "presentations", month))
         in_scope, without = coverage(ome)
         return PracticeMonth(
             month, int(practices), lists_month, in_scope, without, out_values, out_breakdown, out_ome, map_month
@@ -237,10 +237,10 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
     with scratch_dir(layout.tmp, "warehouse") as work:
         con = duckdb_connection(work, "2GB")
         _register(con, indicators, [])
-        geographies = layout.lake_months("practice_geography")
+        geographies = lake_months(layout, "practice_geography")
         practices_files = TABLES["practices"].glob(layout)
         geography_path = (
-            layout.lake_file("practice_geography", geographies[-1]) if geographies else work / "no_geography.parquet"
+            lake_file(layout, "practice_geography", geographies[-1]) if geographies else work / "no_geography.parquet"
         )
         if not geographies:
             write_empty(con, geography_path, TABLES["practice_geography"].schema)
@@ -291,9 +291,9 @@ def build_warehouse(layout: Layout, patient_level: bool = False) -> dict:
                 str(f) for t in ([public, patient] if patient_level else [public]) for f in t.files(layout, batch)
             ]
             batch_breakdown = [
-                str(layout.warehouse_file("indicator_practice_breakdown", m))
+                str(warehouse_file(layout, "indicator_practice_breakdown", m))
                 for m in batch
-                if layout.warehouse_file("indicator_practice_breakdown", m).is_file()
+                if warehouse_file(layout, "indicator_practice_breakdown", m).is_file()
             ]
             copy_query(
                 con,

@@ -27,7 +27,7 @@ from pipelines.layout import Layout
 from pipelines.months import add_months, days_in_month
 from pipelines.private import check_private, publish_private
 from pipelines.sqlfiles import load_sql
-from pipelines.tables import TABLES
+from pipelines.tables import TABLES, nearest_lake_file, patient_file, warehouse_file
 
 
 class PatientDataError(RuntimeError):
@@ -123,7 +123,7 @@ def rule_tables(indicators: dict[str, Indicator], codes_seen) -> dict[str, pl.Da
 
 
 def has_patient_data(layout: Layout) -> bool:
-    return layout.patient_file("prescriptions").is_file() and layout.patient_file("registrations").is_file()
+    return patient_file(layout, "prescriptions").is_file() and patient_file(layout, "registrations").is_file()
 
 
 def computable(indicators: dict[str, Indicator], flags: tuple[str, ...]) -> tuple[dict[str, Indicator], dict[str, str]]:
@@ -147,9 +147,9 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         raise PatientDataError(f"no checked patient-level extract in {layout.lake / 'patient'}; load one first")
     check_private(layout)
     start, end, days = window(month)
-    rx, rg = layout.patient_file("prescriptions"), layout.patient_file("registrations")
+    rx, rg = patient_file(layout, "prescriptions"), patient_file(layout, "registrations")
     indicators, not_computed = computable(indicators or patient_indicators(), carried_flags(rg))
-    geography, _ = layout.nearest_lake_file("practice_geography", month)
+    geography, _ = nearest_lake_file(layout, "practice_geography", month)
     with scratch_dir(layout.tmp, f"patient-{month}") as work:
         con = duckdb_connection(work, "2GB")
         if geography is None:  # no practice map yet: practice rows without names or organisations
@@ -190,7 +190,7 @@ def compute_patient_month(layout: Layout, month: str, indicators: dict[str, Indi
         (n_members,) = con.execute(load_sql("files/row_count"), {"p": str(members)}).fetchall()[0]
         (practices,) = con.execute(load_sql("files/practice_count"), {"p": str(values)}).fetchall()[0]
         con.close()
-        out_values = layout.warehouse_file("patient_indicator_practice", month)  # beside the public data.parquet
+        out_values = warehouse_file(layout, "patient_indicator_practice", month)  # beside the public data.parquet
         publish_private(values, out_values, layout)
-        publish_private(members, layout.warehouse_file("patient_members", month), layout)
+        publish_private(members, warehouse_file(layout, "patient_members", month), layout)
         return PatientMonth(month, start, end, int(practices), int(n_members), out_values, not_computed)

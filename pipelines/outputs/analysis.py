@@ -21,7 +21,7 @@ from pipelines.settings import DEFAULT_BASELINE
 from pipelines.sqlfiles import load_sql
 from pipelines.stats.funnel import Z95, Z998, limits
 from pipelines.stats.spc import trend_direction, xmr
-from pipelines.tables import TABLES
+from pipelines.tables import TABLES, nearest_lake_file, warehouse_file
 
 SERIES_MONTHS = 24  # the SPC looks back at most two years
 PRODUCT_MONTHS = 3  # a practice's products behind each numerator, over this many months
@@ -76,7 +76,7 @@ class Analysis:
     def opioids_without_ome(self) -> list[dict]:
         """The data month's in-scope opioid presentations that add no OME (unread names and forms outside
         the scope), with items and the reason, most items first; shown beside every OME indicator."""
-        path = self.layout.warehouse_file("opioid_ome", self.month)
+        path = warehouse_file(self.layout, "opioid_ome", self.month)
         if not path.is_file():
             return []
         frame = pl.read_parquet(path, glob=False).filter(pl.col("status") != "ome")
@@ -140,7 +140,7 @@ class Analysis:
     def practice_postcodes(self) -> dict[str, str]:
         """Practice -> postcode from NHS Digital's practice map of the month (or the nearest earlier one), which
         the report's search shows; a damaged map file is named (DamagedFile), not met as a bare error."""
-        path, _ = self.layout.nearest_lake_file("practice_geography", self.month)
+        path, _ = nearest_lake_file(self.layout, "practice_geography", self.month)
         if path is None:
             return {}
         check_readable([path])

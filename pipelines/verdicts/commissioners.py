@@ -23,7 +23,7 @@ from pipelines.layout import Layout
 from pipelines.organisations.ccg_successors import MAP_2020, MAP_2022
 from pipelines.parquet_files import check_readable
 from pipelines.sqlfiles import load_sql
-from pipelines.tables import TABLES
+from pipelines.tables import TABLES, lake_file
 
 KNOWN_SHARE = 0.99  # of identified items
 
@@ -62,7 +62,7 @@ def commissioner_codes(layout: Layout, month: str) -> dict:
     con = duckdb_connection(layout.tmp, "1GB")
     try:
         rows = con.execute(
-            load_sql("lake/commissioner_codes"), {"practices_path": str(layout.lake_file("practices", month))}
+            load_sql("lake/commissioner_codes"), {"practices_path": str(lake_file(layout, "practices", month))}
         ).fetchall()
     finally:
         con.close()

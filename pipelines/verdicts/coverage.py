@@ -15,6 +15,7 @@ import duckdb
 
 from pipelines.layout import Layout
 from pipelines.sqlfiles import load_sql
+from pipelines.tables import lake_file, lake_months
 
 MISSING_SHARE = 0.05  # of the map's practices with no items (a stated threshold, not measured on a national month)
 MIN_PRACTICES = 5  # an ICB or sub-ICB "gone" since last month needs at least this many practices then
@@ -72,11 +73,11 @@ class Coverage:
 
 def month_coverage(layout: Layout, month: str) -> Coverage:
     """The month's EPD practices against its practice map and the previous month (both where held)."""
-    practices = layout.lake_file("practices", month)
+    practices = lake_file(layout, "practices", month)
     if not practices.is_file():
         return Coverage(month, checked=False)
-    map_file = layout.lake_file("practice_geography", month)
-    earlier = [m for m in layout.lake_months("practices") if m < month]
+    map_file = lake_file(layout, "practice_geography", month)
+    earlier = [m for m in lake_months(layout, "practices") if m < month]
     absent: list[Absent] = []
     map_practices = map_missing = 0
     with duckdb.connect() as con:
@@ -95,7 +96,7 @@ def month_coverage(layout: Layout, month: str) -> Coverage:
             named = {a.code for a in absent}
             for code, name, n, gone in con.execute(
                 load_sql("lake/coverage_since_previous"),
-                {"practices_path": str(practices), "previous_path": str(layout.lake_file("practices", earlier[-1]))},
+                {"practices_path": str(practices), "previous_path": str(lake_file(layout, "practices", earlier[-1]))},
             ).fetchall():
                 if code and code not in named and n >= MIN_PRACTICES and gone == n:
                     absent.append(Absent("icb", code, name or code, n, f"{earlier[-1]}'s EPD"))

@@ -10,6 +10,7 @@ from pipelines.datasets.epd.validation import read_validation, sha256
 from pipelines.layout import Layout
 from pipelines.months import add_months
 from pipelines.parquet_files import parquet_rows
+from pipelines.tables import lake_file
 
 ROW_COUNT_TOLERANCE = 0.25  # real months move by a few per cent; a quarter means something went wrong
 
@@ -17,7 +18,7 @@ ROW_COUNT_TOLERANCE = 0.25  # real months move by a few per cent; a quarter mean
 def expectations_result(layout: Layout, month: str) -> dict | None:
     """{passed, description, summary} of the month's recorded validation; None when there is none."""
     summary = read_validation(EPD_FILE.record_dir(layout, month))
-    published = layout.lake_file("prescribing", month)
+    published = lake_file(layout, "prescribing", month)
     if summary is None or not published.is_file():
         return None
     same_bytes = sha256(published) == summary.get("sha256")
@@ -42,8 +43,8 @@ def row_count(path) -> int | None:
 
 def row_count_drift(layout: Layout, month: str) -> dict:
     """{passed, description, rows, previous_rows, change}: the month's rows against the month before's."""
-    current = row_count(layout.lake_file("prescribing", month))
-    previous = row_count(layout.lake_file("prescribing", add_months(month, -1)))
+    current = row_count(lake_file(layout, "prescribing", month))
+    previous = row_count(lake_file(layout, "prescribing", add_months(month, -1)))
     if previous is None or not current:
         return {"passed": True, "description": "no previous month in the lake to compare with", "rows": current or 0}
     change = current / previous - 1

@@ -17,6 +17,7 @@ import dagster as dg
 
 from pipelines.indicators.engine import OME_UNREAD_WARN_SHARE
 from pipelines.months import from_partition_key
+from pipelines.tables import lake_file, warehouse_file
 from pipelines.verdicts.commissioners import KNOWN_SHARE, commissioner_codes
 from pipelines.verdicts.coverage import MISSING_SHARE, month_coverage
 from pipelines.verdicts.opioid_ome import ome_coverage
@@ -120,7 +121,7 @@ def prescribing_month_coverage(context: dg.AssetCheckExecutionContext, msi: MsiS
 )
 def pincer_agreement_check(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
     month = from_partition_key(context.partition_key)
-    path = msi.layout.lake_file("prescribing", month)
+    path = lake_file(msi.layout, "prescribing", month)
     if not path.is_file():
         return dg.AssetCheckResult(passed=False, severity=WARN, description=f"{path} is missing: run prescribing_month")
     agreement = pincer_agreement(path)
@@ -143,7 +144,7 @@ def pincer_agreement_check(context: dg.AssetCheckExecutionContext, msi: MsiSetti
 )
 def opioid_ome_coverage(context: dg.AssetCheckExecutionContext, msi: MsiSettings) -> dg.AssetCheckResult:
     month = from_partition_key(context.partition_key)
-    path = msi.layout.warehouse_file("opioid_ome", month)
+    path = warehouse_file(msi.layout, "opioid_ome", month)
     if not path.is_file():
         return dg.AssetCheckResult(
             passed=False, severity=WARN, description=f"{path} is missing: run indicator_practice_values for {month}"

@@ -23,6 +23,7 @@ from pipelines.datasets.nhs_digital.files import ListSizeError
 from pipelines.datasets.nhs_digital.list_sizes import ingest_list_sizes
 from pipelines.indicators.engine import compute_practice_month
 from pipelines.layout import Layout
+from pipelines.tables import lake_file
 from tests.epd_fixtures import LEGACY_AREA_TEAM_HEADER
 
 A = pytest.approx
@@ -123,7 +124,7 @@ def month_2017(tmp_path_factory):
             for r in con.execute(
                 "SELECT practice_code, patients, aged_65_plus, aged_75_plus, aged_0_14, aged_15_19, female, male, "
                 "female_13_54 FROM read_parquet($p)",
-                {"p": str(layout.lake_file("list_sizes", "2017-09"))},
+                {"p": str(lake_file(layout, "list_sizes", "2017-09"))},
             ).fetchall()
         }
         values = {

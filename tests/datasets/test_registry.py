@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.datasets import registry
-from pipelines.tables import TABLES
+from pipelines.tables import TABLES, lake_file
 from pipelines.wiring.definitions import build_definitions
 from pipelines.wiring.resources import MsiSettings
 from pipelines.wiring.runner import RunFailed, run_months
@@ -85,10 +85,10 @@ def test_a_new_dataset_is_a_folder_and_a_registry_line(with_toy, tmp_path):
     # Run as `msi run` runs a month: located, staged, checked and published with the EPD month.
     (outcome,) = run_months(settings, ["2026-05"], instance=dg.DagsterInstance.ephemeral(), report=False)
     assert outcome.metadata["toy_vaccinations"]["vaccinated"] == 200  # 120 + 80 + 0 (tests/datasets/toy/sample.py)
-    published = settings.layout.lake_file("toy_vaccinations", "2026-05")
+    published = lake_file(settings.layout, "toy_vaccinations", "2026-05")
     rows = duckdb.sql(f"SELECT * FROM read_parquet('{published}') ORDER BY practice_code").fetchall()
     assert rows == [("2026-05", "A81001", 120), ("2026-05", "A81002", 80), ("2026-05", "Y02345", 0)]
-    epd = settings.layout.lake_file("prescribing", "2026-05")
+    epd = lake_file(settings.layout, "prescribing", "2026-05")
     before = {epd: sha(epd), published: sha(published)}
 
     # Its expectations refuse a bad file, and then nothing of the month is published: the EPD month included.

@@ -59,6 +59,7 @@ from pipelines.datasets.patient.contract import ExtractError
 from pipelines.datasets.patient.stage import load_extract
 from pipelines.indicators.patient import compute_patient_month
 from pipelines.layout import Layout
+from pipelines.tables import patient_file, warehouse_file
 
 # The hand-made extract ships with the package: the synthetic sample embeds the same edge cases.
 EXTRACT = Path(__file__).resolve().parents[2] / "pipelines" / "datasets" / "patient" / "edge_cases"
@@ -105,7 +106,7 @@ def members(layout):
     with duckdb.connect() as con:
         rows = con.execute(
             "SELECT indicator_id, role, patient_id, practice_code FROM read_parquet($p)",
-            {"p": str(layout.warehouse_file("patient_members", "2026-03"))},
+            {"p": str(warehouse_file(layout, "patient_members", "2026-03"))},
         ).fetchall()
     return rows
 
@@ -203,7 +204,7 @@ def test_a_lake_file_from_before_the_flag_is_read_as_not_carrying_it(tmp_path):
     # Registrations normalised by an earlier version have no flag column at all.
     layout = Layout(tmp_path / "data")
     load_extract(EXTRACT, layout)
-    path = layout.patient_file("registrations")
+    path = patient_file(layout, "registrations")
     with duckdb.connect() as con:
         con.execute(
             "COPY (SELECT * EXCLUDE (learning_disability_or_autism) FROM read_parquet($p)) TO $o (FORMAT parquet)",
@@ -247,19 +248,19 @@ def test_bad_values_are_named_by_file_column_and_row(tmp_path):
         "registrations.csv: column learning_disability_or_autism, row 11 (line 12): 'no' — "
         "learning_disability_or_autism must be Y, N or empty (not recorded) (1 row in all)"
     ) in text
-    assert not layout.patient_file("prescriptions").exists()  # nothing published
+    assert not patient_file(layout, "prescriptions").exists()  # nothing published
 
 
 def test_missing_column_and_failed_load_keep_the_last_good_extract(tmp_path):
     layout = Layout(tmp_path / "data")
     load_extract(EXTRACT, layout)
-    before = layout.patient_file("prescriptions").read_bytes()
+    before = patient_file(layout, "prescriptions").read_bytes()
     bad = tmp_path / "bad"
     _write(bad, "prescriptions.csv", (EXTRACT / "prescriptions.csv").read_text().replace("issue_date", "date"))
     _write(bad, "registrations.csv", (EXTRACT / "registrations.csv").read_text())
     with pytest.raises(ExtractError, match=r"prescriptions.csv: missing column\(s\) \['issue_date'\]"):
         load_extract(bad, layout)
-    assert layout.patient_file("prescriptions").read_bytes() == before
+    assert patient_file(layout, "prescriptions").read_bytes() == before
 
 
 def test_parquet_input_gives_the_same_members(tmp_path, march):

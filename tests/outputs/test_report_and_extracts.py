@@ -16,6 +16,7 @@ from indicators.catalogue import catalogue
 from pipelines.outputs.analysis import load_analysis
 from pipelines.outputs.disclosure import round_count
 from pipelines.outputs.report.site import SiteBuilder, data_module, read_data_module
+from pipelines.tables import lake_file
 from tests.conftest import MONTHS
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
@@ -506,7 +507,7 @@ def test_search_finds_practices_and_pcns_offline(run, browser):
         .filter((pl.col("org_type") == "pcn") & (pl.col("org_code") == practice["pcn_code"]))
         .row(0, named=True)
     )
-    postcode = pl.read_parquet(run.lake_file("practice_geography", "2026-07")).filter(
+    postcode = pl.read_parquet(lake_file(run, "practice_geography", "2026-07")).filter(
         pl.col("practice_code") == practice["org_code"]
     )["practice_postcode"][0]
     assert f"practice · {pcn_row['org_name']} · GREATER MANCHESTER · " in shown

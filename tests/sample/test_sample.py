@@ -9,7 +9,7 @@ from pipelines.datasets.epd.flavours import detect_flavour
 from pipelines.datasets.epd.sample import REFERENCE as REFERENCE_DIR
 from pipelines.datasets.epd.sample_file import epd_filename, epd_flavour_for
 from pipelines.datasets.nhs_digital.sample_files import extract_date_text
-from pipelines.sample.generate import write_sample_month
+from pipelines.datasets.sample import write_sample_month
 from pipelines.sample.organisations import build_england
 from pipelines.textfiles import parse_header_line
 

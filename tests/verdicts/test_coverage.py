@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from pipelines.layout import Layout
+from pipelines.tables import lake_file
 from pipelines.verdicts.coverage import month_coverage
 
 
@@ -35,9 +36,9 @@ def layout(tmp_path):
 
 
 def _month(layout, month, practices, with_map=True):
-    _write(layout.lake_file("practices", month), [(p, icb, "x", items) for p, icb, items in practices], PRACTICES)
+    _write(lake_file(layout, "practices", month), [(p, icb, "x", items) for p, icb, items in practices], PRACTICES)
     if with_map:
-        _write(layout.lake_file("practice_geography", month), THE_MAP, MAP)
+        _write(lake_file(layout, "practice_geography", month), THE_MAP, MAP)
 
 
 def test_every_icb_present(layout):

@@ -21,7 +21,7 @@ from pipelines.archives import csv_of
 from pipelines.atomic import StagedFile, scratch_dir
 from pipelines.checks.gx_duckdb import failure_text
 from pipelines.datasets.dataset import Staging
-from pipelines.datasets.epd import EPD_FILE, scan
+from pipelines.datasets.epd import EPD_FILE, FACT, PRACTICES, scan
 from pipelines.datasets.epd.flavours import Flavour, detect_flavour
 from pipelines.datasets.epd.validation import validate_prescribing, write_validation
 from pipelines.duck import duckdb_connection
@@ -233,8 +233,8 @@ def stage_epd_month(
             f"{failure_text(validation)}. Nothing of {month} was published; the lake keeps the "
             "month's previous data"
         )
-    final_rx = layout.lake_file("prescribing", month)
-    final_px = layout.lake_file("practices", month)
+    final_rx = FACT.path(layout, month)
+    final_px = PRACTICES.path(layout, month)
     held = held_rows(final_rx, log)
     # NHSBSA republishes a month to add late prescriptions (later batches subsume earlier ones), so a file
     # with clearly fewer rows than the month already holds (beyond a correction's few) was most likely cut

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pipelines.checks.gx_rules import row_rule, rule_set
-from pipelines.tables import TABLES
+from pipelines.datasets.epd import FACT
 
-# The staged month must be the lake table as declared (pipelines/tables.py): its columns in order, each of its type.
-PRESCRIBING_COLUMNS = [c for c, _ in TABLES["prescribing"].columns]
-COLUMN_TYPES = TABLES["prescribing"].schema
+# The staged month must be the lake table as declared (FACT): its columns in order, each of its type.
+PRESCRIBING_COLUMNS = [c for c, _ in FACT.columns]
+COLUMN_TYPES = FACT.schema
 NOT_NULL = [
     "month",
     "icb_code",

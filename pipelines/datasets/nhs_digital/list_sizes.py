@@ -13,6 +13,7 @@ from pathlib import Path
 from pipelines.archives import csv_of
 from pipelines.atomic import StagedFile, scratch_dir
 from pipelines.datasets.dataset import Staging
+from pipelines.datasets.nhs_digital import LIST_SIZES_TABLE
 from pipelines.datasets.nhs_digital.files import FILE_STEMS, ListSizeError, find_file
 from pipelines.datasets.nhs_digital.format import FEMALE_COLUMNS, QUIN_COLUMNS, parse_extract_date
 from pipelines.datasets.nhs_digital.rows import check_rows, connection, stage_rows
@@ -95,7 +96,7 @@ def stage_list_sizes(folder: Path, month: str, layout: Layout, work: Path) -> St
         )
     return StagedFile(
         out,
-        layout.lake_file("list_sizes", month),
+        LIST_SIZES_TABLE.path(layout, month),
         {
             "practices": int(practices),
             "patients": int(patients),

@@ -8,6 +8,7 @@ from pathlib import Path
 from pipelines.archives import csv_of
 from pipelines.atomic import StagedFile, scratch_dir
 from pipelines.datasets.dataset import Staging
+from pipelines.datasets.nhs_digital import GEOGRAPHY_TABLE
 from pipelines.datasets.nhs_digital.files import ListSizeError, find_file
 from pipelines.datasets.nhs_digital.format import MAP_COLUMNS, header_names, parse_extract_date
 from pipelines.datasets.nhs_digital.rows import check_rows, connection, stage_rows
@@ -52,7 +53,7 @@ def stage_practice_geography(folder: Path, month: str, layout: Layout, work: Pat
             con.close()
     return StagedFile(
         out,
-        layout.lake_file("practice_geography", month),
+        GEOGRAPHY_TABLE.path(layout, month),
         {
             "practices": int(practices),
             "icbs": int(icbs),

@@ -10,43 +10,44 @@ from __future__ import annotations
 
 from pipelines.table import DATE, D, F, Table, V
 
-TABLES = (
-    Table(
-        "patient_prescriptions",
-        "lake",
-        False,
-        (
-            ("patient_id", V),
-            ("practice_code", V),
-            ("issue_date", DATE),
-            ("bnf_code", V),
-            ("quantity", D),
-            ("snomed_code", V),
-            ("dose_text", V),
-        ),
-        "pipelines.datasets.patient.stage",
-        ("patient/stage_prescriptions", "patient/normalise_prescriptions"),
-        folder="patient",
-        file="prescriptions.parquet",
-        private=True,
+PRESCRIPTIONS_FILE = Table(
+    "patient_prescriptions",
+    "lake",
+    False,
+    (
+        ("patient_id", V),
+        ("practice_code", V),
+        ("issue_date", DATE),
+        ("bnf_code", V),
+        ("quantity", D),
+        ("snomed_code", V),
+        ("dose_text", V),
     ),
-    Table(
-        "patient_registrations",
-        "lake",
-        False,
-        (
-            ("patient_id", V),
-            ("practice_code", V),
-            ("sex", V),
-            ("date_of_birth", DATE),
-            ("registered_from", DATE),
-            ("registered_to", DATE),
-            ("learning_disability_or_autism", F),
-        ),
-        "pipelines.datasets.patient.stage",
-        ("patient/stage_registrations", "patient/normalise_registrations", "patient/flags_carried"),
-        folder="patient",
-        file="registrations.parquet",
-        private=True,
-    ),
+    "pipelines.datasets.patient.stage",
+    ("patient/stage_prescriptions", "patient/normalise_prescriptions"),
+    folder="patient",
+    file="prescriptions.parquet",
+    private=True,
 )
+REGISTRATIONS_FILE = Table(
+    "patient_registrations",
+    "lake",
+    False,
+    (
+        ("patient_id", V),
+        ("practice_code", V),
+        ("sex", V),
+        ("date_of_birth", DATE),
+        ("registered_from", DATE),
+        ("registered_to", DATE),
+        ("learning_disability_or_autism", F),
+    ),
+    "pipelines.datasets.patient.stage",
+    ("patient/stage_registrations", "patient/normalise_registrations", "patient/flags_carried"),
+    folder="patient",
+    file="registrations.parquet",
+    private=True,
+)
+TABLES = (PRESCRIPTIONS_FILE, REGISTRATIONS_FILE)
+# The checked extract's files by the contract's table names (contract.py).
+FILES = {"prescriptions": PRESCRIPTIONS_FILE, "registrations": REGISTRATIONS_FILE}

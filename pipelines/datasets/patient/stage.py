@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.atomic import scratch_dir
+from pipelines.datasets.patient import FILES
 from pipelines.datasets.patient.contract import CONTRACT_VERSION, TABLES, ExtractError, Table, find_table
 from pipelines.datasets.patient.suite import RULES, expectations
 from pipelines.duck import duckdb_connection
@@ -137,6 +138,6 @@ def load_extract(folder: Path, layout: Layout) -> ExtractSummary:
             )
         )
         for name, (out, _) in built.items():
-            publish_private(out, layout.patient_file(name), layout)
+            publish_private(out, FILES[name].path(layout), layout)
         publish_private(manifest, layout.patient_manifest, layout)
         return summary

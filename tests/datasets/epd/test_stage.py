@@ -9,6 +9,7 @@ import pytest
 from pipelines.datasets.epd.flavours import UnknownHeaderError, detect_flavour
 from pipelines.datasets.epd.stage import IngestError, ingest_epd_month
 from pipelines.layout import Layout
+from pipelines.tables import lake_file
 from pipelines.textfiles import parse_header_line
 from tests.epd_fixtures import (
     LEGACY_AREA_TEAM_HEADER,
@@ -154,7 +155,7 @@ def _good_month(tmp_path):
     layout = Layout(tmp_path / "data")
     good = write(tmp_path / "good.csv", LEGACY_ICB_HEADER + legacy_rows())
     ingest_epd_month(good, "2024-01", layout)
-    return layout, layout.lake_file("prescribing", "2024-01"), layout.lake_file("practices", "2024-01")
+    return layout, lake_file(layout, "prescribing", "2024-01"), lake_file(layout, "practices", "2024-01")
 
 
 def test_truncated_zip_fails_clearly_and_keeps_previous_partition(tmp_path):
@@ -195,22 +196,22 @@ def test_file_for_another_month_is_refused(tmp_path):
     source = write(tmp_path / "EPD_202402.csv", LEGACY_ICB_HEADER + legacy_rows(b"202401"))
     with pytest.raises(IngestError, match=r"YEAR_MONTH values \['202401'\] do not match the requested month 2024-02"):
         ingest_epd_month(source, "2024-02", Layout(tmp_path / "data"))
-    assert not Layout(tmp_path / "data").lake_file("prescribing", "2024-02").exists()
+    assert not lake_file(Layout(tmp_path / "data"), "prescribing", "2024-02").exists()
 
 
 def test_reingest_replaces_the_month_exactly(tmp_path):
     layout = Layout(tmp_path / "data")
     first = write(tmp_path / "a.csv", LEGACY_ICB_HEADER + legacy_rows())
     ingest_epd_month(first, "2024-01", layout)
-    once = rows_of(layout.lake_file("prescribing", "2024-01"))
+    once = rows_of(lake_file(layout, "prescribing", "2024-01"))
     # A republished month (one row restated, one added) replaces the old content entirely.
     lines = legacy_rows().splitlines(keepends=True)
     restated = b"".join(lines[:3] + [lines[3].replace(b'"7.",5,"35."', b'"7.",6,"42."'), lines[4], lines[0]])
     ingest_epd_month(write(tmp_path / "b.csv", LEGACY_ICB_HEADER + restated), "2024-01", layout)
-    twice = rows_of(layout.lake_file("prescribing", "2024-01"))
+    twice = rows_of(lake_file(layout, "prescribing", "2024-01"))
     assert len(twice) == 6 and twice != once
     ingest_epd_month(tmp_path / "b.csv", "2024-01", layout)  # the same file again: the same content
-    assert rows_of(layout.lake_file("prescribing", "2024-01")) == twice
+    assert rows_of(lake_file(layout, "prescribing", "2024-01")) == twice
     assert not any(p.name.endswith(".tmp") for p in layout.lake.rglob("*"))
 
 
@@ -274,11 +275,11 @@ def test_a_file_cut_short_is_refused_and_the_month_kept(tmp_path):
     layout = Layout(tmp_path / "data")
     good = REAL_ROWS.read_bytes()
     ingest_epd_month(REAL_ROWS, "2026-01", layout)
-    before = hashlib.sha256(layout.lake_file("prescribing", "2026-01").read_bytes()).hexdigest()
+    before = hashlib.sha256(lake_file(layout, "prescribing", "2026-01").read_bytes()).hexdigest()
     cut = write(tmp_path / "EPD_SNOMED_202601.csv", good[: len(good) - 40])  # inside the last field
     with pytest.raises(IngestError, match="EPD_SNOMED_202601.csv: the file ends part-way through a line"):
         ingest_epd_month(cut, "2026-01", layout)
-    assert hashlib.sha256(layout.lake_file("prescribing", "2026-01").read_bytes()).hexdigest() == before
+    assert hashlib.sha256(lake_file(layout, "prescribing", "2026-01").read_bytes()).hexdigest() == before
 
 
 def _names(result):

@@ -12,6 +12,7 @@ from pipelines.datasets.nhs_digital.format import parse_extract_date
 from pipelines.datasets.nhs_digital.list_sizes import ingest_list_sizes
 from pipelines.datasets.nhs_digital.practice_map import ingest_practice_geography
 from pipelines.layout import Layout
+from pipelines.tables import lake_file
 
 QUIN = """PUBLICATION,EXTRACT_DATE,ORG_TYPE,ORG_CODE,ONS_CODE,POSTCODE,SEX,AGE_GROUP_5,NUMBER_OF_PATIENTS
 GP_PRAC_PAT_LIST,{d},Comm Region,Y62,E40000010,,ALL,ALL,7000000
@@ -135,7 +136,7 @@ def test_list_sizes_every_layout(tmp_path, month, d, female, mapping, zipped):
     layout = Layout(tmp_path / "data")
     info = ingest_list_sizes(folder, month, layout)
     assert info["practices"] == 2 and info["patients"] == 1012
-    rows = table(layout.lake_file("list_sizes", month))
+    rows = table(lake_file(layout, "list_sizes", month))
     p = rows["P85002"]
     assert (p["patients"], p["female"], p["male"]) == (1000, 520, 480)
     assert p["aged_65_plus"] == 50 + 40 + 30 + 20 + 10 + 5 + 1  # 156: ALL-sex rows only, never FEMALE 65_69
@@ -159,7 +160,7 @@ def test_practice_map_both_layouts(tmp_path, month, d, mapping, zipped, expected
     layout = Layout(tmp_path / "data")
     info = ingest_practice_geography(folder, month, layout)
     assert info["practices"] == 1
-    row = next(iter(table(layout.lake_file("practice_geography", month)).values()))
+    row = next(iter(table(lake_file(layout, "practice_geography", month)).values()))
     got = (
         row["practice_code"],
         row["pcn_code"],

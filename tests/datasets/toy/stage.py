@@ -6,6 +6,7 @@ import duckdb
 
 from pipelines.atomic import StagedFile
 from pipelines.checks.gx_duckdb import failure_text, validate_parquet
+from pipelines.tables import lake_file
 from tests.datasets.toy.suite import expectations
 
 SQL = (Path(__file__).parent / "stage.sql").read_text()
@@ -28,7 +29,7 @@ def stage(staging) -> StagedFile:
         )
     return StagedFile(
         out,
-        staging.layout.lake_file("toy_vaccinations", staging.month),
+        lake_file(staging.layout, "toy_vaccinations", staging.month),
         {"practices": practices, "vaccinated": vaccinated},
     )
 

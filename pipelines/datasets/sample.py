@@ -1,4 +1,6 @@
-"""Write the built-in sample: EPD files and NHS Digital list-size files for chosen months.
+"""Write the built-in sample: EPD files and NHS Digital list-size files for chosen months, each dataset's
+numbers and file drawn from one invented England (pipelines/sample/organisations.py) by its folder's sample
+modules.
 
 Layout written (the one `--source local` reads):
     <out>/EPD_SNOMED_202601.csv            (or EPD_YYYYMM.csv before Nov 2020; .zip with zip_epd)
