@@ -38,29 +38,10 @@ def test_a_data_directory_with_glob_characters(tmp_path):
     from click.testing import CliRunner
 
     from pipelines.cli import main
-    from tests.datasets.test_real_2017 import QUIN_2017, epd_2017
+    from tests.datasets.test_real_2017 import run_2017
 
     root = tmp_path / "nhs [2017] data"
-    (root / "epd").mkdir(parents=True)
-    (root / "lists" / "2017-09").mkdir(parents=True)
-    (root / "epd" / "EPD_201709.csv").write_bytes(epd_2017())
-    (root / "lists" / "2017-09" / "gp-reg-pat-prac-quin-age.csv").write_bytes(QUIN_2017.read_bytes())
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            "2017-09",
-            "--epd-dir",
-            str(root / "epd"),
-            "--list-size-dir",
-            str(root / "lists"),
-            "--data-dir",
-            str(root / "data"),
-        ],
-    )
+    result = CliRunner().invoke(main, [*run_2017(root), "--data-dir", str(root / "data")])
     assert result.exit_code == 0, result.output
     assert (root / "data" / "warehouse" / "indicator_values" / "month=2017-09").is_dir()
     assert (root / "data" / "reports" / "index.html").is_file()

@@ -9,8 +9,7 @@ from pipelines.datasets.epd.nhsbsa import SNOMED_PACKAGE
 from pipelines.datasets.sample import write_sample_month
 from pipelines.tables import lake_file
 from pipelines.wiring.asset_checks import prescribing_month_expectations, prescribing_month_row_count_drift
-from pipelines.wiring.assets.lake import lake_month, list_sizes, practice_geography, prescribing_month
-from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
+from pipelines.wiring.assets.lake import list_sizes, month_assets, practice_geography, prescribing_month
 from pipelines.wiring.definitions import build_definitions, defs
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
@@ -155,7 +154,7 @@ def test_failing_expectations_publish_nothing_and_block_downstream(tmp_path):
     def materialize(content: bytes):
         write(epd_dir / "EPD_SNOMED_202605.csv", content)
         return dg.materialize(
-            [epd_source_file, list_size_source_files, lake_month, prescribing_month_expectations, downstream_indicator],
+            [*month_assets(), prescribing_month_expectations, downstream_indicator],
             partition_key="2026-05-01",
             resources={"msi": settings},
             raise_on_error=False,
@@ -197,7 +196,7 @@ def test_row_count_drift_warns(sample_dir, tmp_path):
     lines = (sample_dir / "EPD_SNOMED_202604.csv").read_bytes().splitlines(keepends=True)
     write(shrunk / "EPD_SNOMED_202604.csv", b"".join(lines[: len(lines) // 2]))
     result = dg.materialize(
-        [epd_source_file, list_size_source_files, lake_month, prescribing_month_row_count_drift],
+        [*month_assets(), prescribing_month_row_count_drift],
         partition_key="2026-03-01",
         resources={"msi": settings},
         instance=dg.DagsterInstance.ephemeral(),
@@ -205,7 +204,7 @@ def test_row_count_drift_warns(sample_dir, tmp_path):
     assert result.success
     settings2 = MsiSettings(data_dir=str(tmp_path), source="local", epd_dir=str(shrunk), list_size_dir=str(sample_dir))
     result = dg.materialize(
-        [epd_source_file, list_size_source_files, lake_month, prescribing_month_row_count_drift],
+        [*month_assets(), prescribing_month_row_count_drift],
         partition_key="2026-04-01",
         resources={"msi": settings2},
         raise_on_error=False,
@@ -257,7 +256,8 @@ def test_build_definitions_binds_given_settings(tmp_path):
     built = build_definitions(settings)
     assert built.resources["msi"].epd_dir == "/x"
     assert {
-        k.to_user_string() for k in [epd_source_file.key, list_size_source_files.key, list_sizes, practice_geography]
+        k.to_user_string()
+        for k in [dg.AssetKey("epd_source_file"), dg.AssetKey("list_size_source_files"), list_sizes, practice_geography]
     } <= {k.to_user_string() for k in built.resolve_all_asset_keys()}
 
 

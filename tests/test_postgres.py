@@ -55,19 +55,12 @@ def postgres_url():
 
 
 def test_runs_and_events_are_kept_in_postgresql(postgres_url, tmp_path):
-    from tests.datasets.test_real_2017 import QUIN_2017, epd_2017
+    from tests.datasets.test_real_2017 import run_2017
 
-    epd, lists = tmp_path / "epd", tmp_path / "lists" / "2017-09"
-    epd.mkdir()
-    lists.mkdir(parents=True)
-    (epd / "EPD_201709.csv").write_bytes(epd_2017())
-    (lists / "gp-reg-pat-prac-quin-age.csv").write_bytes(QUIN_2017.read_bytes())
     data = tmp_path / "data"
     env = {**os.environ, "MSI_DAGSTER_POSTGRES_URL": postgres_url}
     env.pop("DAGSTER_HOME", None)
-    command = [sys.executable, "-m", "pipelines.cli", "run", "--source", "local", "--months", "2017-09"]
-    command += ["--epd-dir", str(epd), "--list-size-dir", str(tmp_path / "lists"), "--data-dir", str(data)]
-    command.append("--no-report")
+    command = [sys.executable, "-m", "pipelines.cli", *run_2017(tmp_path), "--data-dir", str(data), "--no-report"]
     ran = subprocess.run(command, env=env, capture_output=True, text=True)
     assert ran.returncode == 0, (ran.stdout + ran.stderr)[-3000:]
     assert PASSWORD not in ran.stdout + ran.stderr

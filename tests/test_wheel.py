@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
-    from tests.datasets.test_real_2017 import QUIN_2017, epd_2017
+    from tests.datasets.test_real_2017 import run_2017
 
     uv = shutil.which("uv")
     if uv is None:
@@ -67,26 +67,8 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
         tablets = [r["bnf_code"] for r in csv.DictReader(f) if r["bnf_name"].startswith("Methotrexate 10mg tablets")]
     assert tablets and all(code in shown.stdout for code in tablets), shown.stdout
 
-    epd, lists = away / "epd", away / "lists" / "2017-09"
-    epd.mkdir()
-    lists.mkdir(parents=True)
-    (epd / "EPD_201709.csv").write_bytes(epd_2017())
-    (lists / "gp-reg-pat-prac-quin-age.csv").write_bytes(QUIN_2017.read_bytes())
     ran = subprocess.run(
-        msi
-        + [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            "2017-09",
-            "--epd-dir",
-            str(epd),
-            "--list-size-dir",
-            str(away / "lists"),
-            "--data-dir",
-            str(away / "data"),
-        ],
+        [*msi, *run_2017(away), "--data-dir", str(away / "data")],
         cwd=away,
         env=env,
         capture_output=True,

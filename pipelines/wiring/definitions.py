@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.datasets import registry as datasets
 from pipelines.outputs import registry
 from pipelines.wiring.asset_checks import CHECKS
 from pipelines.wiring.assets.indicators import indicator_practice_values, indicator_values_asset
-from pipelines.wiring.assets.lake import lake_asset
+from pipelines.wiring.assets.lake import month_assets
 from pipelines.wiring.assets.notify import signals_email
 from pipelines.wiring.assets.outputs import outputs_asset
 from pipelines.wiring.assets.patient import patient_extract, patient_indicator_practice
 from pipelines.wiring.assets.reference import reference_bnf, reference_organisations
-from pipelines.wiring.assets.sources import source_assets
 from pipelines.wiring.automation import automation_sensor
 from pipelines.wiring.jobs import email_job, indicators_job, outputs_job
 from pipelines.wiring.resources import MsiSettings
@@ -37,8 +35,8 @@ def build_definitions(settings: MsiSettings | None = None) -> dg.Definitions:
     patient = bool(settings.patient_level_dir)  # the patient-level group exists only when configured
     return dg.Definitions(
         assets=ASSETS
-        + source_assets(datasets.sources())
-        + [lake_asset(datasets.DATASETS), indicator_values_asset(patient), outputs_asset(registry.OUTPUTS)]
+        + month_assets()
+        + [indicator_values_asset(patient), outputs_asset(registry.OUTPUTS)]
         + (PATIENT_ASSETS if patient else []),
         asset_checks=CHECKS,
         jobs=[step.job for step in steps(patient)] + [indicators_job, outputs_job, email_job],

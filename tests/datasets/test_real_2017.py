@@ -106,6 +106,17 @@ def epd_2017() -> bytes:
     return LEGACY_AREA_TEAM_HEADER + ("\n".join(lines) + "\n").encode("latin-1")
 
 
+def run_2017(root: Path) -> list[str]:
+    """September 2017 as published, written under `root` (epd/EPD_201709.csv, and NHS Digital's quinary-age
+    file alone in lists/2017-09/): the `msi run` arguments that read it (the data directory left to the caller)."""
+    (root / "epd").mkdir(parents=True, exist_ok=True)
+    (root / "lists" / "2017-09").mkdir(parents=True, exist_ok=True)
+    (root / "epd" / "EPD_201709.csv").write_bytes(epd_2017())
+    (root / "lists" / "2017-09" / "gp-reg-pat-prac-quin-age.csv").write_bytes(QUIN_2017.read_bytes())
+    months = ["--source", "local", "--months", "2017-09"]
+    return ["run", *months, "--epd-dir", str(root / "epd"), "--list-size-dir", str(root / "lists")]
+
+
 @pytest.fixture(scope="module")
 def month_2017(tmp_path_factory):
     root = tmp_path_factory.mktemp("real2017")
@@ -186,29 +197,8 @@ def test_the_real_2017_case_end_to_end(tmp_path):
 
     from pipelines.cli import main
 
-    epd, lists = tmp_path / "epd", tmp_path / "lists" / "2017-09"
-    epd.mkdir()
-    lists.mkdir(parents=True)
-    (epd / "EPD_201709.csv").write_bytes(epd_2017())
-    shutil.copy(QUIN_2017, lists / "gp-reg-pat-prac-quin-age.csv")
     data = tmp_path / "data"
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--source",
-            "local",
-            "--months",
-            "2017-09",
-            "--epd-dir",
-            str(epd),
-            "--list-size-dir",
-            str(lists.parent),
-            "--data-dir",
-            str(data),
-            "--no-report",
-        ],
-    )
+    result = CliRunner().invoke(main, [*run_2017(tmp_path), "--data-dir", str(data), "--no-report"])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "all passed" in said  # the GE suite checked Q52/Q64 as area-team codes

@@ -141,8 +141,7 @@ def test_commissioner_codes_are_checked_against_the_eras_ccgs(tmp_path, org, pas
     import dagster as dg
 
     from pipelines.wiring.asset_checks import prescribing_month_commissioners
-    from pipelines.wiring.assets.lake import lake_month
-    from pipelines.wiring.assets.sources import epd_source_file, list_size_source_files
+    from pipelines.wiring.assets.lake import month_assets
     from pipelines.wiring.resources import MsiSettings
 
     epd = tmp_path / "epd"
@@ -155,7 +154,7 @@ def test_commissioner_codes_are_checked_against_the_eras_ccgs(tmp_path, org, pas
         data_dir=str(tmp_path / "data"), source="local", epd_dir=str(epd), list_size_dir=str(tmp_path / "lists")
     )
     result = dg.materialize(
-        [epd_source_file, list_size_source_files, lake_month, prescribing_month_commissioners],
+        [*month_assets(), prescribing_month_commissioners],
         partition_key="2020-09-01",
         resources={"msi": settings},
         instance=dg.DagsterInstance.ephemeral(),

@@ -9,8 +9,9 @@ from pipelines.datasets import epd, nhs_digital, registry
 from pipelines.datasets.dataset import Dataset
 from pipelines.datasets.month import ingest_month
 from pipelines.months import from_partition_key
-from pipelines.wiring.assets.sources import shown
+from pipelines.wiring.assets.sources import source_assets
 from pipelines.wiring.locking import writing
+from pipelines.wiring.metadata import shown
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 
@@ -46,5 +47,7 @@ def lake_asset(datasets: list[Dataset]) -> dg.AssetsDefinition:
     return _lake_month
 
 
-# The registry's datasets as they stand at import (the code location builds its own from the registry).
-lake_month = lake_asset(registry.DATASETS)
+def month_assets() -> list[dg.AssetsDefinition]:
+    """A month's assets as the registry stands when called: each source's asset, then the lake step (the
+    code location's, and those of the tests that materialise a month)."""
+    return [*source_assets(registry.sources()), lake_asset(registry.DATASETS)]

@@ -3,7 +3,6 @@
 because every output reads the same SPC and funnel assessment of every org's series (one Analysis)."""
 
 import time
-from pathlib import Path
 
 import dagster as dg
 
@@ -12,6 +11,7 @@ from pipelines.outputs import registry
 from pipelines.outputs.analysis import SERIES_MONTHS, load_analysis
 from pipelines.wiring.automation import NEWEST_MONTH_AFTER_INDICATORS
 from pipelines.wiring.locking import writing
+from pipelines.wiring.metadata import shown
 from pipelines.wiring.partitions import monthly_partitions
 from pipelines.wiring.resources import MsiSettings
 
@@ -25,10 +25,6 @@ READS = [
         partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-(SERIES_MONTHS - 1), end_offset=0),
     ),
 ]
-
-
-def _metadata(summary: dict) -> dict:
-    return {k: dg.MetadataValue.path(str(v)) if isinstance(v, Path) else v for k, v in summary.items()}
 
 
 def outputs_asset(outputs: list[registry.Output]) -> dg.AssetsDefinition:
@@ -61,7 +57,7 @@ def outputs_asset(outputs: list[registry.Output]) -> dg.AssetsDefinition:
                 written.append((o, o.write(analysis), time.time() - started))
         for o, result, seconds in written:  # reported once every output is written (the lock released)
             yield dg.MaterializeResult(
-                asset_key=o.asset, metadata={**_metadata(o.summary(result)), "seconds": round(seconds, 1)}
+                asset_key=o.asset, metadata={**shown(o.summary(result)), "seconds": round(seconds, 1)}
             )
 
     return monthly_outputs
