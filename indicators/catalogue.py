@@ -17,13 +17,18 @@ DRUG_GROUPS_FILE = CATALOGUE_DIR / "shared" / "drug_groups.yaml"
 CITED_LISTS_FILE = CATALOGUE_DIR / "shared" / "cited_lists.yaml"
 
 
+# libyaml's parser when PyYAML was built with it (its wheels are): the same safe constructor, ~8 x faster than
+# the pure-Python one, which took ~0.8 s of every run's start reading the catalogue.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class CatalogueError(ValueError):
     """A definition file is invalid; the message names the file and the problem."""
 
 
 def load_file(path: Path) -> Indicator:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{path.name}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -40,7 +45,7 @@ def load_file(path: Path) -> Indicator:
 
 def _load_named(path: Path, model, what: str) -> dict:
     """A YAML file of named definitions, each validated; an invalid one is refused naming file and entry."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     out = {}
     for name, body in data.items():
         try:

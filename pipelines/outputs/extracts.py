@@ -184,20 +184,22 @@ class WorkbookRows:
         # The Definitions sheet's code lists are the same in every ICB's workbook: expanded once.
         self.definitions = {i: definition_codes(ind, analysis.codes_seen) for i, ind in analysis.indicators.items()}
         self.signals = signals_by_icb(analysis)  # the one signal model: the report and the e-mail count the same
-        self.practices: dict[str, list[dict]] = {}
+        # Grouped once here, not filtered per sheet: an ICB's indicator sheets read its practices by indicator.
+        self.practices: dict[str, dict[str, list[dict]]] = {}  # ICB -> indicator -> its practices
         self.pcns: dict[str, list[dict]] = {}  # by the ICB most of each PCN's practices are in
         self.orgs: dict[tuple[str, str], dict[str, dict]] = {}
+        self.pcn_names: dict[str, str] = {}
         for row in analysis.assessed.iter_rows(named=True):
             if row["org_type"] == "practice":
-                self.practices.setdefault(row["icb_code"], []).append(row)
+                self.practices.setdefault(row["icb_code"], {}).setdefault(row["indicator_id"], []).append(row)
             else:
                 if row["org_type"] == "pcn":
                     self.pcns.setdefault(row["icb_code"], []).append(row)
+                    self.pcn_names.setdefault(row["org_code"], row["org_name"] or "")
                 self.orgs.setdefault((row["org_type"], row["org_code"]), {})[row["indicator_id"]] = row
 
     def pcn_name(self, code: str | None) -> str:
-        rows = self.orgs.get(("pcn", code or ""), {})
-        return next(iter(rows.values()))["org_name"] or "" if rows else ""
+        return self.pcn_names.get(code or "", "")
 
 
 def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: dict) -> None:
@@ -220,7 +222,8 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         "synthetic": wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#D5281B"}),
     }
     month, code = analysis.month, icb["org_code"]
-    practices = data.practices.get(code, [])
+    practices = data.practices.get(code, {})  # indicator -> the ICB's practices
+    data_month = month_date(month)
     icb_rows = data.orgs.get(("icb", code), {})
     region_rows = data.orgs.get(("region", icb["region_code"]), {})
     england = data.orgs.get(("england", "ENG"), {})
@@ -232,7 +235,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     ws = wb.add_worksheet("Summary")
     ws.write_string(0, 0, f"{icb['org_name']} ({code}) — medication safety indicators", f["title"])
     ws.write_string(1, 0, "Data month")
-    ws.write_datetime(1, 1, month_date(month), f["month"])
+    ws.write_datetime(1, 1, data_month, f["month"])
     ws.write_string(
         1,
         3,
@@ -270,7 +273,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     ws.write_row(4, 0, headers, f["head"])
     for r, (ind_id, ind) in enumerate(analysis.indicators.items(), start=5):
         mine_row, eng, reg = icb_rows.get(ind_id, {}), england.get(ind_id, {}), region_rows.get(ind_id, {})
-        flagged = sum(1 for p in practices if p["indicator_id"] == ind_id and p["funnel"] == "above")
+        flagged = sum(1 for p in practices.get(ind_id, []) if p["funnel"] == "above")
         ws.write_string(r, 0, ind.short_title)
         ws.write_string(r, 1, ind.title, f["wrap"])
         ws.write_string(r, 2, ind.unit_label, f["wrap"])
@@ -297,7 +300,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             elif c in (13, 16):
                 ws.write_string(r, c, "no baseline data" if ind.grain != "patient" else "not for patient-level counts")
         ws.write_string(r, 18, ind_id)
-    no_pcn = len({p["org_code"] for p in practices if not p.get("pcn_code")})
+    no_pcn = len({p["org_code"] for rows in practices.values() for p in rows if not p.get("pcn_code")})
     ws.write_string(
         3,
         0,
@@ -341,7 +344,7 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
         ws.write_string(r, 2, row["org_name"] or "")
         if row["practices"] is not None:
             ws.write_number(r, 3, row["practices"], f["int"])
-        ws.write_datetime(r, 4, month_date(month), f["month"])
+        ws.write_datetime(r, 4, data_month, f["month"])
         _write_counts(ws, r, 5, row, f)
         ws.write_string(r, 8, ind.unit_label)
         _write_assessment(ws, r, 9, row, f)
@@ -372,14 +375,14 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
             ],
             f["head"],
         )
-        rows = worst_first(ind, [p for p in practices if p["indicator_id"] == ind_id])
+        rows = worst_first(ind, practices.get(ind_id, []))
         for r, row in enumerate(rows, start=1):
             ws.write_string(r, 0, row["org_code"])
             ws.write_string(r, 1, row["org_name"] or "")
             ws.write_string(r, 2, row["pcn_code"] or "")
             ws.write_string(r, 3, data.pcn_name(row["pcn_code"]))
             ws.write_string(r, 4, row["sub_icb_code"] or "")
-            ws.write_datetime(r, 5, month_date(month), f["month"])
+            ws.write_datetime(r, 5, data_month, f["month"])
             _write_counts(ws, r, 6, row, f)
             _write_assessment(ws, r, 9, row, f)
         _finish(ws, 0, len(rows), [12, 36, 10, 30, 10, 10, 12, 12, 16, 12, 18, 24, 30, 10])

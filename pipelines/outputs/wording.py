@@ -5,6 +5,7 @@ version. Directions come from the indicator model (`Indicator.direction`, `Indic
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from indicators.model import Indicator
 
@@ -34,6 +35,7 @@ SEVERITY = {
 }
 
 
+@cache  # a handful of distinct rule lists, asked for on every row of every workbook
 def rules_in_words(rules: str | None) -> str:
     """'outside, two_of_three' -> 'a point outside the limits; 2 of 3 points close to a limit'."""
     return "; ".join(SPC_RULES.get(r.strip(), r.strip()) for r in (rules or "").split(",") if r.strip())

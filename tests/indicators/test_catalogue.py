@@ -118,6 +118,22 @@ def test_id_must_match_file_name(tmp_path):
         load_file(_write(tmp_path, "other_name"))
 
 
+def test_definitions_are_read_with_a_safe_loader_that_refuses_python_tags(tmp_path):
+    """The catalogue is read with libyaml's parser (SAFE_LOADER: the run's start reads it several times), and
+    that loader is a safe one: a tag that would call Python is refused with the file's name, never run."""
+    import indicators.catalogue as cat
+
+    if yaml.__with_libyaml__:
+        assert cat.SAFE_LOADER is yaml.CSafeLoader
+    path = tmp_path / "methotrexate_10mg_pct.yaml"
+    path.write_text("id: !!python/object/apply:os.getcwd []\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="methotrexate_10mg_pct.yaml: not valid YAML"):
+        load_file(path)
+    path.write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="(?s)not valid YAML.*line 2, column 1"):
+        load_file(path)
+
+
 # --- agreement with OpenPrescribing's BNF lists ------------------------------------------------------
 # OpenPrescribing's last BNF-code versions (March 2023) of opioidspercent / opioidper1000, 120 mg rule.
 OP_LONG_ACTING = (
