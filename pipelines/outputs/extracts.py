@@ -52,10 +52,10 @@ from pipelines.outputs.wording import (
     safe_code,
     worst_first,
 )
+from pipelines.outputs.xlsx_rows import EXCEL_CELL_LIMIT, Cell, RowsSheet
 
-# Excel's specifications and limits: "Total number of characters that a cell can contain: 32,767".
-# xlsxwriter cuts a longer string silently (write_string returns -2), so every long text goes through fit_cell.
-EXCEL_CELL_LIMIT = 32_767
+# xlsxwriter cuts a string longer than Excel's cell limit silently (write_string returns -2), so every long
+# text goes through fit_cell.
 
 
 def fit_cell(text: str, where: str) -> str:
@@ -312,79 +312,85 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     )
 
     # PCNs: each of the ICB's Primary Care Networks on every indicator
-    ws = wb.add_worksheet("PCNs")
-    ws.write_row(
-        0,
-        0,
-        [
-            "Indicator",
-            "PCN code",
-            "PCN name",
-            "Practices counted",
-            "Month",
-            "Numerator",
-            "Denominator",
-            "Value",
-            "Unit",
-            "Percentile among PCNs",
-            "Funnel (99.8%)",
-            "SPC signal",
-            "SPC rules",
-            "Low numbers",
-            "Indicator id",
-        ],
-        f["head"],
-    )
+    ws = wb.add_worksheet("PCNs", worksheet_class=RowsSheet)
+    headers = [
+        "Indicator",
+        "PCN code",
+        "PCN name",
+        "Practices counted",
+        "Month",
+        "Numerator",
+        "Denominator",
+        "Value",
+        "Unit",
+        "Percentile among PCNs",
+        "Funnel (99.8%)",
+        "SPC signal",
+        "SPC rules",
+        "Low numbers",
+        "Indicator id",
+    ]
+    ws.write_row(0, 0, headers, f["head"])
     order = {ind_id: k for k, ind_id in enumerate(analysis.indicators)}
     pcns = sorted(data.pcns.get(code, []), key=lambda p: (order.get(p["indicator_id"], 99), p["org_code"]))
-    for r, row in enumerate(pcns, start=1):
+    serial = (ws._convert_date_time(data_month), f["month"])  # the month as Excel's date, as write_datetime
+    cells: list[list[Cell]] = []
+    for row in pcns:
         ind = analysis.indicators[row["indicator_id"]]
-        ws.write_string(r, 0, ind.short_title)
-        ws.write_string(r, 1, row["org_code"])
-        ws.write_string(r, 2, row["org_name"] or "")
-        if row["practices"] is not None:
-            ws.write_number(r, 3, row["practices"], f["int"])
-        ws.write_datetime(r, 4, data_month, f["month"])
-        _write_counts(ws, r, 5, row, f)
-        ws.write_string(r, 8, ind.unit_label)
-        _write_assessment(ws, r, 9, row, f)
-        ws.write_string(r, 14, row["indicator_id"])
+        cells.append(
+            [
+                (ind.short_title, None),
+                (row["org_code"], None),
+                (row["org_name"] or "", None),
+                None if row["practices"] is None else (row["practices"], f["int"]),
+                serial,
+                *_counts(row, f),
+                (ind.unit_label, None),
+                *_assessment(row, f),
+                (row["indicator_id"], None),
+            ]
+        )
+    ws.put_rows(1, cells, len(headers))
     _finish(ws, 0, len(pcns), [28, 10, 36, 10, 10, 12, 12, 12, 30, 12, 18, 24, 30, 10, 34])
 
     # One sheet per indicator
     for ind_id, ind in analysis.indicators.items():
-        ws = wb.add_worksheet(sheet_name(ind))
-        ws.write_row(
-            0,
-            0,
-            [
-                "Practice code",
-                "Practice name",
-                "PCN code",
-                "PCN name",
-                "Sub-ICB",
-                "Month",
-                "Numerator",
-                "Denominator",
-                f"Value ({ind.unit_label})",
-                "National percentile",
-                "Funnel (99.8%)",
-                "SPC signal",
-                "SPC rules",
-                "Low numbers",
-            ],
-            f["head"],
-        )
+        ws = wb.add_worksheet(sheet_name(ind), worksheet_class=RowsSheet)
+        headers = [
+            "Practice code",
+            "Practice name",
+            "PCN code",
+            "PCN name",
+            "Sub-ICB",
+            "Month",
+            "Numerator",
+            "Denominator",
+            f"Value ({ind.unit_label})",
+            "National percentile",
+            "Funnel (99.8%)",
+            "SPC signal",
+            "SPC rules",
+            "Low numbers",
+        ]
+        ws.write_row(0, 0, headers, f["head"])
         rows = worst_first(ind, practices.get(ind_id, []))
-        for r, row in enumerate(rows, start=1):
-            ws.write_string(r, 0, row["org_code"])
-            ws.write_string(r, 1, row["org_name"] or "")
-            ws.write_string(r, 2, row["pcn_code"] or "")
-            ws.write_string(r, 3, data.pcn_name(row["pcn_code"]))
-            ws.write_string(r, 4, row["sub_icb_code"] or "")
-            ws.write_datetime(r, 5, data_month, f["month"])
-            _write_counts(ws, r, 6, row, f)
-            _write_assessment(ws, r, 9, row, f)
+        ws.put_rows(
+            1,
+            [
+                [
+                    (row["org_code"], None),
+                    (row["org_name"] or "", None),
+                    (row["pcn_code"] or "", None),
+                    (data.pcn_name(row["pcn_code"]), None),
+                    (row["sub_icb_code"] or "", None),
+                    serial,
+                    *_counts(row, f),
+                    *_assessment(row, f),
+                ]
+                for row in rows
+            ],
+            len(headers),
+        )
         _finish(ws, 0, len(rows), [12, 36, 10, 30, 10, 10, 12, 12, 16, 12, 18, 24, 30, 10])
 
     # Signals: the one signal model (pipelines/outputs/signals.py), harm first
@@ -614,31 +620,36 @@ def _no_scope(ind: Indicator) -> str:
     )
 
 
+def number_format(value, f: dict):
+    """A number's format as a reader expects it: a whole number without decimals (46, not '46.'), else two, and
+    rates below 0.1 with three significant figures."""
+    return f["int"] if float(value).is_integer() else f["small"] if abs(value) < 0.1 else f["num"]
+
+
 def _number(ws, r: int, c: int, value, f: dict) -> None:
-    """A number as a reader expects it: a whole number without decimals (46, not '46.'), else two."""
     if value is not None:
-        ws.write_number(
-            r, c, value, f["int"] if float(value).is_integer() else f["small"] if abs(value) < 0.1 else f["num"]
-        )
+        ws.write_number(r, c, value, number_format(value, f))
 
 
-def _write_counts(ws, r: int, first: int, row: dict, f: dict) -> None:
-    """Numerator, denominator and value from column `first`; '*' where disclosure control hid them."""
-    for c, key in enumerate(("numerator", "denominator", "value"), start=first):
-        if row[key] is not None:
-            _number(ws, r, c, row[key], f)
-        elif row["suppressed"]:
-            ws.write_string(r, c, SUPPRESSED)
+def _counts(row: dict, f: dict) -> list[Cell]:
+    """Numerator, denominator and value cells; '*' where disclosure control hid them."""
+    return [
+        (row[key], number_format(row[key], f))
+        if row[key] is not None
+        else ((SUPPRESSED, None) if row["suppressed"] else None)
+        for key in ("numerator", "denominator", "value")
+    ]
 
 
-def _write_assessment(ws, r: int, first: int, row: dict, f: dict) -> None:
-    """Percentile, funnel position, SPC signal and rules, and the low-numbers flag, from column `first`."""
-    if row["percentile"] is not None:
-        ws.write_number(r, first, row["percentile"], f["pct"])
-    ws.write_string(r, first + 1, FUNNEL[row["funnel"]])
-    ws.write_string(r, first + 2, SPC.get(row["spc"], ""), _spc_format(f, row["spc"]))
-    ws.write_string(r, first + 3, rules_in_words(row["spc_rules"]))
-    ws.write_boolean(r, first + 4, bool(row["low_numbers"]))
+def _assessment(row: dict, f: dict) -> list[Cell]:
+    """Percentile, funnel position, SPC signal and rules, and the low-numbers flag."""
+    return [
+        None if row["percentile"] is None else (row["percentile"], f["pct"]),
+        (FUNNEL[row["funnel"]], None),
+        (SPC.get(row["spc"], ""), _spc_format(f, row["spc"])),
+        (rules_in_words(row["spc_rules"]), None),
+        (bool(row["low_numbers"]), None),
+    ]
 
 
 def _spc_format(f: dict, spc: str | None):
