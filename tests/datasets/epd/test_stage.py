@@ -233,8 +233,10 @@ def test_latin1_text_is_exact_even_where_it_looks_like_utf8(tmp_path):
     # 0xC3 0xA9 is "Ã©" in Latin-1 but would pass as "é" in a UTF-8 read; 0xB5 is the micro sign.
     # Thousands of rows first, so the raw lines are found far into the file.
     rows = (legacy_rows().split(b"\n")[0] + b"\n") * 3000 + legacy_rows()
-    rows = rows.replace(b"ROCK STREET", b"\xc3\xa9TOILE STREET").replace(
-        b"Risperidone 1mg tablets", b"Risperidone 1mg tablets \xb5"
+    rows = (
+        rows.replace(b"ROCK STREET", b"\xc3\xa9TOILE STREET")
+        .replace(b"Risperidone 1mg tablets", b"Risperidone 1mg tablets \xb5")
+        .replace(b"Methotrexate 10mg tablets", b"Methotrexate 10mg tablets \xc3\xa9")  # a name that reads as UTF-8
     )
     source = write(tmp_path / "EPD_202401.csv", LEGACY_ICB_HEADER + rows)
     result = ingest_epd_month(source, "2024-01", Layout(tmp_path / "data"))
@@ -243,6 +245,8 @@ def test_latin1_text_is_exact_even_where_it_looks_like_utf8(tmp_path):
     assert practices["M88999"]["practice_name"] == "CAFÉ ROW SURGERY"
     risperidone = {r["bnf_name"] for r in rows_of(result.prescribing_path) if r["bnf_code"] == "040201030AAAAAA"}
     assert risperidone == {"Risperidone 1mg tablets µ"}
+    methotrexate = {r["bnf_name"] for r in rows_of(result.prescribing_path) if r["bnf_code"] == "1001030U0AAACAC"}
+    assert methotrexate == {"Methotrexate 10mg tablets Ã©"}
 
 
 def test_the_suite_judges_the_bytes_that_are_published(tmp_path):
@@ -332,3 +336,22 @@ def test_a_row_with_the_wrong_number_of_fields_is_named(tmp_path, fix, fields):
     else:  # a missing last field (SNOMED_CODE) reads as an empty one: accepted, the code NULL
         result = ingest_epd_month(bad, "2026-01", Layout(tmp_path / "data"))
         assert result.rows == 17
+
+
+@pytest.mark.parametrize("window", [1, 7, 64, 8 << 20])
+def test_line_offsets_find_each_row_across_window_edges(tmp_path, window):
+    """Each data row's byte offset and the count of line ends, whatever the window the newlines are counted in
+    (a row may start in the window after its newline's, or a window hold no newline at all): against the
+    offsets found by reading the file line by line."""
+    from pipelines.datasets.epd.scan import line_offsets
+
+    lines = [b"HEADER,A,B\n"] + [b"row %d," % k + b"x" * (k * 13 % 29) + b"\r\n" for k in range(200)]
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"".join(lines))
+    starts, at = [], 0
+    for line in lines:
+        starts.append(at)
+        at += len(line)
+    rows = [0, 1, 2, 57, 58, 150, 199]
+    found, ends = line_offsets(path, rows[::-1] + [57], window=window)
+    assert found == {r: starts[r + 1] for r in rows} and ends == 201

@@ -152,3 +152,69 @@ def test_snomed_codes_must_carry_their_check_digit(tmp_path):
     summary = validate_prescribing(staged, "2026-01", "ICB", tmp_path / "gx")
     failed = [f for f in summary["failed"] if f["expectation"] == "snomed_check_digit"]
     assert not summary["success"] and failed[0]["unexpected_count"] == 1 and "72901100000110" in failed[0]["observed"]
+
+
+@pytest.mark.parametrize(
+    "column, pattern",
+    [
+        ("practice_code", r"[A-Z0-9]{6}|-"),
+        ("bnf_code", r"[0-9]{2}[0-9A-Z]{13}|2[0-3][0-9]{9}"),
+        ("icb_code", r"[A-Z0-9]{3}|[A-Z0-9]{5}"),
+        ("snomed_code", r"[0-9]{6,18}"),
+    ],
+)
+def test_code_format_rules_refuse_exactly_what_their_pattern_refuses(column, pattern):
+    """Each code-format rule (written without regular expressions, for speed) against the pattern its
+    description states, checked here with Python's re on the same values: near misses, non-ASCII look-alikes,
+    lower case, spaces, empty text and random strings."""
+    import random
+    import re
+
+    from pipelines.datasets.epd.suite import ROW_RULES
+
+    where = next(w for _, w in ROW_RULES if f"({column}" in w and "starts_with" not in w)
+    rng = random.Random(31)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ019az-_ É٣\n\t"
+    values = [
+        "",
+        "-",
+        "--",
+        "A1B2C3",
+        "a1b2c3",
+        "A1B2C",
+        "A1B2C3D",
+        "A1B2É",
+        "A1B2C3\n",
+        " A1B2C",
+        "Y62",
+        "QOP",
+        "QE1AB",
+        "QE1ABC",
+        "0407010H0AAAMAM",
+        "0407010H0AAAMA",
+        "0A07010H0AAAMAM",
+        "A407010H0AAAMAM",
+        "0407010h0AAAMAM",
+        "20020100000",
+        "23999999999",
+        "24000000000",
+        "19999999999",
+        "2002010000",
+        "2002010000A",
+        "123456",
+        "12345",
+        "123456789012345678",
+        "1234567890123456789",
+        "12345٣",
+        "1234 56",
+    ]
+    values += [
+        "".join(rng.choice(alphabet) for _ in range(rng.choice([3, 5, 6, 11, 15, 18, rng.randrange(20)])))
+        for _ in range(3000)
+    ]
+    with duckdb.connect() as con:
+        con.execute(f"CREATE TABLE t ({column} VARCHAR)")
+        con.executemany("INSERT INTO t VALUES (?)", [[v] for v in values] + [[None]])
+        refused = {v for (v,) in con.execute(f"SELECT {column} FROM t WHERE {where}").fetchall()}
+    expected = {v for v in values if not re.fullmatch(pattern, v)}
+    assert refused == expected and None not in refused  # NULL is the required-fields rule's to refuse
