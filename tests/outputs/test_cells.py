@@ -1,5 +1,6 @@
-"""Excel's cell limit (32,767 characters, from Excel's specifications and limits): a long text is cut after
-a whole item with a marker, never mid-word and silently."""
+"""What one value becomes in an output: in a workbook, Excel's cell limit (32,767 characters, from Excel's
+specifications and limits: a long text is cut after a whole item with a marker, never mid-word and silently);
+in the site's data files, numbers to four significant figures."""
 
 from pipelines.outputs.extracts import EXCEL_CELL_LIMIT, fit_cell
 
@@ -24,3 +25,29 @@ def test_a_long_list_is_cut_after_a_whole_item_with_a_marker():
     assert kept.removeprefix("opioids: ").split("; ") == items[: len(kept.removeprefix("opioids: ").split("; "))]
     assert kept.endswith("020A0AAAA")  # a whole item, not a cut one
     assert len(kept) > 32_767 - 200  # as much as fits
+
+
+def test_site_data_keeps_four_significant_figures_and_drops_empty_fields():
+    """The site's data files (report/site.py: data_module): every float at any depth to 4 significant figures,
+    empty fields left out of objects (not out of lists, where a place means something); text, whole numbers
+    and booleans as they are."""
+    from pipelines.outputs.report.site import _compact
+
+    data = {
+        "v": 12.345678,
+        "none": None,
+        "empty": "",
+        "zero": 0,
+        "no": False,
+        "name": "A & B",
+        "rows": [[1, 0.000123456, None, "", True, (2.71828, {"x": 1234567.0, "y": None})]],
+        "nested": {"deeper": [3.14159265, -0.00098765]},
+    }
+    assert _compact(data) == {
+        "v": 12.35,
+        "zero": 0,
+        "no": False,
+        "name": "A & B",
+        "rows": [[1, 0.0001235, None, "", True, [2.718, {"x": 1235000.0}]]],
+        "nested": {"deeper": [3.142, -0.0009877]},
+    }

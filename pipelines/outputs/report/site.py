@@ -101,9 +101,13 @@ def _compact(value):
         return float(f"{value:.4g}")
     # Text and whole numbers, most of the leaves, are taken as they are without a call each.
     if kind is dict:
-        return {k: v if type(v) in _KEPT else _compact(v) for k, v in value.items() if v is not None and v != ""}
+        return {
+            k: v if type(v) in _KEPT else float(f"{v:.4g}") if type(v) is float else _compact(v)
+            for k, v in value.items()
+            if v is not None and v != ""
+        }
     if kind is list or kind is tuple:
-        return [v if type(v) in _KEPT else _compact(v) for v in value]
+        return [v if type(v) in _KEPT else float(f"{v:.4g}") if type(v) is float else _compact(v) for v in value]
     if isinstance(value, float):
         return float(f"{value:.4g}")
     return value
