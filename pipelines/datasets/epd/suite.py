@@ -107,12 +107,15 @@ ROW_RULES = [
 
 def repeated_rows_query(select: str) -> str:
     """The rows whose key (ROW_KEY) another row of the month shares. A 64-bit hash of the key finds the
-    candidates in one aggregate (a third of the time of grouping on the key itself); the key
-    is then compared exactly among the candidates only, so a hash collision never refuses a month."""
+    candidates: the hashes sorted, a hash equal to the one before it repeats (1.3-1.5 s on a national month,
+    where grouping the hashes took 2.2-3.5 s and grouping the key itself three times that); the key is then
+    compared exactly among the candidates only, so a hash collision never refuses a month."""
     key = ", ".join(ROW_KEY)
     hashed = "hash(" + key.replace("snomed_key", SNOMED_KEY) + ")"
     return (
-        "WITH suspects AS (SELECT " + hashed + " AS h FROM {batch} GROUP BY h HAVING count(*) > 1), "
+        "WITH suspects AS (SELECT DISTINCT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS previous FROM (SELECT "
+        + hashed
+        + " AS h FROM {batch})) WHERE h = previous), "
         "candidates AS (SELECT *, "
         + SNOMED_KEY
         + " AS snomed_key FROM {batch} WHERE "

@@ -112,6 +112,19 @@ def test_repeated_rows_are_named_and_counted(good):
     assert repeated[0]["observed"].count("practice_code") == 3
 
 
+def test_a_row_published_three_times_counts_three_rows(good):
+    """A key found three times (its hash twice equal to the one before it when sorted) is three refused rows,
+    beside another row published twice: five in all."""
+    path, tmp = variant(
+        good,
+        "SELECT * FROM {src} UNION ALL (SELECT * FROM {src} ORDER BY practice_code, bnf_code, quantity LIMIT 1) "
+        "UNION ALL (SELECT * FROM {src} ORDER BY practice_code, bnf_code, quantity LIMIT 1) "
+        "UNION ALL (SELECT * FROM {src} ORDER BY practice_code DESC, bnf_code DESC, quantity DESC LIMIT 1)",
+    )
+    repeated = [f for f in run(path, tmp)["failed"] if "no key repeats" in (f["description"] or "")]
+    assert repeated and repeated[0]["unexpected_count"] == 5, repeated
+
+
 def test_wrong_month_fails(good):
     summary = run(*good, month="2024-02")
     assert any(
