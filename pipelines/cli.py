@@ -238,10 +238,10 @@ def _summary(settings: Settings, outcomes: list, seconds: float) -> None:
         console.print(f"[yellow]{failure}[/yellow]", highlight=False, soft_wrap=True)
     console.print(f"Finished {len(outcomes)} months in {seconds:.0f} s. Outputs:")
     console.print(f"  lake (Parquet, one folder per month): {layout.lake}")
-    lake_tables = [t for d in datasets.DATASETS for t in d.tables]  # every dataset's, from its registry line
+    lake_tables = datasets.month_tables()  # every dataset's, from its registry line
+    width = max(len(t.name) for t in lake_tables) + 1
     for lake_table in lake_tables:
-        name = lake_table.name + ":"
-        console.print(f"    {name:{max(len(t.name) for t in lake_tables) + 1}} {lake_table.root(layout)}")
+        console.print(f"    {lake_table.name + ':':{width}} {lake_table.root(layout)}")
     if outcomes and layout.report(outcomes[-1].month).is_dir():
         last = outcomes[-1].month
         console.print(f"  [bold]report site[/bold] (open in a browser):  {layout.reports / 'index.html'}")

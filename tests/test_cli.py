@@ -235,3 +235,25 @@ def test_without_entry_the_warnings_are_printed():
     leaks at teardown and `entry` can end the usual way again."""
     done = _msi("main", ["msi", "--help"])
     assert done.returncode == 0 and "nanobind: leaked" in done.stderr
+
+
+def test_the_closing_list_names_each_monthly_lake_table_aligned(tmp_path, monkeypatch):
+    """What a run ends with: the lake folder, then each lake table the monthly step writes (every dataset's,
+    from the registry), its name and folder in two aligned columns."""
+    import io
+
+    from rich.console import Console
+
+    from pipelines import cli
+    from pipelines.settings import Settings
+
+    out = io.StringIO()
+    monkeypatch.setattr(cli, "console", Console(file=out, width=300))
+    settings = Settings(data_dir=str(tmp_path), source="local")
+    cli._summary(settings, [], 1.0)
+    lines = out.getvalue().splitlines()
+    lake = tmp_path / "lake"
+    expected = ["list_sizes", "practice_geography", "prescribing", "practices"]
+    listed = [line for line in lines if line.startswith("    ") and str(lake) in line]
+    assert [tuple(line.split()) for line in listed] == [(f"{t}:", str(lake / t)) for t in expected]
+    assert len({line.index(str(lake)) for line in listed}) == 1  # the folders in one column

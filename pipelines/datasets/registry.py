@@ -20,7 +20,13 @@ DATASETS: list[Dataset] = [
 # Lake tables written by something other than the monthly step: the patient-level extract has its own asset.
 OTHER_LAKE_TABLES: tuple[Table, ...] = patient.TABLES
 
-LAKE_TABLES: tuple[Table, ...] = (*(t for d in DATASETS for t in d.tables), *OTHER_LAKE_TABLES)
+
+def month_tables(datasets: list[Dataset] | None = None) -> list[Table]:
+    """The lake tables the monthly step writes, each dataset's in its order."""
+    return [t for d in (DATASETS if datasets is None else datasets) for t in d.tables]
+
+
+LAKE_TABLES: tuple[Table, ...] = (*month_tables(), *OTHER_LAKE_TABLES)
 
 
 def sources(datasets: list[Dataset] | None = None) -> list[Source]:
