@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.checks.gx_rules import RULE_TYPES
 from pipelines.sqlfiles import sql_literal
+
+# Great Expectations is imported, and its suites built and run, by one thread at a time: a month's datasets are
+# staged side by side (pipelines/datasets/month.py), and neither importing GE from two threads at once (its
+# modules import each other) nor its ephemeral contexts are known to be thread-safe. Callers hold it around
+# building their expectations and validating.
+ONE_SUITE_AT_A_TIME = threading.RLock()
 
 
 def _patch_engine() -> None:

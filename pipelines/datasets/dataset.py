@@ -88,6 +88,9 @@ class Dataset:
     module: str
     reads: tuple[str, ...] = ()  # other assets its checks read (the era's ICB codes)
     kinds: tuple[str, ...] = ("duckdb", "parquet")
+    # Staged in the step's own thread while the others are staged, one after another, in a second thread
+    # (pipelines/datasets/month.py): its work is in polars, numpy and DuckDB, which leave the interpreter free.
+    large: bool = False
 
     def stage(self, staging: Staging) -> Staged | None:
         return import_module(self.module).stage(staging)

@@ -86,4 +86,5 @@ PRESCRIBING = Dataset(
     tables=(FACT, PRACTICES),
     module="pipelines.datasets.epd.stage",
     reads=("reference_organisations",),  # the era's ICB codes the suite checks against
+    large=True,  # a national month: ~30 s of polars, numpy and DuckDB
 )

@@ -31,12 +31,13 @@ def sha256(path: Path) -> str:
 def validate_prescribing(path: Path, month: str, header_geography: str, tmp: Path) -> dict:
     # GE is imported here, not at module level: it takes seconds to import and the code location must
     # load fast (dg check defs, the UI).
-    from pipelines.checks.gx_duckdb import name_refused_rows, validate_parquet
+    from pipelines.checks.gx_duckdb import ONE_SUITE_AT_A_TIME, name_refused_rows, validate_parquet
     from pipelines.datasets.epd.suite import prescribing_expectations
 
     rule = geography_rule(month, header_geography)
-    expectations = prescribing_expectations(month, rule)
-    summary = validate_parquet(path, "prescribing", expectations, tmp)
+    with ONE_SUITE_AT_A_TIME:
+        expectations = prescribing_expectations(month, rule)
+        summary = validate_parquet(path, "prescribing", expectations, tmp)
     summary = name_refused_rows(path, summary, expectations, NAMING_COLUMNS)
     summary = _check_snomed_digits(path, summary)
     return {**summary, "geography_rule": rule[0], "sha256": sha256(path)}

@@ -61,11 +61,11 @@ def stage_list_sizes(folder: Path, month: str, layout: Layout, work: Path) -> St
         quin = stack.enter_context(csv_of(quin_file, work, ListSizeError))
         quin_rows, female_rows = work / "quin_rows.parquet", work / "female_rows.parquet"
         extract = stage_rows(con, "list_size_rows", quin, QUIN_COLUMNS, quin_file.name, month, quin_rows)
-        check_rows(quin_rows, "quin_rows", quin_expectations(), work, quin_file.name, month)
+        check_rows(quin_rows, "quin_rows", quin_expectations, work, quin_file.name, month)
         if female_file is not None:
             female = stack.enter_context(csv_of(female_file, work, ListSizeError))
             stage_rows(con, "list_size_rows", female, FEMALE_COLUMNS, female_file.name, month, female_rows)
-            check_rows(female_rows, "female_rows", female_expectations(), work, female_file.name, month)
+            check_rows(female_rows, "female_rows", female_expectations, work, female_file.name, month)
         else:
             write_empty(con, female_rows, EMPTY_FEMALE_ROWS)
         out = work / "list_sizes.parquet"

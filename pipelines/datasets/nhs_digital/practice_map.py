@@ -33,7 +33,7 @@ def stage_practice_geography(folder: Path, month: str, layout: Layout, work: Pat
             check_rows(
                 rows,
                 "map_rows",
-                map_expectations(geography_rule(month, era), region_codes()),
+                lambda: map_expectations(geography_rule(month, era), region_codes()),
                 work,
                 map_file.name,
                 month,

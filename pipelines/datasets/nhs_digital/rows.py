@@ -3,6 +3,7 @@ its expectations (pipelines/datasets/nhs_digital/suite.py) before anything is bu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.datasets.nhs_digital.files import ListSizeError
@@ -43,13 +44,15 @@ def stage_rows(con, sql: str, csv_path: Path, columns: dict[str, list[str]], lab
     return first
 
 
-def check_rows(rows: Path, table: str, expectations: list, work: Path, label: str, month: str) -> dict:
-    """The expectations' summary on the staged rows; a failure stops the month with one line naming the
-    file, each failed rule and its first rows (by line)."""
-    from pipelines.checks.gx_duckdb import failure_text, name_refused_rows, validate_parquet
+def check_rows(rows: Path, table: str, expectations: Callable[[], list], work: Path, label: str, month: str) -> dict:
+    """The summary of `expectations()` (built here, under GE's lock) on the staged rows; a failure stops the
+    month with one line naming the file, each failed rule and its first rows (by line)."""
+    from pipelines.checks.gx_duckdb import ONE_SUITE_AT_A_TIME, failure_text, name_refused_rows, validate_parquet
 
-    summary = validate_parquet(rows, table, expectations, work)
-    summary = name_refused_rows(rows, summary, expectations, NAMING[table])
+    with ONE_SUITE_AT_A_TIME:
+        built = expectations()
+        summary = validate_parquet(rows, table, built, work)
+    summary = name_refused_rows(rows, summary, built, NAMING[table])
     if not summary["success"]:
         raise ListSizeError(
             f"{label} for {month} refused by the {WHAT[table]} expectations: {failure_text(summary)}. "
