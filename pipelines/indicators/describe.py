@@ -127,7 +127,8 @@ def group_text(name: str, examples: int = 3) -> str:
         shown = "; ".join(n.split(" | ")[-1] for n in names)
         lines.append(f"Left out, {count:,} presentation{'s' if count != 1 else ''} ({shown}): {reason}")
     added = resolved.filter(pl.col("reason").str.starts_with("added: "))
-    for reason, count in added.group_by("reason").len().iter_rows():
+    # In the order the presentations they add come in (by code), so that the text is the same on every run
+    for reason, count in added.group_by("reason", maintain_order=True).len().iter_rows():
         lines.append(f"Added, {count:,}: {reason.removeprefix('added: ')}")
     members = listed_members(name)
     chemicals = chemical_names()
