@@ -516,16 +516,16 @@ def write_icb_workbook(path: Path, analysis: Analysis, data: WorkbookRows, icb: 
     )
 
     # Presentations: every matched presentation, one per row (no cell limit to meet)
-    ws = wb.add_worksheet("Presentations")
-    ws.write_row(
-        0, 0, ["Indicator", "Code list", "BNF code", "Presentation (name as in this data)", "Indicator id"], f["head"]
-    )
-    r = 0
-    for ind_id in analysis.indicators:
-        for label, bnf_code, name in data.definitions[ind_id][3]:
-            r += 1
-            ws.write_row(r, 0, [analysis.indicators[ind_id].short_title, label, bnf_code, name, ind_id])
-    _finish(ws, 0, r, [28, 24, 17, 70, 34])
+    ws = wb.add_worksheet("Presentations", worksheet_class=RowsSheet)
+    headers = ["Indicator", "Code list", "BNF code", "Presentation (name as in this data)", "Indicator id"]
+    ws.write_row(0, 0, headers, f["head"])
+    listed = [
+        [None if v is None else (v, None) for v in (analysis.indicators[ind_id].short_title, label, code, name, ind_id)]
+        for ind_id in analysis.indicators
+        for label, code, name in data.definitions[ind_id][3]
+    ]
+    ws.put_rows(1, listed, len(headers))
+    _finish(ws, 0, len(listed), [28, 24, 17, 70, 34])
     wb.close()
 
 
