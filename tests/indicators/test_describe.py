@@ -10,7 +10,7 @@ def _added_in_code_order(name: str) -> list[str]:
     """The group's `include` reasons, each with how many presentations it adds, in the order of the first
     presentation each adds (NHSBSA's codes, sorted), counted here row by row."""
     counts: dict[str, int] = {}
-    for code, reason in resolved(name).select("bnf_code", "reason").sort("bnf_code").iter_rows():
+    for reason in resolved(name).sort("bnf_code")["reason"].to_list():
         if reason and reason.startswith("added: "):
             counts[reason] = counts.get(reason, 0) + 1
     return [f"Added, {n:,}: {reason.removeprefix('added: ')}" for reason, n in counts.items()]
