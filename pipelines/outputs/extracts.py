@@ -29,7 +29,7 @@ from pipelines.atomic import publish_dir, scratch_name
 from pipelines.indicators.describe import cited_text, group_text, matched, rule_text, used_groups
 from pipelines.months import month_label
 from pipelines.outputs.analysis import Analysis
-from pipelines.outputs.parallel import in_parallel
+from pipelines.outputs.parallel import Steps, finish, started
 from pipelines.outputs.signals import (
     HISTORY,
     NEW_AFTER,
@@ -82,6 +82,12 @@ def month_date(month: str) -> date:
 
 def write_extracts(analysis: Analysis) -> dict:
     """Write every ICB's workbook and the all-ICB CSV for the analysis month; returns counts and paths."""
+    return finish(extracts_in_steps(analysis))
+
+
+def extracts_in_steps(analysis: Analysis) -> Steps:
+    """write_extracts in steps (pipelines/outputs/parallel.py): prepared; the workbooks written by forked
+    workers while this process writes the CSV (and then prepares the next output); published."""
     layout, month = analysis.layout, analysis.month
     final = layout.extracts(month)
     work = layout.tmp / scratch_name(f"extracts-{month}")
@@ -98,8 +104,21 @@ def write_extracts(analysis: Analysis) -> dict:
             write_icb_workbook(work / f"{icb['org_code']}.xlsx", analysis, rows, icb)
         return len(icbs)
 
-    in_parallel(write, wanted)
-    written = [f"{icb['org_code']}.xlsx" for icb in wanted]
+    yield  # prepared
+    workers = started(write, wanted)
+    try:
+        written = _write_the_rest(analysis, work, [f"{icb['org_code']}.xlsx" for icb in wanted])
+        yield  # the workers are writing
+        workers.wait()
+    finally:
+        workers.close()
+    publish_dir(work, final, layout.tmp)
+    return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
+
+
+def _write_the_rest(analysis: Analysis, work: Path, written: list[str]) -> list[str]:
+    """The workbooks of ICBs the month's EPD lacks, the all-ICB CSV and the signals file: every workbook's name."""
+    month, assessed = analysis.month, analysis.assessed
     for code, absent in sorted(analysis.absent_icbs.items()):  # said in a workbook of its own, not left out
         if safe_code(code) and f"{code}.xlsx" not in written:
             write_absent_workbook(work / f"{code}.xlsx", absent, month_label(month))
@@ -137,8 +156,7 @@ def write_extracts(analysis: Analysis) -> dict:
     )
     csv_safe(table).write_csv(work / "all_icbs.csv")
     (work / SIGNALS_FILE).write_text(json.dumps(signals_document(analysis), separators=(",", ":")), encoding="utf-8")
-    publish_dir(work, final, layout.tmp)
-    return {"folder": final, "workbooks": len(written), "csv": final / "all_icbs.csv"}
+    return written
 
 
 def write_absent_workbook(path: Path, absent, label: str) -> None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.outputs.analysis import Analysis
-from pipelines.outputs.extracts import write_extracts
-from pipelines.outputs.report.site import build_site
+from pipelines.outputs.extracts import extracts_in_steps, write_extracts
+from pipelines.outputs.parallel import Steps
+from pipelines.outputs.report.site import build_site, site_in_steps
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,22 @@ class Output:
     write: Callable[[Analysis], dict]  # writes the month's files; returns what it wrote
     summary: Callable[[dict], dict]  # the asset's metadata from what `write` returned (a Path shows as a path)
     optional: bool = False  # left out by `msi run --no-report`
+    # The same in steps, for an output that forks workers: the next output is prepared while they write
+    # (pipelines/outputs/parallel.py, `overlapped`).
+    steps: Callable[[Analysis], Steps] | None = None
+
+    def in_steps(self, analysis: Analysis) -> Steps:
+        """Its steps; an output written by one function is written while being prepared."""
+        if self.steps is not None:
+            return self.steps(analysis)
+        return _at_once(self.write, analysis)
+
+
+def _at_once(write: Callable[[Analysis], dict], analysis: Analysis) -> Steps:
+    result = write(analysis)
+    yield
+    yield
+    return result
 
 
 OUTPUTS: list[Output] = [
@@ -35,6 +52,7 @@ OUTPUTS: list[Output] = [
         "Per-ICB Excel workbooks and the all-ICB CSV for the month (current geography).",
         write_extracts,
         lambda r: {"workbooks": r["workbooks"], "folder": Path(r["folder"]), "csv": Path(r["csv"])},
+        steps=extracts_in_steps,
     ),
     Output(
         "report_site",
@@ -48,5 +66,6 @@ OUTPUTS: list[Output] = [
             "practice_pages": r["practice_pages"],
         },
         optional=True,
+        steps=site_in_steps,
     ),
 ]

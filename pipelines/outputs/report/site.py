@@ -38,7 +38,7 @@ from pipelines.atomic import publish_dir, publish_file, scratch_name
 from pipelines.months import month_label
 from pipelines.organisations.names import short_icb_name
 from pipelines.outputs.analysis import PRODUCT_MONTHS, Analysis, funnel_band, funnel_kind
-from pipelines.outputs.parallel import in_parallel
+from pipelines.outputs.parallel import Steps, finish, started
 from pipelines.outputs.report.charts import templates
 from pipelines.outputs.report.links import PAGES
 from pipelines.outputs.signals import PRIORITY_RULE, SEVERITY_RANK, act_on_first, count_words, new_only, signals_by_icb
@@ -614,6 +614,12 @@ def merge_history(years: dict[str, dict | None], months: list[str], values: dict
 
 def build_site(analysis: Analysis) -> dict:
     """Stage the month's data folder, publish it in one rename, then the shared pages and the months list."""
+    return finish(site_in_steps(analysis))
+
+
+def site_in_steps(analysis: Analysis) -> Steps:
+    """build_site in steps (pipelines/outputs/parallel.py): prepared (the month's groupings, products and the
+    shared pages made); the ICBs' data files written by forked workers; published."""
     layout, month = analysis.layout, analysis.month
     work = layout.tmp / scratch_name(f"report-{month}")
     (work / "icb").mkdir(parents=True)
@@ -653,7 +659,14 @@ def build_site(analysis: Analysis) -> dict:
         return len(codes)
 
     icbs = sorted(by_icb)
-    in_parallel(write_icbs, icbs)
+    shared = shared_files(layout)
+    yield  # prepared
+    workers = started(write_icbs, icbs)
+    try:
+        yield  # the workers are writing
+        workers.wait()
+    finally:
+        workers.close()
     # The history first, file by file (the month's pages need this month's values in it), then the month.
     for year in years:
         for built in sorted((work / "history" / year).iterdir()):
@@ -662,7 +675,7 @@ def build_site(analysis: Analysis) -> dict:
     (work / "history").rmdir()
     final = layout.report(month)
     publish_dir(work, final, layout.tmp)
-    write_shared(layout)
+    write_shared(layout, shared)
     pcns = sum(len({r["org_code"] for rows in p.values() for r in rows}) for p in pcns_by_icb.values())
     practices = sum(len({r["org_code"] for rows in p.values() for r in rows}) for p in by_icb.values())
     return {
@@ -686,9 +699,8 @@ def _published_history(path: Path) -> dict | None:
     return doc if isinstance(doc, dict) and doc.get("format") == FORMAT else None
 
 
-def write_shared(layout) -> None:
-    """The four pages, the assets and the months list: each written only when its bytes change, in one rename."""
-    root = layout.reports
+def shared_files(layout) -> dict[str, bytes | Path]:
+    """The four pages and the assets, by their path under reports/ (the months list is added when published)."""
     files: dict[str, bytes | Path] = {}
     files.update({f"assets/{name}": (STATIC / name).read_bytes() for name in ("site.js", "site.css")})
     files["assets/templates.js"] = (
@@ -698,7 +710,13 @@ def write_shared(layout) -> None:
     shell = (STATIC / "page.html").read_text(encoding="utf-8")
     for kind in PAGES:
         files[f"{kind}.html"] = shell.replace("{{page}}", kind).encode()
-    files["data/months.js"] = months_module(layout).encode()
+    return files
+
+
+def write_shared(layout, shared: dict[str, bytes | Path]) -> None:
+    """The shared pages and assets, and the months list: each written only when its bytes change, in one rename."""
+    root = layout.reports
+    files = {**shared, "data/months.js": months_module(layout).encode()}
     for name, data in files.items():
         final = root / name
         if isinstance(data, Path):

@@ -2,13 +2,12 @@
 (pipelines/outputs/registry.py: the extracts, the report site, and whatever is added there). One multi-asset,
 because every output reads the same SPC and funnel assessment of every org's series (one Analysis)."""
 
-import time
-
 import dagster as dg
 
 from pipelines.months import from_partition_key
 from pipelines.outputs import registry
 from pipelines.outputs.analysis import SERIES_MONTHS, load_analysis
+from pipelines.outputs.parallel import overlapped
 from pipelines.wiring.automation import NEWEST_MONTH_AFTER_INDICATORS
 from pipelines.wiring.locking import writing
 from pipelines.wiring.metadata import shown
@@ -49,13 +48,11 @@ def outputs_asset(outputs: list[registry.Output]) -> dg.AssetsDefinition:
     def monthly_outputs(context: dg.AssetExecutionContext, msi: MsiSettings):
         month = from_partition_key(context.partition_key)
         selected = [o for o in outputs if dg.AssetKey(o.asset) in context.selected_asset_keys]
-        written = []
         with writing(context, msi):
             analysis = load_analysis(msi.layout, month, msi.baseline)
-            for o in selected:
-                started = time.time()
-                written.append((o, o.write(analysis), time.time() - started))
-        for o, result, seconds in written:  # reported once every output is written (the lock released)
+            # Each prepared while the one before has its workers writing (pipelines/outputs/parallel.py).
+            written = overlapped([o.in_steps(analysis) for o in selected])
+        for o, (result, seconds) in zip(selected, written):  # reported once all are written (the lock released)
             yield dg.MaterializeResult(
                 asset_key=o.asset, metadata={**shown(o.summary(result)), "seconds": round(seconds, 1)}
             )
