@@ -47,11 +47,22 @@ def started(write: Callable[[list], int], items: list) -> Workers:
         gc.freeze()  # the children never collect (or free) what they inherit
         pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
         try:
-            return Workers(write, items, pool, pool.map(_write_chunk, chunks, timeout=WORKER_TIMEOUT_S))
+            results = pool.map(_write_chunk, chunks, timeout=WORKER_TIMEOUT_S)
+        except BrokenProcessPool as exc:  # the workers could not start: everything is written at `wait`
+            _failed(exc, items)
+            _stop(pool, wait=False)
         except BaseException:
             _stop(pool, wait=False)
             raise
+        else:
+            return Workers(write, items, pool, results)
     return Workers(write, items, None, iter(()))
+
+
+def _failed(exc: BaseException, items: list) -> None:
+    log.warning(
+        "output workers failed (%s); writing the %d files in this process instead", type(exc).__name__, len(items)
+    )
 
 
 class Workers:
@@ -69,11 +80,7 @@ class Workers:
             try:
                 written = sum(self.results)
             except (BrokenProcessPool, TimeoutError) as exc:
-                log.warning(
-                    "output workers failed (%s); writing the %d files in this process instead",
-                    type(exc).__name__,
-                    len(self.items),
-                )
+                _failed(exc, self.items)
                 for process in list(getattr(self.pool, "_processes", {}).values()):  # a stuck one is not waited for
                     process.kill()
                 self.close()
