@@ -132,8 +132,9 @@ class Analysis:
         with duckdb.connect() as con:
             frame = con.sql(load_sql("outputs/recent_products"), params={"files": files, "top": TOP_PRODUCTS}).pl()
         out: dict = {}
-        for practice, indicator, *product in frame.iter_rows():
-            out.setdefault(practice, {}).setdefault(indicator, []).append(tuple(product))
+        practices, indicators, *product = (column.to_list() for column in frame.get_columns())
+        for practice, indicator, *line in zip(practices, indicators, *product):
+            out.setdefault(practice, {}).setdefault(indicator, []).append(tuple(line))
         return out
 
     @cached_property

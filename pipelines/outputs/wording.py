@@ -71,6 +71,24 @@ def fmt(value, digits: int = 2, suppressed: bool = False) -> str:
     return f"{value:,.{digits}f}"
 
 
+class Shown:
+    """fmt(value, digits) remembered per value, for the many repeats of a national month (each practice's product
+    lines: ~0.5 M lines with a few thousand distinct amounts). Zero is not remembered: 0.0 and -0.0 are equal
+    keys but fmt shows them apart."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+        self.seen: dict = {}
+
+    def __call__(self, value) -> str:
+        text = self.seen.get(value)
+        if text is None:
+            text = fmt(value, self.digits)
+            if value is None or value != 0:
+                self.seen[value] = text
+        return text
+
+
 def related(ind: Indicator, indicators: dict[str, Indicator]) -> str:
     """The public-data proxies of a patient-level indicator, or the patient-level versions of a proxy."""
     if ind.grain == "patient":

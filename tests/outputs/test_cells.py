@@ -51,3 +51,38 @@ def test_site_data_keeps_four_significant_figures_and_drops_empty_fields():
         "rows": [[1, 0.0001235, None, "", True, [2.718, {"x": 1235000.0}]]],
         "nested": {"deeper": [3.142, -0.0009877]},
     }
+
+
+def test_a_remembered_format_shows_every_value_as_fmt_does_in_any_order():
+    """The product lines' amounts are formatted once per distinct value (wording.Shown): whatever came before,
+    each value reads as fmt gives it, equal keys of different look included (0.0 and -0.0; 1, 1.0 and
+    Decimal 1; None)."""
+    from decimal import Decimal
+
+    from pipelines.outputs.wording import Shown, fmt
+
+    values = [0.0, -0.0, 0, None, 1, 1.0, Decimal("1"), Decimal("2.5"), 2.5, 3.5, 999.5, 1234.5, -1234.5, 0.05, 1e12]
+    for digits in (0, 1, 2):
+        for order in (values, values[::-1]):
+            shown = Shown(digits)
+            assert [shown(v) for v in order + order] == [fmt(v, digits) for v in order + order]
+    assert (fmt(-0.0, 0), fmt(0.0, 0), fmt(2.5, 0), fmt(3.5, 0)) == ("-0", "0", "2", "4")  # the cases above differ
+
+
+def test_site_data_passes_verbatim_lists_whole():
+    """A Verbatim list (text and whole numbers, as the product lines are) is written as it is, as a plain
+    list with the same content would be; it is not walked again."""
+    import json
+
+    from pipelines.outputs.report.site import Verbatim, _compact, data_module
+
+    lines = [[0, "1,234", "56", "–"], [1, "", "0", "7"]]
+    plain = {"lines": lines, "empty": [], "x": 1.23456}
+    marked = {"lines": Verbatim(list(line) for line in lines), "empty": Verbatim(), "x": 1.23456}
+    assert data_module("k", marked) == data_module("k", plain)
+    assert _compact(marked)["lines"] is marked["lines"] and _compact(plain)["lines"] is not plain["lines"]
+    assert json.loads(data_module("k", marked).split(", ", 1)[1].removesuffix(");\n")) == {
+        "lines": lines,
+        "empty": [],
+        "x": 1.235,
+    }

@@ -48,6 +48,7 @@ from pipelines.outputs.wording import (
     SPC,
     SYNTHETIC,
     VARIATION,
+    Shown,
     act_first_entry,
     amount,
     fmt,
@@ -113,7 +114,12 @@ def _compact(value):
     return value
 
 
-_KEPT = frozenset({str, int, bool, type(None)})
+class Verbatim(list):
+    """A list that holds only text, whole numbers and lists of them, as written: _compact passes it whole
+    (the product lines of a national month are ~0.5 M such lists)."""
+
+
+_KEPT = frozenset({str, int, bool, type(None), Verbatim})
 
 
 def columns(rows: list[dict]) -> dict[str, list]:
@@ -159,6 +165,7 @@ class SiteBuilder:
     def __init__(self, analysis: Analysis):
         self.a = analysis
         self.month = analysis.month
+        self.whole = Shown(0)  # the product lines' amounts (fmt(x, 0), remembered: they repeat)
         self.deciles = {(r["indicator_id"], r["month"]): r for r in analysis.deciles.iter_rows(named=True)}
         england = analysis.values.filter(pl.col("org_type") == "england")
         self.england_series = {(r["indicator_id"], r["month"]): r["value"] for r in england.iter_rows(named=True)}
@@ -533,7 +540,7 @@ class SiteBuilder:
         for p, org in orgs.items():
             if org[1]:  # its PCN
                 members.setdefault(org[1], set()).add(p)
-        products = a.recent_products
+        products, whole = a.recent_products, self.whole
         bnf: dict[str, tuple[int, str]] = {}  # BNF code -> (its place in the file's list, its name)
         practice_pages = {}
         for p in (p for p, v in orgs.items() if len(v) == 3):
@@ -542,15 +549,15 @@ class SiteBuilder:
             lines: dict[tuple, int] = {}
             found: dict = {}
             for ind_id, items in products.get(p, {}).items():
-                found[ind_id] = []
+                found[ind_id] = Verbatim()
                 for bnf_code, bnf_name, n, quantity, ome_mg in items:
                     place = bnf.setdefault(bnf_code, (len(bnf), bnf_name or ""))[0]
-                    line = (place, fmt(n, 0), fmt(quantity, 0), fmt(ome_mg, 0))
+                    line = (place, whole(n), whole(quantity), whole(ome_mg))
                     found[ind_id].append(lines.setdefault(line, len(lines)))
             practice_pages[p] = {
                 "flags": self.flags("practice", p, by_org.get(p, {})),
                 "products": found,
-                "lines": [list(line) for line in lines],
+                "lines": Verbatim(list(line) for line in lines),
             }
         first = [
             self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in act_on_first(self.signals.get(code, []))
@@ -577,7 +584,7 @@ class SiteBuilder:
             },
             "practice_pages": practice_pages,
             # Each presentation once, [BNF code, name]; a product line names it by its place in this list.
-            "bnf": [[code, name] for code, (_, name) in bnf.items()],
+            "bnf": Verbatim([code, name] for code, (_, name) in bnf.items()),
         }
 
 
