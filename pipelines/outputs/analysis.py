@@ -251,7 +251,7 @@ def assess(
     keys = ["indicator_id", "org_type", "org_code"]
     cols = values.sort(keys + ["month"]).to_dict(as_series=False)
     n_rows = len(cols["month"])
-    out = []
+    out: list[tuple] = []
     start = 0
     while start < n_rows:
         key = (cols["indicator_id"][start], cols["org_type"][start], cols["org_code"][start])
@@ -268,56 +268,104 @@ def assess(
         start = end
         if current is None:
             continue  # no row this month (a closed practice): nothing to report
-        chart = xmr(series, indicators[key[0]].low_is_good)
+        ind = indicators[key[0]]
+        chart = xmr(series, ind.low_is_good)
         if keep is not None:
             keep[key] = {"values": series, "chart": chart}
-        row = _assess_one(key, {c: cols[c][current] for c in cols}, series, chart, indicators[key[0]], england)
-        # Last month's funnel position and numerator, so that a signal can be told to be new
+        # With last month's funnel position and numerator, so that a signal can be told to be new
         # (pipelines/outputs/signals.py).
-        row["funnel_before"] = (
-            "none"
-            if before is None
-            else _funnel(indicators[key[0]], key[1], {c: cols[c][before] for c in cols}, england_before)
+        out.append(
+            _assess_one(key, _Row(cols, current), series, chart, ind, england)
+            + (
+                "none" if before is None else _funnel(ind, key[1], _Row(cols, before), england_before),
+                None if before is None else cols["numerator"][before],
+            )
         )
-        row["numerator_before"] = None if before is None else cols["numerator"][before]
-        out.append(row)
-    return pl.DataFrame(out, infer_schema_length=None)
+    if not out:
+        return pl.DataFrame()
+    return pl.DataFrame(out, schema=ASSESSED, orient="row", infer_schema_length=None)
 
 
-def _assess_one(key, row: dict, series: list, chart, ind: Indicator, england: dict) -> dict:
+class _Row:
+    """One row of the column lists, read by name (no dict made per row: 120,000 of them a national month)."""
+
+    __slots__ = ("cols", "i")
+
+    def __init__(self, cols: dict[str, list], i: int):
+        self.cols, self.i = cols, i
+
+    def __getitem__(self, name: str):
+        return self.cols[name][self.i]
+
+    def get(self, name: str, default=None):
+        column = self.cols.get(name)
+        return default if column is None else column[self.i]
+
+
+# The assessed frame's columns, in order.
+ASSESSED = (
+    "indicator_id",
+    "org_type",
+    "org_code",
+    "org_name",
+    "pcn_code",
+    "sub_icb_code",
+    "icb_code",
+    "region_code",
+    "numerator",
+    "denominator",
+    "value",
+    "percentile",
+    "low_numbers",
+    "suppressed",
+    "practices",
+    "spc",
+    "spc_rules",
+    "new_signal",
+    "spc_mean",
+    "spc_upper",
+    "spc_lower",
+    "funnel",
+    "trend",
+    "funnel_before",
+    "numerator_before",
+)
+
+
+def _assess_one(key, row: _Row, series: list, chart, ind: Indicator, england: dict) -> tuple:
+    """The org's assessment: ASSESSED's columns but the last two (funnel_before, numerator_before)."""
     indicator_id, org_type, org_code = key
     last = len(series) - 1
     previous = chart.variation[last - 1] if last > 0 else "none"
-    flag = _funnel(ind, org_type, row, england)
     special = ("concern", "improvement", "special")
-    return {
-        "indicator_id": indicator_id,
-        "org_type": org_type,
-        "org_code": org_code,
-        "org_name": row["org_name"],
-        "pcn_code": row.get("pcn_code"),
-        "sub_icb_code": row["sub_icb_code"],
-        "icb_code": row["icb_code"],
-        "region_code": row["region_code"],
-        "numerator": row["numerator"],
-        "denominator": row["denominator"],
-        "value": row["value"],
-        "percentile": row["percentile"],
-        "low_numbers": row["low_numbers"],
-        "suppressed": row["suppressed"],
-        "practices": row.get("practices"),
-        "spc": chart.variation[last],
-        "spc_rules": ", ".join(sorted(chart.rules[last])),
-        "new_signal": chart.variation[last] in special and previous not in special,
-        "spc_mean": chart.mean,
-        "spc_upper": chart.upper,
-        "spc_lower": chart.lower,
-        "funnel": flag,
-        "trend": trend_direction(series[-12:]),
-    }
+    return (
+        indicator_id,
+        org_type,
+        org_code,
+        row["org_name"],
+        row.get("pcn_code"),
+        row["sub_icb_code"],
+        row["icb_code"],
+        row["region_code"],
+        row["numerator"],
+        row["denominator"],
+        row["value"],
+        row["percentile"],
+        row["low_numbers"],
+        row["suppressed"],
+        row.get("practices"),
+        chart.variation[last],
+        ", ".join(sorted(chart.rules[last])),
+        chart.variation[last] in special and previous not in special,
+        chart.mean,
+        chart.upper,
+        chart.lower,
+        _funnel(ind, org_type, row, england),
+        trend_direction(series[-12:]),
+    )
 
 
-def _funnel(ind: Indicator, org_type: str, row: dict, england: dict) -> str:
+def _funnel(ind: Indicator, org_type: str, row, england: dict) -> str:
     """'above', 'below' or 'within' England's 99.8 % funnel limits; 'none' without a funnel or a denominator."""
     kind, eng = funnel_kind(ind), england.get(ind.id)
     if not (
