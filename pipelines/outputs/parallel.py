@@ -2,7 +2,7 @@
 threads would not help; worker processes are forked with the data already in memory, and while they write,
 this process prepares the next output (`overlapped`).
 
-Whatever the writer reads through DuckDB or polars must be computed before calling `in_parallel`: a
+Whatever the writer reads through DuckDB or polars must be computed before calling `started`: a
 forked child must not call into those libraries' thread pools. MSI_OUTPUT_WORKERS sets the number of
 workers (1: write in this process)."""
 
@@ -30,15 +30,10 @@ def workers() -> int:
     return value("MSI_OUTPUT_WORKERS") or min(4, os.cpu_count() or 1)
 
 
-def in_parallel(write: Callable[[list], int], items: list) -> None:
-    """Call `write(chunk)` for interleaved chunks of `items` in forked workers; each returns how many it wrote."""
-    started(write, items).wait()
-
-
 def started(write: Callable[[list], int], items: list) -> Workers:
-    """The workers forked and given `items` (interleaved chunks, so that each holds a mix of sizes); this
-    process is free until `Workers.wait`. Below MIN_ITEMS, or with one worker, everything is written at
-    `wait`, here."""
+    """The workers forked, each calling `write(chunk)` on interleaved chunks of `items` (so that each holds a
+    mix of sizes) and returning how many it wrote; this process is free until `Workers.wait`. Below MIN_ITEMS,
+    or with one worker, everything is written at `wait`, here."""
     n = workers()
     if n > 1 and len(items) >= MIN_ITEMS:
         global _WRITE
@@ -123,7 +118,7 @@ def overlapped(outputs: list[Steps]) -> list[tuple[dict, float]]:
     before is finished (its workers waited for, its files published), and only then are the next one's
     workers forked: one set of workers at a time. For each in order: what it wrote, and the seconds this
     process spent in its steps. Should one fail, the others' workers are stopped."""
-    done: dict[int, tuple[dict, float]] = {}
+    done: dict[int, dict] = {}
     spent = [0.0] * len(outputs)
 
     def step(i: int, to_the_end: bool = False) -> bool:
@@ -135,7 +130,7 @@ def overlapped(outputs: list[Steps]) -> list[tuple[dict, float]]:
                 if not to_the_end:
                     return False
         except StopIteration as stop:
-            done[i] = (stop.value, 0.0)
+            done[i] = stop.value
             return True
         finally:
             spent[i] += time.perf_counter() - started
@@ -154,7 +149,7 @@ def overlapped(outputs: list[Steps]) -> list[tuple[dict, float]]:
     finally:
         for steps in outputs:
             steps.close()  # a generator left mid-way runs its `finally`: its workers are stopped
-    return [(done[i][0], spent[i]) for i in range(len(outputs))]
+    return [(done[i], spent[i]) for i in range(len(outputs))]
 
 
 def _write_chunk(items: list) -> int:

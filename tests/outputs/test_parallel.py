@@ -19,7 +19,7 @@ def writer(folder):
 
 def test_every_item_is_written_by_the_workers(tmp_path, monkeypatch):
     monkeypatch.setenv("MSI_OUTPUT_WORKERS", "2")
-    parallel.in_parallel(writer(tmp_path), list(range(100)))
+    parallel.started(writer(tmp_path), list(range(100))).wait()
     assert sorted(int(p.stem) for p in tmp_path.glob("*.txt")) == list(range(100))
 
 
@@ -33,7 +33,7 @@ def test_a_dead_worker_means_everything_is_written_here(tmp_path, monkeypatch):
             os._exit(1)  # as a crashed worker would
         return write(items)
 
-    parallel.in_parallel(dies_in_a_child, list(range(100)))
+    parallel.started(dies_in_a_child, list(range(100))).wait()
     assert sorted(int(p.stem) for p in tmp_path.glob("*.txt")) == list(range(100))
 
 
