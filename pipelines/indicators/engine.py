@@ -3,8 +3,8 @@
 Two steps, so that history can be re-based cheaply:
 1. `compute_practice_month`: practice-month numerators and denominators for every indicator, plus the
    numerator breakdown by presentation, from one month of the lake: one scan for the month's presentations
-   (the codes the lists expand against, the names OME is read from), one for the amounts every role's
-   codes add up to by practice (sql/indicators/code_amounts.sql), from which both are summed.
+   (the codes the lists expand against, the names OME is read from), one for the amounts each practice had
+   of every code some role selects (sql/indicators/code_amounts.sql), which both join to the roles.
 2. `build_warehouse`: from every month's practice values, the org rows (practice, PCN, sub-ICB, ICB,
    region, England) in both geographies, with pooled values, percentiles, low-numbers flags and national
    deciles, written as Parquet (one folder per month) plus views in warehouse/msi.duckdb.
@@ -38,7 +38,10 @@ from pipelines.sqlfiles import load_sql, month_files, sql_literal
 from pipelines.tables import TABLES, lake_file, lake_months, nearest_lake_file, warehouse_file
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
-MONTHS_PER_BATCH = 12  # org rows are built a year at a time (memory stays flat however long the history)
+# Org rows are built a few months at a time, so memory stays flat however long the history. Four, not twelve:
+# a year of national months outgrew the 2 GB limit and spilled (24 months 12-10 % slower, 2.2 GB peak against
+# 1.3 GB; BENCHMARKS.md, issue 31, seventh step).
+MONTHS_PER_BATCH = 4
 # A month whose in-scope opioid items without an OME exceed this share gets a warning (asset check).
 OME_UNREAD_WARN_SHARE = 0.005
 

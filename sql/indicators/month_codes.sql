@@ -2,7 +2,7 @@
 -- per row: each published code with the current code it stands for (NHSBSA's code changes), the role it
 -- fills, the OME per unit read from its own published name, its name as published and, for a recoded
 -- presentation, the current code's name in NHSBSA's list. code_amounts.sql joins the month's ~18 M rows
--- to this small table on the published code alone (a hash join on one column: 0.54 s -> 0.14 s on a
+-- to this small table's published codes alone (a hash join on one column: 0.54 s -> 0.14 s on a
 -- national month), and the breakdown takes names from here, not from the rows.
 -- Tables registered by pipelines/indicators/engine.py: month_presentations(bnf_code, bnf_name, items),
 -- bnf_code_changes, indicator_codes, opioid_ome, current_names (see practice_values.sql).

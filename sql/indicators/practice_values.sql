@@ -6,7 +6,7 @@
 --   opioid_ome(bnf_code, ome_mg_per_unit)           read from the month's published names (pipelines/bnf/ome.py)
 --   bnf_code_changes(old_code, new_code)            NHSBSA's code changes: lists match the current code
 --   month_codes                                      the above resolved per published code (month_codes.sql)
---   code_amounts                                     the month's rows summed by role, practice and code (code_amounts.sql)
+--   code_amounts                                     the month's rows summed by practice and code (code_amounts.sql)
 -- Unidentified ('-') and '%998' cost centres are not practices and are left out here; so are non-GP cost
 -- centres (out-of-hours, walk-in, federations) when a practice map is known: only the GP practices in NHS
 -- Digital's map ($gp_practices_path, the month's or the nearest earlier) get rows, as OpenPrescribing
@@ -28,16 +28,18 @@ practices AS (
     GROUP BY practice_code
 ),
 role_amounts AS (
-    -- code_amounts (code_amounts.sql): the month's rows summed by indicator role, practice and code
-    SELECT a.indicator_id, a.role, a.practice_code,
+    -- code_amounts (code_amounts.sql): the month's rows summed by practice and code, here by role
+    SELECT c.indicator_id, c.role, a.practice_code,
            CASE any_value(m.measure)
                WHEN 'items' THEN sum(a.items)
                WHEN 'quantity' THEN sum(a.quantity)
                WHEN 'adq' THEN sum(a.adq)
                WHEN 'ome_mg' THEN sum(coalesce(a.ome_mg, 0))
            END AS amount
-    FROM code_amounts a JOIN indicator_roles m USING (indicator_id, role)
-    GROUP BY a.indicator_id, a.role, a.practice_code
+    FROM code_amounts a
+    JOIN indicator_codes c USING (bnf_code)
+    JOIN indicator_roles m USING (indicator_id, role)
+    GROUP BY c.indicator_id, c.role, a.practice_code
 ),
 lists AS (
     SELECT practice_code, patients, aged_65_plus, female_13_54,

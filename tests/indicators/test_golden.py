@@ -577,3 +577,50 @@ def test_practices_without_a_pcn_are_counted(tmp_path):
     shutil.copytree(layout.root, copy.root)
     info = build_warehouse(copy)
     assert info["practices_without_pcn"] == {"2026-03": 1, "2026-04": 1}  # K81001
+
+
+def _pcn_parents_with(tmp_path, moved: dict[str, tuple[str, str, str, str]]) -> dict:
+    """The golden lake (the `warehouse` fixture's) with the newest practice map rewritten: each practice in `moved` put in
+    (pcn, sub-ICB, ICB, region); then every org level rebuilt. Returns the current PCN U62051's rows."""
+    import shutil
+
+    import polars as pl
+
+    copy = Layout(tmp_path / "data")
+    shutil.copytree(LAYOUT["golden"].root, copy.root)
+    newest = copy.lake / "practice_geography" / "month=2026-04" / "data.parquet"
+    frame = pl.read_parquet(newest)
+    for practice, (pcn, sub_icb, icb, region) in moved.items():
+        here = pl.col("practice_code") == practice
+        frame = frame.with_columns(
+            pl.when(here).then(pl.lit(pcn)).otherwise("pcn_code").alias("pcn_code"),
+            pl.when(here).then(pl.lit(sub_icb)).otherwise("sub_icb_code").alias("sub_icb_code"),
+            pl.when(here).then(pl.lit(icb)).otherwise("icb_code").alias("icb_code"),
+            pl.when(here).then(pl.lit(region)).otherwise("region_code").alias("region_code"),
+        )
+    frame.write_parquet(newest)
+    build_warehouse(copy)
+    with duckdb.connect(str(copy.warehouse / "msi.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT indicator_id, sub_icb_code, icb_code, region_code, practices FROM indicator_values "
+            "WHERE org_type = 'pcn' AND org_code = 'U62051' AND geography = 'current' AND month = '2026-04'"
+        ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_a_pcn_spanning_two_sub_icbs_takes_the_parents_of_most_of_its_practices(warehouse, tmp_path):
+    """Worked from the golden map: U62051 holds P84001 (00Y, QOP, Y62). With P84002 and K81001 both moved into
+    it under Frimley's new sub-ICB (U2G6B, S0E4D, Y59), two of its three practices are there: the PCN's
+    parents are U2G6B's, although 00Y sorts first. Counts pool practices whatever their parents."""
+    frimley = ("U2G6B", "S0E4D", "Y59")
+    rows = _pcn_parents_with(tmp_path, {"P84002": ("U62051", *frimley), "K81001": ("U62051", *frimley)})
+    assert rows["nsaid_per_1000_65plus"] == (*frimley, 3)
+    assert {r[:3] for r in rows.values()} == {frimley}
+
+
+def test_a_pcn_split_evenly_takes_the_first_sub_icb_by_code(warehouse, tmp_path):
+    """U62051 with P84001 in 00Y and P84002 moved to U2G6B: one practice each, so the tie goes to the sub-ICB
+    code that sorts first (00Y, with its ICB and region)."""
+    rows = _pcn_parents_with(tmp_path, {"P84002": ("U62051", "U2G6B", "S0E4D", "Y59")})
+    assert rows["nsaid_per_1000_65plus"] == ("00Y", "QOP", "Y62", 2)
+    assert {r[:3] for r in rows.values()} == {("00Y", "QOP", "Y62")}
