@@ -39,8 +39,8 @@ from pipelines.tables import TABLES, lake_file, lake_months, nearest_lake_file, 
 
 WAREHOUSE_TABLES = ("indicator_values", "indicator_deciles", "indicator_breakdown")
 # Org rows are built a few months at a time, so memory stays flat however long the history. Four, not twelve:
-# a year of national months outgrew the 2 GB limit and spilled (24 months 12-10 % slower, 2.2 GB peak against
-# 1.3 GB; BENCHMARKS.md, issue 31, seventh step).
+# a year of national months outgrew the 2 GB limit and spilled to disk (24 months' org levels 32.9-33.7 s and
+# 2.2 GB against 27.5-30.3 s and 1.3 GB; BENCHMARKS.md, issue 31, seventh step).
 MONTHS_PER_BATCH = 4
 # A month whose in-scope opioid items without an OME exceed this share gets a warning (asset check).
 OME_UNREAD_WARN_SHARE = 0.005
