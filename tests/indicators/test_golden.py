@@ -580,8 +580,8 @@ def test_practices_without_a_pcn_are_counted(tmp_path):
 
 
 def _pcn_parents_with(tmp_path, moved: dict[str, tuple[str, str, str, str]]) -> dict:
-    """The golden lake (the `warehouse` fixture's) with the newest practice map rewritten: each practice in `moved` put in
-    (pcn, sub-ICB, ICB, region); then every org level rebuilt. Returns the current PCN U62051's rows."""
+    """The golden lake (the `warehouse` fixture's) with its newest practice map rewritten, each practice in
+    `moved` put in (pcn, sub-ICB, ICB, region), and every org level rebuilt: the current PCN U62051's rows."""
     import shutil
 
     import polars as pl
