@@ -418,7 +418,9 @@ class Indicator(_Strict):
     concern: str = Field(pattern=r"^[a-z][a-z0-9_]+$")
     severity: Literal["high", "medium", "low"]
     harm_reason: str = Field(min_length=20)  # why this tier: said beside every priority (signals.py)
-    action: str = Field(min_length=10)  # what to do about a signal, in one sentence, on every short list
+    # What to do about a signal, in one sentence, on every short list: it ends with one full stop or question
+    # mark (a "dose?." once reached every report, workbook and e-mail).
+    action: str = Field(min_length=10, pattern=r"[^.?!][.?!]$")
     # Every item is a signal, whatever the rates say (methotrexate 10 mg tablets: each one is worth a review).
     signal_on_any_item: bool = False
 

@@ -104,6 +104,9 @@ def _write(tmp_path, name, changes=None, drop=()):
             "either `codes`",
         ),
         ({"unit": "parsecs"}, (), "unit: Input should be"),
+        # an action is one sentence with one end mark: "dose?." once reached every short list
+        ({"action": "Review each patient: is the dose still needed?."}, (), "action: String should match pattern"),
+        ({"action": "Review each patient issued 10 mg tablets"}, (), "action: String should match pattern"),
     ],
 )
 def test_invalid_definitions_are_refused(tmp_path, changes, drop, message):
@@ -442,7 +445,8 @@ def test_every_indicator_says_its_harm_tier_why_and_what_to_do_in_plain_words():
             *(s.name for s in ind.sources),
         ]
         assert not any("UNVERIFIED" in text for text in shown), ind.id
-        assert ind.harm_reason.endswith(".") and ind.action.endswith("."), ind.id
+        assert ind.harm_reason.endswith("."), ind.id
+        assert ind.action[-1] in ".?" and ind.action[-2] not in ".?!", ind.id  # one end mark, never "?."
 
 
 def test_units_name_the_denominators_population():
