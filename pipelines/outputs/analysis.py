@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from indicators.catalogue import catalogue
@@ -20,7 +21,7 @@ from pipelines.parquet_files import check_readable
 from pipelines.settings import DEFAULT_BASELINE
 from pipelines.sqlfiles import load_sql
 from pipelines.stats.funnel import Z95, Z998, limits
-from pipelines.stats.spc import trend_direction, xmr
+from pipelines.stats.spc import trend_direction, xmr_many
 from pipelines.tables import TABLES, nearest_lake_file, warehouse_file
 
 SERIES_MONTHS = 24  # the SPC looks back at most two years
@@ -251,7 +252,7 @@ def assess(
     keys = ["indicator_id", "org_type", "org_code"]
     cols = values.sort(keys + ["month"]).to_dict(as_series=False)
     n_rows = len(cols["month"])
-    out: list[tuple] = []
+    found: list[tuple] = []  # (key, series, row this month, row last month) of each org reported this month
     start = 0
     while start < n_rows:
         key = (cols["indicator_id"][start], cols["org_type"][start], cols["org_code"][start])
@@ -266,10 +267,16 @@ def assess(
                 before = end
             end += 1
         start = end
-        if current is None:
-            continue  # no row this month (a closed practice): nothing to report
+        if current is not None:  # else no row this month (a closed practice): nothing to report
+            found.append((key, series, current, before))
+    # Every series' XmR chart at once (arrays: a call per series was most of a month's analysis with history).
+    charts = xmr_many(
+        np.array([f[1] for f in found], dtype=float).reshape(len(found), len(months)),
+        [indicators[f[0][0]].low_is_good for f in found],
+    )
+    out: list[tuple] = []
+    for (key, series, current, before), chart in zip(found, charts):
         ind = indicators[key[0]]
-        chart = xmr(series, ind.low_is_good)
         if keep is not None:
             keep[key] = {"values": series, "chart": chart}
         # With last month's funnel position and numerator, so that a signal can be told to be new
