@@ -235,8 +235,9 @@ def load_analysis(layout: Layout, month: str | None = None, baseline: str = DEFA
 def assess(
     values: pl.DataFrame, months: list[str], month: str, indicators: dict[str, Indicator], keep: dict | None = None
 ) -> pl.DataFrame:
-    """SPC over each org's series, trend direction and funnel flag for `month`. One pass over plain
-    column lists: a per-group DataFrame loop is far slower over tens of thousands of series."""
+    """SPC over each org's series, trend direction and funnel flag for `month`: the series as one grid and
+    their charts at once, then one pass over this month's rows as plain column lists (a per-group DataFrame
+    loop is far slower over ~120,000 series, and a month with 24 months of history has ~2.9 M rows)."""
     index = {m: i for i, m in enumerate(months)}
     previous_month = months[months.index(month) - 1] if month in months and months.index(month) > 0 else None
 
@@ -250,43 +251,38 @@ def assess(
 
     england, england_before = england_in(month), england_in(previous_month)
     keys = ["indicator_id", "org_type", "org_code"]
-    cols = values.sort(keys + ["month"]).to_dict(as_series=False)
-    n_rows = len(cols["month"])
-    found: list[tuple] = []  # (key, series, row this month, row last month) of each org reported this month
-    start = 0
-    while start < n_rows:
-        key = (cols["indicator_id"][start], cols["org_type"][start], cols["org_code"][start])
-        end = start
-        series: list[float | None] = [None] * len(months)
-        current = before = None
-        while end < n_rows and (cols["indicator_id"][end], cols["org_type"][end], cols["org_code"][end]) == key:
-            series[index[cols["month"][end]]] = cols["value"][end]
-            if cols["month"][end] == month:
-                current = end
-            elif cols["month"][end] == previous_month:
-                before = end
-            end += 1
-        start = end
-        if current is not None:  # else no row this month (a closed practice): nothing to report
-            found.append((key, series, current, before))
-    # Every series' XmR chart at once (arrays: a call per series was most of a month's analysis with history).
-    charts = xmr_many(
-        np.array([f[1] for f in found], dtype=float).reshape(len(found), len(months)),
-        [indicators[f[0][0]].low_is_good for f in found],
+    # The orgs reported this month (a closed practice has no row: nothing to report), in key order, each
+    # with last month's numerator and denominator, so that a signal can be told to be new (signals.py).
+    before = values.filter(pl.col("month") == (previous_month or "")).select(
+        *keys, pl.col("numerator").alias("_numerator_before"), pl.col("denominator").alias("_denominator_before")
     )
+    now = values.filter(pl.col("month") == month).sort(keys).join(before, on=keys, how="left", maintain_order="left")
+    if now.is_empty():
+        return pl.DataFrame()
+    # Each org's value in every month of the window, as a series x month grid (NaN: no value that month),
+    # filled from the columns: only this month's rows are read into Python.
+    spread = values.select(*keys, "month", "value").join(now.select(keys).with_row_index("_org"), on=keys, how="inner")
+    grid = np.full((now.height, len(months)), np.nan)
+    grid[spread["_org"].to_numpy(), spread["month"].replace_strict(index, return_dtype=pl.Int64).to_numpy()] = (
+        spread["value"].cast(pl.Float64).to_numpy()
+    )
+    cols = now.to_dict(as_series=False)
+    directions = [indicators[i].low_is_good for i in cols["indicator_id"]]
+    charts = xmr_many(grid, directions)  # every series' XmR chart at once
+    boxed = grid.astype(object)  # the series as the outputs read them: None where a month has no value
+    boxed[np.isnan(grid)] = None
+    all_series = boxed.tolist()
     out: list[tuple] = []
-    for (key, series, current, before), chart in zip(found, charts):
+    for i, (key, series, chart) in enumerate(
+        zip(zip(cols["indicator_id"], cols["org_type"], cols["org_code"]), all_series, charts)
+    ):
         ind = indicators[key[0]]
         if keep is not None:
             keep[key] = {"values": series, "chart": chart}
-        # With last month's funnel position and numerator, so that a signal can be told to be new
-        # (pipelines/outputs/signals.py).
+        last = {"numerator": cols["_numerator_before"][i], "denominator": cols["_denominator_before"][i]}
         out.append(
-            _assess_one(key, _Row(cols, current), series, chart, ind, england)
-            + (
-                "none" if before is None else _funnel(ind, key[1], _Row(cols, before), england_before),
-                None if before is None else cols["numerator"][before],
-            )
+            _assess_one(key, _Row(cols, i), series, chart, ind, england)
+            + (_funnel(ind, key[1], last, england_before), last["numerator"])
         )
     if not out:
         return pl.DataFrame()
