@@ -315,8 +315,9 @@ class SiteBuilder:
         else:
             mine = self.org_signals.get((org_type, code), [])
         items = act_on_first(mine, size=None)
+        listed = {id(s) for s in items}  # the same objects: `in` on the list compared every field, indicator included
         uncounted = [
-            [s.indicator.id, s.org_name, s.status] for s in mine if s not in items and s.org_type == "practice"
+            [s.indicator.id, s.org_name, s.status] for s in mine if id(s) not in listed and s.org_type == "practice"
         ]
         return {
             "first": [self.entry(s, self.names.get(("pcn", s.pcn_code or ""))) for s in items],
