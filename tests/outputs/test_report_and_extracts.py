@@ -195,6 +195,15 @@ def test_all_icbs_csv(run):
     assert frame["icb_code"].drop_nulls().n_unique() == len(list((run.root / "extracts" / "2026-07").glob("*.xlsx")))
 
 
+def test_the_national_block_does_not_depend_on_the_warehouse_row_order(run):
+    """DuckDB writes the warehouse in no fixed row order: the month's national series read the same however
+    their rows come (two fresh runs once listed the indicators in different orders)."""
+    analysis = load_analysis(run)
+    first = data_module("national", SiteBuilder(analysis).national())
+    analysis.values, analysis.deciles = analysis.values.reverse(), analysis.deciles.reverse()
+    assert data_module("national", SiteBuilder(analysis).national()) == first
+
+
 def test_names_are_escaped(run, browser, tmp_path):
     """A name is data, never markup: the data file cannot close a <script> and the page shows the name as text."""
     analysis = load_analysis(run)

@@ -166,8 +166,11 @@ class SiteBuilder:
         self.a = analysis
         self.month = analysis.month
         self.whole = Shown(0)  # the product lines' amounts (fmt(x, 0), remembered: they repeat)
-        self.deciles = {(r["indicator_id"], r["month"]): r for r in analysis.deciles.iter_rows(named=True)}
-        england = analysis.values.filter(pl.col("org_type") == "england")
+        # Sorted: the warehouse is written in no fixed row order, and the month's national block should read
+        # the same from run to run.
+        deciles = analysis.deciles.sort("indicator_id", "month")
+        self.deciles = {(r["indicator_id"], r["month"]): r for r in deciles.iter_rows(named=True)}
+        england = analysis.values.filter(pl.col("org_type") == "england").sort("indicator_id", "month")
         self.england_series = {(r["indicator_id"], r["month"]): r["value"] for r in england.iter_rows(named=True)}
         self.signals = signals_by_icb(analysis)  # the one signal model: the workbook and the e-mail count the same
         self.org_signals: dict[tuple[str, str], list] = {}  # (org type, code) -> its signals, highest priority first
