@@ -284,8 +284,6 @@ def assess(
             _assess_one(key, _Row(cols, i), series, chart, ind, england)
             + (_funnel(ind, key[1], last, england_before), last["numerator"])
         )
-    if not out:
-        return pl.DataFrame()
     return pl.DataFrame(out, schema=ASSESSED, orient="row", infer_schema_length=None)
 
 
